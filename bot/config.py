@@ -1,0 +1,112 @@
+"""Settings from the environment or a ``.env`` file; a bad value stops start-up with one clear line."""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./data/balint.db"
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    """Everything the bot reads from its environment."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    environment: Literal["development", "production", "test"] = "development"
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    database_url: str = DEFAULT_DATABASE_URL
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    admin_telegram_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    admin_chat_id: int | None = None
+    data_encryption_key: SecretStr | None = None
+    pseudonym_key: SecretStr | None = None
+    delivery_grace_hours: float = Field(default=12.0, ge=0)
+    reminder_hours: int = Field(default=48, ge=1)
+    safeguarding_escalate_minutes: int = Field(default=120, ge=1)
+    safeguarding_lead_telegram_id: int | None = None
+    flood_messages_per_minute: int = Field(default=30, ge=1)
+    webhook_url: str | None = None
+    webhook_port: int = 8443
+    webhook_secret_token: SecretStr | None = None
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _http_url(cls, v: str) -> str:
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return v
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, v: str) -> str:
+        if not v.startswith(("sqlite://", "postgresql://", "postgresql+psycopg://")):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        if v.startswith("postgresql://"):
+            v = "postgresql+psycopg://" + v.removeprefix("postgresql://")
+        return v
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is None or not v.get_secret_value().strip():
+            return None
+        head, _, tail = v.get_secret_value().partition(":")
+        if not head.isdigit() or len(tail) < 5:
+            raise ValueError("does not look like a bot token from @BotFather (digits:letters)")
+        return v
+
+    @field_validator("admin_telegram_ids", mode="before")
+    @classmethod
+    def _id_list(cls, v: object) -> object:
+        if isinstance(v, str):
+            return [int(x) for x in v.replace(";", ",").split(",") if x.strip()]
+        return v
+
+    @model_validator(mode="after")
+    def _production_needs_secrets(self) -> Settings:
+        if self.environment == "production":
+            if self.data_encryption_key is None:
+                raise ValueError("DATA_ENCRYPTION_KEY is required when ENVIRONMENT=production")
+            if self.pseudonym_key is None:
+                raise ValueError("PSEUDONYM_KEY is required when ENVIRONMENT=production")
+        return self
+
+    @property
+    def log_level_number(self) -> int:
+        """Return the numeric logging level."""
+        return int(logging.getLevelName(self.log_level))
+
+
+def _describe(err: ValidationError) -> str:
+    first = err.errors()[0]
+    loc = [str(part) for part in first.get("loc", ())]
+    name = loc[0].upper() if loc else "configuration"
+    msg = first.get("msg", "is not valid").removeprefix("Value error, ")
+    if msg.startswith(("DATA_ENCRYPTION_KEY", "PSEUDONYM_KEY")):
+        return f"Configuration error: {msg}"
+    return f"Configuration error: {name}: {msg}"
+
+
+def load_settings() -> Settings:
+    """Read and validate settings, or raise ConfigError with one line naming the variable."""
+    try:
+        return Settings()
+    except ValidationError as err:
+        raise ConfigError(_describe(err)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process's settings (read once)."""
+    return load_settings()

@@ -1,0 +1,43 @@
+"""Cohort listings and the week a send-now means."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from bot.core.context import Env
+from bot.core.enrolment import find_cohort, spec_of
+from bot.core.schedule import WEEKDAYS, ScheduleError, current_week
+from storage import repo
+from storage.models import Cohort, Enrolment
+
+
+def cohort_rows(session: Session) -> list[dict[str, Any]]:
+    """Return every cohort as a plain row, with its number of active students."""
+    counts = dict(session.exec(
+        select(Enrolment.cohort_id, func.count())
+        .where(col(Enrolment.withdrawn_at).is_(None))
+        .group_by(col(Enrolment.cohort_id))
+    ).all())
+    return [
+        {
+            "id": c.id, "name": c.name, "invite_code": c.invite_code, "start": c.start_date.isoformat(),
+            "weeks": c.weeks, "day": WEEKDAYS[c.weekday], "time": c.send_time.strftime("%H:%M"),
+            "timezone": c.timezone, "status": c.status, "students": counts.get(c.id, 0),
+        }
+        for c in repo.list_cohorts(session=session)
+    ]
+
+
+def resolve_week(session: Session, env: Env, ref: str, week: int | None) -> tuple[Cohort, int]:
+    """Find the cohort and the week to send: the given one, else the current one (1 before the start)."""
+    cohort = find_cohort(session, ref)
+    if cohort is None:
+        raise ScheduleError(f"no cohort {ref!r}: `balint cohort list` shows ids and names")
+    if week is None:
+        week = current_week(spec_of(cohort), env.clock.now()) or 1
+    if not 1 <= week <= cohort.weeks:
+        raise ScheduleError(f"week {week} is outside 1…{cohort.weeks} for {cohort.name!r}")
+    return cohort, week

@@ -1,0 +1,39 @@
+"""What every domain call needs besides a database session: who is acting, the clock, a few settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.core.clock import Clock, SystemClock
+from bot.core.crypto import TextCipher
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone talking to the bot, as Telegram describes them."""
+
+    telegram_id: int
+    first_name: str = ""
+    username: str | None = None
+
+    @property
+    def actor(self) -> str:
+        return f"telegram:{self.telegram_id}"
+
+
+@dataclass
+class Env:
+    """Dependencies of the domain, built once by the transport (chat, CLI or sandbox)."""
+
+    clock: Clock = field(default_factory=SystemClock)
+    bot_username: str = "balint_bot"
+    cipher: TextCipher = field(default_factory=TextCipher.disabled)
+    admin_ids: frozenset[int] = frozenset()
+    grace_hours: float = 12.0
+    reminder_hours: int = 48
+    escalate_minutes: int = 120
+    safeguarding_lead_id: int | None = None
+
+    def invite_link(self, code: str) -> str:
+        """Return the deep link that opens the bot with /start <code>."""
+        return f"https://t.me/{self.bot_username}?start={code}"

@@ -1,0 +1,121 @@
+"""Send due deliveries within Telegram's limits: paced under 30 messages/s, 429s honoured, 403s recorded.
+
+Pacing is by fixed slots (one send every 1/rate seconds) rather than bursts, so no one-second window ever
+holds more than ``rate`` messages; sends overlap in flight, so slow responses don't lower the rate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bot.core import delivery
+from bot.core.context import Env
+from bot.core.delivery import Blocked, Outgoing, Permanent, RetryLater, SendError, Transient
+from bot.core.replies import Reply
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+class Sender(Protocol):
+    async def send(self, chat_id: int, reply: Reply) -> int:
+        """Send one message; return its message id or raise a delivery.SendError."""
+        ...
+
+
+@dataclass
+class DispatchStats:
+    sent: int = 0
+    blocked: int = 0
+    retried: int = 0
+    failed: int = 0
+    rate_limited: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class Pacer:
+    """Hands out send slots ``1/rate`` seconds apart; a 429 pushes every later slot back."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate
+        self._next = time.monotonic()
+        self._lock = asyncio.Lock()
+
+    async def slot(self) -> None:
+        async with self._lock:
+            now = time.monotonic()
+            wait = self._next - now
+            self._next = max(self._next, now) + self.interval
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    def hold(self, seconds: float) -> None:
+        self._next = max(self._next, time.monotonic() + seconds)
+
+
+class Dispatcher:
+    """Claims due deliveries and sends them; safe to run in several processes at once."""
+
+    def __init__(self, db: Database, env: Env, sender: Sender, *, worker: str, rate: float = 29.0,
+                 in_flight: int = 16, batch: int = 200) -> None:
+        self.db, self.env, self.sender, self.worker = db, env, sender, worker
+        self.pacer = Pacer(rate)
+        self.batch = batch
+        self._sem = asyncio.Semaphore(in_flight)
+        self._running = asyncio.Lock()
+
+    async def run_once(self, *, cohort_id: int | None = None, settle: float = 0.0) -> DispatchStats:
+        """Send everything due now; with ``settle``, also wait up to that long for retries falling due."""
+        stats = DispatchStats()
+        async with self._running:
+            await self.db.run(delivery.expire_overdue, self.env)
+            while True:
+                ids = await self.db.run(delivery.claim, self.env, self.worker, limit=self.batch, cohort_id=cohort_id)
+                if not ids:
+                    wait = await self.db.run(delivery.seconds_to_next_retry, self.env, cohort_id=cohort_id)
+                    if wait is None or wait > settle:
+                        break
+                    await asyncio.sleep(max(wait, 0.05))
+                    continue
+                tasks = [asyncio.create_task(self._one(i, stats)) for i in ids]
+                await asyncio.gather(*tasks)
+        return stats
+
+    async def _one(self, delivery_id: int, stats: DispatchStats) -> None:
+        async with self._sem:
+            out = await self.db.run(delivery.prepare, self.env, delivery_id)
+            if out is None:
+                return
+            await self.pacer.slot()
+            await self._send(out, stats)
+
+    async def _send(self, out: Outgoing, stats: DispatchStats) -> None:
+        message_id: int | None = None
+        try:
+            for reply in out.replies:
+                message_id = await self.sender.send(out.chat_id, reply)
+        except RetryLater as exc:
+            stats.rate_limited += 1
+            self.pacer.hold(exc.seconds)
+            await self.db.run(delivery.mark_retry, self.env, out.delivery_id, exc.seconds, str(exc))
+            stats.retried += 1
+            return
+        except Blocked:
+            stats.blocked += 1
+            await self.db.run(delivery.mark_blocked, self.env, out.delivery_id)
+            return
+        except Transient as exc:
+            stats.retried += 1
+            await self.db.run(delivery.mark_retry, self.env, out.delivery_id, delivery.backoff(1), str(exc))
+            return
+        except (Permanent, SendError) as exc:
+            stats.failed += 1
+            stats.errors.append(str(exc))
+            await self.db.run(delivery.mark_failed, self.env, out.delivery_id, str(exc))
+            return
+        await self.db.run(delivery.mark_sent, self.env, out.delivery_id, message_id)
+        stats.sent += 1

@@ -1,0 +1,133 @@
+"""The student's side of the bot as a few entry points the chat and the sandbox both call.
+
+Each takes a database session, the environment and the person, and returns what to say. No Telegram here.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from bot.core import consent, enrolment, reflection, status
+from bot.core.actions import Action, decode
+from bot.core.context import Env, Person
+from bot.core.replies import CallbackOutcome, Reply
+from bot.core.templates import escape
+from storage import repo
+from storage.models import Enrolment, ReflectionSession
+
+STUDENT_COMMANDS = ("help", "status", "consent", "withdraw", "pause", "resume", "skip", "done", "reflect")
+
+
+def start(session: Session, env: Env, person: Person, payload: str | None) -> list[Reply]:
+    """/start, with or without an invite code."""
+    if payload:
+        return enrolment.join(session, env, person, payload)
+    user = repo.upsert_user(session=session, telegram_id=person.telegram_id, first_name=person.first_name,
+                            username=person.username)
+    current = repo.active_enrolment(session=session, user_id=user.id) if user.id else None
+    if current is None:
+        return enrolment.not_joined()
+    if current.participate is None:
+        return consent.ask_participate(session, env, person, current)
+    return status.status(session, env, person)
+
+
+def text(session: Session, env: Env, person: Person, body: str, *, chat_id: int, message_id: int) -> list[Reply]:
+    """A text message that isn't a command."""
+    user = repo.upsert_user(session=session, telegram_id=person.telegram_id, first_name=person.first_name,
+                            username=person.username)
+    assert user.id is not None
+    current = repo.active_enrolment(session=session, user_id=user.id)
+    if current is None:
+        if enrolment.looks_like_code(body):
+            return enrolment.join(session, env, person, body)
+        return enrolment.not_joined(body)
+    if current.participate is None:
+        return [Reply("Before we start, please make the first choice:"),
+                *consent.ask_participate(session, env, person, current)]
+    if not current.participate:
+        return [Reply("You're not taking part at the moment, so I haven't kept that message. "
+                      "/consent lets you change your choice.")]
+    assert current.id is not None
+    rs = repo.open_session(session=session, enrolment_id=current.id)
+    if rs is None:
+        current.pending_text = body
+        session.add(current)
+        return reflection.offer_pending(current)
+    return reflection.answer(session, env, person, user, current, rs, body, chat_id=chat_id,
+                             message_id=message_id)
+
+
+def edited(session: Session, env: Env, person: Person, body: str, *, chat_id: int, message_id: int) -> list[Reply]:
+    """An edited message."""
+    return reflection.edit(session, env, person, body, chat_id=chat_id, message_id=message_id)
+
+
+def _open(session: Session, person: Person) -> tuple[Enrolment, ReflectionSession | None] | None:
+    user = repo.get_user_by_telegram_id(session=session, telegram_id=person.telegram_id)
+    if user is None or user.id is None:
+        return None
+    current = repo.active_enrolment(session=session, user_id=user.id)
+    if current is None or current.id is None:
+        return None
+    return current, repo.open_session(session=session, enrolment_id=current.id)
+
+
+def command(session: Session, env: Env, person: Person, name: str, args: str = "") -> list[Reply]:
+    """A student command (without the slash)."""
+    if name == "help":
+        return [Reply(status.HELP)]
+    if name == "status":
+        return status.status(session, env, person)
+    if name == "consent":
+        return consent.show(session, env, person)
+    if name == "withdraw":
+        return consent.ask_withdraw(session, env, person)
+    if name in ("pause", "resume"):
+        return status.set_paused(session, env, person, name == "pause")
+    found = _open(session, person)
+    if found is None:
+        return [Reply("You're not in a cohort yet. Open your invite link or type your code to join.")]
+    current, rs = found
+    if name == "reflect":
+        if not current.participate:
+            return [Reply("You're not taking part at the moment. /consent changes that.")]
+        return reflection.start_now(session, env, person, current)
+    if rs is None:
+        return [Reply("There's no reflection open right now. /reflect starts this week's.")]
+    if name == "skip":
+        return reflection.skip(session, env, person, rs)
+    if name == "done":
+        return reflection.done(session, env, person, rs)
+    return unknown_command(name)
+
+
+def unknown_command(name: str) -> list[Reply]:
+    """Any command we don't know."""
+    return [Reply(f"I don't know the command /{escape(name[:32])}. /help lists what I can do.")]
+
+
+def callback(session: Session, env: Env, person: Person, data: str | None) -> CallbackOutcome:
+    """A button press on a student message."""
+    cb = decode(data)
+    if cb is None:
+        return CallbackOutcome(toast="Sorry, I didn't understand that button.")
+    a = cb.args
+    if cb.action is Action.CONSENT_PARTICIPATE:
+        return consent.choose_participate(session, env, person, a[0], a[1])
+    if cb.action is Action.CONSENT_RESEARCH:
+        return consent.choose_research(session, env, person, a[0], a[1])
+    if cb.action is Action.WITHDRAW:
+        return consent.confirm_withdraw(session, env, person, a[0], a[1])
+    if cb.action is Action.NO_ENCOUNTER:
+        return reflection.no_encounter(session, env, person, a[0])
+    if cb.action is Action.START_WITH_PENDING:
+        return reflection.start_with_pending(session, env, person, a[0], a[1])
+    return CallbackOutcome(toast="This button has expired.")
+
+
+NON_TEXT_REPLY = (
+    "I can only keep typed text — voice notes, pictures, stickers and files aren't stored, partly because "
+    "they can identify people. Could you type what you wanted to say instead?"
+)
+GROUP_REPLY = "I only work in a private chat, to keep reflections private. Please message me directly."

@@ -1,0 +1,66 @@
+"""Render the templates in ``prompts/`` in Jinja2's sandbox (facilitators may edit them)."""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from bot.core.paths import PROMPTS
+
+PARTICIPANT_INFO_VERSION = "v1"
+_VERSION = re.compile(r"participant_information\.(v\d+)\.html\.j2$")
+
+
+class TemplateProblem(Exception):
+    """A template is missing or broken; the message says which and why."""
+
+
+@lru_cache(maxsize=4)
+def environment(root: Path = PROMPTS) -> SandboxedEnvironment:
+    """Return the sandboxed environment: HTML autoescape, so student names can never inject markup."""
+    return SandboxedEnvironment(
+        loader=FileSystemLoader(str(root)),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        keep_trailing_newline=False,
+    )
+
+
+def render(name: str, root: Path = PROMPTS, **context: Any) -> str:
+    """Render a template by name; raise TemplateProblem with a clear message if it is broken."""
+    try:
+        return environment(root).get_template(name).render(**context).strip()
+    except TemplateError as exc:
+        raise TemplateProblem(f"template {name!r}: {exc}") from exc
+
+
+def render_string(source: str, **context: Any) -> str:
+    """Render template text given inline (a facilitator's override), in the sandbox."""
+    try:
+        return environment().from_string(source).render(**context).strip()
+    except TemplateError as exc:
+        raise TemplateProblem(f"template: {exc}") from exc
+
+
+def latest_participant_information(root: Path = PROMPTS) -> tuple[str, str]:
+    """Return (version, template name) of the newest participant information."""
+    found = sorted(
+        (int(m.group(1)[1:]), p.name) for p in root.glob("participant_information.v*.html.j2")
+        if (m := _VERSION.search(p.name))
+    )
+    if not found:
+        raise TemplateProblem(f"no participant_information.vN.html.j2 in {root}")
+    number, name = found[-1]
+    return f"v{number}", name
+
+
+def escape(text: str) -> str:
+    """Escape user text for Telegram's HTML parse mode."""
+    return html.escape(text, quote=False)

@@ -1,0 +1,76 @@
+"""Start-up shared by the CLI commands: settings, logging, the database at the right revision, the Env."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import Any
+
+from bot.config import Settings
+from bot.core.context import Env
+from bot.core.crypto import TextCipher
+from storage.db import Database, is_sqlite
+from storage.migrate import is_up_to_date, upgrade
+
+# Attributes every LogRecord has; anything else was passed in ``extra`` and goes into the JSON line.
+_STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line. Handlers log events and ids, never reflection text."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        data: dict[str, Any] = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        data.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD})
+        if record.exc_info:
+            data["exc"] = self.formatException(record.exc_info)
+        return json.dumps(data, default=str)
+
+
+def setup_logging(settings: Settings) -> None:
+    """Configure the root logger (text for people, JSON for log shippers)."""
+    handler = logging.StreamHandler(sys.stderr)
+    if settings.log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level_number)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+class OutOfDate(Exception):
+    """The PostgreSQL schema is behind the code."""
+
+
+def open_database(settings: Settings, *, migrate_sqlite: bool = True) -> Database:
+    """Open the database: SQLite upgrades itself; PostgreSQL must have been upgraded explicitly."""
+    db = Database(settings.database_url)
+    if is_sqlite(db.engine):
+        if migrate_sqlite:
+            upgrade(settings.database_url)
+    elif not is_up_to_date(db.engine, settings.database_url):
+        db.close()
+        raise OutOfDate("The PostgreSQL database is not at the current schema. Run: balint db upgrade")
+    return db
+
+
+def make_env(settings: Settings) -> Env:
+    """Build the domain environment from settings."""
+    return Env(
+        cipher=TextCipher.from_setting(
+            settings.data_encryption_key.get_secret_value() if settings.data_encryption_key else None),
+        admin_ids=frozenset(settings.admin_telegram_ids),
+        grace_hours=settings.delivery_grace_hours,
+        reminder_hours=settings.reminder_hours,
+        escalate_minutes=settings.safeguarding_escalate_minutes,
+        safeguarding_lead_id=settings.safeguarding_lead_telegram_id,
+    )

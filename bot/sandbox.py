@@ -1,0 +1,164 @@
+"""Try the student journey in a terminal: the same domain code as the chat, no Telegram, no token.
+
+Buttons are shown numbered; type the number to press one. ``/prompt`` delivers this week's prompt now (what
+``balint prompt send-now`` does for a real cohort), ``/quit`` leaves.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import sys
+import tempfile
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from pathlib import Path
+from typing import TextIO
+
+from sqlmodel import Session, select
+
+from bot.core import delivery, student
+from bot.core.context import Env, Person
+from bot.core.enrolment import CohortIn, create_cohort, spec_of
+from bot.core.replies import Button, CallbackOutcome, Reply
+from bot.core.schedule import current_week
+from storage import repo
+from storage.db import Database
+from storage.migrate import upgrade
+from storage.models import Cohort
+
+SANDBOX_CODE = "SANDBOX"
+_TAG = re.compile(r"</?(b|i|u|s|code|pre|a)( [^>]*)?>")
+
+
+def plain(text: str, *, bold: bool) -> str:
+    """Render Telegram HTML for a terminal."""
+    if bold:
+        text = text.replace("<b>", "\033[1m").replace("</b>", "\033[0m")
+    return html.unescape(_TAG.sub("", text))
+
+
+class Sandbox:
+    """A terminal chat with the bot's domain."""
+
+    def __init__(self, db: Database, env: Env, person: Person, out: TextIO, *, color: bool) -> None:
+        self.db, self.env, self.person, self.out, self.color = db, env, person, out, color
+        self.buttons: list[Button] = []
+        self.message_id = 0
+
+    def show(self, replies: Iterable[Reply]) -> None:
+        self.buttons = []
+        for reply in replies:
+            self.out.write("\n" + plain(reply.text, bold=self.color) + "\n")
+            for row in reply.buttons:
+                labels = []
+                for b in row:
+                    self.buttons.append(b)
+                    labels.append(f"[{len(self.buttons)}] {b.label}")
+                self.out.write("   " + "   ".join(labels) + "\n")
+            if reply.attachment is not None:
+                self.out.write(f"   (file: {reply.attachment.filename}, {len(reply.attachment.content)} bytes)\n")
+        self.out.flush()
+
+    def press(self, number: int) -> None:
+        if not 1 <= number <= len(self.buttons):
+            self.out.write("There's no button with that number.\n")
+            return
+        outcome: CallbackOutcome = self.db.call(student.callback, self.env, self.person, self.buttons[number - 1].data)
+        if outcome.toast:
+            self.out.write(f"   ({outcome.toast})\n")
+        if outcome.edit_text:
+            self.out.write("   " + plain(outcome.edit_text, bold=self.color) + "\n")
+        self.show(outcome.replies)
+
+    def deliver_prompt(self) -> None:
+        def run(session: Session) -> list[Reply]:
+            cohort = session.exec(select(Cohort).where(Cohort.invite_code == SANDBOX_CODE)).one()
+            week = current_week(spec_of(cohort), self.env.clock.now()) or 1
+            delivery.ensure_deliveries(session, self.env, cohort, week, when=self.env.clock.now())
+            replies: list[Reply] = []
+            for delivery_id in delivery.claim(session, self.env, "sandbox", cohort_id=cohort.id):
+                out = delivery.prepare(session, self.env, delivery_id)
+                if out is None:
+                    continue
+                replies += out.replies
+                self.message_id += 1
+                delivery.mark_sent(session, self.env, delivery_id, self.message_id)
+            return replies
+
+        replies = self.db.call(run)
+        if not replies:
+            self.out.write("\n(No prompt to deliver: join and agree to take part first, or this week's has gone out.)\n")
+        self.show(replies)
+
+    def handle(self, line: str) -> bool:
+        line = line.strip()
+        if not line:
+            return True
+        if line in ("/quit", "/exit"):
+            return False
+        if line.isdigit() and self.buttons:
+            self.press(int(line))
+            return True
+        self.message_id += 1
+        if line.startswith("/"):
+            name, _, args = line[1:].partition(" ")
+            name = name.lower()
+            if name == "start":
+                self.show(self.db.call(student.start, self.env, self.person, args.strip() or None))
+            elif name == "prompt":
+                self.deliver_prompt()
+            elif name in student.STUDENT_COMMANDS:
+                self.show(self.db.call(student.command, self.env, self.person, name, args))
+            else:
+                self.show(student.unknown_command(name))
+            return True
+        self.show(self.db.call(student.text, self.env, self.person, line, chat_id=self.person.telegram_id,
+                               message_id=self.message_id))
+        return True
+
+
+def run_sandbox(*, input_lines: Callable[[], str] = input, out: TextIO = sys.stdout, name: str = "Student",
+                database_url: str | None = None) -> None:
+    """Run the sandbox until /quit or end of input."""
+    tmp = None
+    if database_url is None:
+        tmp = tempfile.TemporaryDirectory(prefix="balint-sandbox-")
+        database_url = f"sqlite:///{Path(tmp.name) / 'sandbox.db'}"
+    upgrade(database_url)
+    db = Database(database_url)
+    env = Env(bot_username="balint_sandbox_bot")
+    today = env.clock.now().date()
+
+    def setup(session: Session) -> None:
+        if repo.get_cohort_by_invite(session=session, code=SANDBOX_CODE) is None:
+            cohort = create_cohort(session, CohortIn(name="Sandbox psychiatry placement",
+                                                     start_date=today - timedelta(days=today.weekday()),
+                                                     weekday=today.weekday()), actor="sandbox")
+            cohort.invite_code = SANDBOX_CODE
+            session.add(cohort)
+
+    db.call(setup)
+    color = out.isatty()
+    box = Sandbox(db, env, Person(telegram_id=1, first_name=name), out, color=color)
+    out.write(
+        "balintbot sandbox — the student journey in your terminal (no Telegram, nothing leaves this machine).\n"
+        f"Your tutor's invite link would be {env.invite_link(SANDBOX_CODE)}\n"
+        f"Type  /start {SANDBOX_CODE}  to join, as if you had tapped it. Press a button by typing its number.\n"
+        "/prompt delivers this week's prompt now; /help lists commands; /quit leaves.\n"
+    )
+    try:
+        while True:
+            try:
+                line = input_lines() if input_lines is not input else input("\nyou> ")
+            except EOFError:
+                break
+            if not box.handle(line):
+                break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        out.write("\nBye.\n")
+        db.close()
+        if tmp is not None:
+            tmp.cleanup()

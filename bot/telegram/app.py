@@ -1,0 +1,104 @@
+"""Build the Application: services in ``bot_data``, handlers in ordered groups, jobs from the database."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from datetime import timedelta
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.config import Settings
+from bot.core.context import Env
+from bot.core.dispatch import Dispatcher
+from bot.core.student import STUDENT_COMMANDS
+from bot.telegram import handlers
+from bot.telegram.context import DB_KEY, ENV_KEY
+from bot.telegram.errors import ADMIN_CHAT_KEY, on_error
+from bot.telegram.send import TelegramSender
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+DISPATCHER_KEY = "dispatcher"
+DISPATCH_EVERY = timedelta(seconds=20)
+
+COMMANDS = [
+    BotCommand("status", "Your cohort, this week, what comes next"),
+    BotCommand("reflect", "Start this week's reflection now"),
+    BotCommand("skip", "Skip the current question"),
+    BotCommand("done", "End this week's reflection early"),
+    BotCommand("pause", "Pause your weekly prompts"),
+    BotCommand("resume", "Resume your weekly prompts"),
+    BotCommand("consent", "See or change your choices"),
+    BotCommand("mydata", "A file of everything held about you"),
+    BotCommand("delete", "Erase your data"),
+    BotCommand("withdraw", "Leave the cohort"),
+    BotCommand("help", "What I can do"),
+]
+
+
+async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
+    me = await app.bot.get_me()
+    env: Env = app.bot_data[ENV_KEY]
+    env.bot_username = me.username or env.bot_username
+    await app.bot.set_my_commands(COMMANDS)
+    dispatcher = Dispatcher(app.bot_data[DB_KEY], env, TelegramSender(app.bot), worker=f"{socket.gethostname()}")
+    app.bot_data[DISPATCHER_KEY] = dispatcher
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(_dispatch_job, interval=DISPATCH_EVERY, first=1, name="dispatch")
+    log.info("bot @%s ready", env.bot_username, extra={"event": "ready"})
+
+
+async def _dispatch_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    dispatcher: Dispatcher = context.bot_data[DISPATCHER_KEY]
+    await dispatcher.run_once()
+
+
+def add_handlers(app: Application) -> None:  # type: ignore[type-arg]
+    """Register handlers. Order matters: group chats are answered before anything else looks at them,
+    commands before free text, and the catch-all for unknown commands comes last."""
+    private = filters.ChatType.PRIVATE
+    new_msg = filters.UpdateType.MESSAGE
+    app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.UpdateType.MESSAGES, handlers.group), group=0)
+    app.add_handler(CommandHandler("start", handlers.start, filters=private & new_msg))
+    app.add_handler(CommandHandler(list(STUDENT_COMMANDS), handlers.student_command, filters=private & new_msg))
+    app.add_handler(CallbackQueryHandler(handlers.button))
+    app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE & filters.TEXT, handlers.edited))
+    app.add_handler(MessageHandler(private & new_msg & filters.TEXT & ~filters.COMMAND, handlers.text))
+    app.add_handler(MessageHandler(private & new_msg & filters.COMMAND, handlers.unknown))
+    app.add_handler(MessageHandler(private & new_msg & ~filters.TEXT, handlers.not_text))
+    app.add_error_handler(on_error)
+
+
+def build_application(settings: Settings, db: Database, env: Env) -> Application:  # type: ignore[type-arg]
+    """Build the bot: the rate limiter keeps us under Telegram's limits, services live in bot_data."""
+    assert settings.telegram_bot_token is not None
+    base = settings.telegram_api_base_url.rstrip("/")
+    app = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(base)
+        .base_file_url(base.removesuffix("/bot") + "/file/bot")
+        .rate_limiter(AIORateLimiter(max_retries=2))
+        .post_init(_post_init)
+        .build()
+    )
+    app.bot_data[DB_KEY] = db
+    app.bot_data[ENV_KEY] = env
+    app.bot_data[ADMIN_CHAT_KEY] = settings.admin_chat_id
+    add_handlers(app)
+    return app
+
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]

@@ -1,0 +1,32 @@
+"""Typed access to the services that live in ``bot_data`` (no globals)."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.core.context import Env, Person
+from storage.db import Database
+
+DB_KEY, ENV_KEY = "db", "env"
+
+
+def db_of(context: ContextTypes.DEFAULT_TYPE) -> Database:
+    """Return the database service."""
+    db = context.bot_data[DB_KEY]
+    assert isinstance(db, Database)
+    return db
+
+
+def env_of(context: ContextTypes.DEFAULT_TYPE) -> Env:
+    """Return the domain environment."""
+    env = context.bot_data[ENV_KEY]
+    assert isinstance(env, Env)
+    return env
+
+
+def person_of(update: Update) -> Person:
+    """Describe who sent an update."""
+    user = update.effective_user
+    assert user is not None
+    return Person(telegram_id=user.id, first_name=user.first_name or "", username=user.username)

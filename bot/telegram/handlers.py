@@ -1,0 +1,89 @@
+"""Student handlers: parse the update, call the domain, send what it says. No SQL here."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.core import student
+from bot.core.replies import Reply
+from bot.telegram.context import db_of, env_of, person_of
+from bot.telegram.send import keyboard, send_replies
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Join from a deep link (/start CODE) or greet."""
+    msg = update.effective_message
+    assert msg is not None
+    payload = context.args[0] if context.args else None
+    replies = await db_of(context).run(student.start, env_of(context), person_of(update), payload)
+    await send_replies(context.bot, msg.chat_id, replies)
+
+
+async def student_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Run a student command such as /status or /skip."""
+    msg = update.effective_message
+    assert msg is not None and msg.text is not None
+    name = msg.text.split()[0].lstrip("/").split("@")[0].lower()
+    args = " ".join(context.args or [])
+    replies = await db_of(context).run(student.command, env_of(context), person_of(update), name, args)
+    await send_replies(context.bot, msg.chat_id, replies)
+
+
+async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Take a typed message: a reflection reply, an invite code, or something to answer kindly."""
+    msg = update.effective_message
+    assert msg is not None and msg.text is not None
+    replies = await db_of(context).run(student.text, env_of(context), person_of(update), msg.text,
+                                       chat_id=msg.chat_id, message_id=msg.message_id)
+    await send_replies(context.bot, msg.chat_id, replies)
+
+
+async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Keep an edited reply as a new version."""
+    msg = update.edited_message
+    assert msg is not None
+    if not msg.text:
+        return
+    replies = await db_of(context).run(student.edited, env_of(context), person_of(update), msg.text,
+                                       chat_id=msg.chat_id, message_id=msg.message_id)
+    await send_replies(context.bot, msg.chat_id, replies)
+
+
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a button press: a toast, the pressed message updated, then any replies."""
+    query = update.callback_query
+    assert query is not None
+    outcome = await db_of(context).run(student.callback, env_of(context), person_of(update), query.data)
+    await query.answer(outcome.toast)
+    if query.message is not None and outcome.edit_text is not None:
+        await query.edit_message_text(outcome.edit_text, parse_mode="HTML")
+    elif query.message is not None and not outcome.keep_buttons:
+        await query.edit_message_reply_markup(None)
+    chat_id = query.message.chat.id if query.message else query.from_user.id
+    await send_replies(context.bot, chat_id, outcome.replies)
+
+
+async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Voice notes, photos, stickers, files: explain kindly that only text is kept."""
+    msg = update.effective_message
+    assert msg is not None
+    await send_replies(context.bot, msg.chat_id, [Reply(student.NON_TEXT_REPLY)])
+
+
+async def group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Anything in a group chat: point to the private chat."""
+    msg = update.effective_message
+    if msg is not None:
+        await send_replies(context.bot, msg.chat_id, [Reply(student.GROUP_REPLY)])
+
+
+async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command nobody handles."""
+    msg = update.effective_message
+    assert msg is not None and msg.text is not None
+    name = msg.text.split()[0].lstrip("/").split("@")[0]
+    await send_replies(context.bot, msg.chat_id, student.unknown_command(name))
+
+
+__all__ = ["keyboard"]

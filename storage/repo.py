@@ -1,0 +1,224 @@
+"""Repository functions for the student journey: verbs with keyword-only arguments, no business rules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from storage.models import (
+    AuditEvent,
+    Cohort,
+    ConsentRecord,
+    Enrolment,
+    ReflectionEntry,
+    ReflectionSession,
+    RoleGrant,
+    SessionStatus,
+    Study,
+    User,
+)
+from storage.types import utcnow
+
+
+def upsert_user(*, session: Session, telegram_id: int, first_name: str, username: str | None) -> User:
+    """Return the user with this Telegram id, created or refreshed."""
+    user = session.exec(select(User).where(User.telegram_id == telegram_id)).first()
+    if user is None:
+        user = User(telegram_id=telegram_id, first_name=first_name, username=username)
+        session.add(user)
+        session.flush()
+    elif user.first_name != first_name or user.username != username:
+        user.first_name, user.username = first_name, username
+        session.add(user)
+    return user
+
+
+def get_user_by_telegram_id(*, session: Session, telegram_id: int) -> User | None:
+    """Return the user with this Telegram id, if any."""
+    return session.exec(select(User).where(User.telegram_id == telegram_id)).first()
+
+
+def get_cohort(*, session: Session, cohort_id: int) -> Cohort | None:
+    """Return a cohort by id."""
+    return session.get(Cohort, cohort_id)
+
+
+def get_cohort_by_name(*, session: Session, name: str) -> Cohort | None:
+    """Return a cohort by its exact name (case-insensitive)."""
+    return session.exec(select(Cohort).where(func.lower(Cohort.name) == name.lower())).first()
+
+
+def get_cohort_by_invite(*, session: Session, code: str) -> Cohort | None:
+    """Return the cohort whose student invite code this is."""
+    return session.exec(select(Cohort).where(Cohort.invite_code == code)).first()
+
+
+def get_cohort_by_facilitator_code(*, session: Session, code: str) -> Cohort | None:
+    """Return the cohort whose facilitator invite code this is."""
+    return session.exec(select(Cohort).where(Cohort.facilitator_code == code)).first()
+
+
+def list_cohorts(*, session: Session) -> Sequence[Cohort]:
+    """Return every cohort, oldest first."""
+    return session.exec(select(Cohort).order_by(col(Cohort.id))).all()
+
+
+def create_cohort(*, session: Session, cohort: Cohort) -> Cohort:
+    """Insert a cohort."""
+    session.add(cohort)
+    session.flush()
+    return cohort
+
+
+def get_study_by_name(*, session: Session, name: str) -> Study | None:
+    """Return a study by name."""
+    return session.exec(select(Study).where(Study.name == name)).first()
+
+
+def active_enrolment(*, session: Session, user_id: int) -> Enrolment | None:
+    """Return the student's current (not withdrawn) enrolment."""
+    stmt = (
+        select(Enrolment)
+        .where(Enrolment.user_id == user_id, col(Enrolment.withdrawn_at).is_(None))
+        .order_by(col(Enrolment.id).desc())
+    )
+    return session.exec(stmt).first()
+
+
+def get_enrolment(*, session: Session, user_id: int, cohort_id: int) -> Enrolment | None:
+    """Return the enrolment of this user in this cohort, withdrawn or not."""
+    return session.exec(
+        select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.cohort_id == cohort_id)
+    ).first()
+
+
+def add_consent_record(*, session: Session, enrolment: Enrolment, kind: str, value: bool, version: str) -> None:
+    """Append one consent choice to the history."""
+    assert enrolment.id is not None
+    session.add(
+        ConsentRecord(
+            enrolment_id=enrolment.id,
+            user_id=enrolment.user_id,
+            cohort_id=enrolment.cohort_id,
+            kind=kind,
+            value=value,
+            text_version=version,
+        )
+    )
+
+
+def consent_history(*, session: Session, user_id: int) -> Sequence[ConsentRecord]:
+    """Return every consent choice the user made, oldest first."""
+    return session.exec(
+        select(ConsentRecord).where(ConsentRecord.user_id == user_id).order_by(col(ConsentRecord.id))
+    ).all()
+
+
+def open_session(*, session: Session, enrolment_id: int) -> ReflectionSession | None:
+    """Return the student's open reflection conversation, newest week first."""
+    return session.exec(
+        select(ReflectionSession)
+        .where(ReflectionSession.enrolment_id == enrolment_id, ReflectionSession.status == SessionStatus.OPEN)
+        .order_by(col(ReflectionSession.week).desc())
+    ).first()
+
+
+def get_reflection_session(*, session: Session, enrolment_id: int, week: int) -> ReflectionSession | None:
+    """Return the conversation of a given week."""
+    return session.exec(
+        select(ReflectionSession).where(
+            ReflectionSession.enrolment_id == enrolment_id, ReflectionSession.week == week
+        )
+    ).first()
+
+
+def entry_exists(*, session: Session, chat_id: int, message_id: int, version: int = 1) -> bool:
+    """Say whether this message (at this version) is stored already."""
+    return (
+        session.exec(
+            select(ReflectionEntry.id).where(
+                ReflectionEntry.chat_id == chat_id,
+                ReflectionEntry.message_id == message_id,
+                ReflectionEntry.version == version,
+            )
+        ).first()
+        is not None
+    )
+
+
+def latest_entry_version(*, session: Session, chat_id: int, message_id: int) -> ReflectionEntry | None:
+    """Return the newest stored version of a message."""
+    return session.exec(
+        select(ReflectionEntry)
+        .where(ReflectionEntry.chat_id == chat_id, ReflectionEntry.message_id == message_id)
+        .order_by(col(ReflectionEntry.version).desc())
+    ).first()
+
+
+def entries_for_user(*, session: Session, user_id: int) -> Sequence[ReflectionEntry]:
+    """Return every stored reply of a user, in order."""
+    return session.exec(
+        select(ReflectionEntry).where(ReflectionEntry.user_id == user_id).order_by(col(ReflectionEntry.id))
+    ).all()
+
+
+def count_entries(*, session: Session, user_id: int) -> int:
+    """Count a user's stored replies (every version)."""
+    return int(
+        session.exec(select(func.count()).select_from(ReflectionEntry).where(
+            ReflectionEntry.user_id == user_id)).one()
+    )
+
+
+def count_closed_sessions(*, session: Session, enrolment_id: int) -> int:
+    """Count the weeks a student reflected on and closed."""
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(ReflectionSession)
+            .where(
+                ReflectionSession.enrolment_id == enrolment_id,
+                ReflectionSession.status == SessionStatus.CLOSED,
+            )
+        ).one()
+    )
+
+
+def roles_of(*, session: Session, telegram_id: int) -> Sequence[RoleGrant]:
+    """Return every role granted to a Telegram account."""
+    return session.exec(select(RoleGrant).where(RoleGrant.telegram_id == telegram_id)).all()
+
+
+def grant_role(
+    *, session: Session, telegram_id: int, role: str, cohort_id: int | None = None,
+    study_id: int | None = None, granted_by: str = "cli",
+) -> RoleGrant:
+    """Grant a role (idempotent)."""
+    existing = session.exec(
+        select(RoleGrant).where(
+            RoleGrant.telegram_id == telegram_id,
+            RoleGrant.role == role,
+            RoleGrant.cohort_id == cohort_id if cohort_id is not None else col(RoleGrant.cohort_id).is_(None),
+            RoleGrant.study_id == study_id if study_id is not None else col(RoleGrant.study_id).is_(None),
+        )
+    ).first()
+    if existing:
+        return existing
+    grant = RoleGrant(telegram_id=telegram_id, role=role, cohort_id=cohort_id, study_id=study_id,
+                      granted_by=granted_by)
+    session.add(grant)
+    session.flush()
+    return grant
+
+
+def audit(
+    *, session: Session, actor: str, action: str, cohort_id: int | None = None, study_id: int | None = None,
+    at: datetime | None = None, **detail: Any,
+) -> None:
+    """Append an event to the audit log."""
+    session.add(AuditEvent(actor=actor, action=action, cohort_id=cohort_id, study_id=study_id,
+                           at=at or utcnow(), detail=detail))
