@@ -1,0 +1,111 @@
+"""Fixtures: a real database per test (SQLite file, or PostgreSQL when TEST_DATABASE_URL says so).
+
+PostgreSQL: one throwaway database per test run (created here, dropped at the end); each test starts from
+empty tables (TRUNCATE). SQLite: a fresh file per test.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, SQLModel
+
+import storage.models  # noqa: F401
+import storage.research_models  # noqa: F401
+from bot.core.clock import ManualClock
+from bot.core.context import Env, Person
+from bot.core.enrolment import CohortIn, create_cohort
+from storage.db import Database
+from storage.models import Cohort
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+def using_postgres() -> bool:
+    """Say whether this run tests against PostgreSQL."""
+    return PG_URL.startswith("postgresql")
+
+
+@pytest.fixture(scope="session")
+def pg_database_url() -> Iterator[str | None]:
+    """Create a throwaway PostgreSQL database for the run; drop it afterwards."""
+    if not using_postgres():
+        yield None
+        return
+    base = make_url(PG_URL)
+    name = f"balint_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name).render_as_string(hide_password=False)
+    engine = create_engine(url)
+    SQLModel.metadata.create_all(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path: object, pg_database_url: str | None) -> str:
+    """A URL to an empty database with the current schema."""
+    if pg_database_url is not None:
+        engine = create_engine(pg_database_url)
+        tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return pg_database_url
+    url = f"sqlite:///{tmp_path}/test.db"
+    engine = create_engine(url)
+    SQLModel.metadata.create_all(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """The Database service on a fresh database."""
+    database = Database(database_url, retry_for=2.0)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def session(db: Database) -> Iterator[Session]:
+    """A session that commits at the end of the test."""
+    with db.session() as s:
+        yield s
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """A clock set to Monday 5 January 2026, 10:00 UTC (week 1 of the default test cohort)."""
+    return ManualClock(datetime(2026, 1, 5, 10, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def env(clock: ManualClock) -> Env:
+    """The domain environment with a manual clock."""
+    return Env(clock=clock, bot_username="balint_test_bot")
+
+
+@pytest.fixture
+def cohort(db: Database, env: Env) -> Cohort:
+    """A six-week cohort starting Monday 5 January 2026, prompts Mondays 09:00 London."""
+    return db.call(create_cohort, CohortIn(name="Psychiatry Jan 2026", start_date=date(2026, 1, 5),
+                                           weeks=6, weekday=0, send_time=time(9, 0), timezone="Europe/London"))
+
+
+@pytest.fixture
+def alice() -> Person:
+    """A student."""
+    return Person(telegram_id=1001, first_name="Alice", username="alice")
