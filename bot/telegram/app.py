@@ -72,6 +72,8 @@ def add_handlers(app: Application) -> None:  # type: ignore[type-arg]
     new_msg = filters.UpdateType.MESSAGE
     app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.UpdateType.MESSAGES, handlers.group), group=0)
     app.add_handler(CommandHandler("start", handlers.start, filters=private & new_msg))
+    # Role commands (facilitator, researcher, admin) are registered here, before the student commands and the
+    # catch-alls below, each by its own module's add_handlers(app, private & new_msg).
     app.add_handler(CommandHandler(list(STUDENT_COMMANDS), handlers.student_command, filters=private & new_msg))
     app.add_handler(CallbackQueryHandler(handlers.button))
     app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE & filters.TEXT, handlers.edited))
