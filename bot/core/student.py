@@ -8,7 +8,6 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from bot.core import consent, enrolment, reflection, status
-from bot.core.actions import Action, decode
 from bot.core.context import Env, Person
 from bot.core.replies import CallbackOutcome, Reply
 from bot.core.templates import escape
@@ -108,22 +107,10 @@ def unknown_command(name: str) -> list[Reply]:
 
 
 def callback(session: Session, env: Env, person: Person, data: str | None) -> CallbackOutcome:
-    """A button press on a student message."""
-    cb = decode(data)
-    if cb is None:
-        return CallbackOutcome(toast="Sorry, I didn't understand that button.")
-    a = cb.args
-    if cb.action is Action.CONSENT_PARTICIPATE:
-        return consent.choose_participate(session, env, person, a[0], a[1])
-    if cb.action is Action.CONSENT_RESEARCH:
-        return consent.choose_research(session, env, person, a[0], a[1])
-    if cb.action is Action.WITHDRAW:
-        return consent.confirm_withdraw(session, env, person, a[0], a[1])
-    if cb.action is Action.NO_ENCOUNTER:
-        return reflection.no_encounter(session, env, person, a[0])
-    if cb.action is Action.START_WITH_PENDING:
-        return reflection.start_with_pending(session, env, person, a[0], a[1])
-    return CallbackOutcome(toast="This button has expired.")
+    """A button press (routed by ``bot.core.buttons``)."""
+    from bot.core.buttons import press
+
+    return press(session, env, person, data)
 
 
 NON_TEXT_REPLY = (

@@ -1,0 +1,40 @@
+"""Route a button press to the domain function that owns its action.
+
+Each entry takes (session, env, person, *args) and returns a CallbackOutcome; every one of them checks that
+the ids in the button belong to the person who pressed it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlmodel import Session
+
+from bot.core import consent, reflection
+from bot.core.actions import Action, decode
+from bot.core.context import Env, Person
+from bot.core.replies import CallbackOutcome
+
+Route = Callable[..., CallbackOutcome]
+
+ROUTES: dict[Action, Route] = {
+    Action.CONSENT_PARTICIPATE: consent.choose_participate,
+    Action.CONSENT_RESEARCH: consent.choose_research,
+    Action.WITHDRAW: consent.confirm_withdraw,
+    Action.NO_ENCOUNTER: reflection.no_encounter,
+    Action.START_WITH_PENDING: reflection.start_with_pending,
+}
+
+UNKNOWN = CallbackOutcome(toast="Sorry, I didn't understand that button.")
+EXPIRED = CallbackOutcome(toast="This button has expired.")
+
+
+def press(session: Session, env: Env, person: Person, data: str | None) -> CallbackOutcome:
+    """Handle a button press."""
+    cb = decode(data)
+    if cb is None:
+        return UNKNOWN
+    route = ROUTES.get(cb.action)
+    if route is None:
+        return EXPIRED
+    return route(session, env, person, *cb.args)
