@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
 
+import storage.facilitator_models  # noqa: F401
 import storage.models  # noqa: F401
 import storage.research_models  # noqa: F401
 from bot.core.clock import ManualClock
