@@ -89,6 +89,7 @@ patient is taken to be the patient).
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import tomllib
@@ -578,6 +579,8 @@ class _Message:
         self.tokens = [
             _Token(m.group(0), m.start(), m.end(), m.group(0)[0].isalnum()) for m in _TOKEN_RE.finditer(text)
         ]
+        self.token_starts = [t.start for t in self.tokens]
+        self.sentence_starts = [s for s, _ in self.sentences]
         self.neg = self._mark(rules._negators) - self._mark(rules._neg_exceptions)
 
     def _mark(self, patterns: Sequence[re.Pattern[str]]) -> set[int]:
@@ -585,36 +588,32 @@ class _Message:
         marked: set[int] = set()
         for pattern in patterns:
             for m in pattern.finditer(self.text):
-                for i, t in enumerate(self.tokens):
-                    if t.start >= m.start() and t.end <= m.end():
-                        marked.add(i)
+                i = bisect.bisect_left(self.token_starts, m.start())
+                while i < len(self.tokens) and self.tokens[i].end <= m.end():
+                    marked.add(i)
+                    i += 1
         return marked
 
     def _is_barrier(self, tok: _Token) -> bool:
         return not tok.word and tok.text not in _NON_BARRIER_PUNCT
 
     def _first_token_at(self, pos: int) -> int:
-        for i, t in enumerate(self.tokens):
-            if t.start >= pos:
-                return i
-        return len(self.tokens)
+        return bisect.bisect_left(self.token_starts, pos)
 
     def _sentence_of(self, pos: int) -> tuple[int, int]:
-        for s, e in self.sentences:
-            if s <= pos < e:
-                return s, e
+        i = bisect.bisect_right(self.sentence_starts, pos) - 1
+        if i >= 0 and pos < self.sentences[i][1]:
+            return self.sentences[i]
         return 0, len(self.text)
 
     def _clause_start(self, pos: int, sent_start: int) -> int:
-        start = sent_start
-        for t in self.tokens:
-            if t.start >= pos:
-                break
-            if t.start < sent_start:
-                continue
-            if self._is_barrier(t) or t.text in self.r._conjunctions:
-                start = t.end
-        return start
+        j = self._first_token_at(pos) - 1
+        while j >= 0 and self.tokens[j].start >= sent_start:
+            tok = self.tokens[j]
+            if self._is_barrier(tok) or tok.text in self.r._conjunctions:
+                return tok.end
+            j -= 1
+        return sent_start
 
     # -- the pipeline -----------------------------------------------------------------------
 
@@ -660,14 +659,18 @@ class _Message:
             excluded_by=excluded,
         )
 
+    @functools.cached_property
+    def exclusion_spans(self) -> list[tuple[_Exclusion, int, int]]:
+        return [
+            (exc, m.start(), m.end()) for exc in self.r.exclusions for p in exc.patterns for m in p.finditer(self.text)
+        ]
+
     def _excluded(self, rule: _Rule, s: int, e: int) -> str | None:
-        for exc in self.r.exclusions:
+        for exc, a, b in self.exclusion_spans:
             if exc.applies_to and rule.id not in exc.applies_to and str(rule.category) not in exc.applies_to:
                 continue
-            for p in exc.patterns:
-                for m in p.finditer(self.text):
-                    if m.start() < e and s < m.end():
-                        return exc.id
+            if a < e and s < b:
+                return exc.id
         return None
 
     def _negated(self, s: int, e: int, spans: list[tuple[int, int]]) -> bool:
@@ -1004,15 +1007,22 @@ def reply_variant(verdict: Verdict) -> ReplyVariant | None:
     return None
 
 
+def _capitalize_first(value: str) -> str:
+    """Upper-case the first letter only (jinja's `capitalize` lower-cases the rest: "NHS" -> "Nhs")."""
+    return value[:1].upper() + value[1:]
+
+
 @functools.lru_cache(maxsize=1)
 def _environment() -> SandboxedEnvironment:
-    return SandboxedEnvironment(
+    env = SandboxedEnvironment(
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
         undefined=StrictUndefined,
     )
+    env.filters["capitalize_first"] = _capitalize_first
+    return env
 
 
 def render_support_reply(
