@@ -330,6 +330,31 @@ def test_topics_are_not_disclosures(rules: SafeguardingRules, text: str) -> None
     assert not verdict.risk, verdict.summary()
 
 
+BEREAVEMENT = [
+    "My grandad took his own life when I was twelve, and this placement brings it back.",
+    "I keep thinking about the man who killed himself on the ward last year.",
+    "We lost a consultant to suicide last year.",
+]
+
+
+@pytest.mark.parametrize("text", BEREAVEMENT)
+def test_someone_elses_past_suicide_is_not_a_current_risk(rules: SafeguardingRules, text: str) -> None:
+    verdict = rules.check(text)
+    assert not verdict.risk, verdict.summary()
+    assert all(h.excluded_by == "bereavement.completed" or not h.risk for h in verdict.hits)
+
+
+def test_bereavement_does_not_hide_the_students_own_risk(rules: SafeguardingRules) -> None:
+    verdict = rules.check("My best friend killed herself in October and since then I've wanted to die.")
+    assert verdict.alerts_facilitator and verdict.category is Category.SUICIDAL
+
+
+def test_generic_plurals_are_nobody_in_particular(rules: SafeguardingRules) -> None:
+    assert not rules.check("Doctors who feel suicidal rarely ask for help.").risk
+    assert not rules.check("My consultant told me that one in four doctors has thought about suicide.").risk
+    assert rules.check("The nurses were rough with the patient.").is_patient_matter
+
+
 # --------------------------------------------------------------------------------------------
 # hyperbole and accidents
 # --------------------------------------------------------------------------------------------
@@ -350,6 +375,9 @@ HYPERBOLE = [
     "I can't go on placement tomorrow, I've got a temperature",
     "it really hit me that she was my age",
     "that story really touched me",
+    "My friend told me she'd been cutting back on caffeine.",
+    "I've been burning out this term",
+    "The registrar was drunk at the Christmas party, which was funny.",
 ]
 
 

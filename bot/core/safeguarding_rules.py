@@ -301,6 +301,17 @@ _GENDER = {
     **dict.fromkeys(("she", "her", "hers", "herself", "she's", "she'd", "she'll"), "f"),
     **dict.fromkeys(("they", "them", "their", "theirs", "themselves", "themself", "they're", "they'd"), "t"),
 }
+_DETERMINERS = frozenset(
+    ("the", "my", "our", "his", "her", "their", "this", "that", "these", "those", "a", "an", "one", "another", "both")
+)
+
+
+def _generic_plural(words: list[str]) -> bool:
+    """A bare plural noun phrase ("doctors", "four doctors", "patients"): people in general."""
+    last = words[-1] if words else ""
+    return last.endswith("s") and not last.endswith("ss") and not (set(words[:-1]) & _DETERMINERS) and words[0] != "mr"
+
+
 _TOKEN_RE = re.compile(r"[a-z0-9]+(?:['\-][a-z0-9]+)*|\S")
 _NON_BARRIER_PUNCT = frozenset("-/*#@&+'’")
 _SENTENCE_END_RE = re.compile(r"[.!?…]+(?=[\s\"')\]]|$)|\n+|;")
@@ -534,6 +545,9 @@ class SafeguardingRules:
         for start, _, _, kind, end in candidates:
             if any(covered[start:end]):
                 continue
+            words = text[start:end].split()
+            if kind in ("staff", "patient") and _generic_plural(words):
+                kind = "indefinite"  # "doctors who...", "one in four doctors": nobody in particular
             refs.append(_Ref(kind, start, end))  # type: ignore[arg-type]
             covered[start:end] = b"\x01" * (end - start)
         if self._pronoun_re is not None:
