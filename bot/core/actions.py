@@ -21,12 +21,14 @@ class Action(StrEnum):
     CODE_SEGMENT = "cs"  # args: item id, code id
     CODE_DONE = "cd"  # args: item id
     SCHEDULE = "sc"  # args: cohort id, field number
+    ANNOUNCE = "an"  # args: announcement id, 1 = send / 0 = cancel
 
 
 ARG_COUNT = {
     Action.CONSENT_PARTICIPATE: 2, Action.CONSENT_RESEARCH: 2, Action.WITHDRAW: 2,
     Action.NO_ENCOUNTER: 1, Action.START_WITH_PENDING: 2, Action.DELETE: 2, Action.ACK_ALERT: 1,
     Action.CODE_TOGGLE: 2, Action.CODE_SEGMENT: 2, Action.CODE_DONE: 1, Action.SCHEDULE: 2,
+    Action.ANNOUNCE: 2,
 }
 
 
