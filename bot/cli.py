@@ -63,7 +63,10 @@ def emit_json(data: Any) -> None:
 
 @app.command()
 @friendly
-def run() -> None:
+def run(
+    webhook: bool = typer.Option(False, "--webhook", help="Serve a webhook (WEBHOOK_URL, WEBHOOK_PORT, "
+                                 "WEBHOOK_SECRET_TOKEN) instead of long polling."),
+) -> None:
     """Run the bot (long polling). With no TELEGRAM_BOT_TOKEN, start the terminal sandbox instead."""
     s = settings()
     if s.telegram_bot_token is None:
@@ -72,12 +75,11 @@ def run() -> None:
 
         run_sandbox()
         return
-    from bot.telegram.app import ALLOWED_UPDATES, build_application
+    from bot.telegram.runner import serve
 
     db = open_database(s)
-    application = build_application(s, db, make_env(s))
     try:
-        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+        asyncio.run(serve(s, db, make_env(s), webhook=webhook))
     finally:
         db.close()
 

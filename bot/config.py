@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     reminder_hours: int = Field(default=48, ge=1)
     safeguarding_escalate_minutes: int = Field(default=120, ge=1)
     safeguarding_lead_telegram_id: int | None = None
+    safeguarding_institution: str | None = None
+    retention_days: int = Field(default=365 * 5, ge=1)
     flood_messages_per_minute: int = Field(default=30, ge=1)
     webhook_url: str | None = None
     webhook_port: int = 8443
@@ -62,7 +64,7 @@ class Settings(BaseSettings):
         if v is None or not v.get_secret_value().strip():
             return None
         head, _, tail = v.get_secret_value().partition(":")
-        if not head.isdigit() or len(tail) < 5:
+        if not head.isdigit() or not tail or any(c.isspace() for c in tail):
             raise ValueError("does not look like a bot token from @BotFather (digits:letters)")
         return v
 

@@ -22,7 +22,7 @@ from bot.config import Settings
 from bot.core.context import Env
 from bot.core.dispatch import Dispatcher
 from bot.core.student import STUDENT_COMMANDS
-from bot.telegram import handlers
+from bot.telegram import facilitator_handlers, handlers, jobs
 from bot.telegram.context import DB_KEY, ENV_KEY
 from bot.telegram.errors import ADMIN_CHAT_KEY, on_error
 from bot.telegram.send import TelegramSender
@@ -57,6 +57,7 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     app.bot_data[DISPATCHER_KEY] = dispatcher
     if app.job_queue is not None:
         app.job_queue.run_repeating(_dispatch_job, interval=DISPATCH_EVERY, first=1, name="dispatch")
+        await jobs.start(app, dispatcher)  # catch-up after downtime, week jobs from the database, the tick
     log.info("bot @%s ready", env.bot_username, extra={"event": "ready"})
 
 
@@ -74,6 +75,7 @@ def add_handlers(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("start", handlers.start, filters=private & new_msg))
     # Role commands (facilitator, researcher, admin) are registered here, before the student commands and the
     # catch-alls below, each by its own module's add_handlers(app, private & new_msg).
+    facilitator_handlers.add_handlers(app, private & new_msg)
     app.add_handler(CommandHandler(list(STUDENT_COMMANDS), handlers.student_command, filters=private & new_msg))
     app.add_handler(CallbackQueryHandler(handlers.button))
     app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE & filters.TEXT, handlers.edited))
@@ -93,6 +95,7 @@ def build_application(settings: Settings, db: Database, env: Env) -> Application
         .base_url(base)
         .base_file_url(base.removesuffix("/bot") + "/file/bot")
         .rate_limiter(AIORateLimiter(max_retries=2))
+        .updater(None)  # bot.telegram.polling / webhook feed updates, confirming only what was handled
         .post_init(_post_init)
         .build()
     )
