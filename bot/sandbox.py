@@ -7,6 +7,7 @@ Buttons are shown numbered; type the number to press one. ``/prompt`` delivers t
 from __future__ import annotations
 
 import html
+import logging
 import re
 import sys
 import tempfile
@@ -27,6 +28,7 @@ from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import Cohort
 
+log = logging.getLogger(__name__)
 SANDBOX_CODE = "SANDBOX"
 _TAG = re.compile(r"</?(b|i|u|s|code|pre|a)( [^>]*)?>")
 
@@ -153,8 +155,12 @@ def run_sandbox(*, input_lines: Callable[[], str] = input, out: TextIO = sys.std
                 line = input_lines() if input_lines is not input else input("\nyou> ")
             except EOFError:
                 break
-            if not box.handle(line):
-                break
+            try:
+                if not box.handle(line):
+                    break
+            except Exception:  # the sandbox is a chat: a bug gets a kind line, the details go to the log
+                log.exception("sandbox: error while handling %r", line[:40])
+                out.write("\nSorry — something went wrong on my side (details are in the log). Please try again.\n")
     except KeyboardInterrupt:
         pass
     finally:

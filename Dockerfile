@@ -1,0 +1,24 @@
+# balintbot: slim image, non-root user; applies migrations, then runs the bot.
+FROM python:3.11-slim AS build
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY storage ./storage
+RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    BALINT_PROMPTS_DIR=/app/prompts \
+    DATABASE_URL=sqlite:////app/data/balint.db \
+    LOG_FORMAT=json
+RUN useradd --create-home --uid 10001 balint
+WORKDIR /app
+COPY --from=build /wheels /wheels
+RUN pip install --no-cache-dir /wheels/* && rm -rf /wheels
+COPY prompts ./prompts
+RUN mkdir -p /app/data && chown balint:balint /app/data
+USER balint
+VOLUME ["/app/data"]
+EXPOSE 8443
+HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import sys; sys.exit(0)"
+CMD ["sh", "-c", "balint db upgrade && exec balint run ${BALINT_RUN_ARGS:-}"]
