@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 
 import typer
 
+from bot.cli_facilitator import register as register_facilitator
+from bot.cli_roles import role_app
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.schedule import ScheduleError
 from bot.runtime import OutOfDate, make_env, open_database, setup_logging
@@ -23,6 +25,7 @@ prompt_app = typer.Typer(help="Weekly prompts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(cohort_app, name="cohort")
 app.add_typer(prompt_app, name="prompt")
+app.add_typer(role_app, name="role")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -199,6 +202,9 @@ def prompt_send_now(
     else:
         typer.echo(f"Week {result['week']} of {result['cohort']}: sent {result['sent']}, "
                    f"already sent {result['already']}, blocked {result['blocked']}, failed {result['failed']}.")
+
+
+register_facilitator(cohort_app, app)  # after the commands above, so help lists them first
 
 
 def main() -> None:  # pragma: no cover

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
-from bot.core import consent, reflection
+from bot.core import consent, facilitator_announce, facilitator_dialogue, reflection
 from bot.core.actions import Action, decode
 from bot.core.context import Env, Person
 from bot.core.replies import CallbackOutcome
@@ -23,6 +23,8 @@ ROUTES: dict[Action, Route] = {
     Action.WITHDRAW: consent.confirm_withdraw,
     Action.NO_ENCOUNTER: reflection.no_encounter,
     Action.START_WITH_PENDING: reflection.start_with_pending,
+    Action.SCHEDULE: facilitator_dialogue.schedule_button,
+    Action.ANNOUNCE: facilitator_announce.confirm,
 }
 
 UNKNOWN = CallbackOutcome(toast="Sorry, I didn't understand that button.")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot.core import consent, enrolment, reflection, status
+from bot.core import consent, enrolment, facilitator, facilitator_dialogue, reflection, status
 from bot.core.context import Env, Person
 from bot.core.replies import CallbackOutcome, Reply
 from bot.core.templates import escape
@@ -18,7 +18,9 @@ STUDENT_COMMANDS = ("help", "status", "consent", "withdraw", "pause", "resume", 
 
 
 def start(session: Session, env: Env, person: Person, payload: str | None) -> list[Reply]:
-    """/start, with or without an invite code."""
+    """/start, with or without an invite code (``f-CODE``: a facilitator link)."""
+    if payload and payload.lower().startswith(enrolment.FACILITATOR_PREFIX):
+        return facilitator.accept_link(session, env, person, payload[len(enrolment.FACILITATOR_PREFIX):])
     if payload:
         return enrolment.join(session, env, person, payload)
     user = repo.upsert_user(session=session, telegram_id=person.telegram_id, first_name=person.first_name,
@@ -33,6 +35,9 @@ def start(session: Session, env: Env, person: Person, payload: str | None) -> li
 
 def text(session: Session, env: Env, person: Person, body: str, *, chat_id: int, message_id: int) -> list[Reply]:
     """A text message that isn't a command."""
+    drafted = facilitator_dialogue.draft_text(session, env, person, body)  # a facilitator mid-dialogue
+    if drafted is not None:
+        return drafted
     user = repo.upsert_user(session=session, telegram_id=person.telegram_id, first_name=person.first_name,
                             username=person.username)
     assert user.id is not None
@@ -83,6 +88,8 @@ def command(session: Session, env: Env, person: Person, name: str, args: str = "
     if name == "withdraw":
         return consent.ask_withdraw(session, env, person)
     if name in ("pause", "resume"):
+        if facilitator.wants_cohort_pause(session, env, person, args):  # names a cohort, or a facilitator's
+            return facilitator.set_paused(session, env, person, args, name == "pause")
         return status.set_paused(session, env, person, name == "pause")
     found = _open(session, person)
     if found is None:

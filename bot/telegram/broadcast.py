@@ -5,34 +5,22 @@ from __future__ import annotations
 import socket
 from typing import Any
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 from telegram import Bot
 from telegram.ext import AIORateLimiter, ExtBot
 
 from bot.config import Settings
-from bot.core import delivery
-from bot.core.cohorts import resolve_week
 from bot.core.context import Env
 from bot.core.dispatch import Dispatcher
+from bot.core.scheduling import queue_now
 from bot.telegram.send import TelegramSender
 from storage.db import Database
-from storage.models import Cohort, Delivery, DeliveryState
+from storage.models import Cohort
 
 
 def _queue(session: Session, env: Env, ref: str, week: int | None) -> tuple[int, str, int, int]:
-    cohort, wk = resolve_week(session, env, ref, week)
-    assert cohort.id is not None
-    delivery.ensure_deliveries(session, env, cohort, wk, when=env.clock.now())
-    # a send-now is explicit: bring this week's pending rows forward to now
-    for d in session.exec(select(Delivery).where(Delivery.cohort_id == cohort.id, Delivery.week == wk,
-                                                 Delivery.state == DeliveryState.PENDING)).all():
-        d.next_attempt_at = min(d.next_attempt_at, env.clock.now())
-        d.due_at = min(d.due_at, env.clock.now())
-        session.add(d)
-    already = session.exec(select(func.count()).select_from(Delivery).where(
-        Delivery.cohort_id == cohort.id, Delivery.week == wk,
-        col(Delivery.state).in_([DeliveryState.SENT, DeliveryState.ANSWERED]))).one()
-    return cohort.id, cohort.name, wk, int(already)
+    queued = queue_now(session, env, ref, week)  # the same path as a facilitator's /sendnow
+    return queued.cohort_id, queued.name, queued.week, queued.already
 
 
 def _require_open(session: Session, cohort_id: int) -> str:

@@ -1,0 +1,179 @@
+"""``balint cohort facilitator-link / schedule / pause / resume`` and ``balint stats``.
+
+``bot.cli`` calls ``register(cohort_app, app)``; nothing from ``bot.cli`` is imported at module level.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from bot.cli_roles import friendly
+
+
+def _open() -> tuple[Any, Any, Any]:
+    from bot.cli import settings
+    from bot.runtime import make_env, open_database
+
+    s = settings()
+    return s, open_database(s), make_env(s)
+
+
+def _find(session: Any, ref: str) -> Any:
+    from bot.core.enrolment import find_cohort
+    from bot.core.schedule import ScheduleError
+
+    cohort = find_cohort(session, ref)
+    if cohort is None:
+        raise ScheduleError(f"no cohort {ref!r}: `balint cohort list` shows ids and names")
+    return cohort
+
+
+@friendly
+def facilitator_link(
+    cohort: str = typer.Argument(..., help="Cohort id or name."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Print the link that makes whoever opens it a facilitator of the cohort."""
+    from bot.cli import bot_username, emit_json
+    from bot.core.enrolment import FACILITATOR_PREFIX
+
+    s, db, env = _open()
+    try:
+        found = db.call(_find, cohort)
+    finally:
+        db.close()
+    env.bot_username = bot_username(s)
+    link = env.invite_link(f"{FACILITATOR_PREFIX}{found.facilitator_code}")
+    if as_json:
+        emit_json({"id": found.id, "name": found.name, "facilitator_link": link})
+        return
+    typer.echo(f"Facilitator link for {found.name} (id {found.id}). Whoever opens it becomes a facilitator of this "
+               f"cohort, so send it only to them:\n{link}")
+
+
+@friendly
+def schedule(
+    cohort: str = typer.Argument(..., help="Cohort id or name."),
+    day: str | None = typer.Option(None, help="Weekday prompts go out: mon … sun."),
+    time: str | None = typer.Option(None, help="Local time prompts go out, HH:MM."),
+    tz: str | None = typer.Option(None, help="IANA time zone, e.g. Europe/London."),
+    weeks: int | None = typer.Option(None, help="Number of weekly prompts (1–52)."),
+    start: str | None = typer.Option(None, help="First day of the placement, YYYY-MM-DD."),
+    quiet: str | None = typer.Option(None, help="Quiet hours START-END, e.g. 22:00-07:00, or off."),
+    reminder_hours: int | None = typer.Option(None, help="Hours after the prompt for the one reminder; 0 = none."),
+    plan: str | None = typer.Option(None, help="Templates from prompts/plan/, comma-separated, or default."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Show a cohort's schedule, or change it (the running bot follows within half a minute)."""
+    from bot.cli import emit_json
+    from bot.core.cohort_schedule import (
+        ScheduleChange,
+        change_schedule,
+        describe,
+        parse_plan,
+        parse_quiet,
+        schedule_lines,
+    )
+    from bot.core.schedule import parse_date, parse_time, parse_weekday
+
+    change = ScheduleChange(
+        start_date=parse_date(start) if start else None, weeks=weeks,
+        weekday=parse_weekday(day) if day else None, send_time=parse_time(time) if time else None, timezone=tz,
+        quiet=parse_quiet(quiet) if quiet else None, reminder_hours=reminder_hours,
+        plan=parse_plan(plan) if plan is not None else None)
+    _, db, env = _open()
+
+    def run(session: Any) -> tuple[list[str], dict[str, Any]]:
+        found = _find(session, cohort)
+        said = [] if change.empty() else change_schedule(session, env, found, change, actor="cli")
+        return said, describe(session, env, found)
+
+    try:
+        said, data = db.call(run)
+    finally:
+        db.close()
+    if as_json:
+        emit_json({**data, "changed": said})
+        return
+    if not change.empty():
+        typer.echo(f"Changed: {', '.join(said)}." if said else "Nothing changed: the schedule was already that.")
+    typer.echo("\n".join(schedule_lines(data)))
+
+
+def _set_status(cohort: str, paused: bool) -> None:
+    from bot.core.cohort_schedule import set_status
+    from storage.models import CohortStatus
+
+    _, db, env = _open()
+
+    def run(session: Any) -> tuple[str, bool, str]:
+        found = _find(session, cohort)
+        if found.status == CohortStatus.CLOSED:
+            return found.name, False, "closed"
+        changed = set_status(session, env, found, CohortStatus.PAUSED if paused else CohortStatus.OPEN, actor="cli")
+        return found.name, changed, found.status
+
+    try:
+        name, changed, status = db.call(run)
+    finally:
+        db.close()
+    if status == "closed":
+        typer.echo(f"{name} is closed; it can't be paused or resumed.", err=True)
+        raise typer.Exit(1)
+    verb = "paused" if paused else "resumed"
+    typer.echo(f"{name} {verb}." if changed else f"{name} was already {'paused' if paused else 'running'}.")
+
+
+@friendly
+def pause(cohort: str = typer.Argument(..., help="Cohort id or name.")) -> None:
+    """Pause a cohort: no prompts or reminders until it is resumed."""
+    _set_status(cohort, True)
+
+
+@friendly
+def resume(cohort: str = typer.Argument(..., help="Cohort id or name.")) -> None:
+    """Resume a paused cohort (a week due while paused goes out only within the grace window)."""
+    _set_status(cohort, False)
+
+
+@friendly
+def stats(
+    cohort: str = typer.Option(..., "--cohort", help="Cohort id or name."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    chart: Path | None = typer.Option(None, help="Also write the chart as a PNG file here."),
+) -> None:
+    """Participation per week: invited, consented, prompted, replied, completed, unreachable."""
+    from bot.cli import emit_json
+    from bot.core import stats as participation
+
+    _, db, env = _open()
+
+    def run(session: Any) -> tuple[Any, list[Any]]:
+        found = _find(session, cohort)
+        return found, participation.cohort_stats(session, env, found)
+
+    try:
+        found, rows = db.call(run)
+    finally:
+        db.close()
+    if chart is not None:
+        chart.write_bytes(participation.chart_png(found.name, rows))
+    if as_json:
+        emit_json(participation.as_json(found, rows))
+        return
+    typer.echo(f"{found.name} (id {found.id})")
+    typer.echo(participation.table_text(rows) if rows else "No prompt has fallen due yet.")
+    if chart is not None:
+        typer.echo(f"Chart written to {chart}")
+
+
+def register(cohort_app: typer.Typer, app: typer.Typer) -> None:
+    """Add these commands to ``balint cohort`` and ``balint``."""
+    cohort_app.command("facilitator-link")(facilitator_link)
+    cohort_app.command("schedule")(schedule)
+    cohort_app.command("pause")(pause)
+    cohort_app.command("resume")(resume)
+    app.command("stats")(stats)

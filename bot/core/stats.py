@@ -1,0 +1,128 @@
+"""Participation per week — counts only, never what anyone wrote — as rows, a text table and a PNG chart.
+
+For week *n* (from its prompt until the next week's, or until now for the current week):
+
+* invited — students enrolled during the week (joined before it ended, not withdrawn before it began);
+* consented — of those, the ones taking part as things stand now (a student who has since withdrawn or said
+  no is not counted);
+* prompted — the week's prompt reached them (sent; answered or expired later);
+* replied — they wrote at least one reply for the week (prompted or via /reflect);
+* completed — they closed the week's conversation (the last question, or /done) after replying;
+* unreachable — of the invited, those who had blocked the bot by the week's end (Telegram 403).
+
+Weeks whose prompt has not come yet are not shown. The chart uses matplotlib's Agg backend, imported only when
+a chart is drawn.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from bot.core.context import Env
+from bot.core.enrolment import spec_of
+from bot.core.schedule import current_week, due_at
+from storage.models import Cohort, Delivery, Enrolment, ReflectionEntry, ReflectionSession, SessionStatus, User
+
+COLUMNS = ("invited", "consented", "prompted", "replied", "completed", "unreachable")
+
+
+@dataclass(frozen=True)
+class WeekStats:
+    week: int
+    invited: int
+    consented: int
+    prompted: int
+    replied: int
+    completed: int
+    unreachable: int
+
+
+def _per_week(session: Session, stmt: Any) -> dict[int, int]:
+    return {int(week): int(n) for week, n in session.exec(stmt).all()}
+
+
+def cohort_stats(session: Session, env: Env, cohort: Cohort) -> list[WeekStats]:
+    """Count participation for every week whose prompt has come."""
+    assert cohort.id is not None
+    spec = spec_of(cohort)
+    now = env.clock.now()
+    last = current_week(spec, now)
+    if last is None:
+        return []
+    members: list[tuple[Enrolment, datetime | None]] = [
+        (e, unreachable_at) for e, unreachable_at in session.exec(
+            select(Enrolment, User.unreachable_at).join(User, col(User.id) == col(Enrolment.user_id))
+            .where(Enrolment.cohort_id == cohort.id)).all()]
+    prompted = _per_week(session, select(Delivery.week, func.count(func.distinct(Delivery.enrolment_id)))
+                         .where(Delivery.cohort_id == cohort.id, col(Delivery.sent_at).is_not(None))
+                         .group_by(col(Delivery.week)))
+    replied = _per_week(session, select(ReflectionEntry.week, func.count(func.distinct(ReflectionEntry.user_id)))
+                        .where(ReflectionEntry.cohort_id == cohort.id).group_by(col(ReflectionEntry.week)))
+    with_entries = select(ReflectionEntry.session_id).where(ReflectionEntry.cohort_id == cohort.id)
+    completed = _per_week(session, select(ReflectionSession.week, func.count(func.distinct(ReflectionSession.id)))
+                          .where(ReflectionSession.cohort_id == cohort.id,
+                                 ReflectionSession.status == SessionStatus.CLOSED,
+                                 col(ReflectionSession.id).in_(with_entries))
+                          .group_by(col(ReflectionSession.week)))
+    rows = []
+    for week in range(1, last + 1):
+        begins = due_at(spec, week)
+        ends = min(due_at(spec, week + 1) if week < cohort.weeks else begins + timedelta(days=7), now)
+        enrolled = [(e, u) for e, u in members
+                    if e.joined_at < ends and (e.withdrawn_at is None or e.withdrawn_at >= begins)]
+        rows.append(WeekStats(
+            week=week,
+            invited=len(enrolled),
+            consented=sum(1 for e, _ in enrolled if e.participate and e.withdrawn_at is None),
+            prompted=prompted.get(week, 0),
+            replied=replied.get(week, 0),
+            completed=completed.get(week, 0),
+            unreachable=sum(1 for _, u in enrolled if u is not None and u <= ends),
+        ))
+    return rows
+
+
+def as_json(cohort: Cohort, rows: list[WeekStats]) -> dict[str, Any]:
+    """Return the stats as plain data."""
+    return {"cohort_id": cohort.id, "cohort": cohort.name, "weeks": [asdict(r) for r in rows]}
+
+
+def table_text(rows: list[WeekStats]) -> str:
+    """Render the rows as a fixed-width table (for <pre> in chat, or a terminal)."""
+    head = f"{'Week':>4} " + " ".join(f"{c.capitalize():>11}" for c in COLUMNS)
+    lines = [head]
+    for r in rows:
+        lines.append(f"{r.week:>4} " + " ".join(f"{getattr(r, c):>11}" for c in COLUMNS))
+    return "\n".join(lines)
+
+
+def chart_png(title: str, rows: list[WeekStats]) -> bytes:
+    """Draw the rows as a grouped bar chart; return PNG bytes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    fig = Figure(figsize=(8, 4.5), dpi=100)
+    ax = fig.subplots()
+    width = 0.8 / len(COLUMNS)
+    weeks = [r.week for r in rows]
+    for i, name in enumerate(COLUMNS):
+        xs = [w - 0.4 + width * (i + 0.5) for w in weeks]
+        ax.bar(xs, [getattr(r, name) for r in rows], width=width, label=name.capitalize())
+    ax.set_xticks(weeks, [f"Week {w}" for w in weeks])
+    ax.set_ylabel("Students")
+    ax.set_title(title)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(fontsize="small", ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.08), frameon=False)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()

@@ -1,0 +1,92 @@
+"""Facilitator commands in chat: parse, call the domain (which checks role and cohort), send what it says.
+
+/sendnow and the announcement's Send button also start the sending at once (in the background), so the
+facilitator does not wait for the next tick; everything else happens in the domain.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from telegram import Update
+from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext.filters import BaseFilter
+
+from bot.core import facilitator, facilitator_announce, facilitator_dialogue, scheduling
+from bot.core.actions import Action
+from bot.core.replies import Reply
+from bot.telegram import handlers
+from bot.telegram.context import db_of, env_of, person_of
+from bot.telegram.jobs import scheduler_of
+from bot.telegram.send import send_replies
+
+SEND_NOW_SETTLE = 60.0  # seconds a send-now waits for 429 retries before reporting
+_ARGS = re.compile(r"^/\S+\s*(.*)$", re.S)
+
+COMMANDS: dict[str, Callable[..., list[Reply]]] = {
+    "cohorts": facilitator.cohorts,
+    "newcohort": facilitator_dialogue.new_cohort,
+    "schedule": facilitator_dialogue.schedule,
+    "preview": facilitator.preview,
+    "announce": facilitator_announce.announce,
+    "stats": facilitator.show_stats,
+    "cancel": facilitator_dialogue.cancel,
+}
+
+
+def _name_and_args(update: Update) -> tuple[str, str]:
+    msg = update.effective_message
+    assert msg is not None and msg.text is not None
+    name = msg.text.split()[0].lstrip("/").split("@")[0].lower()
+    found = _ARGS.match(msg.text.strip())
+    return name, found.group(1).strip() if found else ""  # keeps line breaks (an announcement's paragraphs)
+
+
+async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Run a facilitator command such as /cohorts or /stats."""
+    msg = update.effective_message
+    assert msg is not None
+    name, args = _name_and_args(update)
+    replies = await db_of(context).run(COMMANDS[name], env_of(context), person_of(update), args)
+    await send_replies(context.bot, msg.chat_id, replies)
+    scheduler = scheduler_of(context)
+    if name == "schedule" and scheduler is not None:
+        await scheduler.rebuild()  # a change takes effect now, not at the next tick
+
+
+async def send_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/sendnow: queue a week's prompt, send it through the dispatcher, then say how it went."""
+    msg = update.effective_message
+    assert msg is not None
+    _, args = _name_and_args(update)
+    db, env = db_of(context), env_of(context)
+    replies, queued = await db.run(facilitator.send_now, env, person_of(update), args)
+    await send_replies(context.bot, msg.chat_id, replies)
+    scheduler = scheduler_of(context)
+    if queued is None or scheduler is None:
+        return
+    stats = await scheduler.dispatcher.run_once(cohort_id=queued.cohort_id, settle=SEND_NOW_SETTLE)
+    waiting = await db.run(scheduling.pending_count, queued.cohort_id, queued.week)
+    summary = facilitator.sent_summary(queued, stats.sent, stats.blocked, stats.failed, waiting)
+    await send_replies(context.bot, msg.chat_id, [summary])
+
+
+async def announce_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send / Cancel under an announcement: the usual button path, then start sending at once."""
+    await handlers.button(update, context)
+    scheduler = scheduler_of(context)
+    if scheduler is not None:
+        scheduler.kick()
+
+
+def add_handlers(app: Application, flt: BaseFilter) -> None:  # type: ignore[type-arg]
+    """Register the facilitator commands (before the student commands and the catch-alls)."""
+    added: list[BaseHandler] = [  # type: ignore[type-arg]
+        CommandHandler(list(COMMANDS), command, filters=flt),
+        # a send-now to a big cohort takes minutes: don't hold up everyone else's updates meanwhile
+        CommandHandler("sendnow", send_now, filters=flt, block=False),
+        CallbackQueryHandler(announce_button, pattern=f"^{Action.ANNOUNCE.value}:"),
+    ]
+    for handler in added:
+        app.add_handler(handler)
