@@ -63,6 +63,17 @@ def open_database(settings: Settings, *, migrate_sqlite: bool = True) -> Databas
     return db
 
 
+def pseudonym_key(settings: Settings) -> str | None:
+    """Return PSEUDONYM_KEY; in development without one, a generated key kept in the data folder."""
+    if settings.pseudonym_key is not None:
+        return settings.pseudonym_key.get_secret_value()
+    if settings.environment != "development":
+        return None
+    from bot.research.pseudonyms import data_folder, dev_key
+
+    return dev_key(data_folder(settings.database_url))
+
+
 def make_env(settings: Settings) -> Env:
     """Build the domain environment from settings."""
     return Env(
@@ -73,4 +84,5 @@ def make_env(settings: Settings) -> Env:
         reminder_hours=settings.reminder_hours,
         escalate_minutes=settings.safeguarding_escalate_minutes,
         safeguarding_lead_id=settings.safeguarding_lead_telegram_id,
+        pseudonym_key=pseudonym_key(settings),
     )

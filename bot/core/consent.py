@@ -74,6 +74,11 @@ def record(session: Session, env: Env, person: Person, enrolment: Enrolment, kin
     repo.add_consent_record(session=session, enrolment=enrolment, kind=kind, value=value, version=version)
     repo.audit(session=session, actor=person.actor, action=f"consent.{kind}", cohort_id=enrolment.cohort_id,
                at=env.clock.now(), value=value, version=version)
+    if kind == "research":
+        from bot.research.queue import on_consent_changed  # late import: research builds on core
+
+        session.flush()
+        on_consent_changed(session, env, enrolment.user_id, actor=person.actor)
 
 
 def choose_participate(session: Session, env: Env, person: Person, enrolment_id: int, value: int) -> CallbackOutcome:

@@ -33,6 +33,7 @@ class Env:
     reminder_hours: int = 48
     escalate_minutes: int = 120
     safeguarding_lead_id: int | None = None
+    pseudonym_key: str | None = None  # HMAC key of research pseudonyms (bot.research.pseudonyms)
 
     def invite_link(self, code: str) -> str:
         """Return the deep link that opens the bot with /start <code>."""

@@ -1,0 +1,515 @@
+"""Codebook rounds: hierarchical codes with definitions, versioned per round, with their history.
+
+Each round has its own copy of the codebook. Closing a round freezes its copy and opens the next round with
+the codes carried over (same ``lineage``, ``derived_from`` pointing back). Between rounds a code can be
+renamed, edited, merged or split in the open round; every change is a ``research_code_history`` row.
+Import and export: REFI-QDA ``.qdc`` and CSV (``name,parent,definition,inclusion,exclusion,example,colour``,
+``parent`` the parent's path such as ``Theme/Sub-theme``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tomllib
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, BinaryIO, cast
+
+from sqlmodel import Session
+
+from bot.core.context import Env
+from bot.core.paths import PROMPTS
+from bot.research.queue import ResearchError
+from bot.research.refi_qda import QdaCode, RefiQdaError, read_qdc, write_qdc
+from storage import repo, research_repo
+from storage.models import Study
+from storage.research_models import CodeEvent, CodingRound, ResearchCode
+
+SEED = PROMPTS / "research" / "seed_codebook.toml"
+CSV_COLUMNS = ("name", "parent", "definition", "inclusion", "exclusion", "example", "colour")
+FIELDS = ("definition", "inclusion", "exclusion", "example")
+_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+PALETTE = ("#4E79A7", "#F28E2B", "#E15759", "#76B7B2", "#59A14F", "#EDC948", "#B07AA1", "#FF9DA7", "#9C755F",
+           "#BAB0AC")
+_LABELS = {"definition": "Definition", "inclusion": "Include when", "exclusion": "Exclude when",
+           "example": "Example"}
+
+
+@dataclass
+class CodeIn:
+    """A code as written in a file: fields, and its children."""
+
+    name: str
+    definition: str = ""
+    inclusion: str = ""
+    exclusion: str = ""
+    example: str = ""
+    colour: str | None = None
+    key: str | None = None  # a GUID from a .qdc, kept as the lineage
+    children: list[CodeIn] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------- rounds
+
+
+def open_round(session: Session, study_id: int) -> CodingRound | None:
+    """Return the study's open round (None before the first)."""
+    rounds = research_repo.rounds_of(session=session, study_id=study_id)
+    return rounds[-1] if rounds and rounds[-1].closed_at is None else None
+
+
+def ensure_round(session: Session, env: Env, study: Study) -> CodingRound:
+    """Return the open round, opening round 1 when the study has none."""
+    assert study.id is not None
+    current = open_round(session, study.id)
+    if current is not None:
+        return current
+    if research_repo.rounds_of(session=session, study_id=study.id):
+        raise ResearchError(f"every round of {study.name} is closed")  # cannot happen: closing opens the next
+    first: CodingRound = research_repo.add(session=session, row=CodingRound(study_id=study.id, number=1,
+                                                                            opened_at=env.clock.now()))
+    return first
+
+
+def round_by_number(session: Session, study: Study, number: int | None) -> CodingRound:
+    """Return round ``number`` (the open or latest round when None), or say there is no such round."""
+    assert study.id is not None
+    rounds = research_repo.rounds_of(session=session, study_id=study.id)
+    if not rounds:
+        raise ResearchError(f"{study.name} has no coding round yet: load a codebook first "
+                            "(balint research codebook seed|import)")
+    if number is None:
+        return rounds[-1]
+    for r in rounds:
+        if r.number == number:
+            return r
+    raise ResearchError(f"{study.name} has no round {number} (rounds: {', '.join(str(r.number) for r in rounds)})")
+
+
+def close_round(session: Session, env: Env, study: Study, *, actor: str) -> tuple[CodingRound, CodingRound]:
+    """Close the open round and open the next with the codebook carried over; return (closed, opened)."""
+    assert study.id is not None
+    current = open_round(session, study.id)
+    if current is None or current.id is None:
+        raise ResearchError(f"{study.name} has no open round to close")
+    now = env.clock.now()
+    current.closed_at, current.closed_by = now, actor
+    session.add(current)
+    nxt: CodingRound = research_repo.add(session=session, row=CodingRound(
+        study_id=study.id, number=current.number + 1, opened_at=now))
+    assert nxt.id is not None
+    new_ids: dict[int, int] = {}
+    for code in research_repo.codes_of_round(session=session, round_id=current.id):
+        assert code.id is not None
+        copy: ResearchCode = research_repo.add(session=session, row=ResearchCode(
+            study_id=study.id, round_id=nxt.id, lineage=code.lineage, name=code.name, definition=code.definition,
+            inclusion=code.inclusion, exclusion=code.exclusion, example=code.example, colour=code.colour,
+            position=code.position, derived_from=[code.id]))
+        assert copy.id is not None
+        new_ids[code.id] = copy.id
+    for old_id, new_id in new_ids.items():
+        old = session.get(ResearchCode, old_id)
+        child = session.get(ResearchCode, new_id)
+        if old is not None and child is not None and old.parent_id in new_ids:
+            child.parent_id = new_ids[old.parent_id]
+            session.add(child)
+    _event(session, env, nxt, actor, "carry", list(new_ids.values()), from_round=current.number,
+           codes=len(new_ids))
+    repo.audit(session=session, actor=actor, action="research.close_round", study_id=study.id, at=now,
+               closed=current.number, opened=nxt.number)
+    return current, nxt
+
+
+# ---------------------------------------------------------------------------------------------- codes
+
+
+def _event(session: Session, env: Env, rnd: CodingRound, actor: str, action: str, code_ids: list[int],
+           **detail: Any) -> None:
+    assert rnd.id is not None
+    session.add(CodeEvent(study_id=rnd.study_id, round_id=rnd.id, at=env.clock.now(), actor=actor, action=action,
+                          code_ids=code_ids, detail=detail))
+
+
+def codes(session: Session, rnd: CodingRound) -> list[ResearchCode]:
+    """Return a round's codes in codebook order: each parent followed by its children."""
+    assert rnd.id is not None
+    flat = list(research_repo.codes_of_round(session=session, round_id=rnd.id))
+    children: dict[int | None, list[ResearchCode]] = {}
+    for c in flat:
+        children.setdefault(c.parent_id, []).append(c)
+    ordered: list[ResearchCode] = []
+
+    def walk(parent: int | None) -> None:
+        for c in children.get(parent, []):
+            ordered.append(c)
+            walk(c.id)
+
+    walk(None)
+    return ordered
+
+
+def paths(session: Session, rnd: CodingRound) -> dict[int, str]:
+    """Return code id -> path ("Theme/Sub-theme") for a round, retired codes included."""
+    assert rnd.id is not None
+    everything = {c.id: c for c in research_repo.codes_of_round(session=session, round_id=rnd.id, retired=True)}
+
+    def path(code: ResearchCode) -> str:
+        parts = [code.name]
+        seen = {code.id}
+        while code.parent_id is not None and code.parent_id in everything and code.parent_id not in seen:
+            code = everything[code.parent_id]
+            seen.add(code.id)
+            parts.append(code.name)
+        return "/".join(reversed(parts))
+
+    return {cid: path(c) for cid, c in everything.items() if cid is not None}
+
+
+def depth(code: ResearchCode, by_id: dict[int, ResearchCode]) -> int:
+    """Return how deep a code sits (0 for a theme)."""
+    d, seen = 0, set()
+    while code.parent_id is not None and code.parent_id in by_id and code.parent_id not in seen:
+        seen.add(code.parent_id)
+        code = by_id[code.parent_id]
+        d += 1
+    return d
+
+
+def find_code(session: Session, rnd: CodingRound, ref: str) -> ResearchCode:
+    """Find a code of the round by id, path or name; say clearly when it is missing or ambiguous."""
+    ref = ref.strip()
+    all_paths = paths(session, rnd)
+    active = {c.id: c for c in codes(session, rnd)}
+    if ref.isdigit() and int(ref) in active:
+        return active[int(ref)]
+    by_path = [cid for cid, p in all_paths.items() if p.lower() == ref.lower() and cid in active]
+    if len(by_path) == 1:
+        return active[by_path[0]]
+    by_name = [c for c in active.values() if c.name.lower() == ref.lower()]
+    if len(by_name) == 1:
+        return by_name[0]
+    if len(by_name) > 1:
+        raise ResearchError(f"several codes are called {ref!r}; give the path, e.g. "
+                            f"{all_paths[by_name[0].id or 0]!r}")
+    raise ResearchError(f"round {rnd.number} has no code {ref!r}")
+
+
+def _check_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise ResearchError("a code needs a name")
+    if "/" in name:
+        raise ResearchError(f"{name!r}: a code name cannot contain '/', which separates levels in a path")
+    if len(name) > 120:
+        raise ResearchError(f"{name[:40]!r}…: a code name can have at most 120 characters")
+    return name
+
+
+def _check_colour(colour: str | None, position: int) -> str:
+    if not colour:
+        return PALETTE[position % len(PALETTE)]
+    if not _COLOUR.match(colour):
+        raise ResearchError(f"colour {colour!r} must look like #4E79A7")
+    return colour.upper()
+
+
+def _sibling_clash(session: Session, rnd: CodingRound, parent_id: int | None, name: str,
+                   skip: int | None = None) -> bool:
+    return any(c.parent_id == parent_id and c.name.lower() == name.lower() and c.id != skip
+               for c in codes(session, rnd))
+
+
+def add_code(session: Session, env: Env, rnd: CodingRound, data: CodeIn, *, parent: ResearchCode | None = None,
+             actor: str) -> ResearchCode:
+    """Add a code (and its children) to a round's codebook."""
+    assert rnd.id is not None
+    if rnd.closed_at is not None:
+        raise ResearchError(f"round {rnd.number} is closed; its codebook is frozen")
+    name = _check_name(data.name)
+    parent_id = parent.id if parent else None
+    if _sibling_clash(session, rnd, parent_id, name):
+        raise ResearchError(f"round {rnd.number} already has a code {name!r} there")
+    position = len(research_repo.codes_of_round(session=session, round_id=rnd.id, retired=True))
+    code: ResearchCode = research_repo.add(session=session, row=ResearchCode(
+        study_id=rnd.study_id, round_id=rnd.id, lineage=data.key or str(uuid.uuid4()).upper(), parent_id=parent_id,
+        name=name, definition=data.definition.strip(), inclusion=data.inclusion.strip(),
+        exclusion=data.exclusion.strip(), example=data.example.strip(), colour=_check_colour(data.colour, position),
+        position=position))
+    assert code.id is not None
+    _event(session, env, rnd, actor, "create", [code.id], name=name, parent=parent.name if parent else None)
+    for child in data.children:
+        add_code(session, env, rnd, child, parent=code, actor=actor)
+    return code
+
+
+def edit_code(session: Session, env: Env, rnd: CodingRound, code: ResearchCode, *, actor: str,
+              **changes: str | None) -> ResearchCode:
+    """Change a code's name, definition, criteria, example or colour (None leaves a field as it is)."""
+    if rnd.closed_at is not None:
+        raise ResearchError(f"round {rnd.number} is closed; its codebook is frozen")
+    assert code.id is not None
+    before: dict[str, str] = {}
+    for key, value in changes.items():
+        if value is None:
+            continue
+        if key == "name":
+            value = _check_name(value)
+            if _sibling_clash(session, rnd, code.parent_id, value, skip=code.id):
+                raise ResearchError(f"round {rnd.number} already has a code {value!r} there")
+        elif key == "colour":
+            value = _check_colour(value, code.position)
+        elif key not in FIELDS:
+            raise ResearchError(f"a code has no field {key!r}")
+        before[key] = getattr(code, key)
+        setattr(code, key, value.strip())
+    session.add(code)
+    if before:
+        action = "rename" if set(before) == {"name"} else "edit"
+        _event(session, env, rnd, actor, action, [code.id], before=before,
+               after={k: getattr(code, k) for k in before})
+    return code
+
+
+def merge_codes(session: Session, env: Env, rnd: CodingRound, keep: ResearchCode, others: Sequence[ResearchCode],
+                *, name: str | None = None, actor: str) -> ResearchCode:
+    """Merge ``others`` into ``keep`` (optionally renamed): their codings move to it, they are retired."""
+    if rnd.closed_at is not None:
+        raise ResearchError(f"round {rnd.number} is closed; its codebook is frozen")
+    assert keep.id is not None
+    now = env.clock.now()
+    for other in others:
+        assert other.id is not None
+        if other.id == keep.id:
+            raise ResearchError("a code cannot be merged into itself")
+        for child in codes(session, rnd):
+            if child.parent_id == other.id:
+                child.parent_id = keep.id
+                session.add(child)
+        research_repo.move_codings(session=session, from_code=other.id, to_code=keep.id)
+        keep.derived_from = sorted({*keep.derived_from, *other.derived_from})
+        other.retired_at = now
+        session.add(other)
+    session.add(keep)
+    if name:
+        edit_code(session, env, rnd, keep, name=name, actor=actor)
+    _event(session, env, rnd, actor, "merge", [keep.id, *(o.id or 0 for o in others)], into=keep.name,
+           merged=[o.name for o in others])
+    from bot.research.coding import dedupe_codings  # late import: coding builds on the codebook
+
+    dedupe_codings(session, keep)
+    return keep
+
+
+def split_code(session: Session, env: Env, rnd: CodingRound, code: ResearchCode, into: Sequence[str], *,
+               actor: str) -> list[ResearchCode]:
+    """Split a code into new codes (same place in the tree, same definition to start from); it is retired."""
+    if rnd.closed_at is not None:
+        raise ResearchError(f"round {rnd.number} is closed; its codebook is frozen")
+    assert code.id is not None
+    if len(into) < 2:
+        raise ResearchError("a split needs at least two new names")
+    if research_repo.count_codings_of_code(session=session, code_id=code.id):
+        raise ResearchError(f"{code.name!r} already has codings in round {rnd.number}; split it after closing "
+                            "the round, so each coding keeps the code it was made with")
+    parent = session.get(ResearchCode, code.parent_id) if code.parent_id else None
+    code.retired_at = env.clock.now()
+    session.add(code)
+    made = [add_code(session, env, rnd, CodeIn(name=n, definition=code.definition, inclusion=code.inclusion,
+                                               exclusion=code.exclusion, example=code.example), parent=parent,
+                     actor=actor) for n in into]
+    for m in made:
+        m.derived_from = list(code.derived_from)
+        session.add(m)
+    for child in codes(session, rnd):
+        if child.parent_id == code.id:
+            child.parent_id = made[0].id
+            session.add(child)
+    _event(session, env, rnd, actor, "split", [code.id, *(m.id or 0 for m in made)], code=code.name,
+           into=[m.name for m in made])
+    return made
+
+
+def history(session: Session, study: Study) -> list[dict[str, Any]]:
+    """Return the codebook's history as rows for people and scripts."""
+    assert study.id is not None
+    numbers = {r.id: r.number for r in research_repo.rounds_of(session=session, study_id=study.id)}
+    return [{"round": numbers.get(e.round_id), "at": e.at.isoformat(timespec="seconds"), "by": e.actor,
+             "action": e.action, "codes": e.code_ids, **e.detail}
+            for e in research_repo.code_history(session=session, study_id=study.id)]
+
+
+# ------------------------------------------------------------------------------------ seed and import
+
+
+def _from_mapping(entry: dict[str, Any]) -> CodeIn:
+    if not isinstance(entry.get("name"), str):
+        raise ResearchError("every code needs a name")
+    return CodeIn(name=entry["name"], definition=str(entry.get("definition", "")),
+                  inclusion=str(entry.get("inclusion", "")), exclusion=str(entry.get("exclusion", "")),
+                  example=str(entry.get("example", "")), colour=entry.get("colour"),
+                  children=[_from_mapping(c) for c in entry.get("children", [])])
+
+
+def read_seed(path: Path = SEED) -> list[CodeIn]:
+    """Read the starting codebook of the seed study."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return [_from_mapping(c) for c in data.get("codes", [])]
+
+
+def load(session: Session, env: Env, study: Study, book: Iterable[CodeIn], *, actor: str,
+         source: str) -> tuple[CodingRound, int, int]:
+    """Load codes into the open round: new ones added, ones with the same path updated; return counts."""
+    rnd = ensure_round(session, env, study)
+    added = updated = 0
+
+    def place(entry: CodeIn, parent: ResearchCode | None) -> None:
+        nonlocal added, updated
+        name = _check_name(entry.name)
+        parent_id = parent.id if parent else None
+        existing = next((c for c in codes(session, rnd) if c.parent_id == parent_id and c.name.lower() == name.lower()),
+                        None)
+        if existing is None:
+            existing = add_code(session, env, rnd, CodeIn(name=name, definition=entry.definition,
+                                                          inclusion=entry.inclusion, exclusion=entry.exclusion,
+                                                          example=entry.example, colour=entry.colour, key=entry.key),
+                                parent=parent, actor=actor)
+            added += 1
+        else:
+            changes = {k: getattr(entry, k) for k in FIELDS if getattr(entry, k) and getattr(entry, k) !=
+                       getattr(existing, k)}
+            if entry.colour and entry.colour.upper() != existing.colour:
+                changes["colour"] = entry.colour
+            if changes:
+                edit_code(session, env, rnd, existing, actor=actor, **changes)
+                updated += 1
+        for child in entry.children:
+            place(child, existing)
+
+    for entry in book:
+        place(entry, None)
+    repo.audit(session=session, actor=actor, action="research.codebook_load", study_id=study.id,
+               at=env.clock.now(), round=rnd.number, source=source, added=added, updated=updated)
+    return rnd, added, updated
+
+
+def describe(code: ResearchCode) -> str:
+    """Compose the definition fields into one description (as .qdc files carry them)."""
+    parts = [f"{_LABELS[k]}: {getattr(code, k)}" for k in FIELDS if getattr(code, k)]
+    return "\n\n".join(parts)
+
+
+def parse_description(text: str | None) -> dict[str, str]:
+    """Split a description written by ``describe`` back into fields; any other text is the definition."""
+    out = dict.fromkeys(FIELDS, "")
+    if not text:
+        return out
+    labels = {v: k for k, v in _LABELS.items()}
+    pattern = re.compile(r"^(" + "|".join(re.escape(v) for v in _LABELS.values()) + r"): ", re.M)
+    pieces = pattern.split(text)
+    if len(pieces) == 1 or pieces[0].strip():
+        out["definition"] = text.strip()
+        return out
+    for label, value in zip(pieces[1::2], pieces[2::2], strict=True):
+        out[labels[label]] = value.strip()
+    return out
+
+
+def read_qdc_file(path: Path) -> list[CodeIn]:
+    """Read a REFI-QDA codebook (.qdc) into codes."""
+    try:
+        flat = read_qdc(path)
+    except (RefiQdaError, OSError) as exc:
+        raise ResearchError(f"{path}: {exc}") from None
+    return _tree(flat)
+
+
+def _tree(flat: Sequence[QdaCode]) -> list[CodeIn]:
+    made: dict[str, CodeIn] = {}
+    roots: list[CodeIn] = []
+    for c in flat:
+        f = parse_description(c.description)
+        made[c.key] = CodeIn(name=c.name, colour=c.color, key=c.key, definition=f["definition"],
+                             inclusion=f["inclusion"], exclusion=f["exclusion"], example=f["example"])
+    for c in flat:
+        if c.parent_key and c.parent_key in made:
+            made[c.parent_key].children.append(made[c.key])
+        else:
+            roots.append(made[c.key])
+    return roots
+
+
+def read_csv_file(path: Path) -> list[CodeIn]:
+    """Read a codebook CSV (columns ``name,parent,definition,inclusion,exclusion,example,colour``)."""
+    try:
+        raw = path.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ResearchError(f"{path}: cannot read it as UTF-8 text ({exc})") from None
+    reader = csv.DictReader(io.StringIO(raw))
+    header = [h.strip().lower() for h in reader.fieldnames or []]
+    if "name" not in header:
+        raise ResearchError(f"{path}: the first row must name the columns, including 'name' "
+                            f"(expected {','.join(CSV_COLUMNS)})")
+    by_path: dict[str, CodeIn] = {}
+    roots: list[CodeIn] = []
+    for line, row in enumerate(reader, start=2):
+        row = {(k or "").strip().lower(): _unneutralise((v or "").strip()) for k, v in row.items()}
+        if not row.get("name"):
+            raise ResearchError(f"{path}, line {line}: the code has no name")
+        entry = CodeIn(name=row["name"], definition=row.get("definition", ""), inclusion=row.get("inclusion", ""),
+                       exclusion=row.get("exclusion", ""), example=row.get("example", ""),
+                       colour=row.get("colour") or None)
+        parent = row.get("parent", "")
+        if parent:
+            if parent.lower() not in by_path:
+                raise ResearchError(f"{path}, line {line}: parent {parent!r} is not defined on an earlier line")
+            by_path[parent.lower()].children.append(entry)
+            by_path[f"{parent}/{entry.name}".lower()] = entry
+        else:
+            roots.append(entry)
+            by_path[entry.name.lower()] = entry
+    if not roots:
+        raise ResearchError(f"{path}: no codes in the file")
+    return roots
+
+
+def _unneutralise(value: str) -> str:
+    """Undo the apostrophe our CSV exports put before a leading = + - @ (formula-injection guard)."""
+    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r":
+        return value[1:]
+    return value
+
+
+def qda_codes(session: Session, rnd: CodingRound) -> list[QdaCode]:
+    """Return a round's codebook as REFI-QDA codes (keys are the lineages, so GUIDs stay across rounds)."""
+    ordered = codes(session, rnd)
+    by_id = {c.id: c for c in ordered}
+    return [QdaCode(key=c.lineage, name=c.name, color=c.colour, description=describe(c) or None,
+                    parent_key=by_id[c.parent_id].lineage if c.parent_id in by_id else None) for c in ordered]
+
+
+def write_qdc_file(session: Session, rnd: CodingRound, out: IO[bytes]) -> int:
+    """Write a round's codebook as .qdc; return the number of codes."""
+    book = qda_codes(session, rnd)
+    if not book:
+        raise ResearchError(f"round {rnd.number} has no codes to export")
+    write_qdc(cast(BinaryIO, out), codes=book)
+    return len(book)
+
+
+def write_csv(session: Session, rnd: CodingRound, out: IO[str]) -> int:
+    """Write a round's codebook as CSV (cells neutralised against formula injection); return the count."""
+    from bot.research.exports import safe_cell  # late import: exports builds on the codebook
+
+    all_paths = paths(session, rnd)
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    ordered = codes(session, rnd)
+    for c in ordered:
+        parent = all_paths.get(c.parent_id or -1, "")
+        writer.writerow([safe_cell(v) for v in (c.name, parent, c.definition, c.inclusion, c.exclusion, c.example,
+                                                 c.colour)])
+    return len(ordered)

@@ -1,0 +1,433 @@
+"""Double coding: coders, assignment, blind coding, disagreements and their settlement.
+
+* Every item of a round is coded by at least two coders, one of them marked independent: a coder flagged
+  ``independent`` (outside the study team) when the study has one, otherwise the second coder of the item.
+* Blind: while a coder works on an item they see only their own codes; the others' appear once every coder
+  of the item is done. A finished assignment is frozen, so nobody changes their coding after seeing another's.
+* Disagreements (coders finished, different codes applied) wait in a queue until settled into an agreed
+  coding; each coder's original codings stay as they were.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.core.context import Env
+from bot.research import deidentify
+from bot.research.agreement import Coding
+from bot.research.codebook import codes, paths
+from bot.research.queue import ResearchError
+from storage import repo, research_repo
+from storage.models import Study
+from storage.research_models import (
+    AgreedCoding,
+    Assignment,
+    Coder,
+    CodingItem,
+    CodingRound,
+    Memo,
+    ResearchCode,
+    ResearchCoding,
+    Settlement,
+)
+
+PER_ITEM = 2
+
+# ---------------------------------------------------------------------------------------------- coders
+
+
+def ensure_coder(session: Session, env: Env, study: Study, telegram_id: int, *, label: str | None = None,
+                 independent: bool | None = None) -> Coder:
+    """Return the study's coder for this account, adding one (labelled C1, C2 … unless given) if new."""
+    assert study.id is not None
+    coder = research_repo.get_coder(session=session, study_id=study.id, telegram_id=telegram_id)
+    if label is not None:
+        label = " ".join(label.split())
+        if not label or len(label) > 40 or "/" in label:
+            raise ResearchError("a coder label needs 1 to 40 characters and no '/'")
+        other = research_repo.get_coder_by_label(session=session, study_id=study.id, label=label)
+        if other is not None and other.telegram_id != telegram_id:
+            raise ResearchError(f"another coder of {study.name} is already called {label!r}")
+    if coder is None:
+        if label is None:
+            n = len(research_repo.coders_of(session=session, study_id=study.id)) + 1
+            while research_repo.get_coder_by_label(session=session, study_id=study.id, label=f"C{n}"):
+                n += 1
+            label = f"C{n}"
+        coder = research_repo.add(session=session, row=Coder(study_id=study.id, telegram_id=telegram_id, label=label,
+                                                             independent=bool(independent),
+                                                             created_at=env.clock.now()))
+        return coder
+    if label is not None:
+        coder.label = label
+    if independent is not None:
+        coder.independent = independent
+    session.add(coder)
+    return coder
+
+
+# ------------------------------------------------------------------------------------------ assignment
+
+
+@dataclass
+class AssignResult:
+    items: int = 0
+    assignments: int = 0
+    per_coder: dict[str, int] = field(default_factory=dict)
+    waiting_review: int = 0
+
+
+def assign(session: Session, env: Env, study: Study, rnd: CodingRound, *, coders: Sequence[Coder] | None = None,
+           per_item: int = PER_ITEM, limit: int | None = None, reviewed_only: bool = True,
+           actor: str) -> AssignResult:
+    """Give every queued item of the round ``per_item`` coders, one independent, balancing the load."""
+    assert study.id is not None and rnd.id is not None
+    if rnd.closed_at is not None:
+        raise ResearchError(f"round {rnd.number} is closed")
+    if per_item < 2:
+        raise ResearchError("each item needs at least two coders")
+    pool = list(coders if coders is not None else research_repo.coders_of(session=session, study_id=study.id))
+    if len(pool) < per_item:
+        raise ResearchError(f"{study.name} has {len(pool)} coder(s); {per_item} are needed per item. Add researchers "
+                            "with: balint role grant researcher --telegram-id N --study NAME")
+    existing: dict[int, list[Assignment]] = defaultdict(list)
+    load: dict[int, int] = dict.fromkeys((c.id or 0 for c in pool), 0)
+    for a in research_repo.round_assignments(session=session, round_id=rnd.id):
+        existing[a.item_id].append(a)
+        if a.coder_id in load:
+            load[a.coder_id] += 1
+    has_independent = any(c.independent for c in pool)
+    result = AssignResult()
+    for item in research_repo.queued_items(session=session, study_id=study.id, reviewed_only=False):
+        assert item.id is not None
+        if reviewed_only and item.reviewed_at is None:
+            result.waiting_review += 1
+            continue
+        have = existing.get(item.id, [])
+        if len(have) >= per_item:
+            continue
+        if limit is not None and result.items >= limit:
+            break
+        taken = {a.coder_id for a in have}
+        independent_done = any(a.independent for a in have)
+        picks: list[tuple[Coder, bool]] = []
+        candidates = sorted((c for c in pool if c.id not in taken), key=lambda c: (load[c.id or 0], c.id or 0))
+        if not independent_done and has_independent:
+            first = next((c for c in candidates if c.independent), None)
+            if first is not None:
+                picks.append((first, True))
+                candidates.remove(first)
+                independent_done = True
+        while len(have) + len(picks) < per_item and candidates:
+            c = candidates.pop(0)
+            last = len(have) + len(picks) == per_item - 1
+            picks.append((c, not independent_done and last))
+            independent_done = independent_done or last
+        if len(have) + len(picks) < per_item:
+            continue
+        for coder, independent in picks:
+            assert coder.id is not None
+            session.add(Assignment(round_id=rnd.id, item_id=item.id, coder_id=coder.id, independent=independent,
+                                   assigned_at=env.clock.now()))
+            load[coder.id] += 1
+            result.per_coder[coder.label] = result.per_coder.get(coder.label, 0) + 1
+            result.assignments += 1
+        result.items += 1
+    session.flush()
+    repo.audit(session=session, actor=actor, action="research.assign", study_id=study.id, at=env.clock.now(),
+               round=rnd.number, items=result.items, assignments=result.assignments)
+    return result
+
+
+def pull(session: Session, env: Env, study: Study, rnd: CodingRound, coder: Coder) -> Assignment | None:
+    """Give a coder the next reviewed item that still needs a coder (completing pairs first), if any."""
+    assert rnd.id is not None and coder.id is not None and study.id is not None
+    has_independent = any(c.independent for c in research_repo.coders_of(session=session, study_id=study.id))
+    by_item: dict[int, list[Assignment]] = defaultdict(list)
+    for a in research_repo.round_assignments(session=session, round_id=rnd.id):
+        by_item[a.item_id].append(a)
+    best: tuple[int, int, bool] | None = None  # (-(coders already), item id, independent)
+    for item in research_repo.queued_items(session=session, study_id=study.id, reviewed_only=True):
+        assert item.id is not None
+        have = by_item.get(item.id, [])
+        if len(have) >= PER_ITEM or any(a.coder_id == coder.id for a in have):
+            continue
+        independent_done = any(a.independent for a in have)
+        if has_independent:
+            if len(have) == PER_ITEM - 1 and not independent_done and not coder.independent:
+                continue  # the last place is kept for an independent coder
+            independent = coder.independent and not independent_done
+        else:
+            independent = len(have) == PER_ITEM - 1 and not independent_done
+        key = (-len(have), item.id, independent)
+        if best is None or key[:2] < best[:2]:
+            best = key
+    if best is None:
+        return None
+    assignment: Assignment = research_repo.add(session=session, row=Assignment(
+        round_id=rnd.id, item_id=best[1], coder_id=coder.id, independent=best[2], assigned_at=env.clock.now()))
+    return assignment
+
+
+# ----------------------------------------------------------------------------------------------- coding
+
+
+def my_codings(session: Session, assignment: Assignment) -> list[ResearchCoding]:
+    """Return a coder's own codings on an assigned item."""
+    assert assignment.id is not None
+    return list(research_repo.codings_of_assignment(session=session, assignment_id=assignment.id))
+
+
+def check_open(assignment: Assignment) -> None:
+    if assignment.done_at is not None:
+        raise ResearchError("You've finished this item, so its codes are fixed (that keeps double coding blind).")
+
+
+def toggle(session: Session, env: Env, assignment: Assignment, code: ResearchCode) -> bool:
+    """Apply or remove a whole-item code; return whether it is now applied."""
+    check_open(assignment)
+    assert assignment.id is not None and code.id is not None
+    for c in my_codings(session, assignment):
+        if c.code_id == code.id and c.start is None:
+            research_repo.delete_row(session=session, row=c)
+            return False
+    session.add(ResearchCoding(assignment_id=assignment.id, code_id=code.id, created_at=env.clock.now()))
+    return True
+
+
+def add_segment(session: Session, env: Env, assignment: Assignment, item: CodingItem, code: ResearchCode,
+                start: int, end: int) -> ResearchCoding:
+    """Code the passage [start, end) of the item's redacted text."""
+    check_open(assignment)
+    assert assignment.id is not None and code.id is not None
+    if not 0 <= start < end <= len(item.text):
+        raise ResearchError(f"the passage {start}:{end} is outside the item (length {len(item.text)})")
+    for c in my_codings(session, assignment):
+        if c.code_id == code.id and c.start == start and c.end == end:
+            return c
+    coding = ResearchCoding(assignment_id=assignment.id, code_id=code.id, start=start, end=end,
+                            created_at=env.clock.now())
+    session.add(coding)
+    session.flush()
+    return coding
+
+
+def finish(session: Session, env: Env, assignment: Assignment) -> None:
+    """Mark an assignment done; its codes are fixed from now on."""
+    assignment.done_at = env.clock.now()
+    assignment.pending_start = assignment.pending_end = None
+    session.add(assignment)
+
+
+def everyone_done(session: Session, assignment: Assignment) -> bool:
+    """Say whether every coder of this item in this round has finished (so codes may be compared)."""
+    others = research_repo.assignments_of_item(session=session, item_id=assignment.item_id,
+                                               round_id=assignment.round_id)
+    return len(others) >= 2 and all(a.done_at is not None for a in others)
+
+
+def others_codes(session: Session, assignment: Assignment) -> dict[str, list[ResearchCoding]]:
+    """Return the other coders' codings on the item — only once everyone is done (blind otherwise)."""
+    if not everyone_done(session, assignment):
+        return {}
+    out: dict[str, list[ResearchCoding]] = {}
+    for a in research_repo.assignments_of_item(session=session, item_id=assignment.item_id,
+                                               round_id=assignment.round_id):
+        if a.id == assignment.id:
+            continue
+        coder = session.get(Coder, a.coder_id)
+        out[coder.label if coder else "?"] = my_codings(session, a)
+    return out
+
+
+def add_memo(session: Session, env: Env, rnd: CodingRound, coder: Coder, text: str, *, item: CodingItem | None,
+             code: ResearchCode | None) -> Memo:
+    """Keep a coder's memo on an item and/or a code."""
+    assert rnd.id is not None and coder.id is not None
+    text = deidentify.normalise(text).strip()
+    if not text:
+        raise ResearchError("The memo is empty. Write it after the command, e.g. /memo She never mentions the team.")
+    memo: Memo = research_repo.add(session=session, row=Memo(
+        study_id=rnd.study_id, round_id=rnd.id, coder_id=coder.id, item_id=item.id if item else None,
+        code_id=code.id if code else None, text=text, created_at=env.clock.now()))
+    return memo
+
+
+# -------------------------------------------------------------------------------- keeping codings valid
+
+
+def carry_codings(session: Session, item: CodingItem, remap: deidentify.Remap) -> None:
+    """Move every coded passage of an item to its new text (after an edit or a review mark)."""
+    assert item.id is not None
+    for c in research_repo.codings_of_item(session=session, item_id=item.id):
+        if c.start is None or c.end is None:
+            continue
+        moved = remap.span(c.start, c.end)
+        if moved is None:
+            research_repo.delete_row(session=session, row=c)
+        else:
+            c.start, c.end = moved
+            session.add(c)
+    for a in research_repo.assignments_of_item(session=session, item_id=item.id):
+        if a.pending_start is not None and a.pending_end is not None:
+            moved = remap.span(a.pending_start, a.pending_end)
+            a.pending_start, a.pending_end = moved if moved else (None, None)
+            session.add(a)
+    for g in research_repo.agreed_of_item(session=session, item_id=item.id):
+        if g.start is not None and g.end is not None:
+            moved = remap.span(g.start, g.end)
+            if moved is None:
+                research_repo.delete_row(session=session, row=g)
+            else:
+                g.start, g.end = moved
+                session.add(g)
+
+
+def dedupe_codings(session: Session, code: ResearchCode) -> None:
+    """Drop codings made identical by a merge (the same coder, item and span twice)."""
+    from sqlmodel import select
+
+    assert code.id is not None
+    seen: set[tuple[int, int | None, int | None]] = set()
+    for c in session.exec(select(ResearchCoding).where(ResearchCoding.code_id == code.id)).all():
+        key = (c.assignment_id, c.start, c.end)
+        if key in seen:
+            research_repo.delete_row(session=session, row=c)
+        seen.add(key)
+
+
+# ----------------------------------------------------------------------------- comparing and settling
+
+
+def presence(codings: Sequence[ResearchCoding]) -> frozenset[int]:
+    """Return the codes a coder applied to an item (whole-item or on any passage)."""
+    return frozenset(c.code_id for c in codings)
+
+
+@dataclass
+class ItemState:
+    item_id: int
+    coders: dict[str, frozenset[int]]  # label -> codes applied (finished coders only)
+    assigned: int
+    done: int
+    settlement: Settlement | None
+
+    @property
+    def complete(self) -> bool:
+        return self.assigned >= 2 and self.done == self.assigned
+
+    @property
+    def agreed(self) -> bool:
+        return self.complete and len(set(self.coders.values())) == 1
+
+    @property
+    def disagreement(self) -> bool:
+        return self.complete and not self.agreed and self.settlement is None
+
+
+def item_states(session: Session, rnd: CodingRound) -> dict[int, ItemState]:
+    """Return, per item of the round, who finished and what each applied."""
+    assert rnd.id is not None
+    labels = {c.id: c.label for c in research_repo.coders_of(session=session, study_id=rnd.study_id)}
+    settlements = {s.item_id: s for s in research_repo.settlements_of_round(session=session, round_id=rnd.id)}
+    states: dict[int, ItemState] = {}
+    applied: dict[int, set[int]] = defaultdict(set)
+    for coding, assignment in research_repo.round_codings(session=session, round_id=rnd.id):
+        applied[assignment.id or 0].add(coding.code_id)
+    for a in research_repo.round_assignments(session=session, round_id=rnd.id):
+        st = states.setdefault(a.item_id, ItemState(a.item_id, {}, 0, 0, settlements.get(a.item_id)))
+        st.assigned += 1
+        if a.done_at is not None:
+            st.done += 1
+            st.coders[labels.get(a.coder_id, "?")] = frozenset(applied.get(a.id or 0, set()))
+    return states
+
+
+def disagreements(session: Session, rnd: CodingRound) -> list[dict[str, Any]]:
+    """Return the items whose coders finished with different codes and that nobody has settled yet."""
+    names = paths(session, rnd)
+    out: list[dict[str, Any]] = []
+    for st in item_states(session, rnd).values():
+        if not st.disagreement:
+            continue
+        item = research_repo.get_item(session=session, item_id=st.item_id)
+        union = set().union(*st.coders.values())
+        common = set.intersection(*(set(v) for v in st.coders.values())) if st.coders else set()
+        out.append({
+            "item": st.item_id, "week": item.week if item else None, "step": item.step if item else None,
+            "agreed": sorted(names.get(c, "?") for c in common),
+            "by_coder": {label: sorted(names.get(c, "?") for c in v) for label, v in sorted(st.coders.items())},
+            "differing": sorted(names.get(c, "?") for c in union - common),
+        })
+    return sorted(out, key=lambda r: int(r["item"]))
+
+
+def settle(session: Session, env: Env, rnd: CodingRound, item: CodingItem, *, code_ids: Sequence[int] | None = None,
+           accept: Coder | None = None, actor: str, note: str | None = None) -> Settlement:
+    """Record the agreed coding of an item: the listed whole-item codes, or one coder's coding as it stands.
+
+    Each coder's own codings stay untouched. Settling again replaces the earlier agreement.
+    """
+    assert rnd.id is not None and item.id is not None
+    assignments = research_repo.assignments_of_item(session=session, item_id=item.id, round_id=rnd.id)
+    if len(assignments) < 2 or any(a.done_at is None for a in assignments):
+        raise ResearchError(f"item {item.id} can be settled once all its coders have finished it")
+    old = research_repo.get_settlement(session=session, round_id=rnd.id, item_id=item.id)
+    if old is not None:
+        for g in research_repo.agreed_codings(session=session, settlement_id=old.id or 0):
+            research_repo.delete_row(session=session, row=g)
+        research_repo.delete_row(session=session, row=old)
+        session.flush()
+    settlement: Settlement = research_repo.add(session=session, row=Settlement(
+        round_id=rnd.id, item_id=item.id, actor=actor, at=env.clock.now(), note=note))
+    assert settlement.id is not None
+    active = {c.id for c in codes(session, rnd)}
+    if accept is not None:
+        mine = next((a for a in assignments if a.coder_id == accept.id), None)
+        if mine is None:
+            raise ResearchError(f"{accept.label} did not code item {item.id} in round {rnd.number}")
+        for c in my_codings(session, mine):
+            session.add(AgreedCoding(settlement_id=settlement.id, code_id=c.code_id, start=c.start, end=c.end))
+    else:
+        for code_id in dict.fromkeys(code_ids or ()):
+            if code_id not in active:
+                raise ResearchError(f"code {code_id} is not in the codebook of round {rnd.number}")
+            session.add(AgreedCoding(settlement_id=settlement.id, code_id=code_id))
+    repo.audit(session=session, actor=actor, action="research.settle", study_id=rnd.study_id, at=env.clock.now(),
+               round=rnd.number, item=item.id, accepted=accept.label if accept else None)
+    return settlement
+
+
+# ---------------------------------------------------------------------------------- agreement input
+
+
+def round_agreement_input(session: Session, rnd: CodingRound) -> tuple[list[Coding], dict[str, int],
+                                                                        dict[str, list[str]], list[str], list[str]]:
+    """Return codings, item lengths, who reviewed what, the codes and coders of a round, for agreement."""
+    assert rnd.id is not None
+    names = paths(session, rnd)
+    labels = {c.id: c.label for c in research_repo.coders_of(session=session, study_id=rnd.study_id)}
+    codings: list[Coding] = []
+    reviewed: dict[str, list[str]] = defaultdict(list)
+    lengths: dict[str, int] = {}
+    coders: dict[str, None] = {}
+    assignments = research_repo.round_assignments(session=session, round_id=rnd.id)
+    done = {a.id: a for a in assignments if a.done_at is not None}
+    for a in done.values():
+        label = labels.get(a.coder_id, "?")
+        reviewed[str(a.item_id)].append(label)
+        coders[label] = None
+    for item_id in {a.item_id for a in done.values()}:
+        item = research_repo.get_item(session=session, item_id=item_id)
+        if item is not None:
+            lengths[str(item_id)] = len(item.text)
+    for coding, assignment in research_repo.round_codings(session=session, round_id=rnd.id):
+        codings.append(Coding(str(assignment.item_id), labels.get(assignment.coder_id, "?"),
+                              names.get(coding.code_id, "?"), coding.start, coding.end))
+    code_names = [names[c.id] for c in codes(session, rnd) if c.id is not None]
+    return codings, lengths, dict(reviewed), code_names, sorted(coders)

@@ -1,0 +1,463 @@
+"""Exports of a coding round: CSV, XLSX, JSONL (one row per reflection step), REFI-QDA .qdpx and .qdc.
+
+Each exporter takes a session and a binary stream and streams: items are read in keyset pages of
+``PAGE`` rows, with their codings fetched per page, so memory stays flat in the number of rows. Only queued
+items (research consent yes now) are exported, with pseudonyms and redacted text only. Every export is
+recorded (``research_exports``) with who, when, the round, the row count, the file's SHA-256 and which
+participants and items it held, so a later withdrawal can name the files that already carry someone's words.
+
+Spreadsheet safety: a CSV cell that begins with ``= + - @``, a tab or a carriage return gets a leading
+apostrophe; in XLSX such a cell is written as text with Excel's quote prefix (the apostrophe is not part of
+the value). JSONL and QDPX carry text exactly.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import IO, Any, BinaryIO, NamedTuple, cast
+
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from bot.core.context import Env
+from bot.core.dialogue import default_text
+from bot.research import codebook
+from bot.research.queue import ResearchError
+from bot.research.refi_qda import QdaCase, QdaNote, QdaSelection, QdaSource, QdaUser, QdaVariable, write_qdpx
+from storage import repo, research_repo
+from storage.models import Study
+from storage.research_models import (
+    AgreedCoding,
+    Assignment,
+    Coder,
+    CodingItem,
+    CodingRound,
+    ExportParticipant,
+    ResearchCoding,
+    ResearchExport,
+    ResearchParticipant,
+    Settlement,
+    pseudonym_of,
+)
+
+FORMATS = ("csv", "xlsx", "jsonl", "qdpx", "qdc")
+PAGE = 1000
+DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+AGREED_USER = "agreed"
+_TAG = re.compile(r"<[^>]+>")
+
+
+def safe_cell(value: Any) -> Any:
+    """Neutralise a spreadsheet cell that a spreadsheet program would run as a formula."""
+    if isinstance(value, str) and value.startswith(DANGEROUS):
+        return "'" + value
+    return value
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    export_id: int
+    format: str
+    study: str
+    round: int | None
+    rows: int
+    bytes: int
+    sha256: str
+    participants: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class _Hashing(io.RawIOBase):
+    """A write-only, non-seekable stream that hashes and counts what passes to the real one."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        self.out, self.sha, self.count = out, hashlib.sha256(), 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        view = bytes(data)
+        self.sha.update(view)
+        self.count += len(view)
+        self.out.write(view)
+        return len(view)
+
+    def flush(self) -> None:
+        self.out.flush()
+
+
+# ------------------------------------------------------------------------------------------ reading
+
+
+def prompt_of(step: str) -> str:
+    """Return the question a step answers, as plain text."""
+    question = default_text().questions.get(step, "")
+    return " ".join(_TAG.sub("", question).split())
+
+
+class ItemRow(NamedTuple):
+    id: int
+    participant_id: int
+    cohort_id: int
+    week: int
+    step: str
+    text: str
+    entered_at: datetime
+
+
+Applied = tuple[int, int | None, int | None, int, datetime | None]  # code id, start, end, row id, when
+
+
+@dataclass
+class Row:
+    """One reflection step with its codings in the round (finished coders only)."""
+
+    item: ItemRow
+    pseudonym: str
+    cohort: str
+    codings: dict[str, list[Applied]]  # coder label -> what they applied
+    agreed: list[Applied] | None
+    status: str
+    memo_keys: list[str] = field(default_factory=list)
+
+
+def _status(assigned: int, done: int, sets: list[frozenset[int]], settled: bool) -> str:
+    if assigned == 0:
+        return "not assigned"
+    if done < assigned or assigned < 2:
+        return "in progress"
+    if settled:
+        return "settled"
+    return "agreed" if len(set(sets)) == 1 else "disagreement"
+
+
+class Reader:
+    """Streams a round's rows page by page, reading plain column tuples (nothing piles up in the session)."""
+
+    def __init__(self, session: Session, study: Study, rnd: CodingRound) -> None:
+        assert study.id is not None and rnd.id is not None
+        self.session, self.study, self.rnd = session, study, rnd
+        self.study_id, self.round_id = study.id, rnd.id
+        self.coder_list = list(research_repo.coders_of(session=session, study_id=study.id))
+        self.labels = {c.id: c.label for c in self.coder_list}
+        self.participants = {p.id: p.number for p in research_repo.participants_by_id(
+            session=session, study_id=study.id).values()}
+        self.cohorts = {c.id: c.name for c in research_repo.study_cohorts(session=session, study_id=study.id)}
+        self.memos = list(research_repo.memos_of_round(session=session, round_id=rnd.id))
+        self.memo_items: dict[int, list[str]] = {}
+        for m in self.memos:
+            if m.item_id is not None:
+                self.memo_items.setdefault(m.item_id, []).append(f"memo-{m.id}")
+
+    def coders(self, *, with_memos: bool = False) -> list[Coder]:
+        """Return the coders with assignments (or, when asked, memos) in the round, in the order they joined."""
+        ids = set(self.session.exec(select(Assignment.coder_id).where(Assignment.round_id == self.round_id)).all())
+        if with_memos:
+            ids |= {m.coder_id for m in self.memos}
+        return [c for c in self.coder_list if c.id in ids]
+
+    def rows(self) -> Iterator[Row]:
+        last = 0
+        while True:
+            items = [ItemRow(*r) for r in self.session.execute(
+                sa_select(col(CodingItem.id), col(CodingItem.participant_id), col(CodingItem.cohort_id),
+                          col(CodingItem.week), col(CodingItem.step), col(CodingItem.text), col(CodingItem.entered_at))
+                .where(col(CodingItem.study_id) == self.study_id, col(CodingItem.excluded_at).is_(None),
+                       col(CodingItem.id) > last).order_by(col(CodingItem.id)).limit(PAGE)).all()]
+            if not items:
+                return
+            last = items[-1].id
+            yield from self._page(items)
+
+    def _page(self, items: list[ItemRow]) -> Iterator[Row]:
+        ids = [i.id for i in items]
+        by_item: dict[int, list[tuple[int, int, bool]]] = {}  # item -> (assignment, coder, done)
+        for aid, item_id, coder_id, done_at in self.session.execute(
+                sa_select(col(Assignment.id), col(Assignment.item_id), col(Assignment.coder_id),
+                          col(Assignment.done_at)).where(
+                    col(Assignment.round_id) == self.round_id, col(Assignment.item_id).in_(ids))).all():
+            by_item.setdefault(item_id, []).append((aid, coder_id, done_at is not None))
+        done_ids = [a for rows in by_item.values() for a, _c, done in rows if done]
+        codings: dict[int, list[Applied]] = {}
+        if done_ids:
+            for cid, aid, code_id, start, end, at in self.session.execute(
+                    sa_select(col(ResearchCoding.id), col(ResearchCoding.assignment_id), col(ResearchCoding.code_id),
+                              col(ResearchCoding.start), col(ResearchCoding.end), col(ResearchCoding.created_at))
+                    .where(col(ResearchCoding.assignment_id).in_(done_ids)).order_by(col(ResearchCoding.id))).all():
+                codings.setdefault(aid, []).append((code_id, start, end, cid, at))
+        settlements: dict[int, tuple[int, datetime]] = {
+            item_id: (sid, at) for sid, item_id, at in self.session.execute(
+                sa_select(col(Settlement.id), col(Settlement.item_id), col(Settlement.at)).where(
+                    col(Settlement.round_id) == self.round_id, col(Settlement.item_id).in_(ids))).all()}
+        agreed: dict[int, list[Applied]] = {}
+        if settlements:
+            for gid, sid, code_id, start, end in self.session.execute(
+                    sa_select(col(AgreedCoding.id), col(AgreedCoding.settlement_id), col(AgreedCoding.code_id),
+                              col(AgreedCoding.start), col(AgreedCoding.end)).where(col(AgreedCoding.settlement_id).in_(
+                               [s for s, _at in settlements.values()])).order_by(col(AgreedCoding.id))).all():
+                agreed.setdefault(sid, []).append((code_id, start, end, gid, None))
+        for item in items:
+            mine = sorted(by_item.get(item.id, []), key=lambda a: self.labels.get(a[1], ""))
+            per_coder: dict[str, list[Applied]] = {}
+            sets: list[frozenset[int]] = []
+            for aid, coder_id, done in mine:
+                if not done:
+                    continue
+                these = codings.get(aid, [])
+                per_coder[self.labels.get(coder_id, "?")] = these
+                sets.append(frozenset(c[0] for c in these))
+            settlement = settlements.get(item.id)
+            status = _status(len(mine), sum(done for _a, _c, done in mine), sets, settlement is not None)
+            agreed_rows: list[Applied] | None = None
+            if settlement is not None:
+                agreed_rows = [(c, s, e, g, settlement[1]) for c, s, e, g, _at in agreed.get(settlement[0], [])]
+            elif status == "agreed":
+                agreed_rows = [(code, None, None, 0, None) for code in sorted(sets[0])]
+            number = self.participants.get(item.participant_id)
+            yield Row(item=item, pseudonym=pseudonym_of(number) if number else "?",
+                      cohort=self.cohorts.get(item.cohort_id, ""), codings=per_coder, agreed=agreed_rows,
+                      status=status, memo_keys=self.memo_items.get(item.id, []))
+
+
+# ------------------------------------------------------------------------------------------ writers
+
+
+class _Tracker:
+    """Counts rows and remembers which participants and items went out (item ids as ranges)."""
+
+    def __init__(self, progress: Callable[[int], None] | None) -> None:
+        self.rows, self.participants, self.ranges = 0, set[int](), list[list[int]]()
+        self.progress = progress
+
+    def saw(self, row: Row) -> None:
+        self.rows += 1
+        self.participants.add(row.item.participant_id)
+        item_id = row.item.id
+        if self.ranges and self.ranges[-1][1] == item_id - 1:
+            self.ranges[-1][1] = item_id
+        else:
+            self.ranges.append([item_id, item_id])
+        if self.progress is not None:
+            self.progress(self.rows)
+
+
+def _codes_cell(entries: Sequence[Applied], names: dict[int, str]) -> str:
+    parts = []
+    for code, start, end, _id, _at in entries:
+        name = names.get(code, "?")
+        parts.append(name if start is None else f"{name} [{start}:{end}]")
+    return "; ".join(parts)
+
+
+def _table_rows(reader: Reader, tracker: _Tracker) -> tuple[list[str], Iterator[list[Any]]]:
+    names = codebook.paths(reader.session, reader.rnd)
+    labels = [c.label for c in reader.coders()]
+    header = ["item", "pseudonym", "cohort", "week", "step", "prompt", "text",
+              *(f"codes {label}" for label in labels), "agreed codes", "status"]
+
+    def body() -> Iterator[list[Any]]:
+        for row in reader.rows():
+            tracker.saw(row)
+            item = row.item
+            yield [item.id, row.pseudonym, row.cohort, item.week, item.step, prompt_of(item.step), item.text,
+                   *(_codes_cell(row.codings.get(label, []), names) for label in labels),
+                   "" if row.agreed is None else _codes_cell(row.agreed, names), row.status]
+
+    return header, body()
+
+
+def write_csv(reader: Reader, out: IO[bytes], tracker: _Tracker) -> None:
+    """Write one CSV row per reflection step (UTF-8 with BOM, so Excel reads the accents right)."""
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=False)  # type: ignore[arg-type]
+    writer = csv.writer(text)
+    header, body = _table_rows(reader, tracker)
+    writer.writerow(header)
+    for values in body:
+        writer.writerow([safe_cell(v) for v in values])
+    text.flush()
+    text.detach()
+
+
+def write_xlsx(reader: Reader, out: IO[bytes], tracker: _Tracker) -> None:
+    """Write an XLSX workbook (a sheet of reflection steps, a sheet of the codebook), streaming."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Reflections")
+    codes_sheet = book.create_sheet("Codebook")
+
+    def cell(value: Any) -> Any:
+        if isinstance(value, str) and value.startswith(DANGEROUS):
+            c = WriteOnlyCell(sheet, value=value)
+            c.data_type = "s"  # text, never a formula
+            c.quotePrefix = True  # and Excel keeps it text when the cell is edited
+            return c
+        return value
+
+    header, body = _table_rows(reader, tracker)
+    sheet.append(header)
+    for values in body:
+        sheet.append([cell(v) for v in values])
+    names = codebook.paths(reader.session, reader.rnd)
+    codes_sheet.append(["code", *codebook.FIELDS, "colour"])
+    for code in codebook.codes(reader.session, reader.rnd):
+        codes_sheet.append([cell(v) for v in (names.get(code.id or 0, code.name), code.definition, code.inclusion,
+                                               code.exclusion, code.example, code.colour)])
+    book.save(out)  # type: ignore[arg-type]
+
+
+def write_jsonl(reader: Reader, out: IO[bytes], tracker: _Tracker) -> None:
+    """Write one JSON object per line per reflection step, codings with their code-point offsets."""
+    names = codebook.paths(reader.session, reader.rnd)
+
+    def coded(entries: Sequence[Applied]) -> list[dict[str, Any]]:
+        return [{"code": names.get(c, "?"), "start": s, "end": e} for c, s, e, _i, _a in entries]
+
+    buffer: list[bytes] = []
+    for row in reader.rows():
+        tracker.saw(row)
+        item = row.item
+        record = {"item": item.id, "pseudonym": row.pseudonym, "cohort": row.cohort, "week": item.week,
+                  "step": item.step, "prompt": prompt_of(item.step), "text": item.text,
+                  "codes": {label: coded(v) for label, v in row.codings.items()},
+                  "agreed": None if row.agreed is None else coded(row.agreed), "status": row.status}
+        buffer.append(json.dumps(record, ensure_ascii=False).encode() + b"\n")
+        if len(buffer) >= 500:
+            out.write(b"".join(buffer))
+            buffer.clear()
+    out.write(b"".join(buffer))
+
+
+def write_qdpx_project(reader: Reader, out: IO[bytes], tracker: _Tracker) -> None:
+    """Write a REFI-QDA project: coders as users, the codebook, one text source per step, memos as notes."""
+    session, rnd, study = reader.session, reader.rnd, reader.study
+    coders = reader.coders(with_memos=True)
+    users = [QdaUser(key=f"coder-{c.id}", name=c.label) for c in coders]
+    users.append(QdaUser(key=AGREED_USER, name="Agreed (settled)"))
+    user_of = {c.label: f"coder-{c.id}" for c in coders}
+    qda_codes = codebook.qda_codes(session, rnd)
+    lineage = {c.id: c.lineage for c in research_repo.codes_of_round(session=session, round_id=rnd.id or 0,
+                                                                      retired=True)}
+    variables = [QdaVariable("cohort", "Cohort", "Text", "The cohort (placement group) of the participant"),
+                 QdaVariable("week", "Week", "Integer", "Week of the placement the reflection was written in"),
+                 QdaVariable("step", "Step", "Text", "Step of the Balint conversation the text answers")]
+    cases = _cases(session, study, reader)
+    notes = _notes(session, rnd, reader)
+    round_start = rnd.opened_at
+
+    def sources() -> Iterator[QdaSource]:
+        for row in reader.rows():
+            tracker.saw(row)
+            item = row.item
+            length = len(item.text)
+            selections: list[QdaSelection] = []
+            for label, entries in row.codings.items():
+                for code, start, end, cid, at in entries:
+                    selections.append(QdaSelection(
+                        key=f"coding-{cid}", start=0 if start is None else start, end=length if end is None else end,
+                        code_key=lineage[code], coder_key=user_of[label], created=at or round_start))
+            for code, start, end, gid, at in row.agreed or []:
+                selections.append(QdaSelection(
+                    key=f"agreed-{gid}" if gid else f"agreed-{item.id}-{code}", start=0 if start is None else start,
+                    end=length if end is None else end, code_key=lineage[code], coder_key=AGREED_USER,
+                    created=at or round_start))
+            yield QdaSource(
+                key=f"item-{item.id}", name=f"{row.pseudonym} week {item.week} {item.step} #{item.id}", text=item.text,
+                created=item.entered_at, selections=selections, case_key=f"participant-{item.participant_id}",
+                note_keys=row.memo_keys, variables={"cohort": row.cohort, "week": item.week, "step": item.step})
+
+    write_qdpx(cast(BinaryIO, out), project_name=f"{study.name} — round {rnd.number}", users=users, codes=qda_codes,
+               variables=variables, cases=cases, sources=sources(), notes=notes, created=round_start,
+               description=f"De-identified reflections of {study.name}, coding round {rnd.number}, exported by "
+                           "balintbot. Texts are redacted; participants are pseudonyms.")
+
+
+def _cases(session: Session, study: Study, reader: Reader) -> list[QdaCase]:
+    stmt = (select(CodingItem.participant_id, CodingItem.cohort_id).where(
+        CodingItem.study_id == study.id, col(CodingItem.excluded_at).is_(None))
+        .group_by(col(CodingItem.participant_id), col(CodingItem.cohort_id))
+        .order_by(col(CodingItem.participant_id), col(CodingItem.cohort_id)))
+    cohorts: dict[int, str] = {}
+    for pid, cohort_id in session.exec(stmt).all():
+        cohorts.setdefault(int(pid), reader.cohorts.get(cohort_id, ""))
+    return [QdaCase(key=f"participant-{pid}", name=pseudonym_of(reader.participants.get(pid, 0)),
+                    variables={"cohort": cohort}) for pid, cohort in cohorts.items()]
+
+
+def _notes(session: Session, rnd: CodingRound, reader: Reader) -> list[QdaNote]:
+    names = codebook.paths(session, rnd)
+    notes = []
+    for m in reader.memos:
+        item = research_repo.get_item(session=session, item_id=m.item_id) if m.item_id else None
+        if item is not None and item.excluded_at is not None:
+            continue  # a memo on a withdrawn reflection may quote it
+        about = []
+        if m.item_id is not None:
+            about.append(f"item #{m.item_id}")
+        if m.code_id is not None:
+            about.append(f"code {names.get(m.code_id, '?')}")
+        label = reader.labels.get(m.coder_id, "?")
+        notes.append(QdaNote(key=f"memo-{m.id}", name=f"Memo by {label} on {' and '.join(about) or 'the round'}",
+                             text=m.text, created=m.created_at, creator_key=f"coder-{m.coder_id}"))
+    return notes
+
+
+WRITERS: dict[str, Callable[[Reader, IO[bytes], _Tracker], None]] = {
+    "csv": write_csv, "xlsx": write_xlsx, "jsonl": write_jsonl, "qdpx": write_qdpx_project,
+}
+
+
+def export(session: Session, env: Env, study: Study, fmt: str, out: IO[bytes], *, round_number: int | None = None,
+           actor: str, filename: str | None = None, progress: Callable[[int], None] | None = None) -> ExportResult:
+    """Write a round of a study in ``fmt`` to ``out`` and record the export; return what it held."""
+    assert study.id is not None
+    fmt = fmt.lower()
+    if fmt not in FORMATS:
+        raise ResearchError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    rnd = codebook.round_by_number(session, study, round_number)
+    hashing = _Hashing(out)
+    tracker = _Tracker(progress)
+    if fmt == "qdc":
+        tracker.rows = codebook.write_qdc_file(session, rnd, hashing)  # type: ignore[arg-type]
+    else:
+        buffered = io.BufferedWriter(hashing, buffer_size=1 << 16)
+        WRITERS[fmt](Reader(session, study, rnd), buffered, tracker)  # type: ignore[arg-type]
+        buffered.flush()
+    out.flush()
+    record = research_repo.add_export(session=session, export=ResearchExport(
+        study_id=study.id, round_number=rnd.number, format=fmt, actor=actor, at=env.clock.now(), rows=tracker.rows,
+        bytes=hashing.count, sha256=hashing.sha.hexdigest(), filename=filename, items=tracker.ranges),
+        participant_ids=sorted(tracker.participants))
+    assert record.id is not None
+    repo.audit(session=session, actor=actor, action="research.export", study_id=study.id, at=env.clock.now(),
+               export=record.id, format=fmt, round=rnd.number, rows=tracker.rows, sha256=record.sha256,
+               participants=len(tracker.participants), filename=filename)
+    return ExportResult(export_id=record.id, format=fmt, study=study.name, round=rnd.number, rows=tracker.rows,
+                        bytes=hashing.count, sha256=record.sha256, participants=len(tracker.participants))
+
+
+def export_log(session: Session, study: Study) -> list[dict[str, Any]]:
+    """Return a study's exports with what each held, for people and scripts."""
+    assert study.id is not None
+    out = []
+    for e in research_repo.list_exports(session=session, study_id=study.id):
+        held = session.exec(
+            select(ResearchParticipant.number)
+            .join(ExportParticipant, col(ExportParticipant.participant_id) == ResearchParticipant.id)
+            .where(ExportParticipant.export_id == e.id).order_by(col(ResearchParticipant.number))).all()
+        out.append({"export": e.id, "at": e.at.isoformat(timespec="seconds"), "by": e.actor, "format": e.format,
+                    "round": e.round_number, "rows": e.rows, "bytes": e.bytes, "sha256": e.sha256,
+                    "file": e.filename, "participants": [pseudonym_of(n) for n in held],
+                    "items": sum(b - a + 1 for a, b in e.items)})
+    return out
