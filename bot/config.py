@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     safeguarding_institution: str | None = None
     retention_days: int = Field(default=365 * 5, ge=1)
     flood_messages_per_minute: int = Field(default=30, ge=1)
+    worker_id: str | None = None  # names this process's delivery claims; default: the host name
     webhook_url: str | None = None
     webhook_port: int = 8443
     webhook_secret_token: SecretStr | None = None

@@ -40,3 +40,8 @@ def current_revision(engine: Engine) -> str | None:
 def is_up_to_date(engine: Engine, url: str) -> bool:
     """Say whether the database is at the code's head revision."""
     return current_revision(engine) == head_revision(url)
+
+
+def stamp(url: str, revision: str = "head") -> None:
+    """Mark a database (made with ``create_all`` in tests and benchmarks) as being at ``revision``."""
+    command.stamp(alembic_config(url), revision)

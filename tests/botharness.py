@@ -28,6 +28,8 @@ async def running_bot(emu: BotAPIEmulator, db: Database, env: Env, **overrides: 
     """Start the bot, polling the emulator; stop it cleanly afterwards."""
     app = build_application(settings_for(emu, db, **overrides), db, env)
     async with app:
+        if app.post_init is not None:  # run_polling would call it; we feed updates ourselves
+            await app.post_init(app)
         await app.start()
         poller = SafePoller(app, timeout=1, allowed_updates=ALLOWED_UPDATES)
         task = asyncio.create_task(poller.run())

@@ -130,6 +130,16 @@ def claim(session: Session, env: Env, worker: str, *, limit: int = 200, cohort_i
     return [d.id for d in rows if d.id is not None]
 
 
+def release_claims(session: Session, worker: str) -> int:
+    """Release the claims a worker held when it stopped (called at its start)."""
+    result = session.execute(
+        update(Delivery)
+        .where(col(Delivery.claimed_by) == worker, col(Delivery.state) == DeliveryState.PENDING)
+        .values(claimed_until=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def prepare(session: Session, env: Env, delivery_id: int) -> Outgoing | None:
     """Build the prompt of a claimed delivery and open its week's conversation."""
     d = session.get(Delivery, delivery_id)

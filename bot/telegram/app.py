@@ -19,10 +19,11 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
+from bot.core import delivery
 from bot.core.context import Env
 from bot.core.dispatch import Dispatcher
 from bot.core.student import STUDENT_COMMANDS
-from bot.telegram import facilitator_handlers, handlers, jobs
+from bot.telegram import facilitator_handlers, handlers, jobs, research_handlers
 from bot.telegram.context import DB_KEY, ENV_KEY
 from bot.telegram.errors import ADMIN_CHAT_KEY, on_error
 from bot.telegram.send import TelegramSender
@@ -31,6 +32,7 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 DISPATCHER_KEY = "dispatcher"
+WORKER_KEY = "worker_id"
 DISPATCH_EVERY = timedelta(seconds=20)
 
 COMMANDS = [
@@ -53,7 +55,11 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     env: Env = app.bot_data[ENV_KEY]
     env.bot_username = me.username or env.bot_username
     await app.bot.set_my_commands(COMMANDS)
-    dispatcher = Dispatcher(app.bot_data[DB_KEY], env, TelegramSender(app.bot), worker=f"{socket.gethostname()}")
+    worker = app.bot_data.get(WORKER_KEY) or socket.gethostname()
+    # claims this worker held when it last stopped (a crash between send and mark) are released now, not in
+    # five minutes: what was in flight goes out again at once (at most one duplicate each, never a loss)
+    await app.bot_data[DB_KEY].run(delivery.release_claims, worker)
+    dispatcher = Dispatcher(app.bot_data[DB_KEY], env, TelegramSender(app.bot), worker=worker)
     app.bot_data[DISPATCHER_KEY] = dispatcher
     if app.job_queue is not None:
         app.job_queue.run_repeating(_dispatch_job, interval=DISPATCH_EVERY, first=1, name="dispatch")
@@ -76,6 +82,7 @@ def add_handlers(app: Application) -> None:  # type: ignore[type-arg]
     # Role commands (facilitator, researcher, admin) are registered here, before the student commands and the
     # catch-alls below, each by its own module's add_handlers(app, private & new_msg).
     facilitator_handlers.add_handlers(app, private & new_msg)
+    research_handlers.add_handlers(app, private & new_msg)  # its /skip defers to the student's when one is open
     app.add_handler(CommandHandler(list(STUDENT_COMMANDS), handlers.student_command, filters=private & new_msg))
     app.add_handler(CallbackQueryHandler(handlers.button))
     app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE & filters.TEXT, handlers.edited))
@@ -102,6 +109,7 @@ def build_application(settings: Settings, db: Database, env: Env) -> Application
     app.bot_data[DB_KEY] = db
     app.bot_data[ENV_KEY] = env
     app.bot_data[ADMIN_CHAT_KEY] = settings.admin_chat_id
+    app.bot_data[WORKER_KEY] = settings.worker_id
     add_handlers(app)
     return app
 

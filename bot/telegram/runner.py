@@ -31,6 +31,8 @@ async def serve(settings: Settings, db: Database, env: Env, *, webhook: bool = F
             pass
     app = build_application(settings, db, env)
     async with app:
+        if app.post_init is not None:  # run_polling would call it; we feed updates ourselves
+            await app.post_init(app)
         await app.start()
         try:
             if webhook:

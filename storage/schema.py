@@ -1,0 +1,10 @@
+"""Import every table module so ``SQLModel.metadata`` holds the whole schema (migrations, tests, tools)."""
+
+from sqlmodel import SQLModel
+
+import storage.facilitator_models  # noqa: F401
+import storage.models  # noqa: F401
+import storage.research_models  # noqa: F401
+import storage.safety_models  # noqa: F401
+
+metadata = SQLModel.metadata
