@@ -12,7 +12,9 @@ from typing import Any, TypeVar
 import typer
 
 from bot.cli_facilitator import register as register_facilitator
+from bot.cli_keys import register as register_keys
 from bot.cli_roles import role_app
+from bot.cli_safety import register as register_safety
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.schedule import ScheduleError
 from bot.runtime import OutOfDate, make_env, open_database, setup_logging
@@ -205,6 +207,8 @@ def prompt_send_now(
 
 
 register_facilitator(cohort_app, app)  # after the commands above, so help lists them first
+register_safety(app)  # balint safeguarding check|alerts, balint purge
+register_keys(app)  # balint keys generate|rotate|status
 
 
 def main() -> None:  # pragma: no cover

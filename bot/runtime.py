@@ -85,4 +85,6 @@ def make_env(settings: Settings) -> Env:
         escalate_minutes=settings.safeguarding_escalate_minutes,
         safeguarding_lead_id=settings.safeguarding_lead_telegram_id,
         pseudonym_key=pseudonym_key(settings),
+        safeguarding_institution=settings.safeguarding_institution,
+        retention_days=settings.retention_days,
     )

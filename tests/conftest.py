@@ -19,6 +19,7 @@ from sqlmodel import Session, SQLModel
 import storage.facilitator_models  # noqa: F401
 import storage.models  # noqa: F401
 import storage.research_models  # noqa: F401
+import storage.safety_models  # noqa: F401
 from bot.core.clock import ManualClock
 from bot.core.context import Env, Person
 from bot.core.enrolment import CohortIn, create_cohort

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
-from bot.core import consent, facilitator_announce, facilitator_dialogue, reflection
+from bot.core import consent, data_rights, facilitator_announce, facilitator_dialogue, reflection, safeguarding
 from bot.core.actions import Action, decode
 from bot.core.context import Env, Person
 from bot.core.replies import CallbackOutcome
@@ -25,6 +25,8 @@ ROUTES: dict[Action, Route] = {
     Action.START_WITH_PENDING: reflection.start_with_pending,
     Action.SCHEDULE: facilitator_dialogue.schedule_button,
     Action.ANNOUNCE: facilitator_announce.confirm,
+    Action.DELETE: data_rights.confirm_delete,
+    Action.ACK_ALERT: safeguarding.ack_button,
 }
 
 UNKNOWN = CallbackOutcome(toast="Sorry, I didn't understand that button.")

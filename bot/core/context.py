@@ -34,6 +34,8 @@ class Env:
     escalate_minutes: int = 120
     safeguarding_lead_id: int | None = None
     pseudonym_key: str | None = None  # HMAC key of research pseudonyms (bot.research.pseudonyms)
+    safeguarding_institution: str | None = None  # an [institution.KEY] of prompts/safeguarding/resources.toml
+    retention_days: int = 365 * 5  # for cohorts without a study (a study has its own retention_days)
 
     def invite_link(self, code: str) -> str:
         """Return the deep link that opens the bot with /start <code>."""

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from bot.core import actions, dialogue
 from bot.core.actions import Action
+from bot.core.at_rest import unseal
 from bot.core.context import Env, Person
 from bot.core.dialogue import DialogueState, Route, Step, Turn
 from bot.core.enrolment import spec_of
@@ -219,7 +220,7 @@ def start_with_pending(session: Session, env: Env, person: Person, enrolment_id:
     if user is None or enrolment is None or enrolment.user_id != user.id or not enrolment.participate \
             or enrolment.withdrawn_at is not None:
         return CallbackOutcome(toast="This button has expired.")
-    pending, enrolment.pending_text = enrolment.pending_text, None
+    pending, enrolment.pending_text = unseal(env.cipher, enrolment.pending_text), None
     session.add(enrolment)
     if value != 1 or not pending:
         return CallbackOutcome(toast="OK", edit_text="OK — I haven't kept that message. /reflect starts a "

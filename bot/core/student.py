@@ -7,14 +7,25 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot.core import consent, enrolment, facilitator, facilitator_dialogue, reflection, status
+from bot.core import (
+    consent,
+    data_rights,
+    enrolment,
+    facilitator,
+    facilitator_dialogue,
+    reflection,
+    safeguarding,
+    status,
+)
+from bot.core.at_rest import seal
 from bot.core.context import Env, Person
 from bot.core.replies import CallbackOutcome, Reply
 from bot.core.templates import escape
 from storage import repo
 from storage.models import Enrolment, ReflectionSession
 
-STUDENT_COMMANDS = ("help", "status", "consent", "withdraw", "pause", "resume", "skip", "done", "reflect")
+STUDENT_COMMANDS = ("help", "status", "consent", "withdraw", "pause", "resume", "skip", "done", "reflect", "mydata",
+                    "delete")
 
 
 def start(session: Session, env: Env, person: Person, payload: str | None) -> list[Reply]:
@@ -38,6 +49,11 @@ def text(session: Session, env: Env, person: Person, body: str, *, chat_id: int,
     drafted = facilitator_dialogue.draft_text(session, env, person, body)  # a facilitator mid-dialogue
     if drafted is not None:
         return drafted
+    return safeguarding.screen(session, env, person, body) + _text(session, env, person, body, chat_id=chat_id,
+                                                                   message_id=message_id)
+
+
+def _text(session: Session, env: Env, person: Person, body: str, *, chat_id: int, message_id: int) -> list[Reply]:
     user = repo.upsert_user(session=session, telegram_id=person.telegram_id, first_name=person.first_name,
                             username=person.username)
     assert user.id is not None
@@ -55,7 +71,7 @@ def text(session: Session, env: Env, person: Person, body: str, *, chat_id: int,
     assert current.id is not None
     rs = repo.open_session(session=session, enrolment_id=current.id)
     if rs is None:
-        current.pending_text = body
+        current.pending_text = seal(env.cipher, body)  # reflection text: encrypted at rest like the rest
         session.add(current)
         return reflection.offer_pending(current)
     return reflection.answer(session, env, person, user, current, rs, body, chat_id=chat_id,
@@ -64,7 +80,8 @@ def text(session: Session, env: Env, person: Person, body: str, *, chat_id: int,
 
 def edited(session: Session, env: Env, person: Person, body: str, *, chat_id: int, message_id: int) -> list[Reply]:
     """An edited message."""
-    return reflection.edit(session, env, person, body, chat_id=chat_id, message_id=message_id)
+    return safeguarding.screen(session, env, person, body) + reflection.edit(session, env, person, body,
+                                                                              chat_id=chat_id, message_id=message_id)
 
 
 def _open(session: Session, person: Person) -> tuple[Enrolment, ReflectionSession | None] | None:
@@ -91,6 +108,10 @@ def command(session: Session, env: Env, person: Person, name: str, args: str = "
         if facilitator.wants_cohort_pause(session, env, person, args):  # names a cohort, or a facilitator's
             return facilitator.set_paused(session, env, person, args, name == "pause")
         return status.set_paused(session, env, person, name == "pause")
+    if name == "mydata":
+        return data_rights.my_data(session, env, person)
+    if name == "delete":
+        return data_rights.ask_delete(session, env, person)
     found = _open(session, person)
     if found is None:
         return [Reply("You're not in a cohort yet. Open your invite link or type your code to join.")]

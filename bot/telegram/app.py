@@ -23,7 +23,7 @@ from bot.core import delivery
 from bot.core.context import Env
 from bot.core.dispatch import Dispatcher
 from bot.core.student import STUDENT_COMMANDS
-from bot.telegram import facilitator_handlers, handlers, jobs, research_handlers
+from bot.telegram import facilitator_handlers, flood, handlers, jobs, research_handlers, safety_handlers, safety_jobs
 from bot.telegram.context import DB_KEY, ENV_KEY
 from bot.telegram.errors import ADMIN_CHAT_KEY, on_error
 from bot.telegram.send import TelegramSender
@@ -83,6 +83,7 @@ def add_handlers(app: Application) -> None:  # type: ignore[type-arg]
     # catch-alls below, each by its own module's add_handlers(app, private & new_msg).
     facilitator_handlers.add_handlers(app, private & new_msg)
     research_handlers.add_handlers(app, private & new_msg)  # its /skip defers to the student's when one is open
+    safety_handlers.add_handlers(app, private & new_msg)
     app.add_handler(CommandHandler(list(STUDENT_COMMANDS), handlers.student_command, filters=private & new_msg))
     app.add_handler(CallbackQueryHandler(handlers.button))
     app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE & filters.TEXT, handlers.edited))
@@ -111,6 +112,8 @@ def build_application(settings: Settings, db: Database, env: Env) -> Application
     app.bot_data[ADMIN_CHAT_KEY] = settings.admin_chat_id
     app.bot_data[WORKER_KEY] = settings.worker_id
     add_handlers(app)
+    flood.install(app, settings.flood_messages_per_minute)  # group -1: before every handler above
+    safety_jobs.add_jobs(app, settings)
     return app
 
 

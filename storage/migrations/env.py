@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 import storage.facilitator_models  # noqa: F401
 import storage.models  # noqa: F401  (registers the tables)
 import storage.research_models  # noqa: F401
+import storage.safety_models  # noqa: F401
 from storage.db import make_engine
 
 config = context.config

@@ -1,0 +1,131 @@
+"""``balint safeguarding check|alerts`` and ``balint purge``: wiring only.
+
+``bot.cli`` calls ``register(app)``; nothing from ``bot.cli`` is imported at module level.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from bot.cli_roles import friendly
+
+safety_app = typer.Typer(help="Safeguarding: try the phrase rules on messages, list alerts.", no_args_is_help=True)
+
+ACTIONS = {
+    "self": "support reply + alert to the facilitators",
+    "someone_else": "support reply (someone else at risk), no alert",
+    "patient_safety": "how-to-raise-a-concern reply, no alert",
+}
+
+
+def _fail(message: str) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(2)
+
+
+@safety_app.command("check")
+@friendly
+def check(
+    rules: Path | None = typer.Option(None, "--rules", help="A rules.toml to test instead of the installed one."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per line (JSON Lines)."),
+) -> None:
+    """Read messages on stdin, one per line; print one verdict per line (what the bot would do with each)."""
+    from bot.core.safeguarding_rules import SafeguardingRules, default_rules, reply_variant
+
+    try:
+        engine = SafeguardingRules.from_toml(rules) if rules else default_rules()
+    except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:
+        _fail(f"Error: cannot use the rules {rules or 'installed'}: {exc}")
+    counts = {"messages": 0, "self": 0, "someone_else": 0, "patient_safety": 0}
+    for number, line in enumerate(sys.stdin, start=1):
+        text = line.rstrip("\r\n")
+        verdict = engine.check(text)
+        variant = reply_variant(verdict)
+        counts["messages"] += 1
+        if variant:
+            counts[variant] += 1
+        if as_json:
+            data: dict[str, Any] = {"line": number, "text": text, "action": variant or "none"}
+            data |= {k: v for k, v in verdict.as_dict().items() if k != "hits"}
+            data["hits"] = len(verdict.hits)
+            typer.echo(json.dumps(data, ensure_ascii=False))
+        else:
+            typer.echo(verdict.summary())
+    typer.echo(f"{counts['messages']} message(s): {counts['self']} would alert a facilitator, "
+               f"{counts['someone_else']} someone else at risk, {counts['patient_safety']} patient safety.",
+               err=True)
+
+
+@safety_app.command("alerts")
+@friendly
+def alerts(
+    open_only: bool = typer.Option(False, "--open", help="Only alerts not yet acknowledged."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List safeguarding alerts (ids, kind, times; never what was written)."""
+    from bot.cli import emit_json, settings
+    from bot.core.safeguarding import alert_rows
+    from bot.runtime import open_database
+
+    db = open_database(settings())
+    try:
+        rows = db.call(alert_rows, open_only=open_only)
+    finally:
+        db.close()
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        typer.echo("No open alerts." if open_only else "No alerts.")
+        return
+    typer.echo(f"{'id':>4}  {'raised (UTC)':<16}  {'cohort':>6}  {'kind':<11}  {'acknowledged':<16}  escalated")
+    for r in rows:
+        typer.echo(f"{r['id']:>4}  {_short(r['created_at'])}  {r['cohort_id'] or '-':>6}  {r['category']:<11}  "
+                   f"{_short(r['acknowledged_at']) if r['acknowledged_at'] else 'NO':<16}  "
+                   f"{_short(r['escalated_at']) if r['escalated_at'] else '-'}")
+
+
+def _short(iso: object) -> str:
+    return str(iso)[:16].replace("T", " ")
+
+
+@friendly
+def purge(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Count what would be deleted; delete nothing."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Delete reflections, prompts and alerts older than their study's retention period (RETENTION_DAYS without)."""
+    from bot.cli import emit_json, settings
+    from bot.core.retention import purge as run_purge
+    from bot.runtime import make_env, open_database
+
+    s = settings()
+    db = open_database(s)
+    try:
+        report = db.call(run_purge, make_env(s), dry_run=dry_run)
+    finally:
+        db.close()
+    if as_json:
+        emit_json(report.as_dict())
+        return
+    verb = "Would delete" if dry_run else "Deleted"
+    for c in report.cohorts:
+        if c.total or c.cohort_id is not None:
+            typer.echo(f"{c.cohort} (keep {c.retention_days} days, before {c.cutoff[:10]}): {verb.lower()} "
+                       f"{c.replies} replies, {c.weeks} weeks, {c.deliveries} prompts, {c.alerts} alerts, "
+                       f"{c.enrolments} withdrawn students ({c.consents} consent records), "
+                       f"{c.research_items} research items")
+    total = sum(c.total for c in report.cohorts) + report.users
+    typer.echo(f"{verb} {total} rows in all ({report.users} users with nothing left).")
+
+
+def register(app: typer.Typer) -> None:
+    """Mount ``balint safeguarding`` and ``balint purge``."""
+    app.add_typer(safety_app, name="safeguarding")
+    app.command("purge")(purge)

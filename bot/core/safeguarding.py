@@ -1,0 +1,364 @@
+"""Safeguarding in the chat: screen every student message, reply with support, alert, acknowledge, escalate.
+
+``screen`` runs first on every typed message (before consent, with no reflection open, edits too). The
+verdict comes from ``bot.core.safeguarding_rules``; what happens next:
+
+* the student's own risk: a warm reply with support contacts at once, and an alert to the facilitators of
+  the student's cohort (admins when there is no cohort or no facilitator; the safeguarding lead when there are
+  no admins either). The alert names the student (first name, @username, Telegram id, a tap-to-open link) and
+  the kind of concern, never what they wrote. The message is then handled as it would have been;
+* someone else in the student's life at risk, or a patient-safety concern: the support reply of that kind
+  (how to help a friend; how to raise a concern about care) and no alert, as the participant information
+  promises; at most once a day each, so a reflection about one incident isn't answered with the same contacts
+  at every turn;
+* a further risk message while the student's alert is still unacknowledged counts on that alert rather than
+  raising a new one; the reply is a short reminder when the full contacts went out within the hour.
+
+An alert not acknowledged within ``env.escalate_minutes`` goes to the safeguarding lead: ``due_escalations``
+finds them and ``mark_escalated`` records each one once it has been sent (the job in bot/telegram/safety_jobs.py
+does both every minute), so an escalation that could not be sent is tried again rather than lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from bot.core import actions, roles
+from bot.core.actions import Action
+from bot.core.context import Env, Person
+from bot.core.replies import Button, CallbackOutcome, Reply
+from bot.core.safeguarding_rules import (
+    Category,
+    Resource,
+    check,
+    load_resources,
+    render_support_reply,
+    reply_variant,
+)
+from bot.core.templates import escape
+from storage import repo
+from storage.models import AuditEvent, Cohort, Role, RoleGrant, User
+from storage.safety_models import SafeguardingAlert
+
+log = logging.getLogger(__name__)
+
+FULL_REPLY_EVERY = timedelta(hours=1)  # a repeat within this gets the short reminder
+OTHER_REPLY_EVERY = timedelta(days=1)  # someone-else / patient-safety replies, at most this often
+
+CATEGORY_LABELS = {
+    Category.SUICIDAL: "thoughts of suicide",
+    Category.SELF_HARM: "self-harm",
+    Category.UNSAFE: "feeling unsafe",
+    Category.HARASSMENT: "harassment or bullying",
+    Category.PATIENT_SAFETY: "a patient-safety concern",
+}
+NOT_ALLOWED = ("Only the facilitators of this student's cohort, the safeguarding lead and admins can "
+               "acknowledge safeguarding alerts.")
+
+
+@lru_cache(maxsize=8)
+def resources(institution: str | None) -> tuple[Resource, ...]:
+    """The support contacts for an institution (prompts/safeguarding/resources.toml), read once.
+
+    An unknown institution falls back to the UK defaults (and says so in the log): a student in distress gets
+    contacts even when the configuration is wrong. ``bot.telegram.safety_jobs`` refuses to start with one.
+    """
+    try:
+        return tuple(load_resources(institution=institution))
+    except KeyError:
+        log.error("SAFEGUARDING_INSTITUTION=%s is not in resources.toml; using the defaults", institution,
+                  extra={"event": "resources_fallback"})
+        return tuple(load_resources())
+
+
+def _label(category: str) -> str:
+    try:
+        return CATEGORY_LABELS[Category(category)]
+    except ValueError:
+        return category
+
+
+def _open_alert(session: Session, user_id: int) -> SafeguardingAlert | None:
+    return session.exec(
+        select(SafeguardingAlert)
+        .where(SafeguardingAlert.user_id == user_id, col(SafeguardingAlert.acknowledged_at).is_(None))
+        .order_by(col(SafeguardingAlert.id).desc())
+    ).first()
+
+
+def _recently_replied(session: Session, env: Env, person: Person, variant: str) -> bool:
+    since = env.clock.now() - OTHER_REPLY_EVERY
+    found = session.exec(
+        select(AuditEvent.id).where(
+            AuditEvent.actor == person.actor, AuditEvent.action == f"safeguarding.reply.{variant}",
+            col(AuditEvent.at) >= since)
+    ).first()
+    return found is not None
+
+
+def screen(session: Session, env: Env, person: Person, body: str) -> list[Reply]:
+    """Check a student's message; return the support reply and any alerts (empty when nothing is found)."""
+    verdict = check(body)
+    variant = reply_variant(verdict)
+    if variant is None:
+        return []
+    user = repo.upsert_user(session=session, telegram_id=person.telegram_id, first_name=person.first_name,
+                            username=person.username)
+    assert user.id is not None
+    contacts = resources(env.safeguarding_institution)
+    if variant != "self":
+        if _recently_replied(session, env, person, variant):
+            return []
+        repo.audit(session=session, actor=person.actor, action=f"safeguarding.reply.{variant}", at=env.clock.now(),
+                   category=str(verdict.category))
+        return [Reply(render_support_reply(contacts, student_name=person.first_name or None, variant=variant,
+                                           category=verdict.category))]
+    assert verdict.category is not None and verdict.rule is not None
+    now = env.clock.now()
+    existing = _open_alert(session, user.id)
+    if existing is not None:
+        recent = now - existing.last_hit_at < FULL_REPLY_EVERY
+        existing.hits += 1
+        existing.last_hit_at = now
+        session.add(existing)
+        if recent:
+            return [Reply(_reminder(contacts, person, verdict.category))]
+        return [Reply(render_support_reply(contacts, student_name=person.first_name or None, variant="self",
+                                           category=verdict.category))]
+    enrolment = repo.active_enrolment(session=session, user_id=user.id)
+    cohort = repo.get_cohort(session=session, cohort_id=enrolment.cohort_id) if enrolment else None
+    to = recipients(session, env, cohort.id if cohort else None)
+    alert = SafeguardingAlert(user_id=user.id, cohort_id=cohort.id if cohort else None,
+                              category=str(verdict.category), rule=verdict.rule,
+                              subject=str(verdict.subject), created_at=now, last_hit_at=now, notified=to)
+    session.add(alert)
+    session.flush()
+    repo.audit(session=session, actor="safeguarding", action="safeguarding.alert",
+               cohort_id=cohort.id if cohort else None, at=now, alert_id=alert.id, category=alert.category,
+               rule=alert.rule, notified=len(to))
+    if not to:
+        log.error("safeguarding alert %s has no one to go to: set SAFEGUARDING_LEAD_TELEGRAM_ID or "
+                  "ADMIN_TELEGRAM_IDS", alert.id, extra={"event": "alert_unrouted", "alert_id": alert.id})
+    support = Reply(render_support_reply(contacts, student_name=person.first_name or None, variant="self",
+                                         category=verdict.category))
+    text = alert_text(env, alert, user, cohort)
+    return [support, *(Reply(text, buttons=ack_buttons(alert), chat_id=chat) for chat in to)]
+
+
+def _reminder(contacts: tuple[Resource, ...], person: Person, category: Category) -> str:
+    urgent = " ".join(f"please {escape(r.contact)}" for r in contacts if r.kind == "urgent")
+    name = f"{escape(person.first_name)}, " if person.first_name else ""
+    lines = [f"{name}I'm still here, and I've read what you wrote. The people I listed a moment ago are there "
+             "whenever you want to talk, and your facilitator knows to check in with you."]
+    if urgent and category in (Category.SUICIDAL, Category.SELF_HARM):
+        lines.append(f"If you feel you might act on these thoughts, {urgent}.")
+    return "\n\n".join(lines)
+
+
+def recipients(session: Session, env: Env, cohort_id: int | None) -> list[int]:
+    """Who is told first: the cohort's facilitators; else the admins; else the safeguarding lead."""
+    if cohort_id is not None:
+        grants = session.exec(
+            select(RoleGrant.telegram_id)
+            .where(RoleGrant.role == Role.FACILITATOR, RoleGrant.cohort_id == cohort_id)
+            .order_by(col(RoleGrant.id))
+        ).all()
+        facilitators = list(dict.fromkeys(int(t) for t in grants))
+        if facilitators:
+            return facilitators
+    if env.admin_ids:
+        return sorted(env.admin_ids)
+    return [env.safeguarding_lead_id] if env.safeguarding_lead_id else []
+
+
+def _student_line(user: User) -> str:
+    name = escape(user.first_name or "A student")
+    handle = f" (@{escape(user.username)})" if user.username else ""
+    return (f'<a href="tg://user?id={user.telegram_id}">{name}</a>{handle}, Telegram id '
+            f"<code>{user.telegram_id}</code>")
+
+
+def _local(when: datetime, cohort: Cohort | None) -> str:
+    zone = ZoneInfo(cohort.timezone) if cohort else ZoneInfo("UTC")
+    return when.astimezone(zone).strftime("%a %d %b %H:%M %Z")
+
+
+def alert_text(env: Env, alert: SafeguardingAlert, user: User, cohort: Cohort | None, *,
+               escalated: bool = False) -> str:
+    """The alert as a facilitator (or the lead) reads it: who, when, what kind; never what was written."""
+    where = f"in <b>{escape(cohort.name)}</b>" if cohort else "(not in any cohort: you get this as an admin)"
+    head = (f"⚠️ <b>Safeguarding alert #{alert.id} — escalated to you</b>" if escalated
+            else f"⚠️ <b>Safeguarding alert #{alert.id}</b>")
+    lines = [
+        head,
+        f"{_student_line(user)}, a student {where}, wrote something at {_local(alert.created_at, cohort)} that "
+        f"suggests they may be at risk: <b>{_label(alert.category)}</b>.",
+        "They have been sent support contacts. Please get in touch with them today: a short, kind message "
+        "asking how they are is enough. What they wrote is not shared, with you or anyone.",
+    ]
+    if escalated:
+        lines.append(f"No one acknowledged it within {env.escalate_minutes} minutes, so it comes to you as the "
+                     "safeguarding lead. Tap Acknowledge (or send /ack "
+                     f"{alert.id}) once someone has it in hand.")
+    else:
+        lines.append(f"Tap Acknowledge (or send /ack {alert.id}) once you have seen this. If no one does within "
+                     f"{env.escalate_minutes} minutes, it goes to the safeguarding lead.")
+    return "\n\n".join(lines)
+
+
+def ack_buttons(alert: SafeguardingAlert) -> tuple[tuple[Button, ...], ...]:
+    """The Acknowledge button of an alert."""
+    assert alert.id is not None
+    return ((Button("Acknowledge", actions.encode(Action.ACK_ALERT, alert.id)),),)
+
+
+def may_acknowledge(session: Session, env: Env, person: Person, alert: SafeguardingAlert) -> bool:
+    """Say whether this person may acknowledge the alert."""
+    if roles.is_admin(env, person) or person.telegram_id == env.safeguarding_lead_id:
+        return True
+    if person.telegram_id in alert.notified or person.telegram_id in alert.escalated_to:
+        return True
+    return alert.cohort_id is not None and roles.can_facilitate(session, env, person, alert.cohort_id)
+
+
+def _handles(session: Session, env: Env, person: Person) -> bool:
+    return (roles.is_facilitator(session, env, person) or person.telegram_id == env.safeguarding_lead_id
+            or _notified_ever(session, person.telegram_id))
+
+
+def _notified_ever(session: Session, telegram_id: int) -> bool:
+    rows = session.exec(select(SafeguardingAlert.notified, SafeguardingAlert.escalated_to)
+                        .where(col(SafeguardingAlert.acknowledged_at).is_(None))).all()
+    return any(telegram_id in (n or []) or telegram_id in (e or []) for n, e in rows)
+
+
+def acknowledge(session: Session, env: Env, person: Person, alert_id: int) -> tuple[str, list[Reply]]:
+    """Acknowledge an alert; return what to tell the person and the notes to everyone else who was told."""
+    alert = session.get(SafeguardingAlert, alert_id)
+    if alert is None:
+        return (f"There is no alert #{alert_id} (it may have been erased at the student's request, or "
+                "removed after the retention period)."), []
+    if not may_acknowledge(session, env, person, alert):
+        return NOT_ALLOWED, []
+    user = session.get(User, alert.user_id)
+    name = escape(user.first_name) if user and user.first_name else "the student"
+    if alert.acknowledged_at is not None:
+        by = "you" if alert.acknowledged_by == person.telegram_id else f"Telegram id {alert.acknowledged_by}"
+        cohort = repo.get_cohort(session=session, cohort_id=alert.cohort_id) if alert.cohort_id else None
+        return f"Alert #{alert.id} was already acknowledged by {by} at {_local(alert.acknowledged_at, cohort)}.", []
+    now = env.clock.now()
+    alert.acknowledged_at, alert.acknowledged_by = now, person.telegram_id
+    session.add(alert)
+    repo.audit(session=session, actor=person.actor, action="safeguarding.ack", cohort_id=alert.cohort_id, at=now,
+               alert_id=alert.id, minutes=round((now - alert.created_at).total_seconds() / 60))
+    who = escape(person.first_name or "a colleague")
+    others = [t for t in dict.fromkeys([*alert.notified, *alert.escalated_to]) if t != person.telegram_id]
+    note = f"✓ Safeguarding alert #{alert.id} ({name}) was acknowledged by {who}."
+    return (f"✓ Thank you — alert #{alert.id} is acknowledged. Please make sure {name} hears from someone today."
+            ), [Reply(note, chat_id=t) for t in others]
+
+
+def ack_button(session: Session, env: Env, person: Person, alert_id: int) -> CallbackOutcome:
+    """The Acknowledge button."""
+    alert = session.get(SafeguardingAlert, alert_id)
+    if alert is None or not may_acknowledge(session, env, person, alert):
+        return CallbackOutcome(toast="This button has expired." if alert is None else NOT_ALLOWED[:190])
+    text, notes = acknowledge(session, env, person, alert_id)
+    return CallbackOutcome(toast="Acknowledged", replies=[Reply(text), *notes])
+
+
+def ack_command(session: Session, env: Env, person: Person, args: str = "") -> list[Reply]:
+    """/ack [id]: acknowledge an alert, or list the open ones this person may acknowledge."""
+    if not _handles(session, env, person):
+        return [Reply(roles.REFUSAL)]
+    arg = args.strip().lstrip("#")
+    if arg:
+        if not arg.isdigit() or len(arg) > 12:
+            return [Reply("Please give the alert's number, like <code>/ack 12</code>. /ack on its own lists "
+                          "the open alerts.")]
+        text, notes = acknowledge(session, env, person, int(arg))
+        return [Reply(text), *notes]
+    open_alerts = [a for a in session.exec(
+        select(SafeguardingAlert).where(col(SafeguardingAlert.acknowledged_at).is_(None))
+        .order_by(col(SafeguardingAlert.id))).all() if may_acknowledge(session, env, person, a)]
+    if not open_alerts:
+        return [Reply("No safeguarding alerts are waiting for acknowledgement.")]
+    out = [Reply(f"{len(open_alerts)} alert(s) waiting for acknowledgement:")]
+    for a in open_alerts:
+        user = session.get(User, a.user_id)
+        cohort = repo.get_cohort(session=session, cohort_id=a.cohort_id) if a.cohort_id else None
+        if user is not None:
+            out.append(Reply(alert_text(env, a, user, cohort, escalated=a.escalated_at is not None),
+                             buttons=ack_buttons(a)))
+    return out
+
+
+@dataclass(frozen=True)
+class Escalation:
+    alert_id: int
+    to: list[int]
+    replies: list[Reply]
+
+
+def escalation_recipients(env: Env) -> list[int]:
+    """Who gets escalations: the safeguarding lead; the admins when no lead is named."""
+    if env.safeguarding_lead_id:
+        return [env.safeguarding_lead_id]
+    return sorted(env.admin_ids)
+
+
+def due_escalations(session: Session, env: Env) -> list[Escalation]:
+    """Alerts unacknowledged for longer than ``env.escalate_minutes`` and not yet escalated, with their messages."""
+    cutoff = env.clock.now() - timedelta(minutes=env.escalate_minutes)
+    due = session.exec(
+        select(SafeguardingAlert).where(col(SafeguardingAlert.acknowledged_at).is_(None),
+                                        col(SafeguardingAlert.escalated_at).is_(None),
+                                        col(SafeguardingAlert.created_at) <= cutoff)
+        .order_by(col(SafeguardingAlert.id))
+    ).all()
+    to = escalation_recipients(env)
+    out = []
+    for alert in due:
+        assert alert.id is not None
+        user = session.get(User, alert.user_id)
+        cohort = repo.get_cohort(session=session, cohort_id=alert.cohort_id) if alert.cohort_id else None
+        if user is None:
+            continue
+        text = alert_text(env, alert, user, cohort, escalated=True)
+        out.append(Escalation(alert.id, to, [Reply(text, buttons=ack_buttons(alert), chat_id=t) for t in to]))
+    return out
+
+
+def mark_escalated(session: Session, env: Env, alert_id: int, to: list[int]) -> None:
+    """Record that an alert's escalation went out (to these Telegram ids)."""
+    alert = session.get(SafeguardingAlert, alert_id)
+    if alert is None or alert.escalated_at is not None:
+        return
+    alert.escalated_at, alert.escalated_to = env.clock.now(), list(to)
+    session.add(alert)
+    repo.audit(session=session, actor="safeguarding", action="safeguarding.escalate", cohort_id=alert.cohort_id,
+               at=env.clock.now(), alert_id=alert.id, to=len(to))
+    if not to:
+        log.error("safeguarding alert %s is unacknowledged and there is no lead or admin to escalate to",
+                  alert_id, extra={"event": "escalation_unrouted", "alert_id": alert_id})
+
+
+def alert_rows(session: Session, *, open_only: bool = False) -> list[dict[str, object]]:
+    """Every alert as a plain row (for `balint safeguarding alerts`); no names, no text."""
+    stmt = select(SafeguardingAlert).order_by(col(SafeguardingAlert.id))
+    if open_only:
+        stmt = stmt.where(col(SafeguardingAlert.acknowledged_at).is_(None))
+    return [
+        {"id": a.id, "user_id": a.user_id, "cohort_id": a.cohort_id, "category": a.category, "rule": a.rule,
+         "subject": a.subject, "created_at": a.created_at.isoformat(), "hits": a.hits,
+         "notified": len(a.notified),
+         "acknowledged_at": a.acknowledged_at.isoformat() if a.acknowledged_at else None,
+         "escalated_at": a.escalated_at.isoformat() if a.escalated_at else None}
+        for a in session.exec(stmt).all()
+    ]
