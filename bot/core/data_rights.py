@@ -30,6 +30,7 @@ from bot.core.retention import ERASED_ACTOR, forget_actor, research_queue
 from bot.core.safeguarding import escalation_recipients
 from bot.core.templates import escape
 from storage import repo
+from storage.facilitator_models import AnnouncementDelivery
 from storage.models import (
     AuditEvent,
     Cohort,
@@ -121,6 +122,11 @@ def collect(session: Session, env: Env, user: User) -> dict[str, Any]:
             {"cohort": cohort_name(d.cohort_id), "week": d.week, "state": d.state, "due_at": _iso(d.due_at),
              "sent_at": _iso(d.sent_at), "reminded_at": _iso(d.reminded_at), "answered_at": _iso(d.answered_at)}
             for d in deliveries
+        ],
+        "announcements_received": [
+            {"announcement": d.announcement_id, "state": d.state, "sent_at": _iso(d.sent_at)}
+            for d in session.exec(select(AnnouncementDelivery).where(AnnouncementDelivery.user_id == user.id)
+                                  .order_by(col(AnnouncementDelivery.id))).all()
         ],
         "safeguarding_alerts": [
             {"id": a.id, "cohort": cohort_name(a.cohort_id), "kind_of_concern": a.category, "rule": a.rule,

@@ -6,7 +6,8 @@ Each cohort's period is its study's ``retention_days``; a cohort without a study
 * reflection replies (every version) and the research rows derived from them, then the weeks left empty;
 * prompt deliveries; safeguarding alerts;
 * a student who withdrew longer ago than the period: their enrolment and consent history too;
-* a user with nothing left (no enrolment, no alert, no staff role) first seen longer ago than RETENTION_DAYS.
+* a user with nothing left (no enrolment, no reflection, no alert, no staff role): their name and @username go
+  too, and their own events in the audit log are unlinked from them.
 
 The audit log keeps one ``data.purge`` event per run with counts only. ``dry_run`` counts without deleting.
 """
@@ -106,7 +107,6 @@ def purge(session: Session, env: Env, *, dry_run: bool = False) -> PurgeReport:
     if not dry_run:
         session.flush()
     idle = session.exec(select(User.id, User.telegram_id).where(
-        col(User.created_at) < default_cutoff,
         ~exists().where(col(Enrolment.user_id) == col(User.id)),
         ~exists().where(col(SafeguardingAlert.user_id) == col(User.id)),
         ~exists().where(col(ReflectionEntry.user_id) == col(User.id)),
