@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
 from storage.models import (
@@ -23,10 +23,28 @@ from storage.models import (
 )
 from storage.types import utcnow
 
+# Statements on the hot path (every student message) are built once: building a select costs more than
+# running it on SQLite.
+_USER_BY_TG = select(User).where(User.telegram_id == bindparam("tg"))
+_ACTIVE_ENROLMENT = (
+    select(Enrolment)
+    .where(Enrolment.user_id == bindparam("uid"), col(Enrolment.withdrawn_at).is_(None))
+    .order_by(col(Enrolment.id).desc())
+)
+_OPEN_SESSION = (
+    select(ReflectionSession)
+    .where(ReflectionSession.enrolment_id == bindparam("eid"), ReflectionSession.status == SessionStatus.OPEN)
+    .order_by(col(ReflectionSession.week).desc())
+)
+_ENTRY_EXISTS = select(ReflectionEntry.id).where(
+    ReflectionEntry.chat_id == bindparam("chat"), ReflectionEntry.message_id == bindparam("msg"),
+    ReflectionEntry.version == bindparam("ver"),
+)
+
 
 def upsert_user(*, session: Session, telegram_id: int, first_name: str, username: str | None) -> User:
     """Return the user with this Telegram id, created or refreshed."""
-    user = session.exec(select(User).where(User.telegram_id == telegram_id)).first()
+    user = session.exec(_USER_BY_TG, params={"tg": telegram_id}).first()
     if user is None:
         user = User(telegram_id=telegram_id, first_name=first_name, username=username)
         session.add(user)
@@ -39,7 +57,7 @@ def upsert_user(*, session: Session, telegram_id: int, first_name: str, username
 
 def get_user_by_telegram_id(*, session: Session, telegram_id: int) -> User | None:
     """Return the user with this Telegram id, if any."""
-    return session.exec(select(User).where(User.telegram_id == telegram_id)).first()
+    return session.exec(_USER_BY_TG, params={"tg": telegram_id}).first()
 
 
 def get_cohort(*, session: Session, cohort_id: int) -> Cohort | None:
@@ -81,12 +99,7 @@ def get_study_by_name(*, session: Session, name: str) -> Study | None:
 
 def active_enrolment(*, session: Session, user_id: int) -> Enrolment | None:
     """Return the student's current (not withdrawn) enrolment."""
-    stmt = (
-        select(Enrolment)
-        .where(Enrolment.user_id == user_id, col(Enrolment.withdrawn_at).is_(None))
-        .order_by(col(Enrolment.id).desc())
-    )
-    return session.exec(stmt).first()
+    return session.exec(_ACTIVE_ENROLMENT, params={"uid": user_id}).first()
 
 
 def get_enrolment(*, session: Session, user_id: int, cohort_id: int) -> Enrolment | None:
@@ -120,11 +133,7 @@ def consent_history(*, session: Session, user_id: int) -> Sequence[ConsentRecord
 
 def open_session(*, session: Session, enrolment_id: int) -> ReflectionSession | None:
     """Return the student's open reflection conversation, newest week first."""
-    return session.exec(
-        select(ReflectionSession)
-        .where(ReflectionSession.enrolment_id == enrolment_id, ReflectionSession.status == SessionStatus.OPEN)
-        .order_by(col(ReflectionSession.week).desc())
-    ).first()
+    return session.exec(_OPEN_SESSION, params={"eid": enrolment_id}).first()
 
 
 def get_reflection_session(*, session: Session, enrolment_id: int, week: int) -> ReflectionSession | None:
@@ -138,16 +147,8 @@ def get_reflection_session(*, session: Session, enrolment_id: int, week: int) ->
 
 def entry_exists(*, session: Session, chat_id: int, message_id: int, version: int = 1) -> bool:
     """Say whether this message (at this version) is stored already."""
-    return (
-        session.exec(
-            select(ReflectionEntry.id).where(
-                ReflectionEntry.chat_id == chat_id,
-                ReflectionEntry.message_id == message_id,
-                ReflectionEntry.version == version,
-            )
-        ).first()
-        is not None
-    )
+    params = {"chat": chat_id, "msg": message_id, "ver": version}
+    return session.exec(_ENTRY_EXISTS, params=params).first() is not None
 
 
 def latest_entry_version(*, session: Session, chat_id: int, message_id: int) -> ReflectionEntry | None:

@@ -7,7 +7,8 @@ recognised rather than stored twice.
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlalchemy import bindparam
+from sqlmodel import Session, col, update
 
 from bot.core import actions, dialogue
 from bot.core.actions import Action
@@ -31,6 +32,7 @@ from storage.models import (
     User,
 )
 from storage.queries import close_open_sessions
+from storage.types import UTCDateTime
 
 
 def _state(rs: ReflectionSession) -> DialogueState:
@@ -85,14 +87,17 @@ def _close_text(env: Env, first_name: str, rs: ReflectionSession, cohort: Cohort
     return render("close.html.j2", first_name=first_name or "there", path=rs.path, early=early, next_prompt=when)
 
 
+# One UPDATE built once, no load: it runs on every reply, the hot path of the bot.
+_MARK_ANSWERED = (
+    update(Delivery)
+    .where(col(Delivery.enrolment_id) == bindparam("eid"), col(Delivery.week) == bindparam("wk"),
+           col(Delivery.state) == DeliveryState.SENT)
+    .values(state=DeliveryState.ANSWERED, answered_at=bindparam("now", type_=UTCDateTime()))
+)
+
+
 def _mark_answered(session: Session, env: Env, rs: ReflectionSession) -> None:
-    delivery = session.exec(
-        select(Delivery).where(Delivery.enrolment_id == rs.enrolment_id, Delivery.week == rs.week)
-    ).first()
-    if delivery is not None and delivery.state == DeliveryState.SENT:
-        delivery.state = DeliveryState.ANSWERED
-        delivery.answered_at = env.clock.now()
-        session.add(delivery)
+    session.execute(_MARK_ANSWERED, {"eid": rs.enrolment_id, "wk": rs.week, "now": env.clock.now()})
 
 
 def store_entry(session: Session, env: Env, rs: ReflectionSession, step: str, text: str, *, chat_id: int,
@@ -111,8 +116,6 @@ def store_entry(session: Session, env: Env, rs: ReflectionSession, step: str, te
 def answer(session: Session, env: Env, person: Person, user: User, enrolment: Enrolment, rs: ReflectionSession,
            text: str, *, chat_id: int, message_id: int) -> list[Reply]:
     """Take a text reply inside an open conversation."""
-    cohort = repo.get_cohort(session=session, cohort_id=rs.cohort_id)
-    assert cohort is not None
     state = _state(rs)
     if repo.entry_exists(session=session, chat_id=chat_id, message_id=message_id):
         return [Reply(dialogue.question_for(state))] if state.step is not Step.CLOSED else []
@@ -125,7 +128,11 @@ def answer(session: Session, env: Env, person: Person, user: User, enrolment: En
         store_entry(session, env, rs, Step.ENCOUNTER.value, text, chat_id=chat_id, message_id=message_id)
         _mark_answered(session, env, rs)
     _save_state(session, env, rs, turn.state)
-    return _turn_replies(session, env, person.first_name, rs, turn, cohort)
+    if turn.closed:
+        cohort = repo.get_cohort(session=session, cohort_id=rs.cohort_id)
+        assert cohort is not None
+        return _turn_replies(session, env, person.first_name, rs, turn, cohort)
+    return [Reply(t) for t in turn.say]
 
 
 def edit(session: Session, env: Env, person: Person, text: str, *, chat_id: int, message_id: int) -> list[Reply]:
