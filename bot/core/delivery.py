@@ -220,14 +220,20 @@ def mark_failed(session: Session, env: Env, delivery_id: int, error: str) -> Non
 
 
 def seconds_to_next_retry(session: Session, env: Env, *, cohort_id: int | None = None) -> float | None:
-    """Return how long until the next pending delivery may be attempted (None when nothing is pending)."""
-    stmt = select(Delivery.next_attempt_at).where(col(Delivery.state) == DeliveryState.PENDING)
+    """Return how long until the next pending delivery may be attempted (None when nothing is pending).
+
+    Rows another sender holds right now are its business (or, if it died, come back when the claim lapses):
+    counting them would keep this sender waiting on work it cannot claim."""
+    now = env.clock.now()
+    stmt = select(Delivery.next_attempt_at).where(
+        col(Delivery.state) == DeliveryState.PENDING,
+        or_(col(Delivery.claimed_until).is_(None), col(Delivery.claimed_until) < now))
     if cohort_id is not None:
         stmt = stmt.where(col(Delivery.cohort_id) == cohort_id)
     first = session.exec(stmt.order_by(col(Delivery.next_attempt_at)).limit(1)).first()
     if first is None:
         return None
-    return max((first - env.clock.now()).total_seconds(), 0.0)
+    return max((first - now).total_seconds(), 0.0)
 
 
 def backoff(attempts: int) -> float:
