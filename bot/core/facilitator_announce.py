@@ -18,7 +18,7 @@ from bot.core import actions, roles
 from bot.core.actions import Action
 from bot.core.context import Env, Person
 from bot.core.delivery import CLAIM_FOR, MAX_ATTEMPTS
-from bot.core.enrolment import spec_of
+from bot.core.enrolment import find_cohort, spec_of
 from bot.core.facilitator import my_cohorts, pick_cohort, refuse
 from bot.core.outbox import Item, OutboxKind
 from bot.core.replies import Button, CallbackOutcome, Reply
@@ -50,10 +50,10 @@ def render_announcement(a: Announcement, cohort: Cohort) -> str:
                   text=a.text)
 
 
-def _split(session: Session, env: Env, person: Person, args: str) -> tuple[str, str]:
-    """Separate a leading cohort id from the message, when the person facilitates that cohort."""
+def _split(session: Session, args: str) -> tuple[str, str]:
+    """Separate a leading cohort id from the message (the preview shows which cohort, before anything is sent)."""
     head, _, rest = args.strip().partition(" ")
-    if head.isdigit() and rest.strip() and any(str(c.id) == head for c in my_cohorts(session, env, person)):
+    if head.isdigit() and rest.strip() and find_cohort(session, head) is not None:
         return head, rest.strip()
     return "", args.strip()
 
@@ -76,7 +76,7 @@ def announce(session: Session, env: Env, person: Person, args: str) -> list[Repl
     """/announce [cohort id] text: show the message as students will see it, with Send and Cancel."""
     if not roles.is_facilitator(session, env, person):
         return refuse(session, env, person, "announce")
-    ref, text = _split(session, env, person, args)
+    ref, text = _split(session, args)
     if not text:
         recent = _recent(session, my_cohorts(session, env, person))
         return [Reply(USAGE + ("\n\nRecent announcements:\n" + "\n".join(recent) if recent else ""))]
