@@ -16,10 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
 
-import storage.facilitator_models  # noqa: F401
-import storage.models  # noqa: F401
-import storage.research_models  # noqa: F401
-import storage.safety_models  # noqa: F401
+import storage.schema  # noqa: F401  (every table)
 from bot.core.clock import ManualClock
 from bot.core.context import Env, Person
 from bot.core.enrolment import CohortIn, create_cohort
@@ -111,3 +108,20 @@ def cohort(db: Database, env: Env) -> Cohort:
 def alice() -> Person:
     """A student."""
     return Person(telegram_id=1001, first_name="Alice", username="alice")
+
+
+@pytest.fixture
+def empty_database_url(tmp_path: object) -> Iterator[str]:
+    """An empty database with no tables: a SQLite file, or a throwaway PostgreSQL database."""
+    if not using_postgres():
+        yield f"sqlite:///{tmp_path}/empty.db"
+        return
+    base = make_url(PG_URL)
+    name = f"balint_empty_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield base.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

@@ -5,10 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import storage.facilitator_models  # noqa: F401
-import storage.models  # noqa: F401  (registers the tables)
-import storage.research_models  # noqa: F401
-import storage.safety_models  # noqa: F401
+import storage.schema  # noqa: F401  (every table module)
 from storage.db import make_engine
 
 config = context.config

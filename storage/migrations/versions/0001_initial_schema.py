@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 10:18:18.696650
+Create Date: 2026-11-27 10:56:25.750068
 """
 
 from collections.abc import Sequence
@@ -79,6 +79,83 @@ def upgrade() -> None:
     sa.UniqueConstraint('invite_code', name=op.f('uq_cohorts_invite_code')),
     sa.UniqueConstraint('name', name=op.f('uq_cohorts_name'))
     )
+    op.create_table('research_coders',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('study_id', sa.Integer(), nullable=False),
+    sa.Column('telegram_id', sa.BigInteger(), nullable=False),
+    sa.Column('label', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('independent', sa.Boolean(), nullable=False),
+    sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['study_id'], ['studies.id'], name=op.f('fk_research_coders_study_id_studies')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_research_coders')),
+    sa.UniqueConstraint('label', 'study_id', name=op.f('uq_research_coders_label')),
+    sa.UniqueConstraint('telegram_id', 'study_id', name=op.f('uq_research_coders_telegram_id'))
+    )
+    with op.batch_alter_table('research_coders', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_research_coders_study_id'), ['study_id'], unique=False)
+
+    op.create_table('research_exports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('study_id', sa.Integer(), nullable=False),
+    sa.Column('round_number', sa.Integer(), nullable=True),
+    sa.Column('format', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('actor', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('rows', sa.Integer(), nullable=False),
+    sa.Column('bytes', sa.Integer(), nullable=False),
+    sa.Column('sha256', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('filename', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('items', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['study_id'], ['studies.id'], name=op.f('fk_research_exports_study_id_studies')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_research_exports'))
+    )
+    with op.batch_alter_table('research_exports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_research_exports_study_id'), ['study_id'], unique=False)
+
+    op.create_table('research_participants',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('study_id', sa.Integer(), nullable=False),
+    sa.Column('digest', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('first_entered_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['study_id'], ['studies.id'], name=op.f('fk_research_participants_study_id_studies')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_research_participants')),
+    sa.UniqueConstraint('digest', 'study_id', name=op.f('uq_research_participants_digest')),
+    sa.UniqueConstraint('number', 'study_id', name=op.f('uq_research_participants_number'))
+    )
+    with op.batch_alter_table('research_participants', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_research_participants_study_id'), ['study_id'], unique=False)
+
+    op.create_table('research_rounds',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('study_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('opened_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('closed_by', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.ForeignKeyConstraint(['study_id'], ['studies.id'], name=op.f('fk_research_rounds_study_id_studies')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_research_rounds')),
+    sa.UniqueConstraint('number', 'study_id', name=op.f('uq_research_rounds_number'))
+    )
+    with op.batch_alter_table('research_rounds', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_research_rounds_study_id'), ['study_id'], unique=False)
+
+    op.create_table('announcements',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('cohort_id', sa.Integer(), nullable=False),
+    sa.Column('author_telegram_id', sa.BigInteger(), nullable=False),
+    sa.Column('author_name', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('recipients', sa.Integer(), nullable=False),
+    sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('confirmed_at', storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['cohort_id'], ['cohorts.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('announcements', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_announcements_cohort_id'), ['cohort_id'], unique=False)
+
     op.create_table('enrolments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -99,6 +176,68 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_enrolments_cohort_id'), ['cohort_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_enrolments_user_id'), ['user_id'], unique=False)
 
+    op.create_table('facilitator_drafts',
+    sa.Column('telegram_id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('step', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('cohort_id', sa.Integer(), nullable=True),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('updated_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['cohort_id'], ['cohorts.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('telegram_id')
+    )
+    op.create_table('research_code_history',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('study_id', sa.Integer(), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('actor', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('action', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('code_ids', sa.JSON(), nullable=False),
+    sa.Column('detail', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['round_id'], ['research_rounds.id'], name=op.f('fk_research_code_history_round_id_research_rounds')),
+    sa.ForeignKeyConstraint(['study_id'], ['studies.id'], name=op.f('fk_research_code_history_study_id_studies')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_research_code_history'))
+    )
+    with op.batch_alter_table('research_code_history', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_research_code_history_study_id'), ['study_id'], unique=False)
+
+    op.create_table('research_codes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('study_id', sa.Integer(), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('lineage', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('parent_id', sa.Integer(), nullable=True),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('definition', sa.Text(), nullable=False),
+    sa.Column('inclusion', sa.Text(), nullable=False),
+    sa.Column('exclusion', sa.Text(), nullable=False),
+    sa.Column('example', sa.Text(), nullable=False),
+    sa.Column('colour', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('derived_from', sa.JSON(), nullable=False),
+    sa.Column('retired_at', storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['parent_id'], ['research_codes.id'], name=op.f('fk_research_codes_parent_id_research_codes')),
+    sa.ForeignKeyConstraint(['round_id'], ['research_rounds.id'], name=op.f('fk_research_codes_round_id_research_rounds')),
+    sa.ForeignKeyConstraint(['study_id'], ['studies.id'], name=op.f('fk_research_codes_study_id_studies')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_research_codes'))
+    )
+    with op.batch_alter_table('research_codes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_research_codes_round_id'), ['round_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_research_codes_study_id'), ['study_id'], unique=False)
+
+    op.create_table('research_export_participants',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('export_id', sa.Integer(), nullable=False),
+    sa.Column('participant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['export_id'], ['research_exports.id'], name=op.f('fk_research_export_participants_export_id_research_exports'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['participant_id'], ['research_participants.id'], name=op.f('fk_research_export_participants_participant_id_research_participants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_research_export_participants')),
+    sa.UniqueConstraint('export_id', 'participant_id', name=op.f('uq_research_export_participants_export_id'))
+    )
+    with op.batch_alter_table('research_export_participants', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_research_export_participants_participant_id'), ['participant_id'], unique=False)
+
     op.create_table('role_grants',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('telegram_id', sa.BigInteger(), nullable=False),
@@ -114,6 +253,52 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('role_grants', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_role_grants_telegram_id'), ['telegram_id'], unique=False)
+
+    op.create_table('safeguarding_alerts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('cohort_id', sa.Integer(), nullable=True),
+    sa.Column('category', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('rule', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_hit_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('hits', sa.Integer(), nullable=False),
+    sa.Column('notified', sa.JSON(), nullable=False),
+    sa.Column('acknowledged_at', storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('acknowledged_by', sa.BigInteger(), nullable=True),
+    sa.Column('escalated_at', storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('escalated_to', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['cohort_id'], ['cohorts.id'], name=op.f('fk_safeguarding_alerts_cohort_id_cohorts')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_safeguarding_alerts_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_safeguarding_alerts'))
+    )
+    with op.batch_alter_table('safeguarding_alerts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_safeguarding_alerts_cohort_id'), ['cohort_id'], unique=False)
+        batch_op.create_index('ix_safeguarding_alerts_open', ['acknowledged_at', 'escalated_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_safeguarding_alerts_user_id'), ['user_id'], unique=False)
+
+    op.create_table('announcement_deliveries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('announcement_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('enrolment_id', sa.Integer(), nullable=False),
+    sa.Column('state', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('claimed_by', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('claimed_until', storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.ForeignKeyConstraint(['announcement_id'], ['announcements.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['enrolment_id'], ['enrolments.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('announcement_id', 'user_id')
+    )
+    with op.batch_alter_table('announcement_deliveries', schema=None) as batch_op:
+        batch_op.create_index('ix_announcement_deliveries_state_next', ['state', 'next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_announcement_deliveries_user_id'), ['user_id'], unique=False)
 
     op.create_table('consent_records',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -211,11 +396,178 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_reflection_entries_session_id'), ['session_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_reflection_entries_user_id'), ['user_id'], unique=False)
 
+    op.create_table('research_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('study_id', sa.Integer(), nullable=False),
+    sa.Column('participant_id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('cohort_id', sa.Integer(), nullable=False),
+    sa.Column('week', sa.Integer(), nullable=False),
+    sa.Column('step', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('entry_ids', sa.JSON(), nullable=False),
+    sa.Column('source_digest', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('spans', sa.JSON(), nullable=False),
+    sa.Column('written_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('entered_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('reviewed_at', storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reviewed_by', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('excluded_at', storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('excluded_reason', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.ForeignKeyConstraint(['cohort_id'], ['cohorts.id'], name=op.f('fk_research_items_cohort_id_cohorts')),
+    sa.ForeignKeyConstraint(['participant_id'], ['research_participants.id'], name=op.f('fk_research_items_participant_id_research_participants')),
+    sa.ForeignKeyConstraint(['session_id'], ['reflection_sessions.id'], name=op.f('fk_research_items_session_id_reflection_sessions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['study_id'], ['studies.id'], name=op.f('fk_research_items_study_id_studies')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_research_items')),
+    sa.UniqueConstraint('session_id', 'step', name=op.f('uq_research_items_session_id'))
+    )
+    with op.batch_alter_table('research_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_research_items_excluded_at'), ['excluded_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_research_items_participant_id'), ['participant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_research_items_study_id'), ['study_id'], unique=False)
+
+    op.create_table('research_assignments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('coder_id', sa.Integer(), nullable=False),
+    sa.Column('independent', sa.Boolean(), nullable=False),
+    sa.Column('assigned_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('shown_at', storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('done_at', storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('skipped_at', storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('pending_start', sa.Integer(), nullable=True),
+    sa.Column('pending_end', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['coder_id'], ['research_coders.id'], name=op.f('fk_research_assignments_coder_id_research_coders')),
+    sa.ForeignKeyConstraint(['item_id'], ['research_items.id'], name=op.f('fk_research_assignments_item_id_research_items'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['round_id'], ['research_rounds.id'], name=op.f('fk_research_assignments_round_id_research_rounds')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_research_assignments')),
+    sa.UniqueConstraint('item_id', 'round_id', 'coder_id', name=op.f('uq_research_assignments_item_id'))
+    )
+    with op.batch_alter_table('research_assignments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_research_assignments_coder_id'), ['coder_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_research_assignments_item_id'), ['item_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_research_assignments_round_id'), ['round_id'], unique=False)
+
+    op.create_table('research_item_marks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('start', sa.Integer(), nullable=False),
+    sa.Column('end', sa.Integer(), nullable=False),
+    sa.Column('type', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('seen', sa.Text(), nullable=False),
+    sa.Column('source_digest', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('marked_by', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('marked_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['item_id'], ['research_items.id'], name=op.f('fk_research_item_marks_item_id_research_items'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_research_item_marks'))
+    )
+    with op.batch_alter_table('research_item_marks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_research_item_marks_item_id'), ['item_id'], unique=False)
+
+    op.create_table('research_memos',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('study_id', sa.Integer(), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('coder_id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=True),
+    sa.Column('code_id', sa.Integer(), nullable=True),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['code_id'], ['research_codes.id'], name=op.f('fk_research_memos_code_id_research_codes')),
+    sa.ForeignKeyConstraint(['coder_id'], ['research_coders.id'], name=op.f('fk_research_memos_coder_id_research_coders')),
+    sa.ForeignKeyConstraint(['item_id'], ['research_items.id'], name=op.f('fk_research_memos_item_id_research_items'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['round_id'], ['research_rounds.id'], name=op.f('fk_research_memos_round_id_research_rounds')),
+    sa.ForeignKeyConstraint(['study_id'], ['studies.id'], name=op.f('fk_research_memos_study_id_studies')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_research_memos'))
+    )
+    with op.batch_alter_table('research_memos', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_research_memos_item_id'), ['item_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_research_memos_study_id'), ['study_id'], unique=False)
+
+    op.create_table('research_settlements',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('actor', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.ForeignKeyConstraint(['item_id'], ['research_items.id'], name=op.f('fk_research_settlements_item_id_research_items'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['round_id'], ['research_rounds.id'], name=op.f('fk_research_settlements_round_id_research_rounds')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_research_settlements')),
+    sa.UniqueConstraint('item_id', 'round_id', name=op.f('uq_research_settlements_item_id'))
+    )
+    with op.batch_alter_table('research_settlements', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_research_settlements_round_id'), ['round_id'], unique=False)
+
+    op.create_table('research_agreed_codings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('settlement_id', sa.Integer(), nullable=False),
+    sa.Column('code_id', sa.Integer(), nullable=False),
+    sa.Column('start', sa.Integer(), nullable=True),
+    sa.Column('end', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['code_id'], ['research_codes.id'], name=op.f('fk_research_agreed_codings_code_id_research_codes')),
+    sa.ForeignKeyConstraint(['settlement_id'], ['research_settlements.id'], name=op.f('fk_research_agreed_codings_settlement_id_research_settlements'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_research_agreed_codings'))
+    )
+    with op.batch_alter_table('research_agreed_codings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_research_agreed_codings_settlement_id'), ['settlement_id'], unique=False)
+
+    op.create_table('research_codings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('assignment_id', sa.Integer(), nullable=False),
+    sa.Column('code_id', sa.Integer(), nullable=False),
+    sa.Column('start', sa.Integer(), nullable=True),
+    sa.Column('end', sa.Integer(), nullable=True),
+    sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['assignment_id'], ['research_assignments.id'], name=op.f('fk_research_codings_assignment_id_research_assignments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['code_id'], ['research_codes.id'], name=op.f('fk_research_codings_code_id_research_codes')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_research_codings'))
+    )
+    with op.batch_alter_table('research_codings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_research_codings_assignment_id'), ['assignment_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_research_codings_code_id'), ['code_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('research_codings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_research_codings_code_id'))
+        batch_op.drop_index(batch_op.f('ix_research_codings_assignment_id'))
+
+    op.drop_table('research_codings')
+    with op.batch_alter_table('research_agreed_codings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_research_agreed_codings_settlement_id'))
+
+    op.drop_table('research_agreed_codings')
+    with op.batch_alter_table('research_settlements', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_research_settlements_round_id'))
+
+    op.drop_table('research_settlements')
+    with op.batch_alter_table('research_memos', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_research_memos_study_id'))
+        batch_op.drop_index(batch_op.f('ix_research_memos_item_id'))
+
+    op.drop_table('research_memos')
+    with op.batch_alter_table('research_item_marks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_research_item_marks_item_id'))
+
+    op.drop_table('research_item_marks')
+    with op.batch_alter_table('research_assignments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_research_assignments_round_id'))
+        batch_op.drop_index(batch_op.f('ix_research_assignments_item_id'))
+        batch_op.drop_index(batch_op.f('ix_research_assignments_coder_id'))
+
+    op.drop_table('research_assignments')
+    with op.batch_alter_table('research_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_research_items_study_id'))
+        batch_op.drop_index(batch_op.f('ix_research_items_participant_id'))
+        batch_op.drop_index(batch_op.f('ix_research_items_excluded_at'))
+
+    op.drop_table('research_items')
     with op.batch_alter_table('reflection_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_reflection_entries_user_id'))
         batch_op.drop_index(batch_op.f('ix_reflection_entries_session_id'))
@@ -239,15 +591,60 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_consent_records_enrolment_id'))
 
     op.drop_table('consent_records')
+    with op.batch_alter_table('announcement_deliveries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_announcement_deliveries_user_id'))
+        batch_op.drop_index('ix_announcement_deliveries_state_next')
+
+    op.drop_table('announcement_deliveries')
+    with op.batch_alter_table('safeguarding_alerts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_safeguarding_alerts_user_id'))
+        batch_op.drop_index('ix_safeguarding_alerts_open')
+        batch_op.drop_index(batch_op.f('ix_safeguarding_alerts_cohort_id'))
+
+    op.drop_table('safeguarding_alerts')
     with op.batch_alter_table('role_grants', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_role_grants_telegram_id'))
 
     op.drop_table('role_grants')
+    with op.batch_alter_table('research_export_participants', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_research_export_participants_participant_id'))
+
+    op.drop_table('research_export_participants')
+    with op.batch_alter_table('research_codes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_research_codes_study_id'))
+        batch_op.drop_index(batch_op.f('ix_research_codes_round_id'))
+
+    op.drop_table('research_codes')
+    with op.batch_alter_table('research_code_history', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_research_code_history_study_id'))
+
+    op.drop_table('research_code_history')
+    op.drop_table('facilitator_drafts')
     with op.batch_alter_table('enrolments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_enrolments_user_id'))
         batch_op.drop_index(batch_op.f('ix_enrolments_cohort_id'))
 
     op.drop_table('enrolments')
+    with op.batch_alter_table('announcements', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_announcements_cohort_id'))
+
+    op.drop_table('announcements')
+    with op.batch_alter_table('research_rounds', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_research_rounds_study_id'))
+
+    op.drop_table('research_rounds')
+    with op.batch_alter_table('research_participants', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_research_participants_study_id'))
+
+    op.drop_table('research_participants')
+    with op.batch_alter_table('research_exports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_research_exports_study_id'))
+
+    op.drop_table('research_exports')
+    with op.batch_alter_table('research_coders', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_research_coders_study_id'))
+
+    op.drop_table('research_coders')
     op.drop_table('cohorts')
     op.drop_table('users')
     op.drop_table('studies')
