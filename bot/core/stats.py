@@ -75,7 +75,7 @@ def cohort_stats(session: Session, env: Env, cohort: Cohort) -> list[WeekStats]:
         begins = due_at(spec, week)
         ends = min(due_at(spec, week + 1) if week < cohort.weeks else begins + timedelta(days=7), now)
         enrolled = [(e, u) for e, u in members
-                    if e.joined_at < ends and (e.withdrawn_at is None or e.withdrawn_at >= begins)]
+                    if e.joined_at <= ends and (e.withdrawn_at is None or e.withdrawn_at >= begins)]
         rows.append(WeekStats(
             week=week,
             invited=len(enrolled),
