@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 
+import hypothesis  # noqa: F401  (imported early: its plugin compiles modules lazily at session end otherwise)
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
