@@ -17,6 +17,7 @@ from bot.cli_roles import role_app
 from bot.cli_safety import register as register_safety
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.schedule import ScheduleError
+from bot.research.cli import register as register_research
 from bot.runtime import OutOfDate, make_env, open_database, setup_logging
 
 app = typer.Typer(help="balintbot: Balint-style reflective practice on Telegram.", no_args_is_help=True,
@@ -207,6 +208,7 @@ def prompt_send_now(
 
 
 register_facilitator(cohort_app, app)  # after the commands above, so help lists them first
+register_research(app)  # balint research …, balint export, balint role grant researcher
 register_safety(app)  # balint safeguarding check|alerts, balint purge
 register_keys(app)  # balint keys generate|rotate|status
 

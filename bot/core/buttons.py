@@ -14,6 +14,7 @@ from bot.core import consent, data_rights, facilitator_announce, facilitator_dia
 from bot.core.actions import Action, decode
 from bot.core.context import Env, Person
 from bot.core.replies import CallbackOutcome
+from bot.research import chat as research_chat
 
 Route = Callable[..., CallbackOutcome]
 
@@ -23,6 +24,9 @@ ROUTES: dict[Action, Route] = {
     Action.WITHDRAW: consent.confirm_withdraw,
     Action.NO_ENCOUNTER: reflection.no_encounter,
     Action.START_WITH_PENDING: reflection.start_with_pending,
+    Action.CODE_TOGGLE: research_chat.toggle,
+    Action.CODE_SEGMENT: research_chat.segment,
+    Action.CODE_DONE: research_chat.done,
     Action.SCHEDULE: facilitator_dialogue.schedule_button,
     Action.ANNOUNCE: facilitator_announce.confirm,
     Action.DELETE: data_rights.confirm_delete,

@@ -30,6 +30,10 @@ STUDENT_COMMANDS = ("help", "status", "consent", "withdraw", "pause", "resume", 
 
 def start(session: Session, env: Env, person: Person, payload: str | None) -> list[Reply]:
     """/start, with or without an invite code (``f-CODE``: a facilitator link)."""
+    if payload and payload.lower().startswith(enrolment.RESEARCHER_PREFIX):
+        from bot.research.access import join as join_as_researcher  # late import: research builds on core
+
+        return join_as_researcher(session, env, person, payload)
     if payload and payload.lower().startswith(enrolment.FACILITATOR_PREFIX):
         return facilitator.accept_link(session, env, person, payload[len(enrolment.FACILITATOR_PREFIX):])
     if payload:

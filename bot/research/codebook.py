@@ -218,9 +218,11 @@ def _check_colour(colour: str | None, position: int) -> str:
 
 
 def _sibling_clash(session: Session, rnd: CodingRound, parent_id: int | None, name: str,
-                   skip: int | None = None) -> bool:
-    return any(c.parent_id == parent_id and c.name.lower() == name.lower() and c.id != skip
-               for c in codes(session, rnd))
+                   skip: int | None = None) -> None:
+    """Refuse a name a sibling already has (importers such as NVivo merge equal names)."""
+    for c in codes(session, rnd):
+        if c.parent_id == parent_id and c.name.lower() == name.lower() and c.id != skip:
+            raise ResearchError(f"round {rnd.number} already has a code {c.name!r} there")
 
 
 def add_code(session: Session, env: Env, rnd: CodingRound, data: CodeIn, *, parent: ResearchCode | None = None,
@@ -231,8 +233,7 @@ def add_code(session: Session, env: Env, rnd: CodingRound, data: CodeIn, *, pare
         raise ResearchError(f"round {rnd.number} is closed; its codebook is frozen")
     name = _check_name(data.name)
     parent_id = parent.id if parent else None
-    if _sibling_clash(session, rnd, parent_id, name):
-        raise ResearchError(f"round {rnd.number} already has a code {name!r} there")
+    _sibling_clash(session, rnd, parent_id, name)
     position = len(research_repo.codes_of_round(session=session, round_id=rnd.id, retired=True))
     code: ResearchCode = research_repo.add(session=session, row=ResearchCode(
         study_id=rnd.study_id, round_id=rnd.id, lineage=data.key or str(uuid.uuid4()).upper(), parent_id=parent_id,
@@ -258,8 +259,7 @@ def edit_code(session: Session, env: Env, rnd: CodingRound, code: ResearchCode, 
             continue
         if key == "name":
             value = _check_name(value)
-            if _sibling_clash(session, rnd, code.parent_id, value, skip=code.id):
-                raise ResearchError(f"round {rnd.number} already has a code {value!r} there")
+            _sibling_clash(session, rnd, code.parent_id, value, skip=code.id)
         elif key == "colour":
             value = _check_colour(value, code.position)
         elif key not in FIELDS:

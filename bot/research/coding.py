@@ -348,21 +348,26 @@ def item_states(session: Session, rnd: CodingRound) -> dict[int, ItemState]:
     return states
 
 
-def disagreements(session: Session, rnd: CodingRound) -> list[dict[str, Any]]:
-    """Return the items whose coders finished with different codes and that nobody has settled yet."""
+def disagreements(session: Session, rnd: CodingRound, *, include_settled: bool = False) -> list[dict[str, Any]]:
+    """Return the items whose coders finished with different codes that nobody has settled yet (or all)."""
     names = paths(session, rnd)
     out: list[dict[str, Any]] = []
     for st in item_states(session, rnd).values():
-        if not st.disagreement:
+        if not (st.disagreement or (include_settled and st.complete and not st.agreed)):
             continue
         item = research_repo.get_item(session=session, item_id=st.item_id)
         union = set().union(*st.coders.values())
         common = set.intersection(*(set(v) for v in st.coders.values())) if st.coders else set()
+        settled = None
+        if st.settlement is not None and st.settlement.id is not None:
+            settled = sorted(names.get(g.code_id, "?") for g in research_repo.agreed_codings(
+                session=session, settlement_id=st.settlement.id))
         out.append({
             "item": st.item_id, "week": item.week if item else None, "step": item.step if item else None,
             "agreed": sorted(names.get(c, "?") for c in common),
             "by_coder": {label: sorted(names.get(c, "?") for c in v) for label, v in sorted(st.coders.items())},
             "differing": sorted(names.get(c, "?") for c in union - common),
+            "settled": settled,
         })
     return sorted(out, key=lambda r: int(r["item"]))
 

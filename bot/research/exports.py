@@ -344,7 +344,7 @@ def write_qdpx_project(reader: Reader, out: IO[bytes], tracker: _Tracker) -> Non
     session, rnd, study = reader.session, reader.rnd, reader.study
     coders = reader.coders(with_memos=True)
     users = [QdaUser(key=f"coder-{c.id}", name=c.label) for c in coders]
-    users.append(QdaUser(key=AGREED_USER, name="Agreed (settled)"))
+    users.append(QdaUser(key=AGREED_USER, name="Agreed"))  # settled, or what every coder applied alike
     user_of = {c.label: f"coder-{c.id}" for c in coders}
     qda_codes = codebook.qda_codes(session, rnd)
     lineage = {c.id: c.lineage for c in research_repo.codes_of_round(session=session, round_id=rnd.id or 0,

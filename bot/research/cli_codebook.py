@@ -1,0 +1,341 @@
+"""``balint research codebook …`` and ``balint research review …`` (wiring only; see ``bot.research.cli``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from bot.research.cli import JSON, STUDY, _run, actor, codebook_app, emit, friendly, review_app, study_of
+
+ROUND = typer.Option(None, "--round", help="Round (default: the open or latest one).")
+
+
+# ------------------------------------------------------------------------------------------ codebook
+
+
+def _load(session: Any, env: Any, study_name: str | None, path: Path | None) -> dict[str, Any]:
+    from bot.research import codebook
+    from bot.research.queue import ResearchError
+
+    study = study_of(session, study_name)
+    if path is None:
+        book, source = codebook.read_seed(), "seed: Ng, Seu & Cullum 2022"
+    elif path.suffix.lower() == ".qdc":
+        book, source = codebook.read_qdc_file(path), path.name
+    elif path.suffix.lower() in (".csv", ".txt"):
+        book, source = codebook.read_csv_file(path), path.name
+    else:
+        raise ResearchError(f"{path.name}: a codebook is a REFI-QDA .qdc file or a .csv")
+    rnd, added, updated = codebook.load(session, env, study, book, actor=actor(), source=source)
+    return {"study": study.name, "round": rnd.number, "added": added, "updated": updated, "source": source}
+
+
+def _say_loaded(r: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        emit(r)
+    else:
+        typer.echo(f"Round {r['round']} of {r['study']}: {r['added']} code(s) added, {r['updated']} updated "
+                   f"(from {r['source']}).")
+
+
+@codebook_app.command("seed")
+@friendly
+def seed_command(study: str | None = STUDY, as_json: bool = JSON) -> None:
+    """Load the four themes of the seed study (Ng, Seu & Cullum 2022) into the open round (round 1 if new)."""
+    _say_loaded(_run(_load, study, None), as_json)
+
+
+@codebook_app.command("import")
+@friendly
+def import_command(path: Path = typer.Argument(..., help="A REFI-QDA .qdc codebook or a CSV."),
+                   study: str | None = STUDY, as_json: bool = JSON) -> None:
+    """Import codes into the open round: new codes are added, codes with the same path are updated."""
+    _say_loaded(_run(_load, study, path), as_json)
+
+
+def _list(session: Any, env: Any, study_name: str | None, number: int | None) -> dict[str, Any]:
+    from bot.research import codebook
+
+    study = study_of(session, study_name)
+    rnd = codebook.round_by_number(session, study, number)
+    paths = codebook.paths(session, rnd)
+    return {"study": study.name, "round": rnd.number, "open": rnd.closed_at is None, "codes": [
+        {"id": c.id, "path": paths[c.id or 0], "colour": c.colour, "definition": c.definition, "inclusion": c.inclusion,
+         "exclusion": c.exclusion, "example": c.example} for c in codebook.codes(session, rnd)]}
+
+
+@codebook_app.command("list")
+@friendly
+def list_command(study: str | None = STUDY, round_number: int | None = ROUND, as_json: bool = JSON) -> None:
+    """List a round's codes."""
+    r = _run(_list, study, round_number)
+    if as_json:
+        emit(r)
+        return
+    typer.echo(f"Round {r['round']} of {r['study']} ({'open' if r['open'] else 'closed'}): {len(r['codes'])} code(s)")
+    for c in r["codes"]:
+        definition = c["definition"] if len(c["definition"]) <= 70 else c["definition"][:69] + "…"
+        typer.echo(f"{c['id']:>5}  {c['colour']}  {c['path']}\n       {definition}")
+
+
+def _export(session: Any, env: Any, study_name: str | None, number: int | None, fmt: str, out: Path) -> dict[str, Any]:
+    from bot.research import codebook
+    from bot.research.queue import ResearchError
+    from storage import repo
+
+    study = study_of(session, study_name)
+    rnd = codebook.round_by_number(session, study, number)
+    if fmt == "qdc":
+        with out.open("wb") as fh:
+            count = codebook.write_qdc_file(session, rnd, fh)
+    elif fmt == "csv":
+        with out.open("w", encoding="utf-8", newline="") as fh:
+            count = codebook.write_csv(session, rnd, fh)
+    else:
+        raise ResearchError(f"unknown codebook format {fmt!r}; choose qdc or csv")
+    repo.audit(session=session, actor=actor(), action="research.codebook_export", study_id=study.id,
+               at=env.clock.now(), round=rnd.number, format=fmt, codes=count, filename=out.name)
+    return {"study": study.name, "round": rnd.number, "codes": count, "format": fmt, "out": str(out)}
+
+
+@codebook_app.command("export")
+@friendly
+def export_command(out: Path = typer.Option(..., "--out", help="File to write."),
+                   fmt: str = typer.Option("qdc", "--format", help="qdc (REFI-QDA) or csv."),
+                   study: str | None = STUDY, round_number: int | None = ROUND, as_json: bool = JSON) -> None:
+    """Write a round's codebook as a REFI-QDA .qdc file or a CSV."""
+    r = _run(_export, study, round_number, fmt.lower(), out)
+    if as_json:
+        emit(r)
+    else:
+        typer.echo(f"Wrote {r['codes']} code(s) of round {r['round']} of {r['study']} to {r['out']}.")
+
+
+def _edit(session: Any, env: Any, study_name: str | None, op: str, **kw: Any) -> dict[str, Any]:
+    from bot.research import codebook
+    from bot.research.queue import ResearchError
+
+    study = study_of(session, study_name)
+    rnd = codebook.open_round(session, study.id)
+    if rnd is None:
+        raise ResearchError(f"{study.name} has no open round: codebook seed or import opens round 1")
+    who = actor()
+    if op == "add":
+        parent = codebook.find_code(session, rnd, kw["parent"]) if kw["parent"] else None
+        made = codebook.add_code(session, env, rnd, codebook.CodeIn(
+            name=kw["name"], definition=kw["definition"] or "", inclusion=kw["inclusion"] or "",
+            exclusion=kw["exclusion"] or "", example=kw["example"] or "", colour=kw["colour"]), parent=parent,
+            actor=who)
+        names = [made.name]
+    elif op == "edit":
+        code = codebook.find_code(session, rnd, kw.pop("code"))
+        codebook.edit_code(session, env, rnd, code, actor=who, **kw)
+        names = [code.name]
+    elif op == "merge":
+        keep = codebook.find_code(session, rnd, kw["keep"])
+        others = [codebook.find_code(session, rnd, o) for o in kw["others"]]
+        codebook.merge_codes(session, env, rnd, keep, others, name=kw["name"], actor=who)
+        names = [keep.name]
+    else:
+        code = codebook.find_code(session, rnd, kw["code"])
+        names = [m.name for m in codebook.split_code(session, env, rnd, code, kw["into"], actor=who)]
+    return {"study": study.name, "round": rnd.number, "action": op, "codes": names}
+
+
+def _say_edit(r: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        emit(r)
+    else:
+        verb = {"add": "added", "edit": "changed", "merge": "merged into", "split": "split into"}[r["action"]]
+        typer.echo(f"Round {r['round']} of {r['study']}: {verb} {', '.join(repr(n) for n in r['codes'])}.")
+
+
+TEXT = {k: typer.Option(None, f"--{k}", help=f"The code's {k}.") for k in
+        ("definition", "inclusion", "exclusion", "example", "colour")}
+
+
+@codebook_app.command("add")
+@friendly
+def add_command(name: str = typer.Argument(..., help="The new code's name."),
+                parent: str | None = typer.Option(None, "--parent", help="Put it under this code."),
+                definition: str | None = TEXT["definition"], inclusion: str | None = TEXT["inclusion"],
+                exclusion: str | None = TEXT["exclusion"], example: str | None = TEXT["example"],
+                colour: str | None = TEXT["colour"], study: str | None = STUDY, as_json: bool = JSON) -> None:
+    """Add a code to the open round."""
+    _say_edit(_run(_edit, study, "add", name=name, parent=parent, definition=definition, inclusion=inclusion,
+                   exclusion=exclusion, example=example, colour=colour), as_json)
+
+
+@codebook_app.command("edit")
+@friendly
+def edit_command(code: str = typer.Argument(..., help="Code id, path or name."),
+                 name: str | None = typer.Option(None, "--name", help="A new name (a rename)."),
+                 definition: str | None = TEXT["definition"], inclusion: str | None = TEXT["inclusion"],
+                 exclusion: str | None = TEXT["exclusion"], example: str | None = TEXT["example"],
+                 colour: str | None = TEXT["colour"], study: str | None = STUDY, as_json: bool = JSON) -> None:
+    """Rename a code or change its definition, criteria, example or colour (the history keeps the old ones)."""
+    _say_edit(_run(_edit, study, "edit", code=code, name=name, definition=definition, inclusion=inclusion,
+                   exclusion=exclusion, example=example, colour=colour), as_json)
+
+
+@codebook_app.command("rename")
+@friendly
+def rename_command(code: str = typer.Argument(..., help="Code id, path or name."),
+                   new_name: str = typer.Argument(..., help="Its new name."),
+                   study: str | None = STUDY, as_json: bool = JSON) -> None:
+    """Rename a code (the history keeps the old name)."""
+    _say_edit(_run(_edit, study, "edit", code=code, name=new_name), as_json)
+
+
+@codebook_app.command("merge")
+@friendly
+def merge_command(keep: str = typer.Argument(..., help="The code that stays."),
+                  others: list[str] = typer.Argument(..., help="Codes merged into it."),
+                  name: str | None = typer.Option(None, "--name", help="Rename the merged code."),
+                  study: str | None = STUDY, as_json: bool = JSON) -> None:
+    """Merge codes into one; their codings in this round move to it."""
+    _say_edit(_run(_edit, study, "merge", keep=keep, others=others, name=name), as_json)
+
+
+@codebook_app.command("split")
+@friendly
+def split_command(code: str = typer.Argument(..., help="The code to split."),
+                  into: list[str] = typer.Option(..., "--into", help="A new code's name (give --into twice or more)."),
+                  study: str | None = STUDY, as_json: bool = JSON) -> None:
+    """Split a code into new ones (before it has codings in this round)."""
+    _say_edit(_run(_edit, study, "split", code=code, into=into), as_json)
+
+
+def _history(session: Any, env: Any, study_name: str | None) -> list[dict[str, Any]]:
+    from bot.research import codebook
+
+    return codebook.history(session, study_of(session, study_name))
+
+
+@codebook_app.command("history")
+@friendly
+def history_command(study: str | None = STUDY, as_json: bool = JSON) -> None:
+    """Show every change to the codebook, round by round."""
+    rows = _run(_history, study)
+    if as_json:
+        emit(rows)
+        return
+    for r in rows:
+        extra = {k: v for k, v in r.items() if k not in ("round", "at", "by", "action", "codes")}
+        detail = ", ".join(f"{k}={v}" for k, v in extra.items() if v not in (None, ""))
+        typer.echo(f"round {r['round']}  {r['at']}  {r['by']:<14} {r['action']:<7} {detail}")
+
+
+# -------------------------------------------------------------------------------------------- review
+
+
+def _next(session: Any, env: Any, study_name: str | None, limit: int) -> list[dict[str, Any]]:
+    from storage import research_repo
+
+    study = study_of(session, study_name)
+    return [_item(session, i) for i in research_repo.items_awaiting_review(session=session, study_id=study.id,
+                                                                            limit=limit)]
+
+
+def _item(session: Any, item: Any) -> dict[str, Any]:
+    from storage.research_models import ResearchParticipant
+
+    p = session.get(ResearchParticipant, item.participant_id)
+    return {"item": item.id, "pseudonym": p.pseudonym if p else None, "week": item.week, "step": item.step,
+            "text": item.text, "redacted": [{"at": s["at"], "to": s["to"], "type": s["type"], "rule": s["rule"]}
+                                            for s in item.spans],
+            "reviewed": item.reviewed_at.isoformat(timespec="seconds") if item.reviewed_at else None}
+
+
+def _show_items(rows: list[dict[str, Any]], as_json: bool) -> None:
+    if as_json:
+        emit(rows)
+        return
+    if not rows:
+        typer.echo("Nothing waits for review.")
+    for r in rows:
+        typer.echo(f"#{r['item']} · {r['pseudonym']} · week {r['week']} · {r['step']}"
+                   f"{' · reviewed ' + r['reviewed'][:10] if r['reviewed'] else ''}\n{r['text']}\n")
+
+
+@review_app.command("next")
+@friendly
+def next_command(limit: int = typer.Option(5, "--limit", help="How many items."),
+                 study: str | None = STUDY, as_json: bool = JSON) -> None:
+    """Show the next items nobody has reviewed yet (redacted, as coders will see them)."""
+    _show_items(_run(_next, study, limit), as_json)
+
+
+def _show(session: Any, env: Any, study_name: str | None, item_id: int) -> list[dict[str, Any]]:
+    return [_item(session, _get(session, study_name, item_id))]
+
+
+def _get(session: Any, study_name: str | None, item_id: int) -> Any:
+    from bot.research.queue import ResearchError
+    from storage import research_repo
+
+    study = study_of(session, study_name)
+    item = research_repo.get_item(session=session, item_id=item_id)
+    if item is None or item.study_id != study.id or item.excluded_at is not None:
+        raise ResearchError(f"item {item_id} is not in the queue of {study.name}")
+    return item
+
+
+@review_app.command("show")
+@friendly
+def show_command(item: int = typer.Argument(..., help="Item number."), study: str | None = STUDY,
+                 as_json: bool = JSON) -> None:
+    """Show one item as coders see it, with where each placeholder sits."""
+    _show_items(_run(_show, study, item), as_json)
+
+
+def _mark(session: Any, env: Any, study_name: str | None, item_id: int, text: str | None, span: str | None,
+          kind: str) -> list[dict[str, Any]]:
+    from bot.research import queue
+    from bot.research.queue import ResearchError
+
+    item = _get(session, study_name, item_id)
+    if (text is None) == (span is None):
+        raise ResearchError("give either --text 'words to redact' or --span START:END")
+    if text is not None:
+        queue.mark_text(session, env, item, text, kind, actor=actor())
+    else:
+        try:
+            start, end = (int(x) for x in (span or "").split(":"))
+        except ValueError:
+            raise ResearchError(f"--span {span!r}: write it as START:END, e.g. --span 12:20") from None
+        queue.mark(session, env, item, start, end, kind, actor=actor())
+    return [_item(session, item)]
+
+
+@review_app.command("mark")
+@friendly
+def mark_command(item: int = typer.Argument(..., help="Item number."),
+                 text: str | None = typer.Option(None, "--text", help="Words to redact (every whole-word match)."),
+                 span: str | None = typer.Option(None, "--span", help="Characters START:END of the shown text."),
+                 kind: str = typer.Option("REDACTED", "--type", help="Placeholder type: NAME, PLACE, DATE…"),
+                 study: str | None = STUDY, as_json: bool = JSON) -> None:
+    """Redact something the rules missed; the item is re-redacted and codings already made move with it."""
+    _show_items(_run(_mark, study, item, text, span, kind), as_json)
+
+
+def _ok(session: Any, env: Any, study_name: str | None, items: list[int]) -> list[int]:
+    from bot.research import queue
+
+    for item_id in items:
+        queue.set_reviewed(session, env, _get(session, study_name, item_id), actor=actor())
+    return items
+
+
+@review_app.command("ok")
+@friendly
+def ok_command(items: list[int] = typer.Argument(..., help="Item numbers read and ready for coding."),
+               study: str | None = STUDY, as_json: bool = JSON) -> None:
+    """Record that items were reviewed: they can now be assigned for coding."""
+    done = _run(_ok, study, items)
+    if as_json:
+        emit({"reviewed": done})
+    else:
+        typer.echo(f"Reviewed: {', '.join(f'#{i}' for i in done)}.")
