@@ -134,6 +134,11 @@ def test_a_facilitator_of_one_cohort_cannot_act_on_another(db, env, cohort, ruth
 # ---------------------------------------------------------------- /cohorts, /newcohort, /schedule
 
 
+def test_help_shows_the_facilitator_commands_only_to_facilitators(db, env, cohort, ruth):
+    assert "<b>Facilitator commands</b>" in "\n".join(r.text for r in db.call(student.command, env, RUTH, "help"))
+    assert "Facilitator" not in "\n".join(r.text for r in db.call(student.command, env, SAM, "help"))
+
+
 def test_cohorts_lists_students_and_the_next_prompt(db, env, cohort, ruth):
     join(db, env, cohort, 5000, 2)
     said = ruth.text("cohorts")

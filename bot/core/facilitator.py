@@ -40,6 +40,11 @@ With several cohorts, add the cohort's id: /stats 3, /preview 2 3, /pause 3.
 You see participation, never what a student wrote."""
 
 
+def help_for(session: Session, env: Env, person: Person) -> list[Reply]:
+    """The facilitator commands, for /help — only to someone who facilitates."""
+    return [Reply(HELP)] if roles.is_facilitator(session, env, person) else []
+
+
 def refuse(session: Session, env: Env, person: Person, command: str, cohort_id: int | None = None) -> list[Reply]:
     """Say no politely and record that someone tried."""
     repo.audit(session=session, actor=person.actor, action="facilitator.refused", cohort_id=cohort_id,

@@ -101,7 +101,7 @@ def _open(session: Session, person: Person) -> tuple[Enrolment, ReflectionSessio
 def command(session: Session, env: Env, person: Person, name: str, args: str = "") -> list[Reply]:
     """A student command (without the slash)."""
     if name == "help":
-        return [Reply(status.HELP)]
+        return [Reply(status.HELP), *facilitator.help_for(session, env, person)]
     if name == "status":
         return status.status(session, env, person)
     if name == "consent":
