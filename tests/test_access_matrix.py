@@ -139,8 +139,7 @@ COMMANDS: dict[str, tuple[str, frozenset[str]]] = {
     "schedule": ("{A}", COHORT_STAFF),
     "preview": ("1 {A}", COHORT_STAFF),
     "sendnow": ("2 {A}", COHORT_STAFF),
-    # another cohort's facilitator: "1" is not one of their cohorts, so it is read as text for their own cohort
-    "announce": ("{A} Reminder: group on Friday.", COHORT_STAFF | {"other facilitator"}),
+    "announce": ("{A} Reminder: group on Friday.", COHORT_STAFF),
     "stats": ("{A}", COHORT_STAFF),
     "code": ("", frozenset({"researcher", "admin"})),
     "memo": ("A first thought.", frozenset({"researcher", "admin"})),
