@@ -156,3 +156,37 @@ async def test_a_forged_or_stale_button_answers_politely(db: Database, env: Env,
                                       "This button has expired. /consent shows your current choices.",
                                       safeguarding.NOT_ALLOWED[:190])
     assert db.call(lambda s: len(s.exec(select(User)).all())) == 1  # nothing was erased by the forged DELETE
+
+
+async def test_an_error_reaches_the_admin_chat_and_the_user_hears_kindly(db: Database, env: Env, cohort) -> None:
+    async with BotAPIEmulator() as emu, running_bot(emu, db, env, admin_chat_id=4001):
+        emu.user(4001, "Ada")
+        anna = emu.user(1001, "Anna")
+        emu.fail_next("sendMessage", chat_id=1001, error_code=400, description="Bad Request: chat is confused")
+        reply = await anna.say("hello")
+        assert "couldn't keep that last message" in reply["plain_text"]
+        report = await emu.wait_for_message(4001, has("balintbot error"), after=0)
+        assert "Chat is confused" in report["plain_text"] and "hello" not in report["plain_text"]
+
+
+async def test_without_an_admin_chat_each_admin_gets_the_error(db: Database, env: Env, cohort) -> None:
+    env.admin_ids = frozenset({4001, 4002})
+    async with BotAPIEmulator() as emu, running_bot(emu, db, env):
+        admins = [emu.user(4001, "Ada"), emu.user(4002, "Abe")]
+        anna = emu.user(1001, "Anna")
+        emu.fail_next("sendMessage", chat_id=1001, error_code=400, description="Bad Request: chat is confused")
+        await anna.say("hello")
+        for admin in admins:
+            await admin.wait_for_message(has("balintbot error"), after=0)
+
+
+async def test_a_risk_message_whose_handling_failed_is_screened_again(db: Database, env: Env, cohort) -> None:
+    env.safeguarding_lead_id = LEAD
+    async with BotAPIEmulator() as emu, running_bot(emu, db, env):
+        lead = emu.user(LEAD, "Lee")
+        anna = emu.user(1001, "Anna")
+        emu.fail_next("sendMessage", chat_id=1001, error_code=400, description="Bad Request: chat is confused")
+        anna.send_text("I want to kill myself")
+        await lead.wait_for_message(has("Safeguarding alert #1"), after=0)
+        await anna.wait_for_message(has("I'm still here"), after=0)  # the support reply, again, short
+        await anna.wait_for_message(has("couldn't keep that last message"), after=0)

@@ -148,7 +148,9 @@ def screen(session: Session, env: Env, person: Person, body: str) -> list[Reply]
     support = Reply(render_support_reply(contacts, student_name=person.first_name or None, variant="self",
                                          category=verdict.category))
     text = alert_text(env, alert, user, cohort)
-    return [support, *(Reply(text, buttons=ack_buttons(alert), chat_id=chat) for chat in to)]
+    # the alerts go out before the student's reply: a reply that fails (and aborts what follows it) must not
+    # keep the facilitators from hearing; a failed alert never stops the rest (bot.telegram.send)
+    return [*(Reply(text, buttons=ack_buttons(alert), chat_id=chat) for chat in to), support]
 
 
 def _reminder(contacts: tuple[Resource, ...], person: Person, category: Category) -> str:
