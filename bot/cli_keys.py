@@ -62,7 +62,10 @@ def rotate(
                 break
         total.add(db.call(rotate_loose, env.cipher))
     except KeyProblem as exc:
-        _fail(f"Error: {exc}. Rows up to id {last} are done; fix the key list and run this again.")
+        done = (f"Replies up to id {last} were re-encrypted; the rest are unchanged." if last else
+                "Nothing was changed.")
+        _fail(f"Error: {exc}. {done} Put the missing key back in DATA_ENCRYPTION_KEY, after the new one, and run "
+              "this again.")
     finally:
         db.close()
     result = {"reencrypted": total.reencrypted, "encrypted_from_plain": total.encrypted}

@@ -42,6 +42,8 @@ def check(
         engine = SafeguardingRules.from_toml(rules) if rules else default_rules()
     except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:
         _fail(f"Error: cannot use the rules {rules or 'installed'}: {exc}")
+    if sys.stdin.isatty():
+        typer.echo("Type messages, one per line; Ctrl-D ends.", err=True)
     counts = {"messages": 0, "self": 0, "someone_else": 0, "patient_safety": 0}
     for number, line in enumerate(sys.stdin, start=1):
         text = line.rstrip("\r\n")

@@ -6,6 +6,7 @@ import logging
 from functools import lru_cache
 from typing import Annotated, Literal
 
+from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -57,6 +58,19 @@ class Settings(BaseSettings):
             raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
         if v.startswith("postgresql://"):
             v = "postgresql+psycopg://" + v.removeprefix("postgresql://")
+        return v
+
+    @field_validator("data_encryption_key")
+    @classmethod
+    def _fernet_keys(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is None or not v.get_secret_value().strip():
+            return None
+        for key in (k.strip() for k in v.get_secret_value().split(",")):
+            try:
+                Fernet(key.encode())
+            except (ValueError, TypeError):
+                raise ValueError("each comma-separated key must be a Fernet key (make one with: balint keys "
+                                 "generate)") from None
         return v
 
     @field_validator("telegram_bot_token")

@@ -332,6 +332,12 @@ def test_keys_cli_generate_rotate_status(db, env, cohort, alice, cli_db, monkeyp
     monkeypatch.setenv("DATA_ENCRYPTION_KEY", generate_key())  # the old key dropped too early
     result = runner.invoke(app, ["keys", "rotate"])
     assert result.exit_code == 2 and "no configured key decrypts" in result.stderr and "Traceback" not in result.output
+    assert "Nothing was changed" in result.stderr
+    monkeypatch.setenv("DATA_ENCRYPTION_KEY", f"{key},not-a-key")
+    result = runner.invoke(app, ["keys", "status"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == ("Configuration error: DATA_ENCRYPTION_KEY: each comma-separated key must be a "
+                                     "Fernet key (make one with: balint keys generate)")
 
 
 def test_purge_cli_dry_run_and_json(db, env, cohort, alice, cli_db):
