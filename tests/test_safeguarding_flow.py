@@ -244,3 +244,15 @@ def test_without_a_lead_escalation_goes_to_the_admins(db, in_week, clock):
     env = replace(in_week.env, safeguarding_lead_id=None, admin_ids=frozenset({ADMIN, ADMIN + 1}))
     [esc] = db.call(safeguarding.due_escalations, env)
     assert esc.to == [ADMIN, ADMIN + 1]
+
+
+def test_an_institutions_own_contacts_are_used_and_an_unknown_one_stops_start_up(db, in_week):
+    from bot.config import ConfigError, Settings
+    from bot.telegram.safety_jobs import check_settings
+
+    in_week.env.safeguarding_institution = "example"
+    support = mine(in_week.say(RISK))[0]
+    assert "Example Medical School Student Wellbeing" in support.text and "01234 567890" in support.text
+    check_settings(Settings(_env_file=None, safeguarding_institution="example"))  # type: ignore[call-arg]
+    with pytest.raises(ConfigError, match="SAFEGUARDING_INSTITUTION: no \\[institution.nowhere\\]"):
+        check_settings(Settings(_env_file=None, safeguarding_institution="nowhere"))  # type: ignore[call-arg]

@@ -205,9 +205,8 @@ def alert_text(env: Env, alert: SafeguardingAlert, user: User, cohort: Cohort | 
         "asking how they are is enough. What they wrote is not shared, with you or anyone.",
     ]
     if escalated:
-        lines.append(f"No one acknowledged it within {env.escalate_minutes} minutes, so it comes to you as the "
-                     "safeguarding lead. Tap Acknowledge (or send /ack "
-                     f"{alert.id}) once someone has it in hand.")
+        lines.append(f"No one acknowledged it within {env.escalate_minutes} minutes, so it has been escalated to "
+                     f"you. Tap Acknowledge (or send /ack {alert.id}) once someone has it in hand.")
     else:
         lines.append(f"Tap Acknowledge (or send /ack {alert.id}) once you have seen this. If no one does within "
                      f"{env.escalate_minutes} minutes, it goes to the safeguarding lead.")
