@@ -372,3 +372,21 @@ def test_safeguarding_check_cli_prints_one_verdict_per_line(tmp_path):
     result = runner.invoke(app, ["safeguarding", "check", "--rules", str(bad)], input="hello\n")
     assert result.exit_code == 2 and "category must be one of" in result.stderr and "Traceback" not in result.output
 
+
+
+def test_erasure_takes_the_announcements_sent_to_the_student_too(db, env, cohort, alice):
+    from bot.core import facilitator_announce
+    from storage.facilitator_models import Announcement, AnnouncementDelivery
+
+    fran = Person(telegram_id=2001, first_name="Fran")
+    db.call(lambda s: repo.grant_role(session=s, telegram_id=2001, role=Role.FACILITATOR, cohort_id=cohort.id))
+    chat = DomainChat(db, env, alice)
+    chat.join_and_consent(cohort.invite_code)
+    db.call(facilitator_announce.announce, env, fran, f"{cohort.id} Group moves to Thursday this week.")
+    announcement = db.call(lambda s: s.exec(select(Announcement)).one())
+    db.call(facilitator_announce.confirm, env, fran, announcement.id, 1)
+    assert count(db, AnnouncementDelivery) == 1
+    assert my_data(chat)["announcements_received"][0]["announcement"] == announcement.id
+    chat.command("delete")
+    chat.press("Yes, erase everything")
+    assert count(db, AnnouncementDelivery) == 0 and count(db, Announcement) == 1  # the facilitator's text stays
