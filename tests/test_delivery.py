@@ -4,12 +4,14 @@ a crashed sender's rows recovered, and two senders on one PostgreSQL never sendi
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import Session, select
 
-from bot.core import delivery, reminders, stats
+from bot.core import delivery, reminders, scheduling, stats
 from bot.core.delivery import CLAIM_FOR, MAX_ATTEMPTS
 from bot.core.dispatch import Dispatcher
 from bot.core.outbox import drain
@@ -170,6 +172,27 @@ async def test_two_bot_processes_on_one_postgresql_never_send_a_prompt_twice(db,
     assert got_a.sent + got_b.sent == len(ids)
     assert got_a.sent > 0 and got_b.sent > 0  # both really sent
     assert set(per_chat.values()) == {1}  # no duplicate, no loss
+
+
+@ONLY_POSTGRES
+def test_two_processes_making_the_same_weeks_deliveries_at_once_is_not_an_error(db, database_url, env, cohort):
+    join(db, env, cohort, 5000, 3)
+    other = Database(database_url)
+    try:
+        with ThreadPoolExecutor(1) as pool, db.session() as first:
+            assert scheduling.fire_week(first, env, cohort.id, 1) == 3  # inserted, not yet committed
+            second = pool.submit(other.call, scheduling.fire_week, env, cohort.id, 1)
+            for _ in range(500):  # until the second process is waiting on the first one's rows
+                if second.done() or first.connection().execute(text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                        "AND datname = current_database()")).scalar():
+                    break
+                wait([second], timeout=0.01)
+            assert not second.done()
+        assert second.result(timeout=30) == 0  # it lost the race quietly: the first process's rows stand
+    finally:
+        other.close()
+    assert len(deliveries(db)) == 3
 
 
 def TelegramSender_for(emu: BotAPIEmulator) -> TelegramSender:  # noqa: N802  (reads like the class it builds)

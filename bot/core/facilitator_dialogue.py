@@ -186,7 +186,8 @@ def _create(session: Session, env: Env, person: Person, data: dict[str, Any]) ->
     link = env.invite_link(cohort.invite_code)
     co = env.invite_link(f"{FACILITATOR_PREFIX}{cohort.facilitator_code}")
     return [
-        Reply(f"Created {_summary(data)} (id {cohort.id})\n{next_prompt_text(env, cohort)}.\n\n"
+        Reply(f"Created <b>{escape(cohort.name)}</b> (id {cohort.id}): starts {data['start']}, {data['weeks']} weekly "
+              f"prompts, {data['day']} at {data['time']} ({data['tz']}).\n{next_prompt_text(env, cohort)}.\n\n"
               f"Share this invite link with your students:\n{link}\n"
               f"or they can type the code <code>{cohort.invite_code}</code>.\n\n"
               f"To add a co-facilitator, send them this link — it gives facilitator access, so share it with care:\n"

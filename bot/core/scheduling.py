@@ -15,9 +15,13 @@ hours; a facilitator's explicit send-now does not.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import TypeVar
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, or_, select
 
 from bot.core import delivery
@@ -27,6 +31,7 @@ from bot.core.enrolment import spec_of
 from bot.core.schedule import ScheduleSpec, current_week, due_at, zone
 from storage.models import Cohort, CohortStatus, Delivery, DeliveryState
 
+T = TypeVar("T")
 JOB_PREFIX = "cohort:"
 MISSED_NOTE = "fell due while the bot was down, outside the grace window"
 
@@ -112,8 +117,25 @@ def _week_rows(session: Session, cohort_id: int, week: int) -> set[int]:
         select(Delivery.enrolment_id).where(Delivery.cohort_id == cohort_id, Delivery.week == week)).all())
 
 
+def racing(session: Session, fn: Callable[[], T], lost: T) -> T:
+    """Run ``fn`` so that losing a race to another bot process (the same rows inserted at the same moment) is
+    not an error: on PostgreSQL in a savepoint, answering ``lost`` when the other process's rows won. (SQLite
+    has one writer: the second process waits, and ``Database.call`` retries it on "database is locked".)"""
+    if session.get_bind().dialect.name != "postgresql":
+        return fn()
+    try:
+        with session.begin_nested():
+            return fn()
+    except IntegrityError:
+        return lost
+
+
 def _ensure(session: Session, env: Env, cohort: Cohort, week: int) -> tuple[int, int]:
     """Create a week's missing deliveries at its due moment, held to the end of quiet hours; (new, deferred)."""
+    return racing(session, lambda: _ensure_now(session, env, cohort, week), (0, 0))
+
+
+def _ensure_now(session: Session, env: Env, cohort: Cohort, week: int) -> tuple[int, int]:
     assert cohort.id is not None
     spec = spec_of(cohort)
     before = _week_rows(session, cohort.id, week)
@@ -155,6 +177,7 @@ def _record_missed(session: Session, env: Env, cohort: Cohort, week: int) -> int
         session.add(Delivery(enrolment_id=enrolment.id, user_id=user.id, cohort_id=cohort.id, week=week,
                              due_at=when, next_attempt_at=when, state=DeliveryState.MISSED, last_error=MISSED_NOTE))
         missed += 1
+    session.flush()
     return missed
 
 
@@ -186,7 +209,7 @@ def sync(session: Session, env: Env, *, starting: bool = False) -> SyncReport:
             report.created += created
             report.deferred += deferred
         elif starting:
-            report.missed += _record_missed(session, env, cohort, week)
+            report.missed += racing(session, partial(_record_missed, session, env, cohort, week), 0)
         if starting and (until := quiet_until(spec, now)) is not None:
             report.deferred += _defer_unsent(session, env, cohort, until)
     if starting:
@@ -210,7 +233,7 @@ def queue_week_now(session: Session, env: Env, cohort: Cohort, week: int) -> Que
     """Queue a week's prompt to go out now to every eligible student who has not had it (send-now)."""
     assert cohort.id is not None
     now = env.clock.now()
-    delivery.ensure_deliveries(session, env, cohort, week, when=now)
+    racing(session, lambda: delivery.ensure_deliveries(session, env, cohort, week, when=now), 0)
     # a send-now is explicit: bring this week's pending rows forward to now, quiet hours or not
     for d in session.exec(select(Delivery).where(Delivery.cohort_id == cohort.id, Delivery.week == week,
                                                  Delivery.state == DeliveryState.PENDING)).all():
