@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from bot.core.clock import ManualClock
 from bot.core.context import Env, Person
 from bot.core.enrolment import CohortIn, create_cohort
-from bot.research import access, codebook
+from bot.research import access, codebook_files
 from bot.research.queue import intake
 from storage.db import Database
 from storage.models import Cohort, Study
@@ -109,7 +109,7 @@ def researchers(db: Database, env: Env, *, independent_b: bool = True) -> None:
 
 def seed(db: Database, env: Env) -> None:
     """Load the seed codebook into round 1."""
-    db.call(lambda s: codebook.load(s, env, s.get(Study, study(db).id), codebook.read_seed(), actor="test",
+    db.call(lambda s: codebook_files.load(s, env, s.get(Study, study(db).id), codebook_files.read_seed(), actor="test",
                                     source="seed"))
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.core.context import Env
-from bot.research import codebook, coding
+from bot.research import codebook, codebook_files, coding
 from bot.research.queue import ResearchError
 from storage.db import Database
 from storage.models import Study
@@ -194,10 +194,10 @@ def test_qdc_round_trip_keeps_tree_fields_colours_and_guids(db, research_env, st
 
     def write(session):
         with path.open("wb") as fh:
-            return codebook.write_qdc_file(session, codebook.open_round(session, study(db).id), fh)
+            return codebook_files.write_qdc_file(session, codebook.open_round(session, study(db).id), fh)
 
     assert db.call(write) == 5
-    book = codebook.read_qdc_file(path)
+    book = codebook_files.read_qdc_file(path)
     assert [c.name for c in book] == SEED_NAMES
     child = book[3].children[0]
     assert (child.name, child.colour, child.definition, child.example) == (
@@ -217,7 +217,7 @@ def test_qdc_round_trip_keeps_tree_fields_colours_and_guids(db, research_env, st
 
     def load(session):
         s = session.exec(select(Study).where(Study.name == "Second study")).one()
-        codebook.load(session, research_env, s, book, actor="lead", source="book.qdc")
+        codebook_files.load(session, research_env, s, book, actor="lead", source="book.qdc")
         rnd = codebook.open_round(session, s.id)
         return {c.name: c.lineage for c in codebook.codes(session, rnd)}
 
@@ -232,7 +232,7 @@ def test_csv_round_trip_and_formula_cells_are_neutralised(db, research_env, stud
         codebook.add_code(session, research_env, rnd, codebook.CodeIn(
             name="Doubt", definition="=HYPERLINK(\"http://evil\")", example="-not sure"), actor="lead")
         out = io.StringIO()
-        codebook.write_csv(session, rnd, out)
+        codebook_files.write_csv(session, rnd, out)
         return out.getvalue()
 
     text = db.call(add)
@@ -240,7 +240,7 @@ def test_csv_round_trip_and_formula_cells_are_neutralised(db, research_env, stud
     assert "'=HYPERLINK" in text and "'-not sure" in text
     path = tmp_path / "book.csv"
     path.write_text(text, encoding="utf-8")
-    book = codebook.read_csv_file(path)
+    book = codebook_files.read_csv_file(path)
     doubt = book[-1]
     assert (doubt.definition, doubt.example) == ("=HYPERLINK(\"http://evil\")", "-not sure")
 
@@ -249,11 +249,11 @@ def test_a_malformed_csv_gets_a_clear_message(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("title,colour\nA,#FFFFFF\n", encoding="utf-8")
     with pytest.raises(ResearchError, match="must name the columns, including 'name'"):
-        codebook.read_csv_file(bad)
+        codebook_files.read_csv_file(bad)
     orphan = tmp_path / "orphan.csv"
     orphan.write_text("name,parent\nChild,Missing\n", encoding="utf-8")
     with pytest.raises(ResearchError, match="line 2: parent 'Missing' is not defined"):
-        codebook.read_csv_file(orphan)
+        codebook_files.read_csv_file(orphan)
 
 
 def test_items_table_holds_no_raw_text(db, research_env, study_cohort):

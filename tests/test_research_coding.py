@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 from bot.core import actions, student
 from bot.core.actions import Action
 from bot.core.context import Env, Person
-from bot.research import chat, codebook, coding
+from bot.research import chat, chat_quote, codebook, coding, compare
 from bot.research.access import NOT_A_RESEARCHER
 from bot.research.queue import ResearchError
 from storage.db import Database
@@ -163,7 +163,7 @@ def test_a_quoted_passage_is_coded_in_code_points(db, research_env, study_cohort
     shown = _plain(view.text)  # what the Telegram client shows
     quote = "the ward felt like home"
     utf16 = len(shown[:shown.index(quote)].encode("utf-16-le")) // 2
-    asked = db.call(chat.reply_to_item, research_env, RESEARCHER_A, replied_text=shown, body="this",
+    asked = db.call(chat_quote.reply_to_item, research_env, RESEARCHER_A, replied_text=shown, body="this",
                     quote=quote, quote_position=utf16)
     assert asked[0].text == f"Which code for “{quote}”?"
     choice = buttons(asked[0])["Attunement to encounters"]
@@ -180,7 +180,7 @@ def test_a_quoted_passage_is_coded_in_code_points(db, research_env, study_cohort
     shown = _plain(felt.text)
     second = shown.index("unsure", shown.index("unsure") + 1)
     utf16 = len(shown[:second].encode("utf-16-le")) // 2
-    said = db.call(chat.reply_to_item, research_env, RESEARCHER_A, replied_text=shown, body="self-preservation",
+    said = db.call(chat_quote.reply_to_item, research_env, RESEARCHER_A, replied_text=shown, body="self-preservation",
                    quote="unsure", quote_position=utf16)
     assert "coded as <b>Self-preservation</b>" in said[0].text
     coded = db.call(lambda s: s.exec(select(ResearchCoding).order_by(ResearchCoding.id)).all())[-1]
@@ -198,7 +198,7 @@ def test_a_reply_without_a_quote_is_a_memo_and_memo_command_works(db, research_e
     _ready(db, research_env, study_cohort)
     _assign(db, research_env)
     _, view = db.call(chat.code_command, research_env, RESEARCHER_A)
-    said = db.call(chat.reply_to_item, research_env, RESEARCHER_A, replied_text=_plain(view.text),
+    said = db.call(chat_quote.reply_to_item, research_env, RESEARCHER_A, replied_text=_plain(view.text),
                    body="Note the phone calls.", quote=None, quote_position=None)
     assert "Kept as a memo on item #1" in said[0].text
     assert "Memo kept on item #1" in db.call(chat.memo_command, research_env, RESEARCHER_A, "Second thought.")[0].text
@@ -228,10 +228,10 @@ def test_disagreements_queue_and_settling_keeps_each_coders_original(db, researc
     def code(session, person: Person, names_by_item: dict[int, list[str]]):
         s = session.get(Study, study(db).id)
         rnd = codebook.open_round(session, s.id)
-        from storage import research_repo
+        from storage import coding_repo
 
-        me = research_repo.get_coder(session=session, study_id=s.id, telegram_id=person.telegram_id)
-        for a in research_repo.assignments_of_coder(session=session, round_id=rnd.id, coder_id=me.id):
+        me = coding_repo.get_coder(session=session, study_id=s.id, telegram_id=person.telegram_id)
+        for a in coding_repo.assignments_of_coder(session=session, round_id=rnd.id, coder_id=me.id):
             for name in names_by_item.get(a.item_id, []):
                 coding.toggle(session, research_env, a, codebook.find_code(session, rnd, name))
             coding.finish(session, research_env, a)
@@ -241,7 +241,7 @@ def test_disagreements_queue_and_settling_keeps_each_coders_original(db, researc
 
     def queue(session):
         s = session.get(Study, study(db).id)
-        return coding.disagreements(session, codebook.open_round(session, s.id))
+        return compare.disagreements(session, codebook.open_round(session, s.id))
 
     (d,) = db.call(queue)
     assert d["item"] == 1 and d["agreed"] == ["Attunement to encounters"] and d["differing"] == ["Self-preservation"]
@@ -252,13 +252,13 @@ def test_disagreements_queue_and_settling_keeps_each_coders_original(db, researc
         s = session.get(Study, study(db).id)
         rnd = codebook.open_round(session, s.id)
         keep = codebook.find_code(session, rnd, "Attunement to encounters")
-        coding.settle(session, research_env, rnd, session.get(CodingItem, 1), code_ids=[keep.id], actor="lead")
+        compare.settle(session, research_env, rnd, session.get(CodingItem, 1), code_ids=[keep.id], actor="lead")
 
     db.call(settle)
     assert db.call(queue) == []
     originals = db.call(lambda s: len(s.exec(select(ResearchCoding)).all()))
     assert originals == 5  # C1's two and C2's three codings are all still there, untouched
-    (d,) = db.call(lambda s: coding.disagreements(s, codebook.open_round(s, study(db).id), include_settled=True))
+    (d,) = db.call(lambda s: compare.disagreements(s, codebook.open_round(s, study(db).id), include_settled=True))
     assert d["item"] == 1 and d["settled"] == ["Attunement to encounters"]
 
 

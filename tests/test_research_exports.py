@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.core.context import Env
-from bot.research import codebook, coding, exports
+from bot.research import codebook, coding, compare, exports
 from bot.research.queue import ResearchError
 from storage.db import Database
 from storage.models import AuditEvent, Study
@@ -58,7 +58,7 @@ def coded(db: Database, research_env: Env, study_cohort) -> None:
             coding.finish(session, research_env, a)
         coding.add_memo(session, research_env, rnd, session.exec(select(coding.Coder)).first(),
                         "Phone calls as intrusion?", item=session.get(CodingItem, 1), code=None)
-        coding.settle(session, research_env, rnd, session.get(CodingItem, 1), code_ids=[attune.id], actor="lead")
+        compare.settle(session, research_env, rnd, session.get(CodingItem, 1), code_ids=[attune.id], actor="lead")
 
     db.call(code)
 

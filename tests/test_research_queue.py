@@ -223,8 +223,8 @@ def test_intake_without_a_pseudonym_key_says_so(db, env, study_cohort):
 
 def test_researchers_b_and_a_exist(db, research_env, study_cohort):
     researchers(db, research_env)
-    from storage import research_repo
+    from storage import coding_repo
 
-    labels = db.call(lambda s: [(c.label, c.independent, c.telegram_id) for c in research_repo.coders_of(
+    labels = db.call(lambda s: [(c.label, c.independent, c.telegram_id) for c in coding_repo.coders_of(
         session=s, study_id=study(db).id)])
     assert labels == [("C1", False, RESEARCHER_A.telegram_id), ("C2", True, RESEARCHER_B.telegram_id)]

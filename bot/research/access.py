@@ -15,7 +15,7 @@ from bot.core.roles import can_research, researched_studies
 from bot.core.templates import escape
 from bot.research.coding import ensure_coder
 from bot.research.queue import ResearchError
-from storage import repo, research_repo
+from storage import coding_repo, repo, research_repo
 from storage.models import Role, Study
 from storage.research_models import Coder
 
@@ -38,7 +38,7 @@ def grant(session: Session, env: Env, study: Study, telegram_id: int, *, label: 
 def revoke(session: Session, env: Env, study: Study, telegram_id: int, *, actor: str) -> bool:
     """Stop someone researching a study (their codings stay, under their label); say if they were one."""
     assert study.id is not None
-    held = research_repo.revoke_researcher(session=session, telegram_id=telegram_id, study_id=study.id)
+    held = coding_repo.revoke_researcher(session=session, telegram_id=telegram_id, study_id=study.id)
     if held:
         repo.audit(session=session, actor=actor, action="research.revoke", study_id=study.id, at=env.clock.now())
     return held
@@ -56,7 +56,7 @@ def join(session: Session, env: Env, person: Person, payload: str) -> list[Reply
     if study is None:
         return [Reply("I don't recognise that researcher link. Please ask the study lead for a current one.")]
     assert study.id is not None
-    already = can_research(session, env, person, study.id) and research_repo.get_coder(
+    already = can_research(session, env, person, study.id) and coding_repo.get_coder(
         session=session, study_id=study.id, telegram_id=person.telegram_id) is not None
     coder = grant(session, env, study, person.telegram_id, actor=person.actor)
     opening = (f"You're already a researcher of <b>{escape(study.name)}</b>" if already
@@ -82,5 +82,5 @@ def coder_of(session: Session, env: Env, person: Person, study: Study) -> Coder:
     assert study.id is not None
     if not can_research(session, env, person, study.id):
         raise ResearchError(NOT_A_RESEARCHER)
-    coder = research_repo.get_coder(session=session, study_id=study.id, telegram_id=person.telegram_id)
+    coder = coding_repo.get_coder(session=session, study_id=study.id, telegram_id=person.telegram_id)
     return coder or ensure_coder(session, env, study, person.telegram_id)

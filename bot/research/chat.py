@@ -1,8 +1,8 @@
 """Coding in Telegram: /code, the code buttons, quoted passages, /memo, /skip, /progress.
 
-The item message starts with ``Item #N``; the transport recognises a reply to it by that header. Its text is
-the redacted reflection exactly, so a Bot API quote of part of it (``quote.position`` in UTF-16 code units of
-the message) maps to code points of the item. Every entry point checks ``can_research`` for the item's study.
+The item message starts with ``Item #N``; the transport recognises a reply to it by that header, and
+``bot.research.chat_quote`` codes the quoted passage. Every entry point checks ``can_research`` for the item's
+study.
 
 ``/skip`` is shared with students: it skips the question of the person's open reflection when they have one;
 otherwise, for a researcher with an item on screen, it puts the item aside (it comes back after the others).
@@ -21,11 +21,11 @@ from bot.core.context import Env, Person
 from bot.core.replies import Button, CallbackOutcome, Reply
 from bot.core.roles import can_research
 from bot.core.templates import escape
-from bot.research import codebook, coding, deidentify
+from bot.research import codebook, coding, compare
 from bot.research.access import NOT_A_RESEARCHER, coder_of, studies_of
-from bot.research.exports import prompt_of
+from bot.research.export_rows import prompt_of
 from bot.research.queue import ResearchError
-from storage import repo, research_repo
+from storage import coding_repo, repo, research_repo
 from storage.models import Study
 from storage.research_models import Assignment, Coder, CodingItem, CodingRound, ResearchCode, ResearchParticipant
 
@@ -87,7 +87,7 @@ def _desk(session: Session, env: Env, person: Person, args: str = "") -> Desk | 
         return named[0]
     if len(desks) == 1:
         return desks[0]
-    waiting = [d for d in desks if research_repo.open_assignments(session=session, round_id=d.round.id or 0,
+    waiting = [d for d in desks if coding_repo.open_assignments(session=session, round_id=d.round.id or 0,
                                                                   coder_id=d.coder.id or 0)]
     if len(waiting) == 1:
         return waiting[0]
@@ -95,7 +95,7 @@ def _desk(session: Session, env: Env, person: Person, args: str = "") -> Desk | 
     return [Reply(f"You research several studies. Which one?\n{names}")]
 
 
-def _item_desk(session: Session, env: Env, person: Person, item_id: int) -> tuple[Desk, CodingItem, Assignment]:
+def item_desk(session: Session, env: Env, person: Person, item_id: int) -> tuple[Desk, CodingItem, Assignment]:
     """Return the desk, item and this coder's assignment for a button or reply about ``item_id``."""
     item = research_repo.get_item(session=session, item_id=item_id)
     study = research_repo.get_study(session=session, study_id=item.study_id) if item else None
@@ -103,7 +103,7 @@ def _item_desk(session: Session, env: Env, person: Person, item_id: int) -> tupl
         raise ResearchError("That item is no longer available.")
     if not can_research(session, env, person, study.id):
         raise ResearchError(NOT_A_RESEARCHER)
-    coder = research_repo.get_coder(session=session, study_id=study.id, telegram_id=person.telegram_id)
+    coder = coding_repo.get_coder(session=session, study_id=study.id, telegram_id=person.telegram_id)
     if coder is None:
         raise ResearchError("This item isn't assigned to you.")
     rnd = codebook.open_round(session, study.id)
@@ -111,7 +111,7 @@ def _item_desk(session: Session, env: Env, person: Person, item_id: int) -> tupl
         raise ResearchError("This reflection has been withdrawn from the research, so it can't be coded.")
     if rnd is None or rnd.id is None:
         raise ResearchError("This round has been closed.")
-    assignment = research_repo.get_assignment(session=session, round_id=rnd.id, item_id=item_id,
+    assignment = coding_repo.get_assignment(session=session, round_id=rnd.id, item_id=item_id,
                                               coder_id=coder.id or 0)
     if assignment is None:
         raise ResearchError("This item isn't assigned to you in the current round (it may be from a closed one).")
@@ -121,14 +121,14 @@ def _item_desk(session: Session, env: Env, person: Person, item_id: int) -> tupl
 # ---------------------------------------------------------------------------------------------- views
 
 
-def _labels(session: Session, rnd: CodingRound) -> tuple[list[ResearchCode], dict[int, int]]:
+def labels(session: Session, rnd: CodingRound) -> tuple[list[ResearchCode], dict[int, int]]:
     ordered = codebook.codes(session, rnd)
     by_id = {c.id: c for c in ordered}
     return ordered, {c.id or 0: codebook.depth(c, by_id) for c in ordered}  # type: ignore[arg-type]
 
 
 def _buttons(session: Session, desk: Desk, item: CodingItem, assignment: Assignment) -> tuple[tuple[Button, ...], ...]:
-    ordered, depth = _labels(session, desk.round)
+    ordered, depth = labels(session, desk.round)
     mine = coding.my_codings(session, assignment)
     whole = {c.code_id for c in mine if c.start is None}
     passages: dict[int, int] = {}
@@ -194,7 +194,7 @@ def code_command(session: Session, env: Env, person: Person, args: str = "") -> 
     assert desk.round.id is not None and desk.coder.id is not None
     if not codebook.codes(session, desk.round):
         return [Reply(f"Round {desk.round.number} of <b>{escape(desk.study.name)}</b> has no codebook yet.")]
-    waiting = list(research_repo.open_assignments(session=session, round_id=desk.round.id, coder_id=desk.coder.id))
+    waiting = list(coding_repo.open_assignments(session=session, round_id=desk.round.id, coder_id=desk.coder.id))
     fresh = [a for a in waiting if a.skipped_at is None]
     pulled = None if fresh else coding.pull(session, env, desk.study, desk.round, desk.coder)
     assignment = fresh[0] if fresh else pulled or (waiting[0] if waiting else None)  # put-aside items come last
@@ -212,11 +212,11 @@ def code_command(session: Session, env: Env, person: Person, args: str = "") -> 
     return [Reply(intro), item_view(session, env, desk, item, assignment)]
 
 
-def _current(session: Session, env: Env, person: Person) -> tuple[Desk, CodingItem, Assignment] | None:
+def open_item(session: Session, env: Env, person: Person) -> tuple[Desk, CodingItem, Assignment] | None:
     """Return the item this person last opened and has not finished, if any."""
     best: tuple[Desk, Assignment] | None = None
     for desk in _desks(session, env, person):
-        for a in research_repo.open_assignments(session=session, round_id=desk.round.id or 0,
+        for a in coding_repo.open_assignments(session=session, round_id=desk.round.id or 0,
                                                 coder_id=desk.coder.id or 0):
             if a.shown_at is not None and (a.skipped_at is None or a.skipped_at < a.shown_at) and (
                     best is None or a.shown_at > (best[1].shown_at or a.shown_at)):
@@ -245,7 +245,7 @@ def memo_command(session: Session, env: Env, person: Person, args: str = "") -> 
         if code is not None:
             coding.add_memo(session, env, desk.round, desk.coder, rest, item=None, code=code)
             return [Reply(f"Memo kept on the code <b>{escape(code.name)}</b>.")]
-    current = _current(session, env, person)
+    current = open_item(session, env, person)
     if current is None:
         return [Reply("There's no item open to attach the memo to. Open one with /code, or start the memo with a "
                       "code's name and a colon.")]
@@ -260,7 +260,7 @@ def skip_command(session: Session, env: Env, person: Person, args: str = "") -> 
 
     if _has_open_reflection(session, person) or not studies_of(session, env, person):
         return student.command(session, env, person, "skip", args)
-    current = _current(session, env, person)
+    current = open_item(session, env, person)
     if current is None:
         return student.command(session, env, person, "skip", args)
     desk, item, assignment = current
@@ -287,10 +287,10 @@ def progress_command(session: Session, env: Env, person: Person, args: str = "")
     lines = []
     for desk in desks:
         assert desk.round.id is not None
-        mine = research_repo.assignments_of_coder(session=session, round_id=desk.round.id, coder_id=desk.coder.id or 0)
+        mine = coding_repo.assignments_of_coder(session=session, round_id=desk.round.id, coder_id=desk.coder.id or 0)
         done = sum(a.done_at is not None for a in mine)
         skipped = sum(a.done_at is None and a.skipped_at is not None for a in mine)
-        states = coding.item_states(session, desk.round)
+        states = compare.item_states(session, desk.round)
         complete = sum(s.complete for s in states.values())
         open_disagreements = sum(s.disagreement for s in states.values())
         queued = research_repo.count_items(session=session, study_id=desk.study.id or 0, excluded=False)
@@ -312,7 +312,7 @@ def _fail(exc: ResearchError) -> CallbackOutcome:
 def toggle(session: Session, env: Env, person: Person, item_id: int, code_id: int) -> CallbackOutcome:
     """A code button on an item: apply or remove the code for the whole text."""
     try:
-        desk, item, assignment = _item_desk(session, env, person, item_id)
+        desk, item, assignment = item_desk(session, env, person, item_id)
         code = session.get(ResearchCode, code_id)
         if code is None or code.round_id != desk.round.id or code.retired_at is not None:
             raise ResearchError("That code is not in this round's codebook any more. /code shows the item again.")
@@ -327,7 +327,7 @@ def toggle(session: Session, env: Env, person: Person, item_id: int, code_id: in
 def done(session: Session, env: Env, person: Person, item_id: int) -> CallbackOutcome:
     """The item's Done button: fix this coder's codes, reveal the others' if everyone is done, show the next."""
     try:
-        desk, item, assignment = _item_desk(session, env, person, item_id)
+        desk, item, assignment = item_desk(session, env, person, item_id)
         coding.finish(session, env, assignment)
     except ResearchError as exc:
         return _fail(exc)
@@ -353,7 +353,7 @@ def done(session: Session, env: Env, person: Person, item_id: int) -> CallbackOu
 def segment(session: Session, env: Env, person: Person, item_id: int, code_id: int) -> CallbackOutcome:
     """A code button under a quoted passage: code the passage (or cancel)."""
     try:
-        desk, item, assignment = _item_desk(session, env, person, item_id)
+        desk, item, assignment = item_desk(session, env, person, item_id)
         start, end = assignment.pending_start, assignment.pending_end
         if start is None or end is None:
             raise ResearchError("That passage has been dealt with already. Quote it again to code it.")
@@ -371,76 +371,3 @@ def segment(session: Session, env: Env, person: Person, item_id: int, code_id: i
     return CallbackOutcome(toast=f"Coded as {code.name}"[:190],
                            edit_text=f"✓ “{escape(passage)}” coded as <b>{escape(code.name)}</b> "
                                      f"(characters {start}–{end} of item #{item.id}).")
-
-
-# ------------------------------------------------------------------------------------ quoted replies
-
-
-def locate(item_text_plain: str, message_text: str, quote: str, position_utf16: int | None) -> tuple[int, int] | None:
-    """Find a quoted passage in the item text (code points), using the quote's position in the message."""
-    spots = []
-    start = item_text_plain.find(quote)
-    while start >= 0 and quote:
-        spots.append(start)
-        start = item_text_plain.find(quote, start + 1)
-    if not spots:
-        return None
-    expected: int | None = None
-    if position_utf16 is not None:
-        in_message = deidentify.utf16_to_code_points(message_text, position_utf16)
-        offset: int | None = message_text.find(item_text_plain)
-        if offset is not None and offset < 0:  # a long item arrived in parts: this message is one stretch of it
-            part = message_text.strip()
-            offset = -item_text_plain.find(part) if part and part in item_text_plain else None
-        if offset is not None:
-            expected = in_message - offset
-    if expected is not None and expected in spots:
-        return expected, expected + len(quote)
-    if len(spots) == 1:
-        return spots[0], spots[0] + len(quote)
-    if expected is not None:
-        best = min(spots, key=lambda s: abs(s - expected))
-        return best, best + len(quote)
-    return None
-
-
-def reply_to_item(session: Session, env: Env, person: Person, *, replied_text: str, body: str,
-                  quote: str | None, quote_position: int | None) -> list[Reply]:
-    """A reply to an item message: with a quote, code that passage; without one, keep the text as a memo."""
-    found = ITEM_HEADER.match(replied_text)
-    try:
-        if found is not None:
-            desk, item, assignment = _item_desk(session, env, person, int(found.group(1)))
-        else:
-            current = _current(session, env, person)
-            if current is None:
-                raise ResearchError("I couldn't tell which item that was. Open it again with /code.")
-            desk, item, assignment = current
-        if not quote:
-            coding.add_memo(session, env, desk.round, desk.coder, body, item=item, code=None)
-            return [Reply(f"Kept as a memo on item #{item.id}. (To code a passage instead, select it in the item "
-                          "and reply with a quote.)")]
-        span = locate(item.text, replied_text, quote, quote_position)
-        if span is None:
-            return [Reply("I couldn't find that passage in the item — please quote a longer stretch of it.")]
-        start, end = span
-        try:
-            code = codebook.find_code(session, desk.round, body)
-        except ResearchError:
-            code = None
-        if code is not None:
-            coding.add_segment(session, env, assignment, item, code, start, end)
-            return [Reply(f"✓ “{escape(item.text[start:end])}” coded as <b>{escape(code.name)}</b> "
-                          f"(characters {start}–{end} of item #{item.id}).")]
-        coding.check_open(assignment)
-        assignment.pending_start, assignment.pending_end = start, end
-        session.add(assignment)
-    except ResearchError as exc:
-        return [Reply(escape(str(exc)))]
-    ordered, depth = _labels(session, desk.round)
-    assert item.id is not None
-    flat = [Button(f"{'· ' * depth[c.id or 0]}{c.name[:MAX_LABEL]}",
-                   actions.encode(Action.CODE_SEGMENT, item.id, c.id or 0)) for c in ordered]
-    rows = [tuple(flat[i:i + 2]) for i in range(0, len(flat), 2)]
-    rows.append((Button("Cancel", actions.encode(Action.CODE_SEGMENT, item.id, CANCEL)),))
-    return [Reply(f"Which code for “{escape(item.text[start:end])}”?", buttons=tuple(rows))]

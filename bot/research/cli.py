@@ -11,7 +11,6 @@ import json
 import sys
 from collections.abc import Callable
 from functools import wraps
-from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
@@ -156,7 +155,7 @@ def _assign(session: Any, env: Any, study_name: str | None, coder_labels: str | 
             limit: int | None, include_unreviewed: bool) -> dict[str, Any]:
     from bot.research import codebook, coding
     from bot.research.queue import ResearchError, intake
-    from storage import research_repo
+    from storage import coding_repo
 
     study = study_of(session, study_name)
     intake(session, env, study, actor=actor())
@@ -167,9 +166,9 @@ def _assign(session: Any, env: Any, study_name: str | None, coder_labels: str | 
     if coder_labels:
         coders = []
         for label in (x.strip() for x in coder_labels.split(",") if x.strip()):
-            coder = research_repo.get_coder_by_label(session=session, study_id=study.id, label=label)
+            coder = coding_repo.get_coder_by_label(session=session, study_id=study.id, label=label)
             if coder is None:
-                known = ", ".join(c.label for c in research_repo.coders_of(session=session, study_id=study.id))
+                known = ", ".join(c.label for c in coding_repo.coders_of(session=session, study_id=study.id))
                 raise ResearchError(f"{study.name} has no coder {label!r} (coders: {known or 'none'})")
             coders.append(coder)
     result = coding.assign(session, env, study, rnd, coders=coders, per_item=per_item, limit=limit,
@@ -206,12 +205,12 @@ def assign_command(
 
 
 def _status(session: Any, env: Any, study_name: str | None) -> dict[str, Any]:
-    from bot.research import codebook, coding, exports
-    from storage import research_repo
+    from bot.research import codebook, compare, exports
+    from storage import coding_repo, research_repo
 
     study = study_of(session, study_name)
     sid = study.id
-    rounds = research_repo.rounds_of(session=session, study_id=sid)
+    rounds = coding_repo.rounds_of(session=session, study_id=sid)
     out: dict[str, Any] = {
         "study": study.name,
         "queue": {"items": research_repo.count_items(session=session, study_id=sid, excluded=False),
@@ -222,7 +221,7 @@ def _status(session: Any, env: Any, study_name: str | None) -> dict[str, Any]:
         "rounds": [], "coders": [], "exports": len(exports.export_log(session, study)),
     }
     for rnd in rounds:
-        states = coding.item_states(session, rnd)
+        states = compare.item_states(session, rnd)
         out["rounds"].append({
             "round": rnd.number, "open": rnd.closed_at is None,
             "opened_at": rnd.opened_at.isoformat(timespec="seconds"),
@@ -233,8 +232,8 @@ def _status(session: Any, env: Any, study_name: str | None) -> dict[str, Any]:
             "disagreements": sum(s.disagreement for s in states.values()),
             "settled": sum(s.settlement is not None for s in states.values())})
     current = rounds[-1] if rounds else None
-    for c in research_repo.coders_of(session=session, study_id=sid):
-        mine = research_repo.assignments_of_coder(session=session, round_id=current.id or 0,
+    for c in coding_repo.coders_of(session=session, study_id=sid):
+        mine = coding_repo.assignments_of_coder(session=session, round_id=current.id or 0,
                                                   coder_id=c.id or 0) if current else []
         out["coders"].append({"coder": c.label, "independent": c.independent, "assigned": len(mine),
                               "done": sum(a.done_at is not None for a in mine),
@@ -293,253 +292,6 @@ def close_round_command(study: str | None = STUDY, as_json: bool = JSON) -> None
                "code(s) carried over; edit them before coding starts (balint research codebook …).")
 
 
-# ------------------------------------------------------------------------------ disagreements, settling
-
-
-def _disagreements(session: Any, env: Any, study_name: str | None, number: int | None) -> dict[str, Any]:
-    from bot.research import codebook, coding
-
-    study = study_of(session, study_name)
-    rnd = codebook.round_by_number(session, study, number)
-    return {"study": study.name, "round": rnd.number, "items": coding.disagreements(session, rnd)}
-
-
-@research_app.command("disagreements")
-@friendly
-def disagreements_command(study: str | None = STUDY,
-                          round_number: int | None = typer.Option(None, "--round", help="Round (default: latest)."),
-                          as_json: bool = JSON) -> None:
-    """List items whose coders finished with different codes, waiting to be settled."""
-    r = _run(_disagreements, study, round_number)
-    if as_json:
-        emit(r)
-        return
-    if not r["items"]:
-        typer.echo(f"Round {r['round']} of {r['study']}: no disagreements waiting.")
-        return
-    typer.echo(f"Round {r['round']} of {r['study']}: {len(r['items'])} disagreement(s)")
-    for d in r["items"]:
-        coders = "; ".join(f"{k}: {', '.join(v) or '(none)'}" for k, v in d["by_coder"].items())
-        typer.echo(f"#{d['item']} week {d['week']} {d['step']}: differ on {', '.join(d['differing'])} — {coders}")
-    typer.echo("Settle one with: balint research settle ITEM --codes 'Code A;Code B' (or --accept CODER)")
-
-
-def _settle(session: Any, env: Any, study_name: str | None, item_id: int, codes: str | None, accept: str | None,
-            note: str | None) -> dict[str, Any]:
-    from bot.research import codebook, coding
-    from bot.research.queue import ResearchError
-    from storage import research_repo
-
-    study = study_of(session, study_name)
-    rnd = codebook.open_round(session, study.id)
-    if rnd is None:
-        raise ResearchError(f"{study.name} has no open round")
-    item = research_repo.get_item(session=session, item_id=item_id)
-    if item is None or item.study_id != study.id or item.excluded_at is not None:
-        raise ResearchError(f"item {item_id} is not in the queue of {study.name}")
-    if (codes is None) == (accept is None):
-        raise ResearchError("give either --codes 'A;B' (whole-item codes agreed) or --accept CODER")
-    coder = None
-    code_ids: list[int] = []
-    if accept is not None:
-        coder = research_repo.get_coder_by_label(session=session, study_id=study.id, label=accept)
-        if coder is None:
-            raise ResearchError(f"{study.name} has no coder {accept!r}")
-    else:
-        code_ids = [codebook.find_code(session, rnd, ref).id or 0 for ref in (codes or "").split(";") if ref.strip()]
-    coding.settle(session, env, rnd, item, code_ids=code_ids, accept=coder, actor=actor(), note=note)
-    return {"study": study.name, "round": rnd.number, "item": item_id,
-            "agreed": _agreed_names(session, rnd, item_id)}
-
-
-def _agreed_names(session: Any, rnd: Any, item_id: int) -> list[str]:
-    from bot.research import codebook
-    from storage import research_repo
-
-    names = codebook.paths(session, rnd)
-    settlement = research_repo.get_settlement(session=session, round_id=rnd.id, item_id=item_id)
-    rows = research_repo.agreed_codings(session=session, settlement_id=settlement.id or 0) if settlement else []
-    return [names.get(g.code_id, "?") + ("" if g.start is None else f" [{g.start}:{g.end}]") for g in rows]
-
-
-@research_app.command("settle")
-@friendly
-def settle_command(
-    item: int = typer.Argument(..., help="Item number (from balint research disagreements)."),
-    codes: str | None = typer.Option(None, "--codes", help="Agreed whole-item codes, separated by ';'."),
-    accept: str | None = typer.Option(None, "--accept", help="Take this coder's coding, passages included."),
-    note: str | None = typer.Option(None, "--note", help="Why (kept with the settlement)."),
-    study: str | None = STUDY,
-    as_json: bool = JSON,
-) -> None:
-    """Settle a disagreement into an agreed coding (each coder's own coding is kept)."""
-    r = _run(_settle, study, item, codes, accept, note)
-    if as_json:
-        emit(r)
-        return
-    typer.echo(f"Item #{r['item']} settled in round {r['round']}: {'; '.join(r['agreed']) or '(no codes)'}.")
-
-
-# ---------------------------------------------------------------------------------------- agreement
-
-
-def _agreement(session: Any, env: Any, study_name: str | None, number: int | None) -> tuple[Any, str, int]:
-    from bot.research import codebook, coding
-    from bot.research.agreement import compute_agreement
-
-    study = study_of(session, study_name)
-    rnd = codebook.round_by_number(session, study, number)
-    codings, lengths, reviewed, codes, coders = coding.round_agreement_input(session, rnd)
-    items = sorted(reviewed, key=int)
-    report = compute_agreement(codings, items=[i for i in items if len(reviewed[i]) >= 2], coders=coders,
-                               codes=codes, item_lengths=lengths, reviewed=reviewed)
-    return report, study.name, rnd.number
-
-
-@research_app.command("agreement")
-@friendly
-def agreement_command(
-    round_number: int | None = typer.Option(None, "--round", help="Round (default: latest)."),
-    from_file: Path | None = typer.Option(None, "--from", help="Codings made elsewhere: a CSV with item,coder,code"
-                                          "[,start,end] or a .qdpx from NVivo, ATLAS.ti, MAXQDA or QualCoder."),
-    study: str | None = STUDY,
-    as_json: bool = JSON,
-) -> None:
-    """Inter-coder agreement per code and overall: % agreement, Cohen's kappa, Krippendorff's alpha, characters."""
-    from bot.research.agreement import compute_agreement, format_table, report_to_rows
-    from bot.research.agreement_io import load_codings
-
-    if from_file is not None:
-        codings, lengths = load_codings(from_file)
-        report = compute_agreement(codings, item_lengths=lengths)
-        title = f"Agreement in {from_file.name}"
-    else:
-        report, name, number = _run(_agreement, study, round_number)
-        title = f"Agreement in round {number} of {name}"
-    if as_json:
-        emit({"title": title, "items": report.items, "coders": list(report.coders), "rows": report_to_rows(report)})
-        return
-    typer.echo(title)
-    typer.echo(format_table(report))
-
-
-# ------------------------------------------------------------------------------------ coders, exports
-
-
-def _coders(session: Any, env: Any, study_name: str | None) -> list[dict[str, Any]]:
-    from storage import research_repo
-
-    study = study_of(session, study_name)
-    return [{"coder": c.label, "independent": c.independent, "since": c.created_at.isoformat(timespec="seconds")}
-            for c in research_repo.coders_of(session=session, study_id=study.id)]
-
-
-@research_app.command("coders")
-@friendly
-def coders_command(study: str | None = STUDY, as_json: bool = JSON) -> None:
-    """List the study's coders (by label; Telegram ids stay with `balint role list`)."""
-    rows = _run(_coders, study)
-    if as_json:
-        emit(rows)
-        return
-    if not rows:
-        typer.echo("No coders yet: balint role grant researcher --telegram-id N --study NAME")
-    for r in rows:
-        kind = "independent" if r["independent"] else "study team"
-        typer.echo(f"{r['coder']:<12} {kind:<12} since {r['since'][:10]}")
-
-
-def _export_log(session: Any, env: Any, study_name: str | None) -> list[dict[str, Any]]:
-    from bot.research.exports import export_log
-
-    return export_log(session, study_of(session, study_name))
-
-
-@research_app.command("exports")
-@friendly
-def exports_command(study: str | None = STUDY, as_json: bool = JSON) -> None:
-    """List every export made: who, when, round, rows, SHA-256 and which participants it held."""
-    rows = _run(_export_log, study)
-    if as_json:
-        emit(rows)
-        return
-    if not rows:
-        typer.echo("No exports yet.")
-    for r in rows:
-        typer.echo(f"#{r['export']} {r['at']} {r['by']} {r['format']} round {r['round']}: {r['rows']} row(s), "
-                   f"{len(r['participants'])} participant(s), sha256 {r['sha256']}")
-
-
-def _export(session: Any, env: Any, study_name: str | None, fmt: str, number: int | None, out: Path,
-            progress: bool) -> dict[str, Any]:
-    from bot.research.exports import FORMATS, export
-    from bot.research.queue import ResearchError
-    from storage import research_repo
-
-    if fmt.lower() not in FORMATS:
-        raise ResearchError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    study = study_of(session, study_name)
-    total = 0 if fmt == "qdc" else research_repo.count_items(session=session, study_id=study.id, excluded=False)
-    part = out.with_name(out.name + ".part")
-    with _progress(progress and total > 0, total) as tick, part.open("wb") as fh:
-        try:
-            result = export(session, env, study, fmt, fh, round_number=number, actor=actor(), filename=out.name,
-                            progress=tick)
-        except BaseException:
-            fh.close()
-            part.unlink(missing_ok=True)
-            raise
-    part.replace(out)
-    return {**result.as_dict(), "out": str(out)}
-
-
-class _progress:
-    """A rich progress bar on stderr when it is a terminal; otherwise nothing."""
-
-    def __init__(self, show: bool, total: int) -> None:
-        self.show, self.total = show and sys.stderr.isatty(), total
-        self.bar: Any = None
-
-    def __enter__(self) -> Callable[[int], None] | None:
-        if not self.show:
-            return None
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self.bar = Progress(TextColumn("exporting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                            console=Console(stderr=True), transient=True)
-        self.bar.start()
-        task = self.bar.add_task("export", total=self.total)
-
-        def tick(done: int) -> None:
-            if done % 200 == 0 or done == self.total:
-                self.bar.update(task, completed=done)
-
-        return tick
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-
-
-@friendly
-def export_command(
-    fmt: str = typer.Option(..., "--format", help="csv, xlsx, jsonl, qdpx (REFI-QDA project) or qdc (codebook)."),
-    round_number: int | None = typer.Option(None, "--round", help="Coding round (default: latest)."),
-    out: Path = typer.Option(..., "--out", help="File to write."),
-    study: str | None = STUDY,
-    as_json: bool = JSON,
-) -> None:
-    """Export a coding round: pseudonyms and redacted text only; every export is recorded with its SHA-256."""
-    r = _run(_export, study, fmt, round_number, out, not as_json)
-    if as_json:
-        emit(r)
-        return
-    what = "code(s)" if r["format"] == "qdc" else f"row(s) from {r['participants']} participant(s)"
-    typer.echo(f"Wrote {r['rows']:,} {what} of round {r['round']} of {r['study']} to {r['out']} "
-               f"({r['bytes']:,} bytes). Export #{r['export_id']}, sha256 {r['sha256']}")
-
-
 # --------------------------------------------------------------------------------------------- roles
 
 
@@ -592,7 +344,7 @@ def revoke_researcher(
 
 def register(app: typer.Typer) -> None:
     """Mount ``balint research`` and ``balint export`` on the main app."""
-    from bot.research import cli_codebook  # noqa: F401  (registers the codebook and review commands)
+    from bot.research import cli_codebook, cli_results  # noqa: F401  (register their commands on research_app)
 
     app.add_typer(research_app, name="research")
-    app.command("export")(export_command)
+    app.command("export")(cli_results.export_command)

@@ -16,19 +16,19 @@ ROUND = typer.Option(None, "--round", help="Round (default: the open or latest o
 
 
 def _load(session: Any, env: Any, study_name: str | None, path: Path | None) -> dict[str, Any]:
-    from bot.research import codebook
+    from bot.research import codebook_files
     from bot.research.queue import ResearchError
 
     study = study_of(session, study_name)
     if path is None:
-        book, source = codebook.read_seed(), "seed: Ng, Seu & Cullum 2022"
+        book, source = codebook_files.read_seed(), "seed: Ng, Seu & Cullum 2022"
     elif path.suffix.lower() == ".qdc":
-        book, source = codebook.read_qdc_file(path), path.name
+        book, source = codebook_files.read_qdc_file(path), path.name
     elif path.suffix.lower() in (".csv", ".txt"):
-        book, source = codebook.read_csv_file(path), path.name
+        book, source = codebook_files.read_csv_file(path), path.name
     else:
         raise ResearchError(f"{path.name}: a codebook is a REFI-QDA .qdc file or a .csv")
-    rnd, added, updated = codebook.load(session, env, study, book, actor=actor(), source=source)
+    rnd, added, updated = codebook_files.load(session, env, study, book, actor=actor(), source=source)
     return {"study": study.name, "round": rnd.number, "added": added, "updated": updated, "source": source}
 
 
@@ -81,7 +81,7 @@ def list_command(study: str | None = STUDY, round_number: int | None = ROUND, as
 
 
 def _export(session: Any, env: Any, study_name: str | None, number: int | None, fmt: str, out: Path) -> dict[str, Any]:
-    from bot.research import codebook
+    from bot.research import codebook, codebook_files
     from bot.research.queue import ResearchError
     from storage import repo
 
@@ -89,10 +89,10 @@ def _export(session: Any, env: Any, study_name: str | None, number: int | None, 
     rnd = codebook.round_by_number(session, study, number)
     if fmt == "qdc":
         with out.open("wb") as fh:
-            count = codebook.write_qdc_file(session, rnd, fh)
+            count = codebook_files.write_qdc_file(session, rnd, fh)
     elif fmt == "csv":
         with out.open("w", encoding="utf-8", newline="") as fh:
-            count = codebook.write_csv(session, rnd, fh)
+            count = codebook_files.write_csv(session, rnd, fh)
     else:
         raise ResearchError(f"unknown codebook format {fmt!r}; choose qdc or csv")
     repo.audit(session=session, actor=actor(), action="research.codebook_export", study_id=study.id,

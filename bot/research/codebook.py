@@ -3,40 +3,29 @@
 Each round has its own copy of the codebook. Closing a round freezes its copy and opens the next round with
 the codes carried over (same ``lineage``, ``derived_from`` pointing back). Between rounds a code can be
 renamed, edited, merged or split in the open round; every change is a ``research_code_history`` row.
-Import and export: REFI-QDA ``.qdc`` and CSV (``name,parent,definition,inclusion,exclusion,example,colour``,
-``parent`` the parent's path such as ``Theme/Sub-theme``).
+Seeding, import and export (REFI-QDA ``.qdc`` and CSV) are in ``bot.research.codebook_files``.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import tomllib
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO, Any, BinaryIO, cast
+from typing import Any
 
 from sqlmodel import Session
 
 from bot.core.context import Env
-from bot.core.paths import PROMPTS
 from bot.research.queue import ResearchError
-from bot.research.refi_qda import QdaCode, RefiQdaError, read_qdc, write_qdc
-from storage import repo, research_repo
+from storage import coding_repo, repo, research_repo
 from storage.models import Study
 from storage.research_models import CodeEvent, CodingRound, ResearchCode
 
-SEED = PROMPTS / "research" / "seed_codebook.toml"
-CSV_COLUMNS = ("name", "parent", "definition", "inclusion", "exclusion", "example", "colour")
 FIELDS = ("definition", "inclusion", "exclusion", "example")
 _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 PALETTE = ("#4E79A7", "#F28E2B", "#E15759", "#76B7B2", "#59A14F", "#EDC948", "#B07AA1", "#FF9DA7", "#9C755F",
            "#BAB0AC")
-_LABELS = {"definition": "Definition", "inclusion": "Include when", "exclusion": "Exclude when",
-           "example": "Example"}
 
 
 @dataclass
@@ -58,7 +47,7 @@ class CodeIn:
 
 def open_round(session: Session, study_id: int) -> CodingRound | None:
     """Return the study's open round (None before the first)."""
-    rounds = research_repo.rounds_of(session=session, study_id=study_id)
+    rounds = coding_repo.rounds_of(session=session, study_id=study_id)
     return rounds[-1] if rounds and rounds[-1].closed_at is None else None
 
 
@@ -68,7 +57,7 @@ def ensure_round(session: Session, env: Env, study: Study) -> CodingRound:
     current = open_round(session, study.id)
     if current is not None:
         return current
-    if research_repo.rounds_of(session=session, study_id=study.id):
+    if coding_repo.rounds_of(session=session, study_id=study.id):
         raise ResearchError(f"every round of {study.name} is closed")  # cannot happen: closing opens the next
     first: CodingRound = research_repo.add(session=session, row=CodingRound(study_id=study.id, number=1,
                                                                             opened_at=env.clock.now()))
@@ -78,7 +67,7 @@ def ensure_round(session: Session, env: Env, study: Study) -> CodingRound:
 def round_by_number(session: Session, study: Study, number: int | None) -> CodingRound:
     """Return round ``number`` (the open or latest round when None), or say there is no such round."""
     assert study.id is not None
-    rounds = research_repo.rounds_of(session=session, study_id=study.id)
+    rounds = coding_repo.rounds_of(session=session, study_id=study.id)
     if not rounds:
         raise ResearchError(f"{study.name} has no coding round yet: load a codebook first "
                             "(balint research codebook seed|import)")
@@ -103,7 +92,7 @@ def close_round(session: Session, env: Env, study: Study, *, actor: str) -> tupl
         study_id=study.id, number=current.number + 1, opened_at=now))
     assert nxt.id is not None
     new_ids: dict[int, int] = {}
-    for code in research_repo.codes_of_round(session=session, round_id=current.id):
+    for code in coding_repo.codes_of_round(session=session, round_id=current.id):
         assert code.id is not None
         copy: ResearchCode = research_repo.add(session=session, row=ResearchCode(
             study_id=study.id, round_id=nxt.id, lineage=code.lineage, name=code.name, definition=code.definition,
@@ -137,7 +126,7 @@ def _event(session: Session, env: Env, rnd: CodingRound, actor: str, action: str
 def codes(session: Session, rnd: CodingRound) -> list[ResearchCode]:
     """Return a round's codes in codebook order: each parent followed by its children."""
     assert rnd.id is not None
-    flat = list(research_repo.codes_of_round(session=session, round_id=rnd.id))
+    flat = list(coding_repo.codes_of_round(session=session, round_id=rnd.id))
     children: dict[int | None, list[ResearchCode]] = {}
     for c in flat:
         children.setdefault(c.parent_id, []).append(c)
@@ -155,7 +144,7 @@ def codes(session: Session, rnd: CodingRound) -> list[ResearchCode]:
 def paths(session: Session, rnd: CodingRound) -> dict[int, str]:
     """Return code id -> path ("Theme/Sub-theme") for a round, retired codes included."""
     assert rnd.id is not None
-    everything = {c.id: c for c in research_repo.codes_of_round(session=session, round_id=rnd.id, retired=True)}
+    everything = {c.id: c for c in coding_repo.codes_of_round(session=session, round_id=rnd.id, retired=True)}
 
     def path(code: ResearchCode) -> str:
         parts = [code.name]
@@ -198,7 +187,8 @@ def find_code(session: Session, rnd: CodingRound, ref: str) -> ResearchCode:
     raise ResearchError(f"round {rnd.number} has no code {ref!r}")
 
 
-def _check_name(name: str) -> str:
+def check_name(name: str) -> str:
+    """Return a code name tidied (spaces), or say what is wrong with it."""
     name = " ".join(name.split())
     if not name:
         raise ResearchError("a code needs a name")
@@ -231,10 +221,10 @@ def add_code(session: Session, env: Env, rnd: CodingRound, data: CodeIn, *, pare
     assert rnd.id is not None
     if rnd.closed_at is not None:
         raise ResearchError(f"round {rnd.number} is closed; its codebook is frozen")
-    name = _check_name(data.name)
+    name = check_name(data.name)
     parent_id = parent.id if parent else None
     _sibling_clash(session, rnd, parent_id, name)
-    position = len(research_repo.codes_of_round(session=session, round_id=rnd.id, retired=True))
+    position = len(coding_repo.codes_of_round(session=session, round_id=rnd.id, retired=True))
     code: ResearchCode = research_repo.add(session=session, row=ResearchCode(
         study_id=rnd.study_id, round_id=rnd.id, lineage=data.key or str(uuid.uuid4()).upper(), parent_id=parent_id,
         name=name, definition=data.definition.strip(), inclusion=data.inclusion.strip(),
@@ -258,7 +248,7 @@ def edit_code(session: Session, env: Env, rnd: CodingRound, code: ResearchCode, 
         if value is None:
             continue
         if key == "name":
-            value = _check_name(value)
+            value = check_name(value)
             _sibling_clash(session, rnd, code.parent_id, value, skip=code.id)
         elif key == "colour":
             value = _check_colour(value, code.position)
@@ -289,7 +279,7 @@ def merge_codes(session: Session, env: Env, rnd: CodingRound, keep: ResearchCode
             if child.parent_id == other.id:
                 child.parent_id = keep.id
                 session.add(child)
-        research_repo.move_codings(session=session, from_code=other.id, to_code=keep.id)
+        coding_repo.move_codings(session=session, from_code=other.id, to_code=keep.id)
         keep.derived_from = sorted({*keep.derived_from, *other.derived_from})
         other.retired_at = now
         session.add(other)
@@ -312,7 +302,7 @@ def split_code(session: Session, env: Env, rnd: CodingRound, code: ResearchCode,
     assert code.id is not None
     if len(into) < 2:
         raise ResearchError("a split needs at least two new names")
-    if research_repo.count_codings_of_code(session=session, code_id=code.id):
+    if coding_repo.count_codings_of_code(session=session, code_id=code.id):
         raise ResearchError(f"{code.name!r} already has codings in round {rnd.number}; split it after closing "
                             "the round, so each coding keeps the code it was made with")
     parent = session.get(ResearchCode, code.parent_id) if code.parent_id else None
@@ -336,180 +326,9 @@ def split_code(session: Session, env: Env, rnd: CodingRound, code: ResearchCode,
 def history(session: Session, study: Study) -> list[dict[str, Any]]:
     """Return the codebook's history as rows for people and scripts."""
     assert study.id is not None
-    numbers = {r.id: r.number for r in research_repo.rounds_of(session=session, study_id=study.id)}
+    numbers = {r.id: r.number for r in coding_repo.rounds_of(session=session, study_id=study.id)}
     return [{"round": numbers.get(e.round_id), "at": e.at.isoformat(timespec="seconds"), "by": e.actor,
              "action": e.action, "codes": e.code_ids, **e.detail}
-            for e in research_repo.code_history(session=session, study_id=study.id)]
+            for e in coding_repo.code_history(session=session, study_id=study.id)]
 
 
-# ------------------------------------------------------------------------------------ seed and import
-
-
-def _from_mapping(entry: dict[str, Any]) -> CodeIn:
-    if not isinstance(entry.get("name"), str):
-        raise ResearchError("every code needs a name")
-    return CodeIn(name=entry["name"], definition=str(entry.get("definition", "")),
-                  inclusion=str(entry.get("inclusion", "")), exclusion=str(entry.get("exclusion", "")),
-                  example=str(entry.get("example", "")), colour=entry.get("colour"),
-                  children=[_from_mapping(c) for c in entry.get("children", [])])
-
-
-def read_seed(path: Path = SEED) -> list[CodeIn]:
-    """Read the starting codebook of the seed study."""
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    return [_from_mapping(c) for c in data.get("codes", [])]
-
-
-def load(session: Session, env: Env, study: Study, book: Iterable[CodeIn], *, actor: str,
-         source: str) -> tuple[CodingRound, int, int]:
-    """Load codes into the open round: new ones added, ones with the same path updated; return counts."""
-    rnd = ensure_round(session, env, study)
-    added = updated = 0
-
-    def place(entry: CodeIn, parent: ResearchCode | None) -> None:
-        nonlocal added, updated
-        name = _check_name(entry.name)
-        parent_id = parent.id if parent else None
-        existing = next((c for c in codes(session, rnd) if c.parent_id == parent_id and c.name.lower() == name.lower()),
-                        None)
-        if existing is None:
-            existing = add_code(session, env, rnd, CodeIn(name=name, definition=entry.definition,
-                                                          inclusion=entry.inclusion, exclusion=entry.exclusion,
-                                                          example=entry.example, colour=entry.colour, key=entry.key),
-                                parent=parent, actor=actor)
-            added += 1
-        else:
-            changes = {k: getattr(entry, k) for k in FIELDS if getattr(entry, k) and getattr(entry, k) !=
-                       getattr(existing, k)}
-            if entry.colour and entry.colour.upper() != existing.colour:
-                changes["colour"] = entry.colour
-            if changes:
-                edit_code(session, env, rnd, existing, actor=actor, **changes)
-                updated += 1
-        for child in entry.children:
-            place(child, existing)
-
-    for entry in book:
-        place(entry, None)
-    repo.audit(session=session, actor=actor, action="research.codebook_load", study_id=study.id,
-               at=env.clock.now(), round=rnd.number, source=source, added=added, updated=updated)
-    return rnd, added, updated
-
-
-def describe(code: ResearchCode) -> str:
-    """Compose the definition fields into one description (as .qdc files carry them)."""
-    parts = [f"{_LABELS[k]}: {getattr(code, k)}" for k in FIELDS if getattr(code, k)]
-    return "\n\n".join(parts)
-
-
-def parse_description(text: str | None) -> dict[str, str]:
-    """Split a description written by ``describe`` back into fields; any other text is the definition."""
-    out = dict.fromkeys(FIELDS, "")
-    if not text:
-        return out
-    labels = {v: k for k, v in _LABELS.items()}
-    pattern = re.compile(r"^(" + "|".join(re.escape(v) for v in _LABELS.values()) + r"): ", re.M)
-    pieces = pattern.split(text)
-    if len(pieces) == 1 or pieces[0].strip():
-        out["definition"] = text.strip()
-        return out
-    for label, value in zip(pieces[1::2], pieces[2::2], strict=True):
-        out[labels[label]] = value.strip()
-    return out
-
-
-def read_qdc_file(path: Path) -> list[CodeIn]:
-    """Read a REFI-QDA codebook (.qdc) into codes."""
-    try:
-        flat = read_qdc(path)
-    except (RefiQdaError, OSError) as exc:
-        raise ResearchError(f"{path}: {exc}") from None
-    return _tree(flat)
-
-
-def _tree(flat: Sequence[QdaCode]) -> list[CodeIn]:
-    made: dict[str, CodeIn] = {}
-    roots: list[CodeIn] = []
-    for c in flat:
-        f = parse_description(c.description)
-        made[c.key] = CodeIn(name=c.name, colour=c.color, key=c.key, definition=f["definition"],
-                             inclusion=f["inclusion"], exclusion=f["exclusion"], example=f["example"])
-    for c in flat:
-        if c.parent_key and c.parent_key in made:
-            made[c.parent_key].children.append(made[c.key])
-        else:
-            roots.append(made[c.key])
-    return roots
-
-
-def read_csv_file(path: Path) -> list[CodeIn]:
-    """Read a codebook CSV (columns ``name,parent,definition,inclusion,exclusion,example,colour``)."""
-    try:
-        raw = path.read_bytes().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ResearchError(f"{path}: cannot read it as UTF-8 text ({exc})") from None
-    reader = csv.DictReader(io.StringIO(raw))
-    header = [h.strip().lower() for h in reader.fieldnames or []]
-    if "name" not in header:
-        raise ResearchError(f"{path}: the first row must name the columns, including 'name' "
-                            f"(expected {','.join(CSV_COLUMNS)})")
-    by_path: dict[str, CodeIn] = {}
-    roots: list[CodeIn] = []
-    for line, row in enumerate(reader, start=2):
-        row = {(k or "").strip().lower(): _unneutralise((v or "").strip()) for k, v in row.items()}
-        if not row.get("name"):
-            raise ResearchError(f"{path}, line {line}: the code has no name")
-        entry = CodeIn(name=row["name"], definition=row.get("definition", ""), inclusion=row.get("inclusion", ""),
-                       exclusion=row.get("exclusion", ""), example=row.get("example", ""),
-                       colour=row.get("colour") or None)
-        parent = row.get("parent", "")
-        if parent:
-            if parent.lower() not in by_path:
-                raise ResearchError(f"{path}, line {line}: parent {parent!r} is not defined on an earlier line")
-            by_path[parent.lower()].children.append(entry)
-            by_path[f"{parent}/{entry.name}".lower()] = entry
-        else:
-            roots.append(entry)
-            by_path[entry.name.lower()] = entry
-    if not roots:
-        raise ResearchError(f"{path}: no codes in the file")
-    return roots
-
-
-def _unneutralise(value: str) -> str:
-    """Undo the apostrophe our CSV exports put before a leading = + - @ (formula-injection guard)."""
-    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r":
-        return value[1:]
-    return value
-
-
-def qda_codes(session: Session, rnd: CodingRound) -> list[QdaCode]:
-    """Return a round's codebook as REFI-QDA codes (keys are the lineages, so GUIDs stay across rounds)."""
-    ordered = codes(session, rnd)
-    by_id = {c.id: c for c in ordered}
-    return [QdaCode(key=c.lineage, name=c.name, color=c.colour, description=describe(c) or None,
-                    parent_key=by_id[c.parent_id].lineage if c.parent_id in by_id else None) for c in ordered]
-
-
-def write_qdc_file(session: Session, rnd: CodingRound, out: IO[bytes]) -> int:
-    """Write a round's codebook as .qdc; return the number of codes."""
-    book = qda_codes(session, rnd)
-    if not book:
-        raise ResearchError(f"round {rnd.number} has no codes to export")
-    write_qdc(cast(BinaryIO, out), codes=book)
-    return len(book)
-
-
-def write_csv(session: Session, rnd: CodingRound, out: IO[str]) -> int:
-    """Write a round's codebook as CSV (cells neutralised against formula injection); return the count."""
-    from bot.research.exports import safe_cell  # late import: exports builds on the codebook
-
-    all_paths = paths(session, rnd)
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    ordered = codes(session, rnd)
-    for c in ordered:
-        parent = all_paths.get(c.parent_id or -1, "")
-        writer.writerow([safe_cell(v) for v in (c.name, parent, c.definition, c.inclusion, c.exclusion, c.example,
-                                                 c.colour)])
-    return len(ordered)

@@ -5,7 +5,7 @@
 * Blind: while a coder works on an item they see only their own codes; the others' appear once every coder
   of the item is done. A finished assignment is frozen, so nobody changes their coding after seeing another's.
 * Disagreements (coders finished, different codes applied) wait in a queue until settled into an agreed
-  coding; each coder's original codings stay as they were.
+  coding; each coder's original codings stay as they were (``bot.research.compare``).
 """
 
 from __future__ import annotations
@@ -13,19 +13,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlmodel import Session
 
 from bot.core.context import Env
 from bot.research import deidentify
-from bot.research.agreement import Coding
-from bot.research.codebook import codes, paths
 from bot.research.queue import ResearchError
-from storage import repo, research_repo
+from storage import coding_repo, repo, research_repo
 from storage.models import Study
 from storage.research_models import (
-    AgreedCoding,
     Assignment,
     Coder,
     CodingItem,
@@ -33,7 +29,6 @@ from storage.research_models import (
     Memo,
     ResearchCode,
     ResearchCoding,
-    Settlement,
 )
 
 PER_ITEM = 2
@@ -45,18 +40,18 @@ def ensure_coder(session: Session, env: Env, study: Study, telegram_id: int, *, 
                  independent: bool | None = None) -> Coder:
     """Return the study's coder for this account, adding one (labelled C1, C2 … unless given) if new."""
     assert study.id is not None
-    coder = research_repo.get_coder(session=session, study_id=study.id, telegram_id=telegram_id)
+    coder = coding_repo.get_coder(session=session, study_id=study.id, telegram_id=telegram_id)
     if label is not None:
         label = " ".join(label.split())
         if not label or len(label) > 40 or "/" in label:
             raise ResearchError("a coder label needs 1 to 40 characters and no '/'")
-        other = research_repo.get_coder_by_label(session=session, study_id=study.id, label=label)
+        other = coding_repo.get_coder_by_label(session=session, study_id=study.id, label=label)
         if other is not None and other.telegram_id != telegram_id:
             raise ResearchError(f"another coder of {study.name} is already called {label!r}")
     if coder is None:
         if label is None:
-            n = len(research_repo.coders_of(session=session, study_id=study.id)) + 1
-            while research_repo.get_coder_by_label(session=session, study_id=study.id, label=f"C{n}"):
+            n = len(coding_repo.coders_of(session=session, study_id=study.id)) + 1
+            while coding_repo.get_coder_by_label(session=session, study_id=study.id, label=f"C{n}"):
                 n += 1
             label = f"C{n}"
         coder = research_repo.add(session=session, row=Coder(study_id=study.id, telegram_id=telegram_id, label=label,
@@ -91,13 +86,13 @@ def assign(session: Session, env: Env, study: Study, rnd: CodingRound, *, coders
         raise ResearchError(f"round {rnd.number} is closed")
     if per_item < 2:
         raise ResearchError("each item needs at least two coders")
-    pool = list(coders if coders is not None else research_repo.coders_of(session=session, study_id=study.id))
+    pool = list(coders if coders is not None else coding_repo.coders_of(session=session, study_id=study.id))
     if len(pool) < per_item:
         raise ResearchError(f"{study.name} has {len(pool)} coder(s); {per_item} are needed per item. Add researchers "
                             "with: balint role grant researcher --telegram-id N --study NAME")
     existing: dict[int, list[Assignment]] = defaultdict(list)
     load: dict[int, int] = dict.fromkeys((c.id or 0 for c in pool), 0)
-    for a in research_repo.round_assignments(session=session, round_id=rnd.id):
+    for a in coding_repo.round_assignments(session=session, round_id=rnd.id):
         existing[a.item_id].append(a)
         if a.coder_id in load:
             load[a.coder_id] += 1
@@ -147,9 +142,9 @@ def assign(session: Session, env: Env, study: Study, rnd: CodingRound, *, coders
 def pull(session: Session, env: Env, study: Study, rnd: CodingRound, coder: Coder) -> Assignment | None:
     """Give a coder the next reviewed item that still needs a coder (completing pairs first), if any."""
     assert rnd.id is not None and coder.id is not None and study.id is not None
-    has_independent = any(c.independent for c in research_repo.coders_of(session=session, study_id=study.id))
+    has_independent = any(c.independent for c in coding_repo.coders_of(session=session, study_id=study.id))
     by_item: dict[int, list[Assignment]] = defaultdict(list)
-    for a in research_repo.round_assignments(session=session, round_id=rnd.id):
+    for a in coding_repo.round_assignments(session=session, round_id=rnd.id):
         by_item[a.item_id].append(a)
     best: tuple[int, int, bool] | None = None  # (-(coders already), item id, independent)
     for item in research_repo.queued_items(session=session, study_id=study.id, reviewed_only=True):
@@ -180,7 +175,7 @@ def pull(session: Session, env: Env, study: Study, rnd: CodingRound, coder: Code
 def my_codings(session: Session, assignment: Assignment) -> list[ResearchCoding]:
     """Return a coder's own codings on an assigned item."""
     assert assignment.id is not None
-    return list(research_repo.codings_of_assignment(session=session, assignment_id=assignment.id))
+    return list(coding_repo.codings_of_assignment(session=session, assignment_id=assignment.id))
 
 
 def check_open(assignment: Assignment) -> None:
@@ -194,7 +189,7 @@ def toggle(session: Session, env: Env, assignment: Assignment, code: ResearchCod
     assert assignment.id is not None and code.id is not None
     for c in my_codings(session, assignment):
         if c.code_id == code.id and c.start is None:
-            research_repo.delete_row(session=session, row=c)
+            coding_repo.delete_row(session=session, row=c)
             return False
     session.add(ResearchCoding(assignment_id=assignment.id, code_id=code.id, created_at=env.clock.now()))
     return True
@@ -226,7 +221,7 @@ def finish(session: Session, env: Env, assignment: Assignment) -> None:
 
 def everyone_done(session: Session, assignment: Assignment) -> bool:
     """Say whether every coder of this item in this round has finished (so codes may be compared)."""
-    others = research_repo.assignments_of_item(session=session, item_id=assignment.item_id,
+    others = coding_repo.assignments_of_item(session=session, item_id=assignment.item_id,
                                                round_id=assignment.round_id)
     return len(others) >= 2 and all(a.done_at is not None for a in others)
 
@@ -236,7 +231,7 @@ def others_codes(session: Session, assignment: Assignment) -> dict[str, list[Res
     if not everyone_done(session, assignment):
         return {}
     out: dict[str, list[ResearchCoding]] = {}
-    for a in research_repo.assignments_of_item(session=session, item_id=assignment.item_id,
+    for a in coding_repo.assignments_of_item(session=session, item_id=assignment.item_id,
                                                round_id=assignment.round_id):
         if a.id == assignment.id:
             continue
@@ -264,25 +259,25 @@ def add_memo(session: Session, env: Env, rnd: CodingRound, coder: Coder, text: s
 def carry_codings(session: Session, item: CodingItem, remap: deidentify.Remap) -> None:
     """Move every coded passage of an item to its new text (after an edit or a review mark)."""
     assert item.id is not None
-    for c in research_repo.codings_of_item(session=session, item_id=item.id):
+    for c in coding_repo.codings_of_item(session=session, item_id=item.id):
         if c.start is None or c.end is None:
             continue
         moved = remap.span(c.start, c.end)
         if moved is None:
-            research_repo.delete_row(session=session, row=c)
+            coding_repo.delete_row(session=session, row=c)
         else:
             c.start, c.end = moved
             session.add(c)
-    for a in research_repo.assignments_of_item(session=session, item_id=item.id):
+    for a in coding_repo.assignments_of_item(session=session, item_id=item.id):
         if a.pending_start is not None and a.pending_end is not None:
             moved = remap.span(a.pending_start, a.pending_end)
             a.pending_start, a.pending_end = moved if moved else (None, None)
             session.add(a)
-    for g in research_repo.agreed_of_item(session=session, item_id=item.id):
+    for g in coding_repo.agreed_of_item(session=session, item_id=item.id):
         if g.start is not None and g.end is not None:
             moved = remap.span(g.start, g.end)
             if moved is None:
-                research_repo.delete_row(session=session, row=g)
+                coding_repo.delete_row(session=session, row=g)
             else:
                 g.start, g.end = moved
                 session.add(g)
@@ -297,142 +292,5 @@ def dedupe_codings(session: Session, code: ResearchCode) -> None:
     for c in session.exec(select(ResearchCoding).where(ResearchCoding.code_id == code.id)).all():
         key = (c.assignment_id, c.start, c.end)
         if key in seen:
-            research_repo.delete_row(session=session, row=c)
+            coding_repo.delete_row(session=session, row=c)
         seen.add(key)
-
-
-# ----------------------------------------------------------------------------- comparing and settling
-
-
-def presence(codings: Sequence[ResearchCoding]) -> frozenset[int]:
-    """Return the codes a coder applied to an item (whole-item or on any passage)."""
-    return frozenset(c.code_id for c in codings)
-
-
-@dataclass
-class ItemState:
-    item_id: int
-    coders: dict[str, frozenset[int]]  # label -> codes applied (finished coders only)
-    assigned: int
-    done: int
-    settlement: Settlement | None
-
-    @property
-    def complete(self) -> bool:
-        return self.assigned >= 2 and self.done == self.assigned
-
-    @property
-    def agreed(self) -> bool:
-        return self.complete and len(set(self.coders.values())) == 1
-
-    @property
-    def disagreement(self) -> bool:
-        return self.complete and not self.agreed and self.settlement is None
-
-
-def item_states(session: Session, rnd: CodingRound) -> dict[int, ItemState]:
-    """Return, per item of the round, who finished and what each applied."""
-    assert rnd.id is not None
-    labels = {c.id: c.label for c in research_repo.coders_of(session=session, study_id=rnd.study_id)}
-    settlements = {s.item_id: s for s in research_repo.settlements_of_round(session=session, round_id=rnd.id)}
-    states: dict[int, ItemState] = {}
-    applied: dict[int, set[int]] = defaultdict(set)
-    for coding, assignment in research_repo.round_codings(session=session, round_id=rnd.id):
-        applied[assignment.id or 0].add(coding.code_id)
-    for a in research_repo.round_assignments(session=session, round_id=rnd.id):
-        st = states.setdefault(a.item_id, ItemState(a.item_id, {}, 0, 0, settlements.get(a.item_id)))
-        st.assigned += 1
-        if a.done_at is not None:
-            st.done += 1
-            st.coders[labels.get(a.coder_id, "?")] = frozenset(applied.get(a.id or 0, set()))
-    return states
-
-
-def disagreements(session: Session, rnd: CodingRound, *, include_settled: bool = False) -> list[dict[str, Any]]:
-    """Return the items whose coders finished with different codes that nobody has settled yet (or all)."""
-    names = paths(session, rnd)
-    out: list[dict[str, Any]] = []
-    for st in item_states(session, rnd).values():
-        if not (st.disagreement or (include_settled and st.complete and not st.agreed)):
-            continue
-        item = research_repo.get_item(session=session, item_id=st.item_id)
-        union = set().union(*st.coders.values())
-        common = set.intersection(*(set(v) for v in st.coders.values())) if st.coders else set()
-        settled = None
-        if st.settlement is not None and st.settlement.id is not None:
-            settled = sorted(names.get(g.code_id, "?") for g in research_repo.agreed_codings(
-                session=session, settlement_id=st.settlement.id))
-        out.append({
-            "item": st.item_id, "week": item.week if item else None, "step": item.step if item else None,
-            "agreed": sorted(names.get(c, "?") for c in common),
-            "by_coder": {label: sorted(names.get(c, "?") for c in v) for label, v in sorted(st.coders.items())},
-            "differing": sorted(names.get(c, "?") for c in union - common),
-            "settled": settled,
-        })
-    return sorted(out, key=lambda r: int(r["item"]))
-
-
-def settle(session: Session, env: Env, rnd: CodingRound, item: CodingItem, *, code_ids: Sequence[int] | None = None,
-           accept: Coder | None = None, actor: str, note: str | None = None) -> Settlement:
-    """Record the agreed coding of an item: the listed whole-item codes, or one coder's coding as it stands.
-
-    Each coder's own codings stay untouched. Settling again replaces the earlier agreement.
-    """
-    assert rnd.id is not None and item.id is not None
-    assignments = research_repo.assignments_of_item(session=session, item_id=item.id, round_id=rnd.id)
-    if len(assignments) < 2 or any(a.done_at is None for a in assignments):
-        raise ResearchError(f"item {item.id} can be settled once all its coders have finished it")
-    old = research_repo.get_settlement(session=session, round_id=rnd.id, item_id=item.id)
-    if old is not None:
-        for g in research_repo.agreed_codings(session=session, settlement_id=old.id or 0):
-            research_repo.delete_row(session=session, row=g)
-        research_repo.delete_row(session=session, row=old)
-        session.flush()
-    settlement: Settlement = research_repo.add(session=session, row=Settlement(
-        round_id=rnd.id, item_id=item.id, actor=actor, at=env.clock.now(), note=note))
-    assert settlement.id is not None
-    active = {c.id for c in codes(session, rnd)}
-    if accept is not None:
-        mine = next((a for a in assignments if a.coder_id == accept.id), None)
-        if mine is None:
-            raise ResearchError(f"{accept.label} did not code item {item.id} in round {rnd.number}")
-        for c in my_codings(session, mine):
-            session.add(AgreedCoding(settlement_id=settlement.id, code_id=c.code_id, start=c.start, end=c.end))
-    else:
-        for code_id in dict.fromkeys(code_ids or ()):
-            if code_id not in active:
-                raise ResearchError(f"code {code_id} is not in the codebook of round {rnd.number}")
-            session.add(AgreedCoding(settlement_id=settlement.id, code_id=code_id))
-    repo.audit(session=session, actor=actor, action="research.settle", study_id=rnd.study_id, at=env.clock.now(),
-               round=rnd.number, item=item.id, accepted=accept.label if accept else None)
-    return settlement
-
-
-# ---------------------------------------------------------------------------------- agreement input
-
-
-def round_agreement_input(session: Session, rnd: CodingRound) -> tuple[list[Coding], dict[str, int],
-                                                                        dict[str, list[str]], list[str], list[str]]:
-    """Return codings, item lengths, who reviewed what, the codes and coders of a round, for agreement."""
-    assert rnd.id is not None
-    names = paths(session, rnd)
-    labels = {c.id: c.label for c in research_repo.coders_of(session=session, study_id=rnd.study_id)}
-    codings: list[Coding] = []
-    reviewed: dict[str, list[str]] = defaultdict(list)
-    lengths: dict[str, int] = {}
-    coders: dict[str, None] = {}
-    assignments = research_repo.round_assignments(session=session, round_id=rnd.id)
-    done = {a.id: a for a in assignments if a.done_at is not None}
-    for a in done.values():
-        label = labels.get(a.coder_id, "?")
-        reviewed[str(a.item_id)].append(label)
-        coders[label] = None
-    for item_id in {a.item_id for a in done.values()}:
-        item = research_repo.get_item(session=session, item_id=item_id)
-        if item is not None:
-            lengths[str(item_id)] = len(item.text)
-    for coding, assignment in research_repo.round_codings(session=session, round_id=rnd.id):
-        codings.append(Coding(str(assignment.item_id), labels.get(assignment.coder_id, "?"),
-                              names.get(coding.code_id, "?"), coding.start, coding.end))
-    code_names = [names[c.id] for c in codes(session, rnd) if c.id is not None]
-    return codings, lengths, dict(reviewed), code_names, sorted(coders)

@@ -1,10 +1,10 @@
 """Exports of a coding round: CSV, XLSX, JSONL (one row per reflection step), REFI-QDA .qdpx and .qdc.
 
-Each exporter takes a session and a binary stream and streams: items are read in keyset pages of
-``PAGE`` rows, with their codings fetched per page, so memory stays flat in the number of rows. Only queued
-items (research consent yes now) are exported, with pseudonyms and redacted text only. Every export is
-recorded (``research_exports``) with who, when, the round, the row count, the file's SHA-256 and which
-participants and items it held, so a later withdrawal can name the files that already carry someone's words.
+Each exporter takes a session and a binary stream and streams the rows ``bot.research.export_rows`` reads
+page by page, so memory stays flat in the number of rows. Only queued items (research consent yes now) are
+exported, with pseudonyms and redacted text only. Every export is recorded (``research_exports``) with who,
+when, the round, the row count, the file's SHA-256 and which participants and items it held, so a later
+withdrawal can name the files that already carry someone's words.
 
 Spreadsheet safety: a CSV cell that begins with ``= + - @``, a tab or a carriage return gets a leading
 apostrophe; in XLSX such a cell is written as text with Excel's quote prefix (the apostrophe is not part of
@@ -17,41 +17,31 @@ import csv
 import hashlib
 import io
 import json
-import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import IO, Any, BinaryIO, NamedTuple, cast
+from dataclasses import dataclass
+from typing import IO, Any, BinaryIO, cast
 
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot.core.context import Env
-from bot.core.dialogue import default_text
-from bot.research import codebook
+from bot.research import codebook, codebook_files
+from bot.research.export_rows import Applied, Reader, Tracker, prompt_of
 from bot.research.queue import ResearchError
 from bot.research.refi_qda import QdaCase, QdaNote, QdaSelection, QdaSource, QdaUser, QdaVariable, write_qdpx
-from storage import repo, research_repo
+from storage import coding_repo, repo, research_repo
 from storage.models import Study
 from storage.research_models import (
-    AgreedCoding,
-    Assignment,
-    Coder,
     CodingItem,
     CodingRound,
     ExportParticipant,
-    ResearchCoding,
     ResearchExport,
     ResearchParticipant,
-    Settlement,
     pseudonym_of,
 )
 
 FORMATS = ("csv", "xlsx", "jsonl", "qdpx", "qdc")
-PAGE = 1000
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 AGREED_USER = "agreed"
-_TAG = re.compile(r"<[^>]+>")
 
 
 def safe_cell(value: Any) -> Any:
@@ -96,159 +86,7 @@ class _Hashing(io.RawIOBase):
         self.out.flush()
 
 
-# ------------------------------------------------------------------------------------------ reading
-
-
-def prompt_of(step: str) -> str:
-    """Return the question a step answers, as plain text."""
-    question = default_text().questions.get(step, "")
-    return " ".join(_TAG.sub("", question).split())
-
-
-class ItemRow(NamedTuple):
-    id: int
-    participant_id: int
-    cohort_id: int
-    week: int
-    step: str
-    text: str
-    entered_at: datetime
-
-
-Applied = tuple[int, int | None, int | None, int, datetime | None]  # code id, start, end, row id, when
-
-
-@dataclass
-class Row:
-    """One reflection step with its codings in the round (finished coders only)."""
-
-    item: ItemRow
-    pseudonym: str
-    cohort: str
-    codings: dict[str, list[Applied]]  # coder label -> what they applied
-    agreed: list[Applied] | None
-    status: str
-    memo_keys: list[str] = field(default_factory=list)
-
-
-def _status(assigned: int, done: int, sets: list[frozenset[int]], settled: bool) -> str:
-    if assigned == 0:
-        return "not assigned"
-    if done < assigned or assigned < 2:
-        return "in progress"
-    if settled:
-        return "settled"
-    return "agreed" if len(set(sets)) == 1 else "disagreement"
-
-
-class Reader:
-    """Streams a round's rows page by page, reading plain column tuples (nothing piles up in the session)."""
-
-    def __init__(self, session: Session, study: Study, rnd: CodingRound) -> None:
-        assert study.id is not None and rnd.id is not None
-        self.session, self.study, self.rnd = session, study, rnd
-        self.study_id, self.round_id = study.id, rnd.id
-        self.coder_list = list(research_repo.coders_of(session=session, study_id=study.id))
-        self.labels = {c.id: c.label for c in self.coder_list}
-        self.participants = {p.id: p.number for p in research_repo.participants_by_id(
-            session=session, study_id=study.id).values()}
-        self.cohorts = {c.id: c.name for c in research_repo.study_cohorts(session=session, study_id=study.id)}
-        self.memos = list(research_repo.memos_of_round(session=session, round_id=rnd.id))
-        self.memo_items: dict[int, list[str]] = {}
-        for m in self.memos:
-            if m.item_id is not None:
-                self.memo_items.setdefault(m.item_id, []).append(f"memo-{m.id}")
-
-    def coders(self, *, with_memos: bool = False) -> list[Coder]:
-        """Return the coders with assignments (or, when asked, memos) in the round, in the order they joined."""
-        ids = set(self.session.exec(select(Assignment.coder_id).where(Assignment.round_id == self.round_id)).all())
-        if with_memos:
-            ids |= {m.coder_id for m in self.memos}
-        return [c for c in self.coder_list if c.id in ids]
-
-    def rows(self) -> Iterator[Row]:
-        last = 0
-        while True:
-            items = [ItemRow(*r) for r in self.session.execute(
-                sa_select(col(CodingItem.id), col(CodingItem.participant_id), col(CodingItem.cohort_id),
-                          col(CodingItem.week), col(CodingItem.step), col(CodingItem.text), col(CodingItem.entered_at))
-                .where(col(CodingItem.study_id) == self.study_id, col(CodingItem.excluded_at).is_(None),
-                       col(CodingItem.id) > last).order_by(col(CodingItem.id)).limit(PAGE)).all()]
-            if not items:
-                return
-            last = items[-1].id
-            yield from self._page(items)
-
-    def _page(self, items: list[ItemRow]) -> Iterator[Row]:
-        ids = [i.id for i in items]
-        by_item: dict[int, list[tuple[int, int, bool]]] = {}  # item -> (assignment, coder, done)
-        for aid, item_id, coder_id, done_at in self.session.execute(
-                sa_select(col(Assignment.id), col(Assignment.item_id), col(Assignment.coder_id),
-                          col(Assignment.done_at)).where(
-                    col(Assignment.round_id) == self.round_id, col(Assignment.item_id).in_(ids))).all():
-            by_item.setdefault(item_id, []).append((aid, coder_id, done_at is not None))
-        done_ids = [a for rows in by_item.values() for a, _c, done in rows if done]
-        codings: dict[int, list[Applied]] = {}
-        if done_ids:
-            for cid, aid, code_id, start, end, at in self.session.execute(
-                    sa_select(col(ResearchCoding.id), col(ResearchCoding.assignment_id), col(ResearchCoding.code_id),
-                              col(ResearchCoding.start), col(ResearchCoding.end), col(ResearchCoding.created_at))
-                    .where(col(ResearchCoding.assignment_id).in_(done_ids)).order_by(col(ResearchCoding.id))).all():
-                codings.setdefault(aid, []).append((code_id, start, end, cid, at))
-        settlements: dict[int, tuple[int, datetime]] = {
-            item_id: (sid, at) for sid, item_id, at in self.session.execute(
-                sa_select(col(Settlement.id), col(Settlement.item_id), col(Settlement.at)).where(
-                    col(Settlement.round_id) == self.round_id, col(Settlement.item_id).in_(ids))).all()}
-        agreed: dict[int, list[Applied]] = {}
-        if settlements:
-            for gid, sid, code_id, start, end in self.session.execute(
-                    sa_select(col(AgreedCoding.id), col(AgreedCoding.settlement_id), col(AgreedCoding.code_id),
-                              col(AgreedCoding.start), col(AgreedCoding.end)).where(col(AgreedCoding.settlement_id).in_(
-                               [s for s, _at in settlements.values()])).order_by(col(AgreedCoding.id))).all():
-                agreed.setdefault(sid, []).append((code_id, start, end, gid, None))
-        for item in items:
-            mine = sorted(by_item.get(item.id, []), key=lambda a: self.labels.get(a[1], ""))
-            per_coder: dict[str, list[Applied]] = {}
-            sets: list[frozenset[int]] = []
-            for aid, coder_id, done in mine:
-                if not done:
-                    continue
-                these = codings.get(aid, [])
-                per_coder[self.labels.get(coder_id, "?")] = these
-                sets.append(frozenset(c[0] for c in these))
-            settlement = settlements.get(item.id)
-            status = _status(len(mine), sum(done for _a, _c, done in mine), sets, settlement is not None)
-            agreed_rows: list[Applied] | None = None
-            if settlement is not None:
-                agreed_rows = [(c, s, e, g, settlement[1]) for c, s, e, g, _at in agreed.get(settlement[0], [])]
-            elif status == "agreed":
-                agreed_rows = [(code, None, None, 0, None) for code in sorted(sets[0])]
-            number = self.participants.get(item.participant_id)
-            yield Row(item=item, pseudonym=pseudonym_of(number) if number else "?",
-                      cohort=self.cohorts.get(item.cohort_id, ""), codings=per_coder, agreed=agreed_rows,
-                      status=status, memo_keys=self.memo_items.get(item.id, []))
-
-
 # ------------------------------------------------------------------------------------------ writers
-
-
-class _Tracker:
-    """Counts rows and remembers which participants and items went out (item ids as ranges)."""
-
-    def __init__(self, progress: Callable[[int], None] | None) -> None:
-        self.rows, self.participants, self.ranges = 0, set[int](), list[list[int]]()
-        self.progress = progress
-
-    def saw(self, row: Row) -> None:
-        self.rows += 1
-        self.participants.add(row.item.participant_id)
-        item_id = row.item.id
-        if self.ranges and self.ranges[-1][1] == item_id - 1:
-            self.ranges[-1][1] = item_id
-        else:
-            self.ranges.append([item_id, item_id])
-        if self.progress is not None:
-            self.progress(self.rows)
 
 
 def _codes_cell(entries: Sequence[Applied], names: dict[int, str]) -> str:
@@ -259,7 +97,7 @@ def _codes_cell(entries: Sequence[Applied], names: dict[int, str]) -> str:
     return "; ".join(parts)
 
 
-def _table_rows(reader: Reader, tracker: _Tracker) -> tuple[list[str], Iterator[list[Any]]]:
+def _table_rows(reader: Reader, tracker: Tracker) -> tuple[list[str], Iterator[list[Any]]]:
     names = codebook.paths(reader.session, reader.rnd)
     labels = [c.label for c in reader.coders()]
     header = ["item", "pseudonym", "cohort", "week", "step", "prompt", "text",
@@ -276,7 +114,7 @@ def _table_rows(reader: Reader, tracker: _Tracker) -> tuple[list[str], Iterator[
     return header, body()
 
 
-def write_csv(reader: Reader, out: IO[bytes], tracker: _Tracker) -> None:
+def write_csv(reader: Reader, out: IO[bytes], tracker: Tracker) -> None:
     """Write one CSV row per reflection step (UTF-8 with BOM, so Excel reads the accents right)."""
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=False)  # type: ignore[arg-type]
     writer = csv.writer(text)
@@ -288,7 +126,7 @@ def write_csv(reader: Reader, out: IO[bytes], tracker: _Tracker) -> None:
     text.detach()
 
 
-def write_xlsx(reader: Reader, out: IO[bytes], tracker: _Tracker) -> None:
+def write_xlsx(reader: Reader, out: IO[bytes], tracker: Tracker) -> None:
     """Write an XLSX workbook (a sheet of reflection steps, a sheet of the codebook), streaming."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -317,7 +155,7 @@ def write_xlsx(reader: Reader, out: IO[bytes], tracker: _Tracker) -> None:
     book.save(out)  # type: ignore[arg-type]
 
 
-def write_jsonl(reader: Reader, out: IO[bytes], tracker: _Tracker) -> None:
+def write_jsonl(reader: Reader, out: IO[bytes], tracker: Tracker) -> None:
     """Write one JSON object per line per reflection step, codings with their code-point offsets."""
     names = codebook.paths(reader.session, reader.rnd)
 
@@ -339,15 +177,15 @@ def write_jsonl(reader: Reader, out: IO[bytes], tracker: _Tracker) -> None:
     out.write(b"".join(buffer))
 
 
-def write_qdpx_project(reader: Reader, out: IO[bytes], tracker: _Tracker) -> None:
+def write_qdpx_project(reader: Reader, out: IO[bytes], tracker: Tracker) -> None:
     """Write a REFI-QDA project: coders as users, the codebook, one text source per step, memos as notes."""
     session, rnd, study = reader.session, reader.rnd, reader.study
     coders = reader.coders(with_memos=True)
     users = [QdaUser(key=f"coder-{c.id}", name=c.label) for c in coders]
     users.append(QdaUser(key=AGREED_USER, name="Agreed"))  # settled, or what every coder applied alike
     user_of = {c.label: f"coder-{c.id}" for c in coders}
-    qda_codes = codebook.qda_codes(session, rnd)
-    lineage = {c.id: c.lineage for c in research_repo.codes_of_round(session=session, round_id=rnd.id or 0,
+    qda_codes = codebook_files.qda_codes(session, rnd)
+    lineage = {c.id: c.lineage for c in coding_repo.codes_of_round(session=session, round_id=rnd.id or 0,
                                                                       retired=True)}
     variables = [QdaVariable("cohort", "Cohort", "Text", "The cohort (placement group) of the participant"),
                  QdaVariable("week", "Week", "Integer", "Week of the placement the reflection was written in"),
@@ -413,7 +251,7 @@ def _notes(session: Session, rnd: CodingRound, reader: Reader) -> list[QdaNote]:
     return notes
 
 
-WRITERS: dict[str, Callable[[Reader, IO[bytes], _Tracker], None]] = {
+WRITERS: dict[str, Callable[[Reader, IO[bytes], Tracker], None]] = {
     "csv": write_csv, "xlsx": write_xlsx, "jsonl": write_jsonl, "qdpx": write_qdpx_project,
 }
 
@@ -427,9 +265,9 @@ def export(session: Session, env: Env, study: Study, fmt: str, out: IO[bytes], *
         raise ResearchError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     rnd = codebook.round_by_number(session, study, round_number)
     hashing = _Hashing(out)
-    tracker = _Tracker(progress)
+    tracker = Tracker(progress)
     if fmt == "qdc":
-        tracker.rows = codebook.write_qdc_file(session, rnd, hashing)  # type: ignore[arg-type]
+        tracker.rows = codebook_files.write_qdc_file(session, rnd, hashing)  # type: ignore[arg-type]
     else:
         buffered = io.BufferedWriter(hashing, buffer_size=1 << 16)
         WRITERS[fmt](Reader(session, study, rnd), buffered, tracker)  # type: ignore[arg-type]

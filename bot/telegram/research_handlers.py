@@ -18,7 +18,7 @@ from telegram.ext.filters import BaseFilter, MessageFilter
 from bot.core import student
 from bot.core.actions import Action
 from bot.core.replies import Reply
-from bot.research import chat
+from bot.research import chat, chat_quote
 from bot.telegram.context import db_of, env_of, person_of
 from bot.telegram.send import keyboard, send_replies
 
@@ -60,7 +60,7 @@ async def item_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     assert msg is not None and msg.text is not None and msg.reply_to_message is not None
     quote = msg.quote
     replies = await db_of(context).run(
-        chat.reply_to_item, env_of(context), person_of(update), replied_text=msg.reply_to_message.text or "",
+        chat_quote.reply_to_item, env_of(context), person_of(update), replied_text=msg.reply_to_message.text or "",
         body=msg.text, quote=quote.text if quote else None, quote_position=quote.position if quote else None)
     await send_replies(context.bot, msg.chat_id, replies)
 

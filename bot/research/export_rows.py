@@ -1,0 +1,183 @@
+"""Reading a round for export: one row per reflection step with its codings, page by page.
+
+Items are read in keyset pages of ``PAGE`` as plain column tuples, with their assignments, codings and settlements
+fetched per page, so memory stays flat however many rows there are. Only queued items (research consent yes now)
+are read; what a row holds is pseudonym and redacted text, never a name or a Telegram id.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NamedTuple
+
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from bot.core.dialogue import default_text
+from storage import coding_repo, research_repo
+from storage.models import Study
+from storage.research_models import (
+    AgreedCoding,
+    Assignment,
+    Coder,
+    CodingItem,
+    CodingRound,
+    ResearchCoding,
+    Settlement,
+    pseudonym_of,
+)
+
+PAGE = 1000
+_TAG = re.compile(r"<[^>]+>")
+
+
+def prompt_of(step: str) -> str:
+    """Return the question a step answers, as plain text."""
+    question = default_text().questions.get(step, "")
+    return " ".join(_TAG.sub("", question).split())
+
+
+class ItemRow(NamedTuple):
+    id: int
+    participant_id: int
+    cohort_id: int
+    week: int
+    step: str
+    text: str
+    entered_at: datetime
+
+
+Applied = tuple[int, int | None, int | None, int, datetime | None]  # code id, start, end, row id, when
+
+
+@dataclass
+class Row:
+    """One reflection step with its codings in the round (finished coders only)."""
+
+    item: ItemRow
+    pseudonym: str
+    cohort: str
+    codings: dict[str, list[Applied]]  # coder label -> what they applied
+    agreed: list[Applied] | None
+    status: str
+    memo_keys: list[str] = field(default_factory=list)
+
+
+def _status(assigned: int, done: int, sets: list[frozenset[int]], settled: bool) -> str:
+    if assigned == 0:
+        return "not assigned"
+    if done < assigned or assigned < 2:
+        return "in progress"
+    if settled:
+        return "settled"
+    return "agreed" if len(set(sets)) == 1 else "disagreement"
+
+
+class Reader:
+    """Streams a round's rows page by page, reading plain column tuples (nothing piles up in the session)."""
+
+    def __init__(self, session: Session, study: Study, rnd: CodingRound) -> None:
+        assert study.id is not None and rnd.id is not None
+        self.session, self.study, self.rnd = session, study, rnd
+        self.study_id, self.round_id = study.id, rnd.id
+        self.coder_list = list(coding_repo.coders_of(session=session, study_id=study.id))
+        self.labels = {c.id: c.label for c in self.coder_list}
+        self.participants = {p.id: p.number for p in research_repo.participants_by_id(
+            session=session, study_id=study.id).values()}
+        self.cohorts = {c.id: c.name for c in research_repo.study_cohorts(session=session, study_id=study.id)}
+        self.memos = list(coding_repo.memos_of_round(session=session, round_id=rnd.id))
+        self.memo_items: dict[int, list[str]] = {}
+        for m in self.memos:
+            if m.item_id is not None:
+                self.memo_items.setdefault(m.item_id, []).append(f"memo-{m.id}")
+
+    def coders(self, *, with_memos: bool = False) -> list[Coder]:
+        """Return the coders with assignments (or, when asked, memos) in the round, in the order they joined."""
+        ids = set(self.session.exec(select(Assignment.coder_id).where(Assignment.round_id == self.round_id)).all())
+        if with_memos:
+            ids |= {m.coder_id for m in self.memos}
+        return [c for c in self.coder_list if c.id in ids]
+
+    def rows(self) -> Iterator[Row]:
+        last = 0
+        while True:
+            items = [ItemRow(*r) for r in self.session.execute(
+                sa_select(col(CodingItem.id), col(CodingItem.participant_id), col(CodingItem.cohort_id),
+                          col(CodingItem.week), col(CodingItem.step), col(CodingItem.text), col(CodingItem.entered_at))
+                .where(col(CodingItem.study_id) == self.study_id, col(CodingItem.excluded_at).is_(None),
+                       col(CodingItem.id) > last).order_by(col(CodingItem.id)).limit(PAGE)).all()]
+            if not items:
+                return
+            last = items[-1].id
+            yield from self._page(items)
+
+    def _page(self, items: list[ItemRow]) -> Iterator[Row]:
+        ids = [i.id for i in items]
+        by_item: dict[int, list[tuple[int, int, bool]]] = {}  # item -> (assignment, coder, done)
+        for aid, item_id, coder_id, done_at in self.session.execute(
+                sa_select(col(Assignment.id), col(Assignment.item_id), col(Assignment.coder_id),
+                          col(Assignment.done_at)).where(
+                    col(Assignment.round_id) == self.round_id, col(Assignment.item_id).in_(ids))).all():
+            by_item.setdefault(item_id, []).append((aid, coder_id, done_at is not None))
+        done_ids = [a for rows in by_item.values() for a, _c, done in rows if done]
+        codings: dict[int, list[Applied]] = {}
+        if done_ids:
+            for cid, aid, code_id, start, end, at in self.session.execute(
+                    sa_select(col(ResearchCoding.id), col(ResearchCoding.assignment_id), col(ResearchCoding.code_id),
+                              col(ResearchCoding.start), col(ResearchCoding.end), col(ResearchCoding.created_at))
+                    .where(col(ResearchCoding.assignment_id).in_(done_ids)).order_by(col(ResearchCoding.id))).all():
+                codings.setdefault(aid, []).append((code_id, start, end, cid, at))
+        settlements: dict[int, tuple[int, datetime]] = {
+            item_id: (sid, at) for sid, item_id, at in self.session.execute(
+                sa_select(col(Settlement.id), col(Settlement.item_id), col(Settlement.at)).where(
+                    col(Settlement.round_id) == self.round_id, col(Settlement.item_id).in_(ids))).all()}
+        agreed: dict[int, list[Applied]] = {}
+        if settlements:
+            for gid, sid, code_id, start, end in self.session.execute(
+                    sa_select(col(AgreedCoding.id), col(AgreedCoding.settlement_id), col(AgreedCoding.code_id),
+                              col(AgreedCoding.start), col(AgreedCoding.end)).where(col(AgreedCoding.settlement_id).in_(
+                               [s for s, _at in settlements.values()])).order_by(col(AgreedCoding.id))).all():
+                agreed.setdefault(sid, []).append((code_id, start, end, gid, None))
+        for item in items:
+            mine = sorted(by_item.get(item.id, []), key=lambda a: self.labels.get(a[1], ""))
+            per_coder: dict[str, list[Applied]] = {}
+            sets: list[frozenset[int]] = []
+            for aid, coder_id, done in mine:
+                if not done:
+                    continue
+                these = codings.get(aid, [])
+                per_coder[self.labels.get(coder_id, "?")] = these
+                sets.append(frozenset(c[0] for c in these))
+            settlement = settlements.get(item.id)
+            status = _status(len(mine), sum(done for _a, _c, done in mine), sets, settlement is not None)
+            agreed_rows: list[Applied] | None = None
+            if settlement is not None:
+                agreed_rows = [(c, s, e, g, settlement[1]) for c, s, e, g, _at in agreed.get(settlement[0], [])]
+            elif status == "agreed":
+                agreed_rows = [(code, None, None, 0, None) for code in sorted(sets[0])]
+            number = self.participants.get(item.participant_id)
+            yield Row(item=item, pseudonym=pseudonym_of(number) if number else "?",
+                      cohort=self.cohorts.get(item.cohort_id, ""), codings=per_coder, agreed=agreed_rows,
+                      status=status, memo_keys=self.memo_items.get(item.id, []))
+
+
+class Tracker:
+    """Counts rows and remembers which participants and items went out (item ids as ranges)."""
+
+    def __init__(self, progress: Callable[[int], None] | None) -> None:
+        self.rows, self.participants, self.ranges = 0, set[int](), list[list[int]]()
+        self.progress = progress
+
+    def saw(self, row: Row) -> None:
+        self.rows += 1
+        self.participants.add(row.item.participant_id)
+        item_id = row.item.id
+        if self.ranges and self.ranges[-1][1] == item_id - 1:
+            self.ranges[-1][1] = item_id
+        else:
+            self.ranges.append([item_id, item_id])
+        if self.progress is not None:
+            self.progress(self.rows)
