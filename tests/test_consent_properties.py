@@ -25,13 +25,13 @@ from bot.core.buttons import press
 from bot.core.clock import ManualClock
 from bot.core.context import Env, Person
 from bot.core.enrolment import CohortIn, create_cohort
-from bot.research import codebook, exports
+from bot.research import exports
 from bot.research.queue import intake
 from storage import repo
 from storage.db import Database
 from storage.models import Cohort, Study
 from storage.research_models import CodingItem
-from tests.research_support import KEY
+from tests.research_support import KEY, STUDY, seed
 
 STUDENTS = (1001, 1002)
 SENTENCES = [
@@ -125,13 +125,8 @@ def new_world(db: Database) -> World:
     clock = ManualClock(datetime(2026, 1, 5, 10, 0, tzinfo=UTC))
     env = Env(clock=clock, bot_username="balint_test_bot", pseudonym_key=KEY)
     cohort = db.call(create_cohort, CohortIn(name="Study cohort", start_date=date(2026, 1, 5), weeks=6, weekday=0,
-                                             send_time=time(9, 0), timezone="Europe/London", study="Study"))
-
-    def load_codebook(session: Session) -> None:
-        study = session.exec(select(Study)).one()
-        codebook.load(session, env, study, codebook.read_seed(), actor="test", source="seed")
-
-    db.call(load_codebook)
+                                             send_time=time(9, 0), timezone="Europe/London", study=STUDY))
+    seed(db, env)  # the seed codebook opens round 1, so exports can be made
     return World(db, env, cohort)
 
 
