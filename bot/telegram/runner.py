@@ -22,13 +22,14 @@ log = logging.getLogger(__name__)
 async def serve(settings: Settings, db: Database, env: Env, *, webhook: bool = False,
                 stop: asyncio.Event | None = None) -> None:
     """Start the application and serve updates until stopped."""
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):  # not the main thread, or Windows
-            pass
+    if stop is None:  # run until SIGINT/SIGTERM; a caller that passes its own event stops us itself
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, stop.set)
+            except (NotImplementedError, RuntimeError):  # not the main thread, or Windows
+                pass
     app = build_application(settings, db, env)
     async with app:
         if app.post_init is not None:  # run_polling would call it; we feed updates ourselves
