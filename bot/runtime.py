@@ -43,6 +43,9 @@ def setup_logging(settings: Settings) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level_number)
+    # Library debug logs carry whole Telegram payloads (students' words): never below INFO, whatever LOG_LEVEL says.
+    for name in ("telegram", "httpx", "httpcore", "aiohttp"):
+        logging.getLogger(name).setLevel(max(settings.log_level_number, logging.INFO))
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
