@@ -203,7 +203,8 @@ def test_every_command_by_every_role(world: World):
             else:
                 assert refused(replies), f"/{name} by the {role} was not refused: {replies[0].text[:80]}"
     for (name, role), replies in seen.items():
-        shown = " ".join(r.text + (r.attachment.content.decode(errors="ignore") if r.attachment else "") for r in replies)
+        shown = " ".join(r.text + (r.attachment.content.decode(errors="ignore") if r.attachment else "")
+                         for r in replies)
         if role not in ("student", "researcher"):
             assert SECRET not in shown, f"/{name} showed the {role} what the student wrote"
         if role == "researcher":
