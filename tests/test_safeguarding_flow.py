@@ -256,3 +256,17 @@ def test_an_institutions_own_contacts_are_used_and_an_unknown_one_stops_start_up
     check_settings(Settings(_env_file=None, safeguarding_institution="example"))  # type: ignore[call-arg]
     with pytest.raises(ConfigError, match="SAFEGUARDING_INSTITUTION: no \\[institution.nowhere\\]"):
         check_settings(Settings(_env_file=None, safeguarding_institution="nowhere"))  # type: ignore[call-arg]
+
+
+def test_starting_without_a_lead_or_an_admin_is_logged_as_an_error(caplog):
+    from bot.config import Settings
+    from bot.telegram.safety_jobs import check_settings
+
+    check_settings(Settings(_env_file=None))  # type: ignore[call-arg]
+    assert "reaches no one" in caplog.text
+    caplog.clear()
+    check_settings(Settings(_env_file=None, admin_telegram_ids="4001"))  # type: ignore[call-arg]
+    assert "escalate to the admins" in caplog.text
+    caplog.clear()
+    check_settings(Settings(_env_file=None, safeguarding_lead_telegram_id=3001))  # type: ignore[call-arg]
+    assert caplog.text == ""

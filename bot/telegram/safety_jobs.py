@@ -28,7 +28,15 @@ PURGE_AT = time(3, 30, tzinfo=UTC)  # a quiet hour in Europe
 
 
 def check_settings(settings: Settings) -> None:
-    """Refuse to start with a SAFEGUARDING_INSTITUTION that resources.toml doesn't have."""
+    """Refuse to start with a SAFEGUARDING_INSTITUTION that resources.toml doesn't have; warn about no lead."""
+    if settings.safeguarding_lead_telegram_id is None:
+        if settings.admin_telegram_ids:
+            log.warning("SAFEGUARDING_LEAD_TELEGRAM_ID is not set: unacknowledged alerts escalate to the admins",
+                        extra={"event": "no_safeguarding_lead"})
+        else:
+            log.error("neither SAFEGUARDING_LEAD_TELEGRAM_ID nor ADMIN_TELEGRAM_IDS is set: an alert about a student "
+                      "with no facilitator, and every unacknowledged alert, reaches no one",
+                      extra={"event": "no_safeguarding_lead"})
     if settings.safeguarding_institution:
         try:
             load_resources(institution=settings.safeguarding_institution)
