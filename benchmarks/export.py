@@ -156,6 +156,8 @@ def build(url: str, seed: int) -> None:
         lengths = {i: len(t) for i, t in conn.execute(select(CodingItem.id, CodingItem.text))}  # type: ignore[call-overload]
         _code_round(conn, rng, r1, item_ids, coder_ids, code_ids[r1], lengths, dense=False)
         _code_round(conn, rng, r2, item_ids[:AGREEMENT_ITEMS], coder_ids, code_ids[r2], lengths, dense=True)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("ANALYZE")  # planner statistics, as a database in use has them
     print(f"  database ready in {time.perf_counter() - t0:.1f} s", flush=True)
     engine.dispose()
 
@@ -206,6 +208,12 @@ def rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+def cpu_seconds() -> float:
+    """User + system CPU time of this process so far (less disturbed than wall time on a busy machine)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def current_rss_mib() -> float:
     with open("/proc/self/statm") as fh:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
@@ -221,12 +229,12 @@ def run_one(url: str, fmt: str, out: Path) -> dict[str, Any]:
     before = current_rss_mib()
     with Session(engine) as session:
         study = session.exec(select(Study)).one()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds()
         with out.open("wb") as fh:
             result = export(session, env, study, fmt, fh, round_number=1, actor="bench", filename=out.name)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
         session.rollback()  # leave the database as it was (no export record), so runs are repeatable
-    return {"format": fmt, "seconds": seconds, "rows": result.rows, "bytes": result.bytes,
+    return {"format": fmt, "seconds": seconds, "cpu": cpu, "rows": result.rows, "bytes": result.bytes,
             "rss_before_mib": before, "peak_rss_mib": rss_mib()}
 
 
@@ -240,14 +248,14 @@ def run_agreement(url: str) -> dict[str, Any]:
     with Session(engine) as session:
         study = session.exec(select(Study)).one()
         rnd = codebook.round_by_number(session, study, 2)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds()
         codings, lengths, reviewed, codes, coders = compare.round_agreement_input(session, rnd)
         loaded = time.perf_counter() - started
         report = compute_agreement(codings, items=[i for i in reviewed if len(reviewed[i]) >= 2], coders=coders,
                                    codes=codes, item_lengths=lengths, reviewed=reviewed)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     o = report.overall
-    return {"format": "agreement", "seconds": seconds, "load_seconds": loaded, "rows": report.items,
+    return {"format": "agreement", "seconds": seconds, "cpu": cpu, "load_seconds": loaded, "rows": report.items,
             "codings": len(codings), "codes": len(codes), "rss_before_mib": before, "peak_rss_mib": rss_mib(),
             "overall": {"agreement": o.percent_agreement, "kappa": o.cohen_kappa, "alpha": o.krippendorff_alpha,
                         "characters": o.segment_overlap}}
@@ -282,7 +290,8 @@ def main() -> None:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 build(url, args.seed)
         print(f"python {sys.version.split()[0]}, one process per measurement, database {url.split(':')[0]}")
-        print(f"{'what':<10} {'rows':>9} {'size':>10} {'time':>8} {'RSS before':>11} {'peak RSS':>9}")
+        print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPU(s)")
+        print(f"{'what':<10} {'rows':>9} {'size':>10} {'time':>8} {'CPU':>7} {'RSS before':>11} {'peak RSS':>9}")
         worst_time, worst_rss = 0.0, 0.0
         for fmt in [*args.formats.split(","), "agreement"]:
             out = folder / f"export.{fmt}"
@@ -293,7 +302,8 @@ def main() -> None:
                 continue
             r = json.loads(proc.stdout.strip().splitlines()[-1])
             size = f"{r['bytes'] / 2**20:.1f} MiB" if "bytes" in r else f"{r['codings']:,} cod."
-            print(f"{fmt:<10} {r['rows']:>9,} {size:>10} {r['seconds']:>7.1f}s {r['rss_before_mib']:>8.0f} MiB "
+            print(f"{fmt:<10} {r['rows']:>9,} {size:>10} {r['seconds']:>7.1f}s {r['cpu']:>6.1f}s "
+                  f"{r['rss_before_mib']:>7.0f} MiB "
                   f"{r['peak_rss_mib']:>5.0f} MiB")
             if fmt == "agreement":
                 o = r["overall"]

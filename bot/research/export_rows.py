@@ -128,7 +128,8 @@ class Reader:
             for cid, aid, code_id, start, end, at in self.session.execute(
                     sa_select(col(ResearchCoding.id), col(ResearchCoding.assignment_id), col(ResearchCoding.code_id),
                               col(ResearchCoding.start), col(ResearchCoding.end), col(ResearchCoding.created_at))
-                    .where(col(ResearchCoding.assignment_id).in_(done_ids)).order_by(col(ResearchCoding.id))).all():
+                    .where(col(ResearchCoding.assignment_id).in_(done_ids))
+                    .order_by(col(ResearchCoding.assignment_id), col(ResearchCoding.id))).all():
                 codings.setdefault(aid, []).append((code_id, start, end, cid, at))
         settlements: dict[int, tuple[int, datetime]] = {
             item_id: (sid, at) for sid, item_id, at in self.session.execute(
