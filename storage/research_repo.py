@@ -11,6 +11,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from storage.models import (
+    AuditEvent,
     Cohort,
     Enrolment,
     ReflectionEntry,
@@ -276,3 +277,10 @@ def queued_items(*, session: Session, study_id: int, reviewed_only: bool) -> Seq
     return session.exec(stmt.order_by(col(CodingItem.id))).all()
 
 
+
+
+def research_events(*, session: Session, study_id: int, actions: Sequence[str]) -> Sequence[AuditEvent]:
+    """Return a study's audit events of these kinds, oldest first."""
+    return session.exec(select(AuditEvent).where(AuditEvent.study_id == study_id,
+                                                 col(AuditEvent.action).in_(list(actions)))
+                        .order_by(col(AuditEvent.id))).all()

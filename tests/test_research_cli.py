@@ -106,6 +106,16 @@ def test_a_whole_round_from_the_command_line(db: Database, research_env, study_c
     code, out, _ = balint("research", "codebook", "export", "--out", str(book), "--round", "1")
     assert out.strip() == f"Wrote 4 code(s) of round 1 of Balint Study 2026 to {book}." and book.stat().st_size
 
+    chats[0].command("withdraw")
+    chats[0].press("Yes, withdraw")
+    code, out, _ = balint("research", "withdrawals")
+    assert " P001 left the queue, 5 item(s); earlier exports holding them: #1 (csv, " in out
+    code, out, _ = balint("research", "withdrawals", "--json")
+    (left,) = json.loads(out)
+    assert left["held_by_exports"][0]["sha256"] == digest
+    code, out, _ = balint("research", "status", "--json")
+    assert json.loads(out)["queue"]["taken_out"] == 5
+
 
 def test_agreement_from_a_file(tmp_path: Path) -> None:
     codings = tmp_path / "codings.csv"

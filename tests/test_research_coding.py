@@ -301,3 +301,30 @@ def test_progress(db, research_env, study_cohort):
     assert "<b>Balint Study 2026</b>, round 1 (you are C1)" in text
     assert "You: 1 of 5 item(s) finished." in text
     assert "Round: 0 of 5 assigned item(s) double-coded; 5 in the queue." in text
+
+
+def test_skip_during_an_open_reflection_is_the_students_even_for_a_researcher(db, research_env, study_cohort):
+    _ready(db, research_env, study_cohort)
+    _assign(db, research_env)
+    db.call(chat.code_command, research_env, RESEARCHER_A)  # an item is on screen …
+    rhea = enrol(db, research_env, study_cohort, RESEARCHER_A.telegram_id, "Rhea")  # … and she is a student too
+    from tests.factories import send_week
+    from tests.research_support import next_week
+
+    next_week(research_env.clock)  # type: ignore[arg-type]
+    send_week(db, research_env, study_cohort, 2)
+    rhea.say("A long night shift where a patient's wife waited with me for news.")
+    assert "3 · The patient" in db.call(chat.skip_command, research_env, RESEARCHER_A)[0].text
+
+
+def test_a_researcher_link_grants_the_study_and_a_wrong_one_is_refused(db, research_env, study_cohort):
+    from bot.core import student as student_side
+
+    code = study(db).researcher_code
+    welcome = db.call(student_side.start, research_env, OUTSIDER, f"r-{code.lower()}")
+    assert "you're now a researcher of <b>Balint Study 2026</b>, coding as <b>C1</b>" in welcome[0].text
+    again = db.call(student_side.start, research_env, OUTSIDER, f"r-{code}")
+    assert "You're already a researcher of <b>Balint Study 2026</b>" in again[0].text
+    wrong = db.call(student_side.start, research_env, RESEARCHER_B, "r-NOTACODE")
+    assert wrong[0].text == "I don't recognise that researcher link. Please ask the study lead for a current one."
+    assert db.call(chat.progress_command, research_env, RESEARCHER_B)[0].text == NOT_A_RESEARCHER

@@ -1,4 +1,4 @@
-"""``balint research disagreements|settle|agreement|coders|exports`` and ``balint export`` (wiring only)."""
+"""``balint research disagreements|settle|agreement|coders|exports|withdrawals`` and ``balint export``."""
 
 from __future__ import annotations
 
@@ -183,6 +183,30 @@ def exports_command(study: str | None = STUDY, as_json: bool = JSON) -> None:
     for r in rows:
         typer.echo(f"#{r['export']} {r['at']} {r['by']} {r['format']} round {r['round']}: {r['rows']} row(s), "
                    f"{len(r['participants'])} participant(s), sha256 {r['sha256']}")
+
+
+def _withdrawals(session: Any, env: Any, study_name: str | None) -> list[dict[str, Any]]:
+    from bot.research.queue import withdrawals
+
+    return withdrawals(session, study_of(session, study_name))
+
+
+@research_app.command("withdrawals")
+@friendly
+def withdrawals_command(study: str | None = STUDY, as_json: bool = JSON) -> None:
+    """Who left the research (consent withdrawn or erased) and which earlier exports already held their words."""
+    rows = _run(_withdrawals, study)
+    if as_json:
+        emit(rows)
+        return
+    if not rows:
+        typer.echo("Nobody has left the research.")
+    for r in rows:
+        held = ", ".join(f"#{h['export']} ({h['format']}, {h['at'][:10]}, sha256 {h['sha256'][:12]}…)"
+                         for h in r["held_by_exports"]) or "none"
+        count = f", {r['items']} item(s)" if r["items"] is not None else ""
+        typer.echo(f"{r['at']} {', '.join(r['participants'])} {r['what']}{count}; earlier exports holding them: "
+                   f"{held}")
 
 
 def _export(session: Any, env: Any, study_name: str | None, fmt: str, number: int | None, out: Path,

@@ -303,6 +303,16 @@ def _audit_removal(session: Session, env: Env, study_id: int, removed: list[Codi
                participants=_pseudonyms(session, removed), held_by_exports=held, **detail)
 
 
+def withdrawals(session: Session, study: Study) -> list[dict[str, Any]]:
+    """Return when participants left (or came back to) the queue, and which earlier exports held them."""
+    assert study.id is not None
+    kinds = {"research.excluded": "left the queue", "research.deleted": "erased", "research.restored": "came back"}
+    return [{"at": e.at.isoformat(timespec="seconds"), "what": kinds[e.action],
+             "participants": e.detail.get("participants", []), "items": e.detail.get("items"),
+             "held_by_exports": e.detail.get("held_by_exports", [])}
+            for e in research_repo.research_events(session=session, study_id=study.id, actions=list(kinds))]
+
+
 # --- hooks for the student's data rights and retention (bot/core/data_rights.py, bot/core/retention.py) ----
 
 
