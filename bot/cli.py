@@ -175,7 +175,8 @@ def cohort_list(as_json: bool = typer.Option(False, "--json", help="Print JSON."
     if not rows:
         typer.echo("No cohorts yet. Create one with: balint cohort create --name ... --start YYYY-MM-DD")
         return
-    header = f"{'id':>4}  {'name':<32} {'code':<10} {'start':<10} {'wk':>3} {'day':<4} {'time':<5} {'tz':<20} {'status':<7} {'students':>8}"
+    header = (f"{'id':>4}  {'name':<32} {'code':<10} {'start':<10} {'wk':>3} {'day':<4} {'time':<5} {'tz':<20} "
+              f"{'status':<7} {'students':>8}")
     typer.echo(header)
     for r in rows:
         typer.echo(f"{r['id']:>4}  {r['name'][:32]:<32} {r['invite_code']:<10} {r['start']:<10} {r['weeks']:>3} "

@@ -90,7 +90,8 @@ class Sandbox:
 
         replies = self.db.call(run)
         if not replies:
-            self.out.write("\n(No prompt to deliver: join and agree to take part first, or this week's has gone out.)\n")
+            self.out.write("\n(No prompt to deliver: join and agree to take part first, "
+                           "or this week's has gone out.)\n")
         self.show(replies)
 
     def handle(self, line: str) -> bool:

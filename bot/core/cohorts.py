@@ -25,7 +25,7 @@ def cohort_rows(session: Session) -> list[dict[str, Any]]:
         {
             "id": c.id, "name": c.name, "invite_code": c.invite_code, "start": c.start_date.isoformat(),
             "weeks": c.weeks, "day": WEEKDAYS[c.weekday], "time": c.send_time.strftime("%H:%M"),
-            "timezone": c.timezone, "status": c.status, "students": counts.get(c.id, 0),
+            "timezone": c.timezone, "status": c.status, "students": counts.get(c.id or 0, 0),
         }
         for c in repo.list_cohorts(session=session)
     ]

@@ -130,6 +130,7 @@ def join(session: Session, env: Env, person: Person, raw_code: str) -> list[Repl
             f"<b>{escape(cohort.name)}</b> is closed to new members. If you think that's a mistake, "
             "please ask your tutor for a current invite link."
         )]
+    assert cohort.id is not None
     enrolment = repo.get_enrolment(session=session, user_id=user.id, cohort_id=cohort.id)
     if enrolment is None:
         enrolment = Enrolment(user_id=user.id, cohort_id=cohort.id, joined_at=env.clock.now())
