@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import and_, bindparam, func
 from sqlmodel import Session, col, select
 
 from storage.models import (
@@ -40,6 +40,32 @@ _ENTRY_EXISTS = select(ReflectionEntry.id).where(
     ReflectionEntry.chat_id == bindparam("chat"), ReflectionEntry.message_id == bindparam("msg"),
     ReflectionEntry.version == bindparam("ver"),
 )
+
+
+_STUDENT_CONTEXT = (
+    select(User, Enrolment, ReflectionSession)
+    .outerjoin(Enrolment, and_(col(Enrolment.user_id) == col(User.id), col(Enrolment.withdrawn_at).is_(None)))
+    .outerjoin(ReflectionSession, and_(col(ReflectionSession.enrolment_id) == col(Enrolment.id),
+                                       col(ReflectionSession.status) == SessionStatus.OPEN))
+    .where(User.telegram_id == bindparam("tg"))
+    .order_by(col(Enrolment.id).desc(), col(ReflectionSession.week).desc())
+    .limit(1)
+)
+
+
+def student_context(
+    *, session: Session, telegram_id: int, first_name: str, username: str | None
+) -> tuple[User, Enrolment | None, ReflectionSession | None]:
+    """Return the user (created or refreshed), their active enrolment and its open conversation, in one query."""
+    row = session.exec(_STUDENT_CONTEXT, params={"tg": telegram_id}).first()
+    if row is None:
+        return upsert_user(session=session, telegram_id=telegram_id, first_name=first_name, username=username), \
+            None, None
+    user, enrolment, open_rs = row
+    if user.first_name != first_name or user.username != username:
+        user.first_name, user.username = first_name, username
+        session.add(user)
+    return user, enrolment, open_rs
 
 
 def upsert_user(*, session: Session, telegram_id: int, first_name: str, username: str | None) -> User:

@@ -58,10 +58,9 @@ def text(session: Session, env: Env, person: Person, body: str, *, chat_id: int,
 
 
 def _text(session: Session, env: Env, person: Person, body: str, *, chat_id: int, message_id: int) -> list[Reply]:
-    user = repo.upsert_user(session=session, telegram_id=person.telegram_id, first_name=person.first_name,
-                            username=person.username)
+    user, current, rs = repo.student_context(session=session, telegram_id=person.telegram_id,
+                                             first_name=person.first_name, username=person.username)
     assert user.id is not None
-    current = repo.active_enrolment(session=session, user_id=user.id)
     if current is None:
         if enrolment.looks_like_code(body):
             return enrolment.join(session, env, person, body)
@@ -73,7 +72,6 @@ def _text(session: Session, env: Env, person: Person, body: str, *, chat_id: int
         return [Reply("You're not taking part at the moment, so I haven't kept that message. "
                       "/consent lets you change your choice.")]
     assert current.id is not None
-    rs = repo.open_session(session=session, enrolment_id=current.id)
     if rs is None:
         current.pending_text = seal(env.cipher, body)  # reflection text: encrypted at rest like the rest
         session.add(current)
