@@ -45,7 +45,17 @@ def step_title(step: str) -> str:
     """Return the short name of a step ("What I felt")."""
     prompt = prompt_of(step)
     head = prompt.split(".")[0] if "·" in prompt.split(".")[0] else ""
-    return head.split("·", 1)[1].strip() if head else step
+    return head.split("·", 1)[1].strip() if head else "Another moment" if step == "moment" else step
+
+
+def question_of(step: str) -> str:
+    """Return the question of a step without its numbered title (the header names the step already)."""
+    prompt = prompt_of(step)
+    head, dot, rest = prompt.partition(". ")
+    if dot and "·" in head:
+        return rest
+    asked = [s for s in prompt.replace("? ", "?|").split("|") if s.endswith("?")]  # the short path's question
+    return asked[0].split(". ")[-1] if step == "moment" and asked else prompt
 
 
 # ------------------------------------------------------------------------------------------- context
@@ -157,7 +167,7 @@ def _header(session: Session, item: CodingItem) -> str:
 
 def item_text(session: Session, item: CodingItem) -> str:
     """Return the item message: header, the question answered, then the redacted text exactly."""
-    return (f"<b>{escape(_header(session, item))}</b>\n<i>{escape(prompt_of(item.step))}</i>\n\n"
+    return (f"<b>{escape(_header(session, item))}</b>\n<i>{escape(question_of(item.step))}</i>\n\n"
             f"{escape(item.text)}")
 
 
@@ -287,7 +297,8 @@ def progress_command(session: Session, env: Env, person: Person, args: str = "")
     lines = []
     for desk in desks:
         assert desk.round.id is not None
-        mine = coding_repo.assignments_of_coder(session=session, round_id=desk.round.id, coder_id=desk.coder.id or 0)
+        mine = [a for a in coding_repo.round_assignments(session=session, round_id=desk.round.id)
+                if a.coder_id == desk.coder.id]  # on queued items only: withdrawn ones no longer count
         done = sum(a.done_at is not None for a in mine)
         skipped = sum(a.done_at is None and a.skipped_at is not None for a in mine)
         states = compare.item_states(session, desk.round)

@@ -232,9 +232,9 @@ def _status(session: Any, env: Any, study_name: str | None) -> dict[str, Any]:
             "disagreements": sum(s.disagreement for s in states.values()),
             "settled": sum(s.settlement is not None for s in states.values())})
     current = rounds[-1] if rounds else None
+    queued = coding_repo.round_assignments(session=session, round_id=current.id or 0) if current else []
     for c in coding_repo.coders_of(session=session, study_id=sid):
-        mine = coding_repo.assignments_of_coder(session=session, round_id=current.id or 0,
-                                                  coder_id=c.id or 0) if current else []
+        mine = [a for a in queued if a.coder_id == c.id]  # items withdrawn since no longer count
         out["coders"].append({"coder": c.label, "independent": c.independent, "assigned": len(mine),
                               "done": sum(a.done_at is not None for a in mine),
                               "put_aside": sum(a.done_at is None and a.skipped_at is not None for a in mine)})

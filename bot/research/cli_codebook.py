@@ -131,13 +131,16 @@ def _edit(session: Any, env: Any, study_name: str | None, op: str, **kw: Any) ->
         names = [made.name]
     elif op == "edit":
         code = codebook.find_code(session, rnd, kw.pop("code"))
+        before = code.name
         codebook.edit_code(session, env, rnd, code, actor=who, **kw)
-        names = [code.name]
+        names = [code.name] if code.name == before else [before, code.name]
+        op = "edit" if code.name == before else "rename"
     elif op == "merge":
         keep = codebook.find_code(session, rnd, kw["keep"])
         others = [codebook.find_code(session, rnd, o) for o in kw["others"]]
+        merged = [o.name for o in others]
         codebook.merge_codes(session, env, rnd, keep, others, name=kw["name"], actor=who)
-        names = [keep.name]
+        names = [keep.name, *merged]
     else:
         code = codebook.find_code(session, rnd, kw["code"])
         names = [m.name for m in codebook.split_code(session, env, rnd, code, kw["into"], actor=who)]
@@ -148,8 +151,15 @@ def _say_edit(r: dict[str, Any], as_json: bool) -> None:
     if as_json:
         emit(r)
     else:
+        names = [repr(n) for n in r["codes"]]
+        if r["action"] == "rename":
+            typer.echo(f"Round {r['round']} of {r['study']}: renamed {names[0]} to {names[1]}.")
+            return
+        if r["action"] == "merge":
+            typer.echo(f"Round {r['round']} of {r['study']}: merged {', '.join(names[1:])} into {names[0]}.")
+            return
         verb = {"add": "added", "edit": "changed", "merge": "merged into", "split": "split into"}[r["action"]]
-        typer.echo(f"Round {r['round']} of {r['study']}: {verb} {', '.join(repr(n) for n in r['codes'])}.")
+        typer.echo(f"Round {r['round']} of {r['study']}: {verb} {', '.join(names)}.")
 
 
 TEXT = {k: typer.Option(None, f"--{k}", help=f"The code's {k}.") for k in

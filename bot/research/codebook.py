@@ -107,7 +107,7 @@ def close_round(session: Session, env: Env, study: Study, *, actor: str) -> tupl
             child.parent_id = new_ids[old.parent_id]
             session.add(child)
     _event(session, env, nxt, actor, "carry", list(new_ids.values()), from_round=current.number,
-           codes=len(new_ids))
+           carried=len(new_ids))
     repo.audit(session=session, actor=actor, action="research.close_round", study_id=study.id, at=now,
                closed=current.number, opened=nxt.number)
     return current, nxt
