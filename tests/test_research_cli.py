@@ -124,6 +124,10 @@ def test_agreement_from_a_file(tmp_path: Path) -> None:
     code, out, _ = balint("research", "agreement", "--from", str(codings), "--json")
     data = json.loads(out)
     assert code == 0 and data["items"] == 3 and data["coders"] == ["ann", "bob"]
+    code, out, _ = balint("research", "agreement", "--from", str(codings), "--coders", "ann", "--json")
+    assert json.loads(out)["coders"] == ["ann"]
+    code, _, err = balint("research", "agreement", "--from", str(codings), "--coders", "zoe")
+    assert code == 2 and err.strip() == "Error: codings.csv has no coder 'zoe' (coders: ann, bob)"
     broken = tmp_path / "broken.csv"
     broken.write_text("who,what\nx,y\n", encoding="utf-8")
     code, out, err = balint("research", "agreement", "--from", str(broken))

@@ -143,7 +143,7 @@ def _edit(session: Any, env: Any, study_name: str | None, op: str, **kw: Any) ->
         names = [keep.name, *merged]
     else:
         code = codebook.find_code(session, rnd, kw["code"])
-        names = [m.name for m in codebook.split_code(session, env, rnd, code, kw["into"], actor=who)]
+        names = [code.name, *(m.name for m in codebook.split_code(session, env, rnd, code, kw["into"], actor=who))]
     return {"study": study.name, "round": rnd.number, "action": op, "codes": names}
 
 
@@ -154,6 +154,9 @@ def _say_edit(r: dict[str, Any], as_json: bool) -> None:
         names = [repr(n) for n in r["codes"]]
         if r["action"] == "rename":
             typer.echo(f"Round {r['round']} of {r['study']}: renamed {names[0]} to {names[1]}.")
+            return
+        if r["action"] == "split":
+            typer.echo(f"Round {r['round']} of {r['study']}: split {names[0]} into {', '.join(names[1:])}.")
             return
         if r["action"] == "merge":
             typer.echo(f"Round {r['round']} of {r['study']}: merged {', '.join(names[1:])} into {names[0]}.")

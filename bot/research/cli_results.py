@@ -120,6 +120,8 @@ def agreement_command(
     round_number: int | None = typer.Option(None, "--round", help="Round (default: latest)."),
     from_file: Path | None = typer.Option(None, "--from", help="Codings made elsewhere: a CSV with item,coder,code"
                                           "[,start,end] or a .qdpx from NVivo, ATLAS.ti, MAXQDA or QualCoder."),
+    coders: str | None = typer.Option(None, "--coders", help="With --from: compare only these coders "
+                                      "(comma-separated), e.g. to leave out the 'Agreed' user of our own .qdpx."),
     study: str | None = STUDY,
     as_json: bool = JSON,
 ) -> None:
@@ -129,7 +131,16 @@ def agreement_command(
 
     if from_file is not None:
         codings, lengths = load_codings(from_file)
-        report = compute_agreement(codings, item_lengths=lengths)
+        chosen = [c.strip() for c in coders.split(",") if c.strip()] if coders else None
+        if chosen:
+            found = {c.coder for c in codings}
+            missing = [c for c in chosen if c not in found]
+            if missing:
+                from bot.research.queue import ResearchError
+
+                known = ", ".join(sorted(found))
+                raise ResearchError(f"{from_file.name} has no coder {missing[0]!r} (coders: {known})")
+        report = compute_agreement(codings, item_lengths=lengths, coders=chosen)
         title = f"Agreement in {from_file.name}"
     else:
         report, name, number = _run(_agreement, study, round_number)
