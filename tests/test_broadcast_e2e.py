@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import Any
+
+from sqlmodel import select
 
 from bot.core import roles
 from bot.core.clock import ManualClock
 from bot.core.context import Env
 from storage.db import Database
-from storage.models import Cohort
+from storage.models import Cohort, User
 from tests.botharness import running_bot
 from tests.emulator import BotAPIEmulator
 from tests.scheduling_helpers import join, utc
@@ -20,6 +24,19 @@ def button(message: dict[str, Any], label: str) -> str:
             if b["text"].startswith(label):
                 return str(b["callback_data"])
     raise AssertionError(f"no button {label!r} on {message['plain_text'][:60]!r}")
+
+
+async def until(condition: Callable[[], bool], tries: int = 200) -> None:
+    for _ in range(tries):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not reached")
+
+
+def unreachable(db: Database, telegram_id: int) -> bool:
+    return db.call(lambda s: s.exec(select(User).where(User.telegram_id == telegram_id)).one().unreachable_at
+                   is not None)
 
 
 def text_of(message: dict[str, Any]) -> str:
@@ -35,6 +52,7 @@ async def test_a_facilitator_runs_a_cohort_from_chat(db: Database, env: Env, coh
             for s in students[:3]:  # start-up catch-up: within the grace window, so it goes out now
                 prompt = await emu.wait_for_message(s, timeout=10, after=0)
                 assert text_of(prompt).startswith("Week 1 of 6")
+            await until(lambda: unreachable(db, students[3]))  # the 403 was recorded
 
             ruth = emu.user(9001, "Ruth")
             welcome = await ruth.say(f"/start f-{cohort.facilitator_code}")

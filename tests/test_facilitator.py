@@ -15,7 +15,7 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from bot.cli import app as cli_app
-from bot.core import facilitator, facilitator_announce, roles, student
+from bot.core import facilitator, facilitator_announce, roles, scheduling, student
 from bot.core.context import Env, Person
 from bot.core.outbox import drain
 from bot.core.replies import Reply
@@ -220,14 +220,20 @@ def test_preview_is_exactly_what_a_student_sees(db, env, cohort, ruth):
 
 
 async def test_sendnow_goes_out_through_the_dispatcher_once_per_student(db, env, cohort, ruth):
-    ids = [p.telegram_id for p in join(db, env, cohort, 5200, 3)]
+    ids = [p.telegram_id for p in join(db, env, cohort, 5200, 4)]
     async with wired(db, env) as w:
+        w.emu.block_user(ids[3])
         assert "Sending week 2's prompt" in ruth.text("sendnow", "2")
+        _, queued = db.call(facilitator.send_now, env, RUTH, "2")
         assert (await w.dispatcher.run_once(cohort_id=cohort.id)).sent == 3
+        tally = db.call(scheduling.week_tally, cohort.id, 2)
+        assert facilitator.sent_summary(queued, tally).text == (
+            "Week 2 of <b>Psychiatry Jan 2026</b>: sent 3, 1 unreachable (they blocked the bot).")
         assert "(3 had it already" in ruth.text("sendnow", "2")
         assert (await w.dispatcher.run_once(cohort_id=cohort.id)).sent == 0
-        assert all(w.texts(i) == [w.texts(ids[0])[0].replace("Student0", f"Student{n}")] for n, i in enumerate(ids))
-    assert [e.detail["week"] for e in audit(db, "facilitator.sendnow")] == [2, 2]
+        assert all(w.texts(i) == [w.texts(ids[0])[0].replace("Student0", f"Student{n}")]
+                   for n, i in enumerate(ids[:3]))
+    assert [e.detail["week"] for e in audit(db, "facilitator.sendnow")] == [2, 2, 2]
 
 
 def test_pause_and_resume_mean_the_cohort_for_a_facilitator_and_themselves_for_a_student(db, env, cohort, ruth):

@@ -20,7 +20,7 @@ from bot.core.enrolment import find_cohort, normalise_code, spec_of
 from bot.core.reflection import prompt_replies
 from bot.core.replies import Attachment, Reply
 from bot.core.schedule import current_week, describe_local, due_at, next_due
-from bot.core.scheduling import Queued, queue_week_now
+from bot.core.scheduling import Queued, WeekTally, queue_week_now
 from bot.core.templates import TemplateProblem, escape
 from storage import repo
 from storage.models import Cohort, CohortStatus, Enrolment, ReflectionSession, Role
@@ -201,15 +201,15 @@ def send_now(session: Session, env: Env, person: Person, args: str) -> tuple[lis
                   "I'll tell you when it's done.")], queued
 
 
-def sent_summary(queued: Queued, sent: int, blocked: int, failed: int, retrying: int) -> Reply:
-    """Say how a send-now went."""
-    parts = [f"sent {sent}"]
-    if blocked:
-        parts.append(f"{blocked} unreachable (they blocked the bot)")
-    if failed:
-        parts.append(f"{failed} failed")
-    if retrying:
-        parts.append(f"{retrying} waiting to retry")
+def sent_summary(queued: Queued, tally: WeekTally) -> Reply:
+    """Say how a send-now went (counted from the database, whichever sender did the sending)."""
+    parts = [f"sent {tally.sent - queued.already}"]
+    if tally.unreachable:
+        parts.append(f"{tally.unreachable} unreachable (they blocked the bot)")
+    if tally.failed:
+        parts.append(f"{tally.failed} failed")
+    if tally.pending:
+        parts.append(f"{tally.pending} waiting to retry")
     return Reply(f"Week {queued.week} of <b>{escape(queued.name)}</b>: " + ", ".join(parts) + ".")
 
 

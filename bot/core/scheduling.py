@@ -29,7 +29,7 @@ from bot.core.cohorts import resolve_week
 from bot.core.context import Env
 from bot.core.enrolment import spec_of
 from bot.core.schedule import ScheduleSpec, current_week, due_at, zone
-from storage.models import Cohort, CohortStatus, Delivery, DeliveryState
+from storage.models import Cohort, CohortStatus, Delivery, DeliveryState, User
 
 T = TypeVar("T")
 JOB_PREFIX = "cohort:"
@@ -252,7 +252,21 @@ def queue_now(session: Session, env: Env, ref: str, week: int | None) -> Queued:
     return queue_week_now(session, env, cohort, wk)
 
 
-def pending_count(session: Session, cohort_id: int, week: int) -> int:
-    """Count a week's deliveries still waiting to go out (retries after a 429 or a network error)."""
-    return len(session.exec(select(Delivery.id).where(
-        Delivery.cohort_id == cohort_id, Delivery.week == week, Delivery.state == DeliveryState.PENDING)).all())
+@dataclass(frozen=True)
+class WeekTally:
+    sent: int  # have the week's prompt (sent; answered or expired since)
+    unreachable: int  # failed: the student blocked the bot
+    failed: int  # failed for another reason
+    pending: int  # still to go (waiting to retry after a 429 or a network error)
+
+
+def week_tally(session: Session, cohort_id: int, week: int) -> WeekTally:
+    """Count where a week's deliveries stand, whichever sender sent them."""
+    rows = session.exec(select(Delivery.state, Delivery.sent_at, User.unreachable_at)
+                        .join(User, col(User.id) == col(Delivery.user_id))
+                        .where(Delivery.cohort_id == cohort_id, Delivery.week == week)).all()
+    failed = [unreachable for state, _, unreachable in rows if state == DeliveryState.FAILED]
+    return WeekTally(sent=sum(1 for _, sent_at, _ in rows if sent_at is not None),
+                     unreachable=sum(1 for u in failed if u is not None),
+                     failed=sum(1 for u in failed if u is None),
+                     pending=sum(1 for state, _, _ in rows if state == DeliveryState.PENDING))

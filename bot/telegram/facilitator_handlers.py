@@ -66,9 +66,11 @@ async def send_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     scheduler = scheduler_of(context)
     if queued is None or scheduler is None:
         return
-    stats = await scheduler.dispatcher.run_once(cohort_id=queued.cohort_id, settle=SEND_NOW_SETTLE)
-    waiting = await db.run(scheduling.pending_count, queued.cohort_id, queued.week)
-    summary = facilitator.sent_summary(queued, stats.sent, stats.blocked, stats.failed, waiting)
+    # the periodic dispatch may send some of them first (same dispatcher, so this waits for it): count from the
+    # database afterwards, not from this run
+    await scheduler.dispatcher.run_once(cohort_id=queued.cohort_id, settle=SEND_NOW_SETTLE)
+    tally = await db.run(scheduling.week_tally, queued.cohort_id, queued.week)
+    summary = facilitator.sent_summary(queued, tally)
     await send_replies(context.bot, msg.chat_id, [summary])
 
 
