@@ -54,6 +54,8 @@ def test_a_whole_round_from_the_command_line(db: Database, research_env, study_c
     assert balint("role", "grant", "researcher", "--telegram-id", "9002", "--study", "Balint Study 2026",
                   "--independent")[0] == 0
 
+    code, out, _ = balint("research", "link", "--json")
+    assert json.loads(out)["link"] == f"https://t.me/YOUR_BOT?start=r-{json.loads(out)['code']}"
     code, out, err = balint("research", "codebook", "seed")
     assert code == 0, err
     assert out.strip() == ("Round 1 of Balint Study 2026: 4 code(s) added, 0 updated "

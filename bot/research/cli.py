@@ -271,6 +271,35 @@ def status_command(study: str | None = STUDY, as_json: bool = JSON) -> None:
 # ------------------------------------------------------------------------------------------- rounds
 
 
+def _link(session: Any, env: Any, study_name: str | None) -> dict[str, Any]:
+    from bot.core.enrolment import RESEARCHER_PREFIX
+
+    study = study_of(session, study_name)
+    return {"study": study.name, "code": study.researcher_code,
+            "link": env.invite_link(f"{RESEARCHER_PREFIX}{study.researcher_code}")}
+
+
+@research_app.command("link")
+@friendly
+def link_command(study: str | None = STUDY, as_json: bool = JSON) -> None:
+    """Print the researcher link: whoever opens it becomes a researcher (and coder) of the study. Share it privately."""
+    from bot.cli import bot_username, settings
+    from bot.runtime import make_env, open_database
+
+    s = settings()
+    db = open_database(s)
+    env = make_env(s)
+    env.bot_username = bot_username(s)
+    try:
+        r = db.call(_link, env, study)
+    finally:
+        db.close()
+    if as_json:
+        emit(r)
+    else:
+        typer.echo(f"Researcher link for {r['study']} (share it only with the study team):\n{r['link']}")
+
+
 def _close(session: Any, env: Any, study_name: str | None) -> dict[str, Any]:
     from bot.research import codebook
 
