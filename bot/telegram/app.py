@@ -102,7 +102,10 @@ def build_application(settings: Settings, db: Database, env: Env) -> Application
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(base)
         .base_file_url(base.removesuffix("/bot") + "/file/bot")
-        .rate_limiter(AIORateLimiter(max_retries=2))
+        # Replies to a student's own message are not bulk sends: no overall cap on them (Telegram's ~30/s
+        # applies to broadcasts, which the Dispatcher paces itself at 29/s). The limiter still keeps group
+        # chats under 20/min and retries a 429 after its retry_after.
+        .rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=2))
         .updater(None)  # bot.telegram.polling / webhook feed updates, confirming only what was handled
         .post_init(_post_init)
         .build()
