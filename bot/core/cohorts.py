@@ -41,3 +41,9 @@ def resolve_week(session: Session, env: Env, ref: str, week: int | None) -> tupl
     if not 1 <= week <= cohort.weeks:
         raise ScheduleError(f"week {week} is outside 1…{cohort.weeks} for {cohort.name!r}")
     return cohort, week
+
+
+def cohort_status(session: Session, cohort_id: int) -> str:
+    """Return a cohort's status ("open", "paused", "closed"), or "missing"."""
+    cohort = repo.get_cohort(session=session, cohort_id=cohort_id)
+    return cohort.status if cohort else "missing"

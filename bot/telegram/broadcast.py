@@ -5,32 +5,22 @@ from __future__ import annotations
 import socket
 from typing import Any
 
-from sqlmodel import Session
 from telegram import Bot
 from telegram.ext import AIORateLimiter, ExtBot
 
 from bot.config import Settings
+from bot.core.cohorts import cohort_status
 from bot.core.context import Env
 from bot.core.dispatch import Dispatcher
 from bot.core.scheduling import queue_now
 from bot.telegram.send import TelegramSender
 from storage.db import Database
-from storage.models import Cohort
-
-
-def _queue(session: Session, env: Env, ref: str, week: int | None) -> tuple[int, str, int, int]:
-    queued = queue_now(session, env, ref, week)  # the same path as a facilitator's /sendnow
-    return queued.cohort_id, queued.name, queued.week, queued.already
-
-
-def _require_open(session: Session, cohort_id: int) -> str:
-    cohort = session.get(Cohort, cohort_id)
-    return cohort.status if cohort else "missing"
 
 
 async def send_now(settings: Settings, db: Database, env: Env, ref: str, week: int | None) -> dict[str, Any]:
     """Queue and send the week's prompt to every consented student; return counts."""
-    cohort_id, name, wk, already = await db.run(_queue, env, ref, week)
+    queued = await db.run(queue_now, env, ref, week)  # the same path as a facilitator's /sendnow
+    cohort_id, name, wk, already = queued.cohort_id, queued.name, queued.week, queued.already
     assert settings.telegram_bot_token is not None
     bot: Bot = ExtBot(settings.telegram_bot_token.get_secret_value(), base_url=settings.telegram_api_base_url,
                       rate_limiter=AIORateLimiter(max_retries=0))
@@ -39,4 +29,4 @@ async def send_now(settings: Settings, db: Database, env: Env, ref: str, week: i
         stats = await dispatcher.run_once(cohort_id=cohort_id, settle=120)
     return {"cohort": name, "cohort_id": cohort_id, "week": wk, "sent": stats.sent, "already": already,
             "blocked": stats.blocked, "failed": stats.failed, "rate_limited": stats.rate_limited,
-            "status": await db.run(_require_open, cohort_id)}
+            "status": await db.run(cohort_status, cohort_id)}
