@@ -137,6 +137,7 @@ class ReflectionSession(SQLModel, table=True):
     status: str = SessionStatus.OPEN
     path: str = "full"
     nudged: bool = False  # a gentle "say a little more?" was asked at this step
+    answered: bool = False  # the week's delivery was marked answered (saves an UPDATE on every later reply)
     skipped: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func
 from sqlmodel import Session, col, select
 
+from storage.facilitator_models import FacilitatorDraft
 from storage.models import (
     AuditEvent,
     Cohort,
@@ -43,7 +45,8 @@ _ENTRY_EXISTS = select(ReflectionEntry.id).where(
 
 
 _STUDENT_CONTEXT = (
-    select(User, Enrolment, ReflectionSession)
+    select(User, Enrolment, ReflectionSession, FacilitatorDraft.telegram_id)
+    .outerjoin(FacilitatorDraft, col(FacilitatorDraft.telegram_id) == col(User.telegram_id))
     .outerjoin(Enrolment, and_(col(Enrolment.user_id) == col(User.id), col(Enrolment.withdrawn_at).is_(None)))
     .outerjoin(ReflectionSession, and_(col(ReflectionSession.enrolment_id) == col(Enrolment.id),
                                        col(ReflectionSession.status) == SessionStatus.OPEN))
@@ -53,19 +56,26 @@ _STUDENT_CONTEXT = (
 )
 
 
-def student_context(
-    *, session: Session, telegram_id: int, first_name: str, username: str | None
-) -> tuple[User, Enrolment | None, ReflectionSession | None]:
-    """Return the user (created or refreshed), their active enrolment and its open conversation, in one query."""
+@dataclass(frozen=True)
+class StudentContext:
+    user: User
+    enrolment: Enrolment | None  # active (not withdrawn)
+    open_session: ReflectionSession | None
+    has_draft: bool  # a facilitator dialogue is waiting for this person's next message
+
+
+def student_context(*, session: Session, telegram_id: int, first_name: str, username: str | None) -> StudentContext:
+    """Return the user (created or refreshed), their active enrolment, its open conversation and whether a
+    facilitator dialogue is open, in one query (this runs for every message)."""
     row = session.exec(_STUDENT_CONTEXT, params={"tg": telegram_id}).first()
     if row is None:
-        return upsert_user(session=session, telegram_id=telegram_id, first_name=first_name, username=username), \
-            None, None
-    user, enrolment, open_rs = row
+        user = upsert_user(session=session, telegram_id=telegram_id, first_name=first_name, username=username)
+        return StudentContext(user, None, None, False)
+    user, enrolment, open_rs, draft_id = row
     if user.first_name != first_name or user.username != username:
         user.first_name, user.username = first_name, username
         session.add(user)
-    return user, enrolment, open_rs
+    return StudentContext(user, enrolment, open_rs, draft_id is not None)
 
 
 def upsert_user(*, session: Session, telegram_id: int, first_name: str, username: str | None) -> User:

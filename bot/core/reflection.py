@@ -97,7 +97,12 @@ _MARK_ANSWERED = (
 
 
 def _mark_answered(session: Session, env: Env, rs: ReflectionSession) -> None:
-    session.execute(_MARK_ANSWERED, {"eid": rs.enrolment_id, "wk": rs.week, "now": env.clock.now()})
+    if rs.answered:  # the delivery was marked already: skip the UPDATE on every later reply
+        return
+    result = session.execute(_MARK_ANSWERED, {"eid": rs.enrolment_id, "wk": rs.week, "now": env.clock.now()})
+    if getattr(result, "rowcount", 0):  # only once a sent delivery was really marked (a /reflect may come first)
+        rs.answered = True
+        session.add(rs)
 
 
 def store_entry(session: Session, env: Env, rs: ReflectionSession, step: str, text: str, *, chat_id: int,

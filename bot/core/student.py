@@ -50,16 +50,19 @@ def start(session: Session, env: Env, person: Person, payload: str | None) -> li
 
 def text(session: Session, env: Env, person: Person, body: str, *, chat_id: int, message_id: int) -> list[Reply]:
     """A text message that isn't a command."""
-    drafted = facilitator_dialogue.draft_text(session, env, person, body)  # a facilitator mid-dialogue
-    if drafted is not None:
-        return drafted
-    return safeguarding.screen(session, env, person, body) + _text(session, env, person, body, chat_id=chat_id,
-                                                                   message_id=message_id)
+    ctx = repo.student_context(session=session, telegram_id=person.telegram_id, first_name=person.first_name,
+                               username=person.username)
+    if ctx.has_draft:  # a facilitator mid-dialogue
+        drafted = facilitator_dialogue.draft_text(session, env, person, body)
+        if drafted is not None:
+            return drafted
+    return safeguarding.screen(session, env, person, body) + _text(session, env, person, body, ctx,
+                                                                   chat_id=chat_id, message_id=message_id)
 
 
-def _text(session: Session, env: Env, person: Person, body: str, *, chat_id: int, message_id: int) -> list[Reply]:
-    user, current, rs = repo.student_context(session=session, telegram_id=person.telegram_id,
-                                             first_name=person.first_name, username=person.username)
+def _text(session: Session, env: Env, person: Person, body: str, ctx: repo.StudentContext, *, chat_id: int,
+          message_id: int) -> list[Reply]:
+    user, current, rs = ctx.user, ctx.enrolment, ctx.open_session
     assert user.id is not None
     if current is None:
         if enrolment.looks_like_code(body):

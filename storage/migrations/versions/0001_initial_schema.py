@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 10:56:25.750068
+Create Date: 2026-11-27 11:33:37.978314
 """
 
 from collections.abc import Sequence
@@ -357,6 +357,7 @@ def upgrade() -> None:
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('path', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('nudged', sa.Boolean(), nullable=False),
+    sa.Column('answered', sa.Boolean(), nullable=False),
     sa.Column('skipped', sa.JSON(), nullable=False),
     sa.Column('started_at', storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', storage.types.UTCDateTime(timezone=True), nullable=False),
