@@ -328,3 +328,19 @@ def test_a_researcher_link_grants_the_study_and_a_wrong_one_is_refused(db, resea
     wrong = db.call(student_side.start, research_env, RESEARCHER_B, "r-NOTACODE")
     assert wrong[0].text == "I don't recognise that researcher link. Please ask the study lead for a current one."
     assert db.call(chat.progress_command, research_env, RESEARCHER_B)[0].text == NOT_A_RESEARCHER
+
+
+def test_a_long_item_still_finishes_within_telegrams_limit(db, research_env, study_cohort):
+    ana = enrol(db, research_env, study_cohort, 2001, "Ana")
+    long_text = "I kept thinking about the waiting room and the clock on the wall. " * 70  # ~4,600 characters
+    reflect(db, research_env, study_cohort, [ana], texts=[long_text, *[f"Answer number {i} for this week." for i in
+                                                                       range(4)]])
+    run_intake(db, research_env)
+    researchers(db, research_env)
+    seed(db, research_env)
+    review_all(db, research_env)
+    _assign(db, research_env)
+    _, view = db.call(chat.code_command, research_env, RESEARCHER_A)
+    assert len(view.text) > 4096  # the transport sends it in parts; the buttons go on the last
+    done = press(db, research_env, RESEARCHER_A, buttons(view)["✓ Done with this item"])
+    assert len(done.edit_text) < 4096 and done.edit_text.startswith("<b>Item #1 · P001")

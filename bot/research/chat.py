@@ -358,7 +358,10 @@ def done(session: Session, env: Env, person: Person, item_id: int) -> CallbackOu
         replies.append(Reply(f"Thank you. You'll see the other coder's codes on item #{item.id} once they've "
                              "finished it too."))
     replies.extend(code_command(session, env, person, desk.study.name))
-    return CallbackOutcome(toast="Finished", edit_text=item_text(session, item) + footer, replies=replies)
+    finished = item_text(session, item) + footer
+    if len(finished) > 4000:  # a long item: keep the edit within Telegram's limit, the header says which item
+        finished = f"<b>{escape(_header(session, item))}</b>" + footer
+    return CallbackOutcome(toast="Finished", edit_text=finished, replies=replies)
 
 
 def segment(session: Session, env: Env, person: Person, item_id: int, code_id: int) -> CallbackOutcome:
