@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func
+from sqlalchemy import select as sa_select  # sqlmodel's select is typed for at most four columns
 from sqlmodel import Session, col, select
 
 from storage.facilitator_models import FacilitatorDraft
@@ -45,12 +46,15 @@ _ENTRY_EXISTS = select(ReflectionEntry.id).where(
 
 
 _STUDENT_CONTEXT = (
-    select(User, Enrolment, ReflectionSession, FacilitatorDraft.telegram_id)
+    sa_select(User, Enrolment, ReflectionSession, col(FacilitatorDraft.telegram_id), col(ReflectionEntry.id))
     .outerjoin(FacilitatorDraft, col(FacilitatorDraft.telegram_id) == col(User.telegram_id))
+    .outerjoin(ReflectionEntry, and_(col(ReflectionEntry.chat_id) == bindparam("chat"),
+                                     col(ReflectionEntry.message_id) == bindparam("msg"),
+                                     col(ReflectionEntry.version) == 1))
     .outerjoin(Enrolment, and_(col(Enrolment.user_id) == col(User.id), col(Enrolment.withdrawn_at).is_(None)))
     .outerjoin(ReflectionSession, and_(col(ReflectionSession.enrolment_id) == col(Enrolment.id),
                                        col(ReflectionSession.status) == SessionStatus.OPEN))
-    .where(User.telegram_id == bindparam("tg"))
+    .where(col(User.telegram_id) == bindparam("tg"))
     .order_by(col(Enrolment.id).desc(), col(ReflectionSession.week).desc())
     .limit(1)
 )
@@ -62,20 +66,25 @@ class StudentContext:
     enrolment: Enrolment | None  # active (not withdrawn)
     open_session: ReflectionSession | None
     has_draft: bool  # a facilitator dialogue is waiting for this person's next message
+    stored_already: bool = False  # this very message is stored (a re-delivered update)
 
 
-def student_context(*, session: Session, telegram_id: int, first_name: str, username: str | None) -> StudentContext:
-    """Return the user (created or refreshed), their active enrolment, its open conversation and whether a
-    facilitator dialogue is open, in one query (this runs for every message)."""
-    row = session.exec(_STUDENT_CONTEXT, params={"tg": telegram_id}).first()
+def student_context(
+    *, session: Session, telegram_id: int, first_name: str, username: str | None, chat_id: int = -1,
+    message_id: int = -1,
+) -> StudentContext:
+    """Return the user (created or refreshed), their active enrolment, its open conversation, whether a
+    facilitator dialogue is open and whether this message is stored already, in one query (this runs for every
+    message)."""
+    row = session.execute(_STUDENT_CONTEXT, {"tg": telegram_id, "chat": chat_id, "msg": message_id}).first()
     if row is None:
         user = upsert_user(session=session, telegram_id=telegram_id, first_name=first_name, username=username)
         return StudentContext(user, None, None, False)
-    user, enrolment, open_rs, draft_id = row
+    user, enrolment, open_rs, draft_id, entry_id = row
     if user.first_name != first_name or user.username != username:
         user.first_name, user.username = first_name, username
         session.add(user)
-    return StudentContext(user, enrolment, open_rs, draft_id is not None)
+    return StudentContext(user, enrolment, open_rs, draft_id is not None, entry_id is not None)
 
 
 def upsert_user(*, session: Session, telegram_id: int, first_name: str, username: str | None) -> User:

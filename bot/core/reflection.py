@@ -119,10 +119,12 @@ def store_entry(session: Session, env: Env, rs: ReflectionSession, step: str, te
 
 
 def answer(session: Session, env: Env, person: Person, user: User, enrolment: Enrolment, rs: ReflectionSession,
-           text: str, *, chat_id: int, message_id: int) -> list[Reply]:
-    """Take a text reply inside an open conversation."""
+           text: str, *, chat_id: int, message_id: int, stored_already: bool | None = None) -> list[Reply]:
+    """Take a text reply inside an open conversation (``stored_already``: the caller checked for a re-delivery)."""
     state = _state(rs)
-    if repo.entry_exists(session=session, chat_id=chat_id, message_id=message_id):
+    if stored_already is None:
+        stored_already = repo.entry_exists(session=session, chat_id=chat_id, message_id=message_id)
+    if stored_already:
         return [Reply(dialogue.question_for(state))] if state.step is not Step.CLOSED else []
     turn = dialogue.answer(state, text)
     if turn.store_as is not None:

@@ -51,7 +51,7 @@ def start(session: Session, env: Env, person: Person, payload: str | None) -> li
 def text(session: Session, env: Env, person: Person, body: str, *, chat_id: int, message_id: int) -> list[Reply]:
     """A text message that isn't a command."""
     ctx = repo.student_context(session=session, telegram_id=person.telegram_id, first_name=person.first_name,
-                               username=person.username)
+                               username=person.username, chat_id=chat_id, message_id=message_id)
     if ctx.has_draft:  # a facilitator mid-dialogue
         drafted = facilitator_dialogue.draft_text(session, env, person, body)
         if drafted is not None:
@@ -80,7 +80,7 @@ def _text(session: Session, env: Env, person: Person, body: str, ctx: repo.Stude
         session.add(current)
         return reflection.offer_pending(current)
     return reflection.answer(session, env, person, user, current, rs, body, chat_id=chat_id,
-                             message_id=message_id)
+                             message_id=message_id, stored_already=ctx.stored_already)
 
 
 def edited(session: Session, env: Env, person: Person, body: str, *, chat_id: int, message_id: int) -> list[Reply]:
