@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select, update
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.core.context import Env
 from bot.core.enrolment import spec_of
@@ -121,6 +122,11 @@ def claim(session: Session, env: Env, worker: str, *, limit: int = 200, cohort_i
     )
     if cohort_id is not None:
         stmt = stmt.where(and_(col(Delivery.cohort_id) == cohort_id))
+    return claim_rows(session, stmt, worker, now)
+
+
+def claim_rows(session: Session, stmt: SelectOfScalar[Delivery], worker: str, now: datetime) -> list[int]:
+    """Lock the selected deliveries (skipping rows another sender holds, on PostgreSQL) and claim them."""
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True, of=Delivery)  # type: ignore[arg-type]
     rows = session.exec(stmt).all()

@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlmodel import Session, col, or_, select
 
 from bot.core.context import Env
-from bot.core.delivery import CLAIM_FOR
+from bot.core.delivery import claim_rows
 from bot.core.enrolment import spec_of
 from bot.core.outbox import Item, OutboxKind
 from bot.core.replies import Reply
@@ -39,13 +39,7 @@ def claim(session: Session, env: Env, worker: str, limit: int = 200) -> list[int
         .order_by(col(Delivery.reminder_at), col(Delivery.id))
         .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True, of=Delivery)  # type: ignore[arg-type]
-    rows = session.exec(stmt).all()
-    for d in rows:
-        d.claimed_by, d.claimed_until = worker, now + CLAIM_FOR
-        session.add(d)
-    return [d.id for d in rows if d.id is not None]
+    return claim_rows(session, stmt, worker, now)
 
 
 def _cancel(session: Session, d: Delivery) -> None:
