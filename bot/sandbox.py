@@ -129,6 +129,9 @@ def run_sandbox(*, input_lines: Callable[[], str] = input, out: TextIO = sys.std
         tmp = tempfile.TemporaryDirectory(prefix="balint-sandbox-")
         database_url = f"sqlite:///{Path(tmp.name) / 'sandbox.db'}"
     upgrade(database_url)
+    # the sandbox has no facilitators or admins, so every alert "has no one to go to": that operator's warning
+    # would only interrupt the conversation on this terminal
+    logging.getLogger("bot.core.safeguarding").setLevel(logging.CRITICAL)
     db = Database(database_url)
     env = Env(bot_username="balint_sandbox_bot")
     today = env.clock.now().date()
