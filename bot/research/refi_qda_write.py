@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, BinaryIO, Final
+from typing import IO, Any, BinaryIO, Final
 from xml.sax.saxutils import escape
 
 from .refi_qda_model import (
@@ -573,44 +573,23 @@ def write_qdpx(
     file object unspecified. The zip timestamps are ``created`` (UTC), so output is byte-identical for
     identical input.
     """
-    if isinstance(out, str | os.PathLike):
-        path = Path(out)
-        part = path.with_name(path.name + ".part")
-        try:
-            with part.open("wb") as fh:
-                count = _write_qdpx_stream(
-                    fh,
-                    project_name=project_name,
-                    origin=origin,
-                    users=users,
-                    codes=codes,
-                    variables=variables,
-                    cases=cases,
-                    sources=sources,
-                    notes=notes,
-                    created=created,
-                    description=description,
-                    progress=progress,
-                )
-            os.replace(part, path)
-        except BaseException:
-            part.unlink(missing_ok=True)
-            raise
-        return count
-    return _write_qdpx_stream(
-        out,
-        project_name=project_name,
-        origin=origin,
-        users=users,
-        codes=codes,
-        variables=variables,
-        cases=cases,
-        sources=sources,
-        notes=notes,
-        created=created,
-        description=description,
-        progress=progress,
-    )
+    args: dict[str, Any] = {
+        "project_name": project_name, "origin": origin, "users": users, "codes": codes, "variables": variables,
+        "cases": cases, "sources": sources, "notes": notes, "created": created, "description": description,
+        "progress": progress,
+    }
+    if not isinstance(out, str | os.PathLike):
+        return _write_qdpx_stream(out, **args)
+    path = Path(out)
+    part = path.with_name(path.name + ".part")
+    try:
+        with part.open("wb") as fh:
+            count = _write_qdpx_stream(fh, **args)
+        os.replace(part, path)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    return count
 
 
 def _write_qdpx_stream(
