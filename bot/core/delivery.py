@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select, update
@@ -186,43 +187,60 @@ def mark_sent(session: Session, env: Env, delivery_id: int, message_id: int | No
     )
 
 
-def mark_retry(session: Session, env: Env, delivery_id: int, delay: float, error: str) -> None:
-    """Put a delivery back for a later attempt (or fail it after too many)."""
-    d = session.get(Delivery, delivery_id)
-    if d is None:
-        return
-    d.attempts += 1
-    d.last_error = error[:500]
-    d.claimed_until = None
-    if d.attempts >= MAX_ATTEMPTS:
-        d.state = DeliveryState.FAILED
+class SendRow(Protocol):
+    """What a prompt row and an announcement row share: one message to one student, with retries."""
+
+    user_id: int
+    state: str
+    attempts: int
+    next_attempt_at: datetime
+    claimed_until: datetime | None
+    last_error: str | None
+
+
+def settle_retry(session: Session, env: Env, row: SendRow, delay: float, error: str, *, failed: str) -> None:
+    """Put a row back for a later attempt, or fail it (state ``failed``) after too many."""
+    row.attempts += 1
+    row.last_error, row.claimed_until = error[:500], None
+    if row.attempts >= MAX_ATTEMPTS:
+        row.state = failed
     else:
-        d.next_attempt_at = env.clock.now() + timedelta(seconds=delay)
-    session.add(d)
+        row.next_attempt_at = env.clock.now() + timedelta(seconds=delay)
+    session.add(row)
 
 
-def mark_blocked(session: Session, env: Env, delivery_id: int) -> None:
-    """The student blocked the bot: fail the delivery and mark them unreachable."""
-    d = session.get(Delivery, delivery_id)
-    if d is None:
-        return
-    d.state, d.last_error, d.claimed_until = DeliveryState.FAILED, "blocked by the student (403)", None
-    d.attempts += 1
-    session.add(d)
-    user = session.get(User, d.user_id)
+def settle_failed(session: Session, env: Env, row: SendRow, error: str, *, failed: str) -> None:
+    """Fail a row for good."""
+    row.state, row.last_error, row.claimed_until = failed, error[:500], None
+    row.attempts += 1
+    session.add(row)
+
+
+def settle_blocked(session: Session, env: Env, row: SendRow, *, failed: str) -> None:
+    """The student blocked the bot (403): fail the row and mark the student unreachable."""
+    settle_failed(session, env, row, "blocked by the student (403)", failed=failed)
+    user = session.get(User, row.user_id)
     if user is not None and user.unreachable_at is None:
         user.unreachable_at = env.clock.now()
         session.add(user)
 
 
+def mark_retry(session: Session, env: Env, delivery_id: int, delay: float, error: str) -> None:
+    """Put a delivery back for a later attempt (or fail it after too many)."""
+    if (d := session.get(Delivery, delivery_id)) is not None:
+        settle_retry(session, env, d, delay, error, failed=DeliveryState.FAILED)
+
+
+def mark_blocked(session: Session, env: Env, delivery_id: int) -> None:
+    """The student blocked the bot: fail the delivery and mark them unreachable."""
+    if (d := session.get(Delivery, delivery_id)) is not None:
+        settle_blocked(session, env, d, failed=DeliveryState.FAILED)
+
+
 def mark_failed(session: Session, env: Env, delivery_id: int, error: str) -> None:
     """Fail a delivery for good."""
-    d = session.get(Delivery, delivery_id)
-    if d is None:
-        return
-    d.state, d.last_error, d.claimed_until = DeliveryState.FAILED, error[:500], None
-    d.attempts += 1
-    session.add(d)
+    if (d := session.get(Delivery, delivery_id)) is not None:
+        settle_failed(session, env, d, error, failed=DeliveryState.FAILED)
 
 
 def seconds_to_next_retry(session: Session, env: Env, *, cohort_id: int | None = None) -> float | None:

@@ -9,15 +9,13 @@ reminders, not news from the facilitator. Nothing automatic goes out in the coho
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import func
 from sqlmodel import Session, col, or_, select
 
 from bot.core import actions, roles
 from bot.core.actions import Action
 from bot.core.context import Env, Person
-from bot.core.delivery import CLAIM_FOR, MAX_ATTEMPTS
+from bot.core.delivery import CLAIM_FOR, settle_blocked, settle_failed, settle_retry
 from bot.core.enrolment import find_cohort, spec_of
 from bot.core.facilitator import my_cohorts, pick_cohort, refuse
 from bot.core.outbox import Item, OutboxKind
@@ -182,37 +180,20 @@ def mark_sent(session: Session, env: Env, row_id: int, message_id: int | None) -
 
 def mark_retry(session: Session, env: Env, row_id: int, delay: float, error: str) -> None:
     """Put a row back for a later attempt (or fail it after too many)."""
-    d = session.get(AnnouncementDelivery, row_id)
-    if d is None:
-        return
-    d.attempts += 1
-    d.claimed_until, d.last_error = None, error[:500]
-    if d.attempts >= MAX_ATTEMPTS:
-        d.state = OutboxState.FAILED
-    else:
-        d.next_attempt_at = env.clock.now() + timedelta(seconds=delay)
-    session.add(d)
+    if (d := session.get(AnnouncementDelivery, row_id)) is not None:
+        settle_retry(session, env, d, delay, error, failed=OutboxState.FAILED)
 
 
 def mark_blocked(session: Session, env: Env, row_id: int) -> None:
     """The student blocked the bot: fail the row and mark them unreachable."""
-    d = session.get(AnnouncementDelivery, row_id)
-    if d is None:
-        return
-    d.state, d.claimed_until, d.last_error = OutboxState.FAILED, None, "blocked by the student (403)"
-    session.add(d)
-    user = session.get(User, d.user_id)
-    if user is not None and user.unreachable_at is None:
-        user.unreachable_at = env.clock.now()
-        session.add(user)
+    if (d := session.get(AnnouncementDelivery, row_id)) is not None:
+        settle_blocked(session, env, d, failed=OutboxState.FAILED)
 
 
 def mark_failed(session: Session, env: Env, row_id: int, error: str) -> None:
     """Fail a row for good."""
-    d = session.get(AnnouncementDelivery, row_id)
-    if d is not None:
-        d.state, d.claimed_until, d.last_error = OutboxState.FAILED, None, error[:500]
-        session.add(d)
+    if (d := session.get(AnnouncementDelivery, row_id)) is not None:
+        settle_failed(session, env, d, error, failed=OutboxState.FAILED)
 
 
 KIND = OutboxKind(name="announcements", claim=claim, prepare=prepare, sent=mark_sent, retry=mark_retry,
