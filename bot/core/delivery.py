@@ -219,7 +219,12 @@ def settle_failed(session: Session, env: Env, row: SendRow, error: str, *, faile
 def settle_blocked(session: Session, env: Env, row: SendRow, *, failed: str) -> None:
     """The student blocked the bot (403): fail the row and mark the student unreachable."""
     settle_failed(session, env, row, "blocked by the student (403)", failed=failed)
-    user = session.get(User, row.user_id)
+    mark_unreachable(session, env, row.user_id)
+
+
+def mark_unreachable(session: Session, env: Env, user_id: int) -> None:
+    """Record that a student blocked the bot (facilitators see it in /stats)."""
+    user = session.get(User, user_id)
     if user is not None and user.unreachable_at is None:
         user.unreachable_at = env.clock.now()
         session.add(user)

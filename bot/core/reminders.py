@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlmodel import Session, col, or_, select
 
 from bot.core.context import Env
-from bot.core.delivery import claim_rows
+from bot.core.delivery import claim_rows, mark_unreachable
 from bot.core.enrolment import spec_of
 from bot.core.outbox import Item, OutboxKind
 from bot.core.replies import Reply
@@ -101,10 +101,7 @@ def mark_blocked(session: Session, env: Env, delivery_id: int) -> None:
         return
     _cancel(session, d)
     d.last_error = "reminder: blocked by the student (403)"
-    user = session.get(User, d.user_id)
-    if user is not None and user.unreachable_at is None:
-        user.unreachable_at = env.clock.now()
-        session.add(user)
+    mark_unreachable(session, env, d.user_id)
 
 
 def mark_failed(session: Session, env: Env, delivery_id: int, error: str) -> None:
