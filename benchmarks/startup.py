@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 
@@ -129,7 +129,6 @@ def main() -> None:
                 proc.terminate()
                 proc.wait(timeout=30)
                 print(f"run {run + 1}: ready in {ready:.2f} s, resident memory {mem:.0f} MB")
-    _ = (date, Path)
 
 
 if __name__ == "__main__":

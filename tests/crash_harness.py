@@ -27,7 +27,7 @@ from bot.core.delivery import ensure_deliveries, mark_sent, prepare
 from bot.core.enrolment import CohortIn, create_cohort
 from bot.core.reflection import open_week
 from storage.migrate import stamp
-from storage.models import Cohort, Delivery, DeliveryState, Enrolment, ReflectionEntry, User
+from storage.models import Delivery, DeliveryState, Enrolment, ReflectionEntry, User
 from tests.emulator import EmulatorThread
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -223,5 +223,3 @@ def _stored(url: str) -> list[tuple[int, int]]:
     engine.dispose()
     return [(int(c), int(m)) for c, m in rows]
 
-
-__all__ = ["Cohort", "CrashPlan", "CrashResult", "run_crash"]

@@ -146,7 +146,7 @@ def join(session: Session, env: Env, person: Person, raw_code: str) -> list[Repl
     return consent.introduce(session, env, person, enrolment, cohort)
 
 
-def not_joined(raw_text: str | None = None) -> list[Reply]:
+def not_joined() -> list[Reply]:
     """Tell someone with no cohort how to join."""
     return [Reply(
         "Hello! I run weekly Balint reflections for medical students on placement.\n\n"

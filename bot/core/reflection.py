@@ -19,7 +19,7 @@ from bot.core.enrolment import spec_of
 from bot.core.plan import render_prompt
 from bot.core.replies import Button, CallbackOutcome, Reply
 from bot.core.schedule import current_week, describe_local, next_due
-from bot.core.templates import escape, render
+from bot.core.templates import render
 from storage import repo
 from storage.models import (
     Cohort,
@@ -260,5 +260,3 @@ def own_count(session: Session, user_id: int) -> int:
     """Count a student's stored replies."""
     return repo.count_entries(session=session, user_id=user_id)
 
-
-__all__ = ["escape", "open_week", "prompt_replies", "answer", "edit", "skip", "done", "start_now"]

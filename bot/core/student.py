@@ -67,7 +67,7 @@ def _text(session: Session, env: Env, person: Person, body: str, ctx: repo.Stude
     if current is None:
         if enrolment.looks_like_code(body):
             return enrolment.join(session, env, person, body)
-        return enrolment.not_joined(body)
+        return enrolment.not_joined()
     if current.participate is None:
         return [Reply("Before we start, please make the first choice:"),
                 *consent.ask_participate(session, env, person, current)]

@@ -8,7 +8,7 @@ from telegram.ext import ContextTypes
 from bot.core import student
 from bot.core.replies import Reply
 from bot.telegram.context import db_of, env_of, person_of
-from bot.telegram.send import keyboard, send_replies
+from bot.telegram.send import send_replies
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -85,5 +85,3 @@ async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     name = msg.text.split()[0].lstrip("/").split("@")[0]
     await send_replies(context.bot, msg.chat_id, student.unknown_command(name))
 
-
-__all__ = ["keyboard"]
