@@ -103,6 +103,8 @@ from typing import Any, Literal
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from bot.core import literals
+
 __all__ = [
     "Category",
     "Hit",
@@ -443,6 +445,11 @@ class SafeguardingRules:
                 )
             )
         self.rules: tuple[_Rule, ...] = tuple(rules)
+        # Most messages match no pattern at all. Each pattern needs one of a few plain strings ("want", "overdose"),
+        # so a message without any of them skips that pattern, and one that needs no pattern skips the analysis.
+        needs = {p: literals.required(p) for rule in self.rules for p in rule.patterns}
+        self._literals = tuple(sorted({lit for need in needs.values() if need for lit in need}))
+        self._needs = needs
 
         exclusions: list[_Exclusion] = []
         for i, raw in enumerate(data.get("exclusion", [])):
@@ -566,9 +573,24 @@ class SafeguardingRules:
         norm = self.normalise(text or "")
         if not norm:
             return NO_RISK
-        msg = _Message(self, norm)
-        hits = msg.hits()
-        return _verdict(hits)
+        live = self._live_patterns(norm)
+        if not live:
+            return NO_RISK
+        return _verdict(_Message(self, norm).hits(live))
+
+    def _may_match(self, pattern: re.Pattern[str], present: set[str]) -> bool:
+        need = self._needs[pattern]
+        return need is None or not need.isdisjoint(present)
+
+    def _live_patterns(self, text: str) -> list[tuple[_Rule, tuple[re.Pattern[str], ...]]]:
+        """Each rule with those of its patterns that could match ``text`` (rules with none left out)."""
+        present = {lit for lit in self._literals if lit in text}
+        live = []
+        for rule in self.rules:
+            patterns = tuple(p for p in rule.patterns if self._may_match(p, present))
+            if patterns:
+                live.append((rule, patterns))
+        return live
 
     def examples(self) -> list[tuple[str, str, bool]]:
         """(rule or exclusion id, example text, must_trigger) for every example in the rule file."""
@@ -588,14 +610,29 @@ class _Message:
         self.r = rules
         self.text = text
         self.sentences = rules._sentences(text)
-        self.quotes = rules._quotes(text)
-        self.refs = rules._refs(text)
-        self.tokens = [
-            _Token(m.group(0), m.start(), m.end(), m.group(0)[0].isalnum()) for m in _TOKEN_RE.finditer(text)
-        ]
-        self.token_starts = [t.start for t in self.tokens]
         self.sentence_starts = [s for s, _ in self.sentences]
-        self.neg = self._mark(rules._negators) - self._mark(rules._neg_exceptions)
+
+    # The rest is worked out only when a pattern matched: most messages never need it.
+
+    @functools.cached_property
+    def quotes(self) -> list[tuple[int, int]]:
+        return self.r._quotes(self.text)
+
+    @functools.cached_property
+    def refs(self) -> list[_Ref]:
+        return self.r._refs(self.text)
+
+    @functools.cached_property
+    def tokens(self) -> list[_Token]:
+        return [_Token(m.group(0), m.start(), m.end(), m.group(0)[0].isalnum()) for m in _TOKEN_RE.finditer(self.text)]
+
+    @functools.cached_property
+    def token_starts(self) -> list[int]:
+        return [t.start for t in self.tokens]
+
+    @functools.cached_property
+    def neg(self) -> set[int]:
+        return self._mark(self.r._negators) - self._mark(self.r._neg_exceptions)
 
     def _mark(self, patterns: Sequence[re.Pattern[str]]) -> set[int]:
         """Indexes of tokens covered by any match of any of the patterns."""
@@ -631,13 +668,15 @@ class _Message:
 
     # -- the pipeline -----------------------------------------------------------------------
 
-    def hits(self) -> list[Hit]:
+    def hits(self, live: Sequence[tuple[_Rule, Sequence[re.Pattern[str]]]] | None = None) -> list[Hit]:
+        """Every rule's matches, examined; ``live``: the rules and patterns worth trying (default: all)."""
         raw: list[tuple[_Rule, int, int]] = []
+        rules = live if live is not None else [(rule, rule.patterns) for rule in self.r.rules]
         for s0, s1 in self.sentences:
             sentence = self.text[s0:s1]
-            for rule in self.r.rules:
+            for rule, patterns in rules:
                 found: list[tuple[int, int]] = []
-                for pattern in rule.patterns:
+                for pattern in patterns:
                     for m in pattern.finditer(sentence):
                         if m.end() == m.start():
                             continue
