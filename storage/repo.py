@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func
+from sqlalchemy import Table, and_, bindparam, func, insert, update
 from sqlalchemy import select as sa_select  # sqlmodel's select is typed for at most four columns
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from storage.facilitator_models import FacilitatorDraft
@@ -188,6 +189,34 @@ def get_reflection_session(*, session: Session, enrolment_id: int, week: int) ->
             ReflectionSession.enrolment_id == enrolment_id, ReflectionSession.week == week
         )
     ).first()
+
+
+# Core statements for the two writes of every reply: no unit-of-work flush.
+_ENTRIES: Table = ReflectionEntry.__table__  # type: ignore[attr-defined]
+_SESSIONS: Table = ReflectionSession.__table__  # type: ignore[attr-defined]
+_INSERT_ENTRY = insert(_ENTRIES)
+_UPDATE_SESSION = update(_SESSIONS).where(_SESSIONS.c.id == bindparam("rs_id"))  # SET: the parameters given
+
+
+def add_entry(*, session: Session, session_id: int, user_id: int, cohort_id: int, week: int, step: str, text: str,
+              encrypted: bool, version: int, chat_id: int, message_id: int, created_at: datetime) -> None:
+    """Store one reply with a single INSERT (it runs for every reply; a duplicate raises IntegrityError)."""
+    session.execute(_INSERT_ENTRY, {
+        "session_id": session_id, "user_id": user_id, "cohort_id": cohort_id, "week": week, "step": step,
+        "text": text, "encrypted": encrypted, "version": version, "chat_id": chat_id, "message_id": message_id,
+        "created_at": created_at,
+    })
+
+
+def set_session_fields(*, session: Session, rs: ReflectionSession, **values: Any) -> None:
+    """Write fields of a conversation with one UPDATE, and show them on ``rs`` as already saved.
+
+    Cheaper than a unit-of-work flush on the hot path; ``set_committed_value`` keeps the loaded object in step
+    without marking it changed, so the commit doesn't write the same fields again.
+    """
+    session.execute(_UPDATE_SESSION, {"rs_id": rs.id, **values})
+    for key, value in values.items():
+        set_committed_value(rs, key, value)
 
 
 def entry_exists(*, session: Session, chat_id: int, message_id: int, version: int = 1) -> bool:

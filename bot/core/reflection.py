@@ -26,7 +26,6 @@ from storage.models import (
     Delivery,
     DeliveryState,
     Enrolment,
-    ReflectionEntry,
     ReflectionSession,
     SessionStatus,
     User,
@@ -40,12 +39,12 @@ def _state(rs: ReflectionSession) -> DialogueState:
 
 
 def _save_state(session: Session, env: Env, rs: ReflectionSession, state: DialogueState) -> None:
-    rs.step, rs.path, rs.nudged, rs.skipped = state.step.value, state.path.value, state.nudged, list(state.skipped)
-    rs.updated_at = env.clock.now()
+    now = env.clock.now()
+    fields: dict[str, object] = {"step": state.step.value, "path": state.path.value, "nudged": state.nudged,
+                                 "skipped": list(state.skipped), "updated_at": now}
     if state.step is Step.CLOSED:
-        rs.status = SessionStatus.CLOSED
-        rs.closed_at = env.clock.now()
-    session.add(rs)
+        fields.update(status=SessionStatus.CLOSED, closed_at=now)
+    repo.set_session_fields(session=session, rs=rs, **fields)
 
 
 def open_week(session: Session, env: Env, enrolment: Enrolment, week: int) -> ReflectionSession:
@@ -101,21 +100,17 @@ def _mark_answered(session: Session, env: Env, rs: ReflectionSession) -> None:
         return
     result = session.execute(_MARK_ANSWERED, {"eid": rs.enrolment_id, "wk": rs.week, "now": env.clock.now()})
     if getattr(result, "rowcount", 0):  # only once a sent delivery was really marked (a /reflect may come first)
-        rs.answered = True
-        session.add(rs)
+        repo.set_session_fields(session=session, rs=rs, answered=True)
 
 
 def store_entry(session: Session, env: Env, rs: ReflectionSession, step: str, text: str, *, chat_id: int,
-                message_id: int, version: int = 1) -> ReflectionEntry:
+                message_id: int, version: int = 1) -> None:
     """Store one reply (encrypted at rest when a key is configured)."""
     assert rs.id is not None
     stored, encrypted = env.cipher.encrypt(text)
-    entry = ReflectionEntry(session_id=rs.id, user_id=rs.user_id, cohort_id=rs.cohort_id, week=rs.week,
-                            step=step, text=stored, encrypted=encrypted, version=version, chat_id=chat_id,
-                            message_id=message_id, created_at=env.clock.now())
-    session.add(entry)
-    session.flush()
-    return entry
+    repo.add_entry(session=session, session_id=rs.id, user_id=rs.user_id, cohort_id=rs.cohort_id, week=rs.week,
+                   step=step, text=stored, encrypted=encrypted, version=version, chat_id=chat_id,
+                   message_id=message_id, created_at=env.clock.now())
 
 
 def answer(session: Session, env: Env, person: Person, user: User, enrolment: Enrolment, rs: ReflectionSession,
