@@ -447,9 +447,15 @@ class SafeguardingRules:
         self.rules: tuple[_Rule, ...] = tuple(rules)
         # Most messages match no pattern at all. Each pattern needs one of a few plain strings ("want", "overdose"),
         # so a message without any of them skips that pattern, and one that needs no pattern skips the analysis.
-        needs = {p: literals.required(p) for rule in self.rules for p in rule.patterns}
-        self._literals = tuple(sorted({lit for need in needs.values() if need for lit in need}))
-        self._needs = needs
+        self._by_literal: dict[str, set[tuple[int, int]]] = {}  # string -> (rule, pattern) positions needing it
+        self._unfiltered: set[tuple[int, int]] = set()  # patterns with nothing to require: always tried
+        for r, rule in enumerate(self.rules):
+            for i, pattern in enumerate(rule.patterns):
+                need = literals.required(pattern)
+                for lit in need or ():
+                    self._by_literal.setdefault(lit, set()).add((r, i))
+                if need is None:
+                    self._unfiltered.add((r, i))
 
         exclusions: list[_Exclusion] = []
         for i, raw in enumerate(data.get("exclusion", [])):
@@ -578,19 +584,16 @@ class SafeguardingRules:
             return NO_RISK
         return _verdict(_Message(self, norm).hits(live))
 
-    def _may_match(self, pattern: re.Pattern[str], present: set[str]) -> bool:
-        need = self._needs[pattern]
-        return need is None or not need.isdisjoint(present)
-
     def _live_patterns(self, text: str) -> list[tuple[_Rule, tuple[re.Pattern[str], ...]]]:
-        """Each rule with those of its patterns that could match ``text`` (rules with none left out)."""
-        present = {lit for lit in self._literals if lit in text}
-        live = []
-        for rule in self.rules:
-            patterns = tuple(p for p in rule.patterns if self._may_match(p, present))
-            if patterns:
-                live.append((rule, patterns))
-        return live
+        """Each rule with those of its patterns that could match ``text``, in file order (rules with none left out)."""
+        live = set(self._unfiltered)
+        for lit, positions in self._by_literal.items():
+            if lit in text:
+                live |= positions
+        by_rule: dict[int, list[re.Pattern[str]]] = {}
+        for r, i in sorted(live):
+            by_rule.setdefault(r, []).append(self.rules[r].patterns[i])
+        return [(self.rules[r], tuple(patterns)) for r, patterns in by_rule.items()]
 
     def examples(self) -> list[tuple[str, str, bool]]:
         """(rule or exclusion id, example text, must_trigger) for every example in the rule file."""
