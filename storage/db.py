@@ -39,7 +39,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return create_engine(url, echo=echo, pool_size=5, max_overflow=5)
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -26,6 +26,7 @@ from bot.core.student import STUDENT_COMMANDS
 from bot.telegram import facilitator_handlers, flood, handlers, jobs, research_handlers, safety_handlers, safety_jobs
 from bot.telegram.context import DB_KEY, ENV_KEY
 from bot.telegram.errors import ADMIN_CHAT_KEY, on_error
+from bot.telegram.http import AiohttpRequest
 from bot.telegram.send import TelegramSender
 from storage.db import Database
 
@@ -106,6 +107,9 @@ def build_application(settings: Settings, db: Database, env: Env) -> Application
         # applies to broadcasts, which the Dispatcher paces itself at 29/s). The limiter still keeps group
         # chats under 20/min and retries a 429 after its retry_after.
         .rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=2))
+        # aiohttp instead of PTB's default httpx: half the CPU per Bot API call (see bot/telegram/http.py)
+        .request(AiohttpRequest(connection_pool_size=64, pool_timeout=10.0))
+        .get_updates_request(AiohttpRequest(connection_pool_size=1))
         .updater(None)  # bot.telegram.polling / webhook feed updates, confirming only what was handled
         .post_init(_post_init)
         .build()
