@@ -17,6 +17,8 @@ from storage.models import (
     AuditEvent,
     Cohort,
     ConsentRecord,
+    Delivery,
+    DeliveryState,
     Enrolment,
     ReflectionEntry,
     ReflectionSession,
@@ -25,7 +27,7 @@ from storage.models import (
     Study,
     User,
 )
-from storage.types import utcnow
+from storage.types import UTCDateTime, utcnow
 
 # Statements on the hot path (every student message) are built once: building a select costs more than
 # running it on SQLite.
@@ -196,6 +198,19 @@ _ENTRIES: Table = ReflectionEntry.__table__  # type: ignore[attr-defined]
 _SESSIONS: Table = ReflectionSession.__table__  # type: ignore[attr-defined]
 _INSERT_ENTRY = insert(_ENTRIES)
 _UPDATE_SESSION = update(_SESSIONS).where(_SESSIONS.c.id == bindparam("rs_id"))  # SET: the parameters given
+_DELIVERIES: Table = Delivery.__table__  # type: ignore[attr-defined]
+_MARK_ANSWERED = (
+    update(_DELIVERIES)
+    .where(_DELIVERIES.c.enrolment_id == bindparam("eid"), _DELIVERIES.c.week == bindparam("wk"),
+           _DELIVERIES.c.state == DeliveryState.SENT)
+    .values(state=DeliveryState.ANSWERED, answered_at=bindparam("at", type_=UTCDateTime()))
+)
+
+
+def mark_delivery_answered(*, session: Session, enrolment_id: int, week: int, at: datetime) -> bool:
+    """Mark a sent prompt answered; say whether there was one to mark."""
+    result = session.execute(_MARK_ANSWERED, {"eid": enrolment_id, "wk": week, "at": at})
+    return bool(getattr(result, "rowcount", 0))
 
 
 def add_entry(*, session: Session, session_id: int, user_id: int, cohort_id: int, week: int, step: str, text: str,

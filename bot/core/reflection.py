@@ -7,8 +7,7 @@ recognised rather than stored twice.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam
-from sqlmodel import Session, col, update
+from sqlmodel import Session
 
 from bot.core import actions, dialogue
 from bot.core.actions import Action
@@ -23,15 +22,12 @@ from bot.core.templates import render
 from storage import repo
 from storage.models import (
     Cohort,
-    Delivery,
-    DeliveryState,
     Enrolment,
     ReflectionSession,
     SessionStatus,
     User,
 )
 from storage.queries import close_open_sessions
-from storage.types import UTCDateTime
 
 
 def _state(rs: ReflectionSession) -> DialogueState:
@@ -86,20 +82,11 @@ def _close_text(env: Env, first_name: str, rs: ReflectionSession, cohort: Cohort
     return render("close.html.j2", first_name=first_name or "there", path=rs.path, early=early, next_prompt=when)
 
 
-# One UPDATE built once, no load: it runs on every reply, the hot path of the bot.
-_MARK_ANSWERED = (
-    update(Delivery)
-    .where(col(Delivery.enrolment_id) == bindparam("eid"), col(Delivery.week) == bindparam("wk"),
-           col(Delivery.state) == DeliveryState.SENT)
-    .values(state=DeliveryState.ANSWERED, answered_at=bindparam("now", type_=UTCDateTime()))
-)
-
-
 def _mark_answered(session: Session, env: Env, rs: ReflectionSession) -> None:
     if rs.answered:  # the delivery was marked already: skip the UPDATE on every later reply
         return
-    result = session.execute(_MARK_ANSWERED, {"eid": rs.enrolment_id, "wk": rs.week, "now": env.clock.now()})
-    if getattr(result, "rowcount", 0):  # only once a sent delivery was really marked (a /reflect may come first)
+    # only once a sent delivery was really marked (a /reflect may come before the prompt)
+    if repo.mark_delivery_answered(session=session, enrolment_id=rs.enrolment_id, week=rs.week, at=env.clock.now()):
         repo.set_session_fields(session=session, rs=rs, answered=True)
 
 
