@@ -209,14 +209,14 @@ _MARK_ANSWERED = (
 
 def mark_delivery_answered(*, session: Session, enrolment_id: int, week: int, at: datetime) -> bool:
     """Mark a sent prompt answered; say whether there was one to mark."""
-    result = session.execute(_MARK_ANSWERED, {"eid": enrolment_id, "wk": week, "at": at})
+    result = session.connection().execute(_MARK_ANSWERED, {"eid": enrolment_id, "wk": week, "at": at})
     return bool(getattr(result, "rowcount", 0))
 
 
 def add_entry(*, session: Session, session_id: int, user_id: int, cohort_id: int, week: int, step: str, text: str,
               encrypted: bool, version: int, chat_id: int, message_id: int, created_at: datetime) -> None:
     """Store one reply with a single INSERT (it runs for every reply; a duplicate raises IntegrityError)."""
-    session.execute(_INSERT_ENTRY, {
+    session.connection().execute(_INSERT_ENTRY, {
         "session_id": session_id, "user_id": user_id, "cohort_id": cohort_id, "week": week, "step": step,
         "text": text, "encrypted": encrypted, "version": version, "chat_id": chat_id, "message_id": message_id,
         "created_at": created_at,
@@ -229,7 +229,7 @@ def set_session_fields(*, session: Session, rs: ReflectionSession, **values: Any
     Cheaper than a unit-of-work flush on the hot path; ``set_committed_value`` keeps the loaded object in step
     without marking it changed, so the commit doesn't write the same fields again.
     """
-    session.execute(_UPDATE_SESSION, {"rs_id": rs.id, **values})
+    session.connection().execute(_UPDATE_SESSION, {"rs_id": rs.id, **values})
     for key, value in values.items():
         set_committed_value(rs, key, value)
 
