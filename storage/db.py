@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -60,6 +62,29 @@ def _is_disconnect(exc: BaseException) -> bool:
     return False
 
 
+GROUP_MAX = 64  # units sharing one transaction, at most
+
+
+@dataclass
+class _Unit:
+    """A unit of work waiting for a group transaction, and where to hand its outcome."""
+
+    fn: Callable[[Session], Any]
+    done: asyncio.Future[Any]
+    loop: asyncio.AbstractEventLoop
+
+    def settle(self, *, result: Any = None, exc: BaseException | None = None) -> None:
+        def hand_over() -> None:
+            if self.done.cancelled():
+                return
+            if exc is not None:
+                self.done.set_exception(exc)
+            else:
+                self.done.set_result(result)
+
+        self.loop.call_soon_threadsafe(hand_over)
+
+
 class Database:
     """Owns the engine; runs a unit of work (a function taking a session) in a transaction.
 
@@ -75,6 +100,8 @@ class Database:
         self.retry_for = retry_for
         workers = 1 if is_sqlite(self.engine) else 4
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="db")
+        self._group: list[_Unit] = []
+        self._group_lock = threading.Lock()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -107,6 +134,41 @@ class Database:
         """Run ``fn(session, ...)`` off the event loop, as ``call`` does."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, lambda: self.call(fn, *args, **kwargs))
+
+    async def run_grouped(self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run a small unit of work like ``run``, sharing one transaction with other units waiting at the time.
+
+        Under a burst of messages, one BEGIN/COMMIT (and on PostgreSQL one flush of the log to disk) then serves
+        many replies instead of one each. The result comes back only once the shared transaction has committed.
+        If any unit of a group fails, the group is rolled back and each unit runs again in a transaction of its
+        own, so only the failing one fails. Units must not commit, roll back, or catch database errors themselves.
+        """
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[T] = loop.create_future()
+        with self._group_lock:
+            self._group.append(_Unit(lambda session: fn(session, *args, **kwargs), done, loop))
+        self._pool.submit(self._run_group)  # one per unit: whichever runs first takes everything waiting
+        return await done
+
+    def _run_group(self) -> None:
+        with self._group_lock:
+            units, self._group = self._group[:GROUP_MAX], self._group[GROUP_MAX:]
+        if not units:
+            return
+        try:
+            results = self.call(lambda session: [unit.fn(session) for unit in units])
+        except Exception as exc:
+            if len(units) == 1:
+                units[0].settle(exc=exc)
+                return
+            for unit in units:  # alone this time, so the failure stays with the unit that caused it
+                try:
+                    unit.settle(result=self.call(unit.fn))
+                except Exception as alone:
+                    unit.settle(exc=alone)
+            return
+        for unit, result in zip(units, results, strict=True):
+            unit.settle(result=result)
 
     def close(self) -> None:
         """Release the pool and the engine's connections."""

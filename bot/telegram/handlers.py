@@ -34,8 +34,8 @@ async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Take a typed message: a reflection reply, an invite code, or something to answer kindly."""
     msg = update.effective_message
     assert msg is not None and msg.text is not None
-    replies = await db_of(context).run(student.text, env_of(context), person_of(update), msg.text,
-                                       chat_id=msg.chat_id, message_id=msg.message_id)
+    replies = await db_of(context).run_grouped(student.text, env_of(context), person_of(update), msg.text,
+                                               chat_id=msg.chat_id, message_id=msg.message_id)
     await send_replies(context.bot, msg.chat_id, replies)
 
 
@@ -45,8 +45,8 @@ async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert msg is not None
     if not msg.text:
         return
-    replies = await db_of(context).run(student.edited, env_of(context), person_of(update), msg.text,
-                                       chat_id=msg.chat_id, message_id=msg.message_id)
+    replies = await db_of(context).run_grouped(student.edited, env_of(context), person_of(update), msg.text,
+                                               chat_id=msg.chat_id, message_id=msg.message_id)
     await send_replies(context.bot, msg.chat_id, replies)
 
 
