@@ -73,7 +73,7 @@ class StudentContext:
 
 
 def student_context(
-    *, session: Session, telegram_id: int, first_name: str, username: str | None, chat_id: int = -1,
+    *, session: Session, telegram_id: int, first_name: str, username: str | None, at: datetime, chat_id: int = -1,
     message_id: int = -1,
 ) -> StudentContext:
     """Return the user (created or refreshed), their active enrolment, its open conversation, whether a
@@ -81,7 +81,8 @@ def student_context(
     message)."""
     row = session.execute(_STUDENT_CONTEXT, {"tg": telegram_id, "chat": chat_id, "msg": message_id}).first()
     if row is None:
-        user = upsert_user(session=session, telegram_id=telegram_id, first_name=first_name, username=username)
+        user = upsert_user(session=session, telegram_id=telegram_id, first_name=first_name, username=username,
+                           at=at)
         return StudentContext(user, None, None, False)
     user, enrolment, open_rs, draft_id, entry_id = row
     if user.first_name != first_name or user.username != username:
@@ -90,11 +91,12 @@ def student_context(
     return StudentContext(user, enrolment, open_rs, draft_id is not None, entry_id is not None)
 
 
-def upsert_user(*, session: Session, telegram_id: int, first_name: str, username: str | None) -> User:
-    """Return the user with this Telegram id, created or refreshed."""
+def upsert_user(*, session: Session, telegram_id: int, first_name: str, username: str | None,
+                at: datetime) -> User:
+    """Return the user with this Telegram id, created (at ``at``) or refreshed."""
     user = session.exec(_USER_BY_TG, params={"tg": telegram_id}).first()
     if user is None:
-        user = User(telegram_id=telegram_id, first_name=first_name, username=username)
+        user = User(telegram_id=telegram_id, first_name=first_name, username=username, created_at=at)
         session.add(user)
         session.flush()
     elif user.first_name != first_name or user.username != username:
@@ -157,8 +159,9 @@ def get_enrolment(*, session: Session, user_id: int, cohort_id: int) -> Enrolmen
     ).first()
 
 
-def add_consent_record(*, session: Session, enrolment: Enrolment, kind: str, value: bool, version: str) -> None:
-    """Append one consent choice to the history."""
+def add_consent_record(*, session: Session, enrolment: Enrolment, kind: str, value: bool, version: str,
+                       at: datetime) -> None:
+    """Append one consent choice to the history, made at ``at``."""
     assert enrolment.id is not None
     session.add(
         ConsentRecord(
@@ -168,6 +171,7 @@ def add_consent_record(*, session: Session, enrolment: Enrolment, kind: str, val
             kind=kind,
             value=value,
             text_version=version,
+            recorded_at=at,
         )
     )
 

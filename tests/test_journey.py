@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
 from bot.core.clock import ManualClock
 from bot.core.context import Env, Person
 from storage.db import Database
-from storage.models import ConsentRecord, Delivery, DeliveryState, Enrolment, ReflectionSession
+from storage.models import ConsentRecord, Delivery, DeliveryState, Enrolment, ReflectionSession, User
 from tests.factories import DomainChat, send_week, stored_entries
 
 REPLIES = [
@@ -37,6 +37,24 @@ def test_join_shows_participant_information_then_two_separate_choices(db: Databa
         return [(r.kind, r.value, r.text_version) for r in session.exec(select(ConsentRecord)).all()]
 
     assert db.call(records) == [("participate", True, "v1"), ("research", False, "v1")]
+
+
+def test_consent_and_joining_are_dated_by_the_bot_clock(db: Database, env: Env, clock: ManualClock, cohort,
+                                                       alice: Person):
+    """The sandbox and the tests run on a clock of their own: the consent history must follow it."""
+    chat = DomainChat(db, env, alice)
+    chat.start(cohort.invite_code)
+    clock.advance(timedelta(minutes=3))
+    chat.press("Yes, I'll take part")
+
+    def dates(session):
+        user = session.exec(select(User)).one()
+        return user.created_at, [r.recorded_at for r in session.exec(select(ConsentRecord)).all()]
+
+    created, recorded = db.call(dates)
+    start = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
+    assert created == start
+    assert recorded == [start + timedelta(minutes=3)]
 
 
 def test_typed_code_joins_too_and_is_forgiving_about_case_and_dashes(db, env, cohort, alice):

@@ -71,7 +71,8 @@ def record(session: Session, env: Env, person: Person, enrolment: Enrolment, kin
         enrolment.research = value
     enrolment.consent_version = version
     session.add(enrolment)
-    repo.add_consent_record(session=session, enrolment=enrolment, kind=kind, value=value, version=version)
+    repo.add_consent_record(session=session, enrolment=enrolment, kind=kind, value=value, version=version,
+                            at=env.clock.now())
     repo.audit(session=session, actor=person.actor, action=f"consent.{kind}", cohort_id=enrolment.cohort_id,
                at=env.clock.now(), value=value, version=version)
     if kind == "research":
@@ -191,7 +192,8 @@ def withdraw(session: Session, env: Env, person: Person, enrolment: Enrolment) -
     for kind in ("participate", "research"):
         record(session, env, person, enrolment, kind, False)
     version, _ = latest_participant_information()
-    repo.add_consent_record(session=session, enrolment=enrolment, kind="withdraw", value=True, version=version)
+    repo.add_consent_record(session=session, enrolment=enrolment, kind="withdraw", value=True, version=version,
+                            at=now)
     enrolment.withdrawn_at = now
     session.add(enrolment)
     assert enrolment.id is not None

@@ -102,7 +102,7 @@ def find_cohort(session: Session, ref: str) -> Cohort | None:
 def join(session: Session, env: Env, person: Person, raw_code: str) -> list[Reply]:
     """Join the cohort behind an invite code, then show the participant information and choice 1."""
     user = repo.upsert_user(session=session, telegram_id=person.telegram_id, first_name=person.first_name,
-                            username=person.username)
+                            username=person.username, at=env.clock.now())
     assert user.id is not None
     code = normalise_code(raw_code)
     cohort = repo.get_cohort_by_invite(session=session, code=code)

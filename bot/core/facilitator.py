@@ -91,7 +91,7 @@ def pick_cohort(session: Session, env: Env, person: Person, ref: str, command: s
 def accept_link(session: Session, env: Env, person: Person, raw_code: str) -> list[Reply]:
     """/start f-CODE: make this person a facilitator of the cohort behind the code."""
     repo.upsert_user(session=session, telegram_id=person.telegram_id, first_name=person.first_name,
-                     username=person.username)
+                     username=person.username, at=env.clock.now())
     cohort = repo.get_cohort_by_facilitator_code(session=session, code=normalise_code(raw_code))
     if cohort is None or cohort.id is None:
         repo.audit(session=session, actor=person.actor, action="facilitator.bad_link", at=env.clock.now())

@@ -109,7 +109,7 @@ def screen(session: Session, env: Env, person: Person, body: str) -> list[Reply]
     if variant is None:
         return []
     user = repo.upsert_user(session=session, telegram_id=person.telegram_id, first_name=person.first_name,
-                            username=person.username)
+                            username=person.username, at=env.clock.now())
     assert user.id is not None
     contacts = resources(env.safeguarding_institution)
     if variant != "self":

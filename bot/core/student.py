@@ -39,7 +39,7 @@ def start(session: Session, env: Env, person: Person, payload: str | None) -> li
     if payload:
         return enrolment.join(session, env, person, payload)
     user = repo.upsert_user(session=session, telegram_id=person.telegram_id, first_name=person.first_name,
-                            username=person.username)
+                            username=person.username, at=env.clock.now())
     current = repo.active_enrolment(session=session, user_id=user.id) if user.id else None
     if current is None:
         return enrolment.not_joined()
@@ -51,7 +51,8 @@ def start(session: Session, env: Env, person: Person, payload: str | None) -> li
 def text(session: Session, env: Env, person: Person, body: str, *, chat_id: int, message_id: int) -> list[Reply]:
     """A text message that isn't a command."""
     ctx = repo.student_context(session=session, telegram_id=person.telegram_id, first_name=person.first_name,
-                               username=person.username, chat_id=chat_id, message_id=message_id)
+                               username=person.username, at=env.clock.now(), chat_id=chat_id,
+                               message_id=message_id)
     if ctx.has_draft:  # a facilitator mid-dialogue
         drafted = facilitator_dialogue.draft_text(session, env, person, body)
         if drafted is not None:
