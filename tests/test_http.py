@@ -101,3 +101,30 @@ async def test_a_server_that_never_answers_times_out() -> None:
     finally:
         release.set()
         await runner.cleanup()
+
+
+async def test_a_proxy_from_the_environment_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Behind a hospital or university proxy, HTTP(S)_PROXY is honoured, as PTB's httpx backend does."""
+    seen: list[str] = []
+
+    async def proxy(request: web.Request) -> web.Response:
+        seen.append(str(request.url))
+        return web.json_response({"ok": True, "result": {"id": 1, "is_bot": True, "first_name": "B",
+                                                         "username": "b_bot"}})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", proxy)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{runner.addresses[0][1]}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        async with AiohttpRequest() as request:
+            result = await request.post("http://api.telegram.invalid/bot123:abc/getMe")
+    finally:
+        await runner.cleanup()
+    assert result["username"] == "b_bot"
+    assert seen == ["http://api.telegram.invalid/bot123:abc/getMe"]
