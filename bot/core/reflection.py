@@ -34,10 +34,14 @@ def _state(rs: ReflectionSession) -> DialogueState:
     return DialogueState(step=Step(rs.step), path=Route(rs.path), nudged=rs.nudged, skipped=tuple(rs.skipped))
 
 
-def _save_state(session: Session, env: Env, rs: ReflectionSession, state: DialogueState) -> None:
+def _save_state(session: Session, env: Env, rs: ReflectionSession, state: DialogueState, *,
+                answered: bool = False) -> None:
+    """Save the dialogue state in one UPDATE (``answered``: the week's prompt was just marked answered too)."""
     now = env.clock.now()
     fields: dict[str, object] = {"step": state.step.value, "path": state.path.value, "nudged": state.nudged,
                                  "skipped": list(state.skipped), "updated_at": now}
+    if answered:
+        fields["answered"] = True
     if state.step is Step.CLOSED:
         fields.update(status=SessionStatus.CLOSED, closed_at=now)
     repo.set_session_fields(session=session, rs=rs, **fields)
@@ -82,12 +86,13 @@ def _close_text(env: Env, first_name: str, rs: ReflectionSession, cohort: Cohort
     return render("close.html.j2", first_name=first_name or "there", path=rs.path, early=early, next_prompt=when)
 
 
-def _mark_answered(session: Session, env: Env, rs: ReflectionSession) -> None:
+def _mark_answered(session: Session, env: Env, rs: ReflectionSession) -> bool:
+    """Mark the week's sent prompt answered; say whether it was marked just now (for ``_save_state``)."""
     if rs.answered:  # the delivery was marked already: skip the UPDATE on every later reply
-        return
+        return False
     # only once a sent delivery was really marked (a /reflect may come before the prompt)
-    if repo.mark_delivery_answered(session=session, enrolment_id=rs.enrolment_id, week=rs.week, at=env.clock.now()):
-        repo.set_session_fields(session=session, rs=rs, answered=True)
+    return repo.mark_delivery_answered(session=session, enrolment_id=rs.enrolment_id, week=rs.week,
+                                       at=env.clock.now())
 
 
 def store_entry(session: Session, env: Env, rs: ReflectionSession, step: str, text: str, *, chat_id: int,
@@ -109,14 +114,15 @@ def answer(session: Session, env: Env, person: Person, user: User, enrolment: En
     if stored_already:
         return [Reply(dialogue.question_for(state))] if state.step is not Step.CLOSED else []
     turn = dialogue.answer(state, text)
+    answered = False
     if turn.store_as is not None:
         store_entry(session, env, rs, turn.store_as.value, text, chat_id=chat_id, message_id=message_id)
-        _mark_answered(session, env, rs)
+        answered = _mark_answered(session, env, rs)
     elif state.step is Step.ENCOUNTER and turn.state.path is Route.SHORT:
         # "nothing this week" is an answer too: keep it, so the week shows as answered
         store_entry(session, env, rs, Step.ENCOUNTER.value, text, chat_id=chat_id, message_id=message_id)
-        _mark_answered(session, env, rs)
-    _save_state(session, env, rs, turn.state)
+        answered = _mark_answered(session, env, rs)
+    _save_state(session, env, rs, turn.state, answered=answered)
     if turn.closed:
         cohort = repo.get_cohort(session=session, cohort_id=rs.cohort_id)
         assert cohort is not None
@@ -153,8 +159,7 @@ def no_encounter(session: Session, env: Env, person: Person, rs_id: int) -> Call
     if rs.step != Step.ENCOUNTER:
         return CallbackOutcome(toast="We've moved past that question.", keep_buttons=False)
     turn = dialogue.no_encounter(_state(rs))
-    _save_state(session, env, rs, turn.state)
-    _mark_answered(session, env, rs)
+    _save_state(session, env, rs, turn.state, answered=_mark_answered(session, env, rs))
     return CallbackOutcome(toast="That's fine", replies=[Reply(t) for t in turn.say], keep_buttons=True)
 
 
