@@ -197,7 +197,8 @@ def get_reflection_session(*, session: Session, enrolment_id: int, week: int) ->
     ).first()
 
 
-# Core statements for the two writes of every reply: no unit-of-work flush.
+# Core statements for the writes of every reply (entry, dialogue state, the prompt answered): no unit-of-work
+# flush.
 _ENTRIES: Table = ReflectionEntry.__table__  # type: ignore[attr-defined]
 _SESSIONS: Table = ReflectionSession.__table__  # type: ignore[attr-defined]
 _INSERT_ENTRY = insert(_ENTRIES)

@@ -671,13 +671,12 @@ class _Message:
 
     # -- the pipeline -----------------------------------------------------------------------
 
-    def hits(self, live: Sequence[tuple[_Rule, Sequence[re.Pattern[str]]]] | None = None) -> list[Hit]:
-        """Every rule's matches, examined; ``live``: the rules and patterns worth trying (default: all)."""
+    def hits(self, live: Sequence[tuple[_Rule, Sequence[re.Pattern[str]]]]) -> list[Hit]:
+        """The matches of the rules and patterns worth trying (``live``), examined."""
         raw: list[tuple[_Rule, int, int]] = []
-        rules = live if live is not None else [(rule, rule.patterns) for rule in self.r.rules]
         for s0, s1 in self.sentences:
             sentence = self.text[s0:s1]
-            for rule, patterns in rules:
+            for rule, patterns in live:
                 found: list[tuple[int, int]] = []
                 for pattern in patterns:
                     for m in pattern.finditer(sentence):

@@ -9,15 +9,11 @@ about half the CPU. This class only moves bytes; PTB still builds every request 
 
 from __future__ import annotations
 
-import logging
-
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
-
-log = logging.getLogger(__name__)
 
 
 class AiohttpRequest(BaseRequest):
