@@ -74,6 +74,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from bot.core.paths import PROMPTS
 from bot.core.redaction_rules import ALL_RULES, Candidate, RuleSet, is_valid_nhs_number, nhs_check_digit
 
 __all__ = [
@@ -102,7 +103,7 @@ ALL_TYPES: tuple[str, ...] = (
     "NAME",
 )
 UNTYPED = "REDACTED"
-DEFAULT_TOML = Path(__file__).resolve().parents[2] / "prompts" / "redaction.toml"
+DEFAULT_TOML = PROMPTS / "redaction.toml"
 _TYPE_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 

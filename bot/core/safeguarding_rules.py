@@ -104,6 +104,7 @@ from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from bot.core import literals
+from bot.core.paths import PROMPTS
 
 __all__ = [
     "Category",
@@ -120,7 +121,7 @@ __all__ = [
     "reply_variant",
 ]
 
-PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
+PROMPTS_DIR = PROMPTS
 SAFEGUARDING_DIR = PROMPTS_DIR / "safeguarding"
 DEFAULT_RULES_PATH = SAFEGUARDING_DIR / "rules.toml"
 DEFAULT_RESOURCES_PATH = SAFEGUARDING_DIR / "resources.toml"
