@@ -112,6 +112,7 @@ __all__ = [
     "Resource",
     "SafeguardingRules",
     "Subject",
+    "Tier",
     "Verdict",
     "check",
     "default_rules",
@@ -134,6 +135,15 @@ class Category(StrEnum):
     UNSAFE = "unsafe"  # feeling unsafe: at home, threatened, assaulted
     HARASSMENT = "harassment"  # harassed, bullied, sexually harassed, humiliated by staff
     PATIENT_SAFETY = "patient_safety"  # a patient at risk: harm by staff, error, near miss, neglect
+    WARNING_SIGN = "warning_sign"  # indirect signs (hopeless, trapped, a burden...): a gentle check-in, no alert
+
+
+class Tier(StrEnum):
+    """What the bot does about a message that concerns the student themself."""
+
+    ALERT = "alert"  # explicit risk: the support reply now and the facilitator alert
+    CHECK_IN = "check_in"  # warning signs only: ask gently whether they are safe; "not safe"/"unsure" alerts
+    NONE = "none"
 
 
 class Subject(StrEnum):
@@ -145,7 +155,14 @@ class Subject(StrEnum):
 #: Categories that concern a person's own safety (as opposed to patient safety).
 PERSONAL_CATEGORIES = frozenset({Category.SUICIDAL, Category.SELF_HARM, Category.UNSAFE, Category.HARASSMENT})
 #: Order of importance when a message has several hits.
-SEVERITY = (Category.SUICIDAL, Category.SELF_HARM, Category.UNSAFE, Category.HARASSMENT, Category.PATIENT_SAFETY)
+SEVERITY = (
+    Category.SUICIDAL,
+    Category.SELF_HARM,
+    Category.UNSAFE,
+    Category.HARASSMENT,
+    Category.WARNING_SIGN,
+    Category.PATIENT_SAFETY,
+)
 
 ReplyVariant = Literal["self", "someone_else", "patient_safety"]
 
@@ -215,10 +232,23 @@ class Verdict:
         """A patient-safety concern the student should raise through clinical channels."""
         return self.risk and self.category is Category.PATIENT_SAFETY
 
+    @property
+    def checks_in(self) -> bool:
+        """Warning signs about the student, nothing explicit: ask whether they are safe."""
+        return self.risk and self.subject is Subject.STUDENT and self.category is Category.WARNING_SIGN
+
+    @property
+    def tier(self) -> Tier:
+        if self.alerts_facilitator:
+            return Tier.ALERT
+        if self.checks_in:
+            return Tier.CHECK_IN
+        return Tier.NONE
+
     def summary(self) -> str:
         """One line for `balint safeguarding check`."""
         if self.risk:
-            head = "ALERT" if self.alerts_facilitator else "RISK"
+            head = "ALERT" if self.alerts_facilitator else "CHECK-IN" if self.checks_in else "RISK"
         else:
             head = "ok"
         if self.rule is None:
@@ -234,7 +264,9 @@ class Verdict:
     def as_dict(self) -> dict[str, Any]:
         return {
             "risk": self.risk,
+            "tier": str(self.tier),
             "alerts_facilitator": self.alerts_facilitator,
+            "checks_in": self.checks_in,
             "concerns_someone_else": self.concerns_someone_else,
             "is_patient_matter": self.is_patient_matter,
             "category": str(self.category) if self.category else None,
