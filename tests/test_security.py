@@ -5,11 +5,21 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
 from bot.config import ConfigError, load_settings
+from bot.core import student
+from bot.core.context import Env, Person
+from bot.core.enrolment import CohortIn, create_cohort
+from bot.telegram.facilitator_handlers import COMMANDS
+from storage import repo
+from storage.db import Database
+from storage.models import AuditEvent, Cohort, Role
+from tests.factories import DomainChat, send_week, stored_entries
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -79,3 +89,87 @@ def test_an_empty_pseudonym_key_means_none_in_development(bare_env: None, monkey
     monkeypatch.setenv("ENVIRONMENT", "development")
     monkeypatch.setenv("PSEUDONYM_KEY", "")
     assert load_settings().pseudonym_key is None
+
+
+# ------------------------------------------------------------------ edits after consent is refused or withdrawn
+
+
+def answered(db: Database, env: Env, cohort: Cohort, alice: Person) -> DomainChat:
+    chat = DomainChat(db, env, alice)
+    chat.join_and_consent(cohort.invite_code)
+    send_week(db, env, cohort, 1)
+    chat.say("A woman on the ward who thanked me for sitting with her.", message_id=500)
+    assert len(stored_entries(db)) == 1
+    return chat
+
+
+def edit(db: Database, env: Env, alice: Person, body: str) -> str:
+    replies = db.call(student.edited, env, alice, body, chat_id=alice.telegram_id, message_id=500)
+    return "\n".join(r.text for r in replies)
+
+
+def test_an_edit_after_withdrawing_is_not_stored(db: Database, env: Env, cohort: Cohort, alice: Person) -> None:
+    chat = answered(db, env, cohort, alice)
+    chat.command("withdraw")
+    chat.press("Yes, withdraw")
+    said = edit(db, env, alice, "Second thoughts: her name was Mrs Patel, bed 12.")
+    assert "haven't kept" in said
+    assert [e.text for e in stored_entries(db)] == ["A woman on the ward who thanked me for sitting with her."]
+
+
+def test_an_edit_after_refusing_is_not_stored(db: Database, env: Env, cohort: Cohort, alice: Person) -> None:
+    chat = answered(db, env, cohort, alice)
+    chat.command("consent")
+    chat.press("Stop taking part")
+    said = edit(db, env, alice, "Her name was Mrs Patel.")
+    assert "haven't kept" in said
+    assert len(stored_entries(db)) == 1
+
+
+def test_an_edit_while_taking_part_is_still_kept(db: Database, env: Env, cohort: Cohort, alice: Person) -> None:
+    answered(db, env, cohort, alice)
+    assert "kept your edited version" in edit(db, env, alice, "A woman who thanked me for sitting with her.")
+    assert [e.version for e in stored_entries(db)] == [1, 2]
+
+
+# ------------------------------------------------------------------ audit rows after /delete
+
+
+def test_delete_leaves_no_audit_row_naming_the_student(db: Database, env: Env, cohort: Cohort,
+                                                       alice: Person) -> None:
+    chat = answered(db, env, cohort, alice)
+    chat.start("f-NOTACODE99")  # facilitator.bad_link
+    chat.command("pause")
+    db.call(COMMANDS["stats"], env, alice, "")  # facilitator.refused
+    chat.command("mydata")
+    chat.command("delete")
+    chat.press("Yes, erase everything")
+    actors = db.call(lambda s: [(e.actor, e.action) for e in s.exec(select(AuditEvent)).all()])
+    assert not [a for a in actors if "1001" in a[0]], actors
+    assert ("erased", "student.erase") in actors and ("erased", "facilitator.refused") in actors
+
+
+def test_delete_keeps_a_facilitators_staff_actions_linked(db: Database, env: Env, cohort: Cohort) -> None:
+    ruth = Person(telegram_id=9001, first_name="Ruth")
+    chat = DomainChat(db, env, ruth)
+    chat.start(f"f-{cohort.facilitator_code}")  # role.grant, as a facilitator
+    chat.join_and_consent(cohort.invite_code)  # and a student of another kind of week
+    chat.command("delete")
+    chat.press("Yes, erase everything")
+    actors = db.call(lambda s: {(e.actor, e.action) for e in s.exec(select(AuditEvent)).all()})
+    assert ("telegram:9001", "role.grant") in actors  # she still holds the role: her staff acts stay hers
+    assert not {a for a in actors if a[0] == "telegram:9001" and a[1].startswith(("consent.", "student."))}
+
+
+# ------------------------------------------------------------------ cohort names in the /stats chart
+
+
+def test_a_cohort_name_with_math_text_draws_its_chart(db: Database, env: Env) -> None:
+    odd = db.call(create_cohort, CohortIn(name=r"Psych $\foo$ 2026", start_date=date(2026, 1, 5)))
+    ruth = Person(telegram_id=9001, first_name="Ruth")
+    db.call(lambda s: repo.grant_role(session=s, telegram_id=9001, role=Role.FACILITATOR, cohort_id=odd.id))
+    send_week(db, env, odd, 1)
+    replies = db.call(COMMANDS["stats"], env, ruth, str(odd.id))
+    [chart] = [r.attachment for r in replies if r.attachment is not None]
+    assert chart.content.startswith(b"\x89PNG")
+    assert any(r"Psych $\foo$ 2026" in r.text for r in replies)
