@@ -3,18 +3,24 @@ edits after consent, audit rows after /delete, cohort names in charts, bidi cont
 
 from __future__ import annotations
 
+import json
+import logging
 import subprocess
 import sys
-from datetime import date
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
+from typer.testing import CliRunner
 
+from bot.cli import app as cli_app
 from bot.config import ConfigError, load_settings
-from bot.core import student
+from bot.core import facilitator, roles, student
 from bot.core.context import Env, Person
 from bot.core.enrolment import CohortIn, create_cohort
+from bot.research import access
 from bot.telegram.facilitator_handlers import COMMANDS
 from storage import repo
 from storage.db import Database
@@ -150,8 +156,7 @@ def test_delete_leaves_no_audit_row_naming_the_student(db: Database, env: Env, c
 
 
 def test_delete_keeps_a_facilitators_staff_actions_linked(db: Database, env: Env, cohort: Cohort) -> None:
-    ruth = Person(telegram_id=9001, first_name="Ruth")
-    chat = DomainChat(db, env, ruth)
+    chat = DomainChat(db, env, RUTH)
     chat.start(f"f-{cohort.facilitator_code}")  # role.grant, as a facilitator
     chat.join_and_consent(cohort.invite_code)  # and a student of another kind of week
     chat.command("delete")
@@ -166,10 +171,121 @@ def test_delete_keeps_a_facilitators_staff_actions_linked(db: Database, env: Env
 
 def test_a_cohort_name_with_math_text_draws_its_chart(db: Database, env: Env) -> None:
     odd = db.call(create_cohort, CohortIn(name=r"Psych $\foo$ 2026", start_date=date(2026, 1, 5)))
-    ruth = Person(telegram_id=9001, first_name="Ruth")
     db.call(lambda s: repo.grant_role(session=s, telegram_id=9001, role=Role.FACILITATOR, cohort_id=odd.id))
     send_week(db, env, odd, 1)
-    replies = db.call(COMMANDS["stats"], env, ruth, str(odd.id))
+    replies = db.call(COMMANDS["stats"], env, RUTH, str(odd.id))
     [chart] = [r.attachment for r in replies if r.attachment is not None]
     assert chart.content.startswith(b"\x89PNG")
     assert any(r"Psych $\foo$ 2026" in r.text for r in replies)
+
+
+# ------------------------------------------------------------------ facilitator and researcher links
+
+
+@pytest.fixture
+def cli(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., tuple[int, str, str]]]:
+    """Run ``balint ...`` on the test database; returns (exit code, stdout, stderr)."""
+    from storage.migrate import stamp
+
+    stamp(database_url)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    for name in ("TELEGRAM_BOT_TOKEN", "ENVIRONMENT", "PSEUDONYM_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    runner = CliRunner()
+
+    def run(*args: str) -> tuple[int, str, str]:
+        result = runner.invoke(cli_app, list(args))
+        return result.exit_code, result.stdout, result.stderr
+
+    yield run
+    root.handlers[:], _ = saved
+    root.setLevel(saved[1])
+
+
+RUTH = Person(telegram_id=9001, first_name="Ruth")
+SAM = Person(telegram_id=9002, first_name="Sam")
+
+
+def open_link(db: Database, env: Env, person: Person, payload: str) -> str:
+    return db.call(student.start, env, person, payload)[0].text
+
+
+def facilitates(db: Database, env: Env, person: Person, cohort: Cohort) -> bool:
+    return bool(db.call(lambda s: roles.can_facilitate(s, env, person, cohort.id)))
+
+
+def code_in(out: str, prefix: str) -> str:
+    return out.split(f"?start={prefix}")[1].split()[0]
+
+
+def test_revoking_a_facilitator_rotates_the_link_so_it_cannot_grant_again(db, env, cohort, cli) -> None:
+    old = f"f-{cohort.facilitator_code}"
+    assert "you're now a facilitator" in open_link(db, env, RUTH, old)
+    code, out, _ = cli("role", "revoke", "facilitator", "--telegram-id", "9001", "--cohort", str(cohort.id))
+    assert code == 0, out
+    said = open_link(db, env, RUTH, old)
+    assert said == facilitator.OLD_LINK
+    assert not facilitates(db, env, RUTH, cohort)
+    assert "you're now a facilitator" not in open_link(db, env, SAM, old)  # nor anyone it was forwarded to
+    code, out, _ = cli("cohort", "facilitator-link", str(cohort.id))
+    assert "you're now a facilitator" in open_link(db, env, SAM, f"f-{code_in(out, 'f-')}")
+
+
+def test_rotating_the_facilitator_link_from_the_cli(db, env, cohort, cli) -> None:
+    old = f"f-{cohort.facilitator_code}"
+    code, out, _ = cli("cohort", "facilitator-link", str(cohort.id), "--rotate")
+    assert code == 0, out
+    assert out.startswith(f"New facilitator link for Psychiatry Jan 2026 (id {cohort.id}; works until rotated).")
+    assert "Every earlier facilitator link of this cohort has stopped working" in out
+    new = f"f-{code_in(out, 'f-')}"
+    assert new != old
+    assert open_link(db, env, RUTH, old) == facilitator.OLD_LINK and not facilitates(db, env, RUTH, cohort)
+    assert "you're now a facilitator" in open_link(db, env, RUTH, new)
+
+
+def test_a_single_use_facilitator_link_works_once(db, env, cohort, cli) -> None:
+    code, out, _ = cli("cohort", "facilitator-link", str(cohort.id), "--single-use")
+    assert code == 0 and "works once" in out
+    link = f"f-{code_in(out, 'f-')}"
+    assert "you're now a facilitator" in open_link(db, env, RUTH, link)
+    assert open_link(db, env, SAM, link) == facilitator.OLD_LINK and not facilitates(db, env, SAM, cohort)
+    code, out, _ = cli("cohort", "facilitator-link", str(cohort.id), "--json")
+    again = json.loads(out)
+    assert again["single_use"] and "you're now a facilitator" in open_link(
+        db, env, SAM, "f-" + again["facilitator_link"].split("start=f-")[1])
+
+
+def test_an_expiring_facilitator_link_stops_granting(db, env, clock, cohort, cli) -> None:
+    code, out, _ = cli("cohort", "facilitator-link", str(cohort.id), "--expires-in", "48h", "--json")
+    made = json.loads(out)
+    assert code == 0 and made["expires_at"] and not made["expired"]
+    link = "f-" + made["facilitator_link"].split("start=f-")[1]
+    expires = datetime.fromisoformat(made["expires_at"])
+    clock.set(expires - timedelta(minutes=1))
+    assert "you're now a facilitator" in open_link(db, env, RUTH, link)
+    clock.set(expires + timedelta(seconds=1))
+    assert open_link(db, env, SAM, link) == facilitator.EXPIRED_LINK and not facilitates(db, env, SAM, cohort)
+    code, _, err = cli("cohort", "facilitator-link", str(cohort.id), "--expires-in", "soon")
+    assert (code, err.strip()) == (2, "Error: --expires-in 'soon' is not a number of hours or days, such as 48h or 7d")
+
+
+def test_researcher_links_rotate_expire_and_rotate_on_revoke(db, env, clock, cli) -> None:
+    db.call(create_cohort, CohortIn(name="Studied", start_date=date(2026, 1, 5), study="Balint Study"))
+    code, out, err = cli("research", "link", "--json")
+    assert code == 0, err
+    old = "r-" + json.loads(out)["code"]
+    assert "you're now a researcher" in open_link(db, env, RUTH, old)
+    code, out, err = cli("role", "revoke", "researcher", "--telegram-id", "9001", "--study", "Balint Study")
+    assert code == 0, err
+    assert open_link(db, env, RUTH, old) == access.OLD_LINK
+    assert not db.call(lambda s: roles.researched_studies(s, env, RUTH))
+    code, out, _ = cli("research", "link", "--rotate", "--single-use", "--expires-in", "7d")
+    assert out.startswith("New researcher link for Balint Study (works until ") and "works once" in out
+    link = f"r-{code_in(out, 'r-')}"
+    clock.set(datetime.now(UTC) + timedelta(days=8))
+    assert open_link(db, env, SAM, link) == access.EXPIRED_LINK
+    clock.set(datetime.now(UTC))
+    assert "you're now a researcher" in open_link(db, env, SAM, link)
+    assert open_link(db, env, RUTH, link) == access.OLD_LINK  # single use: spent
