@@ -89,13 +89,14 @@ def safe_traceback(err: BaseException) -> str:
     current: BaseException | None = err
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        frames = "".join(traceback.format_list(traceback.extract_tb(current.__traceback__)))
+        lines = "".join(traceback.format_list(traceback.extract_tb(current.__traceback__))).splitlines(keepends=True)
+        frames = "".join(line for line in lines if line.strip(" ^~\n"))  # no ^^^^ markers: noise in a chat
         kind = f"{type(current).__module__}.{type(current).__qualname__}"
         if isinstance(current, TelegramError):  # Telegram's own wording, never the user's
             kind += f": {current.message}"
         parts.append(f"Traceback (most recent call last):\n{frames}{kind}\n")
         current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
-    return "\nThe above was raised while handling:\n\n".join(reversed(parts))
+    return "\nThe above led to:\n\n".join(reversed(parts))
 
 
 @dataclass
@@ -126,6 +127,14 @@ def _signature(err: BaseException) -> tuple[str, str]:
     frames = traceback.extract_tb(err.__traceback__)
     where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else ""
     return type(err).__qualname__, where
+
+
+def _tail(report: str, limit: int = 3500) -> str:
+    """Return the end of a report (the failure itself), cut at a line so a frame isn't half shown."""
+    if len(report) <= limit:
+        return report
+    tail = report[-limit:]
+    return "…\n" + tail[tail.find("\n") + 1:]
 
 
 async def _screen_again(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -159,7 +168,7 @@ async def _tell_admins(update: object, context: ContextTypes.DEFAULT_TYPE, err: 
     kind = type(update).__name__
     more = f" ({held} more like it held back)" if held else ""
     text = (f"<b>balintbot error</b> while handling a {html.escape(kind)}{more}\n"
-            f"<pre>{html.escape(report[-3500:])}</pre>")
+            f"<pre>{html.escape(_tail(report))}</pre>")
     for chat in chats:
         try:
             await context.bot.send_message(chat, text, parse_mode=ParseMode.HTML)
