@@ -143,3 +143,27 @@ async def test_bidi_controls_in_a_first_name_never_reach_the_facilitator(db: Dat
     shown = alert["plain_text"]
     assert "Anna" in shown
     assert not any(c in shown for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+async def test_a_failed_reply_after_a_stored_button_press_is_sent_again(db: Database, env: Env, cohort) -> None:
+    async with BotAPIEmulator() as emu, running_bot(emu, db, env, admin_chat_id=ADMIN):
+        emu.user(ADMIN, "Ada")
+        anna = emu.user(1001, "Anna", "anna")
+        await anna.say(f"/start {cohort.invite_code}")
+        choice = await anna.wait_for_message(has("Choice 1"), after=0)
+        emu.fail_next("sendMessage", chat_id=anna.id, error_code=502, description="Bad Gateway")
+        await anna.click(choice["message_id"], button(choice, "Yes, I'll take part"))
+        await anna.wait_for_message(has("Choice 2 of 2"), after=0, timeout=10)
+        assert KIND_MESSAGE not in [m["plain_text"] for m in anna.messages()]
+        assert error_reports(emu) == []
+
+
+async def test_a_failed_reply_to_a_facilitator_command_is_sent_again(db: Database, env: Env, cohort) -> None:
+    db.call(lambda s: repo.grant_role(session=s, telegram_id=FRAN, role=Role.FACILITATOR, cohort_id=cohort.id))
+    async with BotAPIEmulator() as emu, running_bot(emu, db, env, admin_chat_id=ADMIN):
+        emu.user(ADMIN, "Ada")
+        fran = emu.user(FRAN, "Fran", "fran_tutor")
+        emu.fail_next("sendMessage", chat_id=FRAN, error_code=502, description="Bad Gateway")
+        listed = await fran.say("/cohorts", timeout=10)
+        assert "Psychiatry Jan 2026" in listed["plain_text"]
+        assert error_reports(emu) == []
