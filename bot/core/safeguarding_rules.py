@@ -104,6 +104,8 @@ from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from bot.core import literals
+from bot.core.textnorm import fold
+from bot.core.word_forms import expand_families
 from bot.core.paths import PROMPTS
 
 __all__ = [
@@ -154,6 +156,8 @@ class Subject(StrEnum):
 
 #: Categories that concern a person's own safety (as opposed to patient safety).
 PERSONAL_CATEGORIES = frozenset({Category.SUICIDAL, Category.SELF_HARM, Category.UNSAFE, Category.HARASSMENT})
+#: A friend's warning signs ("my flatmate isn't eating, says she feels hopeless") get the someone-else reply too.
+_SOMEONE_ELSE_CATEGORIES = PERSONAL_CATEGORIES | {Category.WARNING_SIGN}
 #: Order of importance when a message has several hits.
 SEVERITY = (
     Category.SUICIDAL,
@@ -225,7 +229,7 @@ class Verdict:
     @property
     def concerns_someone_else(self) -> bool:
         """A friend/relative/colleague of the student is at risk: support reply, no alert."""
-        return self.risk and self.subject is Subject.OTHER and self.category in PERSONAL_CATEGORIES
+        return self.risk and self.subject is Subject.OTHER and self.category in _SOMEONE_ELSE_CATEGORIES
 
     @property
     def is_patient_matter(self) -> bool:
@@ -366,7 +370,7 @@ def _compile(pattern: str, macros: dict[str, str], where: str) -> re.Pattern[str
             raise ValueError(f"{where}: unknown macro {{{name}}}")
         return macros[name]
 
-    expanded = _MACRO_RE.sub(expand, pattern)
+    expanded = expand_families(_MACRO_RE.sub(expand, pattern))
     try:
         return re.compile(_bounded(expanded))
     except re.error as exc:
@@ -385,7 +389,7 @@ class SafeguardingRules:
         macros: dict[str, str] = {}
         for name, value in (data.get("macros") or {}).items():
             # macros may use earlier macros
-            macros[name] = _MACRO_RE.sub(lambda m: macros.get(m.group(1), m.group(0)), str(value))
+            macros[name] = expand_families(_MACRO_RE.sub(lambda m: macros.get(m.group(1), m.group(0)), str(value)))
         self._macros = macros
 
         norm = data.get("normalise") or {}
@@ -532,7 +536,8 @@ class SafeguardingRules:
     # ---------------------------------------------------------------------------------------
 
     def normalise(self, text: str) -> str:
-        text = unicodedata.normalize("NFKC", text).translate(_QUOTE_CHARS).lower()
+        # invisible characters and look-alike letters first (bot.core.textnorm), then case and quotes
+        text = unicodedata.normalize("NFKC", fold(text).text).translate(_QUOTE_CHARS).lower()
         text = text.replace("&", " and ")
         text = re.sub(r"[^\S\n]+", " ", text)
         text = re.sub(r" *\n *", "\n", text).strip()
