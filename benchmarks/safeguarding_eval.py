@@ -313,8 +313,19 @@ def side_by_side(columns: dict[str, dict[str, Any]], *, errors: bool) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def timings(texts: list[str], check: Callable[[str], Verdict], *, rounds: int = 5) -> dict[str, float]:
-    """Mean and p99 per message over the texts, and p99 on a 4 KB message built from them (milliseconds)."""
+def _four_kb(texts: list[str]) -> str:
+    out = ""
+    for t in texts:
+        if len(out) >= 4096:
+            break
+        out += t + " "
+    return out[:4096]
+
+
+def timings(
+    texts: list[str], check: Callable[[str], Verdict], *, long_texts: dict[str, str], rounds: int = 5
+) -> dict[str, float]:
+    """Mean and p99 per message over the texts, and p99 on each 4 KB message (milliseconds)."""
     for t in texts:
         check(t)  # warm up caches and lazily compiled parts
     per: list[float] = []
@@ -323,22 +334,19 @@ def timings(texts: list[str], check: Callable[[str], Verdict], *, rounds: int = 
             t0 = time.perf_counter()
             check(t)
             per.append(time.perf_counter() - t0)
-    long_text = ""
-    for t in texts:
-        if len(long_text) >= 4096:
-            break
-        long_text += t + " "
-    long_text = long_text[:4096]
-    big: list[float] = []
-    for _ in range(200):
-        t0 = time.perf_counter()
-        check(long_text)
-        big.append(time.perf_counter() - t0)
 
     def p99(xs: list[float]) -> float:
         return sorted(xs)[min(len(xs) - 1, int(len(xs) * 0.99))] * 1000
 
-    return {"mean_ms": statistics.fmean(per) * 1000, "p99_ms": p99(per), "p99_4kb_ms": p99(big), "n": len(texts)}
+    out = {"mean_ms": statistics.fmean(per) * 1000, "p99_ms": p99(per), "n": len(texts)}
+    for name, long_text in long_texts.items():
+        big: list[float] = []
+        for _ in range(200):
+            t0 = time.perf_counter()
+            check(long_text)
+            big.append(time.perf_counter() - t0)
+        out[f"p99_4kb_{name}_ms"] = p99(big)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -388,7 +396,16 @@ def main(argv: list[str] | None = None) -> int:
             columns[f.stem.removeprefix("safeguarding_") or f.stem] = score(load_cases(f), rules.check)
         ok = ok and all(meets_goals(columns[n]) for n in columns if n not in ("dev", "dev-val"))
     if not args.no_timing and texts:
-        out["timing"] = timings(texts, rules.check)
+        dev = load_cases(DEV_FILE)
+        calm = [c.text for c in dev if c.category in ("ordinary", "clinical", "supportive_staff")]
+        risky = [c.text for c in dev if c.group != "no_risk"]
+        long_texts = {
+            # a long reflection: ordinary and clinical sentences with one disclosure buried in the middle
+            "reflection": _four_kb(calm[:20] + ["I've been saving up my tablets."] + calm[20:]),
+            # the worst case: about forty risk messages back to back, every sentence a hit
+            "all_risk": _four_kb(risky),
+        }
+        out["timing"] = timings(texts, rules.check, long_texts=long_texts)
     out["columns"] = columns
     if args.json:
         print(json.dumps(out, indent=2))
@@ -404,7 +421,8 @@ def main(argv: list[str] | None = None) -> int:
         t = out["timing"]
         print(
             f"\ntiming (safeguarding only, {t['n']} messages x 5): mean {t['mean_ms']:.3f} ms, "
-            f"p99 {t['p99_ms']:.3f} ms per message; p99 on a 4 KB message {t['p99_4kb_ms']:.2f} ms"
+            f"p99 {t['p99_ms']:.3f} ms per message; p99 on a 4 KB reflection {t['p99_4kb_reflection_ms']:.2f} ms, "
+            f"on 4 KB of risk messages back to back {t['p99_4kb_all_risk_ms']:.2f} ms"
         )
     return 0 if ok else 1
 

@@ -104,9 +104,9 @@ from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from bot.core import literals
+from bot.core.paths import PROMPTS
 from bot.core.textnorm import fold
 from bot.core.word_forms import expand_families
-from bot.core.paths import PROMPTS
 
 __all__ = [
     "Category",
@@ -290,11 +290,11 @@ NO_RISK = Verdict(risk=False, category=None, subject=None, rule=None, matched=No
 # --------------------------------------------------------------------------------------------
 
 _MACRO_RE = re.compile(r"\{([A-Za-z_]+)\}")
-_WORD_CHARS = r"[\w'’]"
 
 
 def _bounded(pattern: str) -> str:
-    return rf"(?<!{_WORD_CHARS})(?:{pattern})(?!\w)"
+    # an apostrophe after a letter is inside a word ("i'd"); after a space it opens a quotation ("called me 'the ...'")
+    return rf"(?<!\w)(?<!\w['’])(?:{pattern})(?!\w)"
 
 
 @dataclass(frozen=True)
@@ -371,6 +371,10 @@ def _compile(pattern: str, macros: dict[str, str], where: str) -> re.Pattern[str
         return macros[name]
 
     expanded = expand_families(_MACRO_RE.sub(expand, pattern))
+    left = re.search(r"\{=?[A-Za-z_][^}]*\}", expanded)
+    if left:
+        what = f"{left.group(0)!r} is neither a macro nor a word family ({{=word|word}})"
+        raise ValueError(f"{where}: {what} in {pattern!r}")
     try:
         return re.compile(_bounded(expanded))
     except re.error as exc:
@@ -486,9 +490,11 @@ class SafeguardingRules:
         # so a message without any of them skips that pattern, and one that needs no pattern skips the analysis.
         self._by_literal: dict[str, set[tuple[int, int]]] = {}  # string -> (rule, pattern) positions needing it
         self._unfiltered: set[tuple[int, int]] = set()  # patterns with nothing to require: always tried
+        self._needs: dict[re.Pattern[str], frozenset[str] | None] = {}  # pattern -> the strings it needs
         for r, rule in enumerate(self.rules):
             for i, pattern in enumerate(rule.patterns):
                 need = literals.required(pattern)
+                self._needs[pattern] = need
                 for lit in need or ():
                     self._by_literal.setdefault(lit, set()).add((r, i))
                 if need is None:
@@ -652,6 +658,9 @@ class _Message:
         self.text = text
         self.sentences = rules._sentences(text)
         self.sentence_starts = [s for s, _ in self.sentences]
+        self._literal_sentences: dict[str, set[int]] = {}
+        self._neg_by_sentence: dict[tuple[int, int], set[int]] = {}
+        self._exclusions_by_sentence: dict[tuple[int, int], list[tuple[_Exclusion, int, int]]] = {}
 
     # The rest is worked out only when a pattern matched: most messages never need it.
 
@@ -671,15 +680,20 @@ class _Message:
     def token_starts(self) -> list[int]:
         return [t.start for t in self.tokens]
 
-    @functools.cached_property
-    def neg(self) -> set[int]:
-        return self._mark(self.r._negators) - self._mark(self.r._neg_exceptions)
+    def neg(self, pos: int) -> set[int]:
+        """Indexes of the negator tokens in the sentence around ``pos`` (worked out once per sentence)."""
+        span = self._sentence_of(pos)
+        marked = self._neg_by_sentence.get(span)
+        if marked is None:
+            marked = self._mark(self.r._negators, span) - self._mark(self.r._neg_exceptions, span)
+            self._neg_by_sentence[span] = marked
+        return marked
 
-    def _mark(self, patterns: Sequence[re.Pattern[str]]) -> set[int]:
-        """Indexes of tokens covered by any match of any of the patterns."""
+    def _mark(self, patterns: Sequence[re.Pattern[str]], span: tuple[int, int]) -> set[int]:
+        """Indexes of tokens covered by any match of any of the patterns inside ``span``."""
         marked: set[int] = set()
         for pattern in patterns:
-            for m in pattern.finditer(self.text):
+            for m in pattern.finditer(self.text, *span):
                 i = bisect.bisect_left(self.token_starts, m.start())
                 while i < len(self.tokens) and self.tokens[i].end <= m.end():
                     marked.add(i)
@@ -711,32 +725,58 @@ class _Message:
 
     def hits(self, live: Sequence[tuple[_Rule, Sequence[re.Pattern[str]]]]) -> list[Hit]:
         """The matches of the rules and patterns worth trying (``live``), examined."""
-        raw: list[tuple[_Rule, int, int]] = []
-        for s0, s1 in self.sentences:
-            sentence = self.text[s0:s1]
-            for rule, patterns in live:
-                found: list[tuple[int, int]] = []
-                for pattern in patterns:
+        found: list[tuple[int, int, int, int]] = []  # (sentence, rule, start, end)
+        for r, (rule, patterns) in enumerate(live):
+            for pattern in patterns:
+                for k in self._sentences_needing(pattern):
+                    s0, s1 = self.sentences[k]
+                    sentence = self.text[s0:s1]
                     for m in pattern.finditer(sentence):
                         if m.end() == m.start():
                             continue
                         if rule.not_followed_by is not None and rule.not_followed_by.match(sentence[m.end() :]):
                             continue
-                        found.append((s0 + m.start(), s0 + m.end()))
-                # one hit per overlapping group within a rule: keep the earliest, longest
-                found.sort(key=lambda se: (se[0], -se[1]))
-                last_end = -1
-                for s, e in found:
-                    if s >= last_end:
-                        raw.append((rule, s, e))
-                        last_end = e
+                        found.append((k, r, s0 + m.start(), s0 + m.end()))
+        # one hit per overlapping group within a rule and sentence: keep the earliest, longest
+        found.sort(key=lambda f: (f[0], f[1], f[2], -f[3]))
+        raw: list[tuple[_Rule, int, int]] = []
+        last: tuple[int, int, int] = (-1, -1, -1)  # sentence, rule, end of the last hit kept
+        for k, r, s, e in found:
+            if (k, r) != last[:2] or s >= last[2]:
+                raw.append((live[r][0], s, e))
+                last = (k, r, e)
         spans = [(s, e) for _, s, e in raw]
         return [self._examine(rule, s, e, spans) for rule, s, e in raw]
+
+    def _sentences_needing(self, pattern: re.Pattern[str]) -> list[int]:
+        """Indexes of the sentences that hold one of the strings the pattern needs (all, if it needs none)."""
+        need = self.r._needs.get(pattern)
+        if need is None or len(self.sentences) == 1:
+            return list(range(len(self.sentences)))
+        found: set[int] = set()
+        for lit in need:
+            found |= self._sentences_with(lit)
+        return sorted(found)
+
+    def _sentences_with(self, lit: str) -> set[int]:
+        cached = self._literal_sentences.get(lit)
+        if cached is None:
+            cached = set()
+            at = self.text.find(lit)
+            while at != -1:
+                k = bisect.bisect_right(self.sentence_starts, at) - 1
+                if k >= 0 and at + len(lit) <= self.sentences[k][1]:
+                    cached.add(k)
+                at = self.text.find(lit, at + 1)
+            self._literal_sentences[lit] = cached
+        return cached
 
     def _examine(self, rule: _Rule, s: int, e: int, spans: list[tuple[int, int]]) -> Hit:
         excluded = self._excluded(rule, s, e)
         negated = self._negated(s, e, spans)
-        topic = self._topic(s, e)
+        # "the consultant asked if I was on my period", "shared my video from the sim session to mock me": what was
+        # done or said to the student is no topic of teaching, whatever words surround it
+        topic = False if _done_to_student(rule) else self._topic(s, e)
         subject, quoted, reported, subj_topic = self._subject(rule, s, e)
         return Hit(
             rule=rule.id,
@@ -752,14 +792,22 @@ class _Message:
             excluded_by=excluded,
         )
 
-    @functools.cached_property
-    def exclusion_spans(self) -> list[tuple[_Exclusion, int, int]]:
-        return [
-            (exc, m.start(), m.end()) for exc in self.r.exclusions for p in exc.patterns for m in p.finditer(self.text)
-        ]
+    def exclusion_spans(self, pos: int) -> list[tuple[_Exclusion, int, int]]:
+        """The exclusion matches in the sentence around ``pos`` (worked out once per sentence)."""
+        span = self._sentence_of(pos)
+        found = self._exclusions_by_sentence.get(span)
+        if found is None:
+            found = [
+                (exc, m.start(), m.end())
+                for exc in self.r.exclusions
+                for p in exc.patterns
+                for m in p.finditer(self.text, *span)
+            ]
+            self._exclusions_by_sentence[span] = found
+        return found
 
     def _excluded(self, rule: _Rule, s: int, e: int) -> str | None:
-        for exc, a, b in self.exclusion_spans:
+        for exc, a, b in self.exclusion_spans(s):
             if exc.applies_to and rule.id not in exc.applies_to and str(rule.category) not in exc.applies_to:
                 continue
             if a < e and s < b:
@@ -778,7 +826,7 @@ class _Message:
             if not tok.word:
                 j -= 1
                 continue
-            if j in self.neg:
+            if j in self.neg(s):
                 negated = True
                 break
             if any(a <= tok.start and tok.end <= b and (a, b) != (s, e) for a, b in spans):
@@ -857,7 +905,13 @@ class _Message:
         gender = _GENDER.get(self.text[ref.start : ref.end])
         before: list[_Ref] = []
         for r in reversed([r for r in self.refs if r.end <= ref.start]):
-            if r.kind == "third" and gender and _GENDER.get(self.text[r.start : r.end]) == gender and not before:
+            if (
+                r.kind == "third"
+                and gender
+                and _GENDER.get(self.text[r.start : r.end]) == gender
+                and all(b.kind == "staff" for b in before)
+            ):
+                # "he told the nurse he felt trapped": the one talking, not the member of staff told
                 return self._antecedent(r)
             if r.kind in ("peer", "staff", "patient"):
                 if gender in ("m", "f") and self._plural(r):
@@ -898,12 +952,13 @@ class _Message:
         if quote is not None:
             if subj == "generic":
                 return None, True, False, True
-            if subj in (Subject.STUDENT, None) and not self._own_quote(quote, sent_start):
+            own = _done_to_student(rule) or self._own_quote(quote, sent_start)
+            if subj in (Subject.STUDENT, None) and not own:
                 return self._speaker_before(quote[0]), True, True, False
             return (subj if subj != "generic" else rule.default_subject), True, False, subj is None
         if subj == "generic":
             subj = rule.default_subject
-        if subj is Subject.STUDENT:
+        if subj is Subject.STUDENT and not _done_to_student(rule):
             speaker = self._reported_speaker(s, sent_start)
             if speaker is not None:
                 return speaker, False, True, False
@@ -969,6 +1024,12 @@ class _Message:
             return None
         subj = self._ref_subject(speakers[-1])
         return subj if isinstance(subj, Subject) else None
+
+
+def _done_to_student(rule: _Rule) -> bool:
+    """A harassment rule written in the first person ("... touched my leg"): the student is the one it happened to,
+    also in reported speech ("he said I should go back to my own country": he said it to the student)."""
+    return rule.subject == "student" and rule.category is Category.HARASSMENT
 
 
 def _rank(hit: Hit) -> tuple[int, int, int]:

@@ -2,7 +2,8 @@
 
 A rule writer names the lemma once and the pattern matches its inflections: ``{=cut}`` is
 ``cuts|cutting|cut``, ``{=take}`` is ``takes|taking|taken|took|take``, ``{=tablet}`` is ``tablets|tablet``.
-Forms are made by English suffix rules (-s/-es/-ies, -ed/-d/-ied, -ing with a dropped e, doubled final
+A phrase inflects its first word (``{=tell off}``: told off, telling off, ...). Forms are made by English
+suffix rules (-s/-es/-ies, -ed/-d/-ied, -ing with a dropped e, doubled final
 consonants in both British and American spelling) and an irregular table. Over-generating is harmless:
 a form nobody writes never matches.
 """
@@ -77,7 +78,7 @@ _IRREGULAR: dict[str, tuple[str, ...]] = {
     "wife": ("wives",),
 }
 _VOWELS = "aeiou"
-_FAMILY_RE = re.compile(r"\{=([a-z'|-]+)\}")
+_FAMILY_RE = re.compile(r"\{=([a-z' |-]+)\}")
 
 
 def _syllables(word: str) -> int:
@@ -100,8 +101,9 @@ def forms(word: str) -> tuple[str, ...]:
     """The word and its inflections, longest first (so an alternation prefers the longest)."""
     w = word.lower()
     out = {w, *_IRREGULAR.get(w, ())}
-    if " " in w:
-        return tuple(sorted(out, key=lambda s: (-len(s), s)))
+    if " " in w:  # a phrasal verb: inflect the verb, keep the rest ("go through" -> "went through")
+        first, rest = w.split(" ", 1)
+        return tuple(sorted({f"{f} {rest}" for f in forms(first)}, key=lambda s: (-len(s), s)))
     # -s / -es / -ies
     if re.search(r"(?:s|x|z|ch|sh)$", w):
         out.add(w + "es")
