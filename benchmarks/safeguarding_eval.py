@@ -14,7 +14,8 @@ The group schema (``tests/data/safeguarding_dev.jsonl``, ``tests/data/testset/*.
   * all self-risk       explicit + warning_sign + peer                       (goal >= 0.90)
   * harassment          caught when the tier is alert                       (goal >= 0.90)
   * no_risk             a false alarm when the tier is alert or check_in    (goal < 5 %)
-The development file holds out 30 % of its rows (``"split": "val"``), reported as its own column.
+The development file holds out 30 % of its rows (``"split": "val"``) and a batch written after the rules
+(``"split": "fresh"``, scored once before any change for it), each reported as its own column.
 The test sets are read only with ``--split test`` or ``--split all``.
 
 The older label schema (``tests/data/safeguarding_corpus.jsonl``, tuned with the rules) prints:
@@ -382,8 +383,9 @@ def main(argv: list[str] | None = None) -> int:
         legacy = evaluate(load_corpus(DEFAULT_CORPUS), rules)
         out["corpus"] = legacy
         dev = load_cases(DEV_FILE)
-        columns["dev"] = score([c for c in dev if c.split != "val"], rules.check)
-        columns["dev-val"] = score([c for c in dev if c.split == "val"], rules.check)
+        for split in ("dev", "val", "fresh"):
+            name = "dev" if split == "dev" else f"dev-{split}"
+            columns[name] = score([c for c in dev if c.split == split], rules.check)
         texts += [c.text for c in dev] + [i.text for i in load_corpus(DEFAULT_CORPUS)]
         ok = legacy["explicit_recall"] >= RECALL_GOAL and legacy["false_alarm_rate"] < FALSE_ALARM_GOAL
         ok = ok and meets_goals(columns["dev"])
@@ -394,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         for f in files:
             columns[f.stem.removeprefix("safeguarding_") or f.stem] = score(load_cases(f), rules.check)
-        ok = ok and all(meets_goals(columns[n]) for n in columns if n not in ("dev", "dev-val"))
+        ok = ok and all(meets_goals(columns[n]) for n in columns if not n.startswith("dev"))
     if not args.no_timing and texts:
         dev = load_cases(DEV_FILE)
         calm = [c.text for c in dev if c.category in ("ordinary", "clinical", "supportive_staff")]
