@@ -25,7 +25,19 @@ def required(pattern: re.Pattern[str]) -> frozenset[str] | None:
     found = _sequence(P.parse(pattern.pattern, pattern.flags))
     if not found or "" in found:
         return None
-    return frozenset(found)
+    return frozenset(_minimal(found))
+
+
+def _minimal(options: set[str]) -> set[str]:
+    """Drop every string that contains another one: {"cutting", "cuts", "cut"} needs no more than {"cut"}.
+
+    A text holding "cutting" holds "cut", so the filter lets through exactly the same texts, with fewer
+    strings to look for (word families in the safeguarding rules list every inflection)."""
+    kept: list[str] = []
+    for s in sorted(options, key=len):
+        if not any(k in s for k in kept):
+            kept.append(s)
+    return set(kept)
 
 
 def _score(options: set[str]) -> tuple[int, int]:

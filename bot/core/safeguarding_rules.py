@@ -90,6 +90,7 @@ patient is taken to be the patient).
 from __future__ import annotations
 
 import bisect
+import copy
 import functools
 import re
 import tomllib
@@ -98,13 +99,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from bot.core import literals
 from bot.core.paths import PROMPTS
+from bot.core.safeguarding_model import Model
 from bot.core.textnorm import fold
 from bot.core.word_forms import expand_families
 
@@ -129,6 +131,9 @@ SAFEGUARDING_DIR = PROMPTS_DIR / "safeguarding"
 DEFAULT_RULES_PATH = SAFEGUARDING_DIR / "rules.toml"
 DEFAULT_RESOURCES_PATH = SAFEGUARDING_DIR / "resources.toml"
 DEFAULT_REPLY_TEMPLATE = SAFEGUARDING_DIR / "support_reply.md.j2"
+DEFAULT_MODEL_PATH = SAFEGUARDING_DIR / "classifier.json"
+#: the rule id a verdict raised by the classifier carries
+MODEL_RULE = "model.own_risk"
 
 
 class Category(StrEnum):
@@ -327,8 +332,7 @@ class _Ref:
     end: int
 
 
-@dataclass(frozen=True)
-class _Token:
+class _Token(NamedTuple):  # a tuple: a 4 KB message has about 800 of them
     text: str
     start: int
     end: int
@@ -388,8 +392,9 @@ def _word_alternation(words: Iterable[str]) -> str:
 class SafeguardingRules:
     """A compiled rule set. Build with :meth:`from_toml`; call :meth:`check`."""
 
-    def __init__(self, data: dict[str, Any], *, source: str = "<dict>") -> None:
+    def __init__(self, data: dict[str, Any], *, source: str = "<dict>", model: Model | None = None) -> None:
         self.source = source
+        self.model = model  # the second opinion (bot.core.safeguarding_model), asked only when no rule matched
         macros: dict[str, str] = {}
         for name, value in (data.get("macros") or {}).items():
             # macros may use earlier macros
@@ -531,11 +536,20 @@ class SafeguardingRules:
         return re.compile("|".join(parts))
 
     @classmethod
-    def from_toml(cls, path: Path | None = None) -> SafeguardingRules:
+    def from_toml(cls, path: Path | None = None, *, model_path: Path | None = DEFAULT_MODEL_PATH) -> SafeguardingRules:
+        """The rules in ``path`` (default: the installed rules.toml), with the classifier in ``model_path`` if given
+        and present (None: rules alone)."""
         path = path or DEFAULT_RULES_PATH
         with path.open("rb") as fh:
             data = tomllib.load(fh)
-        return cls(data, source=str(path))
+        model = Model.load(model_path) if model_path is not None and model_path.exists() else None
+        return cls(data, source=str(path), model=model)
+
+    def with_model(self, model: Model | None) -> SafeguardingRules:
+        """The same rules with another classifier (or none)."""
+        other = copy.copy(self)
+        other.model = model
+        return other
 
     # ---------------------------------------------------------------------------------------
     # text handling
@@ -624,9 +638,13 @@ class SafeguardingRules:
         if not norm:
             return NO_RISK
         live = self._live_patterns(norm)
-        if not live:
-            return NO_RISK
-        return _verdict(_Message(self, norm).hits(live))
+        verdict = _verdict(_Message(self, norm).hits(live)) if live else NO_RISK
+        if self.model is not None and not verdict.hits:
+            # nothing for the rules at all: the classifier may raise a gentle check-in, never an alert
+            p = self.model.own_risk(norm)
+            if p >= self.model.threshold:
+                return Verdict(True, Category.WARNING_SIGN, Subject.STUDENT, MODEL_RULE, f"p={p:.2f}")
+        return verdict
 
     def _live_patterns(self, text: str) -> list[tuple[_Rule, tuple[re.Pattern[str], ...]]]:
         """Each rule with those of its patterns that could match ``text``, in file order (rules with none left out)."""
@@ -674,7 +692,11 @@ class _Message:
 
     @functools.cached_property
     def tokens(self) -> list[_Token]:
-        return [_Token(m.group(0), m.start(), m.end(), m.group(0)[0].isalnum()) for m in _TOKEN_RE.finditer(self.text)]
+        tokens = []
+        for m in _TOKEN_RE.finditer(self.text):
+            tok = m.group(0)
+            tokens.append(_Token(tok, m.start(), m.end(), tok[0].isalnum()))
+        return tokens
 
     @functools.cached_property
     def token_starts(self) -> list[int]:
