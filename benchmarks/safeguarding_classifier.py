@@ -1,7 +1,8 @@
 """Train and measure the classifier that is the safeguarding rules' second opinion; export its weights.
 
     python benchmarks/safeguarding_classifier.py            # measure: train on dev, score val and fresh
-    python benchmarks/safeguarding_classifier.py --export   # also write prompts/safeguarding/classifier.json
+    python benchmarks/safeguarding_classifier.py --export [--out PATH] [--threshold 0.9]
+                                       # also write the weights (default prompts/safeguarding/classifier.json)
 
 Needs scikit-learn (a dev dependency). The model is trained on the development rows (``"split": "dev"``) of
 ``tests/data/safeguarding_dev.jsonl`` and the tuned corpus; "val" and "fresh" rows are only scored. It prints,
@@ -79,6 +80,7 @@ def with_model(rules: SafeguardingRules, model: Model, threshold: float) -> Safe
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--export", action="store_true", help=f"write the weights to {DEFAULT_MODEL_PATH}")
+    ap.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH, help="where --export writes the weights")
     ap.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
     ap.add_argument("--threshold", type=float, default=0.7, help="own-risk probability that raises a check-in")
     args = ap.parse_args(argv)
@@ -108,8 +110,8 @@ def main(argv: list[str] | None = None) -> int:
             "threshold": args.threshold,
             "weights": dict(sorted(final.weights.items())),
         }
-        DEFAULT_MODEL_PATH.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
-        print(f"wrote {DEFAULT_MODEL_PATH} ({len(final.weights)} features, threshold {args.threshold})")
+        args.out.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
+        print(f"wrote {args.out} ({len(final.weights)} features, threshold {args.threshold})")
     return 0
 
 

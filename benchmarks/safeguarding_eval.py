@@ -91,6 +91,8 @@ def detected(item: Item, verdict: Verdict) -> bool:
         return verdict.is_patient_matter or verdict.alerts_facilitator
     if item.subject == Subject.OTHER:
         return verdict.concerns_someone_else or verdict.alerts_facilitator
+    if not item.explicit:  # implicit / ambiguous: a check-in is the right answer too
+        return verdict.alerts_facilitator or verdict.checks_in
     return verdict.alerts_facilitator
 
 
