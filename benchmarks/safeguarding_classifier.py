@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"trained on {len(train_rows)} messages, {len(model.weights)} weighted features (C={args.c})")
     keys = ("explicit_recall", "self_risk_recall", "harassment_recall", "false_alarm_rate")
     print(f"{'split':<8}{'variant':<22}" + "".join(f"{k:>20}" for k in keys))
-    for split in ("val", "fresh", "fresh2"):
+    for split in ("val", "fresh", "fresh2", "fresh3"):
         cases: list[Case] = [c for c in dev if c.split == split]
         variants: list[tuple[str, Any]] = [("rules only", rules.check)]
         for t in (0.5, 0.6, 0.7, 0.8, 0.9):

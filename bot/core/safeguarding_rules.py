@@ -389,6 +389,9 @@ def _word_alternation(words: Iterable[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
 
+_MY_SELF_RE = re.compile(r"\bmy self\b(?![-\w])")
+
+
 class SafeguardingRules:
     """A compiled rule set. Build with :meth:`from_toml`; call :meth:`check`."""
 
@@ -418,6 +421,7 @@ class SafeguardingRules:
         ctx = data.get("context") or {}
         self._conjunctions = frozenset(str(w) for w in ctx.get("conjunctions", []))
         self._hypothetical_re = self._alternation(ctx.get("hypothetical", []), macros, "context.hypothetical")
+        self._topic_clause_re = self._alternation(ctx.get("topic_clause", []), macros, "context.topic_clause")
         self._activity = frozenset(str(w) for w in ctx.get("activity", []))
         self._activity_fillers = frozenset(str(w) for w in ctx.get("activity_fillers", []))
         topic_after = [str(w) for w in ctx.get("topic_after", [])]
@@ -561,6 +565,7 @@ class SafeguardingRules:
         text = text.replace("&", " and ")
         text = re.sub(r"[^\S\n]+", " ", text)
         text = re.sub(r" *\n *", "\n", text).strip()
+        text = _MY_SELF_RE.sub("myself", text)  # "hurting my self", but not "my self-harm"
         if self._contraction_re is not None:
             # two passes so "i am not" -> "i'm not" and "do not" chains settle
             for _ in range(2):
@@ -743,6 +748,15 @@ class _Message:
             j -= 1
         return sent_start
 
+    def _clause_end(self, pos: int, sent_end: int) -> int:
+        j = self._first_token_at(pos)
+        while j < len(self.tokens) and self.tokens[j].start < sent_end:
+            tok = self.tokens[j]
+            if self._is_barrier(tok) or tok.text in self.r._conjunctions:
+                return tok.start
+            j += 1
+        return sent_end
+
     # -- the pipeline -----------------------------------------------------------------------
 
     def hits(self, live: Sequence[tuple[_Rule, Sequence[re.Pattern[str]]]]) -> list[Hit]:
@@ -887,6 +901,12 @@ class _Message:
         # topic nouns just after: "suicide risk", "self-harm presentations"
         if r._topic_after_re is not None and r._topic_after_re.search(self.text[e : e + 40]):
             return True
+        # "not eating can be a sign of depression": a teaching marker anywhere in the trigger's clause
+        if r._topic_clause_re is not None:
+            sent_start, sent_end = self._sentence_of(s)
+            clause = self.text[self._clause_start(s, sent_start) : self._clause_end(e, sent_end)]
+            if r._topic_clause_re.search(clause):
+                return True
         # questions and hypotheticals in the same clause before the trigger
         if r._hypothetical_re is not None:
             sent_start = self._sentence_of(s)[0]
