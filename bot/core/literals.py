@@ -13,12 +13,22 @@ from __future__ import annotations
 import re
 import re._constants as C  # noqa: N812 - the regex engine's own opcode names
 import re._parser as P  # noqa: N812
-from typing import Any
+from typing import Any, Protocol
+
+
+class Compiled(Protocol):
+    """What ``required`` reads of a pattern: a compiled ``re.Pattern`` or anything with the same two attributes."""
+
+    @property
+    def pattern(self) -> str: ...
+
+    @property
+    def flags(self) -> int: ...
 
 _SMALL_CLASS = 6  # [abc]: treat as three one-character alternatives up to this size
 
 
-def required(pattern: re.Pattern[str]) -> frozenset[str] | None:
+def required(pattern: Compiled) -> frozenset[str] | None:
     """Strings one of which every match of ``pattern`` contains; ``None`` if nothing useful can be said."""
     if pattern.flags & (re.IGNORECASE | re.VERBOSE):
         return None
