@@ -1,13 +1,13 @@
 """Train and measure the classifier that is the safeguarding rules' second opinion; export its weights.
 
     python benchmarks/safeguarding_classifier.py            # measure: train on dev, score val and fresh
-    python benchmarks/safeguarding_classifier.py --export [--out PATH] [--threshold 0.9]
+    python benchmarks/safeguarding_classifier.py --export [--out PATH] [--threshold 0.9] [--no-measure]
                                        # also write the weights (default prompts/safeguarding/classifier.json)
 
-Needs scikit-learn (a dev dependency). The model is trained on the development rows (``"split": "dev"``) of
-``tests/data/safeguarding_dev.jsonl`` and the tuned corpus; "val" and "fresh" rows are only scored. It prints,
-per split, the rules alone and the rules with the classifier allowed to raise a check-in, at a few thresholds.
-The test sets in ``tests/data/testset/`` are never read here.
+Needs scikit-learn (a dev dependency). Measuring: each held-out batch of ``tests/data/safeguarding_dev.jsonl``
+("val", "fresh" ... "fresh4") is scored by a model trained on every other row and the tuned corpus, with the
+rules alone and with the classifier allowed to raise a check-in, at a few thresholds. Exporting trains on all
+of it. The test sets in ``tests/data/testset/`` are never read here.
 """
 
 from __future__ import annotations
@@ -77,32 +77,35 @@ def with_model(rules: SafeguardingRules, model: Model, threshold: float) -> Safe
     return rules.with_model(Model(model.classes, model.intercept, model.weights, threshold))
 
 
+HELD_OUT = ("val", "fresh", "fresh2", "fresh3", "fresh4")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--export", action="store_true", help=f"write the weights to {DEFAULT_MODEL_PATH}")
     ap.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH, help="where --export writes the weights")
     ap.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
-    ap.add_argument("--threshold", type=float, default=0.7, help="own-risk probability that raises a check-in")
+    ap.add_argument("--threshold", type=float, default=0.9, help="own-risk probability that raises a check-in")
+    ap.add_argument("--no-measure", action="store_true", help="only train and export")
     args = ap.parse_args(argv)
     rules = SafeguardingRules.from_toml(model_path=None)
     dev = load_cases(DEV_FILE)
-    train_rows = [(c.text, GROUP_CLASS[c.group]) for c in dev if c.split == "dev"] + corpus_rows()
-    model = train(train_rows, rules, c=args.c)
-    print(f"trained on {len(train_rows)} messages, {len(model.weights)} weighted features (C={args.c})")
-    keys = ("explicit_recall", "self_risk_recall", "harassment_recall", "false_alarm_rate")
-    print(f"{'split':<8}{'variant':<22}" + "".join(f"{k:>20}" for k in keys))
-    for split in ("val", "fresh", "fresh2", "fresh3"):
-        cases: list[Case] = [c for c in dev if c.split == split]
-        variants: list[tuple[str, Any]] = [("rules only", rules.check)]
-        for t in (0.5, 0.6, 0.7, 0.8, 0.9):
-            variants.append((f"rules + model >= {t}", with_model(rules, model, t).check))
-        for name, check in variants:
-            res = score(cases, check)
-            print(f"{split:<8}{name:<22}" + "".join(f"{res[k]:>20.3f}" for k in keys))
+    if not args.no_measure:
+        keys = ("explicit_recall", "warning_recall", "self_risk_recall", "harassment_recall", "false_alarm_rate")
+        print("each batch scored by a model trained on every other development row and the tuned corpus")
+        print(f"{'batch':<8}{'variant':<22}" + "".join(f"{k:>19}" for k in keys))
+        for split in HELD_OUT:
+            rows = [(c.text, GROUP_CLASS[c.group]) for c in dev if c.split != split] + corpus_rows()
+            model = train(rows, rules, c=args.c)
+            cases: list[Case] = [c for c in dev if c.split == split]
+            variants: list[tuple[str, Any]] = [("rules only", rules.check)]
+            for t in (0.7, 0.8, 0.9, 0.95):
+                variants.append((f"rules + model >= {t}", with_model(rules, model, t).check))
+            for name, check in variants:
+                res = score(cases, check)
+                print(f"{split:<8}{name:<22}" + "".join(f"{res[k]:>19.3f}" for k in keys))
     if args.export:
-        final = train(
-            [(c.text, GROUP_CLASS[c.group]) for c in dev if c.split in ("dev", "val")] + corpus_rows(), rules, c=args.c
-        )
+        final = train([(c.text, GROUP_CLASS[c.group]) for c in dev] + corpus_rows(), rules, c=args.c)
         data = {
             "about": "Weights of the safeguarding second-opinion classifier (benchmarks/safeguarding_classifier.py)",
             "classes": list(final.classes),
