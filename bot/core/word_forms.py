@@ -58,6 +58,7 @@ _IRREGULAR: dict[str, tuple[str, ...]] = {
     "send": ("sent",),
     "shoot": ("shot",),
     "sleep": ("slept",),
+    "slide": ("slid",),
     "speak": ("spoke", "spoken"),
     "spend": ("spent",),
     "stand": ("stood",),
