@@ -97,6 +97,11 @@ def detected(item: Item, verdict: Verdict) -> bool:
     return verdict.alerts_facilitator
 
 
+def _category_right(item: Item, verdict: Verdict) -> bool:
+    """The category the corpus gives, or a warning sign (a check-in) for an implicit message."""
+    return str(verdict.category) == item.category or (not item.explicit and verdict.checks_in)
+
+
 def evaluate(items: list[Item], rules: SafeguardingRules) -> dict[str, Any]:
     verdicts = [rules.check(i.text) for i in items]
     pairs = list(zip(items, verdicts, strict=True))
@@ -115,7 +120,7 @@ def evaluate(items: list[Item], rules: SafeguardingRules) -> dict[str, Any]:
         if detected(i, v):
             c["caught"] += 1
             c["explicit_caught"] += i.explicit
-            c["category_right"] += str(v.category) == i.category
+            c["category_right"] += _category_right(i, v)
     per_label: dict[str, dict[str, int]] = defaultdict(Counter)  # type: ignore[arg-type]
     for i, v in benign:
         c = per_label[i.label]
@@ -135,13 +140,13 @@ def evaluate(items: list[Item], rules: SafeguardingRules) -> dict[str, Any]:
         "all_n": len(risky),
         "false_alarm_rate": rate(len(false_alarms), len(benign)),
         "benign_n": len(benign),
-        "category_accuracy": rate(sum(str(v.category) == i.category for i, v in caught), len(caught)),
+        "category_accuracy": rate(sum(_category_right(i, v) for i, v in caught), len(caught)),
         "per_category": {k: dict(v) for k, v in sorted(per_cat.items())},
         "per_label": {k: dict(v) for k, v in sorted(per_label.items())},
         "missed": [(i.text, i.explicit, v.summary()) for i, v in missed],
         "false_alarms": [(i.text, i.label, v.summary()) for i, v in false_alarms],
         "other_flags": [(i.text, i.label, v.summary()) for i, v in other_flags],
-        "wrong_category": [(i.text, i.category, v.summary()) for i, v in caught if str(v.category) != i.category],
+        "wrong_category": [(i.text, i.category, v.summary()) for i, v in caught if not _category_right(i, v)],
     }
 
 

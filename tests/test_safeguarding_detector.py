@@ -254,9 +254,18 @@ def test_the_classifier_only_raises_a_check_in_when_the_rules_found_nothing() ->
     assert quiet.check("everything is so gloomy").tier is Tier.NONE
 
 
-def test_no_classifier_is_shipped_and_the_rules_run_alone(rules: SafeguardingRules) -> None:
-    """Measured and not shipped (docs/safeguarding.md): it raised check-ins on "burning out"."""
-    assert rules.model is None
+def test_the_shipped_classifier_is_a_cautious_second_opinion(rules: SafeguardingRules) -> None:
+    """prompts/safeguarding/classifier.json: loaded by default, high threshold, check-ins only."""
+    assert rules.model is not None and rules.model.threshold >= 0.9
+    # wording no rule has, that the classifier learnt from the development set
+    verdict = rules.check("I keep imagining how peaceful it would be to never open my eyes again.")
+    assert verdict.rule == MODEL_RULE and verdict.tier is Tier.CHECK_IN, verdict.summary()
+    assert (
+        SafeguardingRules.from_toml(model_path=None).check("I keep imagining how peaceful it would be").tier
+        is Tier.NONE
+    )
+    for text in ("I've been burning out this term", "I drove home after a long shift", "I had a drink with the team"):
+        assert rules.check(text).tier is Tier.NONE, text
 
 
 def test_the_classifier_trains_exports_and_loads(tmp_path: Path) -> None:
