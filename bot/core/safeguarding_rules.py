@@ -695,8 +695,9 @@ class SafeguardingRules:
         norm = self.normalise(text or "")
         if not norm:
             return NO_RISK
-        live = self._live_patterns(norm)
-        verdict = _verdict(_Message(self, norm).hits(live)) if live else NO_RISK
+        present = {lit for lit in self._by_literal if lit in norm}
+        live = self._live_patterns(norm, present)
+        verdict = _verdict(_Message(self, norm, present).hits(live)) if live else NO_RISK
         if self.model is not None and not verdict.hits:
             # nothing for the rules at all: the classifier may raise a gentle check-in, never an alert
             p = self.model.own_risk(norm)
@@ -704,12 +705,14 @@ class SafeguardingRules:
                 return Verdict(True, Category.WARNING_SIGN, Subject.STUDENT, MODEL_RULE, f"p={p:.2f}")
         return verdict
 
-    def _live_patterns(self, text: str) -> list[tuple[_Rule, tuple[Bounded, ...]]]:
-        """Each rule with those of its patterns that could match ``text``, in file order (rules with none left out)."""
+    def _live_patterns(self, text: str, present: set[str] | None = None) -> list[tuple[_Rule, tuple[Bounded, ...]]]:
+        """Each rule with those of its patterns that could match ``text``, in file order (rules with none left out).
+        ``present``: the literals that occur in ``text``, if already known."""
+        if present is None:
+            present = {lit for lit in self._by_literal if lit in text}
         live = set(self._unfiltered)
-        for lit, positions in self._by_literal.items():
-            if lit in text:
-                live |= positions
+        for lit in present:
+            live.update(self._by_literal[lit])
         by_rule: dict[int, list[Bounded]] = {}
         for r, i in sorted(live):
             by_rule.setdefault(r, []).append(self.rules[r].patterns[i])
@@ -729,9 +732,10 @@ class SafeguardingRules:
 class _Message:
     """Per-message analysis state."""
 
-    def __init__(self, rules: SafeguardingRules, text: str) -> None:
+    def __init__(self, rules: SafeguardingRules, text: str, present: set[str] | None = None) -> None:
         self.r = rules
         self.text = text
+        self.present = present  # the literals of the rules that occur in the text (None: not worked out)
         self.sentences = rules._sentences(text)
         self.sentence_starts = [s for s, _ in self.sentences]
         self._literal_sentences: dict[str, set[int]] = {}
@@ -851,6 +855,9 @@ class _Message:
         cached = self._literal_sentences.get(lit)
         if cached is None:
             cached = set()
+            if self.present is not None and lit not in self.present:
+                self._literal_sentences[lit] = cached
+                return cached
             at = self.text.find(lit)
             while at != -1:
                 k = bisect.bisect_right(self.sentence_starts, at) - 1
