@@ -25,6 +25,7 @@ class Compiled(Protocol):
     @property
     def flags(self) -> int: ...
 
+
 _SMALL_CLASS = 6  # [abc]: treat as three one-character alternatives up to this size
 
 

@@ -460,9 +460,7 @@ class SafeguardingRules:
         norm = data.get("normalise") or {}
         pairs = [(str(a).lower(), str(b)) for a, b in norm.get("contractions", [])]
         self._contractions = dict(pairs)
-        self._contraction_re = (
-            Bounded(_word_alternation(self._contractions)) if self._contractions else None
-        )
+        self._contraction_re = Bounded(_word_alternation(self._contractions)) if self._contractions else None
 
         neg = data.get("negation") or {}
         self._negators = self._patterns(neg.get("negators", []), macros, "negation.negators")
