@@ -47,6 +47,11 @@ ALERTS = [
     ("I hope I don't wake up tomorrow.", Category.SUICIDAL),
     ("I wish I could disappear for good.", Category.SUICIDAL),
     ("Honestly I'd rather be dead.", Category.SUICIDAL),
+    # C-SSRS wording in the first person: method, intent, preparatory and aborted acts
+    ("I've been thinking about how I might do it.", Category.SUICIDAL),
+    ("I'm scared I'll act on these thoughts.", Category.SUICIDAL),
+    ("I went to the roof last night but didn't jump.", Category.SUICIDAL),
+    ("I took the pills out but didn't swallow them.", Category.SUICIDAL),
     # self-harm that recurs or escalates
     ("The cuts are getting deeper each time.", Category.SELF_HARM),
     ("went back to self harming after a year clean", Category.SELF_HARM),
@@ -131,6 +136,8 @@ NOTHING = [
     "We learnt that giving possessions away can be a warning sign.",
     "In teaching we role-played a consultation with someone who had been sexually assaulted.",
     "We discussed what to do if a student reports being groped by a consultant.",
+    "The patient went to the roof but didn't jump.",
+    "I won't act on them, I promise.",
     # supportive staff
     "The reg put a hand on my arm after the arrest and asked if I was okay.",
     "The registrar offered to sign off my DOPS after watching me do it properly.",
