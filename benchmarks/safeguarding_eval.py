@@ -398,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         legacy = evaluate(load_corpus(DEFAULT_CORPUS), rules)
         out["corpus"] = legacy
         dev = load_cases(DEV_FILE)
-        for split in ("dev", "val", "fresh", "fresh2", "fresh3", "fresh4"):
+        for split in ("dev", "val", "fresh", "fresh2", "fresh3", "fresh4", "fresh5"):
             name = "dev" if split == "dev" else f"dev-{split}"
             columns[name] = score([c for c in dev if c.split == split], rules.check)
         texts += [c.text for c in dev] + [i.text for i in load_corpus(DEFAULT_CORPUS)]
