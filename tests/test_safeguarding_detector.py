@@ -279,7 +279,7 @@ def test_the_classifier_trains_exports_and_loads(tmp_path: Path) -> None:
     from benchmarks.safeguarding_classifier import main
 
     out = tmp_path / "classifier.json"
-    assert main(["--export", "--out", str(out), "--threshold", "0.9"]) == 0
+    assert main(["--export", "--no-measure", "--out", str(out), "--threshold", "0.9"]) == 0
     model = Model.load(out)
     assert model.classes == CLASSES and model.threshold == 0.9 and len(model.weights) > 1000
     assert features("i don't want this") >= {"w:want", "n:want", "b:don't want"}
