@@ -279,19 +279,6 @@ def test_nobody_but_researchers_of_the_study_may_code(db, research_env, study_co
     assert press(db, research_env, OUTSIDER, actions.encode(Action.CODE_DONE, 1)).toast == NOT_A_RESEARCHER
 
 
-def test_a_coder_pulls_the_next_item_when_nothing_is_assigned(db, research_env, study_cohort):
-    _ready(db, research_env, study_cohort)
-    _, first = db.call(chat.code_command, research_env, RESEARCHER_A)
-    assert first.text.startswith("<b>Item #1 ·")
-    press(db, research_env, RESEARCHER_A, buttons(first)["✓ Done with this item"])
-    rows = _assignments(db)
-    assert [(i, ind) for i, _c, ind in rows][:2] == [(1, False), (2, False)]
-    # the independent coder gets item 1 first, to complete the pair
-    _, for_b = db.call(chat.code_command, research_env, RESEARCHER_B)
-    assert for_b.text.startswith("<b>Item #1 ·")
-    assert [r for r in _assignments(db) if r[0] == 1][1][2] is True
-
-
 def test_progress(db, research_env, study_cohort):
     _ready(db, research_env, study_cohort)
     _assign(db, research_env)

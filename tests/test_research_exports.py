@@ -78,7 +78,7 @@ def test_csv_has_one_row_per_step_codes_by_coder_agreed_and_is_neutralised(db, r
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert result.rows == len(rows) == 10 and result.participants == 2
     assert list(rows[0]) == ["item", "pseudonym", "cohort", "week", "step", "prompt", "text", "codes C1",
-                             "codes C2", "agreed codes", "status"]
+                             "codes C2", "finished by", "agreed codes", "status", "settle note", "memos"]
     first = rows[0]
     assert first["pseudonym"] == "P001" and first["step"] == "encounter" and first["week"] == "1"
     assert first["prompt"].startswith("1 · The encounter. Tell me about it")

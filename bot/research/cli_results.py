@@ -192,8 +192,10 @@ def exports_command(study: str | None = STUDY, as_json: bool = JSON) -> None:
     if not rows:
         typer.echo("No exports yet.")
     for r in rows:
+        gone = (r["left_out"] or {}).get("items", 0)
         typer.echo(f"#{r['export']} {r['at']} {r['by']} {r['format']} round {r['round']}: {r['rows']} row(s), "
-                   f"{len(r['participants'])} participant(s), sha256 {r['sha256']}")
+                   f"{len(r['participants'])} participant(s), sha256 {r['sha256']}"
+                   + (f", {gone} withdrawn item(s) left out" if gone else ""))
 
 
 def _withdrawals(session: Any, env: Any, study_name: str | None) -> list[dict[str, Any]]:
@@ -216,8 +218,10 @@ def withdrawals_command(study: str | None = STUDY, as_json: bool = JSON) -> None
         held = ", ".join(f"#{h['export']} ({h['format']}, {h['at'][:10]}, sha256 {h['sha256'][:12]}…)"
                          for h in r["held_by_exports"]) or "none"
         count = f", {r['items']} item(s)" if r["items"] is not None else ""
+        later = ", ".join(f"#{e}" for e in r.get("left_out_of", [])) or "none yet"
         typer.echo(f"{r['at']} {', '.join(r['participants'])} {r['what']}{count}; earlier exports holding them: "
-                   f"{held}")
+                   f"{held}" + (f"; later exports of closed rounds leaving them out: {later}"
+                                if r["what"] != "came back" else ""))
 
 
 def _export(session: Any, env: Any, study_name: str | None, fmt: str, number: int | None, out: Path,
@@ -288,5 +292,8 @@ def export_command(
     what = "code(s)" if r["format"] == "qdc" else f"row(s) from {r['participants']} participant(s)"
     typer.echo(f"Wrote {r['rows']:,} {what} of round {r['round']} of {r['study']} to {r['out']} "
                f"({r['bytes']:,} bytes). Export #{r['export_id']}, sha256 {r['sha256']}")
+    if r["left_out"]:
+        typer.echo(f"{r['left_out']} item(s) of the closed round were left out: their students withdrew or erased "
+                   "their data since (balint research withdrawals).")
 
 

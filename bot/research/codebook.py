@@ -79,12 +79,13 @@ def round_by_number(session: Session, study: Study, number: int | None) -> Codin
     raise ResearchError(f"{study.name} has no round {number} (rounds: {', '.join(str(r.number) for r in rounds)})")
 
 
-def close_round(session: Session, env: Env, study: Study, *, actor: str) -> tuple[CodingRound, CodingRound]:
-    """Close the open round and open the next with the codebook carried over; return (closed, opened)."""
-    assert study.id is not None
-    current = open_round(session, study.id)
-    if current is None or current.id is None:
-        raise ResearchError(f"{study.name} has no open round to close")
+def next_round(session: Session, env: Env, study: Study, current: CodingRound, *,
+               actor: str) -> tuple[CodingRound, CodingRound]:
+    """Mark the open round closed and open the next with the codebook carried over; return (closed, opened).
+
+    ``bot.research.rounds.close_round`` checks and freezes the round first; call that.
+    """
+    assert study.id is not None and current.id is not None
     now = env.clock.now()
     current.closed_at, current.closed_by = now, actor
     session.add(current)

@@ -45,7 +45,27 @@ class ItemState:
 
     @property
     def disagreement(self) -> bool:
+        """Finished, different codes, nobody settled it yet."""
         return self.complete and not self.agreed and self.settlement is None
+
+    @property
+    def settled(self) -> bool:
+        """Finished, different codes, settled (an agreed item cannot be settled)."""
+        return self.complete and not self.agreed and self.settlement is not None
+
+    @property
+    def in_progress(self) -> bool:
+        return not self.complete
+
+
+def tally(states: dict[int, ItemState]) -> dict[str, int]:
+    """Count a round's items by where they stand; ``assigned`` is always the sum of the other four."""
+    values = list(states.values())
+    counts = {"assigned": len(values), "in_progress": sum(s.in_progress for s in values),
+              "agreed": sum(s.agreed for s in values), "disagreements": sum(s.disagreement for s in values),
+              "settled": sum(s.settled for s in values)}
+    counts["double_coded"] = counts["agreed"] + counts["disagreements"] + counts["settled"]
+    return counts
 
 
 def item_states(session: Session, rnd: CodingRound) -> dict[int, ItemState]:
@@ -100,6 +120,13 @@ def settle(session: Session, env: Env, rnd: CodingRound, item: CodingItem, *, co
     assignments = coding_repo.assignments_of_item(session=session, item_id=item.id, round_id=rnd.id)
     if len(assignments) < 2 or any(a.done_at is None for a in assignments):
         raise ResearchError(f"item {item.id} can be settled once all its coders have finished it")
+    if rnd.closed_at is not None:
+        raise ResearchError(f"round {rnd.number} is closed; its settlements are frozen")
+    state = item_states(session, rnd).get(item.id)
+    if state is not None and state.agreed:
+        names = paths(session, rnd)
+        applied = ", ".join(sorted(names.get(c, "?") for c in next(iter(state.coders.values())))) or "no codes"
+        raise ResearchError(f"item {item.id} needs no settling: its coders agree already ({applied})")
     old = coding_repo.get_settlement(session=session, round_id=rnd.id, item_id=item.id)
     if old is not None:
         for g in coding_repo.agreed_codings(session=session, settlement_id=old.id or 0):

@@ -25,13 +25,12 @@ from sqlmodel import Session, col, select
 
 from bot.core.context import Env
 from bot.research import codebook, codebook_files
-from bot.research.export_rows import Applied, Reader, Tracker, prompt_of
+from bot.research.export_rows import Applied, Reader, Tracker
 from bot.research.queue import ResearchError
 from bot.research.refi_qda import QdaCase, QdaNote, QdaSelection, QdaSource, QdaUser, QdaVariable, write_qdpx
 from storage import coding_repo, repo, research_repo
 from storage.models import Study
 from storage.research_models import (
-    CodingItem,
     CodingRound,
     ExportParticipant,
     ResearchExport,
@@ -42,6 +41,7 @@ from storage.research_models import (
 FORMATS = ("csv", "xlsx", "jsonl", "qdpx", "qdc")
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 AGREED_USER = "agreed"
+FINISHED_BY = "finished by"  # who finished each item: a coder who applied no code finished it too
 
 
 def safe_cell(value: Any) -> Any:
@@ -61,6 +61,7 @@ class ExportResult:
     bytes: int
     sha256: str
     participants: int
+    left_out: int = 0  # members of a closed round left out: their students withdrew or were erased since
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -97,19 +98,24 @@ def _codes_cell(entries: Sequence[Applied], names: dict[int, str]) -> str:
     return "; ".join(parts)
 
 
+def _memos_cell(memos: Sequence[tuple[str, str]]) -> str:
+    return "\n".join(f"{label}: {text}" for label, text in memos)
+
+
 def _table_rows(reader: Reader, tracker: Tracker) -> tuple[list[str], Iterator[list[Any]]]:
     names = codebook.paths(reader.session, reader.rnd)
     labels = [c.label for c in reader.coders()]
     header = ["item", "pseudonym", "cohort", "week", "step", "prompt", "text",
-              *(f"codes {label}" for label in labels), "agreed codes", "status"]
+              *(f"codes {label}" for label in labels), FINISHED_BY, "agreed codes", "status", "settle note", "memos"]
 
     def body() -> Iterator[list[Any]]:
         for row in reader.rows():
             tracker.saw(row)
             item = row.item
-            yield [item.id, row.pseudonym, row.cohort, item.week, item.step, prompt_of(item.step), item.text,
-                   *(_codes_cell(row.codings.get(label, []), names) for label in labels),
-                   "" if row.agreed is None else _codes_cell(row.agreed, names), row.status]
+            yield [item.id, row.pseudonym, row.cohort, item.week, item.step, item.prompt, item.text,
+                   *(_codes_cell(row.codings.get(label, []), names) for label in labels), "; ".join(row.finished),
+                   "" if row.agreed is None else _codes_cell(row.agreed, names), row.status, row.note or "",
+                   _memos_cell(row.memos)]
 
     return header, body()
 
@@ -167,9 +173,10 @@ def write_jsonl(reader: Reader, out: IO[bytes], tracker: Tracker) -> None:
         tracker.saw(row)
         item = row.item
         record = {"item": item.id, "pseudonym": row.pseudonym, "cohort": row.cohort, "week": item.week,
-                  "step": item.step, "prompt": prompt_of(item.step), "text": item.text,
-                  "codes": {label: coded(v) for label, v in row.codings.items()},
-                  "agreed": None if row.agreed is None else coded(row.agreed), "status": row.status}
+                  "step": item.step, "prompt": item.prompt, "text": item.text,
+                  "codes": {label: coded(v) for label, v in row.codings.items()}, "finished_by": row.finished,
+                  "agreed": None if row.agreed is None else coded(row.agreed), "status": row.status,
+                  "settle_note": row.note, "memos": [{"by": label, "text": text} for label, text in row.memos]}
         buffer.append(json.dumps(record, ensure_ascii=False).encode() + b"\n")
         if len(buffer) >= 500:
             out.write(b"".join(buffer))
@@ -189,8 +196,12 @@ def write_qdpx_project(reader: Reader, out: IO[bytes], tracker: Tracker) -> None
                                                                       retired=True)}
     variables = [QdaVariable("cohort", "Cohort", "Text", "The cohort (placement group) of the participant"),
                  QdaVariable("week", "Week", "Integer", "Week of the placement the reflection was written in"),
-                 QdaVariable("step", "Step", "Text", "Step of the Balint conversation the text answers")]
-    cases = _cases(session, study, reader)
+                 QdaVariable("step", "Step", "Text", "Step of the Balint conversation the text answers"),
+                 QdaVariable("finished_by", "Finished by", "Text", "The coders who finished the item, separated by "
+                             "'; ' (one who applied no code finished it too)"),
+                 QdaVariable("status", "Status", "Text", "in progress, agreed, disagreement or settled")]
+    cases = [QdaCase(key=f"participant-{pid}", name=pseudonym_of(reader.participants.get(pid, 0)),
+                     variables={"cohort": cohort}) for pid, cohort in reader.participant_cohorts().items()]
     notes = _notes(session, rnd, reader)
     round_start = rnd.opened_at
 
@@ -213,24 +224,14 @@ def write_qdpx_project(reader: Reader, out: IO[bytes], tracker: Tracker) -> None
             yield QdaSource(
                 key=f"item-{item.id}", name=f"{row.pseudonym} week {item.week} {item.step} #{item.id}", text=item.text,
                 created=item.entered_at, selections=selections, case_key=f"participant-{item.participant_id}",
-                note_keys=row.memo_keys, variables={"cohort": row.cohort, "week": item.week, "step": item.step})
+                note_keys=[*row.memo_keys, *([f"settle-{item.id}"] if row.note else [])],
+                variables={"cohort": row.cohort, "week": item.week, "step": item.step,
+                           "finished_by": "; ".join(row.finished) or None, "status": row.status})
 
     write_qdpx(cast(BinaryIO, out), project_name=f"{study.name} — round {rnd.number}", users=users, codes=qda_codes,
                variables=variables, cases=cases, sources=sources(), notes=notes, created=round_start,
                description=f"De-identified reflections of {study.name}, coding round {rnd.number}, exported by "
                            "balintbot. Texts are redacted; participants are pseudonyms.")
-
-
-def _cases(session: Session, study: Study, reader: Reader) -> list[QdaCase]:
-    stmt = (select(CodingItem.participant_id, CodingItem.cohort_id).where(
-        CodingItem.study_id == study.id, col(CodingItem.excluded_at).is_(None))
-        .group_by(col(CodingItem.participant_id), col(CodingItem.cohort_id))
-        .order_by(col(CodingItem.participant_id), col(CodingItem.cohort_id)))
-    cohorts: dict[int, str] = {}
-    for pid, cohort_id in session.exec(stmt).all():
-        cohorts.setdefault(int(pid), reader.cohorts.get(cohort_id, ""))
-    return [QdaCase(key=f"participant-{pid}", name=pseudonym_of(reader.participants.get(pid, 0)),
-                    variables={"cohort": cohort}) for pid, cohort in cohorts.items()]
 
 
 def _notes(session: Session, rnd: CodingRound, reader: Reader) -> list[QdaNote]:
@@ -248,6 +249,11 @@ def _notes(session: Session, rnd: CodingRound, reader: Reader) -> list[QdaNote]:
         label = reader.labels.get(m.coder_id, "?")
         notes.append(QdaNote(key=f"memo-{m.id}", name=f"Memo by {label} on {' and '.join(about) or 'the round'}",
                              text=m.text, created=m.created_at, creator_key=f"coder-{m.coder_id}"))
+    for st in coding_repo.settlements_of_round(session=session, round_id=rnd.id or 0):
+        item = research_repo.get_item(session=session, item_id=st.item_id)
+        if st.note and item is not None and item.excluded_at is None:
+            notes.append(QdaNote(key=f"settle-{st.item_id}", name=f"Settle note on item #{st.item_id}", text=st.note,
+                                 created=st.at))
     return notes
 
 
@@ -273,16 +279,27 @@ def export(session: Session, env: Env, study: Study, fmt: str, out: IO[bytes], *
         WRITERS[fmt](Reader(session, study, rnd), buffered, tracker)  # type: ignore[arg-type]
         buffered.flush()
     out.flush()
+    left_out = _left_out(rnd, tracker) if fmt != "qdc" else None
     record = research_repo.add_export(session=session, export=ResearchExport(
         study_id=study.id, round_number=rnd.number, format=fmt, actor=actor, at=env.clock.now(), rows=tracker.rows,
-        bytes=hashing.count, sha256=hashing.sha.hexdigest(), filename=filename, items=tracker.ranges),
-        participant_ids=sorted(tracker.participants))
+        bytes=hashing.count, sha256=hashing.sha.hexdigest(), filename=filename, items=tracker.ranges,
+        left_out=left_out), participant_ids=sorted(tracker.participants))
     assert record.id is not None
     repo.audit(session=session, actor=actor, action="research.export", study_id=study.id, at=env.clock.now(),
                export=record.id, format=fmt, round=rnd.number, rows=tracker.rows, sha256=record.sha256,
                participants=len(tracker.participants), filename=filename)
     return ExportResult(export_id=record.id, format=fmt, study=study.name, round=rnd.number, rows=tracker.rows,
-                        bytes=hashing.count, sha256=record.sha256, participants=len(tracker.participants))
+                        bytes=hashing.count, sha256=record.sha256, participants=len(tracker.participants),
+                        left_out=int((left_out or {}).get("items", 0)))
+
+
+def _left_out(rnd: CodingRound, tracker: Tracker) -> dict[str, Any] | None:
+    """What a closed round's export left out of its frozen members (students who withdrew or were erased)."""
+    if rnd.closed_at is None or not rnd.frozen:
+        return None
+    frozen: dict[str, int] = rnd.frozen.get("participants", {})
+    gone = {p: n - tracker.per_pseudonym.get(p, 0) for p, n in frozen.items() if tracker.per_pseudonym.get(p, 0) < n}
+    return {"items": sum(gone.values()), "participants": sorted(gone)}
 
 
 def export_log(session: Session, study: Study) -> list[dict[str, Any]]:
@@ -297,5 +314,5 @@ def export_log(session: Session, study: Study) -> list[dict[str, Any]]:
         out.append({"export": e.id, "at": e.at.isoformat(timespec="seconds"), "by": e.actor, "format": e.format,
                     "round": e.round_number, "rows": e.rows, "bytes": e.bytes, "sha256": e.sha256,
                     "file": e.filename, "participants": [pseudonym_of(n) for n in held],
-                    "items": sum(b - a + 1 for a, b in e.items)})
+                    "items": sum(b - a + 1 for a, b in e.items), "left_out": e.left_out})
     return out

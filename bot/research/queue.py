@@ -307,10 +307,16 @@ def withdrawals(session: Session, study: Study) -> list[dict[str, Any]]:
     """Return when participants left (or came back to) the queue, and which earlier exports held them."""
     assert study.id is not None
     kinds = {"research.excluded": "left the queue", "research.deleted": "erased", "research.restored": "came back"}
-    return [{"at": e.at.isoformat(timespec="seconds"), "what": kinds[e.action],
-             "participants": e.detail.get("participants", []), "items": e.detail.get("items"),
-             "held_by_exports": e.detail.get("held_by_exports", [])}
-            for e in research_repo.research_events(session=session, study_id=study.id, actions=list(kinds))]
+    exports = research_repo.list_exports(session=session, study_id=study.id)
+    out = []
+    for e in research_repo.research_events(session=session, study_id=study.id, actions=list(kinds)):
+        who = set(e.detail.get("participants", []))
+        left_out_of = [x.id for x in exports if x.at >= e.at and x.left_out
+                       and who & set(x.left_out.get("participants", []))]
+        out.append({"at": e.at.isoformat(timespec="seconds"), "what": kinds[e.action],
+                    "participants": e.detail.get("participants", []), "items": e.detail.get("items"),
+                    "held_by_exports": e.detail.get("held_by_exports", []), "left_out_of": left_out_of})
+    return out
 
 
 # --- hooks for the student's data rights and retention (bot/core/data_rights.py, bot/core/retention.py) ----
