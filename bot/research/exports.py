@@ -17,8 +17,11 @@ import csv
 import hashlib
 import io
 import json
+import shutil
+import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from typing import IO, Any, BinaryIO, cast
 
 from sqlmodel import Session, col, select
@@ -132,33 +135,95 @@ def write_csv(reader: Reader, out: IO[bytes], tracker: Tracker) -> None:
     text.detach()
 
 
+class _FixedTimeZip(zipfile.ZipFile):
+    """A zip whose members all carry one timestamp, so the same workbook is the same bytes."""
+
+    def __init__(self, out: Any, *, stamp: tuple[int, int, int, int, int, int]) -> None:
+        super().__init__(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+        self.stamp = stamp
+
+    def writestr(self, zinfo_or_arcname: Any, data: Any, *args: Any, **kwargs: Any) -> None:
+        if isinstance(zinfo_or_arcname, str):
+            zinfo_or_arcname = zipfile.ZipInfo(zinfo_or_arcname, date_time=self.stamp)
+            zinfo_or_arcname.compress_type = zipfile.ZIP_DEFLATED
+        super().writestr(zinfo_or_arcname, data, *args, **kwargs)
+
+    def write(self, filename: Any, arcname: Any = None, *args: Any, **kwargs: Any) -> None:
+        with open(filename, "rb") as fh:  # a write-only sheet's temporary file, streamed in pieces
+            info = zipfile.ZipInfo(str(arcname or filename), date_time=self.stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with self.open(info, "w", force_zip64=True) as dest:
+                shutil.copyfileobj(fh, dest, 1 << 20)
+
+
+XLSX_WIDTHS = {"item": 7, "pseudonym": 10, "cohort": 22, "week": 6, "step": 11, "prompt": 40, "text": 80,
+               FINISHED_BY: 14, "agreed codes": 36, "status": 13, "settle note": 30, "memos": 40}
+WRAPPED = {"prompt", "text", "agreed codes", "settle note", "memos"}
+
+
 def write_xlsx(reader: Reader, out: IO[bytes], tracker: Tracker) -> None:
-    """Write an XLSX workbook (a sheet of reflection steps, a sheet of the codebook), streaming."""
+    """Write an XLSX workbook (a sheet of reflection steps, a sheet of the codebook), streaming.
+
+    The header row is frozen and filtered, columns have widths and long text wraps. The workbook's dates and
+    the zip's timestamps come from the round, so exporting the same data gives the same bytes.
+    """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.writer.excel import ExcelWriter
 
     book = Workbook(write_only=True)
+    when = reader.rnd.opened_at.astimezone(UTC).replace(tzinfo=None)
+    book.properties.created = book.properties.modified = when
+    book.properties.creator = "balintbot"
     sheet = book.create_sheet("Reflections")
     codes_sheet = book.create_sheet("Codebook")
+    wrap, bold = Alignment(wrap_text=True, vertical="top"), Font(bold=True)
+    top = Alignment(vertical="top")
 
-    def cell(value: Any) -> Any:
+    def cell(value: Any, ws: Any = sheet, wrapped: bool = False) -> Any:
+        c = WriteOnlyCell(ws, value=value)
         if isinstance(value, str) and value.startswith(DANGEROUS):
-            c = WriteOnlyCell(sheet, value=value)
             c.data_type = "s"  # text, never a formula
             c.quotePrefix = True  # and Excel keeps it text when the cell is edited
-            return c
-        return value
+        c.alignment = wrap if wrapped else top
+        return c
+
+    def head(ws: Any, names: list[str], widths: dict[str, int]) -> None:
+        for i, name in enumerate(names, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = widths.get(name, 30 if name.startswith("codes ") else 16)
+        ws.freeze_panes = "A2"
+        row = []
+        for name in names:
+            c = WriteOnlyCell(ws, value=name)
+            c.font = bold
+            row.append(c)
+        ws.append(row)
 
     header, body = _table_rows(reader, tracker)
-    sheet.append(header)
+    head(sheet, header, XLSX_WIDTHS)
+    wrapped = [name in WRAPPED or name.startswith("codes ") for name in header]
+    count = 0
     for values in body:
-        sheet.append([cell(v) for v in values])
+        sheet.append([cell(v, sheet, w) for v, w in zip(values, wrapped, strict=True)])
+        count += 1
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
     names = codebook.paths(reader.session, reader.rnd)
-    codes_sheet.append(["code", *codebook.FIELDS, "colour"])
+    book_header = ["code", "parent", "name", *codebook.FIELDS, "colour"]
+    head(codes_sheet, book_header, {"code": 36, "parent": 30, "name": 26, "definition": 60, "inclusion": 40,
+                                    "exclusion": 40, "example": 40, "colour": 9})
+    rows = 0
     for code in codebook.codes(reader.session, reader.rnd):
-        codes_sheet.append([cell(v) for v in (names.get(code.id or 0, code.name), code.definition, code.inclusion,
-                                               code.exclusion, code.example, code.colour)])
-    book.save(out)  # type: ignore[arg-type]
+        parent = names.get(code.parent_id, "") if code.parent_id is not None else ""
+        codes_sheet.append([cell(v, codes_sheet, i >= 3) for i, v in enumerate((
+            names.get(code.id or 0, code.name), parent, code.name, code.definition, code.inclusion, code.exclusion,
+            code.example, code.colour))])
+        rows += 1
+    codes_sheet.auto_filter.ref = f"A1:{get_column_letter(len(book_header))}{rows + 1}"
+    stamp = (when.year, when.month, when.day, when.hour, when.minute, when.second)
+    with _FixedTimeZip(out, stamp=stamp) as archive:
+        ExcelWriter(book, archive).save()
 
 
 def write_jsonl(reader: Reader, out: IO[bytes], tracker: Tracker) -> None:
