@@ -178,19 +178,6 @@ def add_round_items(*, session: Session, rows: Sequence[RoundItem]) -> None:
     session.flush()
 
 
-def round_item_rows(*, session: Session, round_id: int, after: int, limit: int) -> list[tuple[Any, ...]]:
-    """Return a page of a closed round's frozen members still in the queue: (item id, participant, cohort, week,
-    step, prompt, text, entered at), by item id."""
-    stmt = (sa_select(col(RoundItem.item_id), col(RoundItem.participant_id), col(RoundItem.cohort),
-                      col(RoundItem.week), col(RoundItem.step), col(RoundItem.prompt), col(RoundItem.text),
-                      col(RoundItem.entered_at))
-            .join(CodingItem, col(CodingItem.id) == col(RoundItem.item_id))
-            .where(col(RoundItem.round_id) == round_id, col(CodingItem.excluded_at).is_(None),
-                   col(RoundItem.item_id) > after)
-            .order_by(col(RoundItem.item_id)).limit(limit))
-    return [tuple(r) for r in session.execute(stmt).all()]
-
-
 def round_member_ids(*, session: Session, round_id: int) -> list[int]:
     """Return the ids of the items assigned in a round (any state), in order."""
     stmt = sa_select(col(Assignment.item_id)).where(col(Assignment.round_id) == round_id).distinct()

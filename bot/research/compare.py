@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.core.context import Env
-from bot.research.agreement import Coding
+from bot.research.agreement import AgreementReport, Coding, compute_agreement
 from bot.research.codebook import codes, paths
 from bot.research.coding import my_codings
 from bot.research.queue import ResearchError
@@ -176,3 +176,19 @@ def round_agreement_input(session: Session, rnd: CodingRound) -> tuple[list[Codi
                                                                                            round_id=rnd.id)]
     code_names = [names[c.id] for c in codes(session, rnd) if c.id is not None]
     return codings, lengths, dict(reviewed), code_names, sorted(coders)
+
+
+def compared_items(session: Session, rnd: CodingRound) -> list[str]:
+    """Return the items of a round that count for agreement: every coder assigned to them finished them."""
+    return [str(i) for i, st in sorted(item_states(session, rnd).items()) if st.complete]
+
+
+def round_agreement(session: Session, rnd: CodingRound) -> AgreementReport:
+    """Agreement of a round as ``balint research agreement --round N`` reports it.
+
+    Items count only when every coder assigned to them finished them; a coder who finished with no code counts
+    as applying none. Our own exports carry the same information, so agreement from them is the same.
+    """
+    codings, lengths, reviewed, codes, coders = round_agreement_input(session, rnd)
+    return compute_agreement(codings, items=compared_items(session, rnd), coders=coders, codes=codes,
+                             item_lengths=lengths, reviewed=reviewed)

@@ -11,9 +11,10 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import select as sa_select
+from sqlalchemy import tuple_
 from sqlmodel import Session, col, select
 
 from bot.core.dialogue import default_text
@@ -26,6 +27,7 @@ from storage.research_models import (
     CodingItem,
     CodingRound,
     ResearchCoding,
+    RoundItem,
     Settlement,
     pseudonym_of,
 )
@@ -113,26 +115,41 @@ class Reader:
             ids |= {m.coder_id for m in self.memos}
         return [c for c in self.coder_list if c.id in ids]
 
-    def rows(self) -> Iterator[Row]:
-        last = 0
+    def rows(self, order: str = "item") -> Iterator[Row]:
+        """Stream the rows by item, or grouped by participant ("participant") or participant and week ("week")."""
+        last: tuple[int, ...] | None = None
         while True:
-            items = self._items(last)
+            items = self._items(last, order)
             if not items:
                 return
-            last = items[-1].id
+            i = items[-1]
+            last = {"item": (i.id,), "week": (i.participant_id, i.week, i.id), "participant": (i.participant_id, i.id)
+                    }[order]
             yield from self._page(items)
 
-    def _items(self, after: int) -> list[ItemRow]:
+    def _items(self, after: tuple[int, ...] | None, order: str) -> list[ItemRow]:
+        table: Any = RoundItem if self.frozen else CodingItem
+        item_id = col(RoundItem.item_id) if self.frozen else col(CodingItem.id)
+        keys = {"item": [item_id], "week": [col(table.participant_id), col(table.week), item_id],
+                "participant": [col(table.participant_id), item_id]}[order]
         if self.frozen:
-            return [ItemRow(*r) for r in coding_repo.round_item_rows(session=self.session, round_id=self.round_id,
-                                                                     after=after, limit=PAGE)]
+            stmt: Any = (sa_select(item_id, col(RoundItem.participant_id), col(RoundItem.cohort), col(RoundItem.week),
+                                   col(RoundItem.step), col(RoundItem.prompt), col(RoundItem.text),
+                                   col(RoundItem.entered_at))
+                    .join(CodingItem, col(CodingItem.id) == item_id)
+                    .where(col(RoundItem.round_id) == self.round_id, col(CodingItem.excluded_at).is_(None)))
+        else:
+            stmt = (sa_select(item_id, col(CodingItem.participant_id), col(CodingItem.cohort_id), col(CodingItem.week),
+                              col(CodingItem.step), col(CodingItem.step), col(CodingItem.text),
+                              col(CodingItem.entered_at))
+                    .where(col(CodingItem.study_id) == self.study_id, col(CodingItem.excluded_at).is_(None)))
+        if after is not None:
+            stmt = stmt.where(tuple_(*keys) > tuple_(*after))
+        rows = self.session.execute(stmt.order_by(*keys).limit(PAGE)).all()
+        if self.frozen:
+            return [ItemRow(*r) for r in rows]
         return [ItemRow(i, p, self.cohorts.get(c, ""), w, st, prompt_of(st), t, at)
-                for i, p, c, w, st, t, at in self.session.execute(
-                sa_select(col(CodingItem.id), col(CodingItem.participant_id), col(CodingItem.cohort_id),
-                          col(CodingItem.week), col(CodingItem.step), col(CodingItem.text), col(CodingItem.entered_at))
-                .where(col(CodingItem.study_id) == self.study_id, col(CodingItem.excluded_at).is_(None),
-                       col(CodingItem.id) > after)
-                .order_by(col(CodingItem.id)).limit(PAGE)).all()]
+                for i, p, c, w, st, _s, t, at in rows]
 
     def participant_cohorts(self) -> dict[int, str]:
         """Return participant id -> cohort of the rows this reader gives (the first cohort of each)."""

@@ -28,7 +28,8 @@ from sqlmodel import Session, col, select
 
 from bot.core.context import Env
 from bot.research import codebook, codebook_files
-from bot.research.export_rows import Applied, Reader, Tracker
+from bot.research.agreement_io import ITEMS_VARIABLE
+from bot.research.export_rows import Applied, Reader, Row, Tracker
 from bot.research.queue import ResearchError
 from bot.research.refi_qda import QdaCase, QdaNote, QdaSelection, QdaSource, QdaUser, QdaVariable, write_qdpx
 from storage import coding_repo, repo, research_repo
@@ -42,6 +43,8 @@ from storage.research_models import (
 )
 
 FORMATS = ("csv", "xlsx", "jsonl", "qdpx", "qdc")
+DOCUMENTS = ("step", "week", "participant")
+ITEMS_KEY = "balintbot_items"
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 AGREED_USER = "agreed"
 FINISHED_BY = "finished by"  # who finished each item: a coder who applied no code finished it too
@@ -249,8 +252,22 @@ def write_jsonl(reader: Reader, out: IO[bytes], tracker: Tracker) -> None:
     out.write(b"".join(buffer))
 
 
-def write_qdpx_project(reader: Reader, out: IO[bytes], tracker: Tracker) -> None:
-    """Write a REFI-QDA project: coders as users, the codebook, one text source per step, memos as notes."""
+def _section_title(row: Row, *, with_week: bool) -> str:
+    """The heading of a step's section in a week's or participant's document ("1 · The encounter")."""
+    head = row.item.prompt.split(". ")[0] if "·" in row.item.prompt.split(". ")[0] else row.item.step
+    return f"Week {row.item.week} · {head}" if with_week else head
+
+
+def _group_key(row: Row, documents: str) -> tuple[int, ...]:
+    return (row.item.participant_id, row.item.week) if documents == "week" else (row.item.participant_id,)
+
+
+def write_qdpx_project(reader: Reader, out: IO[bytes], tracker: Tracker, documents: str = "week") -> None:
+    """Write a REFI-QDA project: coders as users, the codebook, memos as notes, and one text source per week's
+    reflection (``documents="week"``, each step a section), per participant, or per step.
+
+    Each source carries a ``balintbot items`` variable (JSON: each item's offsets in the text, status and who
+    finished it), so agreement from the file is the database's, item by item."""
     session, rnd, study = reader.session, reader.rnd, reader.study
     coders = reader.coders(with_memos=True)
     users = [QdaUser(key=f"coder-{c.id}", name=c.label) for c in coders]
@@ -264,34 +281,77 @@ def write_qdpx_project(reader: Reader, out: IO[bytes], tracker: Tracker) -> None
                  QdaVariable("step", "Step", "Text", "Step of the Balint conversation the text answers"),
                  QdaVariable("finished_by", "Finished by", "Text", "The coders who finished the item, separated by "
                              "'; ' (one who applied no code finished it too)"),
-                 QdaVariable("status", "Status", "Text", "in progress, agreed, disagreement or settled")]
+                 QdaVariable("status", "Status", "Text", "in progress, agreed, disagreement or settled"),
+                 QdaVariable(ITEMS_KEY, ITEMS_VARIABLE, "Text", "For balintbot: the items (steps) in this document "
+                             "as JSON, with their offsets, status and the coders who finished them")]
     cases = [QdaCase(key=f"participant-{pid}", name=pseudonym_of(reader.participants.get(pid, 0)),
                      variables={"cohort": cohort}) for pid, cohort in reader.participant_cohorts().items()]
     notes = _notes(session, rnd, reader)
     round_start = rnd.opened_at
 
-    def sources() -> Iterator[QdaSource]:
-        for row in reader.rows():
-            tracker.saw(row)
-            item = row.item
-            length = len(item.text)
-            selections: list[QdaSelection] = []
-            for label, entries in row.codings.items():
-                for code, start, end, cid, at in entries:
-                    selections.append(QdaSelection(
-                        key=f"coding-{cid}", start=0 if start is None else start, end=length if end is None else end,
-                        code_key=lineage[code], coder_key=user_of[label], created=at or round_start))
-            for code, start, end, gid, at in row.agreed or []:
+    names = codebook.paths(session, rnd)
+
+    def section(row: Row, offset: int) -> tuple[list[QdaSelection], dict[str, Any]]:
+        """The selections of one item placed at ``offset`` in its document, and its entry in ITEMS."""
+        item = row.item
+        a, b = offset, offset + len(item.text)
+        selections: list[QdaSelection] = []
+        whole: dict[str, list[str]] = {}
+        for label, entries in row.codings.items():
+            for code, start, end, cid, at in entries:
+                if start is None:
+                    whole.setdefault(label, []).append(names.get(code, "?"))
                 selections.append(QdaSelection(
-                    key=f"agreed-{gid}" if gid else f"agreed-{item.id}-{code}", start=0 if start is None else start,
-                    end=length if end is None else end, code_key=lineage[code], coder_key=AGREED_USER,
-                    created=at or round_start))
-            yield QdaSource(
-                key=f"item-{item.id}", name=f"{row.pseudonym} week {item.week} {item.step} #{item.id}", text=item.text,
-                created=item.entered_at, selections=selections, case_key=f"participant-{item.participant_id}",
-                note_keys=[*row.memo_keys, *([f"settle-{item.id}"] if row.note else [])],
-                variables={"cohort": row.cohort, "week": item.week, "step": item.step,
-                           "finished_by": "; ".join(row.finished) or None, "status": row.status})
+                    key=f"coding-{cid}", start=a if start is None else a + start,
+                    end=b if end is None else a + (end or 0), code_key=lineage[code], coder_key=user_of[label],
+                    created=at or round_start, name=item.step))
+        for code, start, end, gid, at in row.agreed or []:
+            selections.append(QdaSelection(
+                key=f"agreed-{gid}" if gid else f"agreed-{item.id}-{code}", start=a if start is None else a + start,
+                end=b if end is None else a + (end or 0), code_key=lineage[code], coder_key=AGREED_USER,
+                created=at or round_start, name=f"{item.step} (agreed)"))
+        entry = {"item": item.id, "step": item.step, "start": a, "end": b, "status": row.status,
+                 "finished_by": row.finished, "whole": whole}
+        return selections, entry
+
+    def one(group: list[Row]) -> QdaSource:
+        first = group[0]
+        text, selections, entries, notes_of = "", [], [], []
+        for row in group:
+            tracker.saw(row)
+            if documents != "step":
+                title = _section_title(row, with_week=documents == "participant")
+                text += ("\n\n" if text else "") + title + "\n"
+            placed, entry = section(row, len(text))
+            text += row.item.text
+            selections.extend(placed)
+            entries.append(entry)
+            notes_of.extend([*row.memo_keys, *([f"settle-{row.item.id}"] if row.note else [])])
+        item = first.item
+        variables: dict[str, Any] = {"cohort": first.cohort, ITEMS_KEY: json.dumps(entries, ensure_ascii=False)}
+        if documents == "step":
+            key, name = f"item-{item.id}", f"{first.pseudonym} week {item.week} {item.step} #{item.id}"
+            variables.update(week=item.week, step=item.step, finished_by="; ".join(first.finished) or None,
+                             status=first.status)
+        elif documents == "week":
+            key, name = f"week-{item.participant_id}-{item.week}", f"{first.pseudonym} week {item.week}"
+            variables.update(week=item.week)
+        else:
+            key, name = f"participant-{item.participant_id}", first.pseudonym
+        return QdaSource(key=key, name=name, text=text, created=min(r.item.entered_at for r in group),
+                         selections=selections, case_key=f"participant-{item.participant_id}", note_keys=notes_of,
+                         variables=variables)
+
+    def sources() -> Iterator[QdaSource]:
+        order = {"step": "item", "week": "week", "participant": "participant"}[documents]
+        group: list[Row] = []
+        for row in reader.rows(order):
+            if group and (documents == "step" or _group_key(row, documents) != _group_key(group[0], documents)):
+                yield one(group)
+                group = []
+            group.append(row)
+        if group:
+            yield one(group)
 
     write_qdpx(cast(BinaryIO, out), project_name=f"{study.name} — round {rnd.number}", users=users, codes=qda_codes,
                variables=variables, cases=cases, sources=sources(), notes=notes, created=round_start,
@@ -328,12 +388,17 @@ WRITERS: dict[str, Callable[[Reader, IO[bytes], Tracker], None]] = {
 
 
 def export(session: Session, env: Env, study: Study, fmt: str, out: IO[bytes], *, round_number: int | None = None,
-           actor: str, filename: str | None = None, progress: Callable[[int], None] | None = None) -> ExportResult:
-    """Write a round of a study in ``fmt`` to ``out`` and record the export; return what it held."""
+           actor: str, filename: str | None = None, progress: Callable[[int], None] | None = None,
+           documents: str = "week") -> ExportResult:
+    """Write a round of a study in ``fmt`` to ``out`` and record the export; return what it held.
+
+    ``documents`` (``.qdpx`` only): one source per week's reflection, per participant, or per step."""
     assert study.id is not None
     fmt = fmt.lower()
     if fmt not in FORMATS:
         raise ResearchError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if documents not in DOCUMENTS:
+        raise ResearchError(f"--documents {documents!r}: choose one of {', '.join(DOCUMENTS)}")
     rnd = codebook.round_by_number(session, study, round_number)
     hashing = _Hashing(out)
     tracker = Tracker(progress)
@@ -341,7 +406,10 @@ def export(session: Session, env: Env, study: Study, fmt: str, out: IO[bytes], *
         tracker.rows = codebook_files.write_qdc_file(session, rnd, hashing)  # type: ignore[arg-type]
     else:
         buffered = io.BufferedWriter(hashing, buffer_size=1 << 16)
-        WRITERS[fmt](Reader(session, study, rnd), buffered, tracker)  # type: ignore[arg-type]
+        if fmt == "qdpx":
+            write_qdpx_project(Reader(session, study, rnd), buffered, tracker, documents)  # type: ignore[arg-type]
+        else:
+            WRITERS[fmt](Reader(session, study, rnd), buffered, tracker)  # type: ignore[arg-type]
         buffered.flush()
     out.flush()
     left_out = _left_out(rnd, tracker) if fmt != "qdc" else None
