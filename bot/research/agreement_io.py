@@ -311,7 +311,7 @@ def _load_our_csv(path: Path, header: list[str], columns: dict[str, int], rows: 
                     codings.append(Coding(item, label, part))
     if problems:
         raise AgreementInputError("\n".join(problems[:MAX_REPORTED_PROBLEMS]), problems)
-    return Loaded(codings, lengths, reviewed, items, None, list(coders))
+    return Loaded(codings, lengths, reviewed, items, None, sorted(coders))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -561,7 +561,7 @@ class _Project:
                         out.append(Coding(item, c.coder, c.code, start - a, end - a))
                     break
         return Loaded(out, out_lengths, reviewed, sorted(items, key=_natural), list(self.codes().values()),
-                      list(coders))
+                      sorted(coders))
 
     def _position(self, selection: Element, attribute: str, where: str) -> int:
         raw = selection.get(attribute)
