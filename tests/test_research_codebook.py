@@ -165,8 +165,8 @@ def test_names_and_colours_are_checked(db, research_env, study_cohort):
 
     with pytest.raises(ResearchError, match="cannot contain '/'"):
         db.call(add, "A/B")
-    with pytest.raises(ResearchError, match="must look like #4E79A7"):
-        db.call(add, "Tone", "red")
+    with pytest.raises(ResearchError, match=r"give #RRGGBB \(e.g. #4E79A7\) or a CSS colour name"):
+        db.call(add, "Tone", "not-a-colour")
     with pytest.raises(ResearchError, match="already has a code 'Self-preservation'"):
         db.call(add, "self-preservation")
     db.call(add, "Sleep", None, "Self-preservation")  # the same name elsewhere in the tree is fine

@@ -138,7 +138,7 @@ def labels(session: Session, rnd: CodingRound) -> tuple[list[ResearchCode], dict
 
 
 def _buttons(session: Session, desk: Desk, item: CodingItem, assignment: Assignment) -> tuple[tuple[Button, ...], ...]:
-    ordered, depth = labels(session, desk.round)
+    ordered, _depth = labels(session, desk.round)
     mine = coding.my_codings(session, assignment)
     whole = {c.code_id for c in mine if c.start is None}
     passages: dict[int, int] = {}
@@ -152,7 +152,7 @@ def _buttons(session: Session, desk: Desk, item: CodingItem, assignment: Assignm
         mark = "☑" if code.id in whole else "☐"
         name = code.name if len(code.name) <= MAX_LABEL else code.name[:MAX_LABEL - 1] + "…"
         extra = f" ✂{passages[code.id]}" if code.id in passages else ""
-        flat.append(Button(f"{mark} {'· ' * depth[code.id]}{name}{extra}",
+        flat.append(Button(f"{mark} {name}{extra}",
                            actions.encode(Action.CODE_TOGGLE, item.id, code.id)))
     rows = [tuple(flat[i:i + 2]) for i in range(0, len(flat), 2)]
     rows.append((Button("✓ Done with this item", actions.encode(Action.CODE_DONE, item.id)),))

@@ -28,7 +28,11 @@ def _load(session: Any, env: Any, study_name: str | None, path: Path | None) -> 
         book, source = codebook_files.read_csv_file(path), path.name
     else:
         raise ResearchError(f"{path.name}: a codebook is a REFI-QDA .qdc file or a .csv")
-    rnd, added, updated = codebook_files.load(session, env, study, book, actor=actor(), source=source)
+    from bot.research.codebook import ensure_round
+    from bot.research.codebook_undo import undoable
+
+    with undoable(session, env, ensure_round(session, env, study), actor=actor(), what=f"load from {source}"):
+        rnd, added, updated = codebook_files.load(session, env, study, book, actor=actor(), source=source)
     return {"study": study.name, "round": rnd.number, "added": added, "updated": updated, "source": source}
 
 
@@ -63,7 +67,22 @@ def _list(session: Any, env: Any, study_name: str | None, number: int | None) ->
     paths = codebook.paths(session, rnd)
     return {"study": study.name, "round": rnd.number, "open": rnd.closed_at is None, "codes": [
         {"id": c.id, "path": paths[c.id or 0], "colour": c.colour, "definition": c.definition, "inclusion": c.inclusion,
-         "exclusion": c.exclusion, "example": c.example} for c in codebook.codes(session, rnd)]}
+         "exclusion": c.exclusion, "example": c.example, "derived_from": _derived(session, c)}
+        for c in codebook.codes(session, rnd)]}
+
+
+def _derived(session: Any, code: Any) -> list[dict[str, Any]]:
+    """The previous round's codes a code came from: id, round and path, as they were there."""
+    from bot.research import codebook
+    from storage.research_models import CodingRound, ResearchCode
+
+    out = []
+    for code_id in code.derived_from:
+        old = session.get(ResearchCode, code_id)
+        rnd = session.get(CodingRound, old.round_id) if old else None
+        out.append({"id": code_id, "round": rnd.number if rnd else None,
+                    "path": codebook.paths(session, rnd).get(code_id) if rnd else None})
+    return out
 
 
 @codebook_app.command("list")
@@ -121,7 +140,29 @@ def _edit(session: Any, env: Any, study_name: str | None, op: str, **kw: Any) ->
     rnd = codebook.open_round(session, study.id)
     if rnd is None:
         raise ResearchError(f"{study.name} has no open round: codebook seed or import opens round 1")
+    from bot.research.codebook_undo import undoable
+
     who = actor()
+    touching = [codebook.find_code(session, rnd, ref).id or 0 for ref in
+                [kw.get("keep"), *kw.get("others", []), kw.get("move_to")] if ref] if op in ("merge", "delete") else []
+    if op == "delete":
+        touching.append(codebook.find_code(session, rnd, kw["code"]).id or 0)
+    with undoable(session, env, rnd, actor=who, what=op, touching=touching):
+        names = _change(session, env, rnd, op, who, kw)
+    if op == "edit" and len(names) == 2:
+        op = "rename"
+    return {"study": study.name, "round": rnd.number, "action": op, "codes": names}
+
+
+def _change(session: Any, env: Any, rnd: Any, op: str, who: str, kw: dict[str, Any]) -> list[str]:
+    from bot.research import codebook
+    from bot.research.codebook_undo import delete_code
+
+    if op == "delete":
+        code = codebook.find_code(session, rnd, kw["code"])
+        target = codebook.find_code(session, rnd, kw["move_to"]) if kw["move_to"] else None
+        delete_code(session, env, rnd, code, move_to=target, actor=who)
+        return [code.name, *([target.name] if target else [])]
     if op == "add":
         parent = codebook.find_code(session, rnd, kw["parent"]) if kw["parent"] else None
         made = codebook.add_code(session, env, rnd, codebook.CodeIn(
@@ -130,11 +171,11 @@ def _edit(session: Any, env: Any, study_name: str | None, op: str, **kw: Any) ->
             actor=who)
         names = [made.name]
     elif op == "edit":
-        code = codebook.find_code(session, rnd, kw.pop("code"))
+        changes = dict(kw)
+        code = codebook.find_code(session, rnd, changes.pop("code"))
         before = code.name
-        codebook.edit_code(session, env, rnd, code, actor=who, **kw)
+        codebook.edit_code(session, env, rnd, code, actor=who, **changes)
         names = [code.name] if code.name == before else [before, code.name]
-        op = "edit" if code.name == before else "rename"
     elif op == "merge":
         keep = codebook.find_code(session, rnd, kw["keep"])
         others = [codebook.find_code(session, rnd, o) for o in kw["others"]]
@@ -144,7 +185,7 @@ def _edit(session: Any, env: Any, study_name: str | None, op: str, **kw: Any) ->
     else:
         code = codebook.find_code(session, rnd, kw["code"])
         names = [code.name, *(m.name for m in codebook.split_code(session, env, rnd, code, kw["into"], actor=who))]
-    return {"study": study.name, "round": rnd.number, "action": op, "codes": names}
+    return names
 
 
 def _say_edit(r: dict[str, Any], as_json: bool) -> None:
@@ -160,6 +201,10 @@ def _say_edit(r: dict[str, Any], as_json: bool) -> None:
             return
         if r["action"] == "merge":
             typer.echo(f"Round {r['round']} of {r['study']}: merged {', '.join(names[1:])} into {names[0]}.")
+            return
+        if r["action"] == "delete":
+            moved = f"; its codings moved to {names[1]}" if len(names) > 1 else ""
+            typer.echo(f"Round {r['round']} of {r['study']}: deleted {names[0]}{moved}. (codebook undo puts it back)")
             return
         verb = {"add": "added", "edit": "changed", "merge": "merged into", "split": "split into"}[r["action"]]
         typer.echo(f"Round {r['round']} of {r['study']}: {verb} {', '.join(names)}.")
@@ -219,6 +264,39 @@ def split_command(code: str = typer.Argument(..., help="The code to split."),
                   study: str | None = STUDY, as_json: bool = JSON) -> None:
     """Split a code into new ones (before it has codings in this round)."""
     _say_edit(_run(_edit, study, "split", code=code, into=into), as_json)
+
+
+@codebook_app.command("delete")
+@friendly
+def delete_command(code: str = typer.Argument(..., help="Code id, path or name."),
+                   move_to: str | None = typer.Option(None, "--move-to", help="Move its codings in this round to "
+                                                      "this code (needed when it has codings)."),
+                   study: str | None = STUDY, as_json: bool = JSON) -> None:
+    """Delete a code from the open round (refused while it has codings, unless --move-to)."""
+    _say_edit(_run(_edit, study, "delete", code=code, move_to=move_to), as_json)
+
+
+def _undo(session: Any, env: Any, study_name: str | None) -> dict[str, Any]:
+    from bot.research import codebook
+    from bot.research.codebook_undo import undo
+    from bot.research.queue import ResearchError
+
+    study = study_of(session, study_name)
+    rnd = codebook.open_round(session, study.id)
+    if rnd is None:
+        raise ResearchError(f"{study.name} has no open round")
+    return {"study": study.name, "round": rnd.number, "undid": undo(session, env, study, rnd, actor=actor())}
+
+
+@codebook_app.command("undo")
+@friendly
+def undo_command(study: str | None = STUDY, as_json: bool = JSON) -> None:
+    """Take back the last change to the open round's codebook (an edit, merge, split, delete, seed or import)."""
+    r = _run(_undo, study)
+    if as_json:
+        emit(r)
+    else:
+        typer.echo(f"Round {r['round']} of {r['study']}: undid the last change ({r['undid']}).")
 
 
 def _history(session: Any, env: Any, study_name: str | None) -> list[dict[str, Any]]:
