@@ -1,4 +1,4 @@
-"""``balint research codebook …`` and ``balint research review …`` (wiring only; see ``bot.research.cli``)."""
+"""``balint research codebook …`` (wiring only; see ``bot.research.cli``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from bot.research.cli import JSON, STUDY, _run, actor, codebook_app, emit, friendly, review_app, study_of
+from bot.research.cli import JSON, STUDY, _run, actor, codebook_app, emit, friendly, study_of
 
 ROUND = typer.Option(None, "--round", help="Round (default: the open or latest one).")
 
@@ -317,116 +317,3 @@ def history_command(study: str | None = STUDY, as_json: bool = JSON) -> None:
         extra = {k: v for k, v in r.items() if k not in ("round", "at", "by", "action", "codes")}
         detail = ", ".join(f"{k}={v}" for k, v in extra.items() if v not in (None, ""))
         typer.echo(f"round {r['round']}  {r['at']}  {r['by']:<14} {r['action']:<7} {detail}")
-
-
-# -------------------------------------------------------------------------------------------- review
-
-
-def _next(session: Any, env: Any, study_name: str | None, limit: int) -> list[dict[str, Any]]:
-    from storage import research_repo
-
-    study = study_of(session, study_name)
-    return [_item(session, i) for i in research_repo.items_awaiting_review(session=session, study_id=study.id,
-                                                                            limit=limit)]
-
-
-def _item(session: Any, item: Any) -> dict[str, Any]:
-    from storage.research_models import ResearchParticipant
-
-    p = session.get(ResearchParticipant, item.participant_id)
-    return {"item": item.id, "pseudonym": p.pseudonym if p else None, "week": item.week, "step": item.step,
-            "text": item.text, "redacted": [{"at": s["at"], "to": s["to"], "type": s["type"], "rule": s["rule"]}
-                                            for s in item.spans],
-            "reviewed": item.reviewed_at.isoformat(timespec="seconds") if item.reviewed_at else None}
-
-
-def _show_items(rows: list[dict[str, Any]], as_json: bool) -> None:
-    if as_json:
-        emit(rows)
-        return
-    if not rows:
-        typer.echo("Nothing waits for review.")
-    for r in rows:
-        typer.echo(f"#{r['item']} · {r['pseudonym']} · week {r['week']} · {r['step']}"
-                   f"{' · reviewed ' + r['reviewed'][:10] if r['reviewed'] else ''}\n{r['text']}\n")
-
-
-@review_app.command("next")
-@friendly
-def next_command(limit: int = typer.Option(5, "--limit", help="How many items."),
-                 study: str | None = STUDY, as_json: bool = JSON) -> None:
-    """Show the next items nobody has reviewed yet (redacted, as coders will see them)."""
-    _show_items(_run(_next, study, limit), as_json)
-
-
-def _show(session: Any, env: Any, study_name: str | None, item_id: int) -> list[dict[str, Any]]:
-    return [_item(session, _get(session, study_name, item_id))]
-
-
-def _get(session: Any, study_name: str | None, item_id: int) -> Any:
-    from bot.research.queue import ResearchError
-    from storage import research_repo
-
-    study = study_of(session, study_name)
-    item = research_repo.get_item(session=session, item_id=item_id)
-    if item is None or item.study_id != study.id or item.excluded_at is not None:
-        raise ResearchError(f"item {item_id} is not in the queue of {study.name}")
-    return item
-
-
-@review_app.command("show")
-@friendly
-def show_command(item: int = typer.Argument(..., help="Item number."), study: str | None = STUDY,
-                 as_json: bool = JSON) -> None:
-    """Show one item as coders see it, with where each placeholder sits."""
-    _show_items(_run(_show, study, item), as_json)
-
-
-def _mark(session: Any, env: Any, study_name: str | None, item_id: int, text: str | None, span: str | None,
-          kind: str) -> list[dict[str, Any]]:
-    from bot.research import queue
-    from bot.research.queue import ResearchError
-
-    item = _get(session, study_name, item_id)
-    if (text is None) == (span is None):
-        raise ResearchError("give either --text 'words to redact' or --span START:END")
-    if text is not None:
-        queue.mark_text(session, env, item, text, kind, actor=actor())
-    else:
-        try:
-            start, end = (int(x) for x in (span or "").split(":"))
-        except ValueError:
-            raise ResearchError(f"--span {span!r}: write it as START:END, e.g. --span 12:20") from None
-        queue.mark(session, env, item, start, end, kind, actor=actor())
-    return [_item(session, item)]
-
-
-@review_app.command("mark")
-@friendly
-def mark_command(item: int = typer.Argument(..., help="Item number."),
-                 text: str | None = typer.Option(None, "--text", help="Words to redact (every whole-word match)."),
-                 span: str | None = typer.Option(None, "--span", help="Characters START:END of the shown text."),
-                 kind: str = typer.Option("REDACTED", "--type", help="Placeholder type: NAME, PLACE, DATE…"),
-                 study: str | None = STUDY, as_json: bool = JSON) -> None:
-    """Redact something the rules missed; the item is re-redacted and codings already made move with it."""
-    _show_items(_run(_mark, study, item, text, span, kind), as_json)
-
-
-def _ok(session: Any, env: Any, study_name: str | None, items: list[int]) -> list[int]:
-    from bot.research import queue
-
-    for item_id in items:
-        queue.set_reviewed(session, env, _get(session, study_name, item_id), actor=actor())
-    return items
-
-
-@review_app.command("ok")
-@friendly
-def ok_command(items: list[int] = typer.Argument(..., help="Item numbers read and ready for coding."),
-               study: str | None = STUDY, as_json: bool = JSON) -> None:
-    """Record that items were reviewed: they can now be assigned for coding."""
-    done = _run(_ok, study, items)
-    if as_json:
-        emit({"reviewed": done})
-    else:
-        typer.echo(f"Reviewed: {', '.join(f'#{i}' for i in done)}.")
