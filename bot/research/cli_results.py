@@ -40,6 +40,7 @@ def disagreements_command(study: str | None = STUDY,
     for d in r["items"]:
         coders = "; ".join(f"{k}: {', '.join(v) or '(none)'}" for k, v in d["by_coder"].items())
         agreed = f" → settled: {', '.join(d['settled']) or '(no codes)'}" if d["settled"] is not None else ""
+        agreed += f" ({d['note']})" if d["note"] else ""
         typer.echo(f"#{d['item']} week {d['week']} {d['step']}: differ on {', '.join(d['differing'])} — "
                    f"{coders}{agreed}")
     typer.echo("Settle one with: balint research settle ITEM --codes 'Code A;Code B' (or --accept CODER)")

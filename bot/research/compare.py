@@ -105,7 +105,7 @@ def disagreements(session: Session, rnd: CodingRound, *, include_settled: bool =
             "agreed": sorted(names.get(c, "?") for c in common),
             "by_coder": {label: sorted(names.get(c, "?") for c in v) for label, v in sorted(st.coders.items())},
             "differing": sorted(names.get(c, "?") for c in union - common),
-            "settled": settled,
+            "settled": settled, "note": st.settlement.note if st.settlement is not None else None,
         })
     return sorted(out, key=lambda r: int(r["item"]))
 
