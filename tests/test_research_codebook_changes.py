@@ -47,7 +47,7 @@ def test_delete_move_to_and_undo(db: Database, research_env, study_cohort, cli_e
     assert db.call(lambda s: [c.code_id for c in s.exec(select(ResearchCoding)).all()]) != coded  # moved back
     assert balint("research", "codebook", "delete", "Identity within the hierarchy")[0] == 0  # unused: no --move-to
 
-    # an earlier round's .qdc brings back a merged-away code: undo takes the import back
+    # an earlier round's .qdc does not bring back a code merged away in this round; undo takes an import back
     book = tmp_path / "round1.qdc"
     assert balint("research", "codebook", "export", "--out", str(book))[0] == 0
     assert balint("research", "close-round", "--force")[0] == 0
@@ -55,7 +55,8 @@ def test_delete_move_to_and_undo(db: Database, research_env, study_cohort, cli_e
                   "--name", "Attunement and holding")[0] == 0
     merged = _paths()
     code, out, _ = balint("research", "codebook", "import", str(book))
-    assert "Container for vulnerability" in _paths()
+    assert out.strip() == "Round 2 of Balint Study 2026: 0 code(s) added, 0 updated (from round1.qdc)."
+    assert _paths() == merged  # the merged-away code stays away, the renamed one keeps its new name
     code, out, _ = balint("research", "codebook", "undo")
     assert out.strip() == "Round 2 of Balint Study 2026: undid the last change (load from round1.qdc)."
     assert _paths() == merged

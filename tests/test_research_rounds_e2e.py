@@ -196,9 +196,8 @@ async def test_three_rounds_through_telegram(db: Database, research_env: Env, st
             theirs = compute_agreement(loaded.codings, item_lengths=loaded.lengths, coders=loaded.coders,
                                        items=loaded.items, codes=loaded.codes, reviewed=loaded.reviewed)
             rows = {r["code"]: r for r in report_to_rows(ours)}
-            for r in report_to_rows(theirs):
-                if r["scope"] == "code" or fmt == "qdpx":
-                    assert r == rows[r["code"]], (fmt, r)
+            for r in report_to_rows(theirs):  # a CSV lacks only codes nobody used
+                assert r == rows[r["code"]], (fmt, r)
         try:
             _close(db, env)
         except ResearchError as exc:
