@@ -142,6 +142,8 @@ async def test_three_rounds_through_telegram(db: Database, research_env: Env, st
             1, 2, 3, 4, 5, 6]  # item 6: Ida finished it with no code
         assert (await rhea.say("/code 3"))["plain_text"].startswith("You've finished item #3 already")
         assert (await rhea.say("/code #12"))["plain_text"].startswith("Item #12 isn't one of yours")
+        opened = await rhea.say("#2")  # a message that is just #N opens the item too
+        assert opened["plain_text"].startswith("You've finished item #2 already")
         assert _members(db, 1) == [1, 2, 3, 4, 5, 6]
         try:
             _close(db, env)

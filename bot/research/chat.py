@@ -254,6 +254,20 @@ def open_numbered(session: Session, env: Env, person: Person, item_id: int) -> l
     return [Reply(_intro(desk, left)), item_view(session, env, desk, item, assignment)]
 
 
+HASH_ITEM = re.compile(r"^#(\d{1,9})$")
+
+
+def hash_message(session: Session, env: Env, person: Person, body: str, *, chat_id: int,
+                 message_id: int) -> list[Reply]:
+    """A message that is just ``#7``: a researcher's way to open item 7; anyone else's text goes on as usual."""
+    from bot.core import student  # late import: the student side is the default meaning of a text
+
+    found = HASH_ITEM.match(body.strip())
+    if found is None or _has_open_reflection(session, person) or not studies_of(session, env, person):
+        return student.text(session, env, person, body, chat_id=chat_id, message_id=message_id)
+    return open_numbered(session, env, person, int(found.group(1)))
+
+
 def open_item(session: Session, env: Env, person: Person) -> tuple[Desk, CodingItem, Assignment] | None:
     """Return the item this person last opened and has not finished, if any."""
     best: tuple[Desk, Assignment] | None = None
