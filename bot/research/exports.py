@@ -183,14 +183,17 @@ def write_xlsx(reader: Reader, out: IO[bytes], tracker: Tracker) -> None:
     sheet = book.create_sheet("Reflections")
     codes_sheet = book.create_sheet("Codebook")
     wrap, bold = Alignment(wrap_text=True, vertical="top"), Font(bold=True)
-    top = Alignment(vertical="top")
 
     def cell(value: Any, ws: Any = sheet, wrapped: bool = False) -> Any:
+        dangerous = isinstance(value, str) and value.startswith(DANGEROUS)
+        if not (wrapped or dangerous):
+            return value  # a plain cell costs nothing; styled ones are built only where needed
         c = WriteOnlyCell(ws, value=value)
-        if isinstance(value, str) and value.startswith(DANGEROUS):
+        if dangerous:
             c.data_type = "s"  # text, never a formula
             c.quotePrefix = True  # and Excel keeps it text when the cell is edited
-        c.alignment = wrap if wrapped else top
+        if wrapped:
+            c.alignment = wrap
         return c
 
     def head(ws: Any, names: list[str], widths: dict[str, int]) -> None:
@@ -343,7 +346,9 @@ def write_qdpx_project(reader: Reader, out: IO[bytes], tracker: Tracker, documen
                          variables=variables)
 
     def sources() -> Iterator[QdaSource]:
-        order = {"step": "item", "week": "week", "participant": "participant"}[documents]
+        # a week's steps enter the queue together (one intake, one after another), so in item order they are
+        # neighbours: only a participant's documents need the rows sorted by participant
+        order = "participant" if documents == "participant" else "item"
         group: list[Row] = []
         for row in reader.rows(order):
             if group and (documents == "step" or _group_key(row, documents) != _group_key(group[0], documents)):
