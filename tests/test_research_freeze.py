@@ -92,6 +92,15 @@ def test_a_closed_round_exports_the_same_bytes_until_a_withdrawal_removes_only_t
     before = {fmt: export(db, env, fmt, 1)[0] for fmt in FORMATS}
     csv_before = list(csv.reader(io.StringIO(before["csv"].decode("utf-8-sig"))))
     assert "settled 1 at the meeting" in csv_before[1] and "C1: memo by C1 on 1\nC2: memo by C2 on 1" in csv_before[1]
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(before["xlsx"]), read_only=True)
+    assert book.sheetnames == ["Reflections", "Codebook", "Memos"]
+    memos = list(book["Memos"].iter_rows(values_only=True))
+    assert memos[0] == ("coder", "item", "code", "memo", "written")
+    assert memos[1][:4] == ("C1", 1, None, "memo by C1 on 1")
+    codes = list(book["Codebook"].iter_rows(values_only=True))
+    assert codes[0][:3] == ("code", "parent", "name")
 
     # Ana edits week 1; week 2 comes in; round 2 is coded and closed; round 3 renames a code
     entry = next(e for e in db.call(lambda s: s.exec(select(ReflectionEntry)).all()) if e.step == "felt")

@@ -182,6 +182,7 @@ def write_xlsx(reader: Reader, out: IO[bytes], tracker: Tracker) -> None:
     book.properties.creator = "balintbot"
     sheet = book.create_sheet("Reflections")
     codes_sheet = book.create_sheet("Codebook")
+    memo_sheet = book.create_sheet("Memos")
     wrap, bold = Alignment(wrap_text=True, vertical="top"), Font(bold=True)
 
     def cell(value: Any, ws: Any = sheet, wrapped: bool = False) -> Any:
@@ -227,6 +228,18 @@ def write_xlsx(reader: Reader, out: IO[bytes], tracker: Tracker) -> None:
             code.example, code.colour))])
         rows += 1
     codes_sheet.auto_filter.ref = f"A1:{get_column_letter(len(book_header))}{rows + 1}"
+    head(memo_sheet, ["coder", "item", "code", "memo", "written"], {"coder": 14, "item": 7, "code": 36, "memo": 80,
+                                                                  "written": 20})
+    memos = 0
+    for m in reader.memos:
+        item = research_repo.get_item(session=reader.session, item_id=m.item_id) if m.item_id else None
+        if m.item_id is not None and (item is None or item.excluded_at is not None):
+            continue  # a memo on a withdrawn reflection may quote it
+        memo_sheet.append([reader.labels.get(m.coder_id, "?"), m.item_id,
+                           names.get(m.code_id, "") if m.code_id else "", cell(m.text, memo_sheet, True),
+                           m.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")])
+        memos += 1
+    memo_sheet.auto_filter.ref = f"A1:E{memos + 1}"
     stamp = (when.year, when.month, when.day, when.hour, when.minute, when.second)
     with _FixedTimeZip(out, stamp=stamp) as archive:
         ExcelWriter(book, archive).save()
