@@ -65,6 +65,15 @@ async def item_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await send_after_commit(context.bot, msg.chat_id, replies)
 
 
+async def hash_item(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A message that is just ``#7``: open item 7 for a researcher (the domain passes anyone else's on)."""
+    msg = update.effective_message
+    assert msg is not None and msg.text is not None
+    replies = await db_of(context).run(chat.hash_message, env_of(context), person_of(update), msg.text,
+                                       chat_id=msg.chat_id, message_id=msg.message_id)
+    await send_replies(context.bot, msg.chat_id, replies)
+
+
 async def coding_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A code button: like every button, but a toggle also redraws the item's buttons in place."""
     query = update.callback_query
@@ -90,4 +99,5 @@ def add_handlers(app: Application, flt: BaseFilter) -> None:  # type: ignore[typ
     """Register the researcher handlers (called from ``bot.telegram.app.add_handlers``, before the students')."""
     app.add_handler(CommandHandler(list(COMMANDS), command, filters=flt))
     app.add_handler(MessageHandler(flt & filters.TEXT & ~filters.COMMAND & _ReplyToItem(), item_reply))
+    app.add_handler(MessageHandler(flt & filters.TEXT & ~filters.COMMAND & filters.Regex(chat.HASH_ITEM), hash_item))
     app.add_handler(CallbackQueryHandler(coding_button, pattern=rf"^({CODING_ACTIONS}):"))
