@@ -174,3 +174,78 @@ def test_an_export_download_matches_the_register(db, research_env, study_cohort,
     register = browser.find_element(By.ID, "register").text
     assert digest in register and "C1" in register
     assert str(RESEARCHER_A.telegram_id) not in body(browser)
+
+
+def _post(driver, url: str, fields: dict[str, str]) -> None:
+    """Submit a form the page did not offer (as a forged or replayed request would)."""
+    driver.execute_script("""
+        const [url, fields] = arguments;
+        const f = document.createElement("form"); f.method = "post"; f.action = url;
+        for (const [k, v] of Object.entries(fields)) {
+          const i = document.createElement("input"); i.type = "hidden"; i.name = k; i.value = v; f.appendChild(i);
+        }
+        document.body.appendChild(f); f.submit();
+    """, url, fields)
+    driver.execute_script("return new Promise(r => setTimeout(r, 300));")
+
+
+def test_a_researcher_of_another_study_is_refused_on_every_url(db, research_env, study_cohort, server, browser):
+    from datetime import date
+    from datetime import time as clock_time
+
+    from bot.core.enrolment import CohortIn, create_cohort
+    from bot.research import access
+    from storage import research_repo
+    from tests.research_support import OUTSIDER
+
+    ready_study(db, research_env, study_cohort)
+    db.call(create_cohort, CohortIn(name="Surgery Feb 2026", start_date=date(2026, 2, 2), weeks=6, weekday=0,
+                                    send_time=clock_time(9, 0), timezone="Europe/London", study="Other study"))
+    db.call(lambda s: access.grant(s, research_env, research_repo.get_study_by_name(session=s, name="Other study"),
+                                   OUTSIDER.telegram_id, actor="test"))
+    item = items(db)[0]
+    sid = item.study_id
+    sign_in(browser, server, db, research_env, OUTSIDER)
+    assert "Other study" in body(browser) and "Balint Study 2026" not in body(browser)
+    csrf = browser.find_element(By.CSS_SELECTOR, "input[name=csrf]").get_attribute("value")
+
+    pages = [f"/s/{sid}/review", f"/s/{sid}/review?done=1", f"/s/{sid}/code", f"/s/{sid}/code/{item.id}",
+             f"/s/{sid}/agreement", f"/s/{sid}/exports"]
+    for page in pages:
+        browser.get(server.url + page)
+        assert "not part of a study you research" in body(browser), page
+        assert item.text[:20] not in body(browser)
+    forms = {f"/s/{sid}/review/ok": {"item": str(item.id)},
+             f"/s/{sid}/review/{item.id}/mark": {"start": "0", "end": "3", "type": "NAME"},
+             f"/s/{sid}/review/{item.id}/unmark": {"mark": "1"},
+             f"/s/{sid}/code/{item.id}/passage": {"code": "1", "start": "0", "end": "3"},
+             f"/s/{sid}/code/{item.id}/toggle": {"code": "1"},
+             f"/s/{sid}/code/{item.id}/uncode": {"coding": "1"},
+             f"/s/{sid}/code/{item.id}/memo": {"text": "hello"},
+             f"/s/{sid}/code/{item.id}/done": {},
+             f"/s/{sid}/settle/1/{item.id}": {"accept": "C1"},
+             f"/s/{sid}/exports/download": {"format": "csv", "round": "1"}}
+    for path, fields in forms.items():
+        browser.get(f"{server.url}/")
+        _post(browser, server.url + path, {"csrf": csrf, **fields})
+        assert "not part of a study you research" in body(browser), path
+    assert db.call(lambda s: s.exec(select(ResearchExport)).all()) == []
+    assert db.call(lambda s: s.exec(select(ResearchCoding)).all()) == []
+    assert db.call(lambda s: s.get(CodingItem, item.id).text) == item.text
+
+
+def test_a_form_without_its_csrf_token_is_refused(db, research_env, study_cohort, server, browser):
+    ready_study(db, research_env, study_cohort, reviewed=False, assigned=False)
+    item = _item_with(db, "on the ward")
+    sign_in(browser, server, db, research_env, RESEARCHER_A)
+    browser.get(f"{server.url}/s/{item.study_id}/review")
+    article = browser.find_element(By.ID, f"item-{item.id}")
+    select_text(browser, item.id, "ward")
+    browser.execute_script("arguments[0].querySelector('input[name=csrf]').remove()",
+                           article.find_element(By.CSS_SELECTOR, "form.mark-form"))
+    press(browser, article.find_element(By.CSS_SELECTOR, "button.redact"))
+    assert "Form expired" in body(browser)
+    _post(browser, f"{server.url}/s/{item.study_id}/review/ok", {"item": str(item.id), "csrf": "forged"})
+    assert "Form expired" in body(browser)
+    assert db.call(lambda s: s.exec(select(ItemMark)).all()) == []
+    assert db.call(lambda s: s.get(CodingItem, item.id).reviewed_at) is None

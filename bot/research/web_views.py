@@ -175,7 +175,7 @@ def unmark(session: Session, env: Env, ctx: Ctx, item_id: int, mark_id: int) -> 
 
 def set_reviewed(session: Session, env: Env, ctx: Ctx, item_ids: Iterable[int]) -> int:
     """Record that these items were read and are ready for coding; return how many."""
-    ids = [i for i in dict.fromkeys(item_ids)]
+    ids = list(dict.fromkeys(item_ids))
     for item_id in ids:
         queue.set_reviewed(session, env, _item(session, ctx, item_id), actor=ctx.actor)
     repo.audit(session=session, actor=ctx.actor, action="web.reviewed", study_id=ctx.study.id, at=env.clock.now(),
