@@ -147,7 +147,8 @@ def test_the_blind_rule_and_a_settle(db, research_env, study_cohort, server, bro
     box = a.find_element(By.ID, f"d-1-{item.id}")
     box.find_element(By.CSS_SELECTOR, "input[name=note]").send_keys("C2's reading fits the definition")
     press(a, box.find_element(By.CSS_SELECTOR, "form.settle button"))
-    assert "Settled:" in a.find_element(By.ID, f"d-1-{item.id}").text
+    assert not a.find_elements(By.ID, f"d-1-{item.id}")  # settled: out of the queue
+    assert "0 to settle; 1 settled" in a.find_element(By.ID, "round-1").text
     note = db.call(lambda s: [(x.item_id, x.note, x.actor) for x in s.exec(select(Settlement)).all()])
     assert note == [(item.id, "C2's reading fits the definition", "web:C1")]
     assert a.find_elements(By.CSS_SELECTOR, "svg.chart rect")

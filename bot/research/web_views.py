@@ -74,10 +74,10 @@ def enter(session: Session, env: Env, person: Person, study_id: int) -> Ctx:
     return Ctx(study=study, person=person, label=coder.label)
 
 
-def viewed(session: Session, env: Env, ctx: Ctx, page: str, **detail: Any) -> None:
+def viewed(session: Session, env: Env, ctx: Ctx, what: str, **detail: Any) -> None:
     """Audit a page view of research data, like an export."""
     repo.audit(session=session, actor=ctx.actor, action="web.view", study_id=ctx.study.id, at=env.clock.now(),
-               page=page, **detail)
+               what=what, **detail)
 
 
 def _item(session: Session, ctx: Ctx, item_id: int) -> CodingItem:
@@ -186,6 +186,7 @@ def set_reviewed(session: Session, env: Env, ctx: Ctx, item_ids: Iterable[int]) 
 # ---------------------------------------------------------------------------------------------- coding
 
 FILTERS = ("open", "aside", "done", "all")
+LIST_SIZE = 50
 
 
 def _round(session: Session, ctx: Ctx) -> CodingRound:
@@ -200,27 +201,22 @@ def _state(a: Assignment) -> str:
     return "done" if a.done_at else "aside" if a.skipped_at else "open"
 
 
-def coding_list(session: Session, env: Env, ctx: Ctx, *, show: str = "open") -> dict[str, Any]:
-    """Return the coder's assigned items of the open round, filtered: not started, put aside, done, or all."""
+def coding_list(session: Session, env: Env, ctx: Ctx, *, show: str = "open", page: int = 1) -> dict[str, Any]:
+    """Return a page of the coder's assigned items of the open round: not started, put aside, done, or all."""
     rnd = _round(session, ctx)
     assert rnd.id is not None
     coder = access.coder_of(session, env, ctx.person, ctx.study)
     assert coder.id is not None
     show = show if show in FILTERS else "open"
-    counts = dict.fromkeys(FILTERS, 0)
-    rows = []
-    for a in coding_repo.assignments_of_coder(session=session, round_id=rnd.id, coder_id=coder.id):
-        item = research_repo.get_item(session=session, item_id=a.item_id)
-        if item is None or item.excluded_at is not None:
-            continue
-        state = _state(a)
-        counts[state] += 1
-        counts["all"] += 1
-        if show in (state, "all"):
-            rows.append({"id": item.id, "pseudonym": _pseudonym(session, item), "week": item.week, "step": item.step,
-                         "state": state, "preview": item.text[:140]})
-    viewed(session, env, ctx, "coding", show=show, items=len(rows))
-    return {"round": rnd.number, "rows": rows, "counts": counts, "show": show}
+    page = max(1, page)
+    found = web_repo.assigned_page(session=session, round_id=rnd.id, coder_id=coder.id, state=show,
+                                   offset=(page - 1) * LIST_SIZE, limit=LIST_SIZE)
+    rows = [{"id": item.id, "pseudonym": _pseudonym(session, item), "week": item.week, "step": item.step,
+             "state": _state(a), "preview": item.text[:140]} for a, item in found]
+    counts = web_repo.assigned_counts(session=session, round_id=rnd.id, coder_id=coder.id)
+    viewed(session, env, ctx, "coding", show=show, page=page, items=[r["id"] for r in rows])
+    return {"round": rnd.number, "rows": rows, "counts": counts, "show": show, "page": page,
+            "more": len(found) == LIST_SIZE}
 
 
 def _mine(session: Session, env: Env, ctx: Ctx, item_id: int) -> tuple[CodingItem, CodingRound, Assignment]:
@@ -337,18 +333,54 @@ def done(session: Session, env: Env, ctx: Ctx, item_id: int) -> None:
 # ------------------------------------------------------------------------------------ agreement, settle
 
 
-def agreement(session: Session, env: Env, ctx: Ctx) -> dict[str, Any]:
-    """Return agreement per code and overall for every round (open first), and the open disagreements."""
+DISAGREEMENTS_SHOWN = 25
+
+
+def _round_figures(session: Session, rnd: CodingRound) -> dict[str, Any]:
+    """Agreement of one round and its unsettled disagreements (item ids with each coder's codes)."""
+    assert rnd.id is not None
+    codings, lengths, reviewed, codes, coders = compare.round_agreement_input(session, rnd)
+    items = [i for i in sorted(reviewed, key=int) if len(reviewed[i]) >= 2]
+    report = compute_agreement(codings, items=items, coders=coders, codes=codes, item_lengths=lengths,
+                               reviewed=reviewed)
+    applied: dict[str, dict[str, set[str]]] = {i: {label: set() for label in reviewed[i]} for i in items}
+    for c in codings:
+        if c.item in applied:
+            applied[c.item].setdefault(c.coder, set()).add(c.code)
+    assigned = web_repo.assignment_counts(session=session, round_id=rnd.id)
+    settled = web_repo.settled_items(session=session, round_id=rnd.id)
+    waiting = [(int(i), by) for i, by in applied.items()
+               if len(by) == assigned.get(int(i), 0) and int(i) not in settled
+               and len({frozenset(v) for v in by.values()}) > 1]
+    return {"number": rnd.number, "open": rnd.closed_at is None, "items": report.items,
+            "coders": list(report.coders), "rows": report_to_rows(report), "waiting": sorted(waiting),
+            "settled": len(settled)}
+
+
+def agreement(session: Session, env: Env, ctx: Ctx, cache: dict[Any, Any] | None = None) -> dict[str, Any]:
+    """Return agreement per code and overall for every round (open first), and each round's open disagreements.
+
+    ``cache`` (kept by the transport) holds each round's figures under a fingerprint of what they depend on, so
+    they are computed again only after a coder finishes, a settlement, a withdrawal or a text change.
+    """
     assert ctx.study.id is not None
     rounds = []
     for rnd in reversed(coding_repo.rounds_of(session=session, study_id=ctx.study.id)):
-        codings, lengths, reviewed, codes, coders = compare.round_agreement_input(session, rnd)
-        items = [i for i in sorted(reviewed, key=int) if len(reviewed[i]) >= 2]
-        report = compute_agreement(codings, items=items, coders=coders, codes=codes, item_lengths=lengths,
-                                   reviewed=reviewed)
-        rounds.append({"number": rnd.number, "open": rnd.closed_at is None, "items": report.items,
-                       "coders": list(report.coders), "rows": report_to_rows(report),
-                       "disagreements": compare.disagreements(session, rnd, include_settled=True)})
+        key = (rnd.id, web_repo.agreement_fingerprint(session=session, round_id=rnd.id or 0, study_id=ctx.study.id))
+        figures = cache.get(key) if cache is not None else None
+        if figures is None:
+            figures = _round_figures(session, rnd)
+            if cache is not None:
+                if len(cache) > 64:
+                    cache.clear()
+                cache[key] = figures
+        shown = []
+        for item_id, by in figures["waiting"][:DISAGREEMENTS_SHOWN]:
+            item = research_repo.get_item(session=session, item_id=item_id)
+            shown.append({"item": item_id, "week": item.week if item else None, "step": item.step if item else None,
+                          "agreed": sorted(set.intersection(*by.values())),
+                          "by_coder": {label: sorted(v) for label, v in sorted(by.items())}})
+        rounds.append({**figures, "disagreements": shown, "waiting": len(figures["waiting"])})
     viewed(session, env, ctx, "agreement")
     return {"rounds": rounds}
 

@@ -36,6 +36,7 @@ DB = web.AppKey("db", Database)
 ENV = web.AppKey("env", Env)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
 SECURE = web.AppKey("secure", bool)
+AGREEMENT_CACHE = web.AppKey("agreement_cache", dict)
 PUBLIC = ("/web/login", "/web/static/", "/web/healthz")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -236,7 +237,8 @@ async def review_ok(request: web.Request) -> web.StreamResponse:
 
 
 async def coding_list(request: web.Request) -> web.Response:
-    ctx, data = await study_call(request, web_views.coding_list, show=request.query.get("show", "open"))
+    ctx, data = await study_call(request, web_views.coding_list, show=request.query.get("show", "open"),
+                                 page=_int(request.query.get("page", "1"), "page"))
     return render(request, "coding_list.html.j2", study=ctx.study, me=ctx.label, tab="code", **data)
 
 
@@ -261,7 +263,7 @@ def _coding_action(fn: Callable[..., Any], *fields: tuple[str, str]) -> Handler:
 
 
 async def agreement(request: web.Request) -> web.Response:
-    ctx, data = await study_call(request, web_views.agreement)
+    ctx, data = await study_call(request, web_views.agreement, request.app[AGREEMENT_CACHE])
     return render(request, "agreement.html.j2", study=ctx.study, me=ctx.label, tab="agreement", **data)
 
 
@@ -309,6 +311,7 @@ def build_app(db: Database, env: Env, *, secure_cookie: bool = True) -> web.Appl
     """Build the workbench app on an open database (the caller closes it)."""
     app = web.Application(middlewares=[errors, headers, signed_in, csrf], client_max_size=1 << 20)
     app[DB], app[ENV], app[TEMPLATES], app[SECURE] = db, env, templates(), secure_cookie
+    app[AGREEMENT_CACHE] = {}
     s = f"{PREFIX}/s/{{sid}}"
     c = f"{s}/code/{{item}}"
     app.add_routes([
