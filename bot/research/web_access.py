@@ -18,9 +18,13 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from bot.core.context import Env, Person
+from bot.core.replies import Reply
+from bot.core.templates import escape
+from bot.research.access import NOT_A_RESEARCHER, studies_of
 from storage import repo, web_repo
 from storage.web_models import WebLink, WebSession
 
+DEFAULT_URL = "http://127.0.0.1:8080/web"  # ``balint web`` on this machine, when WEB_URL is not set
 LINK_LIFETIME = timedelta(minutes=10)
 IDLE_LIMIT = timedelta(hours=8)
 SEEN_EVERY = timedelta(minutes=1)  # refresh ``seen_at`` at most this often (one write per minute, not per page)
@@ -106,3 +110,18 @@ def sign_out(session: Session, env: Env, cookie: str | None) -> None:
 def csrf_ok(signed: Signed, sent: str | None) -> bool:
     """Say whether a form carried this session's CSRF token (compared in constant time)."""
     return bool(sent) and hmac.compare_digest(signed.csrf.encode(), (sent or "").encode())
+
+
+def base_url(configured: str | None) -> str:
+    """Return where the workbench is reached: WEB_URL when set, else ``balint web`` on this machine."""
+    return (configured or DEFAULT_URL).rstrip("/")
+
+
+def web_command(session: Session, env: Env, person: Person, args: str = "") -> list[Reply]:
+    """/web: a one-time sign-in link to the web workbench, for researchers (and admins)."""
+    if not studies_of(session, env, person):
+        return [Reply(NOT_A_RESEARCHER)]
+    token = issue_link(session, env, person.telegram_id, actor=person.actor)
+    url = f"{base_url(env.web_url)}/login?t={token}"
+    return [Reply(f"Your sign-in link to the web workbench (it works once, within ten minutes; don't share it):\n"
+                  f"{escape(url)}")]
