@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from storage.research_models import Assignment, CodingItem, Memo, Settlement
+from storage.research_models import Assignment, CodingItem, ItemMark, Memo, Settlement
 from storage.web_models import WebLink, WebSession
 
 
@@ -103,3 +103,12 @@ def agreement_fingerprint(*, session: Session, round_id: int, study_id: int) -> 
     items = session.exec(select(func.count(), func.max(CodingItem.updated_at))
                          .where(CodingItem.study_id == study_id, col(CodingItem.excluded_at).is_(None))).one()
     return (*done, *settled, *items)
+
+
+def marks_of_items(*, session: Session, item_ids: Sequence[int]) -> dict[int, list[ItemMark]]:
+    """Return the review marks of several items (one query), oldest first."""
+    out: dict[int, list[ItemMark]] = {i: [] for i in item_ids}
+    if item_ids:
+        for m in session.exec(select(ItemMark).where(col(ItemMark.item_id).in_(item_ids)).order_by(col(ItemMark.id))):
+            out[m.item_id].append(m)
+    return out

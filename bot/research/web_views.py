@@ -133,6 +133,7 @@ def review_page(session: Session, env: Env, ctx: Ctx, *, reviewed: bool = False,
     page = max(1, page)
     rows = web_repo.queue_page(session=session, study_id=ctx.study.id, reviewed=reviewed,
                                offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    marks = web_repo.marks_of_items(session=session, item_ids=[i.id for i in rows if i.id is not None])
     items = []
     for item in rows:
         assert item.id is not None
@@ -140,7 +141,7 @@ def review_page(session: Session, env: Env, ctx: Ctx, *, reviewed: bool = False,
             "id": item.id, "pseudonym": _pseudonym(session, item), "week": item.week, "step": item.step,
             "pieces": pieces(item.text, _placeholders(item)),
             "marks": [{"id": m.id, "type": m.type, "seen": m.seen}
-                      for m in research_repo.marks_of(session=session, item_id=item.id)],
+                      for m in marks[item.id]],
             "reviewed": item.reviewed_at is not None,
             "changed": item.reviewed_at is not None and item.updated_at > item.reviewed_at,
         })
