@@ -112,3 +112,10 @@ def marks_of_items(*, session: Session, item_ids: Sequence[int]) -> dict[int, li
         for m in session.exec(select(ItemMark).where(col(ItemMark.item_id).in_(item_ids)).order_by(col(ItemMark.id))):
             out[m.item_id].append(m)
     return out
+
+
+def items_of_participant(*, session: Session, study_id: int, participant_id: int) -> Sequence[CodingItem]:
+    """Return a participant's queued items in a study, in the order they were written."""
+    return session.exec(select(CodingItem).where(
+        CodingItem.study_id == study_id, CodingItem.participant_id == participant_id,
+        col(CodingItem.excluded_at).is_(None)).order_by(col(CodingItem.week), col(CodingItem.id))).all()

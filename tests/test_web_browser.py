@@ -211,7 +211,7 @@ def test_a_researcher_of_another_study_is_refused_on_every_url(db, research_env,
     csrf = browser.find_element(By.CSS_SELECTOR, "input[name=csrf]").get_attribute("value")
 
     pages = [f"/s/{sid}/review", f"/s/{sid}/review?done=1", f"/s/{sid}/code", f"/s/{sid}/code/{item.id}",
-             f"/s/{sid}/agreement", f"/s/{sid}/exports"]
+             f"/s/{sid}/agreement", f"/s/{sid}/exports", f"/s/{sid}/case/{item.id}", f"/s/{sid}/codebook"]
     for page in pages:
         browser.get(server.url + page)
         assert "not part of a study you research" in body(browser), page
@@ -250,3 +250,21 @@ def test_a_form_without_its_csrf_token_is_refused(db, research_env, study_cohort
     assert "Form expired" in body(browser)
     assert db.call(lambda s: s.exec(select(ItemMark)).all()) == []
     assert db.call(lambda s: s.get(CodingItem, item.id).reviewed_at) is None
+
+
+def test_the_case_view_and_the_codebook(db, research_env, study_cohort, server, browser):
+    ready_study(db, research_env, study_cohort, students=2)
+    item = _item_with(db, "out of my depth")
+    mine = [i for i in items(db) if i.participant_id == item.participant_id]
+    sign_in(browser, server, db, research_env, RESEARCHER_A)
+    _open_item(browser, server, item)
+    press(browser, browser.find_element(By.ID, "case-link"))
+    shown = [int(e.get_attribute("id").split("-")[1]) for e in browser.find_elements(By.CSS_SELECTOR, "article.item")]
+    assert shown == [i.id for i in mine]  # one participant's weeks, in order; nobody else's
+    assert browser.find_element(By.CSS_SELECTOR, "article.current").get_attribute("id") == f"case-{item.id}"
+    assert "P001, week by week" in body(browser)
+
+    browser.get(f"{server.url}/s/{item.study_id}/codebook")
+    book = browser.find_element(By.ID, "codebook").text
+    assert "Container for vulnerability" in book
+    assert str(RESEARCHER_A.telegram_id) not in body(browser)

@@ -117,6 +117,8 @@ def snap(text: str, start: int, end: int) -> tuple[int, int]:
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
+    if start >= end:
+        return start, start  # nothing (or only spaces) selected: nothing to widen
     while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "'’-_") and text[start].isalnum():
         start -= 1
     while end < len(text) and (text[end].isalnum() or text[end] in "'’-_") and text[end - 1].isalnum():
@@ -431,3 +433,42 @@ def export_file(session: Session, env: Env, ctx: Ctx, fmt: str, round_number: in
     rnd = codebook.round_by_number(session, ctx.study, round_number)
     return exports.export(session, env, ctx.study, fmt, out, round_number=rnd.number, actor=ctx.actor,
                           filename=f"{slug}-round{rnd.number}.{fmt.lower()}")
+
+
+# ------------------------------------------------------------------------------------- case and codebook
+
+
+def case(session: Session, env: Env, ctx: Ctx, item_id: int) -> dict[str, Any]:
+    """Return one participant's weeks in order, as context for an item; only items assigned to the person are
+    marked codable (the others are there to read)."""
+    item = _item(session, ctx, item_id)
+    assert ctx.study.id is not None
+    rnd = codebook.open_round(session, ctx.study.id)
+    coder = access.coder_of(session, env, ctx.person, ctx.study)
+    mine = set()
+    if rnd is not None and rnd.id is not None and coder.id is not None:
+        mine = {a.item_id for a in coding_repo.assignments_of_coder(session=session, round_id=rnd.id,
+                                                                      coder_id=coder.id)}
+    rows = [{"id": i.id, "week": i.week, "step": i.step, "pieces": pieces(i.text, _placeholders(i)),
+             "codable": i.id in mine, "current": i.id == item.id}
+            for i in web_repo.items_of_participant(session=session, study_id=ctx.study.id,
+                                                   participant_id=item.participant_id)]
+    viewed(session, env, ctx, "case", item=item.id, items=[r["id"] for r in rows])
+    return {"pseudonym": _pseudonym(session, item), "rows": rows}
+
+
+def codebook_page(session: Session, env: Env, ctx: Ctx) -> dict[str, Any]:
+    """Return the open (or latest) round's codebook as a tree, with definitions, and its history."""
+    rnd = codebook.round_by_number(session, ctx.study, None)
+    book = codebook.codes(session, rnd)
+    by_id = {c.id: c for c in book if c.id is not None}
+    names = codebook.paths(session, rnd)
+    codes = [{"id": c.id, "name": c.name, "path": names.get(c.id or 0, c.name), "depth": codebook.depth(c, by_id),
+              "colour": c.colour, "definition": c.definition, "inclusion": c.inclusion, "exclusion": c.exclusion,
+              "example": c.example} for c in book]
+    assert ctx.study.id is not None
+    labels = {c.telegram_id: c.label for c in coding_repo.coders_of(session=session, study_id=ctx.study.id)}
+    history = [{"round": h["round"], "at": h["at"], "by": _who(str(h["by"]), labels), "action": h["action"]}
+               for h in codebook.history(session, ctx.study)[-50:]]
+    viewed(session, env, ctx, "codebook", round=rnd.number)
+    return {"round": rnd.number, "open": rnd.closed_at is None, "codes": codes, "history": history}

@@ -259,6 +259,16 @@ def _coding_action(fn: Callable[..., Any], *fields: tuple[str, str]) -> Handler:
     return handle
 
 
+async def case(request: web.Request) -> web.Response:
+    ctx, data = await study_call(request, web_views.case, _int(request.match_info["item"], "item"))
+    return render(request, "case.html.j2", study=ctx.study, me=ctx.label, tab="code", **data)
+
+
+async def codebook_page(request: web.Request) -> web.Response:
+    ctx, data = await study_call(request, web_views.codebook_page)
+    return render(request, "codebook.html.j2", study=ctx.study, me=ctx.label, tab="codebook", **data)
+
+
 # ------------------------------------------------------------------------------------- agreement, export
 
 
@@ -332,6 +342,8 @@ def build_app(db: Database, env: Env, *, secure_cookie: bool = True) -> web.Appl
         web.post(f"{c}/uncode", _coding_action(web_views.uncode, ("coding", "coding"))),
         web.post(f"{c}/memo", _coding_action(web_views.memo, ("text", "text"))),
         web.post(f"{c}/done", _coding_action(web_views.done)),
+        web.get(f"{s}/case/{{item}}", case),
+        web.get(f"{s}/codebook", codebook_page),
         web.get(f"{s}/agreement", agreement),
         web.post(f"{s}/settle/{{round}}/{{item}}", settle),
         web.get(f"{s}/exports", exports_page),
