@@ -268,3 +268,15 @@ def test_the_case_view_and_the_codebook(db, research_env, study_cohort, server, 
     book = browser.find_element(By.ID, "codebook").text
     assert "Container for vulnerability" in book
     assert str(RESEARCHER_A.telegram_id) not in body(browser)
+
+
+def test_every_item_on_the_page_marked_reviewed_at_once(db, research_env, study_cohort, server, browser):
+    ready_study(db, research_env, study_cohort, reviewed=False, assigned=False)
+    study_id = items(db)[0].study_id
+    sign_in(browser, server, db, research_env, RESEARCHER_A)
+    browser.get(f"{server.url}/s/{study_id}/review")
+    assert "5 item(s) wait for review, 0 reviewed" in body(browser)
+    browser.find_element(By.ID, "tick-all").click()
+    press(browser, browser.find_element(By.ID, "ok-selected"))
+    assert "0 item(s) wait for review, 5 reviewed" in body(browser)
+    assert all(i.reviewed_by == "web:C1" for i in items(db))
