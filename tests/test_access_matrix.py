@@ -144,6 +144,7 @@ COMMANDS: dict[str, tuple[str, frozenset[str]]] = {
     "code": ("", frozenset({"researcher", "admin"})),
     "memo": ("A first thought.", frozenset({"researcher", "admin"})),
     "progress": ("", frozenset({"researcher", "admin"})),
+    "web": ("", frozenset({"researcher", "admin"})),  # a one-time sign-in link to the web workbench
     "ack": ("{alert}", COHORT_STAFF),
     "done": ("", EVERYONE),  # last: it closes the student's week
 }

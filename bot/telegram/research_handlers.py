@@ -18,7 +18,7 @@ from telegram.ext.filters import BaseFilter, MessageFilter
 from bot.core import student
 from bot.core.actions import Action
 from bot.core.replies import Reply
-from bot.research import chat, chat_quote
+from bot.research import chat, chat_quote, web_access
 from bot.telegram.context import db_of, env_of, person_of
 from bot.telegram.send import keyboard, send_after_commit
 
@@ -29,6 +29,7 @@ COMMANDS = {
     "memo": chat.memo_command,
     "skip": chat.skip_command,
     "progress": chat.progress_command,
+    "web": web_access.web_command,  # a one-time sign-in link to the web workbench
 }
 _ARGS = re.compile(r"^/\S+\s*(.*)$", re.S)
 CODING_ACTIONS = "|".join(a.value for a in (Action.CODE_TOGGLE, Action.CODE_SEGMENT, Action.CODE_DONE))
