@@ -72,7 +72,7 @@ async def hash_item(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert msg is not None and msg.text is not None
     replies = await db_of(context).run(chat.hash_message, env_of(context), person_of(update), msg.text,
                                        chat_id=msg.chat_id, message_id=msg.message_id)
-    await send_replies(context.bot, msg.chat_id, replies)
+    await send_after_commit(context.bot, msg.chat_id, replies)
 
 
 async def coding_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
