@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
@@ -15,13 +15,22 @@ from bot.cli_facilitator import register as register_facilitator
 from bot.cli_keys import register as register_keys
 from bot.cli_roles import role_app
 from bot.cli_safety import register as register_safety
-from bot.config import ConfigError, Settings, load_settings
-from bot.core.schedule import ScheduleError
 from bot.research.cli import register as register_research
-from bot.runtime import OutOfDate, make_env, open_database, setup_logging
+from bot.runtime import VERBOSE_ENV, make_env, open_database, setup_logging
+
+if TYPE_CHECKING:  # bot.config pulls in pydantic: imported where settings are loaded, so --help stays quick
+    from bot.config import Settings
 
 app = typer.Typer(help="balintbot: Balint-style reflective practice on Telegram.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
+
+
+@app.callback()
+def main_options(verbose: bool = typer.Option(False, "--verbose", "-v",
+                                              help="Also show the libraries' log lines (Alembic, Telegram…).")) -> None:
+    """balintbot: Balint-style reflective practice on Telegram."""
+    if verbose:
+        os.environ[VERBOSE_ENV] = "1"
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 cohort_app = typer.Typer(help="Cohorts: create, list, invite links.", no_args_is_help=True)
 prompt_app = typer.Typer(help="Weekly prompts.", no_args_is_help=True)
@@ -46,17 +55,25 @@ def friendly(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except (ConfigError, OutOfDate) as exc:
-            fail(str(exc))
-        except ScheduleError as exc:
-            fail(f"Error: {exc}")
-        return None
+        except Exception as exc:
+            # imported only when something went wrong: these modules are slow to import for --help
+            from bot.config import ConfigError
+            from bot.core.schedule import ScheduleError
+            from bot.runtime import OutOfDate
+
+            if isinstance(exc, ConfigError | OutOfDate):
+                fail(str(exc))
+            if isinstance(exc, ScheduleError):
+                fail(f"Error: {exc}")
+            raise
 
     return wrapper  # type: ignore[return-value]
 
 
 def settings() -> Settings:
     """Load settings and set up logging."""
+    from bot.config import load_settings
+
     s = load_settings()
     setup_logging(s)
     return s
@@ -81,6 +98,8 @@ def run(
 
         run_sandbox()
         return
+    import asyncio
+
     from bot.telegram.runner import serve
 
     db = open_database(s)
@@ -146,6 +165,8 @@ def bot_username(s: Settings) -> str:
     """Ask the Bot API for the bot's username (for deep links); a placeholder when there is no token."""
     if s.telegram_bot_token is None:
         return "YOUR_BOT"
+    import asyncio
+
     from telegram import Bot
 
     async def get() -> str:
@@ -191,6 +212,8 @@ def prompt_send_now(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Send a week's prompt now to every consented student of the cohort."""
+    import asyncio
+
     from bot.telegram.broadcast import send_now
 
     s = settings()
