@@ -260,7 +260,7 @@ def show_stats(session: Session, env: Env, person: Person, args: str) -> list[Re
     table = Reply(f"<b>{name}</b> — participation per week\n<pre>{escape(stats.table_text(rows))}</pre>\n"
                   "Invited: joined by the week's end · Consented: taking part now · Prompted: the prompt reached "
                   "them · Replied: wrote at least once · Completed: closed the week's conversation · "
-                  "Unreachable: had blocked the bot.")
+                  "Unreachable: had blocked the bot · Declined: said no to taking part (not counted as invited).")
     chart = Reply(f"{name}: participation per week",
                   attachment=Attachment(f"stats-cohort-{found.id}.png", stats.chart_png(found.name, rows), "photo"))
     return [table, chart]

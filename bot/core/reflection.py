@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.core import actions, dialogue, progress
 from bot.core.actions import Action
@@ -25,6 +25,7 @@ from storage import repo
 from storage.models import (
     Cohort,
     Enrolment,
+    ReflectionEntry,
     ReflectionSession,
     SessionStatus,
     User,
@@ -92,7 +93,9 @@ def _close_text(session: Session, env: Env, first_name: str, rs: ReflectionSessi
                 early: bool) -> str:
     upcoming = next_prompt_for(session, env, rs.enrolment_id, cohort)
     when = describe_local(upcoming[1], cohort.timezone) if upcoming else None
-    return render("close.html.j2", first_name=first_name or "there", path=rs.path, early=early, next_prompt=when)
+    wrote = session.exec(select(ReflectionEntry.id).where(ReflectionEntry.session_id == rs.id).limit(1)).first()
+    return render("close.html.j2", first_name=first_name or "there", path=rs.path, early=early, next_prompt=when,
+                  wrote=wrote is not None)
 
 
 def _mark_answered(session: Session, env: Env, rs: ReflectionSession) -> bool:

@@ -3,13 +3,15 @@
 For week *n* (from its prompt — its due time, or when it was sent if that was earlier — until the next week's,
 or until now for the current week):
 
-* invited — students enrolled during the week (joined before it ended, not withdrawn before it began);
+* invited — students enrolled during the week (joined before it ended, not withdrawn before it began), except
+  those who declined;
 * consented — of those, the ones taking part as things stand now (a student who has since withdrawn or said
   no is not counted);
 * prompted — the week's prompt reached them (sent; answered or expired later);
 * replied — they wrote at least one reply for the week (prompted or via /reflect);
 * completed — they closed the week's conversation (the last question, or /done) after replying;
-* unreachable — of the invited, those who had blocked the bot by the week's end (Telegram 403).
+* unreachable — of the invited, those who had blocked the bot by the week's end (Telegram 403);
+* declined — students enrolled during the week who said no to taking part (and have not withdrawn since).
 
 Weeks whose prompt has neither fallen due nor been sent are not shown: a week sent early (``/sendnow 2``)
 counts from when it went out. The chart uses matplotlib's Agg backend, imported only when
@@ -32,7 +34,8 @@ from bot.core.progress import sent_weeks, week_now
 from bot.core.schedule import due_at
 from storage.models import Cohort, Delivery, Enrolment, ReflectionEntry, ReflectionSession, SessionStatus, User
 
-COLUMNS = ("invited", "consented", "prompted", "replied", "completed", "unreachable")
+# "declined" comes last so that the columns before it keep their places in scripts reading the table
+COLUMNS = ("invited", "consented", "prompted", "replied", "completed", "unreachable", "declined")
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class WeekStats:
     replied: int
     completed: int
     unreachable: int
+    declined: int = 0
 
 
 def _per_week(session: Session, stmt: Any) -> dict[int, int]:
@@ -79,8 +83,10 @@ def cohort_stats(session: Session, env: Env, cohort: Cohort) -> list[WeekStats]:
         begins = min(due_at(spec, week), sent.get(week, now))
         follows = min(due_at(spec, week + 1), sent.get(week + 1, now)) if week < cohort.weeks else None
         ends = max(begins, min(follows or begins + timedelta(days=7), now))
-        enrolled = [(e, u) for e, u in members
-                    if e.joined_at <= ends and (e.withdrawn_at is None or e.withdrawn_at >= begins)]
+        joined = [(e, u) for e, u in members
+                  if e.joined_at <= ends and (e.withdrawn_at is None or e.withdrawn_at >= begins)]
+        declined = sum(1 for e, _ in joined if e.participate is False and e.withdrawn_at is None)
+        enrolled = [(e, u) for e, u in joined if not (e.participate is False and e.withdrawn_at is None)]
         rows.append(WeekStats(
             week=week,
             invited=len(enrolled),
@@ -89,6 +95,7 @@ def cohort_stats(session: Session, env: Env, cohort: Cohort) -> list[WeekStats]:
             replied=replied.get(week, 0),
             completed=completed.get(week, 0),
             unreachable=sum(1 for _, u in enrolled if u is not None and u <= ends),
+            declined=declined,
         ))
     return rows
 
