@@ -38,3 +38,15 @@ def test_a_database_command_at_the_current_schema_does_not_load_alembic(tmp_path
     ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                          env={"DATABASE_URL": url, "PATH": "/usr/bin:/bin"}, check=True)
     assert ran.stdout.splitlines()[-1] == "False", ran.stdout
+
+
+def test_dev_py_shows_one_line_per_step_and_the_output_only_when_a_step_fails(tmp_path: Path) -> None:
+    noisy = "import sys; print('*' * 80); print('SetuptoolsDeprecationWarning: editable install', file=sys.stderr)"
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import dev; "
+            f"dev.step('Installing …', [sys.executable, '-c', {noisy!r}]); "
+            "dev.step('Failing …', [sys.executable, '-c', 'import sys; print(\"no network\"); sys.exit(3)'])")
+    ran = subprocess.run([sys.executable, "-c", code, str(ROOT)], capture_output=True, text=True, cwd=tmp_path)
+    assert ran.stdout == "Installing …\nFailing …\n"
+    assert "Setuptools" not in ran.stderr
+    assert "no network" in ran.stderr and "That step failed (exit code 3)" in ran.stderr
+    assert ran.returncode == 1
