@@ -40,6 +40,7 @@ app.add_typer(prompt_app, name="prompt")
 app.add_typer(role_app, name="role")
 
 F = TypeVar("F", bound=Callable[..., Any])
+DEFAULT_STUDY = "Default study"  # the study of cohorts created without --study, when there is no other
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -138,7 +139,8 @@ def cohort_create(
     day: str = typer.Option("mon", help="Weekday prompts go out: mon … sun."),
     time: str = typer.Option("09:00", help="Local time prompts go out, HH:MM."),
     tz: str = typer.Option("Europe/London", help="IANA time zone of the cohort."),
-    study: str | None = typer.Option(None, help="Research study the cohort belongs to (created if new)."),
+    study: str | None = typer.Option(None, help="Research study the cohort belongs to (created if new; "
+                                     f"default: the only study there is, or {DEFAULT_STUDY!r})."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Create a cohort; print its id, invite code and deep link."""
@@ -146,18 +148,27 @@ def cohort_create(
     from bot.core.schedule import parse_date, parse_time, parse_weekday
 
     s = settings()
+    from storage import research_repo
+
+    db = open_database(s)
+    named = study
+    if study is None:  # a study is where consented reflections go for research: name one rather than refuse later
+        studies = db.call(lambda session: [x.name for x in research_repo.list_studies(session=session)])
+        study = studies[0] if len(studies) == 1 else DEFAULT_STUDY
     data = CohortIn(name=name, start_date=parse_date(start), weeks=weeks, weekday=parse_weekday(day),
                     send_time=parse_time(time), timezone=tz, study=study)
-    db = open_database(s)
     env = make_env(s)
     env.bot_username = bot_username(s)
     cohort = db.call(create_cohort, data)
     link = env.invite_link(cohort.invite_code)
     if as_json:
         emit_json({"id": cohort.id, "name": cohort.name, "invite_code": cohort.invite_code, "link": link,
-                   "facilitator_link": env.invite_link(f"f-{cohort.facilitator_code}")})
+                   "facilitator_link": env.invite_link(f"f-{cohort.facilitator_code}"), "study": study})
     else:
         typer.echo(f"Cohort {cohort.id}: {cohort.name}\nInvite code: {cohort.invite_code}\nLink: {link}")
+        if named is None:
+            typer.echo(f"Study: {study} (no --study given, so the cohort joined this one; "
+                       "balint export works on it from the first reflection)")
     db.close()
 
 
