@@ -74,3 +74,34 @@ async def test_stats_show_declined_apart_from_invited(db: Database, env: Env, co
                                     "Unreachable", "Declined"]
         assert lines[2].split() == ["1", "1", "1", "1", "0", "0", "0", "1"]
         assert "Declined: said no to taking part" in table
+
+
+async def test_a_patients_name_gets_one_gentle_note_a_week(db: Database, env: Env, cohort: Cohort,
+                                                           clock: ManualClock) -> None:
+    from sqlmodel import select
+
+    from storage.models import ReflectionEntry
+
+    async with BotAPIEmulator() as emu, running_bot(emu, db, env):
+        anna = await join(emu, cohort)
+        send_week(db, env, cohort, 1)
+        after = len(anna.messages())
+        anna.send_text("I met Mrs Patel on the ward; she had been waiting all day.")
+        await anna.wait_for_message(has("2 · What I felt"), after=after)
+        got = [m["plain_text"] for m in anna.messages()[after:]]
+        assert got[0] == ("A small note: “Patel” looks like a name. It stays in your reflection, and names "
+                          "are removed before anything is used for research — next time you might leave it out, "
+                          "or say “the patient”.")
+        assert "2 · What I felt" in got[1]
+        after = len(anna.messages())
+        anna.send_text("Worried, like when Mr Okafor shouted at the nurse.")
+        await anna.wait_for_message(has("3 ·"), after=after)
+        assert not any("looks like a name" in m["plain_text"] for m in anna.messages()[after:])  # once a week
+        clock.advance(timedelta(weeks=1))
+        send_week(db, env, cohort, 2)  # week 2's conversation opens
+        after = len(anna.messages())
+        anna.send_text("Mr Okafor again, on the day unit.")
+        await anna.wait_for_message(has("2 · What I felt"), after=after)
+        assert "“Okafor” looks like a name" in anna.messages()[after]["plain_text"]
+    stored = db.call(lambda s: [e.text for e in s.exec(select(ReflectionEntry).order_by(ReflectionEntry.id))])
+    assert stored[0] == "I met Mrs Patel on the ward; she had been waiting all day."  # kept as written

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from bot.core import actions, dialogue, progress
+from bot.core import actions, dialogue, name_nudge, progress
 from bot.core.actions import Action
 from bot.core.at_rest import unseal
 from bot.core.context import Env, Person
@@ -127,19 +127,22 @@ def answer(session: Session, env: Env, person: Person, user: User, enrolment: En
         return [Reply(dialogue.question_for(state))] if state.step is not Step.CLOSED else []
     turn = dialogue.answer(state, text)
     answered = False
+    note = None
     if turn.store_as is not None:
         store_entry(session, env, rs, turn.store_as.value, text, chat_id=chat_id, message_id=message_id)
         answered = _mark_answered(session, env, rs)
+        note = name_nudge.nudge(session, env, person, rs, text)
     elif state.step is Step.ENCOUNTER and turn.state.path is Route.SHORT:
         # "nothing this week" is an answer too: keep it, so the week shows as answered
         store_entry(session, env, rs, Step.ENCOUNTER.value, text, chat_id=chat_id, message_id=message_id)
         answered = _mark_answered(session, env, rs)
     _save_state(session, env, rs, turn.state, answered=answered)
+    noted = [Reply(note)] if note else []
     if turn.closed:
         cohort = repo.get_cohort(session=session, cohort_id=rs.cohort_id)
         assert cohort is not None
-        return _turn_replies(session, env, person.first_name, rs, turn, cohort)
-    return [Reply(t) for t in turn.say]
+        return noted + _turn_replies(session, env, person.first_name, rs, turn, cohort)
+    return noted + [Reply(t) for t in turn.say]
 
 
 def edit(session: Session, env: Env, person: Person, text: str, *, chat_id: int, message_id: int) -> list[Reply]:
