@@ -112,11 +112,63 @@ def run(
 
 @app.command()
 @friendly
-def sandbox(name: str = typer.Option("Student", help="Your first name in the sandbox.")) -> None:
-    """Try the student journey in the terminal, without Telegram or a token."""
-    from bot.sandbox import run_sandbox
+def sandbox(
+    name: str = typer.Option("Student", help="Your first name in the sandbox."),
+    role: str = typer.Option("student", "--as", help="student (a fresh sandbox cohort), or facilitator or "
+                             "researcher (on the demo placement: run balint demo first)."),
+) -> None:
+    """Try the bot in the terminal as a student, facilitator or researcher, without Telegram or a token."""
+    from bot.sandbox_roles import ROLES
 
-    run_sandbox(name=name)
+    if role.lower() not in ROLES:
+        fail(f"--as takes {', '.join(ROLES)}; {role!r} isn't one of them.")
+    if role.lower() == "student":
+        from bot.sandbox import run_sandbox
+
+        run_sandbox(name=name)
+        return
+    from bot.sandbox_roles import run_role_sandbox
+
+    s = settings()
+    db = open_database(s)
+    try:
+        ran = run_role_sandbox(role.lower(), db, make_env(s))
+    finally:
+        db.close()
+    if not ran:
+        fail("There's no demo placement in this database yet. Make one with: balint demo")
+
+
+@app.command()
+@friendly
+def demo() -> None:
+    """Seed a finished six-week demo placement (12 synthetic students, a study with two coders) to try out."""
+    from bot import demo as placement
+
+    s = settings()
+    if s.environment == "production":
+        fail("balint demo makes synthetic students: it won't run with ENVIRONMENT=production.")
+    db = open_database(s)
+    try:
+        if placement.exists(db):
+            typer.echo(f"The demo placement is already in {s.database_url}.")
+        elif placement.other_cohorts(db):
+            fail("This database already holds cohorts, and the demo goes in one of its own. Try:\n"
+                 "  DATABASE_URL=sqlite:///data/demo.db balint demo")
+        else:
+            made = placement.seed(db, pseudonym_key=make_env(s).pseudonym_key)
+            typer.echo(f"Seeded “{placement.COHORT}” in {s.database_url}: {made['students']} students, "
+                       f"{made['weeks']} weeks, {made['replies']} reflection replies; one student withdrew after "
+                       f"week 3 and one erased their data after week 4. “{placement.STUDY}” has two coders, C1 "
+                       f"(you) and C2, who has coded {made['coded_by_c2']} items of round 1.")
+    finally:
+        db.close()
+    typer.echo("Next:\n"
+               "  balint sandbox --as facilitator    the console: /stats, /schedule, /preview 3 …\n"
+               "  balint sandbox --as researcher     code in chat as C1: /code\n"
+               "  balint sandbox                     the student journey\n"
+               "  balint research status             the study: queue, round, coders\n"
+               "  balint export --format csv --out demo.csv")
 
 
 @db_app.command("upgrade")
