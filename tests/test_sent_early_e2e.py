@@ -62,7 +62,7 @@ async def test_weeks_sent_early_count_and_move_the_next_prompt(db: Database, env
 
         table = text_of(await ruth.say("/stats"))
         rows = [line.split() for line in table.splitlines() if line.split()[:1] in (["1"], ["2"], ["3"], ["4"])]
-        assert rows == [[str(w), "2", "2", "2", "2", "2", "0"] for w in (1, 2, 3)]  # and no week 4 yet
+        assert rows == [[str(w), "2", "2", "2", "2", "2", "0", "0"] for w in (1, 2, 3)]  # and no week 4 yet
         await ruth.wait_for_message(lambda m: m["method"] == "sendPhoto")
 
         shown = text_of(await ruth.say("/schedule"))
@@ -90,4 +90,4 @@ async def test_a_week_sent_before_the_first_day_is_in_the_stats(db: Database, en
         table = text_of(await ruth.say("/stats"))
         assert "hasn't started yet" not in table
         assert [line.split() for line in table.splitlines() if line.startswith("   1")] == [
-            ["1", "2", "2", "2", "1", "1", "0"]]
+            ["1", "2", "2", "2", "1", "1", "0", "0"]]
