@@ -42,6 +42,7 @@ def test_cohort_create_without_a_study_names_the_default_one(empty_database_url:
     from tests.test_cli import balint as run
 
     env = {"DATABASE_URL": empty_database_url}
+    assert run("db", "upgrade", env=env, cwd=tmp_path).returncode == 0  # PostgreSQL is upgraded explicitly
     made = run("cohort", "create", "--name", "Surgery", "--start", "2026-01-05", env=env, cwd=tmp_path)
     assert made.returncode == 0, made.stderr
     assert made.stdout.splitlines()[3] == (f"Study: {DEFAULT_STUDY} (no --study given, so the cohort joined this "
