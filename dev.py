@@ -29,10 +29,22 @@ def ensure_venv() -> None:
     if not (BIN / "python").exists():
         print("Creating .venv …", flush=True)
         venv.create(VENV, with_pip=True)
-    print("Installing balintbot and its test tools into .venv (first run only) …", flush=True)
-    subprocess.run([str(BIN / "python"), "-m", "pip", "install", "-q", "--upgrade", "pip"], check=True)
-    subprocess.run([str(BIN / "python"), "-m", "pip", "install", "-q", "-e", f"{ROOT}[dev]"], check=True)
+    step("Updating pip in .venv …", [str(BIN / "python"), "-m", "pip", "install", "-q", "--upgrade", "pip"])
+    step("Installing balintbot and its test tools into .venv (first run only) …",
+         [str(BIN / "python"), "-m", "pip", "install", "-q", "-e", f"{ROOT}[dev]"])
     STAMP.write_text(want)
+    print("Ready.", flush=True)
+
+
+def step(line: str, argv: list[str]) -> None:
+    """Run one set-up step as one progress line; show its output only if it fails (pip's and setuptools'
+    warnings about editable installs are noise on a first run)."""
+    print(line, flush=True)
+    done = subprocess.run(argv, capture_output=True, text=True,
+                          env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PYTHONWARNINGS": "ignore"})
+    if done.returncode != 0:
+        sys.stderr.write(done.stdout + done.stderr)
+        sys.exit(f"That step failed (exit code {done.returncode}); the output above says why.")
 
 
 def main(argv: list[str]) -> int:

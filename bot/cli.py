@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
@@ -15,14 +15,23 @@ from bot.cli_facilitator import register as register_facilitator
 from bot.cli_keys import register as register_keys
 from bot.cli_roles import role_app
 from bot.cli_safety import register as register_safety
-from bot.config import ConfigError, Settings, load_settings
-from bot.core.schedule import ScheduleError
 from bot.research.cli import register as register_research
-from bot.runtime import OutOfDate, make_env, open_database, setup_logging
+from bot.runtime import VERBOSE_ENV, make_env, open_database, setup_logging
 from bot.web.cli import register as register_web
+
+if TYPE_CHECKING:  # bot.config pulls in pydantic: imported where settings are loaded, so --help stays quick
+    from bot.config import Settings
 
 app = typer.Typer(help="balintbot: Balint-style reflective practice on Telegram.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
+
+
+@app.callback()
+def main_options(verbose: bool = typer.Option(False, "--verbose", "-v",
+                                              help="Also show the libraries' log lines (Alembic, Telegram…).")) -> None:
+    """balintbot: Balint-style reflective practice on Telegram."""
+    if verbose:
+        os.environ[VERBOSE_ENV] = "1"
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 cohort_app = typer.Typer(help="Cohorts: create, list, invite links.", no_args_is_help=True)
 prompt_app = typer.Typer(help="Weekly prompts.", no_args_is_help=True)
@@ -32,6 +41,7 @@ app.add_typer(prompt_app, name="prompt")
 app.add_typer(role_app, name="role")
 
 F = TypeVar("F", bound=Callable[..., Any])
+DEFAULT_STUDY = "Default study"  # the study of cohorts created without --study, when there is no other
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -47,17 +57,25 @@ def friendly(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except (ConfigError, OutOfDate) as exc:
-            fail(str(exc))
-        except ScheduleError as exc:
-            fail(f"Error: {exc}")
-        return None
+        except Exception as exc:
+            # imported only when something went wrong: these modules are slow to import for --help
+            from bot.config import ConfigError
+            from bot.core.schedule import ScheduleError
+            from bot.runtime import OutOfDate
+
+            if isinstance(exc, ConfigError | OutOfDate):
+                fail(str(exc))
+            if isinstance(exc, ScheduleError):
+                fail(f"Error: {exc}")
+            raise
 
     return wrapper  # type: ignore[return-value]
 
 
 def settings() -> Settings:
     """Load settings and set up logging."""
+    from bot.config import load_settings
+
     s = load_settings()
     setup_logging(s)
     return s
@@ -82,6 +100,8 @@ def run(
 
         run_sandbox()
         return
+    import asyncio
+
     from bot.telegram.runner import serve
 
     db = open_database(s)
@@ -93,11 +113,63 @@ def run(
 
 @app.command()
 @friendly
-def sandbox(name: str = typer.Option("Student", help="Your first name in the sandbox.")) -> None:
-    """Try the student journey in the terminal, without Telegram or a token."""
-    from bot.sandbox import run_sandbox
+def sandbox(
+    name: str = typer.Option("Student", help="Your first name in the sandbox."),
+    role: str = typer.Option("student", "--as", help="student (a fresh sandbox cohort), or facilitator or "
+                             "researcher (on the demo placement: run balint demo first)."),
+) -> None:
+    """Try the bot in the terminal as a student, facilitator or researcher, without Telegram or a token."""
+    from bot.sandbox_roles import ROLES
 
-    run_sandbox(name=name)
+    if role.lower() not in ROLES:
+        fail(f"--as takes {', '.join(ROLES)}; {role!r} isn't one of them.")
+    if role.lower() == "student":
+        from bot.sandbox import run_sandbox
+
+        run_sandbox(name=name)
+        return
+    from bot.sandbox_roles import run_role_sandbox
+
+    s = settings()
+    db = open_database(s)
+    try:
+        ran = run_role_sandbox(role.lower(), db, make_env(s))
+    finally:
+        db.close()
+    if not ran:
+        fail("There's no demo placement in this database yet. Make one with: balint demo")
+
+
+@app.command()
+@friendly
+def demo() -> None:
+    """Seed a finished six-week demo placement (12 synthetic students, a study with two coders) to try out."""
+    from bot import demo as placement
+
+    s = settings()
+    if s.environment == "production":
+        fail("balint demo makes synthetic students: it won't run with ENVIRONMENT=production.")
+    db = open_database(s)
+    try:
+        if placement.exists(db):
+            typer.echo(f"The demo placement is already in {s.database_url}.")
+        elif placement.other_cohorts(db):
+            fail("This database already holds cohorts, and the demo goes in one of its own. Try:\n"
+                 "  DATABASE_URL=sqlite:///data/demo.db balint demo")
+        else:
+            made = placement.seed(db, pseudonym_key=make_env(s).pseudonym_key)
+            typer.echo(f"Seeded “{placement.COHORT}” in {s.database_url}: {made['students']} students, "
+                       f"{made['weeks']} weeks, {made['replies']} reflection replies; one student withdrew after "
+                       f"week 3 and one erased their data after week 4. “{placement.STUDY}” has two coders, C1 "
+                       f"(you) and C2, who has coded {made['coded_by_c2']} items of round 1.")
+    finally:
+        db.close()
+    typer.echo("Next:\n"
+               "  balint sandbox --as facilitator    the console: /stats, /schedule, /preview 3 …\n"
+               "  balint sandbox --as researcher     code in chat as C1: /code\n"
+               "  balint sandbox                     the student journey\n"
+               "  balint research status             the study: queue, round, coders\n"
+               "  balint export --format csv --out demo.csv")
 
 
 @db_app.command("upgrade")
@@ -120,7 +192,8 @@ def cohort_create(
     day: str = typer.Option("mon", help="Weekday prompts go out: mon … sun."),
     time: str = typer.Option("09:00", help="Local time prompts go out, HH:MM."),
     tz: str = typer.Option("Europe/London", help="IANA time zone of the cohort."),
-    study: str | None = typer.Option(None, help="Research study the cohort belongs to (created if new)."),
+    study: str | None = typer.Option(None, help="Research study the cohort belongs to (created if new; "
+                                     f"default: the only study there is, or {DEFAULT_STUDY!r})."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Create a cohort; print its id, invite code and deep link."""
@@ -128,18 +201,27 @@ def cohort_create(
     from bot.core.schedule import parse_date, parse_time, parse_weekday
 
     s = settings()
+    from storage import research_repo
+
+    db = open_database(s)
+    named = study
+    if study is None:  # a study is where consented reflections go for research: name one rather than refuse later
+        studies = db.call(lambda session: [x.name for x in research_repo.list_studies(session=session)])
+        study = studies[0] if len(studies) == 1 else DEFAULT_STUDY
     data = CohortIn(name=name, start_date=parse_date(start), weeks=weeks, weekday=parse_weekday(day),
                     send_time=parse_time(time), timezone=tz, study=study)
-    db = open_database(s)
     env = make_env(s)
     env.bot_username = bot_username(s)
     cohort = db.call(create_cohort, data)
     link = env.invite_link(cohort.invite_code)
     if as_json:
         emit_json({"id": cohort.id, "name": cohort.name, "invite_code": cohort.invite_code, "link": link,
-                   "facilitator_link": env.invite_link(f"f-{cohort.facilitator_code}")})
+                   "facilitator_link": env.invite_link(f"f-{cohort.facilitator_code}"), "study": study})
     else:
         typer.echo(f"Cohort {cohort.id}: {cohort.name}\nInvite code: {cohort.invite_code}\nLink: {link}")
+        if named is None:
+            typer.echo(f"Study: {study} (no --study given, so the cohort joined this one; "
+                       "balint export works on it from the first reflection)")
     db.close()
 
 
@@ -147,6 +229,8 @@ def bot_username(s: Settings) -> str:
     """Ask the Bot API for the bot's username (for deep links); a placeholder when there is no token."""
     if s.telegram_bot_token is None:
         return "YOUR_BOT"
+    import asyncio
+
     from telegram import Bot
 
     async def get() -> str:
@@ -192,6 +276,8 @@ def prompt_send_now(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Send a week's prompt now to every consented student of the cohort."""
+    import asyncio
+
     from bot.telegram.broadcast import send_now
 
     s = settings()

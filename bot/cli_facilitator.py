@@ -180,7 +180,7 @@ def stats(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     chart: Path | None = typer.Option(None, help="Also write the chart as a PNG file here."),
 ) -> None:
-    """Participation per week: invited, consented, prompted, replied, completed, unreachable."""
+    """Participation per week: invited, consented, prompted, replied, completed, unreachable, declined."""
     from bot.cli import emit_json
     from bot.core import stats as participation
 
@@ -200,7 +200,7 @@ def stats(
         emit_json(participation.as_json(found, rows))
         return
     typer.echo(f"{found.name} (id {found.id})")
-    typer.echo(participation.table_text(rows) if rows else "No prompt has fallen due yet.")
+    typer.echo(participation.table_text(rows) if rows else "No prompt has fallen due or been sent yet.")
     if chart is not None:
         typer.echo(f"Chart written to {chart}")
 

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.config import Settings
-from bot.core.context import Env
-from bot.core.crypto import TextCipher
-from storage.db import Database, is_sqlite
-from storage.migrate import is_up_to_date, upgrade
+if TYPE_CHECKING:  # imported where used: a CLI command starts faster without SQLAlchemy, Alembic or pydantic
+    from bot.config import Settings
+    from bot.core.context import Env
+    from storage.db import Database
+
+# Loggers of the libraries we use: quiet (WARNING) unless --verbose or LOG_LEVEL=DEBUG.
+LIBRARIES = ("alembic", "telegram", "httpx", "httpcore", "aiohttp", "apscheduler", "matplotlib")
+VERBOSE_ENV = "BALINT_VERBOSE"  # set by ``balint --verbose``
 
 # Attributes every LogRecord has; anything else was passed in ``extra`` and goes into the JSON line.
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
@@ -43,11 +47,12 @@ def setup_logging(settings: Settings) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level_number)
+    verbose = os.environ.get(VERBOSE_ENV) == "1" or settings.log_level_number <= logging.DEBUG
     # Library debug logs carry whole Telegram payloads (students' words): never below INFO, whatever LOG_LEVEL says.
-    for name in ("telegram", "httpx", "httpcore", "aiohttp"):
-        logging.getLogger(name).setLevel(max(settings.log_level_number, logging.INFO))
+    for name in LIBRARIES:
+        logging.getLogger(name).setLevel(logging.INFO if verbose else logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("sqlalchemy").setLevel(logging.WARNING)  # its INFO is every SQL statement with its values
 
 
 class OutOfDate(Exception):
@@ -56,9 +61,12 @@ class OutOfDate(Exception):
 
 def open_database(settings: Settings, *, migrate_sqlite: bool = True) -> Database:
     """Open the database: SQLite upgrades itself; PostgreSQL must have been upgraded explicitly."""
+    from storage.db import Database, is_sqlite
+    from storage.migrate import at_code_head, is_up_to_date, upgrade
+
     db = Database(settings.database_url)
     if is_sqlite(db.engine):
-        if migrate_sqlite:
+        if migrate_sqlite and not at_code_head(db.engine):
             upgrade(settings.database_url)
     elif not is_up_to_date(db.engine, settings.database_url):
         db.close()
@@ -79,6 +87,9 @@ def pseudonym_key(settings: Settings) -> str | None:
 
 def make_env(settings: Settings) -> Env:
     """Build the domain environment from settings."""
+    from bot.core.context import Env
+    from bot.core.crypto import TextCipher
+
     return Env(
         cipher=TextCipher.from_setting(
             settings.data_encryption_key.get_secret_value() if settings.data_encryption_key else None),

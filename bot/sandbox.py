@@ -1,7 +1,9 @@
-"""Try the student journey in a terminal: the same domain code as the chat, no Telegram, no token.
+"""Try the bot in a terminal: the same domain code as the chat, no Telegram, no token.
 
 Buttons are shown numbered; type the number to press one. ``/prompt`` delivers this week's prompt now (what
-``balint prompt send-now`` does for a real cohort), ``/quit`` leaves.
+``balint prompt send-now`` does for a real cohort), ``/quit`` leaves. A file the bot would send (``/mydata``, a
+chart) is written to the current folder. A safeguarding alert, which would go to the cohort's facilitators, is
+shown as they would read it. ``bot.sandbox_roles`` runs the facilitator's and the researcher's part on the demo.
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from bot.core import delivery, student
+from bot.core import delivery, safeguarding, student
 from bot.core.context import Env, Person
 from bot.core.enrolment import CohortIn, create_cohort, spec_of
 from bot.core.replies import Button, CallbackOutcome, Reply
@@ -26,7 +28,8 @@ from bot.core.schedule import current_week
 from storage import repo
 from storage.db import Database
 from storage.migrate import upgrade
-from storage.models import Cohort
+from storage.models import Cohort, User
+from storage.safety_models import SafeguardingAlert
 
 log = logging.getLogger(__name__)
 SANDBOX_CODE = "SANDBOX"
@@ -43,15 +46,20 @@ def plain(text: str, *, bold: bool) -> str:
 class Sandbox:
     """A terminal chat with the bot's domain."""
 
-    def __init__(self, db: Database, env: Env, person: Person, out: TextIO, *, color: bool) -> None:
+    def __init__(self, db: Database, env: Env, person: Person, out: TextIO, *, color: bool,
+                 commands: dict[str, Callable[..., list[Reply]]] | None = None, files: Path | None = None) -> None:
         self.db, self.env, self.person, self.out, self.color = db, env, person, out, color
+        self.commands = commands or {}  # the role's own commands (facilitator, researcher), before the student's
+        self.files = files if files is not None else Path.cwd()
         self.buttons: list[Button] = []
         self.message_id = 0
+        self.last_alert = self.db.call(_newest_alert)
 
     def show(self, replies: Iterable[Reply]) -> None:
         self.buttons = []
         for reply in replies:
-            self.out.write("\n" + plain(reply.text, bold=self.color) + "\n")
+            if reply.text:
+                self.out.write("\n" + plain(reply.text, bold=self.color) + "\n")
             for row in reply.buttons:
                 labels = []
                 for b in row:
@@ -59,8 +67,41 @@ class Sandbox:
                     labels.append(f"[{len(self.buttons)}] {b.label}")
                 self.out.write("   " + "   ".join(labels) + "\n")
             if reply.attachment is not None:
-                self.out.write(f"   (file: {reply.attachment.filename}, {len(reply.attachment.content)} bytes)\n")
+                self.save(reply.attachment.filename, reply.attachment.content)
         self.out.flush()
+
+    def save(self, filename: str, content: bytes) -> None:
+        """Write a file the bot would send into the sandbox's folder, and say where."""
+        path = self.files / Path(filename).name
+        try:
+            path.write_bytes(content)
+        except OSError as exc:
+            self.out.write(f"   (the bot would send {filename}, {len(content):,} bytes, but it could not be "
+                           f"written here: {exc.strerror or exc})\n")
+            return
+        self.out.write(f"   (file saved: {path.resolve()}, {len(content):,} bytes)\n")
+
+    def show_alerts(self) -> None:
+        """Show any safeguarding alert just raised, as the facilitators of a real cohort would get it."""
+        def fresh(session: Session) -> list[str]:
+            rows = session.exec(select(SafeguardingAlert).where(col(SafeguardingAlert.id) > self.last_alert)
+                                .order_by(col(SafeguardingAlert.id))).all()
+            texts = []
+            for alert in rows:
+                user = session.get(User, alert.user_id)
+                cohort = session.get(Cohort, alert.cohort_id) if alert.cohort_id else None
+                if user is not None:
+                    texts.append(safeguarding.alert_text(self.env, alert, user, cohort))
+                self.last_alert = max(self.last_alert, alert.id or 0)
+            return texts
+
+        for text in self.db.call(fresh):
+            self.out.write(
+                "\n── In a real cohort ─────────────────────────────────────────────────────────\n"
+                "This is the sandbox, so no one was told. In a real cohort the facilitators would get this "
+                f"alert now, with an Acknowledge button, and the safeguarding lead if no one acknowledged it "
+                f"within {self.env.escalate_minutes} minutes:\n\n" + plain(text, bold=self.color) +
+                "\n─────────────────────────────────────────────────────────────────────────────\n")
 
     def press(self, number: int) -> None:
         if not 1 <= number <= len(self.buttons):
@@ -71,7 +112,13 @@ class Sandbox:
             self.out.write(f"   ({outcome.toast})\n")
         if outcome.edit_text:
             self.out.write("   " + plain(outcome.edit_text, bold=self.color) + "\n")
+        redrawn = getattr(outcome, "buttons", None)  # a code toggle redraws the item's buttons (CodingOutcome)
+        kept = self.buttons if outcome.keep_buttons and not outcome.edit_text else []
         self.show(outcome.replies)
+        if redrawn is not None and not outcome.replies:
+            self.show([Reply("", buttons=redrawn)])
+        elif kept and not self.buttons:
+            self.buttons = kept
 
     def deliver_prompt(self) -> None:
         def run(session: Session) -> list[Reply]:
@@ -109,6 +156,8 @@ class Sandbox:
             name = name.lower()
             if name == "start":
                 self.show(self.db.call(student.start, self.env, self.person, args.strip() or None))
+            elif name in self.commands:
+                self.show(self.db.call(self.commands[name], self.env, self.person, args))
             elif name == "prompt":
                 self.deliver_prompt()
             elif name in student.STUDENT_COMMANDS:
@@ -118,11 +167,36 @@ class Sandbox:
             return True
         self.show(self.db.call(student.text, self.env, self.person, line, chat_id=self.person.telegram_id,
                                message_id=self.message_id))
+        self.show_alerts()
         return True
 
 
+def _newest_alert(session: Session) -> int:
+    return max((i for i in session.exec(select(SafeguardingAlert.id)).all() if i is not None), default=0)
+
+
+def loop(box: Sandbox, input_lines: Callable[[], str], out: TextIO, prompt: str = "you> ") -> None:
+    """Read lines until /quit or end of input; a bug gets a kind line, the details go to the log."""
+    try:
+        while True:
+            try:
+                line = input_lines() if input_lines is not input else input(f"\n{prompt}")
+            except EOFError:
+                break
+            try:
+                if not box.handle(line):
+                    break
+            except Exception:
+                log.exception("sandbox: error while handling %r", line[:40])
+                out.write("\nSorry — something went wrong on my side (details are in the log). Please try again.\n")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        out.write("\nBye.\n")
+
+
 def run_sandbox(*, input_lines: Callable[[], str] = input, out: TextIO = sys.stdout, name: str = "Student",
-                database_url: str | None = None) -> None:
+                database_url: str | None = None, files: Path | None = None) -> None:
     """Run the sandbox until /quit or end of input."""
     tmp = None
     if database_url is None:
@@ -146,7 +220,7 @@ def run_sandbox(*, input_lines: Callable[[], str] = input, out: TextIO = sys.std
 
     db.call(setup)
     color = out.isatty()
-    box = Sandbox(db, env, Person(telegram_id=1, first_name=name), out, color=color)
+    box = Sandbox(db, env, Person(telegram_id=1, first_name=name), out, color=color, files=files)
     out.write(
         "balintbot sandbox — the student journey in your terminal (no Telegram, nothing leaves this machine).\n"
         f"Your tutor's invite link would be {env.invite_link(SANDBOX_CODE)}\n"
@@ -154,21 +228,8 @@ def run_sandbox(*, input_lines: Callable[[], str] = input, out: TextIO = sys.std
         "/prompt delivers this week's prompt now; /help lists commands; /quit leaves.\n"
     )
     try:
-        while True:
-            try:
-                line = input_lines() if input_lines is not input else input("\nyou> ")
-            except EOFError:
-                break
-            try:
-                if not box.handle(line):
-                    break
-            except Exception:  # the sandbox is a chat: a bug gets a kind line, the details go to the log
-                log.exception("sandbox: error while handling %r", line[:40])
-                out.write("\nSorry — something went wrong on my side (details are in the log). Please try again.\n")
-    except KeyboardInterrupt:
-        pass
+        loop(box, input_lines, out)
     finally:
-        out.write("\nBye.\n")
         db.close()
         if tmp is not None:
             tmp.cleanup()

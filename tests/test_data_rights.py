@@ -129,7 +129,7 @@ def test_delete_erases_everything_including_the_coding_queue_and_records_the_exp
     assert my_data(ana)["research"]["exports"] == [export_id]
     [ask] = ana.command("delete")
     assert "1 research export(s) made earlier already hold" in ask.text
-    assert "5 reflection replies over 1 week(s)" in ask.text
+    assert "5 reflection replies over 1 week, with every edit" in ask.text
     outcome = ana.press("Yes, erase everything")
     assert outcome.toast == "Erased" and "has been erased" in outcome.edit_text
     for table in (ReflectionEntry, ReflectionSession, Delivery, ConsentRecord, Enrolment, SafeguardingAlert):

@@ -311,8 +311,10 @@ async def test_stats_count_participation_per_week_and_never_show_what_anyone_wro
         await tick(db, env, w.dispatcher)
     table, chart = ruth.cmd("stats")
     rows = [line.split() for line in table.text.split("<pre>")[1].split("</pre>")[0].splitlines()]
-    assert rows[0] == ["Week", "Invited", "Consented", "Prompted", "Replied", "Completed", "Unreachable"]
-    assert rows[1:] == [["1", "5", "4", "3", "2", "1", "1"], ["2", "5", "4", "3", "0", "0", "1"]]
+    assert rows[0] == ["Week", "Invited", "Consented", "Prompted", "Replied", "Completed", "Unreachable",
+                       "Declined"]
+    # Nia said no to taking part: declined, not invited
+    assert rows[1:] == [["1", "4", "4", "3", "2", "1", "1", "1"], ["2", "4", "4", "3", "0", "0", "1", "1"]]
     assert chart.attachment is not None and chart.attachment.kind == "photo"
     assert chart.attachment.content.startswith(b"\x89PNG")
 
@@ -398,12 +400,12 @@ def test_cli_pauses_and_resumes_and_prints_stats(db, env, cohort, cli, tmp_path)
     code, out, _ = cli("stats", "--cohort", str(cohort.id), "--json", "--chart", str(tmp_path / "c.png"))
     weeks = json.loads(out)["weeks"]  # the command line runs on the real clock: the whole placement is past
     assert code == 0 and weeks[0] == {"week": 1, "invited": 2, "consented": 2, "prompted": 2, "replied": 0,
-                                      "completed": 0, "unreachable": 0}
+                                      "completed": 0, "unreachable": 0, "declined": 0}
     assert [w["week"] for w in weeks] == [1, 2, 3, 4, 5, 6]
     assert (tmp_path / "c.png").read_bytes().startswith(b"\x89PNG")
     code, out, _ = cli("stats", "--cohort", str(cohort.id))
     assert out.splitlines()[1].split() == ["Week", "Invited", "Consented", "Prompted", "Replied", "Completed",
-                                           "Unreachable"]
+                                           "Unreachable", "Declined"]
 
 
 def test_cli_pause_never_touches_a_student_enrolment(db, env, cohort, cli):

@@ -147,8 +147,8 @@ def test_mistakes_get_one_clear_line(cli_env, study_cohort, tmp_path) -> None:
     assert code == 2 and err.strip() == "Error: no study called 'Nope'; studies: 'Balint Study 2026'"
     code, _, err = balint("export", "--format", "pdf", "--out", str(tmp_path / "x.pdf"))
     assert code == 2 and "unknown format 'pdf'" in err
-    code, _, err = balint("export", "--format", "csv", "--out", str(tmp_path / "x.csv"))
-    assert code == 2 and "has no coding round yet" in err
+    code, _, err = balint("export", "--format", "xlsx", "--out", str(tmp_path / "x.xlsx"))
+    assert code == 2 and "has no coding round yet, so only the queue can be exported, as csv or jsonl" in err
     code, _, err = balint("research", "codebook", "import", str(tmp_path / "missing.qdc"))
     assert code == 2 and err.startswith("Error: ") and "Traceback" not in err
     code, _, err = balint("research", "settle", "3", "--codes", "X")

@@ -13,10 +13,11 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.core import progress
 from bot.core.context import Env
 from bot.core.enrolment import spec_of
 from bot.core.plan import PLAN_DIR, render_prompt
-from bot.core.schedule import WEEKDAYS, ScheduleError, current_week, describe_local, due_at, parse_time, zone
+from bot.core.schedule import WEEKDAYS, ScheduleError, describe_local, due_at, parse_time, zone
 from bot.core.scheduling import forget_unsent
 from bot.core.templates import TemplateProblem
 from storage import repo
@@ -160,19 +161,23 @@ def plan_text(cohort: Cohort) -> str:
 
 
 def describe(session: Session, env: Env, cohort: Cohort) -> dict[str, Any]:
-    """Return the schedule as plain data, with every week's moment (local and UTC) and whether it has passed."""
+    """Return the schedule as plain data, with every week's moment (local and UTC), whether it has passed, and
+    when a week was sent ahead of its moment (``sent_early``, local)."""
     spec = spec_of(cohort)
     now = env.clock.now()
+    sent = progress.sent_weeks(session, cohort_id=cohort.id or 0)
     weeks = []
     for week in range(1, cohort.weeks + 1):
         when = due_at(spec, week)
+        first = sent.get(week)
         weeks.append({"week": week, "local": describe_local(when, cohort.timezone),
-                      "utc": when.isoformat().replace("+00:00", "Z"), "passed": when <= now})
+                      "utc": when.isoformat().replace("+00:00", "Z"), "passed": when <= now or first is not None,
+                      "sent_early": describe_local(first, cohort.timezone) if first and first < when else None})
     return {
         "id": cohort.id, "name": cohort.name, "status": cohort.status, "start": cohort.start_date.isoformat(),
         "weeks": cohort.weeks, "day": WEEKDAYS[cohort.weekday], "time": f"{cohort.send_time:%H:%M}",
         "timezone": cohort.timezone, "quiet": quiet_text(cohort), "reminder_hours": cohort.reminder_hours or 0,
-        "plan": cohort.plan or "default", "current_week": current_week(spec, now), "due": weeks,
+        "plan": cohort.plan or "default", "current_week": progress.week_now(spec, now, sent), "due": weeks,
     }
 
 
@@ -189,7 +194,8 @@ def schedule_lines(data: dict[str, Any]) -> list[str]:
     ]
     for w in data["due"]:
         mark = "✓" if w["passed"] else " "
-        lines.append(f"{mark} week {w['week']:>2}: {w['local']} ({w['utc']})")
+        early = f" — sent early, {w['sent_early']}" if w.get("sent_early") else ""
+        lines.append(f"{mark} week {w['week']:>2}: {w['local']} ({w['utc']}){early}")
     return lines
 
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.core.context import Env
-from bot.core.enrolment import find_cohort, spec_of
 from bot.core.schedule import WEEKDAYS, ScheduleError, current_week
 from storage import repo
 from storage.models import Cohort, Enrolment
+
+if TYPE_CHECKING:  # `balint cohort list` needs neither (enrolment pulls in consent and Jinja2)
+    from bot.core.context import Env
 
 
 def cohort_rows(session: Session) -> list[dict[str, Any]]:
@@ -33,6 +34,8 @@ def cohort_rows(session: Session) -> list[dict[str, Any]]:
 
 def resolve_week(session: Session, env: Env, ref: str, week: int | None) -> tuple[Cohort, int]:
     """Find the cohort and the week to send: the given one, else the current one (1 before the start)."""
+    from bot.core.enrolment import find_cohort, spec_of
+
     cohort = find_cohort(session, ref)
     if cohort is None:
         raise ScheduleError(f"no cohort {ref!r}: `balint cohort list` shows ids and names")

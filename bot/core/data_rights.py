@@ -160,9 +160,18 @@ def my_data(session: Session, env: Env, person: Person) -> list[Reply]:
 def _counts(session: Session, user_id: int) -> dict[str, int]:
     return {
         "replies": repo.count_entries(session=session, user_id=user_id),
-        "weeks": len(session.exec(select(ReflectionSession.id).where(ReflectionSession.user_id == user_id)).all()),
+        # weeks with at least one reply (a week that was opened and left empty holds no words)
+        "weeks": len(session.exec(select(ReflectionEntry.week).where(ReflectionEntry.user_id == user_id)
+                                  .distinct()).all()),
         "consents": len(session.exec(select(ConsentRecord.id).where(ConsentRecord.user_id == user_id)).all()),
     }
+
+
+def _replies_over_weeks(replies: int, weeks: int) -> str:
+    if replies == 0:
+        return "no reflection replies"
+    said = f"{replies} reflection {'reply' if replies == 1 else 'replies'}"
+    return f"{said} over {weeks} {'week' if weeks == 1 else 'weeks'}, with every edit"
 
 
 def ask_delete(session: Session, env: Env, person: Person) -> list[Reply]:
@@ -177,7 +186,7 @@ def ask_delete(session: Session, env: Env, person: Person) -> list[Reply]:
             if exports else "")
     return [Reply(
         "<b>Erase everything I hold about you?</b>\n\n"
-        f"• {n['replies']} reflection replies over {n['weeks']} week(s), with every edit\n"
+        f"• {_replies_over_weeks(n['replies'], n['weeks'])}\n"
         f"• your {n['consents']} recorded choices, your cohort membership and the prompts sent to you\n"
         "• your reflections in the research coding queue, and any safeguarding alert about you"
         f"{held}\n\n"

@@ -13,13 +13,13 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.core import role_links, roles, stats
+from bot.core import progress, role_links, roles, stats
 from bot.core.cohort_schedule import quiet_text, set_status
 from bot.core.context import Env, Person
 from bot.core.enrolment import find_cohort, normalise_code, spec_of
 from bot.core.reflection import prompt_replies
 from bot.core.replies import Attachment, Reply
-from bot.core.schedule import current_week, describe_local, due_at, next_due
+from bot.core.schedule import current_week, describe_local, due_at
 from bot.core.scheduling import Queued, WeekTally, queue_week_now
 from bot.core.templates import TemplateProblem, escape
 from storage import repo
@@ -128,13 +128,17 @@ def _active_counts(session: Session) -> dict[int, tuple[int, int]]:
     return {int(c): (int(n), int(yes)) for c, n, yes in rows}
 
 
-def next_prompt_text(env: Env, cohort: Cohort) -> str:
-    """Say where a cohort stands: its week and its next prompt."""
+def next_prompt_text(session: Session, env: Env, cohort: Cohort) -> str:
+    """Say where a cohort stands: its week and its next prompt (a week sent early counts as out)."""
+    assert cohort.id is not None
     spec = spec_of(cohort)
     now = env.clock.now()
-    week = current_week(spec, now)
-    upcoming = next_due(spec, now)
+    sent = progress.sent_weeks(session, cohort_id=cohort.id)
+    week = progress.week_now(spec, now, sent)
+    upcoming = progress.next_prompt(spec, now, sent)
     parts = [f"week {week} of {cohort.weeks}" if week else "not started"]
+    if week and (current_week(spec, now) or 0) < week:
+        parts[0] += " (sent early)"
     if cohort.status != CohortStatus.OPEN:
         parts.append(f"{cohort.status}: no prompts go out")
     elif upcoming:
@@ -159,7 +163,7 @@ def cohorts(session: Session, env: Env, person: Person, args: str = "") -> list[
         students, taking_part = counts.get(c.id, (0, 0))
         blocks.append(
             f"<b>{escape(c.name)}</b> (id {c.id}) — {c.status}\n"
-            f"{students} joined, {taking_part} taking part · {next_prompt_text(env, c)}\n"
+            f"{students} joined, {taking_part} taking part · {next_prompt_text(session, env, c)}\n"
             f"Invite link: {env.invite_link(c.invite_code)}")
     return [Reply("\n\n".join(blocks) + "\n\n" + HELP)]
 
@@ -252,7 +256,7 @@ def set_paused(session: Session, env: Env, person: Person, args: str, paused: bo
                       f"Students can still join. A week that falls due while paused is sent on resume only within "
                       f"{env.grace_hours:g} hours of its time; after that it is skipped, never sent late.")]
     quiet = "" if quiet_text(found) == "off" else f" Quiet hours ({quiet_text(found)}) still apply."
-    return [Reply(f"Resumed <b>{name}</b>: {next_prompt_text(env, found)}.{quiet}")]
+    return [Reply(f"Resumed <b>{name}</b>: {next_prompt_text(session, env, found)}.{quiet}")]
 
 
 def show_stats(session: Session, env: Env, person: Person, args: str) -> list[Reply]:
@@ -265,11 +269,11 @@ def show_stats(session: Session, env: Env, person: Person, args: str) -> list[Re
                at=env.clock.now())
     name = escape(found.name)
     if not rows:
-        return [Reply(f"<b>{name}</b> hasn't started yet: {next_prompt_text(env, found)}.")]
+        return [Reply(f"<b>{name}</b> hasn't started yet: {next_prompt_text(session, env, found)}.")]
     table = Reply(f"<b>{name}</b> — participation per week\n<pre>{escape(stats.table_text(rows))}</pre>\n"
                   "Invited: joined by the week's end · Consented: taking part now · Prompted: the prompt reached "
                   "them · Replied: wrote at least once · Completed: closed the week's conversation · "
-                  "Unreachable: had blocked the bot.")
+                  "Unreachable: had blocked the bot · Declined: said no to taking part (not counted as invited).")
     chart = Reply(f"{name}: participation per week",
                   attachment=Attachment(f"stats-cohort-{found.id}.png", stats.chart_png(found.name, rows), "photo"))
     return [table, chart]

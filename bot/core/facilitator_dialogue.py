@@ -187,7 +187,7 @@ def _create(session: Session, env: Env, person: Person, data: dict[str, Any]) ->
     co = env.invite_link(f"{FACILITATOR_PREFIX}{cohort.facilitator_code}")
     return [
         Reply(f"Created <b>{escape(cohort.name)}</b> (id {cohort.id}): starts {data['start']}, {data['weeks']} weekly "
-              f"prompts, {data['day']} at {data['time']} ({data['tz']}).\n{next_prompt_text(env, cohort)}.\n\n"
+              f"prompts, {data['day']} at {data['time']} ({data['tz']}).\n{next_prompt_text(session, env, cohort)}.\n\n"
               f"Share this invite link with your students:\n{link}\n"
               f"or they can type the code <code>{cohort.invite_code}</code>.\n\n"
               f"To add a co-facilitator, send them this link — it gives facilitator access, so share it with care:\n"
@@ -254,7 +254,7 @@ def _apply(session: Session, env: Env, person: Person, cohort: Cohort, field: Fi
     if not said:
         return True, [Reply(f"Nothing changed: {field.label.lower()} was already that.")]
     return True, [Reply(f"Changed <b>{escape(cohort.name)}</b>: {escape(', '.join(said))}.\n"
-                        f"Now: {next_prompt_text(env, cohort)}.")]
+                        f"Now: {next_prompt_text(session, env, cohort)}.")]
 
 
 def schedule(session: Session, env: Env, person: Person, args: str) -> list[Reply]:

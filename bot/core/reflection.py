@@ -7,9 +7,11 @@ recognised rather than stored twice.
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from datetime import datetime
 
-from bot.core import actions, dialogue
+from sqlmodel import Session, select
+
+from bot.core import actions, dialogue, name_nudge, progress
 from bot.core.actions import Action
 from bot.core.at_rest import unseal
 from bot.core.context import Env, Person
@@ -17,12 +19,13 @@ from bot.core.dialogue import DialogueState, Route, Step, Turn
 from bot.core.enrolment import spec_of
 from bot.core.plan import render_prompt
 from bot.core.replies import Button, CallbackOutcome, Reply
-from bot.core.schedule import current_week, describe_local, next_due
+from bot.core.schedule import describe_local, next_due
 from bot.core.templates import render
 from storage import repo
 from storage.models import (
     Cohort,
     Enrolment,
+    ReflectionEntry,
     ReflectionSession,
     SessionStatus,
     User,
@@ -76,14 +79,23 @@ def prompt_replies(*, first_name: str, cohort: Cohort, week: int, rs: Reflection
 def _turn_replies(session: Session, env: Env, first_name: str, rs: ReflectionSession, turn: Turn,
                   cohort: Cohort) -> list[Reply]:
     if turn.closed:
-        return [Reply(_close_text(env, first_name, rs, cohort, early=turn.early))]
+        return [Reply(_close_text(session, env, first_name, rs, cohort, early=turn.early))]
     return [Reply(t) for t in turn.say]
 
 
-def _close_text(env: Env, first_name: str, rs: ReflectionSession, cohort: Cohort, *, early: bool) -> str:
-    upcoming = next_due(spec_of(cohort), env.clock.now())
+def next_prompt_for(session: Session, env: Env, enrolment_id: int, cohort: Cohort) -> tuple[int, datetime] | None:
+    """Return this student's next prompt (week, moment): after the weeks due and the weeks they were sent."""
+    sent = progress.sent_weeks(session, cohort_id=cohort.id or 0, enrolment_id=enrolment_id)
+    return progress.next_prompt(spec_of(cohort), env.clock.now(), sent)
+
+
+def _close_text(session: Session, env: Env, first_name: str, rs: ReflectionSession, cohort: Cohort, *,
+                early: bool) -> str:
+    upcoming = next_prompt_for(session, env, rs.enrolment_id, cohort)
     when = describe_local(upcoming[1], cohort.timezone) if upcoming else None
-    return render("close.html.j2", first_name=first_name or "there", path=rs.path, early=early, next_prompt=when)
+    wrote = session.exec(select(ReflectionEntry.id).where(ReflectionEntry.session_id == rs.id).limit(1)).first()
+    return render("close.html.j2", first_name=first_name or "there", path=rs.path, early=early, next_prompt=when,
+                  wrote=wrote is not None)
 
 
 def _mark_answered(session: Session, env: Env, rs: ReflectionSession) -> bool:
@@ -115,19 +127,22 @@ def answer(session: Session, env: Env, person: Person, user: User, enrolment: En
         return [Reply(dialogue.question_for(state))] if state.step is not Step.CLOSED else []
     turn = dialogue.answer(state, text)
     answered = False
+    note = None
     if turn.store_as is not None:
         store_entry(session, env, rs, turn.store_as.value, text, chat_id=chat_id, message_id=message_id)
         answered = _mark_answered(session, env, rs)
+        note = name_nudge.nudge(session, env, person, rs, text)
     elif state.step is Step.ENCOUNTER and turn.state.path is Route.SHORT:
         # "nothing this week" is an answer too: keep it, so the week shows as answered
         store_entry(session, env, rs, Step.ENCOUNTER.value, text, chat_id=chat_id, message_id=message_id)
         answered = _mark_answered(session, env, rs)
     _save_state(session, env, rs, turn.state, answered=answered)
+    noted = [Reply(note)] if note else []
     if turn.closed:
         cohort = repo.get_cohort(session=session, cohort_id=rs.cohort_id)
         assert cohort is not None
-        return _turn_replies(session, env, person.first_name, rs, turn, cohort)
-    return [Reply(t) for t in turn.say]
+        return noted + _turn_replies(session, env, person.first_name, rs, turn, cohort)
+    return noted + [Reply(t) for t in turn.say]
 
 
 def edit(session: Session, env: Env, person: Person, text: str, *, chat_id: int, message_id: int) -> list[Reply]:
@@ -192,7 +207,8 @@ def start_now(session: Session, env: Env, person: Person, enrolment: Enrolment) 
     cohort = repo.get_cohort(session=session, cohort_id=enrolment.cohort_id)
     assert cohort is not None
     spec = spec_of(cohort)
-    week = current_week(spec, env.clock.now())
+    week = progress.week_now(spec, env.clock.now(),
+                             progress.sent_weeks(session, cohort_id=cohort.id or 0, enrolment_id=enrolment.id))
     if week is None:
         first = next_due(spec, env.clock.now())
         when = describe_local(first[1], cohort.timezone) if first else "soon"
@@ -202,7 +218,7 @@ def start_now(session: Session, env: Env, person: Person, enrolment: Enrolment) 
         return [Reply("We're in the middle of this week's reflection. " + dialogue.question_for(_state(open_rs)))]
     rs = repo.get_reflection_session(session=session, enrolment_id=enrolment.id, week=week)
     if rs is not None:
-        upcoming = next_due(spec, env.clock.now())
+        upcoming = next_prompt_for(session, env, enrolment.id, cohort)
         later = f" Your next prompt comes {describe_local(upcoming[1], cohort.timezone)}." if upcoming else ""
         return [Reply(f"You've already reflected on week {week}.{later}")]
     rs = open_week(session, env, enrolment, week)

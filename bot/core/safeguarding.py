@@ -192,7 +192,7 @@ def _local(when: datetime, cohort: Cohort | None) -> str:
 
 
 def alert_text(env: Env, alert: SafeguardingAlert, user: User, cohort: Cohort | None, *,
-               escalated: bool = False) -> str:
+               escalated: bool = False, viewer: int | None = None) -> str:
     """The alert as a facilitator (or the lead) reads it: who, when, what kind; never what was written."""
     where = f"in <b>{escape(cohort.name)}</b>" if cohort else "(not in any cohort: you get this as an admin)"
     head = (f"⚠️ <b>Safeguarding alert #{alert.id} — escalated to you</b>" if escalated
@@ -204,7 +204,10 @@ def alert_text(env: Env, alert: SafeguardingAlert, user: User, cohort: Cohort | 
         "They have been sent support contacts. Please get in touch with them today: a short, kind message "
         "asking how they are is enough. What they wrote is not shared, with you or anyone.",
     ]
-    if escalated:
+    if alert.acknowledged_at is not None:
+        by = "you" if viewer == alert.acknowledged_by else f"Telegram id {alert.acknowledged_by}"
+        lines.append(f"✓ Acknowledged by {by} at {_local(alert.acknowledged_at, cohort)}.")
+    elif escalated:
         lines.append(f"No one acknowledged it within {env.escalate_minutes} minutes, so it has been escalated to "
                      f"you. Tap Acknowledge (or send /ack {alert.id}) once someone has it in hand.")
     else:
@@ -271,7 +274,12 @@ def ack_button(session: Session, env: Env, person: Person, alert_id: int) -> Cal
     if alert is None or not may_acknowledge(session, env, person, alert):
         return CallbackOutcome(toast="This button has expired." if alert is None else NOT_ALLOWED[:190])
     text, notes = acknowledge(session, env, person, alert_id)
-    return CallbackOutcome(toast="Acknowledged", replies=[Reply(text), *notes])
+    user = session.get(User, alert.user_id)
+    cohort = repo.get_cohort(session=session, cohort_id=alert.cohort_id) if alert.cohort_id else None
+    # the pressed alert no longer asks to be acknowledged: it says who did it, and when
+    edited = None if user is None else alert_text(env, alert, user, cohort, escalated=alert.escalated_at is not None,
+                                                  viewer=person.telegram_id)
+    return CallbackOutcome(toast="Acknowledged", edit_text=edited, replies=[Reply(text), *notes])
 
 
 def ack_command(session: Session, env: Env, person: Person, args: str = "") -> list[Reply]:

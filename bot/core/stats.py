@@ -1,16 +1,20 @@
 """Participation per week — counts only, never what anyone wrote — as rows, a text table and a PNG chart.
 
-For week *n* (from its prompt until the next week's, or until now for the current week):
+For week *n* (from its prompt — its due time, or when it was sent if that was earlier — until the next week's,
+or until now for the current week):
 
-* invited — students enrolled during the week (joined before it ended, not withdrawn before it began);
+* invited — students enrolled during the week (joined before it ended, not withdrawn before it began), except
+  those who declined;
 * consented — of those, the ones taking part as things stand now (a student who has since withdrawn or said
   no is not counted);
 * prompted — the week's prompt reached them (sent; answered or expired later);
 * replied — they wrote at least one reply for the week (prompted or via /reflect);
 * completed — they closed the week's conversation (the last question, or /done) after replying;
-* unreachable — of the invited, those who had blocked the bot by the week's end (Telegram 403).
+* unreachable — of the invited, those who had blocked the bot by the week's end (Telegram 403);
+* declined — students enrolled during the week who said no to taking part (and have not withdrawn since).
 
-Weeks whose prompt has not come yet are not shown. The chart uses matplotlib's Agg backend, imported only when
+Weeks whose prompt has neither fallen due nor been sent are not shown: a week sent early (``/sendnow 2``)
+counts from when it went out. The chart uses matplotlib's Agg backend, imported only when
 a chart is drawn.
 """
 
@@ -26,10 +30,12 @@ from sqlmodel import Session, col, select
 
 from bot.core.context import Env
 from bot.core.enrolment import spec_of
-from bot.core.schedule import current_week, due_at
+from bot.core.progress import sent_weeks, week_now
+from bot.core.schedule import due_at
 from storage.models import Cohort, Delivery, Enrolment, ReflectionEntry, ReflectionSession, SessionStatus, User
 
-COLUMNS = ("invited", "consented", "prompted", "replied", "completed", "unreachable")
+# "declined" comes last so that the columns before it keep their places in scripts reading the table
+COLUMNS = ("invited", "consented", "prompted", "replied", "completed", "unreachable", "declined")
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,7 @@ class WeekStats:
     replied: int
     completed: int
     unreachable: int
+    declined: int = 0
 
 
 def _per_week(session: Session, stmt: Any) -> dict[int, int]:
@@ -48,11 +55,12 @@ def _per_week(session: Session, stmt: Any) -> dict[int, int]:
 
 
 def cohort_stats(session: Session, env: Env, cohort: Cohort) -> list[WeekStats]:
-    """Count participation for every week whose prompt has come."""
+    """Count participation for every week whose prompt has come (by the calendar, or sent early)."""
     assert cohort.id is not None
     spec = spec_of(cohort)
     now = env.clock.now()
-    last = current_week(spec, now)
+    sent = sent_weeks(session, cohort_id=cohort.id)
+    last = week_now(spec, now, sent)
     if last is None:
         return []
     members: list[tuple[Enrolment, datetime | None]] = [
@@ -72,10 +80,13 @@ def cohort_stats(session: Session, env: Env, cohort: Cohort) -> list[WeekStats]:
                           .group_by(col(ReflectionSession.week)))
     rows = []
     for week in range(1, last + 1):
-        begins = due_at(spec, week)
-        ends = min(due_at(spec, week + 1) if week < cohort.weeks else begins + timedelta(days=7), now)
-        enrolled = [(e, u) for e, u in members
-                    if e.joined_at <= ends and (e.withdrawn_at is None or e.withdrawn_at >= begins)]
+        begins = min(due_at(spec, week), sent.get(week, now))
+        follows = min(due_at(spec, week + 1), sent.get(week + 1, now)) if week < cohort.weeks else None
+        ends = max(begins, min(follows or begins + timedelta(days=7), now))
+        joined = [(e, u) for e, u in members
+                  if e.joined_at <= ends and (e.withdrawn_at is None or e.withdrawn_at >= begins)]
+        declined = sum(1 for e, _ in joined if e.participate is False and e.withdrawn_at is None)
+        enrolled = [(e, u) for e, u in joined if not (e.participate is False and e.withdrawn_at is None)]
         rows.append(WeekStats(
             week=week,
             invited=len(enrolled),
@@ -84,6 +95,7 @@ def cohort_stats(session: Session, env: Env, cohort: Cohort) -> list[WeekStats]:
             replied=replied.get(week, 0),
             completed=completed.get(week, 0),
             unreachable=sum(1 for _, u in enrolled if u is not None and u <= ends),
+            declined=declined,
         ))
     return rows
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from bot.core import progress
 from bot.core.context import Env, Person
 from bot.core.enrolment import spec_of
 from bot.core.replies import Reply
-from bot.core.schedule import current_week, describe_local, finished, next_due
+from bot.core.schedule import describe_local, finished
 from bot.core.templates import escape
 from storage import repo
 from storage.models import CohortStatus, Enrolment
@@ -42,11 +43,12 @@ def next_steps(session: Session, env: Env, enrolment: Enrolment) -> str:
         return "Your facilitator has paused this cohort for now; prompts will resume when they restart it."
     if finished(spec, now) or cohort.status == CohortStatus.CLOSED:
         return "The placement's prompts have all gone out. Thank you for taking part."
-    week = current_week(spec, now)
-    upcoming = next_due(spec, now)
+    assert enrolment.id is not None
+    sent = progress.sent_weeks(session, cohort_id=cohort.id or 0, enrolment_id=enrolment.id)
+    week = progress.week_now(spec, now, sent)  # a week sent early is this week
+    upcoming = progress.next_prompt(spec, now, sent)
     parts = []
     if week is not None:
-        assert enrolment.id is not None
         this_week = repo.get_reflection_session(session=session, enrolment_id=enrolment.id, week=week)
         if this_week is None:
             parts.append(f"This is week {week} of {cohort.weeks}. /reflect opens this week's reflection now.")
@@ -56,6 +58,8 @@ def next_steps(session: Session, env: Env, enrolment: Enrolment) -> str:
             parts.append(f"This is week {week} of {cohort.weeks}; you've reflected on it already.")
     if upcoming is not None:
         parts.append(f"Week {upcoming[0]}'s prompt comes {describe_local(upcoming[1], cohort.timezone)}.")
+    elif week == cohort.weeks:
+        parts.append("That was the placement's last prompt.")
     return " ".join(parts)
 
 

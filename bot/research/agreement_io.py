@@ -179,6 +179,13 @@ def _load_csv(path: Path) -> Loaded:
             f"{path}: line {header_line}: missing column(s) {', '.join(missing)}; "
             f"the header must name item, coder and code (found: {', '.join(header) or 'nothing'})"
         )
+        if any(name.startswith("codes ") for name in header):
+            problems.append(
+                f"{path} looks like a `balint export` table: one row per item, with a 'codes <coder>' column "
+                "per coder. --from reads codings made elsewhere, one row per coding (item,coder,code, and "
+                "start,end for segments), because that long form is what NVivo, ATLAS.ti and a spreadsheet "
+                "can all produce. For codings made in balintbot, leave out --from."
+            )
     if ("start" in columns) != ("end" in columns):
         problems.append(f"{path}: line {header_line}: give both the start and end columns, or neither")
     if problems:

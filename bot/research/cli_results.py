@@ -227,11 +227,24 @@ def _export(session: Any, env: Any, study_name: str | None, fmt: str, number: in
             progress: bool, documents: str) -> dict[str, Any]:
     from bot.research.exports import FORMATS, export
     from bot.research.queue import ResearchError
-    from storage import research_repo
+    from storage import coding_repo, research_repo
 
     if fmt.lower() not in FORMATS:
         raise ResearchError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     study = study_of(session, study_name)
+    if number is None and not coding_repo.rounds_of(session=session, study_id=study.id):
+        from bot.research.export_queue import export_queue  # no codebook yet: the queue, without codings
+
+        part = out.with_name(out.name + ".part")
+        with part.open("wb") as fh:
+            try:
+                queued = export_queue(session, env, study, fmt, fh, actor=actor(), filename=out.name)
+            except BaseException:
+                fh.close()
+                part.unlink(missing_ok=True)
+                raise
+        part.replace(out)
+        return {**queued.as_dict(), "out": str(out)}
     total = 0 if fmt == "qdc" else research_repo.count_items(session=session, study_id=study.id, excluded=False)
     part = out.with_name(out.name + ".part")
     with _progress(progress and total > 0, total) as tick, part.open("wb") as fh:
@@ -285,12 +298,19 @@ def export_command(
     study: str | None = STUDY,
     as_json: bool = JSON,
 ) -> None:
-    """Export a coding round: pseudonyms and redacted text only; every export is recorded with its SHA-256."""
+    """Export a coding round (or, before any codebook, the queue): pseudonyms and redacted text only; every
+    export is recorded with its SHA-256."""
     r = _run(_export, study, fmt, round_number, out, not as_json, documents.lower())
     if as_json:
         emit(r)
         return
     what = "code(s)" if r["format"] == "qdc" else f"row(s) from {r['participants']} participant(s)"
+    if r["round"] is None:
+        typer.echo(f"{r['study']} has no coding round yet, so this is the queue: pseudonyms and redacted text, "
+                   f"no codings ({r['new_items']} new item(s) came in just now).")
+        typer.echo(f"Wrote {r['rows']:,} {what} of {r['study']} to {r['out']} ({r['bytes']:,} bytes). "
+                   f"Export #{r['export_id']}, sha256 {r['sha256']}")
+        return
     typer.echo(f"Wrote {r['rows']:,} {what} of round {r['round']} of {r['study']} to {r['out']} "
                f"({r['bytes']:,} bytes). Export #{r['export_id']}, sha256 {r['sha256']}")
     if r["left_out"]:

@@ -187,7 +187,24 @@ def find_code(session: Session, rnd: CodingRound, ref: str) -> ResearchCode:
     if len(by_name) > 1:
         raise ResearchError(f"several codes are called {ref!r}; give the path, e.g. "
                             f"{all_paths[by_name[0].id or 0]!r}")
-    raise ResearchError(f"round {rnd.number} has no code {ref!r}")
+    raise ResearchError(f"round {rnd.number} has no code {ref!r}{did_you_mean(ref, all_paths, active)}")
+
+
+def did_you_mean(ref: str, all_paths: dict[int, str], active: dict[int | None, ResearchCode]) -> str:
+    """Suggest the nearest code names or paths to a reference that matched none ("" when none is close)."""
+    import difflib
+
+    wanted = ref.strip().lower()
+    candidates: dict[str, str] = {}
+    for cid, code in active.items():
+        candidates.setdefault(code.name.lower(), all_paths.get(cid or 0, code.name))
+        if cid in all_paths:
+            candidates.setdefault(all_paths[cid].lower(), all_paths[cid])
+    close = difflib.get_close_matches(wanted, list(candidates), n=3, cutoff=0.6)
+    # a wrong last word of a path ("Identity in the hierarchy" for "Identity in the team"): match on words too
+    close += [key for key in candidates if key not in close and len(wanted) >= 4 and (wanted in key or key in wanted)]
+    shown = list(dict.fromkeys(candidates[key] for key in close))[:3]
+    return f"; did you mean {' or '.join(repr(s) for s in shown)}?" if shown else ""
 
 
 def check_name(name: str) -> str:

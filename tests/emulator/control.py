@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from .common import Upload
+from .state import Profile
 
 if TYPE_CHECKING:
     from .server import BotAPIEmulator
@@ -57,6 +58,8 @@ def jsonable(value: Any) -> Any:
         return f"<{len(value)} bytes>"
     if isinstance(value, Upload):
         return value.describe()
+    if isinstance(value, Profile):  # add_user returns the new user: answer as Telegram describes a user
+        return value.user_json()
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

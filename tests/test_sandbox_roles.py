@@ -1,0 +1,60 @@
+"""The sandbox for every role, driven through stdin as a person types, and ``balint demo`` underneath it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.test_cli import balint
+
+
+def test_the_student_sandbox_writes_mydata_and_shows_the_alert_a_facilitator_would_get(tmp_path: Path) -> None:
+    script = "/start SANDBOX\n1\n1\n/prompt\nI don't want to be alive anymore\n/mydata\n/quit\n"
+    ran = balint("sandbox", env={"DATABASE_URL": f"sqlite:///{tmp_path}/unused.db"}, stdin=script, cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    assert "This is the sandbox, so no one was told. In a real cohort the facilitators would get this alert" \
+        in ran.stdout
+    assert "Safeguarding alert #1" in ran.stdout and "Tap Acknowledge (or send /ack 1)" in ran.stdout
+    [saved] = list(tmp_path.glob("balintbot-my-data-*.json"))
+    assert f"(file saved: {saved.resolve()}, " in ran.stdout
+    data = json.loads(saved.read_text(encoding="utf-8"))
+    assert "I don't want to be alive anymore" in json.dumps(data, ensure_ascii=False)
+    assert "Traceback" not in ran.stdout + ran.stderr
+
+
+def test_demo_then_facilitator_and_researcher_sandboxes(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/demo.db"}
+    before = balint("sandbox", "--as", "researcher", env=env, stdin="/quit\n", cwd=tmp_path)
+    assert before.returncode == 2
+    assert before.stderr.strip() == "There's no demo placement in this database yet. Make one with: balint demo"
+
+    seeded = balint("demo", env=env, cwd=tmp_path)
+    assert seeded.returncode == 0, seeded.stderr
+    assert seeded.stdout.startswith("Seeded “Demo psychiatry placement”")
+    assert "12 students, 6 weeks" in seeded.stdout and "balint sandbox --as researcher" in seeded.stdout
+    again = balint("demo", env=env, cwd=tmp_path)
+    assert again.returncode == 0 and again.stdout.startswith("The demo placement is already in")
+
+    status = json.loads(balint("research", "status", "--json", env=env, cwd=tmp_path).stdout)
+    assert status["study"] == "Demo study"
+
+    console = balint("sandbox", "--as", "facilitator", env=env, stdin="/cohorts\n/stats\n/quit\n", cwd=tmp_path)
+    assert console.returncode == 0, console.stderr
+    assert "week 6 of 6 · every prompt has gone out" in console.stdout
+    assert "participation per week" in console.stdout
+    assert (tmp_path / "stats-cohort-1.png").read_bytes().startswith(b"\x89PNG")
+
+    coding = balint("sandbox", "--as", "researcher", env=env, stdin="/code\n2\n5\n/progress\n/quit\n", cwd=tmp_path)
+    assert coding.returncode == 0, coding.stderr
+    assert "Item #1 · P001 · week 1" in coding.stdout and "☑ Attunement to encounters" in coding.stdout
+    assert "You: 1 of" in coding.stdout
+    assert "Traceback" not in coding.stdout + coding.stderr
+    agreement = balint("research", "agreement", "--json", env=env, cwd=tmp_path)
+    assert agreement.returncode == 0, agreement.stderr
+    assert json.loads(agreement.stdout)["items"] == 1
+
+
+def test_sandbox_as_someone_unknown_gets_one_clear_line(tmp_path: Path) -> None:
+    ran = balint("sandbox", "--as", "dean", env={"DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}, cwd=tmp_path)
+    assert ran.returncode == 2
+    assert ran.stderr.strip() == "--as takes student, facilitator, researcher; 'dean' isn't one of them."
