@@ -1,21 +1,21 @@
 # balintbot: slim image, non-root user; applies migrations, then runs the bot.
 FROM python:3.11-slim AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY bot ./bot
 COPY storage ./storage
+COPY prompts ./prompts
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 FROM python:3.11-slim
+# prompts/ ships inside the wheel (bot.prompts); mount an edited copy and set BALINT_PROMPTS_DIR to override it
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
-    BALINT_PROMPTS_DIR=/app/prompts \
     DATABASE_URL=sqlite:////app/data/balint.db \
     LOG_FORMAT=json
 RUN useradd --create-home --uid 10001 balint
 WORKDIR /app
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/* && rm -rf /wheels
-COPY prompts ./prompts
 RUN mkdir -p /app/data && chown balint:balint /app/data
 USER balint
 VOLUME ["/app/data"]

@@ -16,6 +16,7 @@ from bot.cli_keys import register as register_keys
 from bot.cli_roles import role_app
 from bot.cli_safety import register as register_safety
 from bot.config import ConfigError, Settings, load_settings
+from bot.core.data_files import DataFilesMissing, load_all
 from bot.core.schedule import ScheduleError
 from bot.research.cli import register as register_research
 from bot.runtime import OutOfDate, make_env, open_database, setup_logging
@@ -46,7 +47,7 @@ def friendly(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except (ConfigError, OutOfDate) as exc:
+        except (ConfigError, OutOfDate, DataFilesMissing) as exc:
             fail(str(exc))
         except ScheduleError as exc:
             fail(f"Error: {exc}")
@@ -83,6 +84,7 @@ def run(
         return
     from bot.telegram.runner import serve
 
+    load_all(institution=s.safeguarding_institution)  # before the database: a broken install says so first
     db = open_database(s)
     try:
         asyncio.run(serve(s, db, make_env(s), webhook=webhook))

@@ -19,7 +19,7 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
-from bot.core import delivery
+from bot.core import data_files, delivery
 from bot.core.context import Env
 from bot.core.dispatch import Dispatcher
 from bot.core.student import STUDENT_COMMANDS
@@ -97,6 +97,7 @@ def add_handlers(app: Application) -> None:  # type: ignore[type-arg]
 def build_application(settings: Settings, db: Database, env: Env) -> Application:  # type: ignore[type-arg]
     """Build the bot: the rate limiter keeps us under Telegram's limits, services live in bot_data."""
     assert settings.telegram_bot_token is not None
+    data_files.load_all(institution=settings.safeguarding_institution)  # a missing rules file fails now, not later
     base = settings.telegram_api_base_url.rstrip("/")
     app = (
         ApplicationBuilder()
