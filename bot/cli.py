@@ -192,22 +192,49 @@ def prompt_send_now(
     week: int | None = typer.Option(None, help="Week number (default: the current week, or 1 before the start)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Send a week's prompt now to every consented student of the cohort."""
-    from bot.telegram.broadcast import send_now
+    """Send a week's prompt now to every consented student of the cohort.
+
+    With a bot running, the bot sends (it holds the bot-wide send budget) and this shows the progress; with no
+    bot running, this command sends itself. Either way the whole token stays under Telegram's 30 messages/s."""
+    from telegram.error import TelegramError
 
     s = settings()
     if s.telegram_bot_token is None:
         fail("TELEGRAM_BOT_TOKEN is not set: sending needs the bot's token.")
     db = open_database(s)
     try:
-        result = asyncio.run(send_now(s, db, make_env(s), cohort, week))
+        result = asyncio.run(_send_with_progress(s, db, cohort, week, show=not as_json))
+    except (TelegramError, OSError) as exc:  # no traceback for the operator: one line, and the rows stay queued
+        fail(f"Could not reach Telegram ({type(exc).__name__}: {exc}). The prompts stay queued; a running bot "
+             "sends them, or run this command again.", code=1)
+        return
     finally:
         db.close()
     if as_json:
         emit_json(result)
     else:
-        typer.echo(f"Week {result['week']} of {result['cohort']}: sent {result['sent']}, "
-                   f"already sent {result['already']}, blocked {result['blocked']}, failed {result['failed']}.")
+        by = "by this command" if result["sent_here"] else "by the running bot"
+        typer.echo(f"Week {result['week']} of {result['cohort']}: sent {result['sent']} ({by}), "
+                   f"already sent {result['already']}, blocked {result['blocked']}, failed {result['failed']}"
+                   + (f", still queued {result['pending']}." if result["pending"] else "."))
+
+
+async def _send_with_progress(s: Settings, db: Any, cohort: str, week: int | None, *, show: bool) -> dict[str, Any]:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from bot.telegram.broadcast import Progress as Sent
+    from bot.telegram.broadcast import send_now
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                   console=Console(stderr=True), disable=not show, transient=False)
+    task = bar.add_task("Sending", total=None)
+
+    def update(p: Sent) -> None:
+        bar.update(task, total=p.total, completed=p.done, description=f"Sending (by {p.sender})")
+
+    with bar:
+        return await send_now(s, db, make_env(s), cohort, week, on_progress=update)
 
 
 register_facilitator(cohort_app, app)  # after the commands above, so help lists them first

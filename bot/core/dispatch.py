@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -50,23 +51,44 @@ class Pacer:
         self._next = time.monotonic()
         self._held_until = 0.0
         self._lock = asyncio.Lock()
+        self._closed = asyncio.Event()
 
-    async def slot(self) -> None:
+    async def slot(self) -> bool:
+        """Wait for the next send slot; return False at once when the pacer was closed (a stop)."""
         async with self._lock:
             wait = max(self._next, self._held_until) - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
+            if wait > 0 and await self._closing(wait):
+                return False
             held = self._held_until - time.monotonic()
-            if held > 0:  # a 429 arrived while this sender waited
-                await asyncio.sleep(held)
+            if held > 0 and await self._closing(held):  # a 429 arrived while this sender waited
+                return False
+            if self._closed.is_set():
+                return False
             self._next = max(self._next + self.interval, time.monotonic() + self.interval / 2)
+            return True
+
+    async def _closing(self, seconds: float) -> bool:
+        try:
+            async with asyncio.timeout(seconds):
+                await self._closed.wait()
+        except TimeoutError:
+            return False
+        return True
 
     def hold(self, seconds: float) -> None:
         self._held_until = max(self._held_until, time.monotonic() + seconds)
 
+    def close(self) -> None:
+        """Hand out no more slots; every waiter returns False now."""
+        self._closed.set()
+
 
 class Dispatcher:
-    """Claims due deliveries and sends them; safe to run in several processes at once."""
+    """Claims due deliveries and sends them; safe to run in several processes at once.
+
+    ``may_claim`` says whether this process may send bulk messages right now (it holds the bot's send lease, see
+    ``bot.core.send_budget``); without it nothing is claimed. After ``stop()`` nothing new is claimed or sent.
+    """
 
     def __init__(self, db: Database, env: Env, sender: Sender, *, worker: str, rate: float = 29.0,
                  in_flight: int = 16, batch: int = 200) -> None:
@@ -75,13 +97,27 @@ class Dispatcher:
         self.batch = batch
         self._sem = asyncio.Semaphore(in_flight)
         self._running = asyncio.Lock()
+        self.may_claim: Callable[[], bool] = lambda: True
+        self.stopping = False
+        self.sent_total = 0  # messages this dispatcher sent, over its life
+
+    def stop(self) -> None:
+        """Claim nothing new and send nothing more; what is claimed but unsent is released by the caller."""
+        self.stopping = True
+        self.pacer.close()
+
+    def claiming(self) -> bool:
+        """Say whether this process may claim rows now."""
+        return not self.stopping and self.may_claim()
 
     async def run_once(self, *, cohort_id: int | None = None, settle: float = 0.0) -> DispatchStats:
         """Send everything due now; with ``settle``, also wait up to that long for retries falling due."""
         stats = DispatchStats()
         async with self._running:
+            if not self.claiming():
+                return stats
             await self.db.run(delivery.expire_overdue, self.env)
-            while True:
+            while self.claiming():
                 ids = await self.db.run(delivery.claim, self.env, self.worker, limit=self.batch, cohort_id=cohort_id)
                 if not ids:
                     wait = await self.db.run(delivery.seconds_to_next_retry, self.env, cohort_id=cohort_id)
@@ -96,9 +132,8 @@ class Dispatcher:
     async def _one(self, delivery_id: int, stats: DispatchStats) -> None:
         async with self._sem:
             out = await self.db.run(delivery.prepare, self.env, delivery_id)
-            if out is None:
-                return
-            await self.pacer.slot()
+            if out is None or self.stopping or not await self.pacer.slot():
+                return  # stopping: the claim is released and the row goes out after the restart
             await self._send(out, stats)
 
     async def _send(self, out: Outgoing, stats: DispatchStats) -> None:
@@ -127,3 +162,4 @@ class Dispatcher:
             return
         await self.db.run(delivery.mark_sent, self.env, out.delivery_id, message_id)
         stats.sent += 1
+        self.sent_total += 1

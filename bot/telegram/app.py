@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import socket
-from datetime import timedelta
 
 from telegram import BotCommand, Update
 from telegram.ext import (
@@ -13,7 +12,6 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     filters,
 )
@@ -23,7 +21,16 @@ from bot.core import data_files, delivery
 from bot.core.context import Env
 from bot.core.dispatch import Dispatcher
 from bot.core.student import STUDENT_COMMANDS
-from bot.telegram import facilitator_handlers, flood, handlers, jobs, research_handlers, safety_handlers, safety_jobs
+from bot.telegram import (
+    facilitator_handlers,
+    flood,
+    handlers,
+    jobs,
+    research_handlers,
+    safety_handlers,
+    safety_jobs,
+    sending,
+)
 from bot.telegram.context import DB_KEY, ENV_KEY
 from bot.telegram.errors import ADMIN_CHAT_KEY, on_error
 from bot.telegram.http import AiohttpRequest
@@ -34,7 +41,6 @@ log = logging.getLogger(__name__)
 
 DISPATCHER_KEY = "dispatcher"
 WORKER_KEY = "worker_id"
-DISPATCH_EVERY = timedelta(seconds=20)
 
 COMMANDS = [
     BotCommand("status", "Your cohort, this week, what comes next"),
@@ -62,15 +68,11 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     await app.bot_data[DB_KEY].run(delivery.release_claims, worker)
     dispatcher = Dispatcher(app.bot_data[DB_KEY], env, TelegramSender(app.bot), worker=worker)
     app.bot_data[DISPATCHER_KEY] = dispatcher
+    # one process sends for the whole token: this one, while it holds the send lease (bot/core/send_budget.py)
+    sending.start(app, dispatcher)
     if app.job_queue is not None:
-        app.job_queue.run_repeating(_dispatch_job, interval=DISPATCH_EVERY, first=1, name="dispatch")
         await jobs.start(app, dispatcher)  # catch-up after downtime, week jobs from the database, the tick
     log.info("bot @%s ready", env.bot_username, extra={"event": "ready"})
-
-
-async def _dispatch_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    dispatcher: Dispatcher = context.bot_data[DISPATCHER_KEY]
-    await dispatcher.run_once()
 
 
 def add_handlers(app: Application) -> None:  # type: ignore[type-arg]

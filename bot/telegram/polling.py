@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
@@ -31,7 +32,7 @@ class SafePoller:
     """Fetch, handle, then confirm."""
 
     def __init__(self, app: Application, *, timeout: int = 25, limit: int = 100,  # type: ignore[type-arg]
-                 allowed_updates: list[str] | None = None) -> None:
+                 allowed_updates: list[str] | None = None, on_alive: Callable[[], None] | None = None) -> None:
         self.app = app
         self.timeout = timeout
         self.limit = limit
@@ -39,6 +40,7 @@ class SafePoller:
         self.offset: int | None = None
         self.processed = 0
         self._stop = asyncio.Event()
+        self.on_alive = on_alive or (lambda: None)
 
     def stop(self) -> None:
         """Ask the loop to finish after the batch in hand."""
@@ -51,6 +53,7 @@ class SafePoller:
         while not self._stop.is_set():
             try:
                 updates = await self._fetch()
+                self.on_alive()
                 delay = 1.0
             except RetryAfter as exc:
                 await self._sleep(float(exc.retry_after.total_seconds()  # type: ignore[union-attr]
