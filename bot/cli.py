@@ -82,12 +82,14 @@ def run(
 
         run_sandbox()
         return
-    from bot.telegram.runner import serve
+    from bot.telegram.runner import BotStopped, serve
 
     load_all(institution=s.safeguarding_institution)  # before the database: a broken install says so first
     db = open_database(s)
     try:
         asyncio.run(serve(s, db, make_env(s), webhook=webhook))
+    except BotStopped:  # the reason is already logged, as one line
+        raise typer.Exit(1) from None
     finally:
         db.close()
 

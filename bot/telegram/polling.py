@@ -49,6 +49,7 @@ class SafePoller:
     async def run(self) -> None:
         """Poll until stopped."""
         await self.app.bot.delete_webhook()
+        self.on_alive()  # Telegram took the token; the first long poll may take ``timeout`` seconds to return
         delay = 1.0
         while not self._stop.is_set():
             try:
