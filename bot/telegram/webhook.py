@@ -15,6 +15,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.telegram.health import Health, add_route
+from bot.telegram.lanes import ChatLanes
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 def make_web_app(app: Application, db: Database, *, secret: str, path: str = "/telegram",  # type: ignore[type-arg]
                  health: Health | None = None) -> web.Application:
     """Build the aiohttp app: POST ``path`` for updates, GET /healthz for the load balancer."""
+    lanes = ChatLanes(app.process_update)
 
     async def receive(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
@@ -37,7 +39,7 @@ def make_web_app(app: Application, db: Database, *, secret: str, path: str = "/t
         update = Update.de_json(data, app.bot)
         if update is None:
             return web.Response(status=400, text="bad request")
-        await app.process_update(update)
+        await lanes.submit(update)  # in order within its chat, beside other chats; answered once handled
         return web.Response(status=200, text="ok")
 
     web_app = web.Application(client_max_size=2 * 1024 * 1024)
