@@ -7,7 +7,6 @@ import socket
 
 from telegram import BotCommand, Update
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -34,6 +33,7 @@ from bot.telegram import (
 from bot.telegram.context import DB_KEY, ENV_KEY
 from bot.telegram.errors import ADMIN_CHAT_KEY, on_error
 from bot.telegram.http import AiohttpRequest
+from bot.telegram.ratelimit import PerChatRateLimiter
 from bot.telegram.send import TelegramSender
 from storage.db import Database
 
@@ -108,8 +108,8 @@ def build_application(settings: Settings, db: Database, env: Env) -> Application
         .base_file_url(base.removesuffix("/bot") + "/file/bot")
         # Replies to a student's own message are not bulk sends: no overall cap on them (Telegram's ~30/s
         # applies to broadcasts, which the Dispatcher paces itself at 29/s). The limiter still keeps group
-        # chats under 20/min and retries a 429 after its retry_after.
-        .rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=2))
+        # chats under 20/min and retries a 429 after its retry_after (bot/telegram/ratelimit.py).
+        .rate_limiter(PerChatRateLimiter(max_retries=2))  # a 429 pauses its own chat, not every student
         # aiohttp instead of PTB's default httpx: half the CPU per Bot API call (see bot/telegram/http.py)
         .request(AiohttpRequest(connection_pool_size=64, pool_timeout=10.0))
         .get_updates_request(AiohttpRequest(connection_pool_size=1))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import Bot
-from telegram.ext import AIORateLimiter, ExtBot
+from telegram.ext import ExtBot
 
 from bot.config import Settings
 from bot.core.cohorts import cohort_status
@@ -25,6 +25,7 @@ from bot.core.context import Env
 from bot.core.dispatch import Dispatcher
 from bot.core.scheduling import WeekTally, queue_now, week_tally
 from bot.core.send_budget import SendBudget, current_holder, holder_name
+from bot.telegram.ratelimit import PerChatRateLimiter
 from bot.telegram.send import TelegramSender
 from storage.db import Database
 
@@ -46,7 +47,7 @@ async def send_now(settings: Settings, db: Database, env: Env, ref: str, week: i
     before = await db.run(week_tally, cohort_id, wk)
     assert settings.telegram_bot_token is not None
     bot: Bot = ExtBot(settings.telegram_bot_token.get_secret_value(), base_url=settings.telegram_api_base_url,
-                      rate_limiter=AIORateLimiter(max_retries=0))
+                      rate_limiter=PerChatRateLimiter(max_retries=0))
     worker = f"cli@{socket.gethostname()}"
     async with bot:
         dispatcher = Dispatcher(db, env, TelegramSender(bot), worker=worker)
