@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import typer
 
+from bot.cli_doctor import register as register_doctor
 from bot.cli_facilitator import register as register_facilitator
 from bot.cli_keys import register as register_keys
 from bot.cli_roles import role_app
@@ -84,7 +85,7 @@ def run(
         return
     from bot.telegram.runner import BotStopped, serve
 
-    load_all(institution=s.safeguarding_institution)  # before the database: a broken install says so first
+    load_all(institution=s.safeguarding_institution or None)  # before the database: a broken install says so first
     db = open_database(s)
     try:
         asyncio.run(serve(s, db, make_env(s), webhook=webhook))
@@ -243,6 +244,7 @@ register_facilitator(cohort_app, app)  # after the commands above, so help lists
 register_research(app)  # balint research …, balint export, balint role grant researcher
 register_safety(app)  # balint safeguarding check|alerts, balint purge
 register_keys(app)  # balint keys generate|rotate|status
+register_doctor(app)  # balint doctor
 
 
 def main() -> None:  # pragma: no cover

@@ -126,3 +126,31 @@ async def test_healthz_answers_within_a_second_when_the_database_hangs() -> None
     assert status == 503 and body["polling"] == "ok" and body["database"].startswith("unreachable")
     assert took < 1.0
     assert json.dumps(body)  # what /healthz sends
+
+
+def test_doctor_says_what_is_wrong_one_line_per_check(empty_database_url: str, tmp_path) -> None:
+    from cryptography.fernet import Fernet
+
+    from tests.emulator import EmulatorThread
+    from tests.test_cli import balint
+
+    with EmulatorThread() as et:
+        good = {"DATABASE_URL": empty_database_url, "TELEGRAM_BOT_TOKEN": et.emu.token,
+                "TELEGRAM_API_BASE_URL": et.base_url, "SAFEGUARDING_INSTITUTION": "example",
+                "SAFEGUARDING_LEAD_TELEGRAM_ID": "42", "DATA_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+                "PSEUDONYM_KEY": "a-long-random-pseudonym-key-for-tests"}
+        assert balint("db", "upgrade", env=good, cwd=tmp_path).returncode == 0
+        ok = balint("doctor", env=good, cwd=tmp_path)
+        assert ok.returncode == 0, ok.stdout
+        assert [line.split()[0] for line in ok.stdout.splitlines()[:8]] == ["ok"] * 8
+        assert ok.stdout.splitlines()[0].split(maxsplit=2)[1:] == ["token", "@balint_test_bot (id 123456)"]
+
+        bad = {**good, "TELEGRAM_BOT_TOKEN": "123456:WRONG", "SAFEGUARDING_INSTITUTION": ""}
+        wrong = balint("doctor", "--webhook", env={**bad, "WEBHOOK_URL": "https://bot.example.org/telegram"},
+                       cwd=tmp_path)
+    assert wrong.returncode == 1
+    lines = {line[6:28].strip(): line for line in wrong.stdout.splitlines() if line.startswith(("ok", "warn", "FAIL"))}
+    assert lines["token"].startswith("FAIL") and "rejected the token (401)" in lines["token"]
+    contacts = lines["safeguarding contacts"]
+    assert contacts.startswith("FAIL") and "still placeholders: wellbeing, school_concerns" in contacts
+    assert "Traceback" not in wrong.stdout + wrong.stderr

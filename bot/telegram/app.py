@@ -99,7 +99,7 @@ def add_handlers(app: Application) -> None:  # type: ignore[type-arg]
 def build_application(settings: Settings, db: Database, env: Env) -> Application:  # type: ignore[type-arg]
     """Build the bot: the rate limiter keeps us under Telegram's limits, services live in bot_data."""
     assert settings.telegram_bot_token is not None
-    data_files.load_all(institution=settings.safeguarding_institution)  # a missing rules file fails now, not later
+    data_files.load_all(institution=settings.safeguarding_institution or None)  # a missing rules file: fail now
     base = settings.telegram_api_base_url.rstrip("/")
     app = (
         ApplicationBuilder()
