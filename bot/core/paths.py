@@ -1,7 +1,7 @@
 """Where the data folders are, decided in one place.
 
-``prompts/`` ships inside the wheel as the resource package ``bot.prompts`` (``setup.py`` maps it), so an
-installed bot finds it through ``importlib.resources`` wherever it runs. In a checkout that is not installed the
+``prompts/`` ships inside the wheel as ``bot/prompts/`` (``setup.py`` maps it), so an installed bot finds it
+through ``importlib.resources`` wherever it runs. In a checkout that is not installed the
 folder beside the packages is used. ``BALINT_PROMPTS_DIR`` overrides both (a deployment's edited copy).
 """
 
@@ -19,13 +19,10 @@ def prompts_dir() -> Path:
     override = os.environ.get("BALINT_PROMPTS_DIR", "").strip()
     if override:
         return Path(override)
-    try:
-        installed = Path(str(resources.files("bot.prompts")))
-    except (ModuleNotFoundError, TypeError):  # not installed from a wheel (a bare checkout on sys.path)
-        installed = None
-    if installed is not None and (installed / "dialogue.toml").is_file():
+    installed = Path(str(resources.files("bot"))) / "prompts"  # bot is a regular package: a real folder
+    if (installed / "dialogue.toml").is_file():
         return installed
-    return ROOT / "prompts"
+    return ROOT / "prompts"  # a checkout (or an editable install): the folder beside the packages
 
 
 PROMPTS = prompts_dir()
