@@ -1,3 +1,4 @@
+# ruff: noqa: T201  (a CI script: it prints its steps)
 """CI: build the wheel, install it into a fresh venv outside the checkout, and run a student journey from there.
 
 Run with the checkout's environment (it provides the Bot API emulator):  .venv/bin/python .ci/wheel_journey.py
@@ -86,8 +87,8 @@ def journey(work: Path) -> int:
                "HEALTH_PORT": "0", "LOG_LEVEL": "WARNING"}
         step("balint cohort create")
         made = subprocess.run([balint, "cohort", "create", "--name", "Wheel cohort", "--start",
-                               dt.date.today().isoformat(), "--tz", "UTC", "--json"], cwd=run_dir, env=env,
-                              check=True, capture_output=True, text=True)
+                               dt.datetime.now(dt.UTC).date().isoformat(), "--tz", "UTC", "--json"],
+                              cwd=run_dir, env=env, check=True, capture_output=True, text=True)
         cohort = json.loads(made.stdout)
         step("balint run (polling)")
         bot = subprocess.Popen([balint, "run"], cwd=run_dir, env=env, stderr=subprocess.PIPE, text=True)
