@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -38,34 +39,70 @@ class DispatchStats:
     errors: list[str] = field(default_factory=list)
 
 
+class Ticket:
+    """One send slot; ``done()`` when the send came back (accepted or refused)."""
+
+    __slots__ = ("finished", "_event")
+
+    def __init__(self) -> None:
+        self.finished: float | None = None
+        self._event = asyncio.Event()
+
+    def done(self) -> None:
+        if self.finished is None:
+            self.finished = time.monotonic()
+            self._event.set()
+
+    async def wait(self) -> float:
+        await self._event.wait()
+        assert self.finished is not None
+        return self.finished
+
+
 class Pacer:
     """Hands out send slots ``1/rate`` seconds apart; a 429 pushes every later slot back.
 
     Waiters pass one at a time. The slots keep to their schedule (no drift from sleeping a little long), but
     after a stall of the event loop (GC, a busy database thread) the sends behind it go out spaced, never in a
     catch-up burst: a burst after a stall is what pushes a one-second window past Telegram's 30.
+
+    Even spacing is not enough on a busy machine: a request handed its slot on time can reach Telegram late and
+    arrive just before the next ones. So a slot is also held until one second after the send ``window`` slots
+    earlier came back. That send arrived before it came back and this one arrives after it starts, so any one
+    second at Telegram holds at most ``window`` (30) of our messages, however late some of them travel.
     """
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, *, window: int = 30) -> None:
         self.interval = 1.0 / rate
+        self.window = window
         self._next = time.monotonic()
         self._held_until = 0.0
         self._lock = asyncio.Lock()
         self._closed = asyncio.Event()
+        self._recent: deque[Ticket] = deque(maxlen=window)
 
-    async def slot(self) -> bool:
-        """Wait for the next send slot; return False at once when the pacer was closed (a stop)."""
+    async def slot(self) -> Ticket | None:
+        """Wait for the next send slot; None at once when the pacer was closed (a stop)."""
         async with self._lock:
             wait = max(self._next, self._held_until) - time.monotonic()
             if wait > 0 and await self._closing(wait):
-                return False
+                return None
+            if len(self._recent) == self.window:  # the send ``window`` slots back must be back a second ago
+                oldest = self._recent[0]
+                if oldest.finished is None and await self._closing_or(oldest):
+                    return None
+                wait = (oldest.finished or 0.0) + 1.0 - time.monotonic()
+                if wait > 0 and await self._closing(wait):
+                    return None
             held = self._held_until - time.monotonic()
             if held > 0 and await self._closing(held):  # a 429 arrived while this sender waited
-                return False
+                return None
             if self._closed.is_set():
-                return False
+                return None
             self._next = max(self._next + self.interval, time.monotonic() + self.interval / 2)
-            return True
+            ticket = Ticket()
+            self._recent.append(ticket)
+            return ticket
 
     async def _closing(self, seconds: float) -> bool:
         try:
@@ -75,11 +112,20 @@ class Pacer:
             return False
         return True
 
+    async def _closing_or(self, ticket: Ticket) -> bool:
+        """Wait for a send to come back; return True if the pacer was closed first."""
+        back = asyncio.ensure_future(ticket.wait())
+        closed = asyncio.ensure_future(self._closed.wait())
+        await asyncio.wait({back, closed}, return_when=asyncio.FIRST_COMPLETED)
+        back.cancel()
+        closed.cancel()
+        return ticket.finished is None
+
     def hold(self, seconds: float) -> None:
         self._held_until = max(self._held_until, time.monotonic() + seconds)
 
     def close(self) -> None:
-        """Hand out no more slots; every waiter returns False now."""
+        """Hand out no more slots; every waiter returns None now."""
         self._closed.set()
 
 
@@ -132,15 +178,20 @@ class Dispatcher:
     async def _one(self, delivery_id: int, stats: DispatchStats) -> None:
         async with self._sem:
             out = await self.db.run(delivery.prepare, self.env, delivery_id)
-            if out is None or self.stopping or not await self.pacer.slot():
+            ticket = None if out is None or self.stopping else await self.pacer.slot()
+            if out is None or ticket is None:
                 return  # stopping: the claim is released and the row goes out after the restart
-            await self._send(out, stats)
+            try:
+                await self._send(out, stats, ticket)
+            finally:
+                ticket.done()
 
-    async def _send(self, out: Outgoing, stats: DispatchStats) -> None:
+    async def _send(self, out: Outgoing, stats: DispatchStats, ticket: Ticket) -> None:
         message_id: int | None = None
         try:
             for reply in out.replies:
                 message_id = await self.sender.send(out.chat_id, reply)
+            ticket.done()  # back from Telegram: the next slots may count from now (marking it is our business)
         except RetryLater as exc:
             stats.rate_limited += 1
             self.pacer.hold(exc.seconds)

@@ -52,9 +52,13 @@ async def drain(db: Database, env: Env, kind: OutboxKind, dispatcher: Dispatcher
     async def one(row_id: int) -> None:
         async with sem:
             item = await db.run(kind.prepare, env, row_id)
-            if item is None or dispatcher.stopping or not await dispatcher.pacer.slot():
+            ticket = None if item is None or dispatcher.stopping else await dispatcher.pacer.slot()
+            if item is None or ticket is None:
                 return  # stopping: the claim is released and the row goes out after the restart
-            await _send(db, env, kind, dispatcher, item, stats)
+            try:
+                await _send(db, env, kind, dispatcher, item, stats)
+            finally:
+                ticket.done()
 
     while dispatcher.claiming():  # only the process holding the send lease sends
         ids = await db.run(kind.claim, env, dispatcher.worker, batch)
