@@ -1,34 +1,41 @@
-"""Long polling that confirms an update to Telegram only after it, and every update before it, was handled.
+"""Long polling that never confirms an update to Telegram before it is handled or safely stored.
 
 PTB's own Updater asks for the next batch (which confirms the last one) as soon as it has queued the updates,
-before any handler ran: a crash then loses them. Here ``getUpdates`` is always called with the offset of the
-oldest update not yet handled, so nothing unhandled is ever confirmed and an update fetched but not yet stored
-comes back after a crash (SIGKILL included).
+before any handler ran: a crash then loses them. Here each batch is first written to the update inbox
+(``storage.inbox``, one INSERT per batch) and only then confirmed; a handled update's row is deleted. After a
+crash (SIGKILL included) the rows left in the inbox are handled at start-up, in order, before anything new.
 
 Without head-of-line blocking: updates go into per-chat lanes (``bot.telegram.lanes``) and polling does not wait
-for them. While an old update is still being handled the offset stays at it, so Telegram offers the updates after
-it again; those already taken are recognised by their ``update_id`` and skipped, the new ones are handled at once.
-One limit remains: a single lane holding the oldest update while 100 newer ones pile up (Telegram's batch limit)
-waits for that lane before the 101st is seen; per-user flood control keeps one chat far below that.
+for them, so one chat waiting out 429s holds up only itself. Because the inbox lets the offset move past updates
+still being handled, even a chat with hundreds of updates waiting cannot pin Telegram's 100-update window.
+Without a database (``db=None``, tests of the poller alone) the offset stays at the oldest unhandled update and
+updates already taken are skipped when Telegram offers them again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
+from bot.telegram.context import DB_KEY
 from bot.telegram.lanes import ChatLanes
+from storage.db import Database
+from storage.inbox import forget_updates, keep_updates, unhandled_updates
 
 log = logging.getLogger(__name__)
 
 STALE_BATCH_WAIT = 0.1  # a batch with nothing new: wait this long (or until an update is done) before asking again
 STOP_GRACE = 3.0  # on stop, seconds to let updates in hand finish before confirming what is done
+FORGET_EVERY = 0.5  # seconds between deleting the inbox rows of handled updates (one DELETE for all of them)
 
 
 class SafePoller:
@@ -48,14 +55,18 @@ class SafePoller:
         self._pending: set[int] = set()  # update ids taken and not yet handled
         self._highest: int | None = None  # the highest update id taken
         self._progress = asyncio.Event()  # set whenever an update finishes
+        found = app.bot_data.get(DB_KEY)
+        self.db: Database | None = found if isinstance(found, Database) else None
+        self._handled: list[int] = []  # inbox rows to delete
+        self._forgot_at = 0.0
 
     def stop(self) -> None:
         """Ask the loop to stop fetching; updates in hand get STOP_GRACE seconds to finish."""
         self._stop.set()
 
     def next_offset(self) -> int | None:
-        """The offset to ask with: the oldest update in hand, or one past the newest taken."""
-        if self._pending:
+        """The offset to ask with: one past the newest stored (inbox), else the oldest in hand or past the newest."""
+        if self._pending and self.db is None:
             return min(self._pending)
         return None if self._highest is None else self._highest + 1
 
@@ -64,6 +75,8 @@ class SafePoller:
         await self.app.bot.delete_webhook()
         self.on_alive()  # Telegram took the token; the first long poll may take ``timeout`` seconds to return
         delay = 1.0
+        if self.db is not None:
+            await self._resume()
         try:
             while not self._stop.is_set():
                 try:
@@ -82,14 +95,31 @@ class SafePoller:
                     await self._sleep(delay)
                     delay = min(delay * 2, 30.0)
                     continue
-                if not self._take(updates) and updates:
+                if not await self._take(updates) and updates:
                     await self._wait_for_progress(STALE_BATCH_WAIT)  # only old ones came back: don't spin
+                await self._forget()
         finally:
             await self._finish()
 
-    def _take(self, updates: tuple[Update, ...]) -> int:
-        """Hand the new updates of a batch to their lanes; return how many were new."""
-        new = 0
+    async def _resume(self) -> None:
+        """Handle first what a crash left in the inbox, in update order."""
+        assert self.db is not None
+        rows = await self.db.run(unhandled_updates)
+        updates = [u for u in (Update.de_json(json.loads(payload), self.app.bot) for _, payload in rows) if u]
+        if updates:
+            log.info("handling %d updates left from before the restart", len(updates), extra={"event": "inbox_resume"})
+        self._submit(updates)
+
+    async def _take(self, updates: tuple[Update, ...]) -> int:
+        """Store the new updates of a batch (inbox), then hand them to their lanes; return how many were new."""
+        new = [u for u in updates if self._highest is None or u.update_id > self._highest]
+        if new and self.db is not None:
+            rows = [(u.update_id, json.dumps(u.to_dict(), default=str)) for u in new]
+            await self.db.run(keep_updates, rows, now=datetime.now(UTC))
+        self._submit(new)
+        return len(new)
+
+    def _submit(self, updates: list[Update]) -> None:
         for update in updates:
             uid = update.update_id
             if self._highest is not None and uid <= self._highest:
@@ -97,16 +127,26 @@ class SafePoller:
             self._highest = uid
             self._pending.add(uid)
             self._lanes.submit(update).add_done_callback(self._done_callback(uid))
-            new += 1
-        return new
 
     def _done_callback(self, uid: int) -> Callable[[asyncio.Future[None]], None]:
         def done(_future: asyncio.Future[None]) -> None:
             self._pending.discard(uid)
+            self._handled.append(uid)
             self.processed += 1
             self._progress.set()
 
         return done
+
+    async def _forget(self, *, now: bool = False) -> None:
+        """Delete the inbox rows of handled updates (at most every FORGET_EVERY seconds, one statement)."""
+        if self.db is None or not self._handled or (not now and time.monotonic() - self._forgot_at < FORGET_EVERY):
+            return
+        ids, self._handled = self._handled, []
+        self._forgot_at = time.monotonic()
+        try:
+            await self.db.run(forget_updates, ids)
+        except Exception as exc:  # noqa: BLE001  harmless: a row left behind is handled again, idempotently
+            log.warning("could not clear handled updates: %s", type(exc).__name__, extra={"event": "inbox_forget"})
 
     async def _process(self, update: Update) -> None:
         await self.app.process_update(update)
@@ -118,8 +158,9 @@ class SafePoller:
                 await self._progress.wait()
 
     async def _fetch(self) -> tuple[Update, ...]:
+        wait = 0 if self._pending and self.db is None else self.timeout  # without an inbox, old ones come back
         fetch = asyncio.ensure_future(self.app.bot.get_updates(
-            offset=self.next_offset(), timeout=0 if self._pending else self.timeout, limit=self.limit,
+            offset=self.next_offset(), timeout=wait, limit=self.limit,
             allowed_updates=self.allowed_updates, read_timeout=self.timeout + 10))
         stopper = asyncio.ensure_future(self._stop.wait())
         done, _ = await asyncio.wait({fetch, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -135,8 +176,9 @@ class SafePoller:
         while self._pending and asyncio.get_running_loop().time() < deadline:
             await self._wait_for_progress(deadline - asyncio.get_running_loop().time())
         if self._pending:
-            log.info("stopping with %d updates unfinished: Telegram offers them again after the restart",
+            log.info("stopping with %d updates unfinished: they are handled after the restart",
                      len(self._pending), extra={"event": "poll_unfinished"})
+        await self._forget(now=True)
         self.offset = self.next_offset()
         await self.confirm()
 

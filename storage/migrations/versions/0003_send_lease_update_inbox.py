@@ -1,4 +1,4 @@
-"""send lease: one process sends bulk messages for the bot token
+"""send lease (one process sends bulk messages for the token) and update inbox (updates taken, not yet handled)
 
 Revision ID: 0003
 Revises: 0001
@@ -26,7 +26,14 @@ def upgrade() -> None:
     sa.Column('expires_at', storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_send_lease'))
     )
+    op.create_table('update_inbox',
+    sa.Column('update_id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('payload', sa.Text(), nullable=False),
+    sa.Column('received_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('update_id', name=op.f('pk_update_inbox'))
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('update_inbox')
     op.drop_table('send_lease')
