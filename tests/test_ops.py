@@ -146,7 +146,8 @@ def test_doctor_says_what_is_wrong_one_line_per_check(empty_database_url: str, t
         assert ok.stdout.splitlines()[0].split(maxsplit=2)[1:] == ["token", "@balint_test_bot (id 123456)"]
 
         bad = {**good, "TELEGRAM_BOT_TOKEN": "123456:WRONG", "SAFEGUARDING_INSTITUTION": ""}
-        wrong = balint("doctor", "--webhook", env={**bad, "WEBHOOK_URL": "https://bot.example.org/telegram"},
+        wrong = balint("doctor", "--webhook", env={**bad, "WEBHOOK_URL": "https://bot.example.org/telegram",
+                                                   "WEBHOOK_SECRET_TOKEN": "a-webhook-secret-of-32-characters"},
                        cwd=tmp_path)
     assert wrong.returncode == 1
     lines = {line[6:28].strip(): line for line in wrong.stdout.splitlines() if line.startswith(("ok", "warn", "FAIL"))}
