@@ -89,6 +89,7 @@ def run(
     db = open_database(s)
     try:
         asyncio.run(serve(s, db, make_env(s), webhook=webhook))
+        sys.stderr.flush()
     except BotStopped:  # the reason is already logged, as one line
         raise typer.Exit(1) from None
     finally:

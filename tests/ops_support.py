@@ -66,6 +66,13 @@ async def start_bot(database_url: str, base_url: str, token: str, *, health_port
                                                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
 
 
+def kill(*procs: asyncio.subprocess.Process) -> None:
+    """After a failed test: no bot process is left behind."""
+    for proc in procs:
+        if proc.returncode is None:
+            proc.kill()
+
+
 async def upgrade(database_url: str) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}
     proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "db", "upgrade", env=env,

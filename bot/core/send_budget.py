@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 LEASE_TTL = 15.0
 RENEW_EVERY = 3.0
 LOOK_EVERY = 1.0
-STOP_WITHIN = 3.5  # seconds a stop waits for the sends in flight before handing the rest back
+STOP_WITHIN = 2.5  # seconds a stop waits for the sends in flight before handing the rest back
 
 
 def wall_now() -> datetime:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import socket
 
@@ -72,6 +73,9 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     sending.start(app, dispatcher)
     if app.job_queue is not None:
         await jobs.start(app, dispatcher)  # catch-up after downtime, week jobs from the database, the tick
+    # start-up's objects (rules, templates, the schema) live as long as the process: keep the collector off them,
+    # which also spares the exit a full collection of them (seconds on a busy machine; a stop must take < 5 s)
+    gc.freeze()
     log.info("bot @%s ready", env.bot_username, extra={"event": "ready"})
 
 

@@ -34,7 +34,7 @@ from storage.inbox import forget_updates, keep_updates, unhandled_updates
 log = logging.getLogger(__name__)
 
 STALE_BATCH_WAIT = 0.1  # a batch with nothing new: wait this long (or until an update is done) before asking again
-STOP_GRACE = 3.0  # on stop, seconds to let updates in hand finish before confirming what is done
+STOP_GRACE = 2.5  # on stop, seconds to let updates in hand finish before confirming what is done
 FORGET_EVERY = 0.5  # seconds between deleting the inbox rows of handled updates (one DELETE for all of them)
 
 

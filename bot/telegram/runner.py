@@ -89,7 +89,8 @@ async def _poll(app: Application, stop: asyncio.Event, health: Health) -> None: 
     await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
     stopping.cancel()
     poller.stop()
-    await task  # re-raises InvalidToken when polling died
+    # the poller's grace for updates in hand and the sender's for messages in flight run side by side
+    await asyncio.gather(task, sending.stop(app))  # re-raises InvalidToken when polling died
 
 
 async def _serve_webhook(app: Application, settings: Settings, db: Database, stop: asyncio.Event,  # type: ignore[type-arg]
