@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
+from bot.cli_doctor import register as register_doctor
 from bot.cli_facilitator import register as register_facilitator
 from bot.cli_keys import register as register_keys
 from bot.cli_roles import role_app
@@ -60,10 +61,11 @@ def friendly(fn: F) -> F:
         except Exception as exc:
             # imported only when something went wrong: these modules are slow to import for --help
             from bot.config import ConfigError
+            from bot.core.data_files import DataFilesMissing
             from bot.core.schedule import ScheduleError
             from bot.runtime import OutOfDate
 
-            if isinstance(exc, ConfigError | OutOfDate):
+            if isinstance(exc, ConfigError | OutOfDate | DataFilesMissing):
                 fail(str(exc))
             if isinstance(exc, ScheduleError):
                 fail(f"Error: {exc}")
@@ -102,11 +104,16 @@ def run(
         return
     import asyncio
 
-    from bot.telegram.runner import serve
+    from bot.core.data_files import load_all
+    from bot.telegram.runner import BotStopped, serve
 
+    load_all(institution=s.safeguarding_institution or None)  # before the database: a broken install says so first
     db = open_database(s)
     try:
         asyncio.run(serve(s, db, make_env(s), webhook=webhook))
+        sys.stderr.flush()
+    except BotStopped:  # the reason is already logged, as one line
+        raise typer.Exit(1) from None
     finally:
         db.close()
 
@@ -275,24 +282,51 @@ def prompt_send_now(
     week: int | None = typer.Option(None, help="Week number (default: the current week, or 1 before the start)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Send a week's prompt now to every consented student of the cohort."""
+    """Send a week's prompt now to every consented student of the cohort.
+
+    With a bot running, the bot sends (it holds the bot-wide send budget) and this shows the progress; with no
+    bot running, this command sends itself. Either way the whole token stays under Telegram's 30 messages/s."""
     import asyncio
 
-    from bot.telegram.broadcast import send_now
+    from telegram.error import TelegramError
 
     s = settings()
     if s.telegram_bot_token is None:
         fail("TELEGRAM_BOT_TOKEN is not set: sending needs the bot's token.")
     db = open_database(s)
     try:
-        result = asyncio.run(send_now(s, db, make_env(s), cohort, week))
+        result = asyncio.run(_send_with_progress(s, db, cohort, week, show=not as_json))
+    except (TelegramError, OSError) as exc:  # no traceback for the operator: one line, and the rows stay queued
+        fail(f"Could not reach Telegram ({type(exc).__name__}: {exc}). The prompts stay queued; a running bot "
+             "sends them, or run this command again.", code=1)
+        return
     finally:
         db.close()
     if as_json:
         emit_json(result)
     else:
-        typer.echo(f"Week {result['week']} of {result['cohort']}: sent {result['sent']}, "
-                   f"already sent {result['already']}, blocked {result['blocked']}, failed {result['failed']}.")
+        by = "by this command" if result["sent_here"] else "by the running bot"
+        typer.echo(f"Week {result['week']} of {result['cohort']}: sent {result['sent']} ({by}), "
+                   f"already sent {result['already']}, blocked {result['blocked']}, failed {result['failed']}"
+                   + (f", still queued {result['pending']}." if result["pending"] else "."))
+
+
+async def _send_with_progress(s: Settings, db: Any, cohort: str, week: int | None, *, show: bool) -> dict[str, Any]:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from bot.telegram.broadcast import Progress as Sent
+    from bot.telegram.broadcast import send_now
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                   console=Console(stderr=True), disable=not show, transient=False)
+    task = bar.add_task("Sending", total=None)
+
+    def update(p: Sent) -> None:
+        bar.update(task, total=p.total, completed=p.done, description=f"Sending (by {p.sender})")
+
+    with bar:
+        return await send_now(s, db, make_env(s), cohort, week, on_progress=update)
 
 
 register_facilitator(cohort_app, app)  # after the commands above, so help lists them first
@@ -300,6 +334,7 @@ register_research(app)  # balint research …, balint export, balint role grant 
 register_safety(app)  # balint safeguarding check|alerts, balint purge
 register_keys(app)  # balint keys generate|rotate|status
 register_web(app)  # balint web, balint web link
+register_doctor(app)  # balint doctor
 
 
 def main() -> None:  # pragma: no cover

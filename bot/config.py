@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     web_url: str | None = None  # the workbench's public address (…/web), for sign-in links
     webhook_port: int = 8443
     webhook_secret_token: SecretStr | None = None
+    health_port: int = Field(default=8080, ge=0, le=65535)  # GET /healthz in either mode (0: any free port)
 
     @field_validator("telegram_api_base_url")
     @classmethod

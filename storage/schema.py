@@ -3,6 +3,8 @@
 from sqlmodel import SQLModel
 
 import storage.facilitator_models  # noqa: F401
+import storage.inbox  # noqa: F401
+import storage.lease  # noqa: F401
 import storage.models  # noqa: F401
 import storage.research_models  # noqa: F401
 import storage.safety_models  # noqa: F401

@@ -11,6 +11,7 @@ from telegram.ext import Application
 
 from bot.config import Settings
 from bot.core.context import Env
+from bot.telegram import sending
 from bot.telegram.app import ALLOWED_UPDATES, build_application
 from bot.telegram.polling import SafePoller
 from storage.db import Database
@@ -38,4 +39,5 @@ async def running_bot(emu: BotAPIEmulator, db: Database, env: Env, **overrides: 
         finally:
             poller.stop()
             await task
+            await sending.stop(app)
             await app.stop()

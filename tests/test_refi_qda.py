@@ -39,7 +39,7 @@ from bot.research.refi_qda import (
 )
 from bot.research.refi_qda_zip import RecordSorter
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "shared" / "refi-qda"
+SCHEMA_DIR = Path(__file__).resolve().parent / "data" / "refi-qda"
 P = "{urn:QDA-XML:project:1.0}"
 C = "{urn:QDA-XML:codebook:1.0}"
 T0 = datetime(2026, 5, 1, 12, 0, 0, tzinfo=UTC)
@@ -68,8 +68,7 @@ PROJECT_ORDER = [
 def _schema(name: str) -> Any:
     xmlschema = pytest.importorskip("xmlschema")
     path = SCHEMA_DIR / name
-    if not path.is_file():
-        pytest.skip(f"REFI-QDA schemas not found at {SCHEMA_DIR}: {name} is missing")
+    assert path.is_file(), f"REFI-QDA schema missing from the repository: {path}"
     return xmlschema.XMLSchema(str(path))
 
 

@@ -23,9 +23,7 @@ from storage.research_models import Assignment, CodingItem, ResearchExport
 from tests.research_support import *  # noqa: F403
 from tests.research_support import enrol, reflect, researchers, review_all, run_intake, seed, study
 
-SCHEMA_DIR = next((d for d in (Path(__file__).resolve().parent / "data" / "refi-qda",
-                                *(p / "shared" / "refi-qda" for p in Path(__file__).resolve().parents[1:4]))
-                   if (d / "Project.xsd").is_file()), Path(__file__).resolve().parents[2] / "shared" / "refi-qda")
+SCHEMA_DIR = Path(__file__).resolve().parent / "data" / "refi-qda"
 DANGER = ["=HYPERLINK(\"http://x.example\",\"click\") felt like a trick of the light.",
           "+44 is not a number here but it starts with plus and the rest is words.",
           "-I listed what scared me: the noise, the smell, the waiting.",
@@ -140,8 +138,7 @@ def test_each_export_is_audited_with_the_files_sha256_and_what_it_held(db, resea
 
 def test_qdpx_validates_against_the_refi_qda_schema_and_is_deterministic(db, research_env, coded):
     xmlschema = pytest.importorskip("xmlschema")
-    if not (SCHEMA_DIR / "Project.xsd").is_file():
-        pytest.skip(f"REFI-QDA schemas not found at {SCHEMA_DIR}: Project.xsd is missing")
+    assert (SCHEMA_DIR / "Project.xsd").is_file(), f"REFI-QDA schema missing from the repository: {SCHEMA_DIR}"
     for documents in ("week", "participant"):
         _, other = run_export(db, research_env, "qdpx", documents=documents)
         with zipfile.ZipFile(io.BytesIO(other)) as z:
@@ -194,10 +191,9 @@ def test_qdc_export_is_the_rounds_codebook(db, research_env, coded):
     pytest.importorskip("xmlschema")
     result, data = run_export(db, research_env, "qdc")
     assert result.rows == 4 and data.startswith(b"<?xml")
-    if (SCHEMA_DIR / "Codebook.xsd").is_file():
-        import xmlschema
+    import xmlschema
 
-        xmlschema.XMLSchema(str(SCHEMA_DIR / "Codebook.xsd")).validate(data.decode())
+    xmlschema.XMLSchema(str(SCHEMA_DIR / "Codebook.xsd")).validate(data.decode())
 
 
 def test_withdrawn_students_are_in_no_later_export_of_any_format(db, research_env, coded):

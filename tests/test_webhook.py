@@ -41,7 +41,7 @@ async def test_webhook_serves_students_and_checks_the_secret(db: Database, env: 
                     assert wrong.status == 403
                 async with http.get(f"http://127.0.0.1:{port}/healthz") as health:
                     assert health.status == 200
-                    assert await health.json() == {"status": "ok", "database": "ok"}
+                    assert await health.json() == {"status": "ok", "webhook": "ok", "database": "ok"}
         finally:
             stop.set()
             await server

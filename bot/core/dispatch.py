@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -37,36 +39,102 @@ class DispatchStats:
     errors: list[str] = field(default_factory=list)
 
 
+class Ticket:
+    """One send slot; ``done()`` when the send came back (accepted or refused)."""
+
+    __slots__ = ("finished", "_event")
+
+    def __init__(self) -> None:
+        self.finished: float | None = None
+        self._event = asyncio.Event()
+
+    def done(self) -> None:
+        if self.finished is None:
+            self.finished = time.monotonic()
+            self._event.set()
+
+    async def wait(self) -> float:
+        await self._event.wait()
+        assert self.finished is not None
+        return self.finished
+
+
 class Pacer:
     """Hands out send slots ``1/rate`` seconds apart; a 429 pushes every later slot back.
 
     Waiters pass one at a time. The slots keep to their schedule (no drift from sleeping a little long), but
     after a stall of the event loop (GC, a busy database thread) the sends behind it go out spaced, never in a
     catch-up burst: a burst after a stall is what pushes a one-second window past Telegram's 30.
+
+    Even spacing is not enough on a busy machine: a request handed its slot on time can reach Telegram late and
+    arrive just before the next ones. So a slot is also held until one second after the send ``window`` slots
+    earlier came back. That send arrived before it came back and this one arrives after it starts, so any one
+    second at Telegram holds at most ``window`` (30) of our messages, however late some of them travel.
     """
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, *, window: int = 30) -> None:
         self.interval = 1.0 / rate
+        self.window = window
         self._next = time.monotonic()
         self._held_until = 0.0
         self._lock = asyncio.Lock()
+        self._closed = asyncio.Event()
+        self._recent: deque[Ticket] = deque(maxlen=window)
 
-    async def slot(self) -> None:
+    async def slot(self) -> Ticket | None:
+        """Wait for the next send slot; None at once when the pacer was closed (a stop)."""
         async with self._lock:
             wait = max(self._next, self._held_until) - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
+            if wait > 0 and await self._closing(wait):
+                return None
+            if len(self._recent) == self.window:  # the send ``window`` slots back must be back a second ago
+                oldest = self._recent[0]
+                if oldest.finished is None and await self._closing_or(oldest):
+                    return None
+                wait = (oldest.finished or 0.0) + 1.0 - time.monotonic()
+                if wait > 0 and await self._closing(wait):
+                    return None
             held = self._held_until - time.monotonic()
-            if held > 0:  # a 429 arrived while this sender waited
-                await asyncio.sleep(held)
+            if held > 0 and await self._closing(held):  # a 429 arrived while this sender waited
+                return None
+            if self._closed.is_set():
+                return None
             self._next = max(self._next + self.interval, time.monotonic() + self.interval / 2)
+            ticket = Ticket()
+            self._recent.append(ticket)
+            return ticket
+
+    async def _closing(self, seconds: float) -> bool:
+        try:
+            async with asyncio.timeout(seconds):
+                await self._closed.wait()
+        except TimeoutError:
+            return False
+        return True
+
+    async def _closing_or(self, ticket: Ticket) -> bool:
+        """Wait for a send to come back; return True if the pacer was closed first."""
+        back = asyncio.ensure_future(ticket.wait())
+        closed = asyncio.ensure_future(self._closed.wait())
+        await asyncio.wait({back, closed}, return_when=asyncio.FIRST_COMPLETED)
+        back.cancel()
+        closed.cancel()
+        return ticket.finished is None
 
     def hold(self, seconds: float) -> None:
         self._held_until = max(self._held_until, time.monotonic() + seconds)
 
+    def close(self) -> None:
+        """Hand out no more slots; every waiter returns None now."""
+        self._closed.set()
+
 
 class Dispatcher:
-    """Claims due deliveries and sends them; safe to run in several processes at once."""
+    """Claims due deliveries and sends them; safe to run in several processes at once.
+
+    ``may_claim`` says whether this process may send bulk messages right now (it holds the bot's send lease, see
+    ``bot.core.send_budget``); without it nothing is claimed. After ``stop()`` nothing new is claimed or sent.
+    """
 
     def __init__(self, db: Database, env: Env, sender: Sender, *, worker: str, rate: float = 29.0,
                  in_flight: int = 16, batch: int = 200) -> None:
@@ -75,13 +143,27 @@ class Dispatcher:
         self.batch = batch
         self._sem = asyncio.Semaphore(in_flight)
         self._running = asyncio.Lock()
+        self.may_claim: Callable[[], bool] = lambda: True
+        self.stopping = False
+        self.sent_total = 0  # messages this dispatcher sent, over its life
+
+    def stop(self) -> None:
+        """Claim nothing new and send nothing more; what is claimed but unsent is released by the caller."""
+        self.stopping = True
+        self.pacer.close()
+
+    def claiming(self) -> bool:
+        """Say whether this process may claim rows now."""
+        return not self.stopping and self.may_claim()
 
     async def run_once(self, *, cohort_id: int | None = None, settle: float = 0.0) -> DispatchStats:
         """Send everything due now; with ``settle``, also wait up to that long for retries falling due."""
         stats = DispatchStats()
         async with self._running:
+            if not self.claiming():
+                return stats
             await self.db.run(delivery.expire_overdue, self.env)
-            while True:
+            while self.claiming():
                 ids = await self.db.run(delivery.claim, self.env, self.worker, limit=self.batch, cohort_id=cohort_id)
                 if not ids:
                     wait = await self.db.run(delivery.seconds_to_next_retry, self.env, cohort_id=cohort_id)
@@ -96,16 +178,20 @@ class Dispatcher:
     async def _one(self, delivery_id: int, stats: DispatchStats) -> None:
         async with self._sem:
             out = await self.db.run(delivery.prepare, self.env, delivery_id)
-            if out is None:
-                return
-            await self.pacer.slot()
-            await self._send(out, stats)
+            ticket = None if out is None or self.stopping else await self.pacer.slot()
+            if out is None or ticket is None:
+                return  # stopping: the claim is released and the row goes out after the restart
+            try:
+                await self._send(out, stats, ticket)
+            finally:
+                ticket.done()
 
-    async def _send(self, out: Outgoing, stats: DispatchStats) -> None:
+    async def _send(self, out: Outgoing, stats: DispatchStats, ticket: Ticket) -> None:
         message_id: int | None = None
         try:
             for reply in out.replies:
                 message_id = await self.sender.send(out.chat_id, reply)
+            ticket.done()  # back from Telegram: the next slots may count from now (marking it is our business)
         except RetryLater as exc:
             stats.rate_limited += 1
             self.pacer.hold(exc.seconds)
@@ -127,3 +213,4 @@ class Dispatcher:
             return
         await self.db.run(delivery.mark_sent, self.env, out.delivery_id, message_id)
         stats.sent += 1
+        self.sent_total += 1

@@ -52,16 +52,20 @@ async def drain(db: Database, env: Env, kind: OutboxKind, dispatcher: Dispatcher
     async def one(row_id: int) -> None:
         async with sem:
             item = await db.run(kind.prepare, env, row_id)
-            if item is None:
-                return
-            await dispatcher.pacer.slot()
-            await _send(db, env, kind, dispatcher, item, stats)
+            ticket = None if item is None or dispatcher.stopping else await dispatcher.pacer.slot()
+            if item is None or ticket is None:
+                return  # stopping: the claim is released and the row goes out after the restart
+            try:
+                await _send(db, env, kind, dispatcher, item, stats)
+            finally:
+                ticket.done()
 
-    while True:
+    while dispatcher.claiming():  # only the process holding the send lease sends
         ids = await db.run(kind.claim, env, dispatcher.worker, batch)
         if not ids:
             return stats
         await asyncio.gather(*(one(i) for i in ids))
+    return stats
 
 
 async def _send(db: Database, env: Env, kind: OutboxKind, dispatcher: Dispatcher, item: Item,

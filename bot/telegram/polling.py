@@ -1,77 +1,167 @@
-"""Long polling that confirms an update to Telegram only after it has been handled.
+"""Long polling that never confirms an update to Telegram before it is handled or safely stored.
 
-PTB's own Updater asks for the next batch (which confirms the last one) as soon as it has queued the
-updates, before any handler ran: a crash then loses them. Here the offset moves past a batch only when
-every update in it has been processed, so an update fetched but not yet stored comes back after a crash.
-Updates of one chat are handled in order; different chats in a batch are handled concurrently.
+PTB's own Updater asks for the next batch (which confirms the last one) as soon as it has queued the updates,
+before any handler ran: a crash then loses them. Here each batch is first written to the update inbox
+(``storage.inbox``, one INSERT per batch) and only then confirmed; a handled update's row is deleted. After a
+crash (SIGKILL included) the rows left in the inbox are handled at start-up, in order, before anything new.
+
+Without head-of-line blocking: updates go into per-chat lanes (``bot.telegram.lanes``) and polling does not wait
+for them, so one chat waiting out 429s holds up only itself. Because the inbox lets the offset move past updates
+still being handled, even a chat with hundreds of updates waiting cannot pin Telegram's 100-update window.
+Without a database (``db=None``, tests of the poller alone) the offset stays at the oldest unhandled update and
+updates already taken are skipped when Telegram offers them again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
-from collections import defaultdict
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
+from bot.telegram.context import DB_KEY
+from bot.telegram.lanes import ChatLanes
+from storage.db import Database
+from storage.inbox import forget_updates, keep_updates, unhandled_updates
+
 log = logging.getLogger(__name__)
 
-
-def _chat_key(update: Update) -> int:
-    chat = update.effective_chat
-    if chat is not None:
-        return chat.id
-    user = update.effective_user
-    return user.id if user is not None else 0
+STALE_BATCH_WAIT = 0.1  # a batch with nothing new: wait this long (or until an update is done) before asking again
+STOP_GRACE = 2.5  # on stop, seconds to let updates in hand finish before confirming what is done
+FORGET_EVERY = 0.5  # seconds between deleting the inbox rows of handled updates (one DELETE for all of them)
 
 
 class SafePoller:
-    """Fetch, handle, then confirm."""
+    """Fetch, hand to the chat lanes, confirm only what is handled."""
 
     def __init__(self, app: Application, *, timeout: int = 25, limit: int = 100,  # type: ignore[type-arg]
-                 allowed_updates: list[str] | None = None) -> None:
+                 allowed_updates: list[str] | None = None, on_alive: Callable[[], None] | None = None) -> None:
         self.app = app
         self.timeout = timeout
         self.limit = limit
         self.allowed_updates = allowed_updates
-        self.offset: int | None = None
+        self.offset: int | None = None  # confirmed: every update below it was handled
         self.processed = 0
+        self.on_alive = on_alive or (lambda: None)
         self._stop = asyncio.Event()
+        self._lanes = ChatLanes(self._process)
+        self._pending: set[int] = set()  # update ids taken and not yet handled
+        self._highest: int | None = None  # the highest update id taken
+        self._progress = asyncio.Event()  # set whenever an update finishes
+        found = app.bot_data.get(DB_KEY)
+        self.db: Database | None = found if isinstance(found, Database) else None
+        self._handled: list[int] = []  # inbox rows to delete
+        self._forgot_at = 0.0
 
     def stop(self) -> None:
-        """Ask the loop to finish after the batch in hand."""
+        """Ask the loop to stop fetching; updates in hand get STOP_GRACE seconds to finish."""
         self._stop.set()
+
+    def next_offset(self) -> int | None:
+        """The offset to ask with: one past the newest stored (inbox), else the oldest in hand or past the newest."""
+        if self._pending and self.db is None:
+            return min(self._pending)
+        return None if self._highest is None else self._highest + 1
 
     async def run(self) -> None:
         """Poll until stopped."""
         await self.app.bot.delete_webhook()
+        self.on_alive()  # Telegram took the token; the first long poll may take ``timeout`` seconds to return
         delay = 1.0
-        while not self._stop.is_set():
-            try:
-                updates = await self._fetch()
-                delay = 1.0
-            except RetryAfter as exc:
-                await self._sleep(float(exc.retry_after.total_seconds()  # type: ignore[union-attr]
-                                        if hasattr(exc.retry_after, "total_seconds") else exc.retry_after))
-                continue
-            except InvalidToken:
-                raise
-            except (TimedOut, NetworkError, TelegramError) as exc:
-                log.warning("getUpdates failed (%s); retrying in %.0fs", exc, delay, extra={"event": "poll_retry"})
-                await self._sleep(delay)
-                delay = min(delay * 2, 30.0)
-                continue
-            if updates:
-                await self.handle_batch(updates)
-                self.offset = updates[-1].update_id + 1
-        await self.confirm()
+        if self.db is not None:
+            await self._resume()
+        try:
+            while not self._stop.is_set():
+                try:
+                    updates = await self._fetch()
+                    self.on_alive()
+                    delay = 1.0
+                except RetryAfter as exc:
+                    retry = exc.retry_after
+                    await self._sleep(float(retry.total_seconds() if hasattr(retry, "total_seconds") else retry))
+                    continue
+                except InvalidToken:
+                    raise
+                except (TimedOut, NetworkError, TelegramError) as exc:
+                    log.warning("getUpdates failed (%s); retrying in %.0fs", exc, delay,
+                                extra={"event": "poll_retry"})
+                    await self._sleep(delay)
+                    delay = min(delay * 2, 30.0)
+                    continue
+                if not await self._take(updates) and updates:
+                    await self._wait_for_progress(STALE_BATCH_WAIT)  # only old ones came back: don't spin
+                await self._forget()
+        finally:
+            await self._finish()
+
+    async def _resume(self) -> None:
+        """Handle first what a crash left in the inbox, in update order."""
+        assert self.db is not None
+        rows = await self.db.run(unhandled_updates)
+        updates = [u for u in (Update.de_json(json.loads(payload), self.app.bot) for _, payload in rows) if u]
+        if updates:
+            log.info("handling %d updates left from before the restart", len(updates), extra={"event": "inbox_resume"})
+        self._submit(updates)
+
+    async def _take(self, updates: tuple[Update, ...]) -> int:
+        """Store the new updates of a batch (inbox), then hand them to their lanes; return how many were new."""
+        new = [u for u in updates if self._highest is None or u.update_id > self._highest]
+        if new and self.db is not None:
+            rows = [(u.update_id, json.dumps(u.to_dict(), default=str)) for u in new]
+            await self.db.run(keep_updates, rows, now=datetime.now(UTC))
+        self._submit(new)
+        return len(new)
+
+    def _submit(self, updates: list[Update]) -> None:
+        for update in updates:
+            uid = update.update_id
+            if self._highest is not None and uid <= self._highest:
+                continue  # taken before: in hand or handled
+            self._highest = uid
+            self._pending.add(uid)
+            self._lanes.submit(update).add_done_callback(self._done_callback(uid))
+
+    def _done_callback(self, uid: int) -> Callable[[asyncio.Future[None]], None]:
+        def done(_future: asyncio.Future[None]) -> None:
+            self._pending.discard(uid)
+            self._handled.append(uid)
+            self.processed += 1
+            self._progress.set()
+
+        return done
+
+    async def _forget(self, *, now: bool = False) -> None:
+        """Delete the inbox rows of handled updates (at most every FORGET_EVERY seconds, one statement)."""
+        if self.db is None or not self._handled or (not now and time.monotonic() - self._forgot_at < FORGET_EVERY):
+            return
+        ids, self._handled = self._handled, []
+        self._forgot_at = time.monotonic()
+        try:
+            await self.db.run(forget_updates, ids)
+        except Exception as exc:  # noqa: BLE001  harmless: a row left behind is handled again, idempotently
+            log.warning("could not clear handled updates: %s", type(exc).__name__, extra={"event": "inbox_forget"})
+
+    async def _process(self, update: Update) -> None:
+        await self.app.process_update(update)
+
+    async def _wait_for_progress(self, seconds: float) -> None:
+        self._progress.clear()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._progress.wait()
 
     async def _fetch(self) -> tuple[Update, ...]:
+        wait = 0 if self._pending and self.db is None else self.timeout  # without an inbox, old ones come back
         fetch = asyncio.ensure_future(self.app.bot.get_updates(
-            offset=self.offset, timeout=self.timeout, limit=self.limit, allowed_updates=self.allowed_updates,
-            read_timeout=self.timeout + 10))
+            offset=self.next_offset(), timeout=wait, limit=self.limit,
+            allowed_updates=self.allowed_updates, read_timeout=self.timeout + 10))
         stopper = asyncio.ensure_future(self._stop.wait())
         done, _ = await asyncio.wait({fetch, stopper}, return_when=asyncio.FIRST_COMPLETED)
         if fetch not in done:
@@ -80,18 +170,17 @@ class SafePoller:
         stopper.cancel()
         return fetch.result()
 
-    async def handle_batch(self, updates: tuple[Update, ...]) -> None:
-        """Handle a batch: each chat's updates in order, chats side by side."""
-        by_chat: dict[int, list[Update]] = defaultdict(list)
-        for update in updates:
-            by_chat[_chat_key(update)].append(update)
-
-        async def one_chat(items: list[Update]) -> None:
-            for update in items:
-                await self.app.process_update(update)
-                self.processed += 1
-
-        await asyncio.gather(*(one_chat(items) for items in by_chat.values()))
+    async def _finish(self) -> None:
+        """Give the updates in hand a moment, then confirm everything handled before the oldest still open."""
+        deadline = asyncio.get_running_loop().time() + STOP_GRACE
+        while self._pending and asyncio.get_running_loop().time() < deadline:
+            await self._wait_for_progress(deadline - asyncio.get_running_loop().time())
+        if self._pending:
+            log.info("stopping with %d updates unfinished: they are handled after the restart",
+                     len(self._pending), extra={"event": "poll_unfinished"})
+        await self._forget(now=True)
+        self.offset = self.next_offset()
+        await self.confirm()
 
     async def confirm(self) -> None:
         """Tell Telegram the handled updates are done (so they aren't offered again)."""
@@ -104,7 +193,6 @@ class SafePoller:
             log.warning("could not confirm the last updates: %s", exc, extra={"event": "confirm_failed"})
 
     async def _sleep(self, seconds: float) -> None:
-        try:
-            await asyncio.wait_for(self._stop.wait(), timeout=seconds)
-        except TimeoutError:
-            pass
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._stop.wait()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import MessageLimit, ParseMode
@@ -11,6 +12,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.core import delivery
 from bot.core.replies import Reply
+from bot.telegram.ratelimit import NO_RETRY, PerChatRateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -45,21 +47,26 @@ def split_text(text: str, limit: int = LIMIT) -> list[str]:
     return [p for p in parts if p]
 
 
-async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> Message:
-    """Send one reply (split when long; buttons go on the last part)."""
+async def send_reply(bot: Bot, chat_id: int, reply: Reply, *, retry_429: bool = True) -> Message:
+    """Send one reply (split when long; buttons go on the last part); ``retry_429=False``: no retry in the limiter."""
     target = reply.chat_id or chat_id
+    limit: dict[str, Any] = {}
+    if not retry_429 and isinstance(getattr(bot, "rate_limiter", None), PerChatRateLimiter):
+        limit["rate_limit_args"] = NO_RETRY
     if reply.attachment is not None:
         file = InputFile(reply.attachment.content, filename=reply.attachment.filename)
         if reply.attachment.kind == "photo":
-            return await bot.send_photo(target, file, caption=reply.text[:1024] or None, parse_mode=ParseMode.HTML)
-        return await bot.send_document(target, file, caption=reply.text[:1024] or None, parse_mode=ParseMode.HTML)
+            return await bot.send_photo(target, file, caption=reply.text[:1024] or None, parse_mode=ParseMode.HTML,
+                                        **limit)
+        return await bot.send_document(target, file, caption=reply.text[:1024] or None, parse_mode=ParseMode.HTML,
+                                       **limit)
     chunks = split_text(reply.text)
     message: Message | None = None
     for i, chunk in enumerate(chunks):
         last = i == len(chunks) - 1
         message = await bot.send_message(target, chunk, parse_mode=ParseMode.HTML,
                                          reply_markup=keyboard(reply) if last else None,
-                                         link_preview_options=None)
+                                         link_preview_options=None, **limit)
     assert message is not None
     return message
 
@@ -124,7 +131,8 @@ class TelegramSender:
 
     async def send(self, chat_id: int, reply: Reply) -> int:
         try:
-            return (await send_reply(self.bot, chat_id, reply)).message_id
+            # no retries in the limiter: the dispatcher puts the row back and holds its pacer (bulk sends)
+            return (await send_reply(self.bot, chat_id, reply, retry_429=False)).message_id
         except RetryAfter as exc:
             seconds = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else exc.retry_after
             raise delivery.RetryLater(float(seconds)) from exc

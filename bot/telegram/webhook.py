@@ -9,25 +9,23 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from typing import Any
 
 from aiohttp import web
-from sqlalchemy import text
 from telegram import Update
 from telegram.ext import Application
 
+from bot.telegram.health import Health, add_route
+from bot.telegram.lanes import ChatLanes
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
-def _ping(session: Any) -> None:
-    session.execute(text("SELECT 1"))
-
-
-def make_web_app(app: Application, db: Database, *, secret: str, path: str = "/telegram") -> web.Application:  # type: ignore[type-arg]
+def make_web_app(app: Application, db: Database, *, secret: str, path: str = "/telegram",  # type: ignore[type-arg]
+                 health: Health | None = None) -> web.Application:
     """Build the aiohttp app: POST ``path`` for updates, GET /healthz for the load balancer."""
+    lanes = ChatLanes(app.process_update)
 
     async def receive(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
@@ -41,17 +39,13 @@ def make_web_app(app: Application, db: Database, *, secret: str, path: str = "/t
         update = Update.de_json(data, app.bot)
         if update is None:
             return web.Response(status=400, text="bad request")
-        await app.process_update(update)
+        await lanes.submit(update)  # in order within its chat, beside other chats; answered once handled
         return web.Response(status=200, text="ok")
-
-    async def health(_request: web.Request) -> web.Response:
-        try:
-            await db.run(_ping)
-            return web.json_response({"status": "ok", "database": "ok"})
-        except Exception as exc:  # noqa: BLE001  the health check reports, it never raises
-            return web.json_response({"status": "degraded", "database": type(exc).__name__}, status=503)
 
     web_app = web.Application(client_max_size=2 * 1024 * 1024)
     web_app.router.add_post(path, receive)
-    web_app.router.add_get("/healthz", health)
+    if health is None:  # a test that builds the app alone: the database only
+        health = Health(db.url, mode="webhook")
+        health.alive()
+    add_route(web_app, health)
     return web_app

@@ -1,0 +1,26 @@
+"""The send budget as a service of the Application: started in post_init, stopped before the Application stops."""
+
+from __future__ import annotations
+
+from telegram.ext import Application
+
+from bot.core.dispatch import Dispatcher
+from bot.core.send_budget import SendBudget, holder_name
+from bot.telegram.context import DB_KEY
+
+BUDGET_KEY = "send_budget"
+
+
+def start(app: Application, dispatcher: Dispatcher) -> SendBudget:  # type: ignore[type-arg]
+    """Compete for the bot's send lease and send what is due whenever this process holds it."""
+    budget = SendBudget(app.bot_data[DB_KEY], dispatcher, holder=holder_name(dispatcher.worker))
+    app.bot_data[BUDGET_KEY] = budget
+    budget.start()
+    return budget
+
+
+async def stop(app: Application) -> None:  # type: ignore[type-arg]
+    """Claim nothing new, finish or hand back what is in flight, give the lease up (a few seconds at most)."""
+    budget = app.bot_data.get(BUDGET_KEY)
+    if isinstance(budget, SendBudget):
+        await budget.stop()
