@@ -692,13 +692,9 @@ def test_corpus_is_well_formed() -> None:
     assert negatives >= 80
 
 
-def test_corpus_recall_and_precision_goals(r: Redactor) -> None:
+def test_corpus_recall_goals(r: Redactor) -> None:
     ev = _load_eval()
-    counts = ev.score(r, ev.load_corpus(CORPUS))
-    for typ in ("NHS_NUMBER", "EMAIL", "PHONE", "POSTCODE", "DATE"):
-        assert counts[typ].recall >= 0.98, (typ, counts[typ].misses)
-    assert counts["NAME"].recall >= 0.90, counts["NAME"].misses
-    assert counts["HOSPITAL_NUMBER"].recall >= 0.90, counts["HOSPITAL_NUMBER"].misses
-    assert counts["AGE"].recall >= 0.90, counts["AGE"].misses
-    assert counts["ALL"].recall_any >= 0.97
-    assert counts["ALL"].precision >= 0.95, counts["ALL"].false_positives
+    s = ev.score(r, ev.load_rows(CORPUS))
+    assert s.names.recall >= 0.95, s.names.misses
+    assert s.structured.recall >= 0.99, s.structured.misses
+    assert s.kept >= 0.98, s.over_redacted[:20]

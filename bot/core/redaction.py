@@ -12,8 +12,9 @@ Usage::
     result.text, result.spans   # spans are offsets into the ORIGINAL text
 
 Placeholders are typed: ``[NAME]``, ``[NHS_NUMBER]``, ``[HOSPITAL_NUMBER]``, ``[DATE]``, ``[PHONE]``,
-``[EMAIL]``, ``[POSTCODE]``, ``[AGE]``, ``[ADDRESS]``, and ``[REDACTED]`` for a researcher-marked span
-without a type.  Text outside the spans is copied through unchanged, character for character.
+``[EMAIL]``, ``[POSTCODE]``, ``[AGE]``, ``[ADDRESS]`` (street addresses, flat and house names),
+``[LOCATION]`` (wards, units, hospitals, GP surgeries, care homes by name), and ``[REDACTED]`` for a
+researcher-marked span without a type.  Text outside the spans is copied through unchanged, character for character.
 Offsets are Python ``str`` indices (Unicode code points), end exclusive.
 
 Policy decisions (each can be revisited in the TOML or here):
@@ -76,6 +77,7 @@ from typing import Any
 
 from bot.core.paths import PROMPTS
 from bot.core.redaction_rules import ALL_RULES, Candidate, RuleSet, is_valid_nhs_number, nhs_check_digit
+from bot.core.textnorm import fold
 
 __all__ = [
     "ALL_RULES",
@@ -100,6 +102,7 @@ ALL_TYPES: tuple[str, ...] = (
     "DATE",
     "ADDRESS",
     "AGE",
+    "LOCATION",
     "NAME",
 )
 UNTYPED = "REDACTED"
@@ -250,12 +253,19 @@ class Redactor:
         return name not in self.config.disabled_rules
 
     def candidates(self, text: str) -> list[Candidate]:
-        """Every candidate of the enabled rules and types, before overlaps are resolved."""
-        found = self._rules.run(text, self._enabled_rule)
+        """Every candidate of the enabled rules and types, before overlaps are resolved.
+
+        The rules read the folded text (no invisible characters, no look-alike letters, see
+        :mod:`bot.core.textnorm`); each candidate is mapped back to offsets into ``text``, covering any
+        invisible character inside it, so "943\u200b476\u200b5919" is redacted whole."""
+        folded = fold(text)
+        found = self._rules.run(folded.text, self._enabled_rule)
         if self.ner is not None and self._enabled_rule("ner"):
-            for s in self.ner(text):
-                if 0 <= s.start < s.end <= len(text):
+            for s in self.ner(folded.text):
+                if 0 <= s.start < s.end <= len(folded.text):
                     found.append(Candidate(s.start, s.end, s.type, "ner"))
+        if folded.changed:
+            found = [Candidate(*folded.span(c.start, c.end), c.type, c.rule) for c in found]
         return [c for c in found if c.type in self.config.enabled_types]
 
     def find(self, text: str) -> list[Span]:
