@@ -253,8 +253,8 @@ def test_dates(r: Redactor, date: str) -> None:
 
 
 def test_ordinal_dates_in_context(r: Redactor) -> None:
-    assert found(r, "I last saw her on the 14th, before the move.") == [("14th", "DATE")]
-    assert found(r, "Her birthday is on the 30th and she wants to go home.") == [("30th", "DATE")]
+    assert found(r, "I last saw her on the 14th, before the move.") == [("the 14th", "DATE")]
+    assert found(r, "Her birthday is on the 30th and she wants to go home.") == [("the 30th", "DATE")]
     assert found(r, "DOB 01/02/1950") == [("01/02/1950", "DATE")]
     assert found(r, "seen on 7/10 with pain") == [("7/10", "DATE")]
 
@@ -474,8 +474,8 @@ def test_offsets_are_code_points(r: Redactor) -> None:
     res = r.redact(text)
     by_type = {s.type: s for s in res.spans}
     assert text[by_type["PHONE"].start : by_type["PHONE"].end] == "07700 900123"
-    assert text[by_type["NAME"].start : by_type["NAME"].end] == "Nwosu"
-    assert res.text == "😀 Zoë’s mum 👩🏽‍⚕️ rang Dr [NAME] on [PHONE] — café 🇬🇧 [POSTCODE]."
+    assert [text[s.start : s.end] for s in res.spans if s.type == "NAME"] == ["Zoë", "Nwosu"]
+    assert res.text == "😀 [NAME]’s mum 👩🏽‍⚕️ rang Dr [NAME] on [PHONE] — café 🇬🇧 [POSTCODE]."
     _assert_preserved(text, res.text, res.spans)
 
 
@@ -566,7 +566,7 @@ def test_type_switched_off() -> None:
 
 
 def test_rule_switched_off() -> None:
-    off = Redactor(RedactionConfig.from_mapping(_toml_with(rules={"disabled": ["name_list"]})))
+    off = Redactor(RedactionConfig.from_mapping(_toml_with(rules={"disabled": ["name_list", "name_lexicon"]})))
     assert off.redact("Siobhan said hello to Mr Byrne.").text == "Siobhan said hello to Mr [NAME]."
 
 
@@ -626,7 +626,9 @@ def test_ner_hook_adds_spans_and_respects_types() -> None:
         out.append(Span(0, 3, "DATE", "The"))
         return out
 
-    cfg = RedactionConfig.from_mapping(_toml_with(types={"DATE": False}))
+    cfg = RedactionConfig.from_mapping(
+        _toml_with(types={"DATE": False}, rules={"disabled": ["name_unknown_capitalised"]})
+    )
     red = Redactor(cfg, ner=fake_ner)
     res = red.redact("Yesterday Qwertyuiop left.")
     assert res.text == "Yesterday [NAME] left."
@@ -676,7 +678,7 @@ def test_corpus_is_well_formed() -> None:
             last = s["end"]
             counts[s["type"]] += 1
             if s["type"] == "NHS_NUMBER":
-                assert is_valid_nhs_number(row["text"][s["start"] : s["end"]])
+                assert is_valid_nhs_number(row["text"][s["start"] : s["end"]].replace("\u200b", ""))
     minima = {
         "NHS_NUMBER": 25,
         "EMAIL": 20,

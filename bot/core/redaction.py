@@ -163,6 +163,18 @@ class RedactionConfig:
     institution_before: frozenset[str] = frozenset()
     ambiguous_first_names: frozenset[str] = frozenset()
     first_names: frozenset[str] = frozenset()
+    # from the files named in [names] files (prompts/names/*.txt), lower case
+    listed_first_names: frozenset[str] = frozenset()
+    surnames: frozenset[str] = frozenset()
+    english_words: frozenset[str] = frozenset()
+    places: frozenset[str] = frozenset()
+    # [locations] and [addresses]
+    location_suffixes: frozenset[str] = frozenset()
+    known_locations: frozenset[str] = frozenset()
+    house_suffixes: frozenset[str] = frozenset()
+    welsh_place_words: frozenset[str] = frozenset()
+    occasions: frozenset[str] = frozenset()
+    ordinal_nouns: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         unknown = set(self.enabled_types) - set(ALL_TYPES)
@@ -178,11 +190,12 @@ class RedactionConfig:
 
     @classmethod
     def from_toml(cls, path: Path | None = None) -> RedactionConfig:
-        with (path or DEFAULT_TOML).open("rb") as fh:
-            return cls.from_mapping(tomllib.load(fh))
+        path = path or DEFAULT_TOML
+        with path.open("rb") as fh:
+            return cls.from_mapping(tomllib.load(fh), base=path.parent)
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any]) -> RedactionConfig:
+    def from_mapping(cls, data: Mapping[str, Any], base: Path | None = None) -> RedactionConfig:
         """Build from the parsed TOML structure (missing sections give empty lists / defaults)."""
 
         def section(name: str) -> Mapping[str, Any]:
@@ -196,6 +209,15 @@ class RedactionConfig:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ValueError(f"[{sec}] {key} must be a list of strings")
             return _fs(value)
+
+        def word_file(key: str) -> frozenset[str]:
+            """A list file named in [names] files, relative to the TOML's folder (one entry a line)."""
+            files = section("names").get("files", {})
+            name = files.get(key) if isinstance(files, Mapping) else None
+            if not name:
+                return frozenset()
+            text = ((base or DEFAULT_TOML.parent) / str(name)).read_text(encoding="utf-8")
+            return frozenset(w.strip().casefold() for w in text.splitlines() if w.strip() and not w.startswith("#"))
 
         types = section("types")
         unknown = set(types) - set(ALL_TYPES)
@@ -227,6 +249,16 @@ class RedactionConfig:
             institution_before=words(names, "institution_before"),
             ambiguous_first_names=words(names, "ambiguous_first_names"),
             first_names=words(names, "first_names"),
+            listed_first_names=word_file("first_names"),
+            surnames=word_file("surnames") | words(names, "surnames"),
+            english_words=word_file("english_words") | _fs(w.casefold() for w in words(names, "english_words")),
+            places=words(names, "places"),
+            location_suffixes=words("locations", "suffixes"),
+            known_locations=words("locations", "known"),
+            house_suffixes=words("addresses", "house_suffixes"),
+            welsh_place_words=words("addresses", "welsh_words"),
+            occasions=words("dates", "occasions"),
+            ordinal_nouns=words("dates", "ordinal_nouns"),
         )
 
 

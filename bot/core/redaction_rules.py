@@ -49,7 +49,7 @@ def is_valid_nhs_number(value: str) -> bool:
 
 # --------------------------------------------------------------------------- shared patterns
 
-UP = "A-ZÀ-ÖØ-Þ"
+UP = "A-ZÀ-ÖØ-Þ\u0100-\u017f"  # Latin Extended-A mixes cases: "Łukasz", "Ōta"
 LO = "a-zß-öø-ÿ\u0100-\u017f"
 HSP = "[ \u00a0]"  # horizontal space only: names and dates never run across a line break
 NAME_TOKEN = re.compile(
@@ -184,7 +184,7 @@ class RuleSet:
         )
         self.phone_re = re.compile(
             r"(?<![\w+/.\-])(?:(?:\+|00)[ \u00a0]?44[ \u00a0\-]?(?:\(0\)[ \u00a0\-]?)?[1-9]|\(0[1-9]|0[1-9])"
-            r"(?:[0-9]|[ \u00a0\-](?=[0-9])|\)[ \u00a0\-]?(?=[0-9])){7,16}(?<=[0-9])(?![0-9])"
+            r"(?:[0-9]|(?:[ \u00a0]{1,3}|-)(?=[0-9])|\)[ \u00a0\-]?(?=[0-9])){7,16}(?<=[0-9])(?![0-9])"
         )
         self.intl_phone_re = re.compile(
             r"(?<![\w+])\+(?!44)[1-9][0-9]{0,2}(?:[ \u00a0\-]?\(?[0-9]{1,4}\)?){2,6}(?![0-9])"
@@ -288,6 +288,9 @@ class RuleSet:
             "name_list_lowercase": self.name_list_lowercase,
             "name_ambiguous_in_context": self.name_ambiguous_in_context,
         }
+        from bot.core.redaction_lexicon import LexiconRules  # imports this module's names: load it late
+
+        self.rules.update(LexiconRules(self).rules())
 
     # ------------------------------------------------------------------ running
 
@@ -352,9 +355,13 @@ class RuleSet:
 
     def uk_phone(self, text: str) -> Iterator[Candidate]:
         for m in self.phone_re.finditer(text):
-            end = self._valid_phone_end(text, m.start(), m.end())
+            start = m.start()
+            end = self._valid_phone_end(text, start, m.end())
+            if end is None and text[start] == "(":  # "(0113 496 0555)": the bracket opens the aside
+                start += 1
+                end = self._valid_phone_end(text, start, m.end())
             if end is not None:
-                yield Candidate(m.start(), end, "PHONE", "uk_phone")
+                yield Candidate(start, end, "PHONE", "uk_phone")
 
     @staticmethod
     def _valid_phone_end(text: str, start: int, end: int) -> int | None:
@@ -648,6 +655,17 @@ ALL_RULES: tuple[str, ...] = (
     "name_list",
     "name_list_lowercase",
     "name_ambiguous_in_context",
+    "location_named",
+    "location_known",
+    "address_house_name",
+    "address_street",
+    "date_occasion",
+    "date_partial",
+    "hospital_number_seven_digits",
+    "name_initials",
+    "name_lexicon",
+    "name_unknown_capitalised",
+    "name_lexicon_lowercase",
     "name_propagation",
     "ner",
 )

@@ -47,7 +47,11 @@ TYPES = {
     "PC": "POSTCODE",
     "AGE": "AGE",
     "ADDR": "ADDRESS",
+    "LOC": "LOCATION",
+    "NHSZW": "NHS_NUMBER",
 }
+# Invisible characters written visibly in the sentences below (tricks that defeat naive matching).
+INVISIBLE = {"<ZW>": "\u200b", "<SHY>": "\u00ad", "<WJ>": "\u2060"}
 
 MARK = re.compile(r"\{\{([A-Z]+):(.*?)\}\}")
 
@@ -74,6 +78,8 @@ def _layout(digits: str, layout: str) -> str:
 
 
 def parse(marked: str, rng: random.Random) -> dict[str, object]:
+    for visible, char in INVISIBLE.items():
+        marked = marked.replace(visible, char)
     out: list[str] = []
     spans: list[dict[str, object]] = []
     pos = 0
@@ -83,8 +89,10 @@ def parse(marked: str, rng: random.Random) -> dict[str, object]:
         out.append(plain)
         length += len(plain)
         kind, value = m.group(1), m.group(2)
-        if kind in ("NHS", "BADNHS"):
-            value = _layout(_nhs_digits(rng, valid=kind == "NHS"), value)
+        if kind in ("NHS", "BADNHS", "NHSZW"):
+            value = _layout(_nhs_digits(rng, valid=kind != "BADNHS"), value)
+            if kind == "NHSZW":  # a zero-width space between each group or digit: the export must not hold it
+                value = value.replace(" ", "\u200b") if " " in value else "\u200b".join(value)
         spans.append({"start": length, "end": length + len(value), "type": TYPES[kind]})
         out.append(value)
         length += len(value)
@@ -92,7 +100,10 @@ def parse(marked: str, rng: random.Random) -> dict[str, object]:
     out.append(marked[pos:])
     text = "".join(out)
     assert "{{" not in text and "}}" not in text, marked
-    return {"text": text, "spans": spans}
+    row: dict[str, object] = {"text": text, "spans": spans}
+    if any(c in text for c in INVISIBLE.values()) or any("\u0370" <= c <= "\u04ff" for c in text):
+        row["trick"] = True
+    return row
 
 
 DEV = r"""
@@ -114,7 +125,7 @@ We discussed the case at the Balint group and I felt less alone afterwards.
 May I say that this was the hardest week of my placement so far.
 Will power alone is not enough to stop drinking, the consultant explained gently.
 Grace under pressure is something I saw in the nurses that night.
-I spent 3 weeks on Ward 7 and bed 12 was always the one that needed the most time.
+I spent 3 weeks on {{LOC:Ward 7}} and bed 12 was always the one that needed the most time.
 The clinic started at 09:00 and we did not stop until well after six.
 As a 2nd year I had never broken bad news, so I mostly watched.
 The F1 and the ST3 were both off sick, so the registrar covered everything.
@@ -157,7 +168,7 @@ Patient X, {{NAME:Fred}}, had been on the ward for six weeks waiting for a care 
 {{NAME:Will}} was the name of the porter who always knew which lift worked.
 The nurse in charge, {{NAME:Grace}}, told me that I could go and sit with him.
 {{NAME:Mark}} said he had not slept properly since the accident.
-I noticed that Rose Ward had a very different feel from the other elderly care wards.
+I noticed that {{LOC:Rose Ward}} had a very different feel from the other elderly care wards.
 Hope is not a treatment plan, my supervisor said, but it matters.
 I felt out of my depth, and then I felt guilty for feeling that way.
 Joy was not a word I expected to use about a palliative care placement.
@@ -455,9 +466,9 @@ On Monday I felt ready, but by Wednesday I was exhausted.
 Every Friday the team had cake and talked about the week.
 I was taught the ABCDE approach on my first day in Resus.
 He worked for Royal Mail for forty years and was proud of it.
-The Queen Elizabeth Hospital was my first placement.
-I spent a week at St Thomas' and loved the pace of it.
-The John Radcliffe was bigger than any hospital I had been in.
+The {{LOC:Queen Elizabeth Hospital}} was my first placement.
+I spent a week at {{LOC:St Thomas'}} and loved the pace of it.
+The {{LOC:John Radcliffe}} was bigger than any hospital I had been in.
 Christmas on the ward is strange: cheerful and sad at once.
 During Ramadan the patient wanted his insulin timings changed.
 She spoke Polish and only a little English.
@@ -550,11 +561,188 @@ She had been taking 40mg of omeprazole for years without review.
 The score was 3/5 on the cognitive test, which worried the family.
 We finished at 17:30 and I cried in the car park.
 My placement in Stoke was the first time I saw real deprivation.
-The Grace Ward at the hospice was named after a benefactor.
-Patients on Rose Ward are often there for months.
+The {{LOC:Grace Ward}} at the hospice was named after a benefactor.
+Patients on {{LOC:Rose Ward}} are often there for months.
 The F1, who looked exhausted, asked if I could do the cannulas.
 I think being a 3rd year made me invisible to some of the consultants.
 The Friday teaching on breaking bad news helped me more than any lecture.
+"""
+
+
+# Second round (issue 10): the kinds of message the first rules missed on independently written text,
+# several phrasings each: surnames alone, lower case, accents, apostrophes (’ too), hyphens, names from many
+# origins, first names that are words, initials, bare ages, partial dates, named occasions with a year,
+# odd phone spacing, seven-digit hospital numbers, Welsh and other streets, flat and house names, wards,
+# hospitals, well-known units, GP surgeries and care homes (LOCATION), invisible characters and look-alike
+# letters, and ordinary sentences with the same words that must stay.
+ROUND2 = r"""
+I shadowed {{NAME:Okonkwo}} on the ward round and he never once looked at the screen.
+{{NAME:Brennan}} from the pain team came up twice before lunch.
+After handover {{NAME:Fitzgerald}} told me the family had complained again.
+The anaesthetist, {{NAME:Wojciechowski}}, let me hold the mask for a minute.
+We waited for {{NAME:Achterberg}} to finish the consent before going in.
+I found {{NAME:Mahmood}} crying in the sluice and didn't know what to say.
+The registrar ({{NAME:Lindqvist}}) asked me to present the next patient.
+Apparently {{NAME:Papadopoulos}} had been on the unit for three months.
+I told {{NAME:Hargreaves}} I wasn't comfortable doing the exam alone.
+When {{NAME:Oyelaran}} walked in the whole room went quiet.
+the patient was called {{NAME:siobhan}} and she wanted to go home
+i sat with mrs {{NAME:okafor}} for ages and she told me about her garden
+me and {{NAME:priya}} got told off by the sister for standing in the corridor
+honestly {{NAME:dave}} the porter was the kindest person i met all week
+her husband {{NAME:tomasz}} kept asking when she could eat again
+{{NAME:jamal}} (the HCA) showed me how to use the hoist
+we spoke to {{NAME:nguyen}} about his medication and he just nodded
+The man in bed 6, Mr {{NAME:Ó Súilleabháin}}, asked me to read his letter out.
+His daughter {{NAME:Zoë}} flew in from Spain to see him.
+I met {{NAME:Agnès Dubois}} at the memory clinic; she spoke mostly French.
+{{NAME:Łukasz}} was translating for his grandmother because no interpreter came.
+The student nurse, {{NAME:Ngozi Eze-Williams}}, was braver than me.
+Mr {{NAME:O’Connor}} refused the cannula three times and then laughed about it.
+Mrs {{NAME:D’Souza}} asked me whether I was a real doctor yet.
+{{NAME:Jean-Baptiste}} had no family visiting and I thought about him all weekend.
+Dr {{NAME:Smith-Holloway}} said I should write about the case for Balint.
+We admitted {{NAME:Björn Andersson}} overnight with a fever after his trip.
+The chaplain, Father {{NAME:Seán}} was there when she died.
+My supervisor Dr {{NAME:Ifeoma Chukwu}} made time to debrief me properly.
+{{NAME:Muhammad Al-Rashid}} was the first patient I clerked on my own.
+Her partner {{NAME:Thandiwe}} stayed every night on the recliner chair.
+A girl called {{NAME:Xiu Ying}} came in with her mum after a fall.
+I looked after {{NAME:Kenji Watanabe}}, who apologised for everything.
+The nurse, {{NAME:Rose}}, showed me how to talk to families at the end.
+I asked {{NAME:Rose}} if I could stay for the conversation.
+{{NAME:Faith}} told me she had raised four children on her own.
+My patient {{NAME:Bill}} had been a miner and had terrible lungs.
+{{NAME:Bill}} said he was ready and just wanted his dog.
+We had a lovely chat with {{NAME:Hope}} before the scan.
+{{NAME:Grace Adeyemi}} from the discharge team sorted the care package in a day.
+Her sister {{NAME:Joy}} phoned every hour.
+{{NAME:Will}}'s wife was sitting alone in the relatives' room.
+The bill for parking was ridiculous and I resent paying it every day.
+I have faith in the team even when things go wrong.
+There is hope for him, the consultant said, but not much.
+She rose from the chair slowly and needed the frame.
+I will try to speak up more next time.
+He paid the bill with coins and counted each one.
+I saw Mr {{NAME:K.}} again in clinic and he remembered me.
+Patient {{NAME:JD}} had been admitted four times this year.
+Mrs {{NAME:T}} was worried about her cat at home.
+I'll refer to him as {{NAME:R.}} to protect his privacy.
+{{NAME:A.B.}} was the patient we discussed in the group.
+Dr {{NAME:M. Hussain}} let me lead the consultation.
+She was only {{AGE:34}} and had two small children.
+A {{AGE:34 year old}} woman came in with chest pain that turned out to be anxiety.
+He was a {{AGE:twenty-two-year-old}} student like me.
+The patient, aged {{AGE:63}}, had never been to a doctor before.
+Aged {{AGE:91}}, she was still living independently.
+We saw a {{AGE:6 week old}} baby with a fever.
+My patient was {{AGE:88}} and sharper than any of us.
+He told me he'd be {{AGE:70}} next month.
+The {{AGE:17-year-old}} came in alone at night.
+She had just turned {{AGE:40}} and said that made it worse.
+Her boy, {{AGE:9}}, sat reading while we talked.
+A man in his mid-fifties was the first cardiac arrest I saw.
+He was {{AGE:eighty-four}} and had buried two wives.
+The youngest was {{AGE:5}} and did not understand.
+I saw her again on {{DATE:the 28th}} and she had improved.
+The follow-up was booked for {{DATE:01/06}} but nobody told her.
+We first met at {{DATE:Christmas 2023}}, when she was admitted.
+He died on {{DATE:Boxing Day 2022}} and I still think about it.
+The clinic on {{DATE:the 3rd}} was cancelled because of the strike.
+Her operation is on {{DATE:12.05}} if the bed is there.
+She was admitted over {{DATE:Easter 2024}} and discharged a week later.
+It was {{DATE:New Year's Eve 2021}} and the department was full.
+Her birthday is on {{DATE:the 9th of June}} and she wanted to be home by then.
+He was discharged on {{DATE:Tues 14/11}} with a new inhaler.
+I remember {{DATE:Eid 2023}} because she had fasted all through Ramadan.
+The letter was dated {{DATE:5th Jan}} but arrived weeks later.
+We saw the baby on {{DATE:23rd}} and again two days later.
+Her scan was on {{DATE:June 7}}, the day before my exam.
+She told me her number was {{PHONE:07 700 900 123}} and I wrote it on my hand.
+Call me on {{PHONE:0770 0900 123}} if anything changes, the daughter said.
+The number on the fridge was {{PHONE:077009 00123}}.
+His son's mobile is {{PHONE:07700-900-456}}.
+Ring the ward on {{PHONE:01632  960  112}} to check.
+The hospice line ({{PHONE:0113 496 0555}}) was busy all afternoon.
+She gave {{PHONE:+44 (0) 7700 900 321}} as her contact.
+He rang from {{PHONE:0044 113 4960 777}} while on holiday.
+The landline was {{PHONE:01632 960 00 1}} but it had been cut off.
+His hospital number {{HOSP:4471203}} was on every sheet.
+The sticker said {{HOSP:5520187}} but the name was wrong.
+Number {{HOSP:3318842}} on the wristband didn't match the notes.
+I had to quote her hospital no. {{HOSP:0045612}} to the lab.
+Her NHS number was {{NHS:spaced}} on the referral.
+He read out his NHS number, {{NHS:plain}}, from memory.
+The referral said {{NHS:dashed}} but the surname was different.
+She lives at {{ADDR:14 Heol y Coed}}, up the hill from the surgery.
+His address was {{ADDR:3 Ffordd yr Orsaf}}, {{PC:LL55 4UR}}.
+The family live on {{ADDR:Stryd Fawr}} in the village.
+He moved into {{ADDR:Flat 4B}}, {{ADDR:Maes y Llan}} after his wife died.
+She gave her address as {{ADDR:Rose Cottage}}, {{ADDR:Church Lane}}.
+They had lived at {{ADDR:The Old Vicarage}} for forty years.
+Her house is called {{ADDR:Bryn Awel}} and it is at the end of a track.
+He lives in {{ADDR:Ty Gwyn}} on the farm road.
+The district nurse goes to {{ADDR:27 Lon Las}} every morning.
+She lives at {{ADDR:9 Kingsway}} with her daughter.
+His flat, {{ADDR:Flat 12}}, {{ADDR:Jubilee Court}}, has no lift.
+The address was {{ADDR:22 Rue de la Paix}} because she had moved from France.
+They're at {{ADDR:41 Glan yr Afon}} near the river.
+The letter went to {{ADDR:Apartment 3, 8 Marine Parade}} by mistake.
+He was admitted to {{LOC:Rowan Ward}} on Monday.
+I spent my week on {{LOC:Ward 4B}} with the stroke team.
+She was moved to {{LOC:Ward 22}} for rehab.
+We transferred him to {{LOC:Alder Hey}} for specialist care.
+The baby was sent to {{LOC:Great Ormond Street}} that night.
+Her cancer treatment is at {{LOC:the Christie}} in Manchester.
+He had been at {{LOC:Broadmoor}} years ago, the notes said.
+I did my psychiatry placement at {{LOC:the Maudsley}}.
+She was blue-lighted to {{LOC:Morriston Hospital}} with burns.
+He was referred to {{LOC:Ysbyty Gwynedd}} for the scan.
+My GP placement was at {{LOC:Parkside Surgery}}.
+The patient is registered with {{LOC:Riverside Medical Practice}}.
+She came from {{LOC:Sunnyside Care Home}} with a UTI.
+He lives at {{LOC:Oak Lodge Nursing Home}} and rarely has visitors.
+The ambulance took her to {{LOC:St Mary's}} instead of us.
+I was on the {{LOC:Nightingale Unit}} for most of the week.
+He'd been treated at {{LOC:Papworth}} after his transplant.
+They sent the bloods to {{LOC:Addenbrooke's}} for analysis.
+She was a patient at {{LOC:the Royal Free}} for years.
+He was moved to {{LOC:Cedar Ward}} at {{LOC:the Royal London}}.
+The {{LOC:Queen's Medical Centre}} was my first hospital.
+My grandad was in {{LOC:Glan Clwyd}} when he died.
+We sent him to {{LOC:Moorfields}} the same afternoon.
+She was on {{LOC:Lister Ward}} when I met her.
+The care home, {{LOC:Willow Bank}}, rang about his falls.
+I visited {{LOC:Hillcrest House}} with the community team.
+He was treated at the {{LOC:Royal Infirmary of Edinburgh}}.
+Most of the patients on ITU were ventilated.
+The NICU nurses were incredibly calm during the crash call.
+I went to the stroke unit for the afternoon and learnt a lot.
+The care home staff knew her better than we did.
+She went to the GP surgery but they sent her to A&E.
+The ward was short of staff all week.
+My Nan lives in a nursing home now and I thought of her.
+I was on the ward at 7 and left at 8.
+It was the 2nd floor and the lift was broken again.
+We did 3 rounds of CPR before they called it.
+I read 12 pages of the guidelines and still felt lost.
+She had 2 children and 5 grandchildren.
+There were 24 beds and only 3 nurses.
+He scored 24/30 on the MoCA.
+The BP was 150/90 and the heart rate 110.
+I did 100 compressions a minute like we were taught.
+She said her NHS number was {{NHSZW:spaced}} and I typed it in.
+The note had {{NHSZW:plain}} scribbled across the top.
+I met Mrs {{NAME:Ho<ZW>lloway}} on the ward.
+Dr {{NAME:Pat<SHY>el}} asked me to present.
+The patient {{NAME:Оlga}} was very anxious.
+Her daughter {{NAME:Аnna}} had not slept.
+I spoke to {{NAME:Sаrah}} about the results.
+Mr {{NAME:Jоnes}} was ready for discharge.
+She rang on {{PHONE:07700<ZW>900<ZW>123}} and asked for me.
+It happened on {{DATE:12/<SHY>03/2023}} at night.
+The {{AGE:4<ZW>5 year old}} man refused to stay.
+I saw him at {{LOC:Alder<ZW> Hey}} after his surgery.
 """
 
 
@@ -562,12 +750,19 @@ def main() -> None:
     rng = random.Random(20240312)
     out = Path(__file__).with_name("redaction_corpus.jsonl")
     rows: list[dict[str, object]] = []
-    for split, block in (("dev", DEV), ("heldout", HELDOUT)):
+    for block in (DEV, HELDOUT):  # the first rounds, long since tuned against: all development data now
         for line in block.strip().splitlines():
             if line.strip():
                 row = parse(line.strip(), rng)
-                row["split"] = split
+                row["split"] = "dev"
                 rows.append(row)
+    # The second round: a seeded random 30 % is held out as "val" to check generalisation before tuning.
+    second = [line.strip() for line in ROUND2.strip().splitlines() if line.strip()]
+    val = set(random.Random(20261202).sample(range(len(second)), k=round(len(second) * 0.3)))
+    for i, line in enumerate(second):
+        row = parse(line, rng)
+        row["split"] = "val" if i in val else "dev"
+        rows.append(row)
     with out.open("w", encoding="utf-8") as fh:
         for row in rows:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")

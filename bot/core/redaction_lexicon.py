@@ -1,0 +1,310 @@
+"""De-identification rules that lean on word lists: names from the name lists and the English lexicon,
+places of care (LOCATION), house and street names, named occasions, partial dates, initials.
+
+Split out of :mod:`bot.core.redaction_rules` for size; :class:`bot.core.redaction_rules.RuleSet` runs them.
+Pure functions over ``str`` (the folded text): no I/O, no telegram, no storage.
+
+The lexicon test is what lets names generalise beyond any list: a capitalised word in the middle of a
+sentence that is neither an English word (SCOWL's lower-case list) nor a known place is, in a student's
+reflection, almost always a person ("Okonkwo", "Lindqvist"); a word in the name lists that is not an
+English word is a name wherever it stands, in any case ("siobhan", "Brennan").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
+
+from bot.core.redaction_rules import (
+    DAY,
+    HSP,
+    LO,
+    LOWER_TOKEN,
+    MONTH,
+    NAME_TOKEN,
+    ORD,
+    UP,
+    WEEKDAY,
+    YEAR4,
+    Candidate,
+    is_sentence_initial,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bot.core.redaction_rules import RuleSet
+
+CAP = rf"[{UP}][{LO}'’]*(?:-[{UP}]?[{LO}]+)*"  # a capitalised word ("Queen's", "Eze-Williams")
+PARTICLE = r"(?:y|yr|'r|de|la|le|du|des|del|della|di|da|of|and|the)"
+GENERIC_UNIT_WORDS = frozenset(
+    """intensive care acute medical surgical assessment admissions emergency coronary high dependency stroke
+    renal day maternity labour neonatal special baby children's paediatric discharge clinical decisions short
+    stay elderly respiratory cardiac mental health general psychiatric community district teaching university
+    private independent local main new old the a an our my their his her this that royal national regional
+    minor injuries urgent treatment eye dental sexual outpatient outpatients inpatient inpatients day-case
+    endoscopy dialysis oncology cancer haematology burns plastics trauma spinal rehabilitation rehab memory
+    pain sleep fertility ivf genetics blood transfusion x-ray imaging radiology pathology research student
+    students education training simulation postgraduate medical care nursing residential home homes
+    walk-in family primary secondary tertiary specialist admission observation""".split()
+)
+ACRONYMS = frozenset(
+    """ID GP ED AE ICU ITU HDU CCU AMU SAU NICU SCBU PICU MAU CT MRI ECG EEG HIV TB UTI DNR DNACPR NHS OT
+    HCA SHO FY MDT BP HR OK UK US IV IM PO PRN TTO TTA DOB MRN PE DVT MI AKI CKD COPD""".split()
+)
+DOTTED_NOT_INITIALS = frozenset({"U.K.", "U.S.", "N.H.S.", "D.O.B.", "A.M.", "P.M.", "E.G.", "I.E.", "A.K.A."})
+
+
+def _alt(words: Iterable[str]) -> str:
+    items = sorted({w for w in words if w}, key=len, reverse=True)
+    if not items:
+        return r"(?!x)x"
+    return "(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in items) + ")"
+
+
+class LexiconRules:
+    """The list-driven rules, compiled once for a :class:`RuleSet` (whose word sets they share)."""
+
+    def __init__(self, base: RuleSet) -> None:
+        cfg = base.cfg
+        self.base = base
+        self.english = cfg.english_words
+        self.places = frozenset(p.casefold() for p in cfg.places)
+        self.names = cfg.listed_first_names | cfg.surnames | base.first_names
+        self.ordinal_nouns = frozenset(w.casefold() for w in cfg.ordinal_nouns)
+        suffixes = list(cfg.location_suffixes)
+        self.location_re = re.compile(
+            rf"(?<![\w'’])(?P<words>(?:(?:St\.?|Saint){HSP}+)?{CAP}(?:{HSP}+(?:{CAP}|{PARTICLE})){{0,4}}?)"
+            rf"{HSP}+(?P<suffix>{_alt(suffixes)})(?:{HSP}+of{HSP}+{CAP}(?:{HSP}+{CAP})?)?(?![\w])"
+        )
+        self.ward_number_re = re.compile(r"(?<![\w])Ward\s+[0-9]{1,3}[A-Z]?(?![\w])")
+        self.known_re = re.compile(
+            rf"(?<![\w'’])(?:(?i:the){HSP}+)?(?:{_alt(cfg.known_locations)}|Ysbyty(?:{HSP}+{CAP}){{1,3}}"
+            rf"|(?:St\.?|Saint){HSP}+{CAP}['’]s?)(?:{HSP}+of{HSP}+{CAP}(?:{HSP}+{CAP})?)?(?![\w])"
+        )
+        self.the_date_re = re.compile(rf"(?<![\w])(?i:the){HSP}+{DAY}{ORD}{HSP}+of{HSP}+{MONTH}(?![\w])")
+        self.age_future_re = re.compile(
+            rf"(?<![\w])(?i:he|she|they|i|you|we)(?:'d|'ll|{HSP}+(?i:will|would|is\s+going\s+to)){HSP}+be{HSP}+"
+            rf"(?P<n>[0-9]{{1,3}})(?={HSP}*(?:[,.;!?)]|$)|{HSP}+(?i:next|this|in|on|soon|tomorrow|at|when|by|and)\b)"
+        )
+        num = rf"(?:(?i:flat|apartment|apt|unit)\.?{HSP}*[0-9]+[A-Za-z]?,?{HSP}+)?[0-9]{{1,4}}[A-Za-z]?,?{HSP}+"
+        self.house_re = re.compile(
+            rf"(?<![\w'’])(?:{num})?(?:The{HSP}+(?:Old{HSP}+)?)?(?:{CAP}{HSP}+){{1,2}}{_alt(cfg.house_suffixes)}(?![\w])"
+            rf"|(?<![\w'’])The{HSP}+Old{HSP}+{CAP}(?![\w])"
+        )
+        self.welsh_re = re.compile(
+            rf"(?<![\w'’])(?:{num})?{_alt(cfg.welsh_place_words)}(?:{HSP}+{PARTICLE}){{0,2}}{HSP}+{CAP}"
+            rf"(?:{HSP}+(?:{PARTICLE}{HSP}+)?{CAP})?(?![\w])"
+        )
+        strong = [s for s in cfg.street_suffixes if s in STRONG_STREET_SUFFIXES]
+        self.street_re = re.compile(
+            rf"(?<![\w'’])(?:{num})?(?P<words>{CAP}(?:{HSP}+{CAP}){{0,2}}){HSP}+{_alt(strong)}(?![\w])"
+        )
+        self.address_ctx_re = re.compile(
+            rf"(?<![\w])(?i:lives|lived|living|live|address|addressed|moved|home|house|went|goes|go|at|to)"
+            rf"(?:{HSP}+(?i:is|was|at|to|in))?{HSP}*:?{HSP}+"
+            rf"(?P<a>(?:(?i:flat|apartment)\.?{HSP}*[0-9]+[A-Za-z]?,?{HSP}+)?[0-9]{{1,4}}[A-Za-z]?,?{HSP}+{CAP}"
+            rf"(?:{HSP}+(?:{PARTICLE}{HSP}+){{0,2}}{CAP}){{0,3}})(?![\w])"
+        )
+        self.flat_re = re.compile(rf"(?<![\w])(?:Flat|Apartment|Apt\.?){HSP}*[0-9]{{1,4}}[A-Za-z]?(?![\w])")
+        occ = _alt(cfg.occasions)
+        day_occ = [o for o in cfg.occasions if re.search(r"(Day|Eve|Night|day|Sunday|Monday|Friday|Tuesday)$", o)]
+        self.occasion_re = re.compile(
+            rf"(?<![\w]){occ}(?:,?{HSP}+(?:of{HSP}+)?(?:{YEAR4}|'[0-9]{{2}}))(?![\w])|(?<![\w]){_alt(day_occ)}(?![\w'’])"
+        )
+        self.the_ordinal_re = re.compile(rf"(?<![\w])(?i:the){HSP}+{DAY}{ORD}(?![\w])")
+        self.bare_ordinal_re = re.compile(
+            rf"(?<![\w])(?i:on|by|since|until|till|from|before|after|dated){HSP}+(?P<o>{DAY}{ORD})(?![\w])"
+        )
+        self.day_month_re = re.compile(
+            rf"(?<![\w/.\-])(?P<wd>{WEEKDAY},?{HSP}+(?:the{HSP}+)?)?(?P<a>[0-9]{{1,2}})(?P<s>[/.])(?P<b>[0-9]{{1,2}})"
+            rf"(?:(?P=s)(?:[0-9]{{4}}|[0-9]{{2}}))?(?![\w/]|[.][0-9])"
+        )
+        self.date_ctx_before = re.compile(
+            r"(?i:on|for|from|since|until|till|by|dated|date|dob|born|booked|due|before|after|of)\s*:?\s*$"
+        )
+        self.title_initial_re = re.compile(
+            rf"(?<![\w]){_alt(cfg.titles)}\.?{HSP}+(?P<i>[{UP}]\.(?:{HSP}?[{UP}]\.)*)"
+        )
+        self.caps_initials_re = re.compile(
+            rf"(?<![\w])(?i:patient|pt|client|resident|service{HSP}+user|baby|child|mr|mrs|ms|miss|dr|"
+            rf"mx|called|named|call{HSP}+(?:her|him|them)|as){HSP}+(?P<i>[A-Z]{{2,3}})(?![\w&])"
+        )
+        self.dotted_re = re.compile(r"(?<![\w.])(?:[A-Z]\.){2,3}(?!\w)")
+        self.intro_initial_re = re.compile(
+            rf"{base.intro_re.pattern}(?P<i>[{UP}]\.?)(?![\w'’])"
+        )
+
+    def rules(self) -> dict[str, Callable[[str], Iterator[Candidate]]]:
+        return {
+            "location_named": self.location_named,
+            "location_known": self.location_known,
+            "address_house_name": self.address_house_name,
+            "address_street": self.address_street,
+            "date_occasion": self.date_occasion,
+            "date_partial": self.date_partial,
+            "hospital_number_seven_digits": self.seven_digits,
+            "age_future": self.age_future,
+            "name_initials": self.name_initials,
+            "name_lexicon": self.name_lexicon,
+            "name_unknown_capitalised": self.name_unknown_capitalised,
+            "name_lexicon_lowercase": self.name_lexicon_lowercase,
+        }
+
+    # ------------------------------------------------------------------ places of care
+
+    def location_named(self, text: str) -> Iterator[Candidate]:
+        for m in self.location_re.finditer(text):
+            words = m.group("words")
+            tokens = words.split()
+            # drop leading function words ("The", "At", "My") and see what is left of the name
+            skip = 0
+            while skip < len(tokens) and tokens[skip].casefold() in self.base.function_words:
+                skip += 1
+            rest = tokens[skip:]
+            generic = all(t.casefold().strip("'’") in GENERIC_UNIT_WORDS for t in rest)
+            if not rest or (generic and m.end() - m.start("suffix") <= len(m.group("suffix"))):
+                continue
+            start = m.start("words") + (len(" ".join(tokens[:skip])) + 1 if skip else 0)
+            start = text.index(rest[0], start)
+            before = re.search(rf"(?i:the){HSP}+$", text[max(0, start - 6) : start])
+            if before:  # "the Nightingale Unit": the article goes too, as annotators often include it
+                start -= len(before.group())
+            yield Candidate(start, m.end(), "LOCATION", "location_named")
+        for m in self.ward_number_re.finditer(text):
+            yield Candidate(m.start(), m.end(), "LOCATION", "location_named")
+
+    def location_known(self, text: str) -> Iterator[Candidate]:
+        for m in self.known_re.finditer(text):
+            yield Candidate(m.start(), m.end(), "LOCATION", "location_known")
+
+    # ------------------------------------------------------------------ addresses
+
+    def address_house_name(self, text: str) -> Iterator[Candidate]:
+        for rx in (self.house_re, self.welsh_re):
+            for m in rx.finditer(text):
+                first = m.group().split()[0].casefold()
+                if first in self.base.function_words and first != "the":
+                    continue
+                yield Candidate(m.start(), m.end(), "ADDRESS", "address_house_name")
+        for m in self.flat_re.finditer(text):
+            yield Candidate(m.start(), m.end(), "ADDRESS", "address_house_name")
+
+    def address_street(self, text: str) -> Iterator[Candidate]:
+        for m in self.street_re.finditer(text):
+            first = m.group("words").split()[0].casefold()
+            if first in self.base.function_words and not m.group()[:1].isdigit():
+                continue
+            yield Candidate(m.start(), m.end(), "ADDRESS", "address_street")
+        for m in self.address_ctx_re.finditer(text):
+            yield Candidate(m.start("a"), m.end("a"), "ADDRESS", "address_street")
+
+    # ------------------------------------------------------------------ dates and numbers
+
+    def date_occasion(self, text: str) -> Iterator[Candidate]:
+        for m in self.occasion_re.finditer(text):
+            yield Candidate(m.start(), m.end(), "DATE", "date_occasion")
+
+    def _ordinal_noun_follows(self, text: str, end: int) -> bool:
+        nxt = re.match(rf"{HSP}+([A-Za-z'’\-]+)", text[end : end + 40])
+        return bool(nxt and nxt.group(1).casefold() in self.ordinal_nouns)
+
+    def date_partial(self, text: str) -> Iterator[Candidate]:
+        """ "the 28th", "on 23rd", "01/06", "Tues 14/11", "on 12.05": dates without a month or a year."""
+        for m in self.the_ordinal_re.finditer(text):
+            if not self._ordinal_noun_follows(text, m.end()):
+                yield Candidate(m.start(), m.end(), "DATE", "date_partial")
+        for m in self.the_date_re.finditer(text):
+            yield Candidate(m.start(), m.end(), "DATE", "date_partial")
+        for m in self.bare_ordinal_re.finditer(text):
+            if not self._ordinal_noun_follows(text, m.end()):
+                yield Candidate(m.start("o"), m.end("o"), "DATE", "date_partial")
+        for m in self.day_month_re.finditer(text):
+            a, b, sep = m.group("a"), m.group("b"), m.group("s")
+            if not (1 <= int(a) <= 31 and 1 <= int(b) <= 12 or 1 <= int(b) <= 31 and 1 <= int(a) <= 12):
+                continue
+            if (a, b) == ("24", "7"):  # "24/7 care"
+                continue
+            context = bool(m.group("wd")) or bool(self.date_ctx_before.search(text[max(0, m.start() - 12) : m.start()]))
+            two_digit = len(a) == 2 and len(b) == 2
+            if (sep == "/" and (two_digit or context)) or (sep == "." and context):
+                yield Candidate(m.start(), m.end(), "DATE", "date_partial")
+
+    def age_future(self, text: str) -> Iterator[Candidate]:
+        for m in self.age_future_re.finditer(text):
+            if int(m.group("n")) <= 125:
+                yield Candidate(m.start("n"), m.end("n"), "AGE", "age_future")
+
+    def seven_digits(self, text: str) -> Iterator[Candidate]:
+        for m in re.finditer(r"(?<![\w\-/.,:£$+])[0-9]{7,8}(?![\w\-/%]|[.,][0-9])", text):
+            yield Candidate(m.start(), m.end(), "HOSPITAL_NUMBER", "hospital_number_seven_digits")
+
+    # ------------------------------------------------------------------ names
+
+    def name_initials(self, text: str) -> Iterator[Candidate]:
+        for m in self.title_initial_re.finditer(text):
+            yield Candidate(m.start("i"), m.end("i"), "NAME", "name_initials")
+        for m in self.caps_initials_re.finditer(text):
+            if m.group("i") not in ACRONYMS:
+                yield Candidate(m.start("i"), m.end("i"), "NAME", "name_initials")
+        for m in self.dotted_re.finditer(text):
+            if m.group() not in DOTTED_NOT_INITIALS:
+                yield Candidate(m.start(), m.end(), "NAME", "name_initials")
+        for m in self.intro_initial_re.finditer(text):
+            if m.group("i") not in ("I", "A"):
+                yield Candidate(m.start("i"), m.end("i"), "NAME", "name_initials")
+
+    def _is_word(self, token: str) -> bool:
+        key = token.casefold().replace("’", "'")
+        if key.endswith("'s"):
+            key = key[:-2]
+        return key in self.english or all(part in self.english for part in key.split("-"))
+
+    def _blocked(self, key: str) -> bool:
+        b = self.base
+        return key in b.never_names or key in b.not_names or key in b.ambiguous or key in self.places
+
+    def name_lexicon(self, text: str) -> Iterator[Candidate]:
+        """Capitalised words in the name lists that are not English words ("Brennan", "Siobhan")."""
+        return self._names(text, unknown=False)
+
+    def name_unknown_capitalised(self, text: str) -> Iterator[Candidate]:
+        """Capitalised words mid-sentence that are in no list and no dictionary ("Okonkwo")."""
+        return self._names(text, unknown=True)
+
+    def _names(self, text: str, *, unknown: bool) -> Iterator[Candidate]:
+        for m in NAME_TOKEN.finditer(text):
+            tok = m.group()
+            key = tok.casefold().replace("’", "'")
+            if len(tok) < 2 or self._blocked(key) or self._is_word(tok):
+                continue
+            listed = key in self.names or any(p in self.names for p in key.split("-") if len(p) > 2)
+            if listed == unknown:
+                continue
+            initial = is_sentence_initial(text, m.start())
+            if not listed:
+                if len(tok) < 3 or tok.isupper() or key in self.base.inst_after:
+                    continue
+                if initial and not self._person_follows(text, m.end()):
+                    continue
+            if self.base._institutional(text, m.start(), m.end()):
+                continue
+            yield Candidate(m.start(), m.end(), "NAME", "name_lexicon" if listed else "name_unknown_capitalised")
+
+    def _person_follows(self, text: str, end: int) -> bool:
+        """A verb of a person ("was", "said") or a possessive right after the word."""
+        nxt = re.match(r"(?:['’]s\b|[ \u00a0]+([a-z'’]+))", text[end : end + 30])
+        return bool(nxt) and (nxt.group(1) is None or nxt.group(1) in self.base.person_verbs)  # type: ignore[union-attr]
+
+    def name_lexicon_lowercase(self, text: str) -> Iterator[Candidate]:
+        for m in LOWER_TOKEN.finditer(text):
+            tok = m.group()
+            if len(tok) < 3 or tok in self.english or self._blocked(tok):
+                continue
+            if tok in self.names or all(p in self.names for p in tok.split("-")):
+                yield Candidate(m.start(), m.end(), "NAME", "name_lexicon_lowercase")
+
+
+STRONG_STREET_SUFFIXES = frozenset(
+    {"Road", "Rd", "Street", "Avenue", "Ave", "Lane", "Close", "Drive", "Crescent", "Terrace", "Gardens",
+     "Grove", "Mews", "Parade", "Court", "Place", "Square", "Wynd", "Row", "Boulevard"}
+)  # fmt: skip
