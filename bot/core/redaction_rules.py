@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
+from bot.core.first_chars import with_first_chars
+
 if TYPE_CHECKING:  # pragma: no cover - import only for type checking (avoids an import cycle)
     from bot.core.redaction import RedactionConfig
 
@@ -56,6 +58,7 @@ NAME_TOKEN = re.compile(
     rf"(?<![\w'’-])(?:Mc|Mac|O['’]|D['’]|(?:[Aa]l|[Ee]l|[Uu]l|[Aa]bu|[Bb]in|[Ii]bn)-)?[{UP}][{LO}]+(?:[-'’][{UP}][{LO}]+|-[{LO}]{{2,}})*(?!\w)"
 )
 INITIAL = re.compile(rf"(?<![\w'’-])[{UP}](?:\.(?={HSP}*[{UP}])|(?![\w&'’]))")
+INTRO_INITIAL = re.compile(rf"([{UP}])(?:\.|(?![\w'’]))")
 LOWER_TOKEN = re.compile(rf"(?<![\w'’-])[{LO}]+(?:-[{LO}]+)*(?!\w)")
 PARTICLES = re.compile(rf"(?:(?:van|von|der|den|de|da|di|du|del|della|le|la|bin|bint|ibn|al|el|ap){HSP}+){{1,2}}")
 LOWERCASE_STYLE = re.compile(r"(?<![\w'’])i(?:['’](?:m|ve|d|ll)|(?=[ \u00a0]+[a-z]))(?!\w)")
@@ -150,10 +153,17 @@ def is_sentence_initial(text: str, pos: int) -> bool:
     return text[i] in SENTENCE_END or (text[i] in "-•*" and (i == 0 or text[i - 1] == "\n"))
 
 
+def _speed_up(holder: object) -> None:
+    """Replace each compiled pattern attribute of ``holder`` by its first-character-hinted twin."""
+    for attr, value in list(vars(holder).items()):
+        if isinstance(value, re.Pattern):
+            setattr(holder, attr, with_first_chars(value))
+
+
 class RuleSet:
     """All rules compiled for one :class:`RedactionConfig`; ``run`` yields every candidate span."""
 
-    def __init__(self, cfg: RedactionConfig) -> None:
+    def __init__(self, cfg: RedactionConfig, *, first_chars: bool = True) -> None:
         self.cfg = cfg
         self.function_words = _fold(cfg.function_words)
         self.never_names = _fold(cfg.not_names) | self.function_words
@@ -170,6 +180,7 @@ class RuleSet:
         self.age_subjects = _fold(cfg.age_subjects)
         self.ordinal_followers = _fold(cfg.ordinal_followers)
         self.postcode_areas = frozenset(a.upper() for a in cfg.postcode_areas)
+        self.english = cfg.english_words
 
         self.nhs_re = re.compile(r"(?<![\w\-/.])([0-9]{3})([ \u00a0\-–]?)([0-9]{3})\2([0-9]{4})(?![\w\-/]|\.\d)")
         id_token = r"(?:[A-Za-z]{1,4}[0-9]?[ \-]?)?[0-9]{2,}(?:[ \-][0-9]{3,}){0,3}[A-Za-z]?"
@@ -259,6 +270,8 @@ class RuleSet:
             rf"{HSP}*[,:]?{HSP}*[\"'“‘]?"
         )
 
+        if first_chars:  # same matches, found faster (see bot.core.first_chars); tests compare both ways
+            _speed_up(self)
         self.rules: dict[str, Callable[[str], Iterator[Candidate]]] = {
             "nhs_number": self.nhs_number,
             "nhs_like_invalid_checksum": self.nhs_like_invalid,
@@ -290,7 +303,10 @@ class RuleSet:
         }
         from bot.core.redaction_lexicon import LexiconRules  # imports this module's names: load it late
 
-        self.rules.update(LexiconRules(self).rules())
+        lexicon = LexiconRules(self)
+        self.rules.update(lexicon.rules())
+        if first_chars:
+            _speed_up(lexicon)
 
     # ------------------------------------------------------------------ running
 
@@ -538,12 +554,21 @@ class RuleSet:
             yield Candidate(run[0], run[1], "NAME", rule)
             return
         low = LOWER_TOKEN.match(text, pos)
-        if low and low.group() in self.first_names and low.group() not in self.ambiguous:
-            yield Candidate(low.start(), low.end(), "NAME", rule)
+        if low and low.group() not in self.ambiguous:
+            word = low.group()
+            unknown = (  # "her husband tomasz": not an English word, so a name typed in lower case
+                self.english and len(word) >= 3 and word not in self.english and word not in self.not_names
+            )
+            if word in self.first_names or unknown:
+                yield Candidate(low.start(), low.end(), "NAME", rule)
 
     def name_intro(self, text: str) -> Iterator[Candidate]:
         for m in self.intro_re.finditer(text):
-            yield from self._context_name(text, m.end(), "name_intro")
+            found = list(self._context_name(text, m.end(), "name_intro"))
+            yield from found
+            initial = None if found else INTRO_INITIAL.match(text, m.end())
+            if initial and initial.group(1) not in ("I", "A"):  # "I'll refer to him as R."
+                yield Candidate(initial.start(), initial.end(), "NAME", "name_intro")
 
     def name_relation(self, text: str) -> Iterator[Candidate]:
         for m in self.relation_re.finditer(text):
