@@ -105,7 +105,10 @@ class LexiconRules:
             rf"(?P<a>(?:(?i:flat|apartment)\.?{HSP}*[0-9]+[A-Za-z]?,?{HSP}+)?[0-9]{{1,4}}[A-Za-z]?,?{HSP}+{CAP}"
             rf"(?:{HSP}+(?:{PARTICLE}{HSP}+){{0,2}}{CAP}){{0,3}})(?![\w])"
         )
-        self.flat_re = re.compile(rf"(?<![\w])(?:Flat|Apartment|Apt\.?){HSP}*[0-9]{{1,4}}[A-Za-z]?(?![\w])")
+        self.flat_re = re.compile(
+            rf"(?<![\w])(?:Flat|Apartment|Apt\.?){HSP}*[0-9]{{1,4}}[A-Za-z]?(?:,?{HSP}+(?:Block|Floor|Building){HSP}+[0-9A-Z]{{1,3}})?"
+            r"(?![\w])"
+        )
         occ = _alt(cfg.occasions)
         day_occ = [o for o in cfg.occasions if re.search(r"(Day|Eve|Night|day|Sunday|Monday|Friday|Tuesday)$", o)]
         self.occasion_re = re.compile(
@@ -130,9 +133,16 @@ class LexiconRules:
             rf"mx|called|named|call{HSP}+(?:her|him|them)|as){HSP}+(?P<i>[A-Z]{{2,3}})(?![\w&])"
         )
         self.dotted_re = re.compile(r"(?<![\w.])(?:[A-Z]\.){2,3}(?!\w)")
+        self.care_ctx_re = re.compile(
+            rf"(?<![\w])(?i:transferred|moved|sent|taken|admitted|referred|blue-lighted|blue-lighting|born|treated|"
+            rf"seen|operated|discharged|placement|placed|rotation|nursed|ambulanced|brought|bypass|chemo|"
+            rf"radiotherapy|surgery|dialysis|scan|patient|works|worked|working|job)"
+            rf"(?:{HSP}+(?:him|her|them|me|us|back|over|in|out|on|up|there|here)){{0,2}}{HSP}+(?i:to|at|from|in|into){HSP}+"
+            rf"(?P<loc>(?:the{HSP}+)?{CAP}(?:{HSP}+(?:of{HSP}+|and{HSP}+)?{CAP}){{0,3}})(?![\w])"
+        )
         self._first_words = {
             "occasion": frozenset(o.split()[0].casefold() for o in cfg.occasions),
-            "known": frozenset(k.split()[0].casefold().rstrip("'’s") for k in cfg.known_locations)
+            "known": frozenset(re.split(r"['’]", k.split()[0].casefold())[0] for k in cfg.known_locations)
             | {"ysbyty", "st", "saint"},
             "location": frozenset(x.split()[-1].casefold() for x in cfg.location_suffixes) | {"ward"},
             "house": frozenset(x.casefold() for x in (*cfg.house_suffixes, *cfg.welsh_place_words))
@@ -155,6 +165,7 @@ class LexiconRules:
         return {
             "location_named": self.location_named,
             "location_known": self.location_known,
+            "location_in_care_context": self.location_in_care_context,
             "address_house_name": self.address_house_name,
             "address_street": self.address_street,
             "date_occasion": self.date_occasion,
@@ -191,6 +202,20 @@ class LexiconRules:
             yield Candidate(start, m.end(), "LOCATION", "location_named")
         for m in self.ward_number_re.finditer(text):
             yield Candidate(m.start(), m.end(), "LOCATION", "location_named")
+
+    def location_in_care_context(self, text: str) -> Iterator[Candidate]:
+        """ "transferred to Heartlands", "sent him to the Royal Glamorgan": a proper name where a patient
+        goes or is treated is a place of care, unless it is a known town, region or service."""
+        for m in self.care_ctx_re.finditer(text):
+            loc = m.group("loc")
+            words = [w for w in re.split(rf"{HSP}+", loc) if w.casefold() not in ("the", "of", "and")]
+            keys = [w.casefold().replace("’", "'") for w in words]
+            if not keys or all(k in self.places or k in self.base.not_names or k in self.base.never_names
+                               or k in GENERIC_UNIT_WORDS or k.upper() in ACRONYMS for k in keys):
+                continue
+            if len(keys) == 1 and (keys[0] in self.places or keys[0] in self.base.never_names):
+                continue
+            yield Candidate(m.start("loc"), m.end("loc"), "LOCATION", "location_in_care_context")
 
     def location_known(self, text: str) -> Iterator[Candidate]:
         if not self._may(text, "known"):

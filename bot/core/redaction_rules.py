@@ -557,7 +557,10 @@ class RuleSet:
         if low and low.group() not in self.ambiguous:
             word = low.group()
             unknown = (  # "her husband tomasz": not an English word, so a name typed in lower case
-                self.english and len(word) >= 3 and word not in self.english and word not in self.not_names
+                self.english
+                and len(word) >= 3
+                and word not in self.not_names
+                and not all(part in self.english for part in word.split("-"))
             )
             if word in self.first_names or unknown:
                 yield Candidate(low.start(), low.end(), "NAME", rule)
@@ -682,6 +685,7 @@ ALL_RULES: tuple[str, ...] = (
     "name_ambiguous_in_context",
     "location_named",
     "location_known",
+    "location_in_care_context",
     "address_house_name",
     "address_street",
     "date_occasion",

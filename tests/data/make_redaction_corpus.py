@@ -746,6 +746,151 @@ I saw him at {{LOC:Alder<ZW> Hey}} after his surgery.
 """
 
 
+# Third round, written after the second round's rules, in fresh phrasings (names from still more origins,
+# chat-style lower case, particles, more Welsh addresses and units, brand and eponym negatives).  Split
+# like the second round: a seeded random 30 % is "val".
+ROUND3 = r"""
+I asked {{NAME:Venkataraman}} whether I could scrub in, and she said yes straight away.
+According to {{NAME:Whitfield}}, the family had been told the night before.
+We paged {{NAME:Oduya}} three times before anyone answered.
+I think {{NAME:Blackwood}} was right to stop the resus when he did.
+On the way out, {{NAME:Szabó}} stopped me to ask how I was coping.
+I was with {{NAME:Harjinder Kaur}} when the news came through.
+{{NAME:Amir}}, {{NAME:Chloe}} and {{NAME:Tunde}} were the other students on the firm.
+Her father, {{NAME:Gruffydd ap Rhys}}, farmed the hill above the village.
+The consultant, Dr {{NAME:van der Berg}}, spoke so quietly that the family leaned in.
+Mr {{NAME:de Souza}} told me he used to sail before the stroke.
+Mrs {{NAME:Ní Bhriain}} corrected my pronunciation gently.
+My tutor {{NAME:Mhairi MacLeod}} suggested I write this down.
+{{NAME:McAllister}} was the registrar on nights and he was kind to me.
+{{NAME:Zhang Wei}} had travelled from Leeds for the appointment.
+The interpreter was late so {{NAME:Tran Thi Mai}}'s son translated.
+{{NAME:Oluwaseun Adeyemi}}, the F2, taught me more than any lecture.
+{{NAME:Hodan Abdullahi}} brought her three children to every visit.
+Her name was {{NAME:Ayşe Yılmaz}} and she had been a teacher in Izmir.
+Mr {{NAME:Núñez}} wanted to know if he could still work.
+Mrs {{NAME:Gonçalves}} cried when she saw the scan.
+The patient, {{NAME:Jiří Dvořák}}, spoke very little English.
+Herr {{NAME:Müller}}, as he liked to be called, was a retired engineer.
+{{NAME:Sørensen}} had come over from Denmark for the job.
+Dr {{NAME:Subramaniam}} asked me to examine the abdomen first.
+I helped {{NAME:Abdul-Rahman}} with his lunch because his hands shook.
+{{NAME:Krzysztof}} was the only one who noticed I was upset.
+We discussed {{NAME:Nikolaidis}} at the MDT; nobody wanted to make the call.
+i was shadowing {{NAME:fatima}} on the ward and she was amazing with the family
+tbh i think {{NAME:okoro}} was just tired
+had a long chat with grandad {{NAME:joe}} about the war
+me and {{NAME:kwame}} did the bloods together
+mr {{NAME:whitaker}} kept calling me nurse
+my supervisor {{NAME:ayesha}} said i did well
+dr {{NAME:lindgren}} let me do the lumbar puncture
+the lady in bed 4 ({{NAME:margaret}}) wanted her daughter
+Sister {{NAME:Bernadette}} showed me how to lay out the body.
+Matron {{NAME:Adeola}} walked the ward every morning.
+Nurse {{NAME:Kowalczyk}} took the bloods in seconds.
+A man of {{AGE:52}} came in with crushing chest pain.
+The {{AGE:80-year-old}} had fallen at home and lain there overnight.
+She was aged just {{AGE:19}} when she first became unwell.
+His daughter, age {{AGE:7}}, drew pictures for the nurses.
+At {{AGE:16}} she left home and never went back.
+We saw a {{AGE:38-year-old}} with sudden headache.
+The {{AGE:twelve-year-old}} was terrified of needles.
+He was {{AGE:nineteen}} and had been sleeping rough.
+My patient turned {{AGE:100}} on the ward and the staff sang.
+She is {{AGE:23}}, the same age as me.
+They brought in a {{AGE:2 year old}} who had swallowed a battery.
+We had an {{AGE:18 yo}} with an overdose on my first night.
+The man was in his 60s and had never been ill.
+I met her on {{DATE:3rd Feb}}, the day after the snow.
+By {{DATE:Feb 3rd}} she had lost another stone.
+The results came back on {{DATE:the 1st}}, which was a Sunday.
+She died on {{DATE:the 21st of December}} with her family around her.
+His appointment is on {{DATE:05/11}} at the fracture clinic.
+She was first seen on {{DATE:5/11}} by the GP.
+He was admitted on {{DATE:Christmas Eve}} with pneumonia.
+{{DATE:Christmas Day 2020}} was the worst shift of his life, he told me.
+She was diagnosed around {{DATE:Diwali 2024}}.
+He had been fasting since the start of {{DATE:Ramadan 2023}}.
+The fall happened on {{DATE:2/3/24}} according to the notes.
+I started on {{DATE:the 14th}} and by {{DATE:the 20th}} I felt at home.
+{{DATE:Halloween 2021}} was when the symptoms began, she said.
+The operation is pencilled in for {{DATE:Tuesday 9th}}.
+Her mobile is {{PHONE:07700 900 999}} if you need it.
+He wrote {{PHONE:07 7009 00999}} on the form but it didn't connect.
+Call {{PHONE:+44 7700 900 111}} and ask for her son.
+The GP surgery's number is {{PHONE:0208 123 4567}}.
+The ward clerk gave me {{PHONE:(0151) 496 0123}} for the family.
+His NHS no {{NHS:spaced}} was missing a digit on one form.
+The discharge summary listed NHS number {{NHS:plain}}.
+MRN {{HOSP:7745123}} belonged to a different patient entirely.
+Her hosp no: {{HOSP:1234567}} was written on the fridge.
+His number, {{HOSP:8812345}}, was on the wristband.
+They live at {{ADDR:5 Maes y Dderwen}} in the village.
+Her address was {{ADDR:Flat 7, Tŷ Newydd}}, above the chip shop.
+The house is called {{ADDR:Ty'n y Coed}} and has no mobile signal.
+He lives on {{ADDR:Heol Uchaf}}, near the chapel.
+The district nurse visits {{ADDR:12 Lôn Goch}} twice a week.
+She lives at {{ADDR:Corner Cottage}} with three cats.
+They moved to {{ADDR:Oakfield Farm}} after he retired.
+He was at {{ADDR:33 Acacia Avenue}} when the ambulance arrived.
+The family live on {{ADDR:Ashgrove Close}}, a cul-de-sac.
+Her flat is {{ADDR:23b Queen Street}}, above the bakery.
+She gave her address as {{ADDR:Flat 2, Block C}}.
+He was transferred to {{LOC:Heartlands}} overnight.
+She had chemo at {{LOC:the Royal Marsden}} last year.
+He had his bypass at {{LOC:Walsgrave}}.
+I spent the afternoon on {{LOC:Bluebell Ward}} with the physio.
+He was on {{LOC:Ward 9}} for nearly a month.
+{{LOC:The Willow Unit}} is where they treat eating disorders.
+She is registered at {{LOC:Cedars Surgery}}.
+{{LOC:The Abbey Medical Centre}} referred him in.
+She came in from {{LOC:Meadowbank Care Home}} with a chest infection.
+He lives at {{LOC:Fern Lodge}}, a nursing home near the coast.
+He was born at {{LOC:the Princess Royal Hospital}}.
+She was transferred to {{LOC:the Countess of Chester}}.
+I did a taster week at {{LOC:Whiston}}.
+They sent him to {{LOC:the Royal Glamorgan}} for the scan.
+She was in {{LOC:Beech Ward}} before she came to us.
+He spent six weeks at {{LOC:the Priory}}.
+I had to take the notes to {{LOC:Prince Charles Hospital}}.
+He had been a patient at {{LOC:Rampton}} years ago.
+She's in {{LOC:Primrose Ward}} now, near the window.
+The ward manager at {{LOC:Lister Ward}} was very supportive.
+He was prescribed Oramorph for the pain.
+She uses Entonox during dressing changes.
+We joined the meeting on Teams because of Covid.
+She spoke Tigrinya and a little Arabic.
+He only spoke Tamil and Urdu, so we used the phone interpreter.
+The OSCE was the day after my placement ended.
+My cousin is doing the MRCP this year.
+She had Crohn's disease since her teens.
+His Parkinson's had got much worse over the winter.
+The Guillain-Barré diagnosis took weeks.
+I watched Netflix to switch off after the shift.
+We ate Greggs in the car park at 2am.
+The Sikh chaplain came to pray with the family.
+She was worried about her Universal Credit claim.
+He supports Arsenal and talked about nothing else.
+I felt like an imposter on the Tuesday ward round.
+The Welsh-speaking patients preferred to talk to the HCA.
+We practised on Resusci Anne before the real thing.
+She had a Hickman line and a PICC line.
+I used the Glasgow Coma Scale for the first time.
+He'd been on Warfarin for years and bruised easily.
+The Epley manoeuvre fixed her vertigo in minutes.
+My Balint group met on Thursday evening.
+I go back to Birmingham at the weekend.
+The Caldicott Guardian had to approve the data request.
+She used a Zimmer frame and hated it.
+I took a Lateral Flow test before my shift.
+We checked the Waterlow score and turned her every two hours.
+She asked for a Bible and a glass of water.
+Sepsis Six was started within the hour.
+They gave him Fortisip because he wasn't eating.
+Shropshire felt very rural after growing up in London.
+"""
+
+
 def main() -> None:
     rng = random.Random(20240312)
     out = Path(__file__).with_name("redaction_corpus.jsonl")
@@ -757,12 +902,13 @@ def main() -> None:
                 row["split"] = "dev"
                 rows.append(row)
     # The second round: a seeded random 30 % is held out as "val" to check generalisation before tuning.
-    second = [line.strip() for line in ROUND2.strip().splitlines() if line.strip()]
-    val = set(random.Random(20261202).sample(range(len(second)), k=round(len(second) * 0.3)))
-    for i, line in enumerate(second):
-        row = parse(line, rng)
-        row["split"] = "val" if i in val else "dev"
-        rows.append(row)
+    for seed, block in ((20261202, ROUND2), (20261203, ROUND3)):
+        lines = [line.strip() for line in block.strip().splitlines() if line.strip()]
+        val = set(random.Random(seed).sample(range(len(lines)), k=round(len(lines) * 0.3)))
+        for i, line in enumerate(lines):
+            row = parse(line, rng)
+            row["split"] = "val" if i in val else "dev"
+            rows.append(row)
     with out.open("w", encoding="utf-8") as fh:
         for row in rows:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
