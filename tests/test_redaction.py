@@ -814,6 +814,8 @@ def test_new_name_forms(r: Redactor, text: str, name: str) -> None:
         "There is hope for him, the consultant said.",
         "In May the rota changes.",
         "My placement in Manchester was the first time I saw real deprivation.",
+        "She lives on a farm near Brecon.",  # a town not in any list, after "near": kept
+        "He was prescribed Oramorph and spoke only Tigrinya.",
     ],
 )
 def test_words_that_are_names_stay_when_no_person_is_meant(r: Redactor, text: str) -> None:
@@ -839,6 +841,12 @@ def test_words_that_are_names_stay_when_no_person_is_meant(r: Redactor, text: st
         ("They had lived at The Old Vicarage for years.", "The Old Vicarage", "ADDRESS"),
         ("He moved into Flat 4B last year.", "Flat 4B", "ADDRESS"),
         ("Her house is called Bryn Awel and it is at the end of a track.", "Bryn Awel", "ADDRESS"),
+        ("Ms Ahmed-Khan, 47, was waiting.", "47", "AGE"),
+        ("Her kids, aged 4, 6 and 9, were at school.", "9", "AGE"),
+        ("She was seen 14th-16th March on the unit.", "14th-16th March", "DATE"),
+        ("It was xmas 2022 and the ward was full.", "xmas 2022", "DATE"),
+        ("Ring 0 7 7 0 0 9 0 0 1 2 3 after six.", "0 7 7 0 0 9 0 0 1 2 3", "PHONE"),
+        ("He was transferred to Heartlands overnight.", "Heartlands", "LOCATION"),
     ],
 )
 def test_new_structured_forms(r: Redactor, text: str, value: str, typ: str) -> None:

@@ -28,21 +28,32 @@ Policy decisions (each can be revisited in the TOML or here):
   "MRN", "hospital no." or "NHS number", the following identifier is redacted whatever its shape,
   typed ``NHS_NUMBER`` if it is ten digits with a valid check digit.
 * **Names.**  The title stays and only the name is replaced ("Dr [NAME]"), so role and gender,
-  which matter for the research, survive.  Names are found by: a title (Mr, Mrs, Dr, Sister...),
-  an introducing phrase ("called", "I'll call her"), a relation or role word ("her son Tom",
-  "my consultant, Patel"), a list of common UK first names of many origins (capitalised; extended
-  to a following surname), and propagation (a token found as a name is a name everywhere else in
-  the same text).  First names that are also ordinary words (Will, May, Hope, Grace, Joy, Bill,
-  Mark, Rose...) are only redacted when context marks them as names.  Hospital and place names
-  ("Rose Ward", "St Mary's", "the John Radcliffe") are not names.  Lower-case names are found only
-  after a relation word or intro phrase and only if listed.
+  which matter for the research, survive.  Names are found by: a title (Mr, Mrs, Dr, Sister, Herr...),
+  an introducing phrase ("called", "I'll call her", "refer to him as R."), a relation or role word
+  ("her son Tom", "my consultant, Patel", "her husband tomasz"), initials ("Mr K.", "patient JD"),
+  the name lists (US Census 1990 first names and surnames in ``prompts/names/``, plus the TOML list)
+  for any word that is not also an English word, in any case and anywhere ("Brennan", "siobhan"), the
+  lexicon (a capitalised word mid-sentence that is no English word and no known place, language or
+  medicine: "Okonkwo"), and propagation (a token found as a name is a name everywhere else in the
+  same text).  First names that are also ordinary words (Will, May, Hope, Grace, Joy, Bill, Mark,
+  Rose...) are only redacted when context marks them as names.  Towns are not names ("in Ruthin").
+* **Places of care** (LOCATION).  Wards, units, hospitals, GP surgeries, care homes and hospices by
+  name: capitalised words before Ward / Unit / Hospital / Surgery / Practice / Care Home..., "Ward 4B",
+  well-known hospitals and units by their short names ("Alder Hey", "the Maudsley", "St Mary's"), and a
+  proper name where a patient is sent or treated ("transferred to Heartlands").  Generic units ("the
+  stroke unit", "Intensive Care Unit", "ITU") are kept.
 * **Ages.**  Exact ages are redacted ("a [AGE] man", "aged [AGE]", "she was [AGE]").  Decades
   ("in her 80s", "in his seventies") are left: they are already aggregated and clinically useful.
-* **Dates.**  Day-level dates in every common form and month + year ("October 2022") are
-  redacted; a weekday, a month or a year on its own is not, and nor are durations or times.
+* **Dates.**  Day-level dates in every common form, partial ones ("the 28th", "01/06", "Tues 14/11"),
+  month + year ("October 2022") and named occasions with a year or naming one day ("Christmas 2023",
+  "Boxing Day") are redacted; a weekday, a month or a year on its own is not, nor durations or times.
 * **Postcodes.**  Full postcodes with a real UK area code; outward codes alone ("SW1") are left.
-* **Addresses.**  A house number and a capitalised street name with a street suffix
-  ("12 Acacia Road", "Flat 3, 27 Victoria Street").  Town names are not redacted.
+* **Addresses.**  A house number and a street ("12 Acacia Road", "14 Heol y Coed"), a street by name
+  ("Church Lane", "Stryd Fawr"), flat and house names ("Flat 4B", "Rose Cottage", "Bryn Awel", "The Old
+  Vicarage").  Town names are not redacted.
+* **Invisible characters and look-alikes.**  The rules read the text folded by
+  :mod:`bot.core.textnorm` and spans are mapped back, so a zero-width space or a soft hyphen inside an
+  identifier, or a Cyrillic letter in a name, changes nothing; the whole original stretch is replaced.
 * **Overlaps.**  Overlapping candidates are merged into one span covering all of them (so nothing any
   rule flagged leaks); it takes the type of the longest candidate, ties broken by ``priority`` in the
   TOML.  Researcher-marked ``extra_spans`` always win the type, and are redacted even if their type

@@ -140,6 +140,17 @@ class LexiconRules:
             rf"(?:{HSP}+(?:him|her|them|me|us|back|over|in|out|on|up|there|here)){{0,2}}{HSP}+(?i:to|at|from|in|into){HSP}+"
             rf"(?P<loc>(?:the{HSP}+)?{CAP}(?:{HSP}+(?:of{HSP}+|and{HSP}+)?{CAP}){{0,3}})(?![\w])"
         )
+        self.age_list_re = re.compile(
+            rf"(?<![\w])(?i:aged|ages|age){HSP}+[0-9]{{1,3}}(?P<more>(?:,{HSP}*[0-9]{{1,3}})*,?{HSP}+(?:and|&){HSP}+[0-9]{{1,3}})"
+            r"(?![\w%/.:]|\.[0-9])"
+        )
+        self.age_after_name_re = re.compile(
+            rf"(?<![\w])[{UP}][{LO}]+(?:[-'’][{UP}][{LO}]+)?,{HSP}*(?P<n>[1-9][0-9]?|1[01][0-9]),(?={HSP}+[a-z])"
+        )
+        self.date_range_re = re.compile(
+            rf"(?<![\w/])(?P<d>{DAY}{ORD}?){HSP}*[-–]{HSP}*{DAY}{ORD}?(?:{HSP}+of)?{HSP}+{MONTH}(?:,?{HSP}+{YEAR4})?(?![\w])"
+        )
+        self.spaced_phone_re = re.compile(r"(?<![\w])(?:\+44 |0 )(?:[0-9] ){8,9}[0-9](?![\w])")
         self._first_words = {
             "occasion": frozenset(o.split()[0].casefold() for o in cfg.occasions),
             "known": frozenset(re.split(r"['’]", k.split()[0].casefold())[0] for k in cfg.known_locations)
@@ -172,6 +183,7 @@ class LexiconRules:
             "date_partial": self.date_partial,
             "hospital_number_seven_digits": self.seven_digits,
             "age_future": self.age_future,
+            "age_and_date_lists": self.age_and_date_lists,
             "name_initials": self.name_initials,
             "name_lexicon": self.name_lexicon,
             "name_unknown_capitalised": self.name_unknown_capitalised,
@@ -289,6 +301,22 @@ class LexiconRules:
             if int(m.group("n")) <= 125:
                 yield Candidate(m.start("n"), m.end("n"), "AGE", "age_future")
 
+    def age_and_date_lists(self, text: str) -> Iterator[Candidate]:
+        """ "aged 4, 6 and 9", "Ms Ahmed-Khan, 47, was", "14th-16th March", "0 7 7 0 0 9 0 0 1 2 3"."""
+        if not _HAS_DIGIT.search(text):
+            return
+        for m in self.age_list_re.finditer(text):
+            for n in re.finditer(r"[0-9]{1,3}", m.group("more")):
+                yield Candidate(m.start("more") + n.start(), m.start("more") + n.end(), "AGE", "age_and_date_lists")
+        for m in self.age_after_name_re.finditer(text):
+            word = m.group().split(",")[0]
+            if word.casefold() not in self.base.never_names and word.casefold() not in self.base.inst_after:
+                yield Candidate(m.start("n"), m.end("n"), "AGE", "age_and_date_lists")
+        for m in self.date_range_re.finditer(text):
+            yield Candidate(m.start("d"), m.end(), "DATE", "age_and_date_lists")
+        for m in self.spaced_phone_re.finditer(text):
+            yield Candidate(m.start(), m.end(), "PHONE", "age_and_date_lists")
+
     def seven_digits(self, text: str) -> Iterator[Candidate]:
         if not _HAS_DIGIT.search(text):
             return
@@ -342,12 +370,16 @@ class LexiconRules:
                     continue
                 if initial and not self._person_follows(text, m.end()):
                     continue
+                if PLACE_BEFORE.search(text, max(0, m.start() - 12), m.start()):
+                    continue  # "in Ruthin", "near Brecon": a town, which is not redacted
             if self.base._institutional(text, m.start(), m.end()):
                 continue
             yield Candidate(m.start(), m.end(), "NAME", "name_lexicon" if listed else "name_unknown_capitalised")
 
     def _person_follows(self, text: str, end: int) -> bool:
-        """A verb of a person ("was", "said") or a possessive right after the word."""
+        """A verb of a person ("was", "said"), a possessive or an apposition ("Okonkwo, the registrar,")."""
+        if re.match(r",[ \u00a0]+(?:the|my|our|a|an|who|aged|age)[ \u00a0]", text[end : end + 12]):
+            return True
         nxt = re.match(r"(?:['’]s\b|[ \u00a0]+([a-z'’]+))", text[end : end + 30])
         return bool(nxt) and (nxt.group(1) is None or nxt.group(1) in self.base.person_verbs)  # type: ignore[union-attr]
 
@@ -361,6 +393,7 @@ class LexiconRules:
 
 
 _HAS_DIGIT = re.compile(r"[0-9]")
+PLACE_BEFORE = re.compile(r"(?<![\w])(?:in|near|outside|around|towards|across|nr)[ \u00a0]+$")
 _DOTTED_CAPITAL = re.compile(r"[A-Z]\.")
 _CAPS_WORD = re.compile(r"\b[A-Z]{2,3}\b")
 STRONG_STREET_SUFFIXES = frozenset(

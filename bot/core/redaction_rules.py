@@ -691,6 +691,8 @@ ALL_RULES: tuple[str, ...] = (
     "date_occasion",
     "date_partial",
     "hospital_number_seven_digits",
+    "age_future",
+    "age_and_date_lists",
     "name_initials",
     "name_lexicon",
     "name_unknown_capitalised",
