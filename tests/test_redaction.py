@@ -798,6 +798,8 @@ def test_generic_units_are_not_locations(r: Redactor, text: str) -> None:
         ("I saw Mr K. again in clinic.", "K."),
         ("Patient JD had been admitted four times.", "JD"),
         ("I'll refer to him as R. to protect him.", "R."),
+        ("Paddy O’Shea (the porter) showed me a shortcut.", "Paddy O’Shea"),
+        ("Ms Amara N'Diaye was frightened.", "Amara N'Diaye"),
     ],
 )
 def test_new_name_forms(r: Redactor, text: str, name: str) -> None:
@@ -847,6 +849,8 @@ def test_words_that_are_names_stay_when_no_person_is_meant(r: Redactor, text: st
         ("It was xmas 2022 and the ward was full.", "xmas 2022", "DATE"),
         ("Ring 0 7 7 0 0 9 0 0 1 2 3 after six.", "0 7 7 0 0 9 0 0 1 2 3", "PHONE"),
         ("He was transferred to Heartlands overnight.", "Heartlands", "LOCATION"),
+        ("She lives at The Laurels with her son.", "The Laurels", "ADDRESS"),
+        ("She'd turned 30 that week.", "30", "AGE"),
     ],
 )
 def test_new_structured_forms(r: Redactor, text: str, value: str, typ: str) -> None:

@@ -105,6 +105,11 @@ class LexiconRules:
             rf"(?P<a>(?:(?i:flat|apartment)\.?{HSP}*[0-9]+[A-Za-z]?,?{HSP}+)?[0-9]{{1,4}}[A-Za-z]?,?{HSP}+{CAP}"
             rf"(?:{HSP}+(?:{PARTICLE}{HSP}+){{0,2}}{CAP}){{0,3}})(?![\w])"
         )
+        self.home_named_re = re.compile(
+            rf"(?<![\w])(?:(?i:lives|lived|living|live|staying|stays|moved|moving)(?:{HSP}+(?i:back|in|out))?{HSP}+(?i:at|to|into)"
+            rf"|(?i:house|home|bungalow|cottage|farm|flat)(?:{HSP}+is)?{HSP}+(?i:called|named)|(?i:address|home)(?:{HSP}+(?i:is|was|as))?)"
+            rf"{HSP}*:?{HSP}+(?P<a>(?:The{HSP}+)?{CAP}(?:{HSP}+{CAP}){{0,2}})(?![\w])"
+        )
         self.flat_re = re.compile(
             rf"(?<![\w])(?:Flat|Apartment|Apt\.?){HSP}*[0-9]{{1,4}}[A-Za-z]?(?:,?{HSP}+(?:Block|Floor|Building){HSP}+[0-9A-Z]{{1,3}})?"
             r"(?![\w])"
@@ -179,6 +184,7 @@ class LexiconRules:
             "location_in_care_context": self.location_in_care_context,
             "address_house_name": self.address_house_name,
             "address_street": self.address_street,
+            "address_home_named": self.address_home_named,
             "date_occasion": self.date_occasion,
             "date_partial": self.date_partial,
             "hospital_number_seven_digits": self.seven_digits,
@@ -248,6 +254,15 @@ class LexiconRules:
                 yield Candidate(m.start(), m.end(), "ADDRESS", "address_house_name")
         for m in self.flat_re.finditer(text):
             yield Candidate(m.start(), m.end(), "ADDRESS", "address_house_name")
+
+    def address_home_named(self, text: str) -> Iterator[Candidate]:
+        """ "lives at The Laurels", "her house is called Hafod": a named home (towns and places stay)."""
+        for m in self.home_named_re.finditer(text):
+            words = [w for w in m.group("a").split() if w != "The"]
+            keys = [w.casefold() for w in words]
+            if not keys or all(k in self.places or k in self.base.not_names for k in keys):
+                continue
+            yield Candidate(m.start("a"), m.end("a"), "ADDRESS", "address_home_named")
 
     def address_street(self, text: str) -> Iterator[Candidate]:
         if self._may(text, "street"):
@@ -374,7 +389,13 @@ class LexiconRules:
                     continue  # "in Ruthin", "near Brecon": a town, which is not redacted
             if self.base._institutional(text, m.start(), m.end()):
                 continue
-            yield Candidate(m.start(), m.end(), "NAME", "name_lexicon" if listed else "name_unknown_capitalised")
+            start = m.start()
+            before = PRECEDING_TOKEN.search(text, max(0, start - 30), start)
+            if before and not is_sentence_initial(text, start):
+                key_before = before.group(1).casefold()
+                if key_before in self.names and not (key_before in self.base.never_names or key_before in self.places):
+                    start = before.start(1)  # "Paddy O'Shea": a listed first name before the surname goes too
+            yield Candidate(start, m.end(), "NAME", "name_lexicon" if listed else "name_unknown_capitalised")
 
     def _person_follows(self, text: str, end: int) -> bool:
         """A verb of a person ("was", "said"), a possessive or an apposition ("Okonkwo, the registrar,")."""
@@ -393,6 +414,7 @@ class LexiconRules:
 
 
 _HAS_DIGIT = re.compile(r"[0-9]")
+PRECEDING_TOKEN = re.compile(r"(?<![\w'’-])([A-Z][a-z]+)[ \u00a0]$")
 PLACE_BEFORE = re.compile(r"(?<![\w])(?:in|near|outside|around|towards|across|nr)[ \u00a0]+$")
 _DOTTED_CAPITAL = re.compile(r"[A-Z]\.")
 _CAPS_WORD = re.compile(r"\b[A-Z]{2,3}\b")

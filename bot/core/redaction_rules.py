@@ -55,7 +55,7 @@ UP = "A-ZÀ-ÖØ-Þ\u0100-\u017f"  # Latin Extended-A mixes cases: "Łukasz", "�
 LO = "a-zß-öø-ÿ\u0100-\u017f"
 HSP = "[ \u00a0]"  # horizontal space only: names and dates never run across a line break
 NAME_TOKEN = re.compile(
-    rf"(?<![\w'’-])(?:Mc|Mac|O['’]|D['’]|(?:[Aa]l|[Ee]l|[Uu]l|[Aa]bu|[Bb]in|[Ii]bn)-)?[{UP}][{LO}]+(?:[-'’][{UP}][{LO}]+|-[{LO}]{{2,}})*(?!\w)"
+    rf"(?<![\w'’-])(?:Mc|Mac|O['’]|D['’]|N['’]|M['’]|(?:[Aa]l|[Ee]l|[Uu]l|[Aa]bu|[Bb]in|[Ii]bn)-)?[{UP}][{LO}]+(?:[-'’][{UP}][{LO}]+|-[{LO}]{{2,}})*(?!\w)"
 )
 INITIAL = re.compile(rf"(?<![\w'’-])[{UP}](?:\.(?={HSP}*[{UP}])|(?![\w&'’]))")
 INTRO_INITIAL = re.compile(rf"([{UP}])(?:\.|(?![\w'’]))")
@@ -207,7 +207,8 @@ class RuleSet:
         sep_date = r"(?P<a>[0-9]{1,2})(?P<s>[/.\-])(?P<b>[0-9]{1,2})(?P=s)(?P<y>[0-9]{4}|[0-9]{2})"
         self.date_numeric_re = re.compile(rf"(?<![\w/.\-]){sep_date}(?![\w/\-]|\.[0-9])")
         self.date_dm_context_re = re.compile(
-            r"(?<![\w])(?i:on|from|since|until|till|by|dated|DOB|D\.O\.B\.?|born)\s*:?\s+"
+            r"(?<![\w])(?i:on|from|since|until|till|by|dated|DOB|D\.O\.B\.?|born|seen|admitted|discharged|reviewed)"
+            r"\s*:?\s+"
             r"(?P<d>(?P<a>[0-9]{1,2})/(?P<b>[0-9]{1,2}))(?![\w/.]|\.[0-9])"
         )
         self.date_iso_re = re.compile(
@@ -688,6 +689,7 @@ ALL_RULES: tuple[str, ...] = (
     "location_in_care_context",
     "address_house_name",
     "address_street",
+    "address_home_named",
     "date_occasion",
     "date_partial",
     "hospital_number_seven_digits",
