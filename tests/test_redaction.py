@@ -870,3 +870,12 @@ def test_new_structured_forms(r: Redactor, text: str, value: str, typ: str) -> N
 )
 def test_new_structured_negatives(r: Redactor, text: str) -> None:
     assert types_of(r, text) <= {"NAME"} and "DATE" not in types_of(r, text), found(r, text)
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["Tinzaparin", "Rheumatology", "Endoscopy", "Gentamicin", "Quetiapine", "Lamotrigine", "Spotify", "Quran",
+     "Datix", "Propofol", "Hartmann's"],
+)  # fmt: skip
+def test_capitalised_medicines_specialties_and_brands_are_not_names(r: Redactor, word: str) -> None:
+    assert r.find(f"After the shift we talked about {word} for a while.") == []

@@ -179,6 +179,7 @@ class RedactionConfig:
     surnames: frozenset[str] = frozenset()
     english_words: frozenset[str] = frozenset()
     places: frozenset[str] = frozenset()
+    not_name_suffixes: tuple[str, ...] = ()
     # [locations] and [addresses]
     location_suffixes: frozenset[str] = frozenset()
     known_locations: frozenset[str] = frozenset()
@@ -264,6 +265,7 @@ class RedactionConfig:
             surnames=word_file("surnames") | words(names, "surnames"),
             english_words=word_file("english_words") | _fs(w.casefold() for w in words(names, "english_words")),
             places=words(names, "places"),
+            not_name_suffixes=tuple(sorted(w.casefold() for w in words(names, "not_name_suffixes"))),
             location_suffixes=words("locations", "suffixes"),
             known_locations=words("locations", "known"),
             house_suffixes=words("addresses", "house_suffixes"),

@@ -71,6 +71,7 @@ class LexiconRules:
         self.places = frozenset(p.casefold() for p in cfg.places)
         self.names = cfg.listed_first_names | cfg.surnames | base.first_names
         self.ordinal_nouns = frozenset(w.casefold() for w in cfg.ordinal_nouns)
+        self.suffixes = cfg.not_name_suffixes
         suffixes = list(cfg.location_suffixes)
         self.location_re = re.compile(
             rf"(?<![\w'’])(?P<words>(?:(?:St\.?|Saint){HSP}+)?{CAP}(?:{HSP}+(?:{CAP}|{PARTICLE})){{0,4}}?)"
@@ -381,7 +382,7 @@ class LexiconRules:
                 continue
             initial = is_sentence_initial(text, m.start())
             if not listed:
-                if len(tok) < 3 or tok.isupper() or key in self.base.inst_after:
+                if len(tok) < 3 or tok.isupper() or key in self.base.inst_after or key.endswith(self.suffixes):
                     continue
                 if initial and not self._person_follows(text, m.end()):
                     continue
