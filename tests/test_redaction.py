@@ -818,6 +818,7 @@ def test_new_name_forms(r: Redactor, text: str, name: str) -> None:
         "My placement in Manchester was the first time I saw real deprivation.",
         "She lives on a farm near Brecon.",  # a town not in any list, after "near": kept
         "He was prescribed Oramorph and spoke only Tigrinya.",
+        "We used Google Translate because the interpreter didn't come.",
     ],
 )
 def test_words_that_are_names_stay_when_no_person_is_meant(r: Redactor, text: str) -> None:

@@ -562,6 +562,7 @@ class RuleSet:
                 and len(word) >= 3
                 and word not in self.not_names
                 and not all(part in self.english for part in word.split("-"))
+                and text[low.end() : low.end() + 1] not in ("'", "’")  # "didn't", "wasn't"
             )
             if word in self.first_names or unknown:
                 yield Candidate(low.start(), low.end(), "NAME", rule)
