@@ -852,6 +852,11 @@ def test_words_that_are_names_stay_when_no_person_is_meant(r: Redactor, text: st
         ("He was transferred to Heartlands overnight.", "Heartlands", "LOCATION"),
         ("She lives at The Laurels with her son.", "The Laurels", "ADDRESS"),
         ("She'd turned 30 that week.", "30", "AGE"),
+        ("I'm 22 and she is my age.", "22", "AGE"),
+        ("She's turning 50 next week.", "50", "AGE"),
+        ("It happened on the twenty-eighth of March.", "the twenty-eighth of March", "DATE"),
+        ("Her op is Weds 5th.", "Weds 5th", "DATE"),
+        ("Admitted 3/6, discharged 9/6.", "9/6", "DATE"),
     ],
 )
 def test_new_structured_forms(r: Redactor, text: str, value: str, typ: str) -> None:
@@ -867,6 +872,9 @@ def test_new_structured_forms(r: Redactor, text: str, value: str, typ: str) -> N
         "She needs 24/7 care now.",
         "We did 100 compressions a minute.",
         "Christmas on the ward is strange.",
+        "Her pain is 7/10 today.",
+        "For the third time she asked.",
+        "I'm 3 weeks into placement and he's 6 foot tall.",
     ],
 )
 def test_new_structured_negatives(r: Redactor, text: str) -> None:

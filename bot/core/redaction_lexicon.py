@@ -129,7 +129,17 @@ class LexiconRules:
             rf"(?:(?P=s)(?:[0-9]{{4}}|[0-9]{{2}}))?(?![\w/]|[.][0-9])"
         )
         self.date_ctx_before = re.compile(
-            r"(?i:on|for|from|since|until|till|by|dated|date|dob|born|booked|due|before|after|of)\s*:?\s*$"
+            r"(?i:on|for|from|since|until|till|by|dated|date|dob|born|booked|due|before|after|of|seen|admitted|"
+            r"discharged|reviewed|operated|appointment|clinic|scan)\s*:?\s*$"
+        )
+        ordw = (
+            r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|"
+            r"fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth|"
+            r"(?:twenty|thirty)[- ](?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth))"
+        )
+        self.ordinal_word_date_re = re.compile(
+            rf"(?<![\w])(?:(?i:the){HSP}+)?(?i:{ordw}){HSP}+of{HSP}+{MONTH}(?:,?{HSP}+{YEAR4})?(?![\w])"
+            rf"|(?<![\w]){MONTH}{HSP}+(?:the{HSP}+)?(?i:{ordw})(?![\w])"
         )
         self.title_initial_re = re.compile(
             rf"(?<![\w]){_alt(cfg.titles)}\.?{HSP}+(?P<i>[{UP}]\.(?:{HSP}?[{UP}]\.)*)"
@@ -291,6 +301,8 @@ class LexiconRules:
 
     def date_partial(self, text: str) -> Iterator[Candidate]:
         """ "the 28th", "on 23rd", "01/06", "Tues 14/11", "on 12.05": dates without a month or a year."""
+        for m in self.ordinal_word_date_re.finditer(text):
+            yield Candidate(m.start(), m.end(), "DATE", "date_partial")
         if not _HAS_DIGIT.search(text):
             return
         for m in self.the_ordinal_re.finditer(text):

@@ -86,6 +86,7 @@ WEEKDAYS = (
     "Monday",
     "Tuesday",
     "Wednesday",
+    "Weds",
     "Thursday",
     "Friday",
     "Saturday",
@@ -242,8 +243,8 @@ class RuleSet:
         )
         subj = _alt(cfg.age_subjects, ignore_case=True)
         self.age_pronoun_re = re.compile(
-            rf"(?<![\w])(?P<subj>{subj}|[{UP}][{LO}]+)(?:'s|\s+(?:was|is|'s|had\s+just\s+turned|has\s+just\s+turned|"
-            rf"turned|turns|is\s+now|was\s+now|is\s+turning|was\s+turning))(?:\s+(?:only|just|barely|nearly|almost|"
+            rf"(?<![\w])(?P<subj>{subj}|[{UP}][{LO}]+)(?:['’](?:s|m|re)(?:\s+(?:now|turning|just\s+turned))?|\s+(?:was|is|am|are|"
+            rf"had\s+just\s+turned|has\s+just\s+turned|turned|turns|is\s+now|was\s+now|is\s+turning|was\s+turning))(?:\s+(?:only|just|barely|nearly|almost|"
             rf"about|around|roughly|aged))?\s+(?P<n>[0-9]{{1,3}}|{NUMBER_WORD})(?![\w%/:.,\-]\w|[0-9])"
         )
         self.age_appositive_re = re.compile(
