@@ -759,6 +759,10 @@ def test_soft_hyphen_inside_a_date_and_phone(r: Redactor) -> None:
         ("The ambulance took her to St Mary's instead of us.", "St Mary's"),
         ("He was referred to Ysbyty Gwynedd for the scan.", "Ysbyty Gwynedd"),
         ("He was treated at the Royal Infirmary of Edinburgh.", "the Royal Infirmary of Edinburgh"),
+        ("I was placed on Ward C3.", "Ward C3"),
+        ("Ward 4 North was chaotic.", "Ward 4 North"),
+        ("He was taken to the Princess Alexandra.", "the Princess Alexandra"),
+        ("She is at the Royal Hospital for Neuro-disability.", "the Royal Hospital for Neuro-disability"),
     ],
 )
 def test_locations(r: Redactor, text: str, place: str) -> None:
@@ -774,6 +778,7 @@ def test_locations(r: Redactor, text: str, place: str) -> None:
         "Most of the patients on ITU were ventilated.",
         "She went to the GP surgery but they sent her to A&E.",
         "The Intensive Care Unit was full.",
+        "He worked for the Royal Mail for forty years.",
     ],
 )
 def test_generic_units_are_not_locations(r: Redactor, text: str) -> None:

@@ -75,9 +75,14 @@ class LexiconRules:
         suffixes = list(cfg.location_suffixes)
         self.location_re = re.compile(
             rf"(?<![\w'’])(?P<words>(?:(?:St\.?|Saint){HSP}+)?{CAP}(?:{HSP}+(?:{CAP}|{PARTICLE})){{0,4}}?)"
-            rf"{HSP}+(?P<suffix>{_alt(suffixes)})(?:{HSP}+of{HSP}+{CAP}(?:{HSP}+{CAP})?)?(?![\w])"
+            rf"{HSP}+(?P<suffix>{_alt(suffixes)})(?:{HSP}+(?:of|for){HSP}+{CAP}(?:{HSP}+{CAP})?)?(?![\w])"
         )
-        self.ward_number_re = re.compile(r"(?<![\w])Ward\s+[0-9]{1,3}[A-Z]?(?![\w])")
+        self.ward_number_re = re.compile(
+            rf"(?<![\w])Ward{HSP}+(?:[A-Z]?[0-9]{{1,3}}[A-Z]?|[A-Z](?![\w'’]))(?:{HSP}+(?:North|South|East|West))?(?![\w])"
+        )
+        self.royal_re = re.compile(
+            rf"(?<![\w])(?i:the){HSP}+(?:Royal|Princess|Queen|King|Prince|Duchess|Countess)(?:{HSP}+{CAP}){{1,2}}(?![\w])"
+        )
         self.known_re = re.compile(
             rf"(?<![\w'’])(?:(?i:the){HSP}+)?(?:{_alt(cfg.known_locations)}|Ysbyty(?:{HSP}+{CAP}){{1,3}}"
             rf"|(?:St\.?|Saint){HSP}+{CAP}['’]s?)(?:{HSP}+of{HSP}+{CAP}(?:{HSP}+{CAP})?)?(?![\w])"
@@ -247,6 +252,10 @@ class LexiconRules:
             yield Candidate(m.start("loc"), m.end("loc"), "LOCATION", "location_in_care_context")
 
     def location_known(self, text: str) -> Iterator[Candidate]:
+        for m in self.royal_re.finditer(text):  # "the Royal Glamorgan", "the Princess Alexandra"
+            last = m.group().split()[-1]
+            if last not in NOT_ROYAL_PLACES:
+                yield Candidate(m.start(), m.end(), "LOCATION", "location_known")
         if not self._may(text, "known"):
             return
         for m in self.known_re.finditer(text):
@@ -426,6 +435,10 @@ class LexiconRules:
                 yield Candidate(m.start(), m.end(), "NAME", "name_lexicon_lowercase")
 
 
+NOT_ROYAL_PLACES = frozenset(
+    {"Mail", "Navy", "Family", "Society", "Air", "Force", "Army", "Marines", "Ballet", "Opera", "Academy",
+     "Mint", "Household", "Highness", "Couple", "Wedding", "Baby", "Mother", "Victoria"}
+)  # fmt: skip
 _HAS_DIGIT = re.compile(r"[0-9]")
 PRECEDING_TOKEN = re.compile(r"(?<![\w'’-])([A-Z][a-z]+)[ \u00a0]$")
 PLACE_BEFORE = re.compile(r"(?<![\w])(?:in|near|outside|around|towards|across|nr)[ \u00a0]+$")
