@@ -805,6 +805,13 @@ def test_generic_units_are_not_locations(r: Redactor, text: str) -> None:
         ("I'll refer to him as R. to protect him.", "R."),
         ("Paddy O’Shea (the porter) showed me a shortcut.", "Paddy O’Shea"),
         ("Ms Amara N'Diaye was frightened.", "Amara N'Diaye"),
+        ("Rose, the patient in bed 2, was 88.", "Rose"),
+        ("Bill kept asking for his wife.", "Bill"),
+        ("Precious was the nurse in charge.", "Precious"),
+        ("I spoke to Sunny about his drinking.", "Sunny"),
+        ("We looked after Patience, who had dementia.", "Patience"),
+        ("JB, 45, presented with chest pain.", "JB"),
+        ("We saw TK in clinic.", "TK"),
     ],
 )
 def test_new_name_forms(r: Redactor, text: str, name: str) -> None:
@@ -824,6 +831,11 @@ def test_new_name_forms(r: Redactor, text: str, name: str) -> None:
         "She lives on a farm near Brecon.",  # a town not in any list, after "near": kept
         "He was prescribed Oramorph and spoke only Tigrinya.",
         "We used Google Translate because the interpreter didn't come.",
+        "Hope was all she had left.",
+        "Summer was busy on the ward.",
+        "Patience is needed in this job.",
+        "Will power kept him going.",
+        "We saw CT and MRI results.",
     ],
 )
 def test_words_that_are_names_stay_when_no_person_is_meant(r: Redactor, text: str) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from bot.core.redaction_rules import (
+    AGENT_VERBS,
     DAY,
     HSP,
     LO,
@@ -149,9 +150,10 @@ class LexiconRules:
         self.title_initial_re = re.compile(
             rf"(?<![\w]){_alt(cfg.titles)}\.?{HSP}+(?P<i>[{UP}]\.(?:{HSP}?[{UP}]\.)*)"
         )
-        self.caps_initials_re = re.compile(
-            rf"(?<![\w])(?i:patient|pt|client|resident|service{HSP}+user|baby|child|mr|mrs|ms|miss|dr|"
-            rf"mx|called|named|call{HSP}+(?:her|him|them)|as){HSP}+(?P<i>[A-Z]{{2,3}})(?![\w&])"
+        self.caps_before_re = re.compile(
+            rf"(?<![\w])(?i:patient|pt|client|resident|service{HSP}+user|baby|child|mr|mrs|ms|miss|dr|mx|called|named|"
+            rf"call{HSP}+(?:her|him|them)|as|initials|saw|met|seen|see|visited|examined|reviewed|clerked|with)"
+            rf"{HSP}+['‘\"]?$"
         )
         self.dotted_re = re.compile(r"(?<![\w.])(?:[A-Z]\.){2,3}(?!\w)")
         self.care_ctx_re = re.compile(
@@ -166,7 +168,7 @@ class LexiconRules:
             r"(?![\w%/.:]|\.[0-9])"
         )
         self.age_after_name_re = re.compile(
-            rf"(?<![\w])[{UP}][{LO}]+(?:[-'’][{UP}][{LO}]+)?,{HSP}*(?P<n>[1-9][0-9]?|1[01][0-9]),(?={HSP}+[a-z])"
+            rf"(?<![\w])(?:[{UP}][{LO}]+(?:[-'’][{UP}][{LO}]+)?|[A-Z]{{2,3}}),{HSP}*(?P<n>[1-9][0-9]?|1[01][0-9]),(?={HSP}+[a-z])"
         )
         self.date_range_re = re.compile(
             rf"(?<![\w/])(?P<d>{DAY}{ORD}?){HSP}*[-–]{HSP}*{DAY}{ORD}?(?:{HSP}+of)?{HSP}+{MONTH}(?:,?{HSP}+{YEAR4})?(?![\w])"
@@ -310,8 +312,9 @@ class LexiconRules:
 
     def date_partial(self, text: str) -> Iterator[Candidate]:
         """ "the 28th", "on 23rd", "01/06", "Tues 14/11", "on 12.05": dates without a month or a year."""
-        for m in self.ordinal_word_date_re.finditer(text):
-            yield Candidate(m.start(), m.end(), "DATE", "date_partial")
+        if not self._words(text).isdisjoint(MONTH_WORDS):
+            for m in self.ordinal_word_date_re.finditer(text):
+                yield Candidate(m.start(), m.end(), "DATE", "date_partial")
         if not _HAS_DIGIT.search(text):
             return
         for m in self.the_ordinal_re.finditer(text):
@@ -369,10 +372,13 @@ class LexiconRules:
             for m in self.dotted_re.finditer(text):
                 if m.group() not in DOTTED_NOT_INITIALS:
                     yield Candidate(m.start(), m.end(), "NAME", "name_initials")
-        if _CAPS_WORD.search(text):
-            for m in self.caps_initials_re.finditer(text):
-                if m.group("i") not in ACRONYMS:
-                    yield Candidate(m.start("i"), m.end("i"), "NAME", "name_initials")
+        for m in _CAPS_WORD.finditer(text):  # "patient JD", "we saw TK", "JB, 45,"
+            if m.group() in ACRONYMS:
+                continue
+            if self.caps_before_re.search(text, max(0, m.start() - 24), m.start()) or (
+                is_sentence_initial(text, m.start()) and re.match(rf",{HSP}*[0-9]{{1,3}},", text[m.end() : m.end() + 6])
+            ):
+                yield Candidate(m.start(), m.end(), "NAME", "name_initials")
 
     def _is_word(self, token: str) -> bool:
         key = token.casefold().replace("’", "'")
@@ -424,7 +430,10 @@ class LexiconRules:
         if re.match(r",[ \u00a0]+(?:the|my|our|a|an|who|aged|age)[ \u00a0]", text[end : end + 12]):
             return True
         nxt = re.match(r"(?:['’]s\b|[ \u00a0]+([a-z'’]+))", text[end : end + 30])
-        return bool(nxt) and (nxt.group(1) is None or nxt.group(1) in self.base.person_verbs)  # type: ignore[union-attr]
+        if not nxt:
+            return False
+        verb = nxt.group(1)
+        return verb is None or verb in self.base.person_verbs or verb in AGENT_VERBS
 
     def name_lexicon_lowercase(self, text: str) -> Iterator[Candidate]:
         for m in LOWER_TOKEN.finditer(text):
@@ -440,10 +449,13 @@ NOT_ROYAL_PLACES = frozenset(
      "Mint", "Household", "Highness", "Couple", "Wedding", "Baby", "Mother", "Victoria"}
 )  # fmt: skip
 _HAS_DIGIT = re.compile(r"[0-9]")
+MONTH_WORDS = frozenset(
+    "january february march april may june july august september october november december".split()
+)
 PRECEDING_TOKEN = re.compile(r"(?<![\w'’-])([A-Z][a-z]+)[ \u00a0]$")
 PLACE_BEFORE = re.compile(r"(?<![\w])(?:in|near|outside|around|towards|across|nr)[ \u00a0]+$")
 _DOTTED_CAPITAL = re.compile(r"[A-Z]\.")
-_CAPS_WORD = re.compile(r"\b[A-Z]{2,3}\b")
+_CAPS_WORD = re.compile(r"(?<![\w&'’-])[A-Z]{2,3}(?![\w&'’-])")
 STRONG_STREET_SUFFIXES = frozenset(
     {"Road", "Rd", "Street", "Avenue", "Ave", "Lane", "Close", "Drive", "Crescent", "Terrace", "Gardens",
      "Grove", "Mews", "Parade", "Court", "Place", "Square", "Wynd", "Row", "Boulevard"}

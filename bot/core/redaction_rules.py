@@ -161,6 +161,19 @@ def _speed_up(holder: object) -> None:
             setattr(holder, attr, with_first_chars(value))
 
 
+AGENT_VERBS = frozenset(
+    """kept wanted sat stood walked came went felt knew thought looked cried smiled laughed held gave took
+    showed brought helped needed loved hated lived worked died asked told said whispered refused grabbed
+    squeezed waved winked nodded shouted screamed sobbed phoned rang texted arrived left""".split()
+)
+ROLE_AFTER = re.compile(r"[ \u00a0]+(?:was|is)[ \u00a0]+(?:the|a|an|my|our)[ \u00a0]+([a-z]+)(?:[ \u00a0]+([a-z]+))?")
+APPOSITION = re.compile(r",[ \u00a0]+(?:the|my|our|a|an|who|aged|age|her|his)[ \u00a0]")
+OBJECT_PHRASE = re.compile(
+    r"(?<![\w])(?:spoke|speaking|talked|talking|listened|listening|chatted|chatting|sat|sitting|looked|looking|"
+    r"cared|caring|waved|waving|went|going|stayed|staying)[ \u00a0]+(?:to|with|after|for|at|beside)[ \u00a0]+$"
+)
+
+
 class RuleSet:
     """All rules compiled for one :class:`RedactionConfig`; ``run`` yields every candidate span."""
 
@@ -173,6 +186,7 @@ class RuleSet:
         self.ambiguous = _fold(cfg.ambiguous_first_names)
         self.inst_after = _fold(cfg.institution_after)
         self.inst_before = _fold(cfg.institution_before) | {"the", "a", "an"}
+        self.relation_words = _fold(cfg.relation_words)
         self.speech_verbs = _fold(cfg.speech_verbs)
         self.person_verbs = _fold(cfg.person_verbs) | self.speech_verbs
         self.object_verbs = _fold(cfg.object_verbs)
@@ -621,6 +635,15 @@ class RuleSet:
             v = verb.group(1)
             if v in self.speech_verbs or (not initial and not is_month and v in self.person_verbs):
                 return m.start(), m.end()
+            if not is_month and v in AGENT_VERBS:  # "Bill kept asking": a thing doesn't keep asking
+                return m.start(), m.end()
+        if not is_month and APPOSITION.match(after):  # "Rose, the patient in bed 2,", "Patience, who"
+            return m.start(), m.end()
+        role = ROLE_AFTER.match(after)
+        if not is_month and role and (role.group(1) in self.relation_words or role.group(2) in self.relation_words):
+            return m.start(), m.end()  # "Summer was the student nurse", "Precious was the nurse in charge"
+        if not is_month and OBJECT_PHRASE.search(text, max(0, m.start() - 30), m.start()):
+            return m.start(), m.end()  # "I spoke to Sunny", "we looked after Patience"
         if not is_month and re.match(r"['’]s[ \u00a0]+[a-z]", after):
             return m.start(), m.end()
         if not initial and not is_month:
