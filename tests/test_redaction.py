@@ -812,6 +812,8 @@ def test_generic_units_are_not_locations(r: Redactor, text: str) -> None:
         ("We looked after Patience, who had dementia.", "Patience"),
         ("JB, 45, presented with chest pain.", "JB"),
         ("We saw TK in clinic.", "TK"),
+        ("i saw oluwadamilola today and she was upset", "oluwadamilola"),
+        ("chatted with nkemdirim about the exam", "nkemdirim"),
     ],
 )
 def test_new_name_forms(r: Redactor, text: str, name: str) -> None:
@@ -836,6 +838,7 @@ def test_new_name_forms(r: Redactor, text: str, name: str) -> None:
         "Patience is needed in this job.",
         "Will power kept him going.",
         "We saw CT and MRI results.",
+        "pt came in with dka and nstemi, gave paracetamol with cyclizine",
     ],
 )
 def test_words_that_are_names_stay_when_no_person_is_meant(r: Redactor, text: str) -> None:

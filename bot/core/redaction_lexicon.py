@@ -22,6 +22,7 @@ from bot.core.redaction_rules import (
     HSP,
     LO,
     LOWER_TOKEN,
+    LOWERCASE_STYLE,
     MONTH,
     NAME_TOKEN,
     ORD,
@@ -212,6 +213,7 @@ class LexiconRules:
             "name_lexicon": self.name_lexicon,
             "name_unknown_capitalised": self.name_unknown_capitalised,
             "name_lexicon_lowercase": self.name_lexicon_lowercase,
+            "name_lowercase_in_context": self.name_lowercase_in_context,
         }
 
     # ------------------------------------------------------------------ places of care
@@ -435,6 +437,20 @@ class LexiconRules:
         verb = nxt.group(1)
         return verb is None or verb in self.base.person_verbs or verb in AGENT_VERBS
 
+    def name_lowercase_in_context(self, text: str) -> Iterator[Candidate]:
+        """In text typed all in lower case, a word in no list and no dictionary right after "saw", "told",
+        "with", "me and"... or right before "said", "told"... is a name ("chatted with nkemdirim")."""
+        if not LOWERCASE_STYLE.search(text) and any(c.isupper() for c in text):
+            return
+        for m in LOWER_TOKEN.finditer(text):
+            tok = m.group()
+            if len(tok) < 4 or self._blocked(tok) or tok.endswith(self.suffixes):
+                continue
+            if all(part in self.english for part in tok.split("-")):
+                continue
+            if LOWER_BEFORE.search(text, max(0, m.start() - 20), m.start()) or LOWER_AFTER.match(text, m.end()):
+                yield Candidate(m.start(), m.end(), "NAME", "name_lowercase_in_context")
+
     def name_lexicon_lowercase(self, text: str) -> Iterator[Candidate]:
         for m in LOWER_TOKEN.finditer(text):
             tok = m.group()
@@ -453,6 +469,11 @@ MONTH_WORDS = frozenset(
     "january february march april may june july august september october november december".split()
 )
 PRECEDING_TOKEN = re.compile(r"(?<![\w'’-])([A-Z][a-z]+)[ \u00a0]$")
+LOWER_BEFORE = re.compile(
+    r"(?<![\w])(?:saw|met|told|asked|with|me and|and me|thanked|texted|messaged|called|named|helped|"
+    r"shadowed|shadowing|hugged|and)[ \u00a0]+$"
+)
+LOWER_AFTER = re.compile(r"[ \u00a0]+(?:said|says|told|asked|explained|replied|texted|messaged|and i|and me)\b")
 PLACE_BEFORE = re.compile(r"(?<![\w])(?:in|near|outside|around|towards|across|nr)[ \u00a0]+$")
 _DOTTED_CAPITAL = re.compile(r"[A-Z]\.")
 _CAPS_WORD = re.compile(r"(?<![\w&'’-])[A-Z]{2,3}(?![\w&'’-])")

@@ -724,6 +724,7 @@ ALL_RULES: tuple[str, ...] = (
     "name_lexicon",
     "name_unknown_capitalised",
     "name_lexicon_lowercase",
+    "name_lowercase_in_context",
     "name_propagation",
     "ner",
 )
