@@ -814,6 +814,9 @@ def test_generic_units_are_not_locations(r: Redactor, text: str) -> None:
         ("We saw TK in clinic.", "TK"),
         ("i saw oluwadamilola today and she was upset", "oluwadamilola"),
         ("chatted with nkemdirim about the exam", "nkemdirim"),
+        ("The F2 (Ravindra) stayed late.", "Ravindra"),
+        ("Ahmadzai waited four hours in A&E.", "Ahmadzai"),
+        ("The patient, JT, had been in and out.", "JT"),
     ],
 )
 def test_new_name_forms(r: Redactor, text: str, name: str) -> None:
@@ -877,6 +880,8 @@ def test_words_that_are_names_stay_when_no_person_is_meant(r: Redactor, text: st
         ("It happened on the twenty-eighth of March.", "the twenty-eighth of March", "DATE"),
         ("Her op is Weds 5th.", "Weds 5th", "DATE"),
         ("Admitted 3/6, discharged 9/6.", "9/6", "DATE"),
+        ("The man in bed 5 was 102 and still did the crossword.", "102", "AGE"),
+        ("Chiara was twenty-four, my age.", "twenty-four", "AGE"),
     ],
 )
 def test_new_structured_forms(r: Redactor, text: str, value: str, typ: str) -> None:
@@ -893,6 +898,7 @@ def test_new_structured_forms(r: Redactor, text: str, value: str, typ: str) -> N
         "We did 100 compressions a minute.",
         "Christmas on the ward is strange.",
         "Her pain is 7/10 today.",
+        "The score was 24 and rising.",
         "For the third time she asked.",
         "I'm 3 weeks into placement and he's 6 foot tall.",
     ],

@@ -154,7 +154,7 @@ class LexiconRules:
         self.caps_before_re = re.compile(
             rf"(?<![\w])(?i:patient|pt|client|resident|service{HSP}+user|baby|child|mr|mrs|ms|miss|dr|mx|called|named|"
             rf"call{HSP}+(?:her|him|them)|as|initials|saw|met|seen|see|visited|examined|reviewed|clerked|with)"
-            rf"{HSP}+['‘\"]?$"
+            rf",?{HSP}+['‘\"(]?$"
         )
         self.dotted_re = re.compile(r"(?<![\w.])(?:[A-Z]\.){2,3}(?!\w)")
         self.care_ctx_re = re.compile(
@@ -413,8 +413,9 @@ class LexiconRules:
             if not listed:
                 if len(tok) < 3 or tok.isupper() or key in self.base.inst_after or key.endswith(self.suffixes):
                     continue
-                if initial and not self._person_follows(text, m.end()):
-                    continue
+                bracketed = text[m.start() - 1 : m.start()] == "(" and text[m.end() : m.end() + 1] == ")"
+                if initial and not bracketed and not self._person_follows(text, m.end()):
+                    continue  # "The F2 (Ravindra) stayed": a name in brackets is no sentence start
                 if PLACE_BEFORE.search(text, max(0, m.start() - 12), m.start()):
                     continue  # "in Ruthin", "near Brecon": a town, which is not redacted
             if self.base._institutional(text, m.start(), m.end()):
@@ -435,7 +436,9 @@ class LexiconRules:
         if not nxt:
             return False
         verb = nxt.group(1)
-        return verb is None or verb in self.base.person_verbs or verb in AGENT_VERBS
+        if verb is None or verb in self.base.person_verbs or verb in AGENT_VERBS:
+            return True
+        return len(verb) > 4 and verb.endswith("ed") and verb in self.english  # "Ahmadzai waited"
 
     def name_lowercase_in_context(self, text: str) -> Iterator[Candidate]:
         """In text typed all in lower case, a word in no list and no dictionary right after "saw", "told",

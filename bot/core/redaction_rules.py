@@ -166,6 +166,16 @@ AGENT_VERBS = frozenset(
     showed brought helped needed loved hated lived worked died asked told said whispered refused grabbed
     squeezed waved winked nodded shouted screamed sobbed phoned rang texted arrived left""".split()
 )
+AGE_WAS_N_AND = re.compile(
+    r"(?<![\w])(?:was|is|'s)[ \u00a0]+(?P<n>[0-9]{1,3})(?:,[ \u00a0]*|[ \u00a0]+(?:and|but)[ \u00a0]+)"
+    r"(?:had|has|have|still|lived|lives|living|was|is|never|always|already|sharp|fit|frail|independent|"
+    r"dying|married|widowed|a|the|my|her|his|only|just)\b"
+)
+MEASURE_BEFORE = re.compile(
+    r"(?i:score|bp|pressure|rate|temp|temperature|sats|saturation|level|count|pain|glucose|sugar|weight|bmi|"
+    r"news|gcs|result|number|total|mark|marks|hb|inr|crp|potassium|sodium|creatinine|egfr|age\s+gap|minutes|"
+    r"hours|time|percent|%)[^.!?]*$"
+)
 ROLE_AFTER = re.compile(r"[ \u00a0]+(?:was|is)[ \u00a0]+(?:the|a|an|my|our)[ \u00a0]+([a-z]+)(?:[ \u00a0]+([a-z]+))?")
 APPOSITION = re.compile(r",[ \u00a0]+(?:the|my|our|a|an|who|aged|age|her|his)[ \u00a0]")
 OBJECT_PHRASE = re.compile(
@@ -308,6 +318,7 @@ class RuleSet:
             "age_keyword": self.age_keyword,
             "age_yo": self.simple(self.age_yo_re, "AGE", "age_yo"),
             "age_pronoun": self.age_pronoun,
+            "age_was_n_and": self.age_was_n_and,
             "age_birthday": self.group(self.age_birthday_re, "n", "AGE", "age_birthday"),
             "address_numbered": self.simple(self.address_re, "ADDRESS", "address_numbered"),
             "name_title": self.name_title,
@@ -467,8 +478,10 @@ class RuleSet:
         for m in self.age_pronoun_re.finditer(text):
             subj = m.group("subj")
             if subj[0].isupper() and subj.casefold() not in self.age_subjects:
-                if subj.casefold() not in self.first_names:
-                    continue
+                key = subj.casefold()
+                listed = key in self.first_names or key in self.cfg.listed_first_names or key in self.cfg.surnames
+                if not listed and not (self.english and key not in self.english and key not in self.never_names):
+                    continue  # "Chiara was twenty-four": a name (listed, or no English word) before the verb
             n = m.group("n")
             if n.isdigit() and int(n) > 125:
                 continue
@@ -481,6 +494,14 @@ class RuleSet:
             grp = next(g for g in ("n", "n2", "n3") if m.group(g) is not None)
             if int(m.group(grp)) <= 125:
                 yield Candidate(m.start(grp), m.end(grp), "AGE", "age_pronoun")
+
+    def age_was_n_and(self, text: str) -> Iterator[Candidate]:
+        """ "was 93 and had outlived", "is 71 and has lived", "was 102 and still did": a life, so an age
+        (unless a measurement is being talked about: "the score was 24 and rising")."""
+        for m in AGE_WAS_N_AND.finditer(text):
+            if int(m.group("n")) > 125 or MEASURE_BEFORE.search(text, max(0, m.start() - 40), m.start()):
+                continue
+            yield Candidate(m.start("n"), m.end("n"), "AGE", "age_was_n_and")
 
     def _age_follow_ok(self, text: str, end: int, *, turned: bool) -> bool:
         rest = text[end : end + 60]
@@ -701,6 +722,7 @@ ALL_RULES: tuple[str, ...] = (
     "age_keyword",
     "age_yo",
     "age_pronoun",
+    "age_was_n_and",
     "age_birthday",
     "address_numbered",
     "name_title",

@@ -31,6 +31,7 @@ look-alike letters; such rows are marked ``"trick": true``.  ``{{NHSZW:spaced}}`
 with zero-width spaces between its groups, ``{{LOC:...}}`` a place of care (LOCATION).
 """
 
+# ruff: noqa: E501  (the corpus sentences are data: one message a line, however long)
 from __future__ import annotations
 
 import json
@@ -893,6 +894,64 @@ Shropshire felt very rural after growing up in London.
 """
 
 
+# Fourth round: longer, multi-sentence messages in the voice of a whole reflection, written after the
+# third round's fixes and scored once before any change: names 26/29, structured 37/41 (0.902), words kept
+# 623/623.  Its misses (initials after "The patient,", a name in brackets, "Ahmadzai waited", "was 93 and
+# had", a name from no list before "was twenty-four") were then fixed, so all of it is "dev".
+ROUND4 = r"""
+This week I was on {{LOC:Hazel Ward}} with Dr {{NAME:Mwangi}}'s team. One patient, {{NAME:Doreen}}, was {{AGE:93}} and had outlived all her children; she told me the nurses were her family now.
+I keep thinking about {{NAME:Kowalczyk}}, the man in bay 2. He was admitted on {{DATE:the 19th}} and nobody had visited him since.
+When {{NAME:Ifeanyi}} (my FY1) asked me to do the ECG I panicked and forgot where V1 goes.
+The patient's daughter gave me her number, {{PHONE:07700 900 546}}, in case her mum got worse overnight. I didn't know if I was allowed to keep it.
+Mrs {{NAME:Ó Briain}} is {{AGE:71}} and has lived at {{ADDR:Bryn Teg}} all her life. She cried when we said she couldn't go home.
+I had to check {{HOSP:4410982}} against the wristband three times because the names were so similar.
+His NHS number, {{NHS:spaced}}, was wrong on the discharge letter, and I noticed before anyone else.
+On {{DATE:Boxing Day}} we lost a patient I'd got to know well. {{NAME:Stanisław}} was a retired miner from near {{LOC:Glangwili}}.
+I spent {{DATE:New Year's Eve 2024}} on nights in {{LOC:the Heath}} and it was the loneliest shift I've done.
+A {{AGE:fifty-six year old}} builder came in after falling from scaffolding. His wife {{NAME:Bronwen}} arrived still in her slippers.
+The care coordinator, {{NAME:Marguerite Dufresne}}, explained that the family had refused a care home twice.
+We moved him to {{LOC:Oak Ward}} on {{DATE:Tues 3/12}} and he seemed calmer there.
+honestly {{NAME:kemi}} is the best nurse on the unit, she showed me how to talk to the family without rushing
+I was asked to take bloods from Mr {{NAME:Al-Hashimi}} but he refused, and I felt relieved and then guilty.
+Her address, {{ADDR:Flat 3, 19 Heol Llanishen}}, was two streets from where I grew up, which felt strange.
+{{NAME:Yusuf}} was only {{AGE:17}} and had been brought in by the police after a fight.
+I met the chaplain, Reverend {{NAME:Adebayo-Smith}}, who sat with the family for hours.
+The baby was transferred to {{LOC:the Jessop Wing}} with breathing problems.
+{{NAME:Aleksander}} told me he had worked at {{LOC:Ysbyty Maelor}} as a porter for thirty years.
+The ward sister, {{NAME:Precious Mahlangu}}, said I handled the conversation well.
+He was born on {{DATE:14/07/1948}} and kept telling me about the war.
+We saw a {{AGE:9 month old}} with bronchiolitis whose mum had not slept for days.
+At the MDT, {{NAME:Lindqvist}} argued for palliation and nobody disagreed.
+I first met {{NAME:Gwenllian}} on {{DATE:Christmas Eve 2023}}, when she was admitted from {{LOC:Plas Gwyn Care Home}}.
+{{NAME:Tobenna}}'s mum brought in a photo of him before the accident.
+His mobile is {{PHONE:07700-900-812}} and he asked us to ring him if anything changed.
+The registrar, {{NAME:Mariana Gonçalves}}, let me lead the consent conversation.
+I was shadowing on {{LOC:Ward 11}} at {{LOC:Royal Stoke}} when the arrest call went out.
+She lives at {{ADDR:7 Maes yr Ysgol}} with her sister, who is also unwell.
+The patient, {{NAME:JT}}, had been in and out of hospital since {{DATE:the 2nd}}.
+{{NAME:Oksana}} spoke no English and her son translated everything, even the bad news.
+His hospital number {{HOSP:6602217}} was handwritten on the sample because the printer was broken.
+I went back on {{DATE:the 30th}} and Mr {{NAME:Brennan-Kelly}} had been discharged.
+We had teaching from Professor {{NAME:Nakamura}} about breaking bad news.
+She was aged {{AGE:46}} and had three children under ten.
+I visited {{LOC:Heatherbrook Nursing Home}} with the GP and it changed how I think about dementia care.
+The consultant, Dr {{NAME:Fionnuala Keane}}, asked me what I'd do, and I had no idea.
+The F2 ({{NAME:Ravindra}}) stayed late to help me finish the discharge letters.
+{{NAME:Chiara}} was {{AGE:twenty-four}}, my age, and dying of a cancer nobody had caught.
+He moved from {{ADDR:22 Ffordd y Parc}} into sheltered housing last month.
+I remembered that {{DATE:the 14th of February}} was her wedding anniversary.
+{{NAME:Ahmadzai}} waited four hours in A&E before anyone saw him.
+Her son, {{NAME:Kwabena}}, rang from Ghana every evening.
+I sat in on clinic at {{LOC:Tŷ Elli Surgery}} and saw eleven patients in a morning.
+The {{AGE:38-year-old}} mother of two had been told she had weeks.
+We saw Mrs {{NAME:Ng}} again on {{DATE:5th March}} and she had lost more weight.
+Call me on {{PHONE:01632 960 447}} or email, the GP said to the family.
+Her home, {{ADDR:Pen y Graig}}, is up a track that the ambulance couldn't manage.
+I think {{NAME:Nwachukwu}} saw that I was struggling and gave me a job to do.
+The man in bed 5 was {{AGE:102}} and still did the crossword every morning.
+"""
+
+
 def main() -> None:
     rng = random.Random(20240312)
     out = Path(__file__).with_name("redaction_corpus.jsonl")
@@ -910,6 +969,11 @@ def main() -> None:
         for i, line in enumerate(lines):
             row = parse(line, rng)
             row["split"] = "val" if i in val else "dev"
+            rows.append(row)
+    for line in ROUND4.strip().splitlines():  # every miss of round 4 was looked at and fixed: all "dev"
+        if line.strip():
+            row = parse(line.strip(), rng)
+            row["split"] = "dev"
             rows.append(row)
     with out.open("w", encoding="utf-8") as fh:
         for row in rows:
