@@ -80,7 +80,8 @@ class LexiconRules:
             rf"{HSP}+(?P<suffix>{_alt(suffixes)})(?:{HSP}+(?:of|for){HSP}+{CAP}(?:{HSP}+{CAP})?)?(?![\w])"
         )
         self.ward_number_re = re.compile(
-            rf"(?<![\w])Ward{HSP}+(?:[A-Z]?[0-9]{{1,3}}[A-Z]?|[A-Z](?![\w'’]))(?:{HSP}+(?:North|South|East|West))?(?![\w])"
+            rf"(?<![\w])(?:(?P<pre>{CAP}){HSP}+)?Ward{HSP}+(?:[A-Z]?[0-9]{{1,3}}[A-Z]?|[A-Z](?![\w'’]))"
+            rf"(?:{HSP}+(?:North|South|East|West))?(?![\w])"
         )
         self.royal_re = re.compile(
             rf"(?<![\w])(?i:the){HSP}+(?:Royal|Princess|Queen|King|Prince|Duchess|Countess)(?:{HSP}+{CAP}){{1,2}}(?![\w])"
@@ -239,7 +240,11 @@ class LexiconRules:
                 start -= len(before.group())
             yield Candidate(start, m.end(), "LOCATION", "location_named")
         for m in self.ward_number_re.finditer(text):
-            yield Candidate(m.start(), m.end(), "LOCATION", "location_named")
+            pre = m.group("pre")
+            keep_pre = pre and pre.casefold() not in self.base.function_words  # "Cardiac Ward 2", not "On Ward 2"
+            start = m.start() if keep_pre else m.start() + (len(pre) + 1 if pre else 0)
+            start = text.index("Ward", start) if not keep_pre else start
+            yield Candidate(start, m.end(), "LOCATION", "location_named")
 
     def location_in_care_context(self, text: str) -> Iterator[Candidate]:
         """ "transferred to Heartlands", "sent him to the Royal Glamorgan": a proper name where a patient

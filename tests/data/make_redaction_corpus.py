@@ -952,6 +952,43 @@ The man in bed 5 was {{AGE:102}} and still did the crossword every morning.
 """
 
 
+# Fifth round: more whole reflections, written after the fourth round's fixes and scored once before any
+# change: names 19/19, structured 20/21 (0.952), words kept 324/324; the miss ("Cardiac Ward 2") was then
+# fixed.  All "dev" once its misses were looked at.
+ROUND5 = r"""
+Yesterday on {{LOC:Cardiac Ward 2}} I met {{NAME:Elsie}}, who is {{AGE:89}}. Her husband {{NAME:Reg}} visits every afternoon at three.
+I was with Mr {{NAME:Farouk}} when he got the news. He asked me to ring his brother on {{PHONE:07700 900 378}}.
+{{NAME:Teodora}} works nights at {{LOC:Brookfield Lodge}} and came in with her own mother as a patient.
+The GP, Dr {{NAME:Asante}}, told me afterwards that she still thinks about her first death.
+We saw a boy of {{AGE:11}} with a broken arm who wouldn't say how it happened.
+He'd been living at {{ADDR:12 Coed y Brenin}} until the flood.
+On {{DATE:the 7th}} I presented Ms {{NAME:Delacroix}} at grand round and my voice shook.
+My supervisor Dr {{NAME:Hiroshi Tanaka}} gave me feedback that was kind but honest.
+I saw {{NAME:Connolly}} on the stairs and she asked how I was doing, which nobody else had.
+The nurse in charge, {{NAME:Bukola}}, was firm with the family and I admired it.
+He was discharged to {{LOC:Riverside View}} on {{DATE:Friday 22nd}}.
+Grandma {{NAME:Wu}} (as the ward called her) refused all her tablets.
+The {{AGE:64 yr old}} man had been a pilot and hated losing control.
+Her grandson {{NAME:Declan}} was only {{AGE:6}} and didn't understand why she couldn't talk.
+I was sent to {{LOC:Cherry Tree Ward}} to help with the drug round.
+She was admitted from {{ADDR:Flat 14, Llys Dewi}} after a fall.
+Her hospital no. is {{HOSP:7719034}}, the sticker said, but the name was spelt wrong.
+{{NAME:Obiageli}} said her daughter was getting married on {{DATE:June 14th}} and she had to be there.
+The patient in side room 3, Mr {{NAME:Petrović}}, had TB and we wore masks.
+{{NAME:Rhodri}} from the chaplaincy team sat with me after the arrest.
+His wife {{NAME:Su-Min}} translated, though I wasn't sure she was telling him everything.
+I spoke to {{NAME:Hollis}} about whether I should have escalated sooner.
+We were at {{LOC:the Royal Liverpool}} for the day for teaching.
+The child, aged {{AGE:4}}, had been brought in by her grandmother.
+He turned {{AGE:sixty}} on the ward and we got him a cake.
+I think {{NAME:Achebe}} saw my hands shaking.
+She gave her address as {{ADDR:9 Heol Fach}}, {{PC:SA4 8PQ}}.
+On {{DATE:Easter Monday}} the ward was almost empty of staff.
+{{NAME:Marisol}}, the interpreter, was wonderful with the family.
+I finally got to meet Mrs {{NAME:Oyinlola}}'s son, who had been so angry on the phone.
+"""
+
+
 def main() -> None:
     rng = random.Random(20240312)
     out = Path(__file__).with_name("redaction_corpus.jsonl")
@@ -970,7 +1007,7 @@ def main() -> None:
             row = parse(line, rng)
             row["split"] = "val" if i in val else "dev"
             rows.append(row)
-    for line in ROUND4.strip().splitlines():  # every miss of round 4 was looked at and fixed: all "dev"
+    for line in (ROUND4 + ROUND5).strip().splitlines():  # every miss of round 4 was looked at and fixed: all "dev"
         if line.strip():
             row = parse(line.strip(), rng)
             row["split"] = "dev"
