@@ -762,6 +762,7 @@ def test_soft_hyphen_inside_a_date_and_phone(r: Redactor) -> None:
         ("I was placed on Ward C3.", "Ward C3"),
         ("Ward 4 North was chaotic.", "Ward 4 North"),
         ("Yesterday on Cardiac Ward 2 I met her.", "Cardiac Ward 2"),
+        ("The baby was taken to the Neonatal Unit at Singleton.", "the Neonatal Unit at Singleton"),
         ("On Ward 2 it was quiet.", "Ward 2"),
         ("He was taken to the Princess Alexandra.", "the Princess Alexandra"),
         ("She is at the Royal Hospital for Neuro-disability.", "the Royal Hospital for Neuro-disability"),

@@ -83,6 +83,10 @@ class LexiconRules:
             rf"(?<![\w])(?:(?P<pre>{CAP}){HSP}+)?Ward{HSP}+(?:[A-Z]?[0-9]{{1,3}}[A-Z]?|[A-Z](?![\w'’]))"
             rf"(?:{HSP}+(?:North|South|East|West))?(?![\w])"
         )
+        self.unit_at_re = re.compile(
+            rf"(?<![\w])(?:(?i:the){HSP}+)?(?:{CAP}{HSP}+){{0,3}}(?:Unit|Ward|Hospice|Department|Centre|Clinic|Suite|Wing)"
+            rf"{HSP}+(?:at|in|of){HSP}+(?:the{HSP}+)?(?P<place>{CAP}(?:{HSP}+{CAP}){{0,2}})(?![\w])"
+        )
         self.royal_re = re.compile(
             rf"(?<![\w])(?i:the){HSP}+(?:Royal|Princess|Queen|King|Prince|Duchess|Countess)(?:{HSP}+{CAP}){{1,2}}(?![\w])"
         )
@@ -261,6 +265,10 @@ class LexiconRules:
             yield Candidate(m.start("loc"), m.end("loc"), "LOCATION", "location_in_care_context")
 
     def location_known(self, text: str) -> Iterator[Candidate]:
+        for m in self.unit_at_re.finditer(text):  # "the Neonatal Unit at Singleton": the unit goes with its place
+            keys = [w.casefold() for w in m.group("place").split()]
+            if not all(k in self.places or k in self.base.never_names for k in keys):
+                yield Candidate(m.start(), m.end(), "LOCATION", "location_known")
         for m in self.royal_re.finditer(text):  # "the Royal Glamorgan", "the Princess Alexandra"
             last = m.group().split()[-1]
             if last not in NOT_ROYAL_PLACES:

@@ -989,6 +989,33 @@ I finally got to meet Mrs {{NAME:Oyinlola}}'s son, who had been so angry on the 
 """
 
 
+# Sixth round: twenty more whole reflections, scored once before any change: names 11/11, structured 13/15
+# (0.867: a generic unit with its hospital, "the Neonatal Unit at Singleton", annotated as one span, of which
+# the rules had redacted only the hospital), words kept 188/189.  Fixed; all "dev".
+ROUND6 = r"""
+The SHO, {{NAME:Aurelia}}, asked me to clerk the lady in bay 4, who was {{AGE:79}} and very deaf.
+I couldn't stop thinking about Mr {{NAME:Van Wyk}} after he told me he'd stopped eating on purpose.
+{{NAME:Fitzpatrick}} from physio got her walking again in a week.
+His daughter lives at {{ADDR:3 Rhodfa'r Môr}} and can't drive.
+She had been a resident of {{LOC:Glenholme Care Home}} for six years.
+We were asked to phone her next of kin on {{PHONE:01632 960 771}} but nobody answered.
+On {{DATE:Wednesday the 4th}} I saw my first birth.
+{{NAME:Lakshmi}}'s husband asked me if I was old enough to be a doctor.
+I was on {{LOC:Ward 5C}} with Dr {{NAME:Oyebanji}} for the whole rotation.
+A woman of {{AGE:41}} was admitted with a stroke, younger than my mum.
+I think {{NAME:Grzegorz}} knew he was dying before we did.
+Her wristband said {{HOSP:2290541}} and her name, but the notes were someone else's.
+The baby, just {{AGE:3 days old}}, was taken to {{LOC:the Neonatal Unit at Singleton}}.
+We met again at {{DATE:Christmas 2022}} when she was readmitted.
+Mr {{NAME:Hakimi}}, {{AGE:58}}, had been a surgeon in Kabul.
+i honestly don't know how {{NAME:zainab}} does nights with two kids
+My tutor {{NAME:Gareth Pryce-Jones}} told me to write about the silence.
+She was moved from {{LOC:Maple Ward}} to {{LOC:the Hospice at Tenovus}} on {{DATE:the 11th}}.
+The man's son, {{NAME:Thabo}}, flew in from Johannesburg.
+{{NAME:Dolores}} kept calling me by her granddaughter's name.
+"""
+
+
 def main() -> None:
     rng = random.Random(20240312)
     out = Path(__file__).with_name("redaction_corpus.jsonl")
@@ -1007,7 +1034,7 @@ def main() -> None:
             row = parse(line, rng)
             row["split"] = "val" if i in val else "dev"
             rows.append(row)
-    for line in (ROUND4 + ROUND5).strip().splitlines():  # every miss of round 4 was looked at and fixed: all "dev"
+    for line in (ROUND4 + ROUND5 + ROUND6).strip().splitlines():  # every miss of round 4 was looked at and fixed: all "dev"
         if line.strip():
             row = parse(line.strip(), rng)
             row["split"] = "dev"
