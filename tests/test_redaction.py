@@ -885,6 +885,9 @@ def test_words_that_are_names_stay_when_no_person_is_meant(r: Redactor, text: st
         ("Admitted 3/6, discharged 9/6.", "9/6", "DATE"),
         ("The man in bed 5 was 102 and still did the crossword.", "102", "AGE"),
         ("Chiara was twenty-four, my age.", "twenty-four", "AGE"),
+        ("The twins, both seven, sat quietly.", "seven", "AGE"),
+        ("His passenger, 19, died at the scene.", "19", "AGE"),
+        ("He was admitted over the Christmas of 2021.", "the Christmas of 2021", "DATE"),
     ],
 )
 def test_new_structured_forms(r: Redactor, text: str, value: str, typ: str) -> None:

@@ -25,6 +25,7 @@ from bot.core.redaction_rules import (
     LOWERCASE_STYLE,
     MONTH,
     NAME_TOKEN,
+    NUMBER_WORD,
     ORD,
     UP,
     WEEKDAY,
@@ -130,7 +131,7 @@ class LexiconRules:
         occ = _alt(cfg.occasions)
         day_occ = [o for o in cfg.occasions if re.search(r"(Day|Eve|Night|day|Sunday|Monday|Friday|Tuesday)$", o)]
         self.occasion_re = re.compile(
-            rf"(?<![\w]){occ}(?:,?{HSP}+(?:of{HSP}+)?(?:{YEAR4}|'[0-9]{{2}}))(?![\w])|(?<![\w]){_alt(day_occ)}(?![\w'’])"
+            rf"(?<![\w])(?:(?i:the){HSP}+)?{occ}(?:,?{HSP}+(?:of{HSP}+)?(?:{YEAR4}|'[0-9]{{2}}))(?![\w])|(?<![\w]){_alt(day_occ)}(?![\w'’])"
         )
         self.the_ordinal_re = re.compile(rf"(?<![\w])(?i:the){HSP}+{DAY}{ORD}(?![\w])")
         self.bare_ordinal_re = re.compile(
@@ -174,7 +175,8 @@ class LexiconRules:
             r"(?![\w%/.:]|\.[0-9])"
         )
         self.age_after_name_re = re.compile(
-            rf"(?<![\w])(?:[{UP}][{LO}]+(?:[-'’][{UP}][{LO}]+)?|[A-Z]{{2,3}}),{HSP}*(?P<n>[1-9][0-9]?|1[01][0-9]),(?={HSP}+[a-z])"
+            rf"(?<![\w])(?:[{UP}]?[{LO}]+(?:[-'’][{UP}][{LO}]+)?|[A-Z]{{2,3}}),{HSP}*(?:(?:both|all|each|now|aged){HSP}+)?"
+            rf"(?P<n>[1-9][0-9]?|1[01][0-9]|{NUMBER_WORD}),(?={HSP}+[a-z])"
         )
         self.date_range_re = re.compile(
             rf"(?<![\w/])(?P<d>{DAY}{ORD}?){HSP}*[-–]{HSP}*{DAY}{ORD}?(?:{HSP}+of)?{HSP}+{MONTH}(?:,?{HSP}+{YEAR4})?(?![\w])"
@@ -358,15 +360,17 @@ class LexiconRules:
 
     def age_and_date_lists(self, text: str) -> Iterator[Candidate]:
         """ "aged 4, 6 and 9", "Ms Ahmed-Khan, 47, was", "14th-16th March", "0 7 7 0 0 9 0 0 1 2 3"."""
+        for m in self.age_after_name_re.finditer(text):
+            word = m.group().split(",")[0]
+            if m.group("n").casefold() == "one":
+                continue
+            if word.casefold() not in self.base.never_names and word.casefold() not in self.base.inst_after:
+                yield Candidate(m.start("n"), m.end("n"), "AGE", "age_and_date_lists")
         if not _HAS_DIGIT.search(text):
             return
         for m in self.age_list_re.finditer(text):
             for n in re.finditer(r"[0-9]{1,3}", m.group("more")):
                 yield Candidate(m.start("more") + n.start(), m.start("more") + n.end(), "AGE", "age_and_date_lists")
-        for m in self.age_after_name_re.finditer(text):
-            word = m.group().split(",")[0]
-            if word.casefold() not in self.base.never_names and word.casefold() not in self.base.inst_after:
-                yield Candidate(m.start("n"), m.end("n"), "AGE", "age_and_date_lists")
         for m in self.date_range_re.finditer(text):
             yield Candidate(m.start("d"), m.end(), "DATE", "age_and_date_lists")
         for m in self.spaced_phone_re.finditer(text):

@@ -1016,6 +1016,33 @@ The man's son, {{NAME:Thabo}}, flew in from Johannesburg.
 """
 
 
+# Seventh round: twenty messages on structured identifiers in fresh phrasings, scored once before any change
+# : names -, structured 18/21 (0.857; "the Christmas of 2021", "both seven", "his passenger, 19,"), words
+# kept 181/181.  Fixed; all "dev".
+ROUND7 = r"""
+Her date of birth, {{DATE:02.09.1957}}, was wrong on the drug chart.
+He said he'd be back on {{DATE:Mon 12th}} for the results.
+The next review is booked for {{DATE:the 21st}}, after my placement ends.
+He was admitted over {{DATE:the Christmas of 2021}} and never really recovered.
+The twins, both {{AGE:seven}}, sat quietly on the floor.
+A young man in his twenties came in after a crash; his passenger, {{AGE:19}}, died at the scene.
+She told me she'd been married since she was {{AGE:18}}.
+I phoned the ward on {{PHONE:029 2074 7747}} to say I'd be late.
+Her son's mobile ({{PHONE:07700 900 632}}) went straight to voicemail.
+The label read {{HOSP:RM0043217}} but the request form said something else.
+His NHS number ends in 5919, which I only know because I checked it four times.
+She lives at {{ADDR:Flat 1A, 42 Cathedral Road}}, {{PC:CF11 9LJ}}.
+The GP practice, {{LOC:Bridge Street Surgery}}, faxed the wrong letter.
+He has been at {{LOC:Cefn Coed}} for years, on and off.
+We sent her to {{LOC:Ward 34}} then on to {{LOC:the Burns Unit at Morriston}}.
+He worked as a porter at {{LOC:Nevill Hall}} before he retired.
+She was discharged to {{LOC:Ty Hafan}} for respite.
+He was {{AGE:eighty}} last week and still drives.
+On {{DATE:Eid ul-Adha 2024}} the family brought food for the whole ward.
+Her mum was {{AGE:52}} when she had her first heart attack.
+"""
+
+
 def main() -> None:
     rng = random.Random(20240312)
     out = Path(__file__).with_name("redaction_corpus.jsonl")
@@ -1034,7 +1061,7 @@ def main() -> None:
             row = parse(line, rng)
             row["split"] = "val" if i in val else "dev"
             rows.append(row)
-    for line in (ROUND4 + ROUND5 + ROUND6).strip().splitlines():  # every miss of round 4 was looked at and fixed: all "dev"
+    for line in (ROUND4 + ROUND5 + ROUND6 + ROUND7).strip().splitlines():  # every miss of round 4 was looked at and fixed: all "dev"
         if line.strip():
             row = parse(line.strip(), rng)
             row["split"] = "dev"
