@@ -1016,8 +1016,8 @@ The man's son, {{NAME:Thabo}}, flew in from Johannesburg.
 """
 
 
-# Seventh round: twenty messages on structured identifiers in fresh phrasings, scored once before any change
-# : names -, structured 18/21 (0.857; "the Christmas of 2021", "both seven", "his passenger, 19,"), words
+# Seventh round: twenty messages on structured identifiers in fresh phrasings, scored once before any change:
+# no names, structured 18/21 (0.857; "the Christmas of 2021", "both seven", "his passenger, 19,"), words
 # kept 181/181.  Fixed; all "dev".
 ROUND7 = r"""
 Her date of birth, {{DATE:02.09.1957}}, was wrong on the drug chart.
