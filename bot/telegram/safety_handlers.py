@@ -8,7 +8,7 @@ from telegram.ext.filters import BaseFilter
 
 from bot.core import safeguarding
 from bot.telegram.context import db_of, env_of, person_of
-from bot.telegram.send import send_replies
+from bot.telegram.send import send_after_commit
 
 COMMANDS = ("ack",)
 
@@ -19,7 +19,7 @@ async def ack(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert msg is not None
     args = " ".join(context.args or [])
     replies = await db_of(context).run(safeguarding.ack_command, env_of(context), person_of(update), args)
-    await send_replies(context.bot, msg.chat_id, replies)
+    await send_after_commit(context.bot, msg.chat_id, replies)
 
 
 def add_handlers(app: Application, private: BaseFilter) -> None:  # type: ignore[type-arg]
