@@ -1,30 +1,52 @@
-"""Recall / precision of the rule-based redactor on the gold corpus, per identifier type.
+"""How well the redactor hides identifiers, per identifier type, on the development and test sets; and how fast.
 
-    python benchmarks/redaction_eval.py [--corpus PATH] [--toml PATH] [--split dev|heldout] [--misses]
+    python benchmarks/redaction_eval.py                  # development corpus (dev and val splits)
+    python benchmarks/redaction_eval.py --split test     # the independent test sets (tests/data/testset/)
+    python benchmarks/redaction_eval.py --split all      # both, side by side
+    python benchmarks/redaction_eval.py --misses         # also list every missed span and false alarm
 
-Matching is span-level.  A gold span is FOUND when a predicted span of the SAME type overlaps at
-least 50% of the gold span's characters; a predicted span is CORRECT when it finds some gold span in
-that sense (a predicted span overlapping no gold span of its type is a false positive).  "any-type"
-recall ignores the type: it is the privacy view (was the identifier hidden at all?), and "leaked"
-counts gold characters left unredacted.
+Scoring (the privacy view: was the identifier hidden at all, whatever placeholder it got):
+
+* a gold span is CAUGHT when every non-space character of it lies inside some redacted span (any type);
+* names recall = caught NAME spans / NAME spans; structured recall = the same over every other type;
+* ordinary words kept = the share of word tokens that touch no gold span and were left unredacted.
+
+The test sets are read only when asked for (``--split test`` or ``all``): they were written by someone
+else and are never tuned against.  The development corpus has two splits: ``dev`` (tuned against) and
+``val`` (a random 30 % of the sentences added in the second round, held out to check that a change
+generalises before tuning further; see ``tests/data/make_redaction_corpus.py``).
+
+Timings: redaction of every corpus message (mean, p50, p99 per message) and of a 4 KB message built from
+corpus sentences (p50 and p99 over repeated runs, wall clock and the thread's CPU time), single-threaded.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
+import statistics
 import sys
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.core.redaction import ALL_TYPES, Redactor, Span  # noqa: E402
+from bot.core.redaction import ALL_TYPES, Redactor  # noqa: E402
 
-DEFAULT_CORPUS = ROOT / "tests" / "data" / "redaction_corpus.jsonl"
+DEV_CORPUS = ROOT / "tests" / "data" / "redaction_corpus.jsonl"
+TEST_DIR = ROOT / "tests" / "data" / "testset"
+TEST_FILES = ("redaction_a.jsonl", "redaction_b.jsonl")
+WORD = re.compile(r"\w+(?:['’]\w+)*")
+
+
+class Finder(Protocol):
+    def find(self, text: str) -> Sequence[object]: ...
 
 
 @dataclass(frozen=True)
@@ -39,119 +61,187 @@ class Row:
     text: str
     spans: list[Gold]
     split: str = "dev"
+    trick: bool = False
 
 
 @dataclass
 class Counts:
     gold: int = 0
-    found: int = 0
-    found_any_type: int = 0
-    predicted: int = 0
-    correct: int = 0
-    gold_chars: int = 0
-    leaked_chars: int = 0
+    caught: int = 0
     misses: list[str] = field(default_factory=list)
-    false_positives: list[str] = field(default_factory=list)
 
     @property
     def recall(self) -> float:
-        return self.found / self.gold if self.gold else 1.0
+        return self.caught / self.gold if self.gold else 1.0
+
+
+@dataclass
+class Score:
+    per_type: dict[str, Counts]
+    words: int = 0
+    words_kept: int = 0
+    over_redacted: list[str] = field(default_factory=list)
+
+    def pooled(self, names: bool) -> Counts:
+        out = Counts()
+        for typ, c in self.per_type.items():
+            if (typ == "NAME") == names:
+                out.gold += c.gold
+                out.caught += c.caught
+                out.misses += c.misses
+        return out
 
     @property
-    def recall_any(self) -> float:
-        return self.found_any_type / self.gold if self.gold else 1.0
+    def names(self) -> Counts:
+        return self.pooled(True)
 
     @property
-    def precision(self) -> float:
-        return self.correct / self.predicted if self.predicted else 1.0
+    def structured(self) -> Counts:
+        return self.pooled(False)
+
+    @property
+    def kept(self) -> float:
+        return self.words_kept / self.words if self.words else 1.0
 
 
-def load_corpus(path: Path = DEFAULT_CORPUS) -> list[Row]:
+def load_rows(path: Path, split: str | None = None) -> list[Row]:
     rows = []
     with path.open(encoding="utf-8") as fh:
         for line in fh:
             if line.strip():
                 d = json.loads(line)
                 spans = [Gold(s["start"], s["end"], s["type"]) for s in d["spans"]]
-                rows.append(Row(d["text"], spans, d.get("split", "dev")))
+                rows.append(Row(d["text"], spans, split or d.get("split", "dev"), bool(d.get("trick"))))
     return rows
 
 
-def _overlap(a0: int, a1: int, b0: int, b1: int) -> int:
-    return max(0, min(a1, b1) - max(a0, b0))
+def _spans_of(finder: Finder, text: str) -> list[tuple[int, int]]:
+    return [(int(getattr(s, "start")), int(getattr(s, "end"))) for s in finder.find(text)]  # noqa: B009
 
 
-def _hits(g: Gold, p: Span | Gold) -> bool:
-    return _overlap(g.start, g.end, p.start, p.end) * 2 >= g.end - g.start
+def caught(text: str, gold: Gold, redacted: Iterable[tuple[int, int]]) -> bool:
+    """Every non-space character of the gold span lies inside some redacted span."""
+    covered = set()
+    for a, b in redacted:
+        covered.update(range(max(a, gold.start), min(b, gold.end)))
+    return all(i in covered for i in range(gold.start, gold.end) if not text[i].isspace())
 
 
-def score(redactor: Redactor, rows: Iterable[Row]) -> dict[str, Counts]:
-    """Counts per type plus "ALL" (every type pooled)."""
-    counts = {t: Counts() for t in (*ALL_TYPES, "ALL")}
+def score(finder: Finder, rows: Iterable[Row]) -> Score:
+    """Per-type recall (any placeholder counts) and ordinary words kept."""
+    result = Score({t: Counts() for t in ALL_TYPES})
     for row in rows:
-        pred = redactor.find(row.text)
+        pred = _spans_of(finder, row.text)
         for g in row.spans:
-            found = any(p.type == g.type and _hits(g, p) for p in pred)
-            found_any = any(_hits(g, p) for p in pred)
-            covered = sum(_overlap(g.start, g.end, p.start, p.end) for p in pred)
-            for key in (g.type, "ALL"):
-                c = counts.setdefault(key, Counts())
-                c.gold += 1
-                c.found += found
-                c.found_any_type += found_any
-                c.gold_chars += g.end - g.start
-                c.leaked_chars += g.end - g.start - covered
-                if not found:
-                    c.misses.append(f"{row.text[g.start : g.end]!r} in: {row.text}")
-        for p in pred:
-            ok = any(g.type == p.type and _hits(g, p) for g in row.spans)
-            for key in (p.type, "ALL"):
-                c = counts.setdefault(key, Counts())
-                c.predicted += 1
-                c.correct += ok
-                if not ok:
-                    c.false_positives.append(f"{p.text!r} [{p.type}/{p.rule}] in: {row.text}")
-    return counts
+            c = result.per_type.setdefault(g.type, Counts())
+            c.gold += 1
+            if caught(row.text, g, pred):
+                c.caught += 1
+            else:
+                c.misses.append(f"{row.text[g.start : g.end]!r} in: {row.text}")
+        for m in WORD.finditer(row.text):
+            if any(m.start() < g.end and g.start < m.end() for g in row.spans):
+                continue
+            result.words += 1
+            if any(m.start() < b and a < m.end() for a, b in pred):
+                result.over_redacted.append(f"{m.group()!r} in: {row.text}")
+            else:
+                result.words_kept += 1
+    return result
 
 
-def table(counts: dict[str, Counts]) -> str:
-    head = f"{'type':<16}{'gold':>6}{'found':>7}{'recall':>8}{'any-type':>10}{'pred':>6}{'prec':>7}{'leaked':>8}"
-    lines = [head, "-" * len(head)]
-    for key, c in counts.items():
-        if c.gold == 0 and c.predicted == 0:
-            continue
-        if key == "ALL":
-            lines.append("-" * len(head))
-        lines.append(
-            f"{key:<16}{c.gold:>6}{c.found:>7}{c.recall:>8.3f}{c.recall_any:>10.3f}{c.predicted:>6}"
-            f"{c.precision:>7.3f}{c.leaked_chars:>8}"
-        )
+def table(label: str, s: Score, n_rows: int) -> str:
+    head = f"{'type':<16}{'gold':>6}{'caught':>8}{'recall':>8}"
+    lines = [f"== {label}: {n_rows} messages", head, "-" * len(head)]
+    for typ, c in s.per_type.items():
+        if c.gold:
+            lines.append(f"{typ:<16}{c.gold:>6}{c.caught:>8}{c.recall:>8.3f}")
+    lines.append("-" * len(head))
+    for name, c in (("names", s.names), ("structured", s.structured)):
+        lines.append(f"{name:<16}{c.gold:>6}{c.caught:>8}{c.recall:>8.3f}")
+    lines.append(f"{'words kept':<16}{s.words:>6}{s.words_kept:>8}{s.kept:>8.3f}")
     return "\n".join(lines)
+
+
+def timings(redactor: Redactor, rows: Sequence[Row]) -> str:
+    """Per-message redaction time over the corpus, and p99 on a 4 KB message."""
+    texts = [r.text for r in rows] or ["Mrs Jones rang."]
+    redactor.redact(texts[0])  # warm caches
+    per: list[float] = []
+    for _ in range(3):
+        for t in texts:
+            t0 = time.perf_counter()
+            redactor.redact(t)
+            per.append((time.perf_counter() - t0) * 1000)
+    per.sort()
+    big_parts: list[str] = []
+    i = 0
+    while sum(len(p) + 1 for p in big_parts) < 4096:
+        big_parts.append(texts[i % len(texts)])
+        i += 1
+    big = " ".join(big_parts)[:4096]
+    runs: list[float] = []
+    cpu: list[float] = []
+    for _ in range(200):
+        t0, c0 = time.perf_counter(), time.thread_time()
+        redactor.redact(big)
+        runs.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.thread_time() - c0) * 1000)
+    runs.sort()
+    cpu.sort()
+    mean_len = statistics.mean(len(t) for t in texts)
+    return (
+        f"timing: {len(per)} redactions of corpus messages (mean {mean_len:.0f} chars): "
+        f"mean {statistics.mean(per):.3f} ms, p50 {per[len(per) // 2]:.3f} ms, p99 {per[int(len(per) * 0.99)]:.3f} ms\n"
+        f"timing: 4 KB message ({len(big)} chars), 200 runs: p50 {runs[100]:.2f} ms, p99 {runs[198]:.2f} ms"
+        f" (CPU time of this thread, which other load on the machine hardly changes: p50 {cpu[100]:.2f} ms,"
+        f" p99 {cpu[198]:.2f} ms)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    ap.add_argument("--toml", type=Path, default=None)
-    ap.add_argument("--split", choices=("dev", "heldout"), default=None)
-    ap.add_argument("--misses", action="store_true", help="list missed gold spans and false positives")
+    ap.add_argument("--split", choices=("dev", "test", "all"), default="dev")
+    ap.add_argument("--corpus", type=Path, default=DEV_CORPUS, help="development corpus (JSONL)")
+    ap.add_argument("--toml", type=Path, default=None, help="redaction rules (default prompts/redaction.toml)")
+    ap.add_argument("--misses", action="store_true", help="list missed gold spans and over-redacted words")
+    ap.add_argument("--no-timing", action="store_true")
     args = ap.parse_args(argv)
-    rows = load_corpus(args.corpus)
     redactor = Redactor.from_toml(args.toml)
-    splits = [args.split] if args.split else ["all", *sorted({r.split for r in rows})]
-    for split in splits:
-        chosen = [r for r in rows if split == "all" or r.split == split]
-        counts = score(redactor, chosen)
-        print(f"\n== {split}: {len(chosen)} sentences, {sum(1 for r in chosen if not r.spans)} without identifiers")
-        print(table(counts))
+    sets: list[tuple[str, list[Row]]] = []
+    if args.split in ("dev", "all"):
+        dev_rows = load_rows(args.corpus)
+        for split in sorted({r.split for r in dev_rows}):
+            sets.append((f"development / {split}", [r for r in dev_rows if r.split == split]))
+        sets.append(("development / all", dev_rows))
+    if args.split in ("test", "all"):
+        test_rows: list[Row] = []
+        for name in TEST_FILES:
+            path = TEST_DIR / name
+            if not path.exists():
+                print(f"(no {path.relative_to(ROOT)})")
+                continue
+            rows = load_rows(path, split=name.removesuffix(".jsonl"))
+            sets.append((f"test / {name}", rows))
+            test_rows += rows
+        if test_rows:
+            sets.append(("test / all", test_rows))
+            tricks = [r for r in test_rows if r.trick]
+            if tricks:
+                sets.append(("test / tricks only", tricks))
+    for label, rows in sets:
+        s = score(redactor, rows)
+        print()
+        print(table(label, s, len(rows)))
         if args.misses:
-            for key, c in counts.items():
-                if key == "ALL":
-                    continue
+            for typ, c in s.per_type.items():
                 for m in c.misses:
-                    print(f"MISS {key}: {m}")
-                for f in c.false_positives:
-                    print(f"FP   {key}: {f}")
+                    print(f"MISS {typ}: {m}")
+            for w in s.over_redacted:
+                print(f"OVER: {w}")
+    if not args.no_timing and sets:
+        print()
+        print(timings(redactor, sets[-1][1]))
     return 0
 
 

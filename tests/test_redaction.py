@@ -253,8 +253,8 @@ def test_dates(r: Redactor, date: str) -> None:
 
 
 def test_ordinal_dates_in_context(r: Redactor) -> None:
-    assert found(r, "I last saw her on the 14th, before the move.") == [("14th", "DATE")]
-    assert found(r, "Her birthday is on the 30th and she wants to go home.") == [("30th", "DATE")]
+    assert found(r, "I last saw her on the 14th, before the move.") == [("the 14th", "DATE")]
+    assert found(r, "Her birthday is on the 30th and she wants to go home.") == [("the 30th", "DATE")]
     assert found(r, "DOB 01/02/1950") == [("01/02/1950", "DATE")]
     assert found(r, "seen on 7/10 with pain") == [("7/10", "DATE")]
 
@@ -474,8 +474,8 @@ def test_offsets_are_code_points(r: Redactor) -> None:
     res = r.redact(text)
     by_type = {s.type: s for s in res.spans}
     assert text[by_type["PHONE"].start : by_type["PHONE"].end] == "07700 900123"
-    assert text[by_type["NAME"].start : by_type["NAME"].end] == "Nwosu"
-    assert res.text == "😀 Zoë’s mum 👩🏽‍⚕️ rang Dr [NAME] on [PHONE] — café 🇬🇧 [POSTCODE]."
+    assert [text[s.start : s.end] for s in res.spans if s.type == "NAME"] == ["Zoë", "Nwosu"]
+    assert res.text == "😀 [NAME]’s mum 👩🏽‍⚕️ rang Dr [NAME] on [PHONE] — café 🇬🇧 [POSTCODE]."
     _assert_preserved(text, res.text, res.spans)
 
 
@@ -566,7 +566,7 @@ def test_type_switched_off() -> None:
 
 
 def test_rule_switched_off() -> None:
-    off = Redactor(RedactionConfig.from_mapping(_toml_with(rules={"disabled": ["name_list"]})))
+    off = Redactor(RedactionConfig.from_mapping(_toml_with(rules={"disabled": ["name_list", "name_lexicon"]})))
     assert off.redact("Siobhan said hello to Mr Byrne.").text == "Siobhan said hello to Mr [NAME]."
 
 
@@ -626,7 +626,9 @@ def test_ner_hook_adds_spans_and_respects_types() -> None:
         out.append(Span(0, 3, "DATE", "The"))
         return out
 
-    cfg = RedactionConfig.from_mapping(_toml_with(types={"DATE": False}))
+    cfg = RedactionConfig.from_mapping(
+        _toml_with(types={"DATE": False}, rules={"disabled": ["name_unknown_capitalised"]})
+    )
     red = Redactor(cfg, ner=fake_ner)
     res = red.redact("Yesterday Qwertyuiop left.")
     assert res.text == "Yesterday [NAME] left."
@@ -676,7 +678,7 @@ def test_corpus_is_well_formed() -> None:
             last = s["end"]
             counts[s["type"]] += 1
             if s["type"] == "NHS_NUMBER":
-                assert is_valid_nhs_number(row["text"][s["start"] : s["end"]])
+                assert is_valid_nhs_number(row["text"][s["start"] : s["end"]].replace("\u200b", ""))
     minima = {
         "NHS_NUMBER": 25,
         "EMAIL": 20,
@@ -692,13 +694,229 @@ def test_corpus_is_well_formed() -> None:
     assert negatives >= 80
 
 
-def test_corpus_recall_and_precision_goals(r: Redactor) -> None:
+def test_corpus_recall_goals(r: Redactor) -> None:
     ev = _load_eval()
-    counts = ev.score(r, ev.load_corpus(CORPUS))
-    for typ in ("NHS_NUMBER", "EMAIL", "PHONE", "POSTCODE", "DATE"):
-        assert counts[typ].recall >= 0.98, (typ, counts[typ].misses)
-    assert counts["NAME"].recall >= 0.90, counts["NAME"].misses
-    assert counts["HOSPITAL_NUMBER"].recall >= 0.90, counts["HOSPITAL_NUMBER"].misses
-    assert counts["AGE"].recall >= 0.90, counts["AGE"].misses
-    assert counts["ALL"].recall_any >= 0.97
-    assert counts["ALL"].precision >= 0.95, counts["ALL"].false_positives
+    s = ev.score(r, ev.load_rows(CORPUS))
+    assert s.names.recall >= 0.95, s.names.misses
+    assert s.structured.recall >= 0.99, s.structured.misses
+    assert s.kept >= 0.98, s.over_redacted[:20]
+
+
+# --------------------------------------------------------------------------- issue 10: tricks, LOCATION, new forms
+
+
+def test_first_character_hint_changes_no_match() -> None:
+    """The look-ahead put in front of each rule's pattern (bot.core.first_chars) only makes it faster."""
+    from bot.core.redaction_rules import RuleSet
+
+    cfg = RedactionConfig.from_toml()
+    fast, plain = RuleSet(cfg), RuleSet(cfg, first_chars=False)
+    texts = [json.loads(line)["text"] for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for text in texts:
+        assert sorted(fast.run(text, lambda _: True)) == sorted(plain.run(text, lambda _: True)), text
+
+
+def test_zero_width_space_inside_an_nhs_number_is_redacted_whole(r: Redactor) -> None:
+    text = "Her NHS number was 943\u200b476\u200b5919 on the form."
+    res = r.redact(text)
+    assert res.text == "Her NHS number was [NHS_NUMBER] on the form."
+    assert [(s.text, s.type) for s in res.spans] == [("943\u200b476\u200b5919", "NHS_NUMBER")]
+
+
+def test_zero_width_between_every_digit(r: Redactor) -> None:
+    text = "Number " + "\u200b".join("9434765919") + " is hers."
+    assert r.redact(text).text == "Number [NHS_NUMBER] is hers."
+
+
+def test_soft_hyphen_and_zero_width_inside_names(r: Redactor) -> None:
+    assert r.redact("Dr Pat\u00adel asked me to present.").text == "Dr [NAME] asked me to present."
+    assert r.redact("I met Mrs Ho\u200blloway on the ward.").text == "I met Mrs [NAME] on the ward."
+
+
+def test_cyrillic_look_alike_in_a_name(r: Redactor) -> None:
+    text = "I spoke to S\u0430rah about the results."  # Cyrillic а
+    res = r.redact(text)
+    assert res.text == "I spoke to [NAME] about the results."
+    assert res.spans[0].text == "S\u0430rah"
+
+
+def test_soft_hyphen_inside_a_date_and_phone(r: Redactor) -> None:
+    assert r.redact("It happened on 12/\u00ad03/2023 at night.").text == "It happened on [DATE] at night."
+    assert r.redact("Ring 07700\u200b900\u200b123 please").text == "Ring [PHONE] please"
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("He was admitted to Rowan Ward on Monday.", "Rowan Ward"),
+        ("I spent my week on Ward 4B with the stroke team.", "Ward 4B"),
+        ("We transferred him to Alder Hey for specialist care.", "Alder Hey"),
+        ("The baby was sent to Great Ormond Street that night.", "Great Ormond Street"),
+        ("I did my psychiatry placement at the Maudsley.", "the Maudsley"),
+        ("My GP placement was at Parkside Surgery.", "Parkside Surgery"),
+        ("The patient is registered with Riverside Medical Practice.", "Riverside Medical Practice"),
+        ("She came from Sunnyside Care Home with a UTI.", "Sunnyside Care Home"),
+        ("The ambulance took her to St Mary's instead of us.", "St Mary's"),
+        ("He was referred to Ysbyty Gwynedd for the scan.", "Ysbyty Gwynedd"),
+        ("He was treated at the Royal Infirmary of Edinburgh.", "the Royal Infirmary of Edinburgh"),
+        ("I was placed on Ward C3.", "Ward C3"),
+        ("Ward 4 North was chaotic.", "Ward 4 North"),
+        ("Yesterday on Cardiac Ward 2 I met her.", "Cardiac Ward 2"),
+        ("The baby was taken to the Neonatal Unit at Singleton.", "the Neonatal Unit at Singleton"),
+        ("On Ward 2 it was quiet.", "Ward 2"),
+        ("He was taken to the Princess Alexandra.", "the Princess Alexandra"),
+        ("She is at the Royal Hospital for Neuro-disability.", "the Royal Hospital for Neuro-disability"),
+    ],
+)
+def test_locations(r: Redactor, text: str, place: str) -> None:
+    assert (place, "LOCATION") in found(r, text)
+    assert "[LOCATION]" in r.redact(text).text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I went to the stroke unit for the afternoon.",
+        "The care home staff knew her better than we did.",
+        "Most of the patients on ITU were ventilated.",
+        "She went to the GP surgery but they sent her to A&E.",
+        "The Intensive Care Unit was full.",
+        "He worked for the Royal Mail for forty years.",
+    ],
+)
+def test_generic_units_are_not_locations(r: Redactor, text: str) -> None:
+    assert "LOCATION" not in types_of(r, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("I shadowed Okonkwo on the ward round.", "Okonkwo"),  # a surname alone, in no list
+        ("Brennan from the pain team came up twice.", "Brennan"),  # listed surname, sentence start
+        ("the patient was called siobhan and she wanted to go home", "siobhan"),
+        ("her husband tomasz kept asking when she could eat", "tomasz"),
+        ("Mr O’Connor refused the cannula.", "O’Connor"),
+        ("Mrs D’Souza asked me whether I was a real doctor.", "D’Souza"),
+        ("The student nurse, Ngozi Eze-Williams, was braver than me.", "Ngozi Eze-Williams"),
+        ("Łukasz was translating for his grandmother.", "Łukasz"),
+        ("I met Agnès Dubois at the memory clinic.", "Agnès Dubois"),
+        ("The nurse, Rose, showed me how to talk to families.", "Rose"),
+        ("My patient Bill had been a miner.", "Bill"),
+        ("Faith told me she had raised four children.", "Faith"),
+        ("I saw Mr K. again in clinic.", "K."),
+        ("Patient JD had been admitted four times.", "JD"),
+        ("I'll refer to him as R. to protect him.", "R."),
+        ("Paddy O’Shea (the porter) showed me a shortcut.", "Paddy O’Shea"),
+        ("Ms Amara N'Diaye was frightened.", "Amara N'Diaye"),
+        ("Rose, the patient in bed 2, was 88.", "Rose"),
+        ("Bill kept asking for his wife.", "Bill"),
+        ("Precious was the nurse in charge.", "Precious"),
+        ("I spoke to Sunny about his drinking.", "Sunny"),
+        ("We looked after Patience, who had dementia.", "Patience"),
+        ("JB, 45, presented with chest pain.", "JB"),
+        ("We saw TK in clinic.", "TK"),
+        ("i saw oluwadamilola today and she was upset", "oluwadamilola"),
+        ("chatted with nkemdirim about the exam", "nkemdirim"),
+        ("The F2 (Ravindra) stayed late.", "Ravindra"),
+        ("Ahmadzai waited four hours in A&E.", "Ahmadzai"),
+        ("The patient, JT, had been in and out.", "JT"),
+    ],
+)
+def test_new_name_forms(r: Redactor, text: str, name: str) -> None:
+    assert (name, "NAME") in found(r, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I will try to speak up more next time.",
+        "He paid the bill with coins.",
+        "I have faith in the team.",
+        "She rose from the chair slowly.",
+        "There is hope for him, the consultant said.",
+        "In May the rota changes.",
+        "My placement in Manchester was the first time I saw real deprivation.",
+        "She lives on a farm near Brecon.",  # a town not in any list, after "near": kept
+        "He was prescribed Oramorph and spoke only Tigrinya.",
+        "We used Google Translate because the interpreter didn't come.",
+        "Hope was all she had left.",
+        "Summer was busy on the ward.",
+        "Patience is needed in this job.",
+        "Will power kept him going.",
+        "We saw CT and MRI results.",
+        "pt came in with dka and nstemi, gave paracetamol with cyclizine",
+    ],
+)
+def test_words_that_are_names_stay_when_no_person_is_meant(r: Redactor, text: str) -> None:
+    assert "NAME" not in types_of(r, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "typ"),
+    [
+        ("I saw her again on the 28th and she had improved.", "the 28th", "DATE"),
+        ("The follow-up was booked for 01/06 but nobody told her.", "01/06", "DATE"),
+        ("We first met at Christmas 2023, when she was admitted.", "Christmas 2023", "DATE"),
+        ("He died on Boxing Day 2022.", "Boxing Day 2022", "DATE"),
+        ("He was discharged on Tues 14/11 with an inhaler.", "Tues 14/11", "DATE"),
+        ("A 34 year old woman came in.", "34 year old", "AGE"),
+        ("The patient, aged 63, had never seen a doctor.", "63", "AGE"),
+        ("He told me he'd be 70 next month.", "70", "AGE"),
+        ("His hospital number 4471203 was on every sheet.", "4471203", "HOSPITAL_NUMBER"),
+        ("Number 3318842 on the wristband didn't match.", "3318842", "HOSPITAL_NUMBER"),
+        ("Ring the ward on 01632  960  112 to check.", "01632  960  112", "PHONE"),
+        ("She lives at 14 Heol y Coed, up the hill.", "14 Heol y Coed", "ADDRESS"),
+        ("She gave her address as Rose Cottage, near the church.", "Rose Cottage", "ADDRESS"),
+        ("They had lived at The Old Vicarage for years.", "The Old Vicarage", "ADDRESS"),
+        ("He moved into Flat 4B last year.", "Flat 4B", "ADDRESS"),
+        ("Her house is called Bryn Awel and it is at the end of a track.", "Bryn Awel", "ADDRESS"),
+        ("Ms Ahmed-Khan, 47, was waiting.", "47", "AGE"),
+        ("Her kids, aged 4, 6 and 9, were at school.", "9", "AGE"),
+        ("She was seen 14th-16th March on the unit.", "14th-16th March", "DATE"),
+        ("It was xmas 2022 and the ward was full.", "xmas 2022", "DATE"),
+        ("Ring 0 7 7 0 0 9 0 0 1 2 3 after six.", "0 7 7 0 0 9 0 0 1 2 3", "PHONE"),
+        ("He was transferred to Heartlands overnight.", "Heartlands", "LOCATION"),
+        ("She lives at The Laurels with her son.", "The Laurels", "ADDRESS"),
+        ("She'd turned 30 that week.", "30", "AGE"),
+        ("I'm 22 and she is my age.", "22", "AGE"),
+        ("She's turning 50 next week.", "50", "AGE"),
+        ("It happened on the twenty-eighth of March.", "the twenty-eighth of March", "DATE"),
+        ("Her op is Weds 5th.", "Weds 5th", "DATE"),
+        ("Admitted 3/6, discharged 9/6.", "9/6", "DATE"),
+        ("The man in bed 5 was 102 and still did the crossword.", "102", "AGE"),
+        ("Chiara was twenty-four, my age.", "twenty-four", "AGE"),
+        ("The twins, both seven, sat quietly.", "seven", "AGE"),
+        ("His passenger, 19, died at the scene.", "19", "AGE"),
+        ("He was admitted over the Christmas of 2021.", "the Christmas of 2021", "DATE"),
+    ],
+)
+def test_new_structured_forms(r: Redactor, text: str, value: str, typ: str) -> None:
+    assert (value, typ) in found(r, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It was the 2nd floor and the lift was broken again.",
+        "For the 3rd time that week the bleep went off.",
+        "He scored 24/30 on the MoCA and 3/5 on recall.",
+        "She needs 24/7 care now.",
+        "We did 100 compressions a minute.",
+        "Christmas on the ward is strange.",
+        "Her pain is 7/10 today.",
+        "The score was 24 and rising.",
+        "For the third time she asked.",
+        "I'm 3 weeks into placement and he's 6 foot tall.",
+    ],
+)
+def test_new_structured_negatives(r: Redactor, text: str) -> None:
+    assert types_of(r, text) <= {"NAME"} and "DATE" not in types_of(r, text), found(r, text)
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["Tinzaparin", "Rheumatology", "Endoscopy", "Gentamicin", "Quetiapine", "Lamotrigine", "Spotify", "Quran",
+     "Datix", "Propofol", "Hartmann's"],
+)  # fmt: skip
+def test_capitalised_medicines_specialties_and_brands_are_not_names(r: Redactor, word: str) -> None:
+    assert r.find(f"After the shift we talked about {word} for a while.") == []

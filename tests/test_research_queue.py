@@ -158,14 +158,14 @@ def test_review_marks_redact_more_and_survive_an_edit(db, research_env, study_co
         return queue.mark_text(session, research_env, item, "St Elsewhere", "PLACE", actor="cli:lead")
 
     assert db.call(mark) == 1
-    assert items(db)[0].text == "On Ward 7B at [PLACE] a man told me about his allotment by the canal."
+    assert items(db)[0].text == "On [LOCATION] at [PLACE] a man told me about his allotment by the canal."
     entry = db.call(lambda s: s.exec(select(ReflectionEntry).order_by(ReflectionEntry.id)).first())
     from bot.core import student
 
     db.call(student.edited, research_env, ana.person, "Today, on Ward 7B at St Elsewhere, a man told me about "
             "his allotment.", chat_id=entry.chat_id, message_id=entry.message_id)
     run_intake(db, research_env)
-    assert items(db)[0].text == "Today, on Ward 7B at [PLACE], a man told me about his allotment."
+    assert items(db)[0].text == "Today, on [LOCATION] at [PLACE], a man told me about his allotment."
 
 
 def test_marks_are_checked(db, research_env, study_cohort):

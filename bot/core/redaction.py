@@ -12,8 +12,9 @@ Usage::
     result.text, result.spans   # spans are offsets into the ORIGINAL text
 
 Placeholders are typed: ``[NAME]``, ``[NHS_NUMBER]``, ``[HOSPITAL_NUMBER]``, ``[DATE]``, ``[PHONE]``,
-``[EMAIL]``, ``[POSTCODE]``, ``[AGE]``, ``[ADDRESS]``, and ``[REDACTED]`` for a researcher-marked span
-without a type.  Text outside the spans is copied through unchanged, character for character.
+``[EMAIL]``, ``[POSTCODE]``, ``[AGE]``, ``[ADDRESS]`` (street addresses, flat and house names),
+``[LOCATION]`` (wards, units, hospitals, GP surgeries, care homes by name), and ``[REDACTED]`` for a
+researcher-marked span without a type.  Text outside the spans is copied through unchanged, character for character.
 Offsets are Python ``str`` indices (Unicode code points), end exclusive.
 
 Policy decisions (each can be revisited in the TOML or here):
@@ -27,21 +28,32 @@ Policy decisions (each can be revisited in the TOML or here):
   "MRN", "hospital no." or "NHS number", the following identifier is redacted whatever its shape,
   typed ``NHS_NUMBER`` if it is ten digits with a valid check digit.
 * **Names.**  The title stays and only the name is replaced ("Dr [NAME]"), so role and gender,
-  which matter for the research, survive.  Names are found by: a title (Mr, Mrs, Dr, Sister...),
-  an introducing phrase ("called", "I'll call her"), a relation or role word ("her son Tom",
-  "my consultant, Patel"), a list of common UK first names of many origins (capitalised; extended
-  to a following surname), and propagation (a token found as a name is a name everywhere else in
-  the same text).  First names that are also ordinary words (Will, May, Hope, Grace, Joy, Bill,
-  Mark, Rose...) are only redacted when context marks them as names.  Hospital and place names
-  ("Rose Ward", "St Mary's", "the John Radcliffe") are not names.  Lower-case names are found only
-  after a relation word or intro phrase and only if listed.
+  which matter for the research, survive.  Names are found by: a title (Mr, Mrs, Dr, Sister, Herr...),
+  an introducing phrase ("called", "I'll call her", "refer to him as R."), a relation or role word
+  ("her son Tom", "my consultant, Patel", "her husband tomasz"), initials ("Mr K.", "patient JD"),
+  the name lists (US Census 1990 first names and surnames in ``prompts/names/``, plus the TOML list)
+  for any word that is not also an English word, in any case and anywhere ("Brennan", "siobhan"), the
+  lexicon (a capitalised word mid-sentence that is no English word and no known place, language or
+  medicine: "Okonkwo"), and propagation (a token found as a name is a name everywhere else in the
+  same text).  First names that are also ordinary words (Will, May, Hope, Grace, Joy, Bill, Mark,
+  Rose...) are only redacted when context marks them as names.  Towns are not names ("in Ruthin").
+* **Places of care** (LOCATION).  Wards, units, hospitals, GP surgeries, care homes and hospices by
+  name: capitalised words before Ward / Unit / Hospital / Surgery / Practice / Care Home..., "Ward 4B",
+  well-known hospitals and units by their short names ("Alder Hey", "the Maudsley", "St Mary's"), and a
+  proper name where a patient is sent or treated ("transferred to Heartlands").  Generic units ("the
+  stroke unit", "Intensive Care Unit", "ITU") are kept.
 * **Ages.**  Exact ages are redacted ("a [AGE] man", "aged [AGE]", "she was [AGE]").  Decades
   ("in her 80s", "in his seventies") are left: they are already aggregated and clinically useful.
-* **Dates.**  Day-level dates in every common form and month + year ("October 2022") are
-  redacted; a weekday, a month or a year on its own is not, and nor are durations or times.
+* **Dates.**  Day-level dates in every common form, partial ones ("the 28th", "01/06", "Tues 14/11"),
+  month + year ("October 2022") and named occasions with a year or naming one day ("Christmas 2023",
+  "Boxing Day") are redacted; a weekday, a month or a year on its own is not, nor durations or times.
 * **Postcodes.**  Full postcodes with a real UK area code; outward codes alone ("SW1") are left.
-* **Addresses.**  A house number and a capitalised street name with a street suffix
-  ("12 Acacia Road", "Flat 3, 27 Victoria Street").  Town names are not redacted.
+* **Addresses.**  A house number and a street ("12 Acacia Road", "14 Heol y Coed"), a street by name
+  ("Church Lane", "Stryd Fawr"), flat and house names ("Flat 4B", "Rose Cottage", "Bryn Awel", "The Old
+  Vicarage").  Town names are not redacted.
+* **Invisible characters and look-alikes.**  The rules read the text folded by
+  :mod:`bot.core.textnorm` and spans are mapped back, so a zero-width space or a soft hyphen inside an
+  identifier, or a Cyrillic letter in a name, changes nothing; the whole original stretch is replaced.
 * **Overlaps.**  Overlapping candidates are merged into one span covering all of them (so nothing any
   rule flagged leaks); it takes the type of the longest candidate, ties broken by ``priority`` in the
   TOML.  Researcher-marked ``extra_spans`` always win the type, and are redacted even if their type
@@ -76,6 +88,7 @@ from typing import Any
 
 from bot.core.paths import PROMPTS
 from bot.core.redaction_rules import ALL_RULES, Candidate, RuleSet, is_valid_nhs_number, nhs_check_digit
+from bot.core.textnorm import fold
 
 __all__ = [
     "ALL_RULES",
@@ -100,6 +113,7 @@ ALL_TYPES: tuple[str, ...] = (
     "DATE",
     "ADDRESS",
     "AGE",
+    "LOCATION",
     "NAME",
 )
 UNTYPED = "REDACTED"
@@ -160,6 +174,19 @@ class RedactionConfig:
     institution_before: frozenset[str] = frozenset()
     ambiguous_first_names: frozenset[str] = frozenset()
     first_names: frozenset[str] = frozenset()
+    # from the files named in [names] files (prompts/names/*.txt), lower case
+    listed_first_names: frozenset[str] = frozenset()
+    surnames: frozenset[str] = frozenset()
+    english_words: frozenset[str] = frozenset()
+    places: frozenset[str] = frozenset()
+    not_name_suffixes: tuple[str, ...] = ()
+    # [locations] and [addresses]
+    location_suffixes: frozenset[str] = frozenset()
+    known_locations: frozenset[str] = frozenset()
+    house_suffixes: frozenset[str] = frozenset()
+    welsh_place_words: frozenset[str] = frozenset()
+    occasions: frozenset[str] = frozenset()
+    ordinal_nouns: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         unknown = set(self.enabled_types) - set(ALL_TYPES)
@@ -175,11 +202,12 @@ class RedactionConfig:
 
     @classmethod
     def from_toml(cls, path: Path | None = None) -> RedactionConfig:
-        with (path or DEFAULT_TOML).open("rb") as fh:
-            return cls.from_mapping(tomllib.load(fh))
+        path = path or DEFAULT_TOML
+        with path.open("rb") as fh:
+            return cls.from_mapping(tomllib.load(fh), base=path.parent)
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any]) -> RedactionConfig:
+    def from_mapping(cls, data: Mapping[str, Any], base: Path | None = None) -> RedactionConfig:
         """Build from the parsed TOML structure (missing sections give empty lists / defaults)."""
 
         def section(name: str) -> Mapping[str, Any]:
@@ -193,6 +221,15 @@ class RedactionConfig:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ValueError(f"[{sec}] {key} must be a list of strings")
             return _fs(value)
+
+        def word_file(key: str) -> frozenset[str]:
+            """A list file named in [names] files, relative to the TOML's folder (one entry a line)."""
+            files = section("names").get("files", {})
+            name = files.get(key) if isinstance(files, Mapping) else None
+            if not name:
+                return frozenset()
+            text = ((base or DEFAULT_TOML.parent) / str(name)).read_text(encoding="utf-8")
+            return frozenset(w.strip().casefold() for w in text.splitlines() if w.strip() and not w.startswith("#"))
 
         types = section("types")
         unknown = set(types) - set(ALL_TYPES)
@@ -224,6 +261,17 @@ class RedactionConfig:
             institution_before=words(names, "institution_before"),
             ambiguous_first_names=words(names, "ambiguous_first_names"),
             first_names=words(names, "first_names"),
+            listed_first_names=word_file("first_names"),
+            surnames=word_file("surnames") | words(names, "surnames"),
+            english_words=word_file("english_words") | _fs(w.casefold() for w in words(names, "english_words")),
+            places=words(names, "places"),
+            not_name_suffixes=tuple(sorted(w.casefold() for w in words(names, "not_name_suffixes"))),
+            location_suffixes=words("locations", "suffixes"),
+            known_locations=words("locations", "known"),
+            house_suffixes=words("addresses", "house_suffixes"),
+            welsh_place_words=words("addresses", "welsh_words"),
+            occasions=words("dates", "occasions"),
+            ordinal_nouns=words("dates", "ordinal_nouns"),
         )
 
 
@@ -250,12 +298,19 @@ class Redactor:
         return name not in self.config.disabled_rules
 
     def candidates(self, text: str) -> list[Candidate]:
-        """Every candidate of the enabled rules and types, before overlaps are resolved."""
-        found = self._rules.run(text, self._enabled_rule)
+        """Every candidate of the enabled rules and types, before overlaps are resolved.
+
+        The rules read the folded text (no invisible characters, no look-alike letters, see
+        :mod:`bot.core.textnorm`); each candidate is mapped back to offsets into ``text``, covering any
+        invisible character inside it, so "943\u200b476\u200b5919" is redacted whole."""
+        folded = fold(text)
+        found = self._rules.run(folded.text, self._enabled_rule)
         if self.ner is not None and self._enabled_rule("ner"):
-            for s in self.ner(text):
-                if 0 <= s.start < s.end <= len(text):
+            for s in self.ner(folded.text):
+                if 0 <= s.start < s.end <= len(folded.text):
                     found.append(Candidate(s.start, s.end, s.type, "ner"))
+        if folded.changed:
+            found = [Candidate(*folded.span(c.start, c.end), c.type, c.rule) for c in found]
         return [c for c in found if c.type in self.config.enabled_types]
 
     def find(self, text: str) -> list[Span]:

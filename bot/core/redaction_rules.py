@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
+from bot.core.first_chars import with_first_chars
+
 if TYPE_CHECKING:  # pragma: no cover - import only for type checking (avoids an import cycle)
     from bot.core.redaction import RedactionConfig
 
@@ -49,13 +51,14 @@ def is_valid_nhs_number(value: str) -> bool:
 
 # --------------------------------------------------------------------------- shared patterns
 
-UP = "A-ZÀ-ÖØ-Þ"
+UP = "A-ZÀ-ÖØ-Þ\u0100-\u017f"  # Latin Extended-A mixes cases: "Łukasz", "Ōta"
 LO = "a-zß-öø-ÿ\u0100-\u017f"
 HSP = "[ \u00a0]"  # horizontal space only: names and dates never run across a line break
 NAME_TOKEN = re.compile(
-    rf"(?<![\w'’-])(?:Mc|Mac|O['’]|D['’]|(?:[Aa]l|[Ee]l|[Uu]l|[Aa]bu|[Bb]in|[Ii]bn)-)?[{UP}][{LO}]+(?:[-'’][{UP}][{LO}]+|-[{LO}]{{2,}})*(?!\w)"
+    rf"(?<![\w'’-])(?:Mc|Mac|O['’]|D['’]|N['’]|M['’]|(?:[Aa]l|[Ee]l|[Uu]l|[Aa]bu|[Bb]in|[Ii]bn)-)?[{UP}][{LO}]+(?:[-'’][{UP}][{LO}]+|-[{LO}]{{2,}})*(?!\w)"
 )
 INITIAL = re.compile(rf"(?<![\w'’-])[{UP}](?:\.(?={HSP}*[{UP}])|(?![\w&'’]))")
+INTRO_INITIAL = re.compile(rf"([{UP}])(?:\.|(?![\w'’]))")
 LOWER_TOKEN = re.compile(rf"(?<![\w'’-])[{LO}]+(?:-[{LO}]+)*(?!\w)")
 PARTICLES = re.compile(rf"(?:(?:van|von|der|den|de|da|di|du|del|della|le|la|bin|bint|ibn|al|el|ap){HSP}+){{1,2}}")
 LOWERCASE_STYLE = re.compile(r"(?<![\w'’])i(?:['’](?:m|ve|d|ll)|(?=[ \u00a0]+[a-z]))(?!\w)")
@@ -83,6 +86,7 @@ WEEKDAYS = (
     "Monday",
     "Tuesday",
     "Wednesday",
+    "Weds",
     "Thursday",
     "Friday",
     "Saturday",
@@ -150,10 +154,40 @@ def is_sentence_initial(text: str, pos: int) -> bool:
     return text[i] in SENTENCE_END or (text[i] in "-•*" and (i == 0 or text[i - 1] == "\n"))
 
 
+def _speed_up(holder: object) -> None:
+    """Replace each compiled pattern attribute of ``holder`` by its first-character-hinted twin."""
+    for attr, value in list(vars(holder).items()):
+        if isinstance(value, re.Pattern):
+            setattr(holder, attr, with_first_chars(value))
+
+
+AGENT_VERBS = frozenset(
+    """kept wanted sat stood walked came went felt knew thought looked cried smiled laughed held gave took
+    showed brought helped needed loved hated lived worked died asked told said whispered refused grabbed
+    squeezed waved winked nodded shouted screamed sobbed phoned rang texted arrived left""".split()
+)
+AGE_WAS_N_AND = re.compile(
+    r"(?<![\w])(?:was|is|'s)[ \u00a0]+(?P<n>[0-9]{1,3})(?:,[ \u00a0]*|[ \u00a0]+(?:and|but)[ \u00a0]+)"
+    r"(?:had|has|have|still|lived|lives|living|was|is|never|always|already|sharp|fit|frail|independent|"
+    r"dying|married|widowed|a|the|my|her|his|only|just)\b"
+)
+MEASURE_BEFORE = re.compile(
+    r"(?i:score|bp|pressure|rate|temp|temperature|sats|saturation|level|count|pain|glucose|sugar|weight|bmi|"
+    r"news|gcs|result|number|total|mark|marks|hb|inr|crp|potassium|sodium|creatinine|egfr|age\s+gap|minutes|"
+    r"hours|time|percent|%)[^.!?]*$"
+)
+ROLE_AFTER = re.compile(r"[ \u00a0]+(?:was|is)[ \u00a0]+(?:the|a|an|my|our)[ \u00a0]+([a-z]+)(?:[ \u00a0]+([a-z]+))?")
+APPOSITION = re.compile(r",[ \u00a0]+(?:the|my|our|a|an|who|aged|age|her|his)[ \u00a0]")
+OBJECT_PHRASE = re.compile(
+    r"(?<![\w])(?:spoke|speaking|talked|talking|listened|listening|chatted|chatting|sat|sitting|looked|looking|"
+    r"cared|caring|waved|waving|went|going|stayed|staying)[ \u00a0]+(?:to|with|after|for|at|beside)[ \u00a0]+$"
+)
+
+
 class RuleSet:
     """All rules compiled for one :class:`RedactionConfig`; ``run`` yields every candidate span."""
 
-    def __init__(self, cfg: RedactionConfig) -> None:
+    def __init__(self, cfg: RedactionConfig, *, first_chars: bool = True) -> None:
         self.cfg = cfg
         self.function_words = _fold(cfg.function_words)
         self.never_names = _fold(cfg.not_names) | self.function_words
@@ -162,6 +196,7 @@ class RuleSet:
         self.ambiguous = _fold(cfg.ambiguous_first_names)
         self.inst_after = _fold(cfg.institution_after)
         self.inst_before = _fold(cfg.institution_before) | {"the", "a", "an"}
+        self.relation_words = _fold(cfg.relation_words)
         self.speech_verbs = _fold(cfg.speech_verbs)
         self.person_verbs = _fold(cfg.person_verbs) | self.speech_verbs
         self.object_verbs = _fold(cfg.object_verbs)
@@ -170,6 +205,7 @@ class RuleSet:
         self.age_subjects = _fold(cfg.age_subjects)
         self.ordinal_followers = _fold(cfg.ordinal_followers)
         self.postcode_areas = frozenset(a.upper() for a in cfg.postcode_areas)
+        self.english = cfg.english_words
 
         self.nhs_re = re.compile(r"(?<![\w\-/.])([0-9]{3})([ \u00a0\-–]?)([0-9]{3})\2([0-9]{4})(?![\w\-/]|\.\d)")
         id_token = r"(?:[A-Za-z]{1,4}[0-9]?[ \-]?)?[0-9]{2,}(?:[ \-][0-9]{3,}){0,3}[A-Za-z]?"
@@ -184,7 +220,7 @@ class RuleSet:
         )
         self.phone_re = re.compile(
             r"(?<![\w+/.\-])(?:(?:\+|00)[ \u00a0]?44[ \u00a0\-]?(?:\(0\)[ \u00a0\-]?)?[1-9]|\(0[1-9]|0[1-9])"
-            r"(?:[0-9]|[ \u00a0\-](?=[0-9])|\)[ \u00a0\-]?(?=[0-9])){7,16}(?<=[0-9])(?![0-9])"
+            r"(?:[0-9]|(?:[ \u00a0]{1,3}|-)(?=[0-9])|\)[ \u00a0\-]?(?=[0-9])){7,16}(?<=[0-9])(?![0-9])"
         )
         self.intl_phone_re = re.compile(
             r"(?<![\w+])\+(?!44)[1-9][0-9]{0,2}(?:[ \u00a0\-]?\(?[0-9]{1,4}\)?){2,6}(?![0-9])"
@@ -196,7 +232,8 @@ class RuleSet:
         sep_date = r"(?P<a>[0-9]{1,2})(?P<s>[/.\-])(?P<b>[0-9]{1,2})(?P=s)(?P<y>[0-9]{4}|[0-9]{2})"
         self.date_numeric_re = re.compile(rf"(?<![\w/.\-]){sep_date}(?![\w/\-]|\.[0-9])")
         self.date_dm_context_re = re.compile(
-            r"(?<![\w])(?i:on|from|since|until|till|by|dated|DOB|D\.O\.B\.?|born)\s*:?\s+"
+            r"(?<![\w])(?i:on|from|since|until|till|by|dated|DOB|D\.O\.B\.?|born|seen|admitted|discharged|reviewed)"
+            r"\s*:?\s+"
             r"(?P<d>(?P<a>[0-9]{1,2})/(?P<b>[0-9]{1,2}))(?![\w/.]|\.[0-9])"
         )
         self.date_iso_re = re.compile(
@@ -230,8 +267,8 @@ class RuleSet:
         )
         subj = _alt(cfg.age_subjects, ignore_case=True)
         self.age_pronoun_re = re.compile(
-            rf"(?<![\w])(?P<subj>{subj}|[{UP}][{LO}]+)(?:'s|\s+(?:was|is|'s|had\s+just\s+turned|has\s+just\s+turned|"
-            rf"turned|turns|is\s+now|was\s+now|is\s+turning|was\s+turning))(?:\s+(?:only|just|barely|nearly|almost|"
+            rf"(?<![\w])(?P<subj>{subj}|[{UP}][{LO}]+)(?:['’](?:s|m|re)(?:\s+(?:now|turning|just\s+turned))?|\s+(?:was|is|am|are|"
+            rf"had\s+just\s+turned|has\s+just\s+turned|turned|turns|is\s+now|was\s+now|is\s+turning|was\s+turning))(?:\s+(?:only|just|barely|nearly|almost|"
             rf"about|around|roughly|aged))?\s+(?P<n>[0-9]{{1,3}}|{NUMBER_WORD})(?![\w%/:.,\-]\w|[0-9])"
         )
         self.age_appositive_re = re.compile(
@@ -259,6 +296,8 @@ class RuleSet:
             rf"{HSP}*[,:]?{HSP}*[\"'“‘]?"
         )
 
+        if first_chars:  # same matches, found faster (see bot.core.first_chars); tests compare both ways
+            _speed_up(self)
         self.rules: dict[str, Callable[[str], Iterator[Candidate]]] = {
             "nhs_number": self.nhs_number,
             "nhs_like_invalid_checksum": self.nhs_like_invalid,
@@ -279,6 +318,7 @@ class RuleSet:
             "age_keyword": self.age_keyword,
             "age_yo": self.simple(self.age_yo_re, "AGE", "age_yo"),
             "age_pronoun": self.age_pronoun,
+            "age_was_n_and": self.age_was_n_and,
             "age_birthday": self.group(self.age_birthday_re, "n", "AGE", "age_birthday"),
             "address_numbered": self.simple(self.address_re, "ADDRESS", "address_numbered"),
             "name_title": self.name_title,
@@ -288,6 +328,12 @@ class RuleSet:
             "name_list_lowercase": self.name_list_lowercase,
             "name_ambiguous_in_context": self.name_ambiguous_in_context,
         }
+        from bot.core.redaction_lexicon import LexiconRules  # imports this module's names: load it late
+
+        lexicon = LexiconRules(self)
+        self.rules.update(lexicon.rules())
+        if first_chars:
+            _speed_up(lexicon)
 
     # ------------------------------------------------------------------ running
 
@@ -352,9 +398,13 @@ class RuleSet:
 
     def uk_phone(self, text: str) -> Iterator[Candidate]:
         for m in self.phone_re.finditer(text):
-            end = self._valid_phone_end(text, m.start(), m.end())
+            start = m.start()
+            end = self._valid_phone_end(text, start, m.end())
+            if end is None and text[start] == "(":  # "(0113 496 0555)": the bracket opens the aside
+                start += 1
+                end = self._valid_phone_end(text, start, m.end())
             if end is not None:
-                yield Candidate(m.start(), end, "PHONE", "uk_phone")
+                yield Candidate(start, end, "PHONE", "uk_phone")
 
     @staticmethod
     def _valid_phone_end(text: str, start: int, end: int) -> int | None:
@@ -428,8 +478,10 @@ class RuleSet:
         for m in self.age_pronoun_re.finditer(text):
             subj = m.group("subj")
             if subj[0].isupper() and subj.casefold() not in self.age_subjects:
-                if subj.casefold() not in self.first_names:
-                    continue
+                key = subj.casefold()
+                listed = key in self.first_names or key in self.cfg.listed_first_names or key in self.cfg.surnames
+                if not listed and not (self.english and key not in self.english and key not in self.never_names):
+                    continue  # "Chiara was twenty-four": a name (listed, or no English word) before the verb
             n = m.group("n")
             if n.isdigit() and int(n) > 125:
                 continue
@@ -442,6 +494,14 @@ class RuleSet:
             grp = next(g for g in ("n", "n2", "n3") if m.group(g) is not None)
             if int(m.group(grp)) <= 125:
                 yield Candidate(m.start(grp), m.end(grp), "AGE", "age_pronoun")
+
+    def age_was_n_and(self, text: str) -> Iterator[Candidate]:
+        """ "was 93 and had outlived", "is 71 and has lived", "was 102 and still did": a life, so an age
+        (unless a measurement is being talked about: "the score was 24 and rising")."""
+        for m in AGE_WAS_N_AND.finditer(text):
+            if int(m.group("n")) > 125 or MEASURE_BEFORE.search(text, max(0, m.start() - 40), m.start()):
+                continue
+            yield Candidate(m.start("n"), m.end("n"), "AGE", "age_was_n_and")
 
     def _age_follow_ok(self, text: str, end: int, *, turned: bool) -> bool:
         rest = text[end : end + 60]
@@ -531,12 +591,25 @@ class RuleSet:
             yield Candidate(run[0], run[1], "NAME", rule)
             return
         low = LOWER_TOKEN.match(text, pos)
-        if low and low.group() in self.first_names and low.group() not in self.ambiguous:
-            yield Candidate(low.start(), low.end(), "NAME", rule)
+        if low and low.group() not in self.ambiguous:
+            word = low.group()
+            unknown = (  # "her husband tomasz": not an English word, so a name typed in lower case
+                self.english
+                and len(word) >= 3
+                and word not in self.not_names
+                and not all(part in self.english for part in word.split("-"))
+                and text[low.end() : low.end() + 1] not in ("'", "’")  # "didn't", "wasn't"
+            )
+            if word in self.first_names or unknown:
+                yield Candidate(low.start(), low.end(), "NAME", rule)
 
     def name_intro(self, text: str) -> Iterator[Candidate]:
         for m in self.intro_re.finditer(text):
-            yield from self._context_name(text, m.end(), "name_intro")
+            found = list(self._context_name(text, m.end(), "name_intro"))
+            yield from found
+            initial = None if found else INTRO_INITIAL.match(text, m.end())
+            if initial and initial.group(1) not in ("I", "A"):  # "I'll refer to him as R."
+                yield Candidate(initial.start(), initial.end(), "NAME", "name_intro")
 
     def name_relation(self, text: str) -> Iterator[Candidate]:
         for m in self.relation_re.finditer(text):
@@ -583,6 +656,15 @@ class RuleSet:
             v = verb.group(1)
             if v in self.speech_verbs or (not initial and not is_month and v in self.person_verbs):
                 return m.start(), m.end()
+            if not is_month and v in AGENT_VERBS:  # "Bill kept asking": a thing doesn't keep asking
+                return m.start(), m.end()
+        if not is_month and APPOSITION.match(after):  # "Rose, the patient in bed 2,", "Patience, who"
+            return m.start(), m.end()
+        role = ROLE_AFTER.match(after)
+        if not is_month and role and (role.group(1) in self.relation_words or role.group(2) in self.relation_words):
+            return m.start(), m.end()  # "Summer was the student nurse", "Precious was the nurse in charge"
+        if not is_month and OBJECT_PHRASE.search(text, max(0, m.start() - 30), m.start()):
+            return m.start(), m.end()  # "I spoke to Sunny", "we looked after Patience"
         if not is_month and re.match(r"['’]s[ \u00a0]+[a-z]", after):
             return m.start(), m.end()
         if not initial and not is_month:
@@ -640,6 +722,7 @@ ALL_RULES: tuple[str, ...] = (
     "age_keyword",
     "age_yo",
     "age_pronoun",
+    "age_was_n_and",
     "age_birthday",
     "address_numbered",
     "name_title",
@@ -648,6 +731,22 @@ ALL_RULES: tuple[str, ...] = (
     "name_list",
     "name_list_lowercase",
     "name_ambiguous_in_context",
+    "location_named",
+    "location_known",
+    "location_in_care_context",
+    "address_house_name",
+    "address_street",
+    "address_home_named",
+    "date_occasion",
+    "date_partial",
+    "hospital_number_seven_digits",
+    "age_future",
+    "age_and_date_lists",
+    "name_initials",
+    "name_lexicon",
+    "name_unknown_capitalised",
+    "name_lexicon_lowercase",
+    "name_lowercase_in_context",
     "name_propagation",
     "ner",
 )

@@ -20,15 +20,18 @@ type covers >= 50% of its characters):
 * HOSPITAL_NUMBER: the identifier token only, without "MRN".
 * Decades ("in her 80s"), bare weekdays, bare months, years, durations and times are NOT identifiers.
 
-``split`` is "dev" for sentences written before the rules existed (the rules were then developed
-against them) and "heldout" for 80 sentences written after a first freeze of the rules.  First look
-at heldout, before any change: recall 57/63 = 0.905 overall (HOSPITAL_NUMBER 3/4, AGE 5/8, NAME 17/19),
-precision 1.000.  The misses were general patterns ("a woman of 64", "aged just 19", "At 17 she",
-"let's call her Maya", an ID in brackets with a letter-digit prefix, all-lower-case text), which
-were then fixed, so heldout is no longer blind: treat every number here as optimistic, and add new
-sentences (ideally written by someone else) to a new split to measure again.
+``split``: the first two rounds (``DEV`` and ``HELDOUT``, written before and just after the first rules)
+have long been tuned against and are all "dev" now.  The second and third rounds (``ROUND2``, ``ROUND3``;
+issue 10) each hold out a seeded random 30 % as "val", to check that a change generalises before tuning
+further.  Round 3 at first look, before any change to the rules: names 40/40, structured 63/68 (0.926),
+words kept 0.990; its misses (a Welsh house name with an apostrophe, "Flat 2, Block C", three hospitals
+known by a short name) were then fixed in general form.  The val split has not been tuned against.  Lines
+may hold ``<ZW>`` (zero-width space), ``<SHY>`` (soft hyphen), ``<WJ>`` (word joiner) and Cyrillic
+look-alike letters; such rows are marked ``"trick": true``.  ``{{NHSZW:spaced}}`` is a valid NHS number
+with zero-width spaces between its groups, ``{{LOC:...}}`` a place of care (LOCATION).
 """
 
+# ruff: noqa: E501  (the corpus sentences are data: one message a line, however long)
 from __future__ import annotations
 
 import json
@@ -47,7 +50,11 @@ TYPES = {
     "PC": "POSTCODE",
     "AGE": "AGE",
     "ADDR": "ADDRESS",
+    "LOC": "LOCATION",
+    "NHSZW": "NHS_NUMBER",
 }
+# Invisible characters written visibly in the sentences below (tricks that defeat naive matching).
+INVISIBLE = {"<ZW>": "\u200b", "<SHY>": "\u00ad", "<WJ>": "\u2060"}
 
 MARK = re.compile(r"\{\{([A-Z]+):(.*?)\}\}")
 
@@ -74,6 +81,8 @@ def _layout(digits: str, layout: str) -> str:
 
 
 def parse(marked: str, rng: random.Random) -> dict[str, object]:
+    for visible, char in INVISIBLE.items():
+        marked = marked.replace(visible, char)
     out: list[str] = []
     spans: list[dict[str, object]] = []
     pos = 0
@@ -83,8 +92,10 @@ def parse(marked: str, rng: random.Random) -> dict[str, object]:
         out.append(plain)
         length += len(plain)
         kind, value = m.group(1), m.group(2)
-        if kind in ("NHS", "BADNHS"):
-            value = _layout(_nhs_digits(rng, valid=kind == "NHS"), value)
+        if kind in ("NHS", "BADNHS", "NHSZW"):
+            value = _layout(_nhs_digits(rng, valid=kind != "BADNHS"), value)
+            if kind == "NHSZW":  # a zero-width space between each group or digit: the export must not hold it
+                value = value.replace(" ", "\u200b") if " " in value else "\u200b".join(value)
         spans.append({"start": length, "end": length + len(value), "type": TYPES[kind]})
         out.append(value)
         length += len(value)
@@ -92,7 +103,10 @@ def parse(marked: str, rng: random.Random) -> dict[str, object]:
     out.append(marked[pos:])
     text = "".join(out)
     assert "{{" not in text and "}}" not in text, marked
-    return {"text": text, "spans": spans}
+    row: dict[str, object] = {"text": text, "spans": spans}
+    if any(c in text for c in INVISIBLE.values()) or any("\u0370" <= c <= "\u04ff" for c in text):
+        row["trick"] = True
+    return row
 
 
 DEV = r"""
@@ -114,7 +128,7 @@ We discussed the case at the Balint group and I felt less alone afterwards.
 May I say that this was the hardest week of my placement so far.
 Will power alone is not enough to stop drinking, the consultant explained gently.
 Grace under pressure is something I saw in the nurses that night.
-I spent 3 weeks on Ward 7 and bed 12 was always the one that needed the most time.
+I spent 3 weeks on {{LOC:Ward 7}} and bed 12 was always the one that needed the most time.
 The clinic started at 09:00 and we did not stop until well after six.
 As a 2nd year I had never broken bad news, so I mostly watched.
 The F1 and the ST3 were both off sick, so the registrar covered everything.
@@ -157,7 +171,7 @@ Patient X, {{NAME:Fred}}, had been on the ward for six weeks waiting for a care 
 {{NAME:Will}} was the name of the porter who always knew which lift worked.
 The nurse in charge, {{NAME:Grace}}, told me that I could go and sit with him.
 {{NAME:Mark}} said he had not slept properly since the accident.
-I noticed that Rose Ward had a very different feel from the other elderly care wards.
+I noticed that {{LOC:Rose Ward}} had a very different feel from the other elderly care wards.
 Hope is not a treatment plan, my supervisor said, but it matters.
 I felt out of my depth, and then I felt guilty for feeling that way.
 Joy was not a word I expected to use about a palliative care placement.
@@ -455,9 +469,9 @@ On Monday I felt ready, but by Wednesday I was exhausted.
 Every Friday the team had cake and talked about the week.
 I was taught the ABCDE approach on my first day in Resus.
 He worked for Royal Mail for forty years and was proud of it.
-The Queen Elizabeth Hospital was my first placement.
-I spent a week at St Thomas' and loved the pace of it.
-The John Radcliffe was bigger than any hospital I had been in.
+The {{LOC:Queen Elizabeth Hospital}} was my first placement.
+I spent a week at {{LOC:St Thomas'}} and loved the pace of it.
+The {{LOC:John Radcliffe}} was bigger than any hospital I had been in.
 Christmas on the ward is strange: cheerful and sad at once.
 During Ramadan the patient wanted his insulin timings changed.
 She spoke Polish and only a little English.
@@ -550,11 +564,482 @@ She had been taking 40mg of omeprazole for years without review.
 The score was 3/5 on the cognitive test, which worried the family.
 We finished at 17:30 and I cried in the car park.
 My placement in Stoke was the first time I saw real deprivation.
-The Grace Ward at the hospice was named after a benefactor.
-Patients on Rose Ward are often there for months.
+The {{LOC:Grace Ward}} at the hospice was named after a benefactor.
+Patients on {{LOC:Rose Ward}} are often there for months.
 The F1, who looked exhausted, asked if I could do the cannulas.
 I think being a 3rd year made me invisible to some of the consultants.
 The Friday teaching on breaking bad news helped me more than any lecture.
+"""
+
+
+# Second round (issue 10): the kinds of message the first rules missed on independently written text,
+# several phrasings each: surnames alone, lower case, accents, apostrophes (’ too), hyphens, names from many
+# origins, first names that are words, initials, bare ages, partial dates, named occasions with a year,
+# odd phone spacing, seven-digit hospital numbers, Welsh and other streets, flat and house names, wards,
+# hospitals, well-known units, GP surgeries and care homes (LOCATION), invisible characters and look-alike
+# letters, and ordinary sentences with the same words that must stay.
+ROUND2 = r"""
+I shadowed {{NAME:Okonkwo}} on the ward round and he never once looked at the screen.
+{{NAME:Brennan}} from the pain team came up twice before lunch.
+After handover {{NAME:Fitzgerald}} told me the family had complained again.
+The anaesthetist, {{NAME:Wojciechowski}}, let me hold the mask for a minute.
+We waited for {{NAME:Achterberg}} to finish the consent before going in.
+I found {{NAME:Mahmood}} crying in the sluice and didn't know what to say.
+The registrar ({{NAME:Lindqvist}}) asked me to present the next patient.
+Apparently {{NAME:Papadopoulos}} had been on the unit for three months.
+I told {{NAME:Hargreaves}} I wasn't comfortable doing the exam alone.
+When {{NAME:Oyelaran}} walked in the whole room went quiet.
+the patient was called {{NAME:siobhan}} and she wanted to go home
+i sat with mrs {{NAME:okafor}} for ages and she told me about her garden
+me and {{NAME:priya}} got told off by the sister for standing in the corridor
+honestly {{NAME:dave}} the porter was the kindest person i met all week
+her husband {{NAME:tomasz}} kept asking when she could eat again
+{{NAME:jamal}} (the HCA) showed me how to use the hoist
+we spoke to {{NAME:nguyen}} about his medication and he just nodded
+The man in bed 6, Mr {{NAME:Ó Súilleabháin}}, asked me to read his letter out.
+His daughter {{NAME:Zoë}} flew in from Spain to see him.
+I met {{NAME:Agnès Dubois}} at the memory clinic; she spoke mostly French.
+{{NAME:Łukasz}} was translating for his grandmother because no interpreter came.
+The student nurse, {{NAME:Ngozi Eze-Williams}}, was braver than me.
+Mr {{NAME:O’Connor}} refused the cannula three times and then laughed about it.
+Mrs {{NAME:D’Souza}} asked me whether I was a real doctor yet.
+{{NAME:Jean-Baptiste}} had no family visiting and I thought about him all weekend.
+Dr {{NAME:Smith-Holloway}} said I should write about the case for Balint.
+We admitted {{NAME:Björn Andersson}} overnight with a fever after his trip.
+The chaplain, Father {{NAME:Seán}} was there when she died.
+My supervisor Dr {{NAME:Ifeoma Chukwu}} made time to debrief me properly.
+{{NAME:Muhammad Al-Rashid}} was the first patient I clerked on my own.
+Her partner {{NAME:Thandiwe}} stayed every night on the recliner chair.
+A girl called {{NAME:Xiu Ying}} came in with her mum after a fall.
+I looked after {{NAME:Kenji Watanabe}}, who apologised for everything.
+The nurse, {{NAME:Rose}}, showed me how to talk to families at the end.
+I asked {{NAME:Rose}} if I could stay for the conversation.
+{{NAME:Faith}} told me she had raised four children on her own.
+My patient {{NAME:Bill}} had been a miner and had terrible lungs.
+{{NAME:Bill}} said he was ready and just wanted his dog.
+We had a lovely chat with {{NAME:Hope}} before the scan.
+{{NAME:Grace Adeyemi}} from the discharge team sorted the care package in a day.
+Her sister {{NAME:Joy}} phoned every hour.
+{{NAME:Will}}'s wife was sitting alone in the relatives' room.
+The bill for parking was ridiculous and I resent paying it every day.
+I have faith in the team even when things go wrong.
+There is hope for him, the consultant said, but not much.
+She rose from the chair slowly and needed the frame.
+I will try to speak up more next time.
+He paid the bill with coins and counted each one.
+I saw Mr {{NAME:K.}} again in clinic and he remembered me.
+Patient {{NAME:JD}} had been admitted four times this year.
+Mrs {{NAME:T}} was worried about her cat at home.
+I'll refer to him as {{NAME:R.}} to protect his privacy.
+{{NAME:A.B.}} was the patient we discussed in the group.
+Dr {{NAME:M. Hussain}} let me lead the consultation.
+She was only {{AGE:34}} and had two small children.
+A {{AGE:34 year old}} woman came in with chest pain that turned out to be anxiety.
+He was a {{AGE:twenty-two-year-old}} student like me.
+The patient, aged {{AGE:63}}, had never been to a doctor before.
+Aged {{AGE:91}}, she was still living independently.
+We saw a {{AGE:6 week old}} baby with a fever.
+My patient was {{AGE:88}} and sharper than any of us.
+He told me he'd be {{AGE:70}} next month.
+The {{AGE:17-year-old}} came in alone at night.
+She had just turned {{AGE:40}} and said that made it worse.
+Her boy, {{AGE:9}}, sat reading while we talked.
+A man in his mid-fifties was the first cardiac arrest I saw.
+He was {{AGE:eighty-four}} and had buried two wives.
+The youngest was {{AGE:5}} and did not understand.
+I saw her again on {{DATE:the 28th}} and she had improved.
+The follow-up was booked for {{DATE:01/06}} but nobody told her.
+We first met at {{DATE:Christmas 2023}}, when she was admitted.
+He died on {{DATE:Boxing Day 2022}} and I still think about it.
+The clinic on {{DATE:the 3rd}} was cancelled because of the strike.
+Her operation is on {{DATE:12.05}} if the bed is there.
+She was admitted over {{DATE:Easter 2024}} and discharged a week later.
+It was {{DATE:New Year's Eve 2021}} and the department was full.
+Her birthday is on {{DATE:the 9th of June}} and she wanted to be home by then.
+He was discharged on {{DATE:Tues 14/11}} with a new inhaler.
+I remember {{DATE:Eid 2023}} because she had fasted all through Ramadan.
+The letter was dated {{DATE:5th Jan}} but arrived weeks later.
+We saw the baby on {{DATE:23rd}} and again two days later.
+Her scan was on {{DATE:June 7}}, the day before my exam.
+She told me her number was {{PHONE:07 700 900 123}} and I wrote it on my hand.
+Call me on {{PHONE:0770 0900 123}} if anything changes, the daughter said.
+The number on the fridge was {{PHONE:077009 00123}}.
+His son's mobile is {{PHONE:07700-900-456}}.
+Ring the ward on {{PHONE:01632  960  112}} to check.
+The hospice line ({{PHONE:0113 496 0555}}) was busy all afternoon.
+She gave {{PHONE:+44 (0) 7700 900 321}} as her contact.
+He rang from {{PHONE:0044 113 4960 777}} while on holiday.
+The landline was {{PHONE:01632 960 00 1}} but it had been cut off.
+His hospital number {{HOSP:4471203}} was on every sheet.
+The sticker said {{HOSP:5520187}} but the name was wrong.
+Number {{HOSP:3318842}} on the wristband didn't match the notes.
+I had to quote her hospital no. {{HOSP:0045612}} to the lab.
+Her NHS number was {{NHS:spaced}} on the referral.
+He read out his NHS number, {{NHS:plain}}, from memory.
+The referral said {{NHS:dashed}} but the surname was different.
+She lives at {{ADDR:14 Heol y Coed}}, up the hill from the surgery.
+His address was {{ADDR:3 Ffordd yr Orsaf}}, {{PC:LL55 4UR}}.
+The family live on {{ADDR:Stryd Fawr}} in the village.
+He moved into {{ADDR:Flat 4B}}, {{ADDR:Maes y Llan}} after his wife died.
+She gave her address as {{ADDR:Rose Cottage}}, {{ADDR:Church Lane}}.
+They had lived at {{ADDR:The Old Vicarage}} for forty years.
+Her house is called {{ADDR:Bryn Awel}} and it is at the end of a track.
+He lives in {{ADDR:Ty Gwyn}} on the farm road.
+The district nurse goes to {{ADDR:27 Lon Las}} every morning.
+She lives at {{ADDR:9 Kingsway}} with her daughter.
+His flat, {{ADDR:Flat 12}}, {{ADDR:Jubilee Court}}, has no lift.
+The address was {{ADDR:22 Rue de la Paix}} because she had moved from France.
+They're at {{ADDR:41 Glan yr Afon}} near the river.
+The letter went to {{ADDR:Apartment 3, 8 Marine Parade}} by mistake.
+He was admitted to {{LOC:Rowan Ward}} on Monday.
+I spent my week on {{LOC:Ward 4B}} with the stroke team.
+She was moved to {{LOC:Ward 22}} for rehab.
+We transferred him to {{LOC:Alder Hey}} for specialist care.
+The baby was sent to {{LOC:Great Ormond Street}} that night.
+Her cancer treatment is at {{LOC:the Christie}} in Manchester.
+He had been at {{LOC:Broadmoor}} years ago, the notes said.
+I did my psychiatry placement at {{LOC:the Maudsley}}.
+She was blue-lighted to {{LOC:Morriston Hospital}} with burns.
+He was referred to {{LOC:Ysbyty Gwynedd}} for the scan.
+My GP placement was at {{LOC:Parkside Surgery}}.
+The patient is registered with {{LOC:Riverside Medical Practice}}.
+She came from {{LOC:Sunnyside Care Home}} with a UTI.
+He lives at {{LOC:Oak Lodge Nursing Home}} and rarely has visitors.
+The ambulance took her to {{LOC:St Mary's}} instead of us.
+I was on the {{LOC:Nightingale Unit}} for most of the week.
+He'd been treated at {{LOC:Papworth}} after his transplant.
+They sent the bloods to {{LOC:Addenbrooke's}} for analysis.
+She was a patient at {{LOC:the Royal Free}} for years.
+He was moved to {{LOC:Cedar Ward}} at {{LOC:the Royal London}}.
+The {{LOC:Queen's Medical Centre}} was my first hospital.
+My grandad was in {{LOC:Glan Clwyd}} when he died.
+We sent him to {{LOC:Moorfields}} the same afternoon.
+She was on {{LOC:Lister Ward}} when I met her.
+The care home, {{LOC:Willow Bank}}, rang about his falls.
+I visited {{LOC:Hillcrest House}} with the community team.
+He was treated at the {{LOC:Royal Infirmary of Edinburgh}}.
+Most of the patients on ITU were ventilated.
+The NICU nurses were incredibly calm during the crash call.
+I went to the stroke unit for the afternoon and learnt a lot.
+The care home staff knew her better than we did.
+She went to the GP surgery but they sent her to A&E.
+The ward was short of staff all week.
+My Nan lives in a nursing home now and I thought of her.
+I was on the ward at 7 and left at 8.
+It was the 2nd floor and the lift was broken again.
+We did 3 rounds of CPR before they called it.
+I read 12 pages of the guidelines and still felt lost.
+She had 2 children and 5 grandchildren.
+There were 24 beds and only 3 nurses.
+He scored 24/30 on the MoCA.
+The BP was 150/90 and the heart rate 110.
+I did 100 compressions a minute like we were taught.
+She said her NHS number was {{NHSZW:spaced}} and I typed it in.
+The note had {{NHSZW:plain}} scribbled across the top.
+I met Mrs {{NAME:Ho<ZW>lloway}} on the ward.
+Dr {{NAME:Pat<SHY>el}} asked me to present.
+The patient {{NAME:Оlga}} was very anxious.
+Her daughter {{NAME:Аnna}} had not slept.
+I spoke to {{NAME:Sаrah}} about the results.
+Mr {{NAME:Jоnes}} was ready for discharge.
+She rang on {{PHONE:07700<ZW>900<ZW>123}} and asked for me.
+It happened on {{DATE:12/<SHY>03/2023}} at night.
+The {{AGE:4<ZW>5 year old}} man refused to stay.
+I saw him at {{LOC:Alder<ZW> Hey}} after his surgery.
+"""
+
+
+# Third round, written after the second round's rules, in fresh phrasings (names from still more origins,
+# chat-style lower case, particles, more Welsh addresses and units, brand and eponym negatives).  Split
+# like the second round: a seeded random 30 % is "val".
+ROUND3 = r"""
+I asked {{NAME:Venkataraman}} whether I could scrub in, and she said yes straight away.
+According to {{NAME:Whitfield}}, the family had been told the night before.
+We paged {{NAME:Oduya}} three times before anyone answered.
+I think {{NAME:Blackwood}} was right to stop the resus when he did.
+On the way out, {{NAME:Szabó}} stopped me to ask how I was coping.
+I was with {{NAME:Harjinder Kaur}} when the news came through.
+{{NAME:Amir}}, {{NAME:Chloe}} and {{NAME:Tunde}} were the other students on the firm.
+Her father, {{NAME:Gruffydd ap Rhys}}, farmed the hill above the village.
+The consultant, Dr {{NAME:van der Berg}}, spoke so quietly that the family leaned in.
+Mr {{NAME:de Souza}} told me he used to sail before the stroke.
+Mrs {{NAME:Ní Bhriain}} corrected my pronunciation gently.
+My tutor {{NAME:Mhairi MacLeod}} suggested I write this down.
+{{NAME:McAllister}} was the registrar on nights and he was kind to me.
+{{NAME:Zhang Wei}} had travelled from Leeds for the appointment.
+The interpreter was late so {{NAME:Tran Thi Mai}}'s son translated.
+{{NAME:Oluwaseun Adeyemi}}, the F2, taught me more than any lecture.
+{{NAME:Hodan Abdullahi}} brought her three children to every visit.
+Her name was {{NAME:Ayşe Yılmaz}} and she had been a teacher in Izmir.
+Mr {{NAME:Núñez}} wanted to know if he could still work.
+Mrs {{NAME:Gonçalves}} cried when she saw the scan.
+The patient, {{NAME:Jiří Dvořák}}, spoke very little English.
+Herr {{NAME:Müller}}, as he liked to be called, was a retired engineer.
+{{NAME:Sørensen}} had come over from Denmark for the job.
+Dr {{NAME:Subramaniam}} asked me to examine the abdomen first.
+I helped {{NAME:Abdul-Rahman}} with his lunch because his hands shook.
+{{NAME:Krzysztof}} was the only one who noticed I was upset.
+We discussed {{NAME:Nikolaidis}} at the MDT; nobody wanted to make the call.
+i was shadowing {{NAME:fatima}} on the ward and she was amazing with the family
+tbh i think {{NAME:okoro}} was just tired
+had a long chat with grandad {{NAME:joe}} about the war
+me and {{NAME:kwame}} did the bloods together
+mr {{NAME:whitaker}} kept calling me nurse
+my supervisor {{NAME:ayesha}} said i did well
+dr {{NAME:lindgren}} let me do the lumbar puncture
+the lady in bed 4 ({{NAME:margaret}}) wanted her daughter
+Sister {{NAME:Bernadette}} showed me how to lay out the body.
+Matron {{NAME:Adeola}} walked the ward every morning.
+Nurse {{NAME:Kowalczyk}} took the bloods in seconds.
+A man of {{AGE:52}} came in with crushing chest pain.
+The {{AGE:80-year-old}} had fallen at home and lain there overnight.
+She was aged just {{AGE:19}} when she first became unwell.
+His daughter, age {{AGE:7}}, drew pictures for the nurses.
+At {{AGE:16}} she left home and never went back.
+We saw a {{AGE:38-year-old}} with sudden headache.
+The {{AGE:twelve-year-old}} was terrified of needles.
+He was {{AGE:nineteen}} and had been sleeping rough.
+My patient turned {{AGE:100}} on the ward and the staff sang.
+She is {{AGE:23}}, the same age as me.
+They brought in a {{AGE:2 year old}} who had swallowed a battery.
+We had an {{AGE:18 yo}} with an overdose on my first night.
+The man was in his 60s and had never been ill.
+I met her on {{DATE:3rd Feb}}, the day after the snow.
+By {{DATE:Feb 3rd}} she had lost another stone.
+The results came back on {{DATE:the 1st}}, which was a Sunday.
+She died on {{DATE:the 21st of December}} with her family around her.
+His appointment is on {{DATE:05/11}} at the fracture clinic.
+She was first seen on {{DATE:5/11}} by the GP.
+He was admitted on {{DATE:Christmas Eve}} with pneumonia.
+{{DATE:Christmas Day 2020}} was the worst shift of his life, he told me.
+She was diagnosed around {{DATE:Diwali 2024}}.
+He had been fasting since the start of {{DATE:Ramadan 2023}}.
+The fall happened on {{DATE:2/3/24}} according to the notes.
+I started on {{DATE:the 14th}} and by {{DATE:the 20th}} I felt at home.
+{{DATE:Halloween 2021}} was when the symptoms began, she said.
+The operation is pencilled in for {{DATE:Tuesday 9th}}.
+Her mobile is {{PHONE:07700 900 999}} if you need it.
+He wrote {{PHONE:07 7009 00999}} on the form but it didn't connect.
+Call {{PHONE:+44 7700 900 111}} and ask for her son.
+The GP surgery's number is {{PHONE:0208 123 4567}}.
+The ward clerk gave me {{PHONE:(0151) 496 0123}} for the family.
+His NHS no {{NHS:spaced}} was missing a digit on one form.
+The discharge summary listed NHS number {{NHS:plain}}.
+MRN {{HOSP:7745123}} belonged to a different patient entirely.
+Her hosp no: {{HOSP:1234567}} was written on the fridge.
+His number, {{HOSP:8812345}}, was on the wristband.
+They live at {{ADDR:5 Maes y Dderwen}} in the village.
+Her address was {{ADDR:Flat 7, Tŷ Newydd}}, above the chip shop.
+The house is called {{ADDR:Ty'n y Coed}} and has no mobile signal.
+He lives on {{ADDR:Heol Uchaf}}, near the chapel.
+The district nurse visits {{ADDR:12 Lôn Goch}} twice a week.
+She lives at {{ADDR:Corner Cottage}} with three cats.
+They moved to {{ADDR:Oakfield Farm}} after he retired.
+He was at {{ADDR:33 Acacia Avenue}} when the ambulance arrived.
+The family live on {{ADDR:Ashgrove Close}}, a cul-de-sac.
+Her flat is {{ADDR:23b Queen Street}}, above the bakery.
+She gave her address as {{ADDR:Flat 2, Block C}}.
+He was transferred to {{LOC:Heartlands}} overnight.
+She had chemo at {{LOC:the Royal Marsden}} last year.
+He had his bypass at {{LOC:Walsgrave}}.
+I spent the afternoon on {{LOC:Bluebell Ward}} with the physio.
+He was on {{LOC:Ward 9}} for nearly a month.
+{{LOC:The Willow Unit}} is where they treat eating disorders.
+She is registered at {{LOC:Cedars Surgery}}.
+{{LOC:The Abbey Medical Centre}} referred him in.
+She came in from {{LOC:Meadowbank Care Home}} with a chest infection.
+He lives at {{LOC:Fern Lodge}}, a nursing home near the coast.
+He was born at {{LOC:the Princess Royal Hospital}}.
+She was transferred to {{LOC:the Countess of Chester}}.
+I did a taster week at {{LOC:Whiston}}.
+They sent him to {{LOC:the Royal Glamorgan}} for the scan.
+She was in {{LOC:Beech Ward}} before she came to us.
+He spent six weeks at {{LOC:the Priory}}.
+I had to take the notes to {{LOC:Prince Charles Hospital}}.
+He had been a patient at {{LOC:Rampton}} years ago.
+She's in {{LOC:Primrose Ward}} now, near the window.
+The ward manager at {{LOC:Lister Ward}} was very supportive.
+He was prescribed Oramorph for the pain.
+She uses Entonox during dressing changes.
+We joined the meeting on Teams because of Covid.
+She spoke Tigrinya and a little Arabic.
+He only spoke Tamil and Urdu, so we used the phone interpreter.
+The OSCE was the day after my placement ended.
+My cousin is doing the MRCP this year.
+She had Crohn's disease since her teens.
+His Parkinson's had got much worse over the winter.
+The Guillain-Barré diagnosis took weeks.
+I watched Netflix to switch off after the shift.
+We ate Greggs in the car park at 2am.
+The Sikh chaplain came to pray with the family.
+She was worried about her Universal Credit claim.
+He supports Arsenal and talked about nothing else.
+I felt like an imposter on the Tuesday ward round.
+The Welsh-speaking patients preferred to talk to the HCA.
+We practised on Resusci Anne before the real thing.
+She had a Hickman line and a PICC line.
+I used the Glasgow Coma Scale for the first time.
+He'd been on Warfarin for years and bruised easily.
+The Epley manoeuvre fixed her vertigo in minutes.
+My Balint group met on Thursday evening.
+I go back to Birmingham at the weekend.
+The Caldicott Guardian had to approve the data request.
+She used a Zimmer frame and hated it.
+I took a Lateral Flow test before my shift.
+We checked the Waterlow score and turned her every two hours.
+She asked for a Bible and a glass of water.
+Sepsis Six was started within the hour.
+They gave him Fortisip because he wasn't eating.
+Shropshire felt very rural after growing up in London.
+"""
+
+
+# Fourth round: longer, multi-sentence messages in the voice of a whole reflection, written after the
+# third round's fixes and scored once before any change: names 26/29, structured 37/41 (0.902), words kept
+# 623/623.  Its misses (initials after "The patient,", a name in brackets, "Ahmadzai waited", "was 93 and
+# had", a name from no list before "was twenty-four") were then fixed, so all of it is "dev".
+ROUND4 = r"""
+This week I was on {{LOC:Hazel Ward}} with Dr {{NAME:Mwangi}}'s team. One patient, {{NAME:Doreen}}, was {{AGE:93}} and had outlived all her children; she told me the nurses were her family now.
+I keep thinking about {{NAME:Kowalczyk}}, the man in bay 2. He was admitted on {{DATE:the 19th}} and nobody had visited him since.
+When {{NAME:Ifeanyi}} (my FY1) asked me to do the ECG I panicked and forgot where V1 goes.
+The patient's daughter gave me her number, {{PHONE:07700 900 546}}, in case her mum got worse overnight. I didn't know if I was allowed to keep it.
+Mrs {{NAME:Ó Briain}} is {{AGE:71}} and has lived at {{ADDR:Bryn Teg}} all her life. She cried when we said she couldn't go home.
+I had to check {{HOSP:4410982}} against the wristband three times because the names were so similar.
+His NHS number, {{NHS:spaced}}, was wrong on the discharge letter, and I noticed before anyone else.
+On {{DATE:Boxing Day}} we lost a patient I'd got to know well. {{NAME:Stanisław}} was a retired miner from near {{LOC:Glangwili}}.
+I spent {{DATE:New Year's Eve 2024}} on nights in {{LOC:the Heath}} and it was the loneliest shift I've done.
+A {{AGE:fifty-six year old}} builder came in after falling from scaffolding. His wife {{NAME:Bronwen}} arrived still in her slippers.
+The care coordinator, {{NAME:Marguerite Dufresne}}, explained that the family had refused a care home twice.
+We moved him to {{LOC:Oak Ward}} on {{DATE:Tues 3/12}} and he seemed calmer there.
+honestly {{NAME:kemi}} is the best nurse on the unit, she showed me how to talk to the family without rushing
+I was asked to take bloods from Mr {{NAME:Al-Hashimi}} but he refused, and I felt relieved and then guilty.
+Her address, {{ADDR:Flat 3, 19 Heol Llanishen}}, was two streets from where I grew up, which felt strange.
+{{NAME:Yusuf}} was only {{AGE:17}} and had been brought in by the police after a fight.
+I met the chaplain, Reverend {{NAME:Adebayo-Smith}}, who sat with the family for hours.
+The baby was transferred to {{LOC:the Jessop Wing}} with breathing problems.
+{{NAME:Aleksander}} told me he had worked at {{LOC:Ysbyty Maelor}} as a porter for thirty years.
+The ward sister, {{NAME:Precious Mahlangu}}, said I handled the conversation well.
+He was born on {{DATE:14/07/1948}} and kept telling me about the war.
+We saw a {{AGE:9 month old}} with bronchiolitis whose mum had not slept for days.
+At the MDT, {{NAME:Lindqvist}} argued for palliation and nobody disagreed.
+I first met {{NAME:Gwenllian}} on {{DATE:Christmas Eve 2023}}, when she was admitted from {{LOC:Plas Gwyn Care Home}}.
+{{NAME:Tobenna}}'s mum brought in a photo of him before the accident.
+His mobile is {{PHONE:07700-900-812}} and he asked us to ring him if anything changed.
+The registrar, {{NAME:Mariana Gonçalves}}, let me lead the consent conversation.
+I was shadowing on {{LOC:Ward 11}} at {{LOC:Royal Stoke}} when the arrest call went out.
+She lives at {{ADDR:7 Maes yr Ysgol}} with her sister, who is also unwell.
+The patient, {{NAME:JT}}, had been in and out of hospital since {{DATE:the 2nd}}.
+{{NAME:Oksana}} spoke no English and her son translated everything, even the bad news.
+His hospital number {{HOSP:6602217}} was handwritten on the sample because the printer was broken.
+I went back on {{DATE:the 30th}} and Mr {{NAME:Brennan-Kelly}} had been discharged.
+We had teaching from Professor {{NAME:Nakamura}} about breaking bad news.
+She was aged {{AGE:46}} and had three children under ten.
+I visited {{LOC:Heatherbrook Nursing Home}} with the GP and it changed how I think about dementia care.
+The consultant, Dr {{NAME:Fionnuala Keane}}, asked me what I'd do, and I had no idea.
+The F2 ({{NAME:Ravindra}}) stayed late to help me finish the discharge letters.
+{{NAME:Chiara}} was {{AGE:twenty-four}}, my age, and dying of a cancer nobody had caught.
+He moved from {{ADDR:22 Ffordd y Parc}} into sheltered housing last month.
+I remembered that {{DATE:the 14th of February}} was her wedding anniversary.
+{{NAME:Ahmadzai}} waited four hours in A&E before anyone saw him.
+Her son, {{NAME:Kwabena}}, rang from Ghana every evening.
+I sat in on clinic at {{LOC:Tŷ Elli Surgery}} and saw eleven patients in a morning.
+The {{AGE:38-year-old}} mother of two had been told she had weeks.
+We saw Mrs {{NAME:Ng}} again on {{DATE:5th March}} and she had lost more weight.
+Call me on {{PHONE:01632 960 447}} or email, the GP said to the family.
+Her home, {{ADDR:Pen y Graig}}, is up a track that the ambulance couldn't manage.
+I think {{NAME:Nwachukwu}} saw that I was struggling and gave me a job to do.
+The man in bed 5 was {{AGE:102}} and still did the crossword every morning.
+"""
+
+
+# Fifth round: more whole reflections, written after the fourth round's fixes and scored once before any
+# change: names 19/19, structured 20/21 (0.952), words kept 324/324; the miss ("Cardiac Ward 2") was then
+# fixed.  All "dev" once its misses were looked at.
+ROUND5 = r"""
+Yesterday on {{LOC:Cardiac Ward 2}} I met {{NAME:Elsie}}, who is {{AGE:89}}. Her husband {{NAME:Reg}} visits every afternoon at three.
+I was with Mr {{NAME:Farouk}} when he got the news. He asked me to ring his brother on {{PHONE:07700 900 378}}.
+{{NAME:Teodora}} works nights at {{LOC:Brookfield Lodge}} and came in with her own mother as a patient.
+The GP, Dr {{NAME:Asante}}, told me afterwards that she still thinks about her first death.
+We saw a boy of {{AGE:11}} with a broken arm who wouldn't say how it happened.
+He'd been living at {{ADDR:12 Coed y Brenin}} until the flood.
+On {{DATE:the 7th}} I presented Ms {{NAME:Delacroix}} at grand round and my voice shook.
+My supervisor Dr {{NAME:Hiroshi Tanaka}} gave me feedback that was kind but honest.
+I saw {{NAME:Connolly}} on the stairs and she asked how I was doing, which nobody else had.
+The nurse in charge, {{NAME:Bukola}}, was firm with the family and I admired it.
+He was discharged to {{LOC:Riverside View}} on {{DATE:Friday 22nd}}.
+Grandma {{NAME:Wu}} (as the ward called her) refused all her tablets.
+The {{AGE:64 yr old}} man had been a pilot and hated losing control.
+Her grandson {{NAME:Declan}} was only {{AGE:6}} and didn't understand why she couldn't talk.
+I was sent to {{LOC:Cherry Tree Ward}} to help with the drug round.
+She was admitted from {{ADDR:Flat 14, Llys Dewi}} after a fall.
+Her hospital no. is {{HOSP:7719034}}, the sticker said, but the name was spelt wrong.
+{{NAME:Obiageli}} said her daughter was getting married on {{DATE:June 14th}} and she had to be there.
+The patient in side room 3, Mr {{NAME:Petrović}}, had TB and we wore masks.
+{{NAME:Rhodri}} from the chaplaincy team sat with me after the arrest.
+His wife {{NAME:Su-Min}} translated, though I wasn't sure she was telling him everything.
+I spoke to {{NAME:Hollis}} about whether I should have escalated sooner.
+We were at {{LOC:the Royal Liverpool}} for the day for teaching.
+The child, aged {{AGE:4}}, had been brought in by her grandmother.
+He turned {{AGE:sixty}} on the ward and we got him a cake.
+I think {{NAME:Achebe}} saw my hands shaking.
+She gave her address as {{ADDR:9 Heol Fach}}, {{PC:SA4 8PQ}}.
+On {{DATE:Easter Monday}} the ward was almost empty of staff.
+{{NAME:Marisol}}, the interpreter, was wonderful with the family.
+I finally got to meet Mrs {{NAME:Oyinlola}}'s son, who had been so angry on the phone.
+"""
+
+
+# Sixth round: twenty more whole reflections, scored once before any change: names 11/11, structured 13/15
+# (0.867: a generic unit with its hospital, "the Neonatal Unit at Singleton", annotated as one span, of which
+# the rules had redacted only the hospital), words kept 188/189.  Fixed; all "dev".
+ROUND6 = r"""
+The SHO, {{NAME:Aurelia}}, asked me to clerk the lady in bay 4, who was {{AGE:79}} and very deaf.
+I couldn't stop thinking about Mr {{NAME:Van Wyk}} after he told me he'd stopped eating on purpose.
+{{NAME:Fitzpatrick}} from physio got her walking again in a week.
+His daughter lives at {{ADDR:3 Rhodfa'r Môr}} and can't drive.
+She had been a resident of {{LOC:Glenholme Care Home}} for six years.
+We were asked to phone her next of kin on {{PHONE:01632 960 771}} but nobody answered.
+On {{DATE:Wednesday the 4th}} I saw my first birth.
+{{NAME:Lakshmi}}'s husband asked me if I was old enough to be a doctor.
+I was on {{LOC:Ward 5C}} with Dr {{NAME:Oyebanji}} for the whole rotation.
+A woman of {{AGE:41}} was admitted with a stroke, younger than my mum.
+I think {{NAME:Grzegorz}} knew he was dying before we did.
+Her wristband said {{HOSP:2290541}} and her name, but the notes were someone else's.
+The baby, just {{AGE:3 days old}}, was taken to {{LOC:the Neonatal Unit at Singleton}}.
+We met again at {{DATE:Christmas 2022}} when she was readmitted.
+Mr {{NAME:Hakimi}}, {{AGE:58}}, had been a surgeon in Kabul.
+i honestly don't know how {{NAME:zainab}} does nights with two kids
+My tutor {{NAME:Gareth Pryce-Jones}} told me to write about the silence.
+She was moved from {{LOC:Maple Ward}} to {{LOC:the Hospice at Tenovus}} on {{DATE:the 11th}}.
+The man's son, {{NAME:Thabo}}, flew in from Johannesburg.
+{{NAME:Dolores}} kept calling me by her granddaughter's name.
+"""
+
+
+# Seventh round: twenty messages on structured identifiers in fresh phrasings, scored once before any change:
+# no names, structured 18/21 (0.857; "the Christmas of 2021", "both seven", "his passenger, 19,"), words
+# kept 181/181.  Fixed; all "dev".
+ROUND7 = r"""
+Her date of birth, {{DATE:02.09.1957}}, was wrong on the drug chart.
+He said he'd be back on {{DATE:Mon 12th}} for the results.
+The next review is booked for {{DATE:the 21st}}, after my placement ends.
+He was admitted over {{DATE:the Christmas of 2021}} and never really recovered.
+The twins, both {{AGE:seven}}, sat quietly on the floor.
+A young man in his twenties came in after a crash; his passenger, {{AGE:19}}, died at the scene.
+She told me she'd been married since she was {{AGE:18}}.
+I phoned the ward on {{PHONE:029 2074 7747}} to say I'd be late.
+Her son's mobile ({{PHONE:07700 900 632}}) went straight to voicemail.
+The label read {{HOSP:RM0043217}} but the request form said something else.
+His NHS number ends in 5919, which I only know because I checked it four times.
+She lives at {{ADDR:Flat 1A, 42 Cathedral Road}}, {{PC:CF11 9LJ}}.
+The GP practice, {{LOC:Bridge Street Surgery}}, faxed the wrong letter.
+He has been at {{LOC:Cefn Coed}} for years, on and off.
+We sent her to {{LOC:Ward 34}} then on to {{LOC:the Burns Unit at Morriston}}.
+He worked as a porter at {{LOC:Nevill Hall}} before he retired.
+She was discharged to {{LOC:Ty Hafan}} for respite.
+He was {{AGE:eighty}} last week and still drives.
+On {{DATE:Eid ul-Adha 2024}} the family brought food for the whole ward.
+Her mum was {{AGE:52}} when she had her first heart attack.
 """
 
 
@@ -562,12 +1047,25 @@ def main() -> None:
     rng = random.Random(20240312)
     out = Path(__file__).with_name("redaction_corpus.jsonl")
     rows: list[dict[str, object]] = []
-    for split, block in (("dev", DEV), ("heldout", HELDOUT)):
+    for block in (DEV, HELDOUT):  # the first rounds, long since tuned against: all development data now
         for line in block.strip().splitlines():
             if line.strip():
                 row = parse(line.strip(), rng)
-                row["split"] = split
+                row["split"] = "dev"
                 rows.append(row)
+    # The second round: a seeded random 30 % is held out as "val" to check generalisation before tuning.
+    for seed, block in ((20261202, ROUND2), (20261203, ROUND3)):
+        lines = [line.strip() for line in block.strip().splitlines() if line.strip()]
+        val = set(random.Random(seed).sample(range(len(lines)), k=round(len(lines) * 0.3)))
+        for i, line in enumerate(lines):
+            row = parse(line, rng)
+            row["split"] = "val" if i in val else "dev"
+            rows.append(row)
+    for line in (ROUND4 + ROUND5 + ROUND6 + ROUND7).strip().splitlines():  # every miss of round 4 was looked at and fixed: all "dev"
+        if line.strip():
+            row = parse(line.strip(), rng)
+            row["split"] = "dev"
+            rows.append(row)
     with out.open("w", encoding="utf-8") as fh:
         for row in rows:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
