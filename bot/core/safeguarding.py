@@ -30,12 +30,16 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from bot.core import actions, roles
+from bot.core import safeguarding_checkin as checkin
+from bot.core import safeguarding_delivery as sg_delivery
 from bot.core.actions import Action
 from bot.core.context import Env, Person
 from bot.core.replies import Button, CallbackOutcome, Reply
 from bot.core.safeguarding_rules import (
     Category,
     Resource,
+    Tier,
+    Verdict,
     check,
     load_resources,
     render_support_reply,
@@ -43,7 +47,7 @@ from bot.core.safeguarding_rules import (
 )
 from bot.core.templates import escape
 from storage import repo
-from storage.models import AuditEvent, Cohort, Role, RoleGrant, User
+from storage.models import AuditEvent, Cohort, User
 from storage.safety_models import SafeguardingAlert
 
 log = logging.getLogger(__name__)
@@ -57,6 +61,11 @@ CATEGORY_LABELS = {
     Category.UNSAFE: "feeling unsafe",
     Category.HARASSMENT: "harassment or bullying",
     Category.PATIENT_SAFETY: "a patient-safety concern",
+    Category.WARNING_SIGN: "warning signs",
+}
+CHECK_IN_LABELS = {
+    "check_in.not_safe": "warning signs, and they answered “I'm not safe” when asked",
+    "check_in.unsure": "warning signs, and they answered “I'm not sure” when asked whether they are safe",
 }
 NOT_ALLOWED = ("Only the facilitators of this student's cohort, the safeguarding lead and admins can "
                "acknowledge safeguarding alerts.")
@@ -77,7 +86,9 @@ def resources(institution: str | None) -> tuple[Resource, ...]:
         return tuple(load_resources())
 
 
-def _label(category: str) -> str:
+def _label(category: str, rule: str = "") -> str:
+    if rule in CHECK_IN_LABELS:
+        return CHECK_IN_LABELS[rule]
     try:
         return CATEGORY_LABELS[Category(category)]
     except ValueError:
@@ -102,9 +113,56 @@ def _recently_replied(session: Session, env: Env, person: Person, variant: str) 
     return found is not None
 
 
-def screen(session: Session, env: Env, person: Person, body: str) -> list[Reply]:
-    """Check a student's message; return the support reply and any alerts (empty when nothing is found)."""
-    verdict = check(body)
+@dataclass(frozen=True)
+class FirstAid:
+    """What the student is sent about a message before (and whether or not) anything is stored."""
+
+    verdict: Verdict
+    reply: Reply
+
+    @property
+    def alerts(self) -> bool:
+        return self.verdict.tier is Tier.ALERT
+
+
+def first_aid(env: Env, person: Person, body: str, verdict: Verdict | None = None) -> FirstAid | None:
+    """The reply a message at risk calls for, rendered from the text and the resources alone (no database).
+
+    The chat sends it itself when the database is slow or failing (bot.telegram.safety_handlers); otherwise
+    ``screen`` sends the same text, with the alert stored.
+    """
+    verdict = verdict if verdict is not None else check(body)
+    contacts = resources(env.safeguarding_institution)
+    if verdict.tier is Tier.CHECK_IN:
+        return FirstAid(verdict, checkin.question(person, check_in_id=0))
+    variant = reply_variant(verdict)
+    if variant is None:
+        return None
+    return FirstAid(verdict, Reply(render_support_reply(contacts, student_name=person.first_name or None,
+                                                        variant=variant, category=verdict.category)))
+
+
+def support_for(env: Env, person: Person, category: str) -> Reply:
+    """The support reply for the student's own risk, as after an explicit message (no database needed)."""
+    try:
+        kind: Category | None = Category(category)
+    except ValueError:
+        kind = None
+    return Reply(render_support_reply(resources(env.safeguarding_institution), student_name=person.first_name or None,
+                                      variant="self", category=kind))
+
+
+def screen(session: Session, env: Env, person: Person, body: str, *, verdict: Verdict | None = None) -> list[Reply]:
+    """Check a student's message; return the support reply or the check-in (empty when nothing is found).
+
+    A new alert's copies to the facilitators are written to the outbox here and sent by the alert sender
+    (bot.telegram.safety_jobs), which records who received them.
+    """
+    verdict = verdict if verdict is not None else check(body)
+    if verdict.tier is Tier.CHECK_IN:
+        user = repo.upsert_user(session=session, telegram_id=person.telegram_id, first_name=person.first_name,
+                                username=person.username, at=env.clock.now())
+        return checkin.ask(session, env, person, user, verdict)
     variant = reply_variant(verdict)
     if variant is None:
         return []
@@ -120,37 +178,75 @@ def screen(session: Session, env: Env, person: Person, body: str) -> list[Reply]
         return [Reply(render_support_reply(contacts, student_name=person.first_name or None, variant=variant,
                                            category=verdict.category))]
     assert verdict.category is not None and verdict.rule is not None
-    now = env.clock.now()
+    alert, new = raise_alert(session, env, user, category=str(verdict.category), rule=verdict.rule,
+                             subject=str(verdict.subject))
+    if not new and env.clock.now() - alert.last_hit_at < FULL_REPLY_EVERY:
+        _count_hit(session, env, alert)
+        return [Reply(_reminder(contacts, person, verdict.category))]
+    if not new:
+        _count_hit(session, env, alert)
+    return [Reply(render_support_reply(contacts, student_name=person.first_name or None, variant="self",
+                                       category=verdict.category))]
+
+
+def _count_hit(session: Session, env: Env, alert: SafeguardingAlert) -> None:
+    alert.hits += 1
+    alert.last_hit_at = env.clock.now()
+    session.add(alert)
+
+
+def raise_alert(session: Session, env: Env, user: User, *, category: str, rule: str, subject: str,
+                at: datetime | None = None, told_already: tuple[int, ...] = ()) -> tuple[SafeguardingAlert, bool]:
+    """Raise an alert about a student (or return their open one, and False); its copies go to the outbox."""
+    assert user.id is not None
     existing = _open_alert(session, user.id)
     if existing is not None:
-        recent = now - existing.last_hit_at < FULL_REPLY_EVERY
-        existing.hits += 1
-        existing.last_hit_at = now
-        session.add(existing)
-        if recent:
-            return [Reply(_reminder(contacts, person, verdict.category))]
-        return [Reply(render_support_reply(contacts, student_name=person.first_name or None, variant="self",
-                                           category=verdict.category))]
+        return existing, False
+    now = at or env.clock.now()
     enrolment = repo.active_enrolment(session=session, user_id=user.id)
     cohort = repo.get_cohort(session=session, cohort_id=enrolment.cohort_id) if enrolment else None
-    to = recipients(session, env, cohort.id if cohort else None)
-    alert = SafeguardingAlert(user_id=user.id, cohort_id=cohort.id if cohort else None,
-                              category=str(verdict.category), rule=verdict.rule,
-                              subject=str(verdict.subject), created_at=now, last_hit_at=now, notified=to)
+    alert = SafeguardingAlert(user_id=user.id, cohort_id=cohort.id if cohort else None, category=category,
+                              rule=rule, subject=subject, created_at=now, last_hit_at=now, notified=[])
     session.add(alert)
     session.flush()
+    notices = sg_delivery.plan(session, env, alert, told_already=told_already)
     repo.audit(session=session, actor="safeguarding", action="safeguarding.alert",
-               cohort_id=cohort.id if cohort else None, at=now, alert_id=alert.id, category=alert.category,
-               rule=alert.rule, notified=len(to))
-    if not to:
-        log.error("safeguarding alert %s has no one to go to: set SAFEGUARDING_LEAD_TELEGRAM_ID or "
-                  "ADMIN_TELEGRAM_IDS", alert.id, extra={"event": "alert_unrouted", "alert_id": alert.id})
-    support = Reply(render_support_reply(contacts, student_name=person.first_name or None, variant="self",
-                                         category=verdict.category))
-    text = alert_text(env, alert, user, cohort)
-    # the alerts go out before the student's reply: a reply that fails (and aborts what follows it) must not
-    # keep the facilitators from hearing; a failed alert never stops the rest (bot.telegram.send)
-    return [*(Reply(text, buttons=ack_buttons(alert), chat_id=chat) for chat in to), support]
+               cohort_id=alert.cohort_id, at=now, alert_id=alert.id, category=alert.category,
+               rule=alert.rule, to=len(notices) + len(told_already))
+    return alert, True
+
+
+def record_after_outage(session: Session, env: Env, person: Person, verdict: Verdict, at: datetime,
+                        told: tuple[int, ...]) -> int:
+    """Store an alert that could not be stored when it was raised; return its id.
+
+    ``told``: who was sent it directly at the time (bot.telegram.safety_handlers): their copies are recorded as
+    sent, and the facilitators get theirs through the outbox now.
+    """
+    assert verdict.category is not None and verdict.rule is not None
+    user = repo.upsert_user(session=session, telegram_id=person.telegram_id, first_name=person.first_name,
+                            username=person.username, at=at)
+    alert, new = raise_alert(session, env, user, category=str(verdict.category), rule=verdict.rule,
+                             subject=str(verdict.subject), at=at, told_already=told)
+    if not new:
+        _count_hit(session, env, alert)
+    assert alert.id is not None
+    return alert.id
+
+
+def outage_text(env: Env, person: Person, verdict: Verdict, at: datetime, error: str) -> str:
+    """The alert as the admins get it when it could not be stored: who and what kind, never what was written."""
+    name = escape(person.first_name or "A student")
+    handle = f" (@{escape(person.username)})" if person.username else ""
+    return "\n\n".join([
+        "⚠️ <b>Safeguarding alert — not stored yet</b>",
+        f'<a href="tg://user?id={person.telegram_id}">{name}</a>{handle}, Telegram id '
+        f"<code>{person.telegram_id}</code>, wrote something at {_local(at, None)} that suggests they may be at "
+        f"risk: <b>{_label(str(verdict.category), verdict.rule or '')}</b>. They have been sent support contacts.",
+        f"The alert could not be stored ({escape(error[:200])}), so their facilitators have not been told yet. "
+        "I keep trying, and they will be as soon as it is stored. Until then, please make sure someone gets in "
+        "touch with the student today. What they wrote is not shared, with you or anyone.",
+    ])
 
 
 def _reminder(contacts: tuple[Resource, ...], person: Person, category: Category) -> str:
@@ -161,22 +257,6 @@ def _reminder(contacts: tuple[Resource, ...], person: Person, category: Category
     if urgent and category in (Category.SUICIDAL, Category.SELF_HARM):
         lines.append(f"If you feel you might act on these thoughts, {urgent}.")
     return "\n\n".join(lines)
-
-
-def recipients(session: Session, env: Env, cohort_id: int | None) -> list[int]:
-    """Who is told first: the cohort's facilitators; else the admins; else the safeguarding lead."""
-    if cohort_id is not None:
-        grants = session.exec(
-            select(RoleGrant.telegram_id)
-            .where(RoleGrant.role == Role.FACILITATOR, RoleGrant.cohort_id == cohort_id)
-            .order_by(col(RoleGrant.id))
-        ).all()
-        facilitators = list(dict.fromkeys(int(t) for t in grants))
-        if facilitators:
-            return facilitators
-    if env.admin_ids:
-        return sorted(env.admin_ids)
-    return [env.safeguarding_lead_id] if env.safeguarding_lead_id else []
 
 
 def _student_line(user: User) -> str:
@@ -192,18 +272,23 @@ def _local(when: datetime, cohort: Cohort | None) -> str:
 
 
 def alert_text(env: Env, alert: SafeguardingAlert, user: User, cohort: Cohort | None, *,
-               escalated: bool = False) -> str:
+               escalated: bool = False, fallback: bool = False, role: str = "facilitator") -> str:
     """The alert as a facilitator (or the lead) reads it: who, when, what kind; never what was written."""
-    where = f"in <b>{escape(cohort.name)}</b>" if cohort else "(not in any cohort: you get this as an admin)"
+    as_whom = "the safeguarding lead" if role == "lead" else "an admin"
+    where = f"in <b>{escape(cohort.name)}</b>" if cohort else f"(not in any cohort: you get this as {as_whom})"
     head = (f"⚠️ <b>Safeguarding alert #{alert.id} — escalated to you</b>" if escalated
-            else f"⚠️ <b>Safeguarding alert #{alert.id}</b>")
+            else f"⚠️ <b>Safeguarding alert #{alert.id} — no facilitator could be reached</b>"
+            if fallback and cohort else f"⚠️ <b>Safeguarding alert #{alert.id}</b>")
     lines = [
         head,
         f"{_student_line(user)}, a student {where}, wrote something at {_local(alert.created_at, cohort)} that "
-        f"suggests they may be at risk: <b>{_label(alert.category)}</b>.",
+        f"suggests they may be at risk: <b>{_label(alert.category, alert.rule)}</b>.",
         "They have been sent support contacts. Please get in touch with them today: a short, kind message "
         "asking how they are is enough. What they wrote is not shared, with you or anyone.",
     ]
+    if fallback and cohort:
+        lines.append(f"It comes to you as {as_whom} because none of the cohort's facilitators could be sent it "
+                     "(they may have blocked the bot, or never pressed Start).")
     if escalated:
         lines.append(f"No one acknowledged it within {env.escalate_minutes} minutes, so it has been escalated to "
                      f"you. Tap Acknowledge (or send /ack {alert.id}) once someone has it in hand.")
@@ -256,6 +341,7 @@ def acknowledge(session: Session, env: Env, person: Person, alert_id: int) -> tu
     now = env.clock.now()
     alert.acknowledged_at, alert.acknowledged_by = now, person.telegram_id
     session.add(alert)
+    sg_delivery.skip_open(session, alert_id)
     repo.audit(session=session, actor=person.actor, action="safeguarding.ack", cohort_id=alert.cohort_id, at=now,
                alert_id=alert.id, minutes=round((now - alert.created_at).total_seconds() / 60))
     who = escape(person.first_name or "a colleague")
@@ -351,15 +437,20 @@ def mark_escalated(session: Session, env: Env, alert_id: int, to: list[int]) -> 
 
 
 def alert_rows(session: Session, *, open_only: bool = False) -> list[dict[str, object]]:
-    """Every alert as a plain row (for `balint safeguarding alerts`); no names, no text."""
+    """Every alert as a plain row (for `balint safeguarding alerts`), with who received it; no names, no text."""
     stmt = select(SafeguardingAlert).order_by(col(SafeguardingAlert.id))
     if open_only:
         stmt = stmt.where(col(SafeguardingAlert.acknowledged_at).is_(None))
+    alerts = session.exec(stmt).all()
+    copies = sg_delivery.receipts(session, [a.id for a in alerts if a.id is not None])
     return [
         {"id": a.id, "user_id": a.user_id, "cohort_id": a.cohort_id, "category": a.category, "rule": a.rule,
          "subject": a.subject, "created_at": a.created_at.isoformat(), "hits": a.hits,
-         "notified": len(a.notified),
+         "notified": len(a.notified), "received_by": list(a.notified),
+         "deliveries": copies.get(a.id or 0, []),
          "acknowledged_at": a.acknowledged_at.isoformat() if a.acknowledged_at else None,
-         "escalated_at": a.escalated_at.isoformat() if a.escalated_at else None}
-        for a in session.exec(stmt).all()
+         "acknowledged_by": a.acknowledged_by,
+         "escalated_at": a.escalated_at.isoformat() if a.escalated_at else None,
+         "escalated_to": list(a.escalated_to)}
+        for a in alerts
     ]
