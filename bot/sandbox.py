@@ -27,6 +27,7 @@ from storage import repo
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import Cohort
+from storage.safety_models import SafeguardingAlert
 
 log = logging.getLogger(__name__)
 SANDBOX_CODE = "SANDBOX"
@@ -47,6 +48,16 @@ class Sandbox:
         self.db, self.env, self.person, self.out, self.color = db, env, person, out, color
         self.buttons: list[Button] = []
         self.message_id = 0
+        self.alerts_seen = 0
+
+    def note_alerts(self) -> None:
+        """Say when a safeguarding alert was raised: a real cohort's facilitators would now be told."""
+        count = self.db.call(lambda s: len(s.exec(select(SafeguardingAlert.id)).all()))
+        if count > self.alerts_seen:
+            self.out.write(f"\n(sandbox: safeguarding alert #{count} raised. In a real cohort your facilitator "
+                           "would now be sent your name and the kind of concern, never what you wrote.)\n")
+            self.out.flush()
+        self.alerts_seen = count
 
     def show(self, replies: Iterable[Reply]) -> None:
         self.buttons = []
@@ -102,6 +113,7 @@ class Sandbox:
             return False
         if line.isdigit() and self.buttons:
             self.press(int(line))
+            self.note_alerts()
             return True
         self.message_id += 1
         if line.startswith("/"):
@@ -118,6 +130,7 @@ class Sandbox:
             return True
         self.show(self.db.call(student.text, self.env, self.person, line, chat_id=self.person.telegram_id,
                                message_id=self.message_id))
+        self.note_alerts()
         return True
 
 
@@ -132,6 +145,7 @@ def run_sandbox(*, input_lines: Callable[[], str] = input, out: TextIO = sys.std
     # the sandbox has no facilitators or admins, so every alert "has no one to go to": that operator's warning
     # would only interrupt the conversation on this terminal
     logging.getLogger("bot.core.safeguarding").setLevel(logging.CRITICAL)
+    logging.getLogger("bot.core.safeguarding_delivery").setLevel(logging.CRITICAL)
     db = Database(database_url)
     env = Env(bot_username="balint_sandbox_bot")
     today = env.clock.now().date()

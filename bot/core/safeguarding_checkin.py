@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from markupsafe import Markup
 from sqlmodel import Session, col, select
 
 from bot.core import actions, dialogue
@@ -86,7 +87,7 @@ def _current_question(session: Session, user: User) -> str:
         .order_by(col(ReflectionSession.id).desc())).first()
     if rs is None:
         return ""
-    return dialogue.question_for(state_of(rs))
+    return Markup(dialogue.question_for(state_of(rs)))  # noqa: S704  the dialogue's own Telegram HTML, not user text
 
 
 def answer(session: Session, env: Env, person: Person, check_in_id: int, value: int) -> CallbackOutcome:

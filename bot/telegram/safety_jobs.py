@@ -116,19 +116,21 @@ async def deliver_alerts(bot: Bot, db: Database, env: Env, *, worker: str = WORK
     return stats
 
 
-async def _deliver_now(app: Application) -> None:  # type: ignore[type-arg]
+async def deliver_now(app: Application) -> AlertStats:  # type: ignore[type-arg]
+    """One tick of the alert sender: send what is due, one sender at a time in this process."""
     lock: asyncio.Lock = app.bot_data[LOCK_KEY]
-    async with lock:  # one sender at a time in this process (claims keep other processes apart)
+    async with lock:  # claims keep other processes apart
         try:
-            await deliver_alerts(app.bot, app.bot_data[DB_KEY], app.bot_data[ENV_KEY])
+            return await deliver_alerts(app.bot, app.bot_data[DB_KEY], app.bot_data[ENV_KEY])
         except Exception:  # noqa: BLE001  the job runs again in ALERTS_EVERY; the log has it
             log.exception("sending safeguarding alerts failed", extra={"event": "alert_sender_failed"})
+            return AlertStats()
 
 
 def kick(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Send waiting alerts now, in the background (after a risk message or a check-in answer was handled)."""
     if LOCK_KEY in context.bot_data:
-        context.application.create_task(_deliver_now(context.application))
+        context.application.create_task(deliver_now(context.application))
 
 
 @dataclass(frozen=True)
@@ -173,7 +175,7 @@ async def alerts_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Store alerts the database refused earlier, then send the copies that are due."""
     if context.bot_data[UNSTORED_KEY].waiting:
         await store_unstored(context.application)
-    await _deliver_now(context.application)
+    await deliver_now(context.application)
 
 
 async def run_escalations(bot: Bot, db: Database, env: Env) -> int:
