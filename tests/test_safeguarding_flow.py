@@ -18,7 +18,7 @@ from bot.core.replies import Reply
 from storage import repo
 from storage.db import Database
 from storage.models import AuditEvent, Cohort, Role
-from storage.safety_models import SafeguardingAlert
+from storage.safety_models import CheckIn, SafeguardingAlert
 from tests.factories import DomainChat, send_week, stored_entries
 
 FACILITATOR = Person(telegram_id=2001, first_name="Fran")
@@ -287,3 +287,61 @@ def test_starting_without_a_lead_or_an_admin_is_logged_as_an_error(caplog):
     caplog.clear()
     check_settings(Settings(_env_file=None, safeguarding_lead_telegram_id=3001))  # type: ignore[call-arg]
     assert caplog.text == ""
+
+
+# --- the check-in tier ---------------------------------------------------------------------------------------
+
+WARNING = "I feel completely hopeless"
+
+
+def check_ins(db: Database) -> list[CheckIn]:
+    return db.call(lambda s: list(s.exec(select(CheckIn).order_by(CheckIn.id)).all()))
+
+
+def test_warning_signs_ask_once_an_hour_and_keep_the_message(db, in_week, clock: ManualClock):
+    [asked] = in_week.say(f"The man in bay 4. {WARNING}.")
+    assert "are you safe right now?" in asked.text and len(asked.buttons) == 3
+    assert [e.step for e in stored_entries(db, 1001)] == ["encounter"]  # kept as usual
+    again = in_week.say(f"Sad. {WARNING}.")  # within the hour: not asked again, the conversation goes on
+    assert not any("are you safe" in r.text for r in again) and "3 · The patient" in again[-1].text
+    clock.advance(timedelta(hours=1, minutes=1))
+    later = in_week.say(f"{WARNING}, that's what I imagine.")
+    assert "are you safe right now?" in later[-1].text
+    assert len(check_ins(db)) == 2 and not alerts(db) and not outbox(db, in_week.env)
+
+
+def test_safe_then_not_safe_raises_the_alert_but_not_the_other_way(db, in_week):
+    in_week.say(WARNING)
+    safe = in_week.press("I'm safe")
+    assert "Let's carry on where we were" in safe.replies[0].text and "2 · What I felt" in safe.replies[0].text
+    assert "<b>2 · What I felt.</b>" in safe.replies[0].text  # the dialogue's own markup, not escaped
+    worse = in_week.press("I'm not safe")  # the same message, pressed again: a change towards risk counts
+    assert "Alice, thank you for telling me this" in worse.replies[0].text
+    [row] = alerts(db)
+    assert (row.category, row.rule) == ("warning_sign", "check_in.not_safe")
+    assert "answered “I'm not safe”" in to(outbox(db, in_week.env), FACILITATOR.telegram_id)[0].text
+    back = in_week.press("I'm safe")
+    assert back.toast == "Thank you, I have your answer." and not back.replies
+    assert [c.answer for c in check_ins(db)] == ["not_safe"] and len(alerts(db)) == 1
+
+
+def test_a_check_in_asked_while_the_database_was_away_is_recorded_when_answered(db, in_week):
+    from bot.core import actions
+    from bot.core.actions import Action
+    from bot.core.buttons import press
+
+    aid = safeguarding.first_aid(in_week.env, in_week.person, WARNING)
+    assert aid is not None and not aid.alerts and "are you safe" in aid.reply.text
+    assert aid.reply.buttons[2][0].data == actions.encode(Action.CHECK_IN, 0, 3)
+    outcome = db.call(press, in_week.env, in_week.person, aid.reply.buttons[1][0].data)  # "I'm not sure"
+    assert "thank you for telling me this" in outcome.replies[0].text
+    [row] = check_ins(db)
+    assert row.answer == "unsure" and row.alert_id == alerts(db)[0].id
+    stranger = db.call(press, in_week.env, Person(telegram_id=9999, first_name="Nobody"), "ci:1:3")
+    assert stranger.toast == "This button has expired." and len(alerts(db)) == 1
+
+
+def test_an_open_alert_means_no_check_in(db, in_week):
+    in_week.say(RISK)
+    replies = in_week.say(WARNING)
+    assert not any("are you safe" in r.text for r in replies) and not check_ins(db)

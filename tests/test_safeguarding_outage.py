@@ -68,8 +68,10 @@ async def test_with_postgresql_away_the_support_reply_arrives_and_the_alert_foll
             db.close()
     check = Database(database_url)
     [alert] = check.call(lambda s: list(s.exec(select(SafeguardingAlert)).all()))
+    [row] = check.call(alert_rows)
     check.close()
-    assert alert.notified == [FRAN]
+    assert sorted(alert.notified) == [FRAN, LEAD]  # the lead directly, the facilitator once it was stored
+    assert {(d["telegram_id"], d["reason"]) for d in row["deliveries"]} == {(LEAD, "outage"), (FRAN, "facilitator")}
 
 
 async def test_a_database_that_refuses_the_alert_still_lets_the_support_reply_through(db: Database, env: Env,
@@ -100,6 +102,6 @@ async def test_a_database_that_refuses_the_alert_still_lets_the_support_reply_th
         await deliver_now(app)
         await fran.wait_for_message(has("Safeguarding alert #"), after=0, timeout=10)  # (PostgreSQL spent ids)
     [row] = db.call(alert_rows)
-    assert [(d["telegram_id"], d["reason"], d["state"]) for d in row["deliveries"]] == [
-        (LEAD, "outage", "sent"), (FRAN, "facilitator", "sent")]
+    assert [(d["telegram_id"], d["role"], d["reason"], d["state"]) for d in row["deliveries"]] == [
+        (LEAD, "lead", "outage", "sent"), (FRAN, "facilitator", "facilitator", "sent")]
     assert row["rule"] == "suicidal.kill_myself"

@@ -234,6 +234,16 @@ def record_after_outage(session: Session, env: Env, person: Person, verdict: Ver
     return alert.id
 
 
+def note_told(session: Session, env: Env, person: Person, told: tuple[int, ...]) -> None:
+    """Record the direct copies sent while the database was slow, once the alert was stored after all."""
+    user = repo.get_user_by_telegram_id(session=session, telegram_id=person.telegram_id)
+    alert = _open_alert(session, user.id) if user is not None and user.id is not None else None
+    if alert is None or alert.id is None:
+        return
+    have = {n.telegram_id for n in sg_delivery.notices_of(session, alert.id)}
+    sg_delivery.record_told(session, env, alert, [t for t in told if t not in have])
+
+
 def outage_text(env: Env, person: Person, verdict: Verdict, at: datetime, error: str) -> str:
     """The alert as the admins get it when it could not be stored: who and what kind, never what was written."""
     name = escape(person.first_name or "A student")

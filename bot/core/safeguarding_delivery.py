@@ -84,17 +84,24 @@ def plan(session: Session, env: Env, alert: SafeguardingAlert, *, told_already: 
 
     ``told_already``: people who were sent the alert directly while the database was away (recorded as sent).
     """
-    if told_already:
-        _add(session, env, alert, list(dict.fromkeys(told_already)), role="admin", reason="outage",
-             state=NoticeState.SENT)
-        alert.notified = list(dict.fromkeys([*alert.notified, *told_already]))
-        session.add(alert)
+    record_told(session, env, alert, list(told_already))
     facilitators = [t for t in facilitators_of(session, alert.cohort_id) if t not in told_already]
     if facilitators:
         return _add(session, env, alert, facilitators, role="facilitator", reason="facilitator")
     if told_already:
         return []
     return _fall_back(session, env, alert, tried=set())
+
+
+def record_told(session: Session, env: Env, alert: SafeguardingAlert, told: list[int]) -> None:
+    """Record copies that were sent directly (the database away at the time) as received."""
+    if not told:
+        return
+    for t in dict.fromkeys(told):
+        role = "lead" if t == env.safeguarding_lead_id else "admin"
+        _add(session, env, alert, [t], role=role, reason="outage", state=NoticeState.SENT)
+    alert.notified = list(dict.fromkeys([*alert.notified, *told]))
+    session.add(alert)
 
 
 def _fall_back(session: Session, env: Env, alert: SafeguardingAlert, *, tried: set[int]) -> list[AlertNotice]:

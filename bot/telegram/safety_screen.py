@@ -24,7 +24,7 @@ from bot.core import safeguarding_checkin as checkin
 from bot.core.replies import Reply
 from bot.core.safeguarding_rules import Verdict, check
 from bot.telegram import safety_jobs
-from bot.telegram.context import env_of, person_of
+from bot.telegram.context import db_of, env_of, person_of
 from bot.telegram.send import send_reply
 
 log = logging.getLogger(__name__)
@@ -103,6 +103,8 @@ async def screened(update: Update, context: ContextTypes.DEFAULT_TYPE, body: str
         if aid.alerts:
             context.bot_data[safety_jobs.UNSTORED_KEY].add(safety_jobs.UnstoredAlert(person, verdict, at, told))
         return [Reply(NOT_KEPT)]
+    if told:
+        await db_of(context).run(safeguarding.note_told, env, person, told)
     safety_jobs.kick(context)
     # the database came back in time after all: everything stored as usual; the reply is out already
     return [r for r in replies if r.text != aid.reply.text and not checkin.is_question(r)]
