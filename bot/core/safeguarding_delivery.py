@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, or_, select
 
@@ -64,9 +64,9 @@ def fallback_levels(env: Env) -> list[tuple[str, list[int]]]:
 
 
 def _add(session: Session, env: Env, alert: SafeguardingAlert, ids: list[int], *, role: str, reason: str,
-         state: str = NoticeState.PENDING) -> list[AlertNotice]:
+         state: str = NoticeState.PENDING, at: datetime | None = None) -> list[AlertNotice]:
     assert alert.id is not None
-    now = env.clock.now()
+    now = at or env.clock.now()
     made = []
     for t in ids:
         notice = AlertNotice(alert_id=alert.id, telegram_id=t, role=role, reason=reason, state=state,
@@ -84,7 +84,7 @@ def plan(session: Session, env: Env, alert: SafeguardingAlert, *, told_already: 
 
     ``told_already``: people who were sent the alert directly while the database was away (recorded as sent).
     """
-    record_told(session, env, alert, list(told_already))
+    record_told(session, env, alert, list(told_already), at=alert.created_at)
     facilitators = [t for t in facilitators_of(session, alert.cohort_id) if t not in told_already]
     if facilitators:
         return _add(session, env, alert, facilitators, role="facilitator", reason="facilitator")
@@ -93,13 +93,14 @@ def plan(session: Session, env: Env, alert: SafeguardingAlert, *, told_already: 
     return _fall_back(session, env, alert, tried=set())
 
 
-def record_told(session: Session, env: Env, alert: SafeguardingAlert, told: list[int]) -> None:
-    """Record copies that were sent directly (the database away at the time) as received."""
+def record_told(session: Session, env: Env, alert: SafeguardingAlert, told: list[int], *,
+                at: datetime | None = None) -> None:
+    """Record copies that were sent directly (the database away at the time) as received (at ``at``)."""
     if not told:
         return
     for t in dict.fromkeys(told):
         role = "lead" if t == env.safeguarding_lead_id else "admin"
-        _add(session, env, alert, [t], role=role, reason="outage", state=NoticeState.SENT)
+        _add(session, env, alert, [t], role=role, reason="outage", state=NoticeState.SENT, at=at)
     alert.notified = list(dict.fromkeys([*alert.notified, *told]))
     session.add(alert)
 
