@@ -1,18 +1,25 @@
 """Safeguarding in the chat: screen every student message, reply with support, alert, acknowledge, escalate.
 
 ``screen`` runs first on every typed message (before consent, with no reflection open, edits too). The
-verdict comes from ``bot.core.safeguarding_rules``; what happens next:
+verdict comes from ``bot.core.safeguarding_rules``; its tier decides what happens next:
 
-* the student's own risk: a warm reply with support contacts at once, and an alert to the facilitators of
-  the student's cohort (admins when there is no cohort or no facilitator; the safeguarding lead when there are
-  no admins either). The alert names the student (first name, @username, Telegram id, a tap-to-open link) and
-  the kind of concern, never what they wrote. The message is then handled as it would have been;
+* alert (the student's own explicit risk): a warm reply with support contacts at once, and an alert whose
+  copies (one per facilitator of the student's cohort) go into the outbox of ``safeguarding_delivery``, which
+  records who received each one and falls back to the safeguarding lead, then the admins, when nobody could be
+  reached (or the cohort has no facilitator). The alert names the student (first name, @username, Telegram id,
+  a tap-to-open link) and the kind of concern, never what they wrote. The message is then handled as usual;
+* check-in (warning signs, nothing explicit): "are you safe right now?" (``safeguarding_checkin``); "not sure"
+  and "not safe" raise the alert through ``raise_alert`` exactly as above;
 * someone else in the student's life at risk, or a patient-safety concern: the support reply of that kind
   (how to help a friend; how to raise a concern about care) and no alert, as the participant information
   promises; at most once a day each, so a reflection about one incident isn't answered with the same contacts
   at every turn;
 * a further risk message while the student's alert is still unacknowledged counts on that alert rather than
   raising a new one; the reply is a short reminder when the full contacts went out within the hour.
+
+``first_aid`` renders the student's reply from the text and the resources alone, so the chat can send it when
+the database is slow or refuses to store the alert (bot/telegram/safety_screen.py); ``record_after_outage``
+stores such an alert later.
 
 An alert not acknowledged within ``env.escalate_minutes`` goes to the safeguarding lead: ``due_escalations``
 finds them and ``mark_escalated`` records each one once it has been sent (the job in bot/telegram/safety_jobs.py
@@ -25,16 +32,14 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from bot.core import actions, roles
+from bot.core import roles
 from bot.core import safeguarding_checkin as checkin
 from bot.core import safeguarding_delivery as sg_delivery
-from bot.core.actions import Action
 from bot.core.context import Env, Person
-from bot.core.replies import Button, CallbackOutcome, Reply
+from bot.core.replies import CallbackOutcome, Reply
 from bot.core.safeguarding_rules import (
     Category,
     Resource,
@@ -45,9 +50,14 @@ from bot.core.safeguarding_rules import (
     render_support_reply,
     reply_variant,
 )
+from bot.core.safeguarding_text import (
+    ack_buttons,
+    alert_text,
+    local_time,
+)
 from bot.core.templates import escape
 from storage import repo
-from storage.models import AuditEvent, Cohort, User
+from storage.models import AuditEvent, User
 from storage.safety_models import SafeguardingAlert
 
 log = logging.getLogger(__name__)
@@ -55,18 +65,6 @@ log = logging.getLogger(__name__)
 FULL_REPLY_EVERY = timedelta(hours=1)  # a repeat within this gets the short reminder
 OTHER_REPLY_EVERY = timedelta(days=1)  # someone-else / patient-safety replies, at most this often
 
-CATEGORY_LABELS = {
-    Category.SUICIDAL: "thoughts of suicide",
-    Category.SELF_HARM: "self-harm",
-    Category.UNSAFE: "feeling unsafe",
-    Category.HARASSMENT: "harassment or bullying",
-    Category.PATIENT_SAFETY: "a patient-safety concern",
-    Category.WARNING_SIGN: "warning signs",
-}
-CHECK_IN_LABELS = {
-    "check_in.not_safe": "warning signs, and they answered “I'm not safe” when asked",
-    "check_in.unsure": "warning signs, and they answered “I'm not sure” when asked whether they are safe",
-}
 NOT_ALLOWED = ("Only the facilitators of this student's cohort, the safeguarding lead and admins can "
                "acknowledge safeguarding alerts.")
 
@@ -84,15 +82,6 @@ def resources(institution: str | None) -> tuple[Resource, ...]:
         log.error("SAFEGUARDING_INSTITUTION=%s is not in resources.toml; using the defaults", institution,
                   extra={"event": "resources_fallback"})
         return tuple(load_resources())
-
-
-def _label(category: str, rule: str = "") -> str:
-    if rule in CHECK_IN_LABELS:
-        return CHECK_IN_LABELS[rule]
-    try:
-        return CATEGORY_LABELS[Category(category)]
-    except ValueError:
-        return category
 
 
 def _open_alert(session: Session, user_id: int) -> SafeguardingAlert | None:
@@ -244,21 +233,6 @@ def note_told(session: Session, env: Env, person: Person, told: tuple[int, ...])
     sg_delivery.record_told(session, env, alert, [t for t in told if t not in have])
 
 
-def outage_text(env: Env, person: Person, verdict: Verdict, at: datetime, error: str) -> str:
-    """The alert as the admins get it when it could not be stored: who and what kind, never what was written."""
-    name = escape(person.first_name or "A student")
-    handle = f" (@{escape(person.username)})" if person.username else ""
-    return "\n\n".join([
-        "⚠️ <b>Safeguarding alert — not stored yet</b>",
-        f'<a href="tg://user?id={person.telegram_id}">{name}</a>{handle}, Telegram id '
-        f"<code>{person.telegram_id}</code>, wrote something at {_local(at, None)} that suggests they may be at "
-        f"risk: <b>{_label(str(verdict.category), verdict.rule or '')}</b>. They have been sent support contacts.",
-        f"The alert could not be stored ({escape(error[:200])}), so their facilitators have not been told yet. "
-        "I keep trying, and they will be as soon as it is stored. Until then, please make sure someone gets in "
-        "touch with the student today. What they wrote is not shared, with you or anyone.",
-    ])
-
-
 def _reminder(contacts: tuple[Resource, ...], person: Person, category: Category) -> str:
     urgent = " ".join(f"please {escape(r.contact)}" for r in contacts if r.kind == "urgent")
     name = f"{escape(person.first_name)}, " if person.first_name else ""
@@ -267,51 +241,6 @@ def _reminder(contacts: tuple[Resource, ...], person: Person, category: Category
     if urgent and category in (Category.SUICIDAL, Category.SELF_HARM):
         lines.append(f"If you feel you might act on these thoughts, {urgent}.")
     return "\n\n".join(lines)
-
-
-def _student_line(user: User) -> str:
-    name = escape(user.first_name or "A student")
-    handle = f" (@{escape(user.username)})" if user.username else ""
-    return (f'<a href="tg://user?id={user.telegram_id}">{name}</a>{handle}, Telegram id '
-            f"<code>{user.telegram_id}</code>")
-
-
-def _local(when: datetime, cohort: Cohort | None) -> str:
-    zone = ZoneInfo(cohort.timezone) if cohort else ZoneInfo("UTC")
-    return when.astimezone(zone).strftime("%a %d %b %H:%M %Z")
-
-
-def alert_text(env: Env, alert: SafeguardingAlert, user: User, cohort: Cohort | None, *,
-               escalated: bool = False, fallback: bool = False, role: str = "facilitator") -> str:
-    """The alert as a facilitator (or the lead) reads it: who, when, what kind; never what was written."""
-    as_whom = "the safeguarding lead" if role == "lead" else "an admin"
-    where = f"in <b>{escape(cohort.name)}</b>" if cohort else f"(not in any cohort: you get this as {as_whom})"
-    head = (f"⚠️ <b>Safeguarding alert #{alert.id} — escalated to you</b>" if escalated
-            else f"⚠️ <b>Safeguarding alert #{alert.id} — no facilitator could be reached</b>"
-            if fallback and cohort else f"⚠️ <b>Safeguarding alert #{alert.id}</b>")
-    lines = [
-        head,
-        f"{_student_line(user)}, a student {where}, wrote something at {_local(alert.created_at, cohort)} that "
-        f"suggests they may be at risk: <b>{_label(alert.category, alert.rule)}</b>.",
-        "They have been sent support contacts. Please get in touch with them today: a short, kind message "
-        "asking how they are is enough. What they wrote is not shared, with you or anyone.",
-    ]
-    if fallback and cohort:
-        lines.append(f"It comes to you as {as_whom} because none of the cohort's facilitators could be sent it "
-                     "(they may have blocked the bot, or never pressed Start).")
-    if escalated:
-        lines.append(f"No one acknowledged it within {env.escalate_minutes} minutes, so it has been escalated to "
-                     f"you. Tap Acknowledge (or send /ack {alert.id}) once someone has it in hand.")
-    else:
-        lines.append(f"Tap Acknowledge (or send /ack {alert.id}) once you have seen this. If no one does within "
-                     f"{env.escalate_minutes} minutes, it goes to the safeguarding lead.")
-    return "\n\n".join(lines)
-
-
-def ack_buttons(alert: SafeguardingAlert) -> tuple[tuple[Button, ...], ...]:
-    """The Acknowledge button of an alert."""
-    assert alert.id is not None
-    return ((Button("Acknowledge", actions.encode(Action.ACK_ALERT, alert.id)),),)
 
 
 def may_acknowledge(session: Session, env: Env, person: Person, alert: SafeguardingAlert) -> bool:
@@ -347,7 +276,7 @@ def acknowledge(session: Session, env: Env, person: Person, alert_id: int) -> tu
     if alert.acknowledged_at is not None:
         by = "you" if alert.acknowledged_by == person.telegram_id else f"Telegram id {alert.acknowledged_by}"
         cohort = repo.get_cohort(session=session, cohort_id=alert.cohort_id) if alert.cohort_id else None
-        return f"Alert #{alert.id} was already acknowledged by {by} at {_local(alert.acknowledged_at, cohort)}.", []
+        return f"Alert #{alert.id} was already acknowledged by {by} at {local_time(alert.acknowledged_at, cohort)}.", []
     now = env.clock.now()
     alert.acknowledged_at, alert.acknowledged_by = now, person.telegram_id
     session.add(alert)

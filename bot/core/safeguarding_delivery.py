@@ -24,6 +24,7 @@ from sqlmodel import Session, col, or_, select
 from bot.core.context import Env
 from bot.core.delivery import backoff
 from bot.core.replies import Reply
+from bot.core.safeguarding_text import ack_buttons, alert_text
 from storage import repo
 from storage.models import Role, RoleGrant, User
 from storage.safety_models import AlertNotice, NoticeState, SafeguardingAlert
@@ -158,8 +159,6 @@ def claim(session: Session, env: Env, worker: str, limit: int = 50) -> list[int]
 
 def prepare(session: Session, env: Env, notice_id: int) -> Outgoing | None:
     """The message of a claimed notice; None (and skipped) once the alert is acknowledged or erased."""
-    from bot.core.safeguarding import ack_buttons, alert_text  # late: safeguarding plans notices through here
-
     notice = session.get(AlertNotice, notice_id)
     if notice is None or notice.state != NoticeState.PENDING:
         return None

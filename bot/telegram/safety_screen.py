@@ -23,6 +23,7 @@ from bot.core import safeguarding
 from bot.core import safeguarding_checkin as checkin
 from bot.core.replies import Reply
 from bot.core.safeguarding_rules import Verdict, check
+from bot.core.safeguarding_text import outage_text
 from bot.telegram import safety_jobs
 from bot.telegram.context import db_of, env_of, person_of
 from bot.telegram.send import send_reply
@@ -92,7 +93,7 @@ async def screened(update: Update, context: ContextTypes.DEFAULT_TYPE, body: str
     await send_reply(context.bot, chat.id, aid.reply)
     told: tuple[int, ...] = ()
     if aid.alerts:
-        told = await _tell_directly(context, safeguarding.outage_text(env, person, verdict, at, _reason(failure)))
+        told = await _tell_directly(context, outage_text(env, person, verdict, at, _reason(failure)))
     try:
         replies = await task if failure is None else []
     except Exception as exc:  # noqa: BLE001  the database gave up: keep the alert for later
