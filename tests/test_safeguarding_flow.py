@@ -345,3 +345,17 @@ def test_an_open_alert_means_no_check_in(db, in_week):
     in_week.say(RISK)
     replies = in_week.say(WARNING)
     assert not any("are you safe" in r.text for r in replies) and not check_ins(db)
+
+
+def test_mydata_holds_the_check_ins_and_delete_erases_them(db, in_week):
+    import json
+
+    in_week.say(WARNING)
+    in_week.press("I'm safe")
+    [file] = [r for r in in_week.command("mydata") if r.attachment is not None]
+    [row] = json.loads(file.attachment.content)["safeguarding_check_ins"]
+    assert (row["answer"], row["rule"], row["alert"]) == ("safe", "warning.hopeless", None)
+    assert WARNING.lower() not in json.dumps(row).lower()
+    in_week.command("delete")
+    in_week.press("Yes, erase everything")
+    assert check_ins(db) == []
