@@ -21,6 +21,7 @@ ACTIONS = {
     "self": "support reply + alert to the facilitators",
     "someone_else": "support reply (someone else at risk), no alert",
     "patient_safety": "how-to-raise-a-concern reply, no alert",
+    "check_in": "asks whether they are safe; \"not sure\" or \"not safe\" alerts",
 }
 
 
@@ -44,11 +45,11 @@ def check(
         _fail(f"Error: cannot use the rules {rules or 'installed'}: {exc}")
     if sys.stdin.isatty():
         typer.echo("Type messages, one per line; Ctrl-D ends.", err=True)
-    counts = {"messages": 0, "self": 0, "someone_else": 0, "patient_safety": 0}
+    counts = {"messages": 0, "self": 0, "someone_else": 0, "patient_safety": 0, "check_in": 0}
     for number, line in enumerate(sys.stdin, start=1):
         text = line.rstrip("\r\n")
         verdict = engine.check(text)
-        variant = reply_variant(verdict)
+        variant = reply_variant(verdict) or ("check_in" if verdict.checks_in else None)
         counts["messages"] += 1
         if variant:
             counts[variant] += 1
@@ -60,6 +61,7 @@ def check(
         else:
             typer.echo(verdict.summary())
     typer.echo(f"{counts['messages']} message(s): {counts['self']} would alert a facilitator, "
+               f"{counts['check_in']} would check in, "
                f"{counts['someone_else']} someone else at risk, {counts['patient_safety']} patient safety.",
                err=True)
 
