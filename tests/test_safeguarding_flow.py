@@ -359,3 +359,12 @@ def test_mydata_holds_the_check_ins_and_delete_erases_them(db, in_week):
     in_week.command("delete")
     in_week.press("Yes, erase everything")
     assert check_ins(db) == []
+
+
+def test_an_id_0_answer_goes_to_the_check_in_stored_late(db, in_week):
+    from bot.core.buttons import press
+
+    in_week.say(WARNING)  # stored, with its own id; the student only saw the copy sent without the database
+    db.call(press, in_week.env, in_week.person, "ci:0:1")
+    [row] = check_ins(db)
+    assert row.answer == "safe" and row.rule == "warning.hopeless"

@@ -99,8 +99,10 @@ def answer(session: Session, env: Env, person: Person, check_in_id: int, value: 
     if choice is None or user is None or user.id is None:
         return CallbackOutcome(toast="This button has expired.")
     now = env.clock.now()
-    if check_in_id == 0:  # asked while the database was away: record it now
-        row = CheckIn(user_id=user.id, rule="warning_sign", asked_at=now)
+    if check_in_id == 0:  # asked while the database was away: the row stored late, or a new one now
+        row = session.exec(select(CheckIn).where(
+            CheckIn.user_id == user.id, col(CheckIn.answer).is_(None), col(CheckIn.asked_at) >= now - ASK_EVERY)
+            .order_by(col(CheckIn.id).desc())).first() or CheckIn(user_id=user.id, rule="warning_sign", asked_at=now)
     else:
         found = session.get(CheckIn, check_in_id)
         if found is None or found.user_id != user.id:
