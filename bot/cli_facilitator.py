@@ -31,27 +31,62 @@ def _find(session: Any, ref: str) -> Any:
     return cohort
 
 
+def link_policy(rotate: bool, single_use: bool, expires_in: str | None) -> Any:
+    """The policy of a new link from the CLI options, or None to keep the current link."""
+    from datetime import UTC, datetime
+
+    from bot.core.role_links import LinkPolicy, parse_valid_for
+
+    if not (rotate or single_use or expires_in):
+        return None
+    expires_at = datetime.now(UTC) + parse_valid_for(expires_in) if expires_in else None
+    return LinkPolicy(expires_at=expires_at, single_use=single_use)
+
+
+ROTATE = typer.Option(False, "--rotate", help="Make a new link; every earlier link stops working.")
+SINGLE_USE = typer.Option(False, "--single-use", help="Make a new link that works for one person only.")
+EXPIRES_IN = typer.Option(None, "--expires-in", help="Make a new link that stops working after e.g. 48h or 7d.")
+
+
 @friendly
 def facilitator_link(
     cohort: str = typer.Argument(..., help="Cohort id or name."),
+    rotate: bool = ROTATE,
+    single_use: bool = SINGLE_USE,
+    expires_in: str | None = EXPIRES_IN,
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Print the link that makes whoever opens it a facilitator of the cohort."""
+    """Print the link that makes whoever opens it a facilitator of the cohort (or make a new one)."""
+    from datetime import UTC, datetime
+
     from bot.cli import bot_username, emit_json
+    from bot.core import facilitator_roles, role_links
     from bot.core.enrolment import FACILITATOR_PREFIX
 
+    policy = link_policy(rotate, single_use, expires_in)
     s, db, env = _open()
     try:
-        found = db.call(_find, cohort)
+        found = db.call(facilitator_roles.facilitator_link, cohort, policy)
     finally:
         db.close()
     env.bot_username = bot_username(s)
     link = env.invite_link(f"{FACILITATOR_PREFIX}{found.facilitator_code}")
+    now = datetime.now(UTC)
+    current = role_links.facilitator_policy(found)
     if as_json:
-        emit_json({"id": found.id, "name": found.name, "facilitator_link": link})
+        emit_json({"id": found.id, "name": found.name, "facilitator_link": link, "rotated": policy is not None,
+                   "single_use": current.single_use,
+                   "expires_at": current.expires_at.isoformat() if current.expires_at else None,
+                   "expired": role_links.is_expired(current.expires_at, now)})
         return
-    typer.echo(f"Facilitator link for {found.name} (id {found.id}). Whoever opens it becomes a facilitator of this "
-               f"cohort, so send it only to them:\n{link}")
+    head = "New facilitator link" if policy is not None else "Facilitator link"
+    typer.echo(f"{head} for {found.name} (id {found.id}; {role_links.describe(current, now)}). Whoever opens it "
+               f"becomes a facilitator of this cohort, so send it only to them:\n{link}")
+    if policy is not None:
+        typer.echo("Every earlier facilitator link of this cohort has stopped working; facilitators who joined "
+                   "by one keep their role (balint role revoke facilitator takes it away).")
+    elif role_links.is_expired(current.expires_at, now):
+        typer.echo("This link has expired: make a new one with --rotate (or --expires-in / --single-use).")
 
 
 @friendly

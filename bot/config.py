@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from functools import lru_cache
 from typing import Annotated, Literal
 
@@ -11,6 +12,10 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./data/balint.db"
+# Telegram's own rule for a webhook secret; 16 characters at least so it can't be guessed.
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")
+WEBHOOK_SECRET_RULE = ("must be 16–256 characters of A–Z, a–z, 0–9, _ and - (make one with: "
+                       "python -c \"import secrets; print(secrets.token_urlsafe(32))\")")
 
 
 class ConfigError(Exception):
@@ -73,6 +78,22 @@ class Settings(BaseSettings):
                                  "generate)") from None
         return v
 
+    @field_validator("pseudonym_key")
+    @classmethod
+    def _blank_is_unset(cls, v: SecretStr | None) -> SecretStr | None:
+        # PSEUDONYM_KEY= in a .env file means "not set", so production refuses it instead of hashing with "".
+        if v is None or not v.get_secret_value().strip():
+            return None
+        return v
+
+    @field_validator("webhook_secret_token")
+    @classmethod
+    def _strong_secret(cls, v: SecretStr | None) -> SecretStr | None:
+        # An empty secret would let anyone POST forged updates; Telegram itself allows only these characters.
+        if v is not None and not _WEBHOOK_SECRET.fullmatch(v.get_secret_value()):
+            raise ValueError(WEBHOOK_SECRET_RULE)
+        return v
+
     @field_validator("telegram_bot_token")
     @classmethod
     def _token_shape(cls, v: SecretStr | None) -> SecretStr | None:
@@ -92,6 +113,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_needs_secrets(self) -> Settings:
+        if self.webhook_url and self.webhook_secret_token is None:
+            raise ValueError("WEBHOOK_SECRET_TOKEN is required when WEBHOOK_URL is set: " + WEBHOOK_SECRET_RULE)
         if self.environment == "production":
             if self.data_encryption_key is None:
                 raise ValueError("DATA_ENCRYPTION_KEY is required when ENVIRONMENT=production")
@@ -110,7 +133,7 @@ def _describe(err: ValidationError) -> str:
     loc = [str(part) for part in first.get("loc", ())]
     name = loc[0].upper() if loc else "configuration"
     msg = first.get("msg", "is not valid").removeprefix("Value error, ")
-    if msg.startswith(("DATA_ENCRYPTION_KEY", "PSEUDONYM_KEY")):
+    if msg.startswith(("DATA_ENCRYPTION_KEY", "PSEUDONYM_KEY", "WEBHOOK_SECRET_TOKEN")):
         return f"Configuration error: {msg}"
     return f"Configuration error: {name}: {msg}"
 

@@ -25,12 +25,17 @@ T = TypeVar("T")
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create an engine; on SQLite make the folder, use WAL, enforce foreign keys, wait on locks."""
+    """Create an engine; on SQLite make the folder, use WAL, enforce foreign keys, wait on locks.
+
+    ``hide_parameters``: a failed statement's error never carries its bound values (reflection text, names)
+    into logs or error reports.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, echo=echo, hide_parameters=True,
+                               connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -41,7 +46,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, echo=echo, pool_size=5, max_overflow=5)
+    return create_engine(url, echo=echo, hide_parameters=True, pool_size=5, max_overflow=5)
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -59,6 +59,8 @@ class Study(SQLModel, table=True):
     name: str = Field(unique=True)
     retention_days: int = 365 * 5
     researcher_code: str | None = Field(default=None, unique=True)
+    researcher_link_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    researcher_link_single_use: bool = False  # the code is replaced once someone has joined by it
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -78,6 +80,8 @@ class Cohort(SQLModel, table=True):
     name: str = Field(unique=True)
     invite_code: str = Field(unique=True)
     facilitator_code: str | None = Field(default=None, unique=True)
+    facilitator_link_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    facilitator_link_single_use: bool = False  # the code is replaced once someone has become a facilitator by it
     study_id: int | None = Field(default=None, foreign_key="studies.id")
     start_date: date
     weeks: int = 6

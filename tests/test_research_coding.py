@@ -8,7 +8,7 @@ from bot.core import actions, student
 from bot.core.actions import Action
 from bot.core.context import Env, Person
 from bot.research import chat, chat_quote, codebook, coding, compare
-from bot.research.access import NOT_A_RESEARCHER
+from bot.research.access import NOT_A_RESEARCHER, OLD_LINK
 from bot.research.queue import ResearchError
 from storage.db import Database
 from storage.models import Study
@@ -326,7 +326,7 @@ def test_a_researcher_link_grants_the_study_and_a_wrong_one_is_refused(db, resea
     again = db.call(student_side.start, research_env, OUTSIDER, f"r-{code}")
     assert "You're already a researcher of <b>Balint Study 2026</b>" in again[0].text
     wrong = db.call(student_side.start, research_env, RESEARCHER_B, "r-NOTACODE")
-    assert wrong[0].text == "I don't recognise that researcher link. Please ask the study lead for a current one."
+    assert wrong[0].text == OLD_LINK
     assert db.call(chat.progress_command, research_env, RESEARCHER_B)[0].text == NOT_A_RESEARCHER
 
 

@@ -24,7 +24,7 @@ async def test_webhook_serves_students_and_checks_the_secret(db: Database, env: 
     port = free_port()
     url = f"http://127.0.0.1:{port}/telegram"
     async with BotAPIEmulator() as emu:
-        settings = settings_for(emu, db, webhook_url=url, webhook_port=port, webhook_secret_token="s3cret-token")
+        settings = settings_for(emu, db, webhook_url=url, webhook_port=port, webhook_secret_token="s3cret-token-1234")
         stop = asyncio.Event()
         server = asyncio.create_task(serve(settings, db, env, webhook=True, stop=stop))
         try:

@@ -5,8 +5,13 @@ Buttons carry ids, never trust: every handler checks the id belongs to the perso
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
+
+# Row ids are 32-bit in PostgreSQL: a forged 20-digit id must be refused here, not overflow in the driver.
+MAX_ARG = 2**31 - 1
+_ARG = re.compile(r"[0-9]{1,10}")  # ASCII digits only: int() would also take "+3", "1_0" and "１"
 
 
 class Action(StrEnum):
@@ -55,9 +60,11 @@ def decode(data: str | None) -> Callback | None:
     head, *rest = data.split(":")
     try:
         action = Action(head)
-        args = tuple(int(a) for a in rest)
     except ValueError:
         return None
-    if len(args) != ARG_COUNT[action] or any(a < 0 for a in args):
+    if not all(_ARG.fullmatch(a) for a in rest):
+        return None
+    args = tuple(int(a) for a in rest)
+    if len(args) != ARG_COUNT[action] or any(a > MAX_ARG for a in args):
         return None
     return Callback(action, args)

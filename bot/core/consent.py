@@ -60,6 +60,14 @@ def _own_enrolment(session: Session, person: Person, enrolment_id: int) -> Enrol
 
 
 STALE = CallbackOutcome(toast="This button has expired. /consent shows your current choices.")
+ALREADY = "That's already your choice"
+
+
+def _unchanged(enrolment: Enrolment, kind: str, value: bool) -> bool:
+    """Say whether this choice is already recorded, for the text now in force (a double tap, a second press)."""
+    version, _ = latest_participant_information()
+    current = enrolment.participate if kind == "participate" else enrolment.research
+    return current is value and enrolment.consent_version == version
 
 
 def record(session: Session, env: Env, person: Person, enrolment: Enrolment, kind: str, value: bool) -> None:
@@ -88,10 +96,12 @@ def choose_participate(session: Session, env: Env, person: Person, enrolment_id:
     if enrolment is None:
         return STALE
     yes = value == YES
+    chosen = "✓ You chose to take part." if yes else "✓ You chose not to take part for now."
+    if _unchanged(enrolment, "participate", yes):
+        return CallbackOutcome(toast=ALREADY, edit_text=chosen)
     first_time = enrolment.participate is None
     record(session, env, person, enrolment, "participate", yes)
     if yes:
-        chosen = "✓ You chose to take part."
         if first_time or enrolment.research is None:
             return CallbackOutcome(toast="Thank you", edit_text=chosen, replies=[ask_research(enrolment)])
         return CallbackOutcome(toast="Thank you", edit_text=chosen, replies=[Reply(
@@ -99,7 +109,7 @@ def choose_participate(session: Session, env: Env, person: Person, enrolment_id:
     close_open_sessions(session=session, enrolment_id=enrolment.id or 0, status=SessionStatus.EXPIRED,
                         at=env.clock.now())
     expire_pending_deliveries(session=session, enrolment_id=enrolment.id or 0, state=DeliveryState.EXPIRED)
-    return CallbackOutcome(toast="Noted", edit_text="✓ You chose not to take part for now.", replies=[Reply(
+    return CallbackOutcome(toast="Noted", edit_text=chosen, replies=[Reply(
         "That's completely fine. I won't send you prompts or keep anything you write as a reflection. "
         "If you change your mind, send /consent."
     )])
@@ -113,9 +123,11 @@ def choose_research(session: Session, env: Env, person: Person, enrolment_id: in
     if enrolment is None:
         return STALE
     yes = value == YES
-    record(session, env, person, enrolment, "research", yes)
     chosen = ("✓ You allowed research use of your de-identified reflections." if yes
               else "✓ You chose to keep your reflections out of research.")
+    if _unchanged(enrolment, "research", yes):
+        return CallbackOutcome(toast=ALREADY, edit_text=chosen)
+    record(session, env, person, enrolment, "research", yes)
     replies = []
     if enrolment.participate:
         replies = [Reply("Thank you — you're all set.\n\n" + next_steps(session, env, enrolment))]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.core.bidi import without_bidi_controls
 from bot.core.clock import Clock, SystemClock
 from bot.core.crypto import TextCipher
 
@@ -15,6 +16,10 @@ class Person:
     telegram_id: int
     first_name: str = ""
     username: str | None = None
+
+    def __post_init__(self) -> None:
+        # The name is shown to facilitators and leads (alerts, rosters): no bidi controls may reorder their text.
+        object.__setattr__(self, "first_name", without_bidi_controls(self.first_name))
 
     @property
     def actor(self) -> str:

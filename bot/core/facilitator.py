@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.core import roles, stats
+from bot.core import role_links, roles, stats
 from bot.core.cohort_schedule import quiet_text, set_status
 from bot.core.context import Env, Person
 from bot.core.enrolment import find_cohort, normalise_code, spec_of
@@ -88,21 +88,34 @@ def pick_cohort(session: Session, env: Env, person: Person, ref: str, command: s
     return mine[0]
 
 
+OLD_LINK = ("That facilitator link isn't valid any more (it has been replaced), so it doesn't make you a "
+            "facilitator. If you should be one, please ask whoever runs the bot for a current link.")
+EXPIRED_LINK = ("That facilitator link has expired, so it doesn't make you a facilitator. If you should be one, "
+                "please ask whoever runs the bot for a new link.")
+
+
 def accept_link(session: Session, env: Env, person: Person, raw_code: str) -> list[Reply]:
     """/start f-CODE: make this person a facilitator of the cohort behind the code."""
     repo.upsert_user(session=session, telegram_id=person.telegram_id, first_name=person.first_name,
                      username=person.username, at=env.clock.now())
     cohort = repo.get_cohort_by_facilitator_code(session=session, code=normalise_code(raw_code))
+    now = env.clock.now()
     if cohort is None or cohort.id is None:
-        repo.audit(session=session, actor=person.actor, action="facilitator.bad_link", at=env.clock.now())
-        return [Reply("That facilitator link isn't valid (any more). Please ask whoever runs the bot for a "
-                      "current one: <code>balint cohort facilitator-link ID</code> makes it.")]
+        repo.audit(session=session, actor=person.actor, action="facilitator.bad_link", at=now)
+        return [Reply(OLD_LINK)]
+    if role_links.is_expired(cohort.facilitator_link_expires_at, now):
+        repo.audit(session=session, actor=person.actor, action="facilitator.expired_link", cohort_id=cohort.id,
+                   at=now)
+        return [Reply(EXPIRED_LINK)]
     already = roles.can_facilitate(session, env, person, cohort.id) and not roles.is_admin(env, person)
     repo.grant_role(session=session, telegram_id=person.telegram_id, role=Role.FACILITATOR, cohort_id=cohort.id,
                     granted_by=f"link:{person.actor}")
     if not already:
         repo.audit(session=session, actor=person.actor, action="role.grant", cohort_id=cohort.id,
-                   at=env.clock.now(), role=Role.FACILITATOR.value, via="facilitator link")
+                   at=now, role=Role.FACILITATOR.value, via="facilitator link")
+        if cohort.facilitator_link_single_use:  # used up: the next person needs a new link
+            role_links.rotate_facilitator_link(session, cohort, role_links.facilitator_policy(cohort), now=now,
+                                               actor=person.actor, reason="used")
     hello = "You're already" if already else f"Welcome, {escape(person.first_name or 'there')} — you're now"
     return [Reply(f"{hello} a facilitator of <b>{escape(cohort.name)}</b> (id {cohort.id}).\n\n{HELP}")]
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from bot.core import role_links
 from bot.core.enrolment import find_cohort
 from bot.core.schedule import ScheduleError
 from storage import repo
@@ -32,7 +34,10 @@ def grant_facilitator(session: Session, telegram_id: int, cohort_ref: str, *, ac
 
 
 def revoke_facilitator(session: Session, telegram_id: int, cohort_ref: str, *, actor: str = "cli") -> bool:
-    """Take the facilitator role of a cohort away; False when it wasn't held."""
+    """Take the facilitator role of a cohort away and rotate its link; False when it wasn't held.
+
+    The link is rotated because the person (or whoever they forwarded it to) could open it again.
+    """
     cohort = _cohort(session, cohort_ref)
     grants = session.exec(select(RoleGrant).where(RoleGrant.telegram_id == telegram_id,
                                                   RoleGrant.role == Role.FACILITATOR,
@@ -42,7 +47,18 @@ def revoke_facilitator(session: Session, telegram_id: int, cohort_ref: str, *, a
     if grants:
         repo.audit(session=session, actor=actor, action="role.revoke", cohort_id=cohort.id,
                    role=Role.FACILITATOR.value, telegram_id=telegram_id)
+        role_links.rotate_facilitator_link(session, cohort, role_links.facilitator_policy(cohort),
+                                           now=datetime.now(UTC), actor=actor, reason="revoke")
     return bool(grants)
+
+
+def facilitator_link(session: Session, cohort_ref: str, policy: role_links.LinkPolicy | None, *,
+                     actor: str = "cli") -> Cohort:
+    """Return the cohort, its link rotated first when a policy is given."""
+    cohort = _cohort(session, cohort_ref)
+    if policy is not None:
+        role_links.rotate_facilitator_link(session, cohort, policy, now=datetime.now(UTC), actor=actor)
+    return cohort
 
 
 def grant_rows(session: Session) -> list[dict[str, Any]]:

@@ -143,6 +143,11 @@ def edit(session: Session, env: Env, person: Person, text: str, *, chat_id: int,
                       "so there was nothing to update.")]
     rs = session.get(ReflectionSession, latest.session_id)
     assert rs is not None
+    taking_part = session.get(Enrolment, rs.enrolment_id)
+    if taking_part is None or taking_part.withdrawn_at is not None or not taking_part.participate:
+        # consent refused or withdrawn: the bot promised to keep nothing more, edits included
+        return [Reply("You're not taking part at the moment, so I haven't kept that edit. "
+                      "/consent lets you change your choice.")]
     store_entry(session, env, rs, latest.step, text, chat_id=chat_id, message_id=message_id,
                 version=latest.version + 1)
     return [Reply("Got it — I've kept your edited version alongside the original.")]

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, update
+from sqlalchemy import delete, exists, or_, update
 from sqlmodel import Session, col, select
 
 from bot.core.context import Env
@@ -164,11 +164,20 @@ def _purge_cohort(session: Session, env: Env, cohort: Cohort, days: int, cutoff:
 
 
 def forget_actor(session: Session, telegram_id: int) -> None:
-    """Unlink a former student's own events in the audit log from them (the events stay, anonymous)."""
-    for prefix in STUDENT_ACTIONS:
-        session.execute(update(AuditEvent).where(col(AuditEvent.actor) == f"telegram:{telegram_id}",
-                                                 col(AuditEvent.action).startswith(prefix))
-                        .values(actor=ERASED_ACTOR))
+    """Unlink a former student's events in the audit log from them (the events stay, under actor "erased").
+
+    Every event they did goes, except, while they still hold a staff role (facilitator, researcher), the acts of
+    that role: who granted, announced or acknowledged stays accountable. A student's own acts (``STUDENT_ACTIONS``)
+    are unlinked either way, and so are a non-staff person's stray attempts (``facilitator.refused``, bad links).
+    """
+    actor = f"telegram:{telegram_id}"
+    staff = session.exec(select(RoleGrant.id).where(RoleGrant.telegram_id == telegram_id)).first() is not None
+    mine = col(AuditEvent.actor) == actor
+    if staff:
+        own = or_(*(col(AuditEvent.action).startswith(prefix) for prefix in STUDENT_ACTIONS))
+        session.execute(update(AuditEvent).where(mine, own).values(actor=ERASED_ACTOR))
+    else:
+        session.execute(update(AuditEvent).where(mine).values(actor=ERASED_ACTOR))
 
 
 def research_queue() -> Any:

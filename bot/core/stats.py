@@ -119,7 +119,7 @@ def chart_png(title: str, rows: list[WeekStats]) -> bytes:
         ax.bar(xs, [getattr(r, name) for r in rows], width=width, label=name.capitalize())
     ax.set_xticks(weeks, [f"Week {w}" for w in weeks])
     ax.set_ylabel("Students")
-    ax.set_title(title)
+    ax.set_title(title, parse_math=False)  # a cohort name such as "$\\foo$" is text, not math
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize="small", ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.08), frameon=False)
     fig.tight_layout()

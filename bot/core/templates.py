@@ -11,6 +11,7 @@ from typing import Any
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
+from bot.core.bidi import without_bidi_controls
 from bot.core.paths import PROMPTS
 
 PARTICIPANT_INFO_VERSION = "v1"
@@ -62,5 +63,5 @@ def latest_participant_information(root: Path = PROMPTS) -> tuple[str, str]:
 
 
 def escape(text: str) -> str:
-    """Escape user text for Telegram's HTML parse mode."""
-    return html.escape(text, quote=False)
+    """Escape user text for Telegram's HTML parse mode, without bidi controls (``bot.core.bidi``)."""
+    return html.escape(without_bidi_controls(text), quote=False)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from bot.core import role_links
 from bot.core.context import Env, Person
 from bot.core.enrolment import RESEARCHER_PREFIX
 from bot.core.replies import Reply
@@ -23,6 +24,12 @@ NOT_A_RESEARCHER = ("Sorry, that command is for researchers of a study, and you'
                     "the study lead for the researcher invite link.")
 
 
+OLD_LINK = ("That researcher link isn't valid any more (it has been replaced), so it doesn't make you a "
+            "researcher. If you should be one, please ask the study lead for a current link.")
+EXPIRED_LINK = ("That researcher link has expired, so it doesn't make you a researcher. If you should be one, "
+                "please ask the study lead for a new link.")
+
+
 def grant(session: Session, env: Env, study: Study, telegram_id: int, *, label: str | None = None,
           independent: bool | None = None, actor: str) -> Coder:
     """Make someone a researcher (and coder) of a study."""
@@ -36,11 +43,16 @@ def grant(session: Session, env: Env, study: Study, telegram_id: int, *, label: 
 
 
 def revoke(session: Session, env: Env, study: Study, telegram_id: int, *, actor: str) -> bool:
-    """Stop someone researching a study (their codings stay, under their label); say if they were one."""
+    """Stop someone researching a study (their codings stay, under their label); say if they were one.
+
+    The researcher link is rotated too: they (or whoever has a forwarded copy) could otherwise open it again.
+    """
     assert study.id is not None
     held = coding_repo.revoke_researcher(session=session, telegram_id=telegram_id, study_id=study.id)
     if held:
         repo.audit(session=session, actor=actor, action="research.revoke", study_id=study.id, at=env.clock.now())
+        role_links.rotate_researcher_link(session, study, role_links.researcher_policy(study), now=env.clock.now(),
+                                          actor=actor, reason="revoke")
     return held
 
 
@@ -53,12 +65,20 @@ def join(session: Session, env: Env, person: Person, payload: str) -> list[Reply
     """``/start r-CODE``: become a researcher of the study behind the code."""
     code = payload.strip()[len(RESEARCHER_PREFIX):]
     study = research_repo.get_study_by_researcher_code(session=session, code=code) if code else None
+    now = env.clock.now()
     if study is None:
-        return [Reply("I don't recognise that researcher link. Please ask the study lead for a current one.")]
+        repo.audit(session=session, actor=person.actor, action="research.bad_link", at=now)
+        return [Reply(OLD_LINK)]
     assert study.id is not None
+    if role_links.is_expired(study.researcher_link_expires_at, now):
+        repo.audit(session=session, actor=person.actor, action="research.expired_link", study_id=study.id, at=now)
+        return [Reply(EXPIRED_LINK)]
     already = can_research(session, env, person, study.id) and coding_repo.get_coder(
         session=session, study_id=study.id, telegram_id=person.telegram_id) is not None
     coder = grant(session, env, study, person.telegram_id, actor=person.actor)
+    if study.researcher_link_single_use and not already:  # used up: the next researcher needs a new link
+        role_links.rotate_researcher_link(session, study, role_links.researcher_policy(study), now=now,
+                                          actor=person.actor, reason="used")
     opening = (f"You're already a researcher of <b>{escape(study.name)}</b>" if already
                else f"Welcome — you're now a researcher of <b>{escape(study.name)}</b>")
     return [Reply(

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import typer
 
+from bot.cli_facilitator import EXPIRES_IN, ROTATE, SINGLE_USE, link_policy
 from bot.cli_roles import friendly as base_friendly
 from bot.cli_roles import grant_app, revoke_app
 
@@ -271,33 +272,50 @@ def status_command(study: str | None = STUDY, as_json: bool = JSON) -> None:
 # ------------------------------------------------------------------------------------------- rounds
 
 
-def _link(session: Any, env: Any, study_name: str | None) -> dict[str, Any]:
+def _link(session: Any, env: Any, study_name: str | None, policy: Any) -> dict[str, Any]:
+    from bot.core import role_links
     from bot.core.enrolment import RESEARCHER_PREFIX
 
     study = study_of(session, study_name)
+    if policy is not None:
+        role_links.rotate_researcher_link(session, study, policy, now=env.clock.now(), actor=actor())
+    current = role_links.researcher_policy(study)
+    now = env.clock.now()
     return {"study": study.name, "code": study.researcher_code,
-            "link": env.invite_link(f"{RESEARCHER_PREFIX}{study.researcher_code}")}
+            "link": env.invite_link(f"{RESEARCHER_PREFIX}{study.researcher_code}"), "rotated": policy is not None,
+            "single_use": current.single_use,
+            "expires_at": current.expires_at.isoformat() if current.expires_at else None,
+            "expired": role_links.is_expired(current.expires_at, now),
+            "described": role_links.describe(current, now)}
 
 
 @research_app.command("link")
 @friendly
-def link_command(study: str | None = STUDY, as_json: bool = JSON) -> None:
+def link_command(study: str | None = STUDY, rotate: bool = ROTATE, single_use: bool = SINGLE_USE,
+                 expires_in: str | None = EXPIRES_IN, as_json: bool = JSON) -> None:
     """Print the researcher link: whoever opens it becomes a researcher (and coder) of the study. Share it privately."""
     from bot.cli import bot_username, settings
     from bot.runtime import make_env, open_database
 
+    policy = link_policy(rotate, single_use, expires_in)
     s = settings()
     db = open_database(s)
     env = make_env(s)
     env.bot_username = bot_username(s)
     try:
-        r = db.call(_link, env, study)
+        r = db.call(_link, env, study, policy)
     finally:
         db.close()
     if as_json:
-        emit(r)
-    else:
-        typer.echo(f"Researcher link for {r['study']} (share it only with the study team):\n{r['link']}")
+        emit({k: v for k, v in r.items() if k != "described"})
+        return
+    head = "New researcher link" if r["rotated"] else "Researcher link"
+    typer.echo(f"{head} for {r['study']} ({r['described']}; share it only with the study team):\n{r['link']}")
+    if r["rotated"]:
+        typer.echo("Every earlier researcher link of this study has stopped working; researchers who joined by "
+                   "one keep their role (balint role revoke researcher takes it away).")
+    elif r["expired"]:
+        typer.echo("This link has expired: make a new one with --rotate (or --expires-in / --single-use).")
 
 
 def _close(session: Any, env: Any, study_name: str | None) -> dict[str, Any]:

@@ -7,15 +7,23 @@ A failed update is not offered again (the poller has moved past it), and its tra
   alert;
 * the student is told plainly that the message wasn't kept and asked to send it again (it is still in their
   chat); a button press is answered so the button stops spinning;
-* the traceback goes to ADMIN_CHAT_ID, or to each of ADMIN_TELEGRAM_IDS when no admin chat is set. It holds
-  the code's lines, never the message text.
+* when the failure came *after* the message was stored (its replies couldn't be sent even after retrying,
+  ``RepliesNotSent``), nothing is screened again (the alert went out already): the unsent replies are tried
+  once more, and if that fails too the student is told the message arrived and needn't be sent again. Never
+  "send it again": the resend would be kept as the answer to a question she never saw;
+* a report goes to ADMIN_CHAT_ID, or to each of ADMIN_TELEGRAM_IDS when no admin chat is set. It holds the
+  exception types and the code's frames, never an exception's message (a database error's message can hold
+  the row it failed on), except Telegram's own error descriptions. The same failure is reported once per
+  ten minutes, and at most ``GLOBAL_LIMIT`` reports go out per ten minutes in all.
 """
 
 from __future__ import annotations
 
 import html
 import logging
+import time
 import traceback
+from dataclasses import dataclass, field
 
 from telegram import Update
 from telegram.constants import ParseMode
@@ -25,7 +33,7 @@ from telegram.ext import ContextTypes
 from bot.core import safeguarding
 from bot.telegram import safety_screen
 from bot.telegram.context import db_of, env_of, person_of
-from bot.telegram.send import send_replies
+from bot.telegram.send import RepliesNotSent, send_replies
 
 log = logging.getLogger(__name__)
 
@@ -33,15 +41,25 @@ KIND_MESSAGE = (
     "Sorry — something went wrong on my side, and I couldn't keep that last message. It's still here in our "
     "chat: please send it again in a moment. If it keeps happening, let your tutor know."
 )
+RECEIVED_MESSAGE = (
+    "Sorry — your last message reached me and is kept, but something went wrong while I was answering. "
+    "There's no need to send it again: /status shows where we are."
+)
 KIND_TOAST = "Sorry, that didn't work. Please try again."
 ADMIN_CHAT_KEY = "admin_chat_id"
+LIMITER_KEY = "error_report_limiter"
+WINDOW = 600.0  # seconds
+GLOBAL_LIMIT = 10
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the error, screen the message again, tell the user kindly, and post the traceback to the admins."""
+    """Log the error, screen the message again, tell the user kindly, and post a report to the admins."""
     err = context.error
-    log.error("error while handling an update", exc_info=err, extra={"event": "handler_error"})
-    if isinstance(update, Update) and update.effective_chat is not None:
+    report = safe_traceback(err) if err is not None else "(no exception)"
+    log.error("error while handling an update\n%s", report, extra={"event": "handler_error"})
+    if isinstance(err, RepliesNotSent):
+        await _send_late(context, err)
+    elif isinstance(update, Update) and update.effective_chat is not None:
         await _screen_again(update, context)
         try:
             if update.callback_query is not None:
@@ -50,7 +68,74 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         except TelegramError:
             log.warning("could not tell the user about the error", extra={"event": "error_reply_failed"})
     if err is not None:
-        await _tell_admins(update, context, err)
+        await _tell_admins(update, context, err, report)
+
+
+async def _send_late(context: ContextTypes.DEFAULT_TYPE, err: RepliesNotSent) -> None:
+    try:
+        await send_replies(context.bot, err.chat_id, err.pending)
+        return
+    except TelegramError:
+        log.warning("the replies to a stored update failed again", extra={"event": "late_reply_failed"})
+    try:
+        await context.bot.send_message(err.chat_id, RECEIVED_MESSAGE)
+    except TelegramError:
+        log.warning("could not tell the user their message was kept", extra={"event": "error_reply_failed"})
+
+
+def safe_traceback(err: BaseException) -> str:
+    """Format an exception chain as frames and type names only: no messages, so no bound values or user text."""
+    parts: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = err
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        lines = "".join(traceback.format_list(traceback.extract_tb(current.__traceback__))).splitlines(keepends=True)
+        frames = "".join(line for line in lines if line.strip(" ^~\n"))  # no ^^^^ markers: noise in a chat
+        kind = f"{type(current).__module__}.{type(current).__qualname__}"
+        if isinstance(current, TelegramError):  # Telegram's own wording, never the user's
+            kind += f": {current.message}"
+        parts.append(f"Traceback (most recent call last):\n{frames}{kind}\n")
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+    return "\nThe above led to:\n\n".join(reversed(parts))
+
+
+@dataclass
+class ReportLimiter:
+    """Say whether a report may go out: one per failure (type and place) per window, and a few in all."""
+
+    window: float = WINDOW
+    limit: int = GLOBAL_LIMIT
+    last: dict[tuple[str, str], float] = field(default_factory=dict)
+    held: dict[tuple[str, str], int] = field(default_factory=dict)
+    sent: list[float] = field(default_factory=list)
+
+    def admit(self, err: BaseException, now: float | None = None) -> tuple[bool, int]:
+        """Return (send it?, how many like it were held back since the last one sent)."""
+        now = time.monotonic() if now is None else now
+        key = _signature(err)
+        self.sent = [t for t in self.sent if now - t < self.window]
+        seen = self.last.get(key)
+        if (seen is not None and now - seen < self.window) or len(self.sent) >= self.limit:
+            self.held[key] = self.held.get(key, 0) + 1
+            return False, 0
+        self.last[key] = now
+        self.sent.append(now)
+        return True, self.held.pop(key, 0)
+
+
+def _signature(err: BaseException) -> tuple[str, str]:
+    frames = traceback.extract_tb(err.__traceback__)
+    where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+    return type(err).__qualname__, where
+
+
+def _tail(report: str, limit: int = 3500) -> str:
+    """Return the end of a report (the failure itself), cut at a line so a frame isn't half shown."""
+    if len(report) <= limit:
+        return report
+    tail = report[-limit:]
+    return "…\n" + tail[tail.find("\n") + 1:]
 
 
 async def _screen_again(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -66,7 +151,7 @@ async def _screen_again(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         log.exception("safeguarding screen after an error failed", extra={"event": "rescreen_failed"})
 
 
-async def _tell_admins(update: object, context: ContextTypes.DEFAULT_TYPE, err: BaseException) -> None:
+async def _tell_admins(update: object, context: ContextTypes.DEFAULT_TYPE, err: BaseException, report: str) -> None:
     chats: list[int] = []
     admin_chat = context.bot_data.get(ADMIN_CHAT_KEY)
     if admin_chat:
@@ -78,9 +163,15 @@ async def _tell_admins(update: object, context: ContextTypes.DEFAULT_TYPE, err: 
             chats = []
     if not chats:
         return
-    tb = "".join(traceback.format_exception(type(err), err, err.__traceback__))[-3500:]
+    limiter = context.bot_data.setdefault(LIMITER_KEY, ReportLimiter())
+    send, held = limiter.admit(err)
+    if not send:
+        log.info("error report held back (rate limit)", extra={"event": "admin_alert_held"})
+        return
     kind = type(update).__name__
-    text = f"<b>balintbot error</b> while handling a {html.escape(kind)}\n<pre>{html.escape(tb)}</pre>"
+    more = f" ({held} more like it held back)" if held else ""
+    text = (f"<b>balintbot error</b> while handling a {html.escape(kind)}{more}\n"
+            f"<pre>{html.escape(_tail(report))}</pre>")
     for chat in chats:
         try:
             await context.bot.send_message(chat, text, parse_mode=ParseMode.HTML)

@@ -19,7 +19,7 @@ from bot.core.replies import Reply
 from bot.telegram import handlers
 from bot.telegram.context import db_of, env_of, person_of
 from bot.telegram.jobs import scheduler_of
-from bot.telegram.send import send_replies
+from bot.telegram.send import send_after_commit
 
 SEND_NOW_SETTLE = 60.0  # seconds a send-now waits for 429 retries before reporting
 _ARGS = re.compile(r"^/\S+\s*(.*)$", re.S)
@@ -49,7 +49,7 @@ async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert msg is not None
     name, args = _name_and_args(update)
     replies = await db_of(context).run(COMMANDS[name], env_of(context), person_of(update), args)
-    await send_replies(context.bot, msg.chat_id, replies)
+    await send_after_commit(context.bot, msg.chat_id, replies)
     scheduler = scheduler_of(context)
     if name == "schedule" and scheduler is not None:
         await scheduler.rebuild()  # a change takes effect now, not at the next tick
@@ -62,7 +62,7 @@ async def send_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     _, args = _name_and_args(update)
     db, env = db_of(context), env_of(context)
     replies, queued = await db.run(facilitator.send_now, env, person_of(update), args)
-    await send_replies(context.bot, msg.chat_id, replies)
+    await send_after_commit(context.bot, msg.chat_id, replies)
     scheduler = scheduler_of(context)
     if queued is None or scheduler is None:
         return
@@ -71,7 +71,7 @@ async def send_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await scheduler.dispatcher.run_once(cohort_id=queued.cohort_id, settle=SEND_NOW_SETTLE)
     tally = await db.run(scheduling.week_tally, queued.cohort_id, queued.week)
     summary = facilitator.sent_summary(queued, tally)
-    await send_replies(context.bot, msg.chat_id, [summary])
+    await send_after_commit(context.bot, msg.chat_id, [summary])
 
 
 async def announce_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

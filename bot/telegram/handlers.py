@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Update
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.core import student
 from bot.core.replies import Reply
 from bot.telegram import safety_screen
 from bot.telegram.context import db_of, env_of, person_of
-from bot.telegram.send import send_replies
+from bot.telegram.send import send_after_commit, send_replies
+
+log = logging.getLogger(__name__)
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -18,7 +23,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert msg is not None
     payload = context.args[0] if context.args else None
     replies = await db_of(context).run(student.start, env_of(context), person_of(update), payload)
-    await send_replies(context.bot, msg.chat_id, replies)
+    await send_after_commit(context.bot, msg.chat_id, replies)
 
 
 async def student_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -28,7 +33,7 @@ async def student_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     name = msg.text.split()[0].lstrip("/").split("@")[0].lower()
     args = " ".join(context.args or [])
     replies = await db_of(context).run(student.command, env_of(context), person_of(update), name, args)
-    await send_replies(context.bot, msg.chat_id, replies)
+    await send_after_commit(context.bot, msg.chat_id, replies)
 
 
 async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -38,7 +43,7 @@ async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     db, env, person, body = db_of(context), env_of(context), person_of(update), msg.text
     replies = await safety_screen.screened(update, context, body, lambda verdict: db.run_grouped(
         student.text, env, person, body, chat_id=msg.chat_id, message_id=msg.message_id, verdict=verdict))
-    await send_replies(context.bot, msg.chat_id, replies)
+    await send_after_commit(context.bot, msg.chat_id, replies)
 
 
 async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -50,7 +55,7 @@ async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     db, env, person, body = db_of(context), env_of(context), person_of(update), msg.text
     replies = await safety_screen.screened(update, context, body, lambda verdict: db.run_grouped(
         student.edited, env, person, body, chat_id=msg.chat_id, message_id=msg.message_id, verdict=verdict))
-    await send_replies(context.bot, msg.chat_id, replies)
+    await send_after_commit(context.bot, msg.chat_id, replies)
 
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -58,13 +63,22 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     assert query is not None
     outcome = await db_of(context).run(student.callback, env_of(context), person_of(update), query.data)
-    await query.answer(outcome.toast)
-    if query.message is not None and outcome.edit_text is not None:
-        await query.edit_message_text(outcome.edit_text, parse_mode="HTML")
-    elif query.message is not None and not outcome.keep_buttons:
-        await query.edit_message_reply_markup(None)
+    # The press is stored by now: a toast or an edit that fails (a double tap edits to the same text, an old
+    # query can't be answered) must not be reported as if the press were lost.
+    try:
+        await query.answer(outcome.toast)
+    except TelegramError as exc:
+        log.info("could not answer a button press: %s", exc, extra={"event": "callback_answer_failed"})
+    try:
+        if query.message is not None and outcome.edit_text is not None:
+            await query.edit_message_text(outcome.edit_text, parse_mode="HTML")
+        elif query.message is not None and not outcome.keep_buttons:
+            await query.edit_message_reply_markup(None)
+    except TelegramError as exc:
+        if not (isinstance(exc, BadRequest) and "not modified" in exc.message.lower()):
+            log.warning("could not update the pressed message: %s", exc, extra={"event": "callback_edit_failed"})
     chat_id = query.message.chat.id if query.message else query.from_user.id
-    await send_replies(context.bot, chat_id, outcome.replies)
+    await send_after_commit(context.bot, chat_id, outcome.replies)
 
 
 async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

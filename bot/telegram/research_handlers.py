@@ -20,7 +20,7 @@ from bot.core.actions import Action
 from bot.core.replies import Reply
 from bot.research import chat, chat_quote
 from bot.telegram.context import db_of, env_of, person_of
-from bot.telegram.send import keyboard, send_replies
+from bot.telegram.send import keyboard, send_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     found = _ARGS.match(msg.text.strip())
     args = found.group(1).strip() if found else ""
     replies = await db_of(context).run(COMMANDS[name], env_of(context), person_of(update), args)
-    await send_replies(context.bot, msg.chat_id, replies)
+    await send_after_commit(context.bot, msg.chat_id, replies)
 
 
 async def item_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -62,7 +62,7 @@ async def item_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     replies = await db_of(context).run(
         chat_quote.reply_to_item, env_of(context), person_of(update), replied_text=msg.reply_to_message.text or "",
         body=msg.text, quote=quote.text if quote else None, quote_position=quote.position if quote else None)
-    await send_replies(context.bot, msg.chat_id, replies)
+    await send_after_commit(context.bot, msg.chat_id, replies)
 
 
 async def coding_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -83,7 +83,7 @@ async def coding_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             if "not modified" not in str(exc).lower():
                 raise
     chat_id = query.message.chat.id if query.message else query.from_user.id
-    await send_replies(context.bot, chat_id, outcome.replies)
+    await send_after_commit(context.bot, chat_id, outcome.replies)
 
 
 def add_handlers(app: Application, flt: BaseFilter) -> None:  # type: ignore[type-arg]

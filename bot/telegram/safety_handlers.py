@@ -14,7 +14,7 @@ from bot.core.actions import Action
 from bot.telegram import safety_jobs
 from bot.telegram.context import db_of, env_of, person_of
 from bot.telegram.handlers import button
-from bot.telegram.send import send_replies
+from bot.telegram.send import send_after_commit
 
 COMMANDS = ("ack",)
 
@@ -25,7 +25,7 @@ async def ack(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert msg is not None
     args = " ".join(context.args or [])
     replies = await db_of(context).run(safeguarding.ack_command, env_of(context), person_of(update), args)
-    await send_replies(context.bot, msg.chat_id, replies)
+    await send_after_commit(context.bot, msg.chat_id, replies)
 
 
 async def check_in_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

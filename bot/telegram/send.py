@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
@@ -73,6 +74,46 @@ async def send_replies(bot: Bot, chat_id: int, replies: list[Reply]) -> None:
                 log.warning("could not reach chat %s", reply.chat_id, extra={"event": "send_failed"})
             continue
         await send_reply(bot, chat_id, reply)
+
+
+class RepliesNotSent(Exception):
+    """The user's update was handled and committed, but its replies could not be sent (even after retrying)."""
+
+    def __init__(self, chat_id: int, pending: list[Reply]) -> None:
+        super().__init__("replies to a stored update could not be sent")
+        self.chat_id, self.pending = chat_id, pending
+
+
+RETRY_DELAYS = (0.5, 1.5, 3.0)  # after a committed answer: about 5 s of retries, then RepliesNotSent
+MAX_RETRY_AFTER = 5.0
+
+
+async def send_after_commit(bot: Bot, chat_id: int, replies: list[Reply]) -> None:
+    """Send the replies to an update whose work is already stored; retry what failed for a passing reason.
+
+    A reply already sent is not sent again. If the rest still can't be sent, raise ``RepliesNotSent`` so the
+    error handler never tells the user that a stored message was lost.
+    """
+    pending = list(replies)
+    for attempt, delay in enumerate((*RETRY_DELAYS, None)):
+        try:
+            while pending:
+                await send_replies(bot, chat_id, pending[:1])
+                pending.pop(0)
+            return
+        except RetryAfter as exc:
+            wait = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else exc.retry_after
+            if delay is None or float(wait) > MAX_RETRY_AFTER:
+                raise RepliesNotSent(chat_id, pending) from exc
+            await asyncio.sleep(float(wait))
+        except (TimedOut, NetworkError) as exc:
+            if delay is None or isinstance(exc, BadRequest | Forbidden | RetryAfter):
+                raise RepliesNotSent(chat_id, pending) from exc
+            log.warning("reply failed after the update was stored; retry %d", attempt + 1,
+                        extra={"event": "reply_retry"})
+            await asyncio.sleep(delay)
+        except TelegramError as exc:
+            raise RepliesNotSent(chat_id, pending) from exc
 
 
 class TelegramSender:

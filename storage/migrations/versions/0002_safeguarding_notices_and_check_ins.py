@@ -1,7 +1,7 @@
 """safeguarding notices and check-ins
 
 Revision ID: 0002
-Revises: 0001
+Revises: 0004
 Create Date: 2026-12-02 16:43:33.210426
 """
 
@@ -15,7 +15,7 @@ import storage.types
 
 
 revision: str = '0002'
-down_revision: str | None = '0001'
+down_revision: str | None = '0004'  # chained after main's 0004 when main was merged into sgflow
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
