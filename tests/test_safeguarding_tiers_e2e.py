@@ -18,6 +18,7 @@ from sqlmodel import select
 from bot.core.clock import ManualClock
 from bot.core.context import Env
 from bot.core.safeguarding import alert_rows
+from bot.core.safeguarding_rules import check
 from bot.telegram.safety_jobs import deliver_now
 from storage import repo
 from storage.db import Database
@@ -65,7 +66,7 @@ async def test_warning_signs_check_in_and_im_safe_carries_the_reflection_on(db: 
         assert "3 · The patient" in reply["plain_text"]  # the conversation went on where it was
         assert not fran.messages()
     [row] = check_ins(db)
-    assert (row.answer, row.rule, row.alert_id) == ("safe", "warning.hopeless", None)
+    assert (row.answer, row.rule, row.alert_id) == ("safe", check(WARNING).rule, None)
     assert db.call(lambda s: s.exec(select(SafeguardingAlert)).all()) == []
     steps = db.call(lambda s: [e.step for e in s.exec(select(ReflectionEntry)).all()])
     assert steps == ["encounter", "felt"]
