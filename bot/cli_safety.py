@@ -21,6 +21,7 @@ ACTIONS = {
     "self": "support reply + alert to the facilitators",
     "someone_else": "support reply (someone else at risk), no alert",
     "patient_safety": "how-to-raise-a-concern reply, no alert",
+    "check_in": "asks whether they are safe; \"not sure\" or \"not safe\" alerts",
 }
 
 
@@ -44,11 +45,11 @@ def check(
         _fail(f"Error: cannot use the rules {rules or 'installed'}: {exc}")
     if sys.stdin.isatty():
         typer.echo("Type messages, one per line; Ctrl-D ends.", err=True)
-    counts = {"messages": 0, "self": 0, "someone_else": 0, "patient_safety": 0}
+    counts = {"messages": 0, "self": 0, "someone_else": 0, "patient_safety": 0, "check_in": 0}
     for number, line in enumerate(sys.stdin, start=1):
         text = line.rstrip("\r\n")
         verdict = engine.check(text)
-        variant = reply_variant(verdict)
+        variant = reply_variant(verdict) or ("check_in" if verdict.checks_in else None)
         counts["messages"] += 1
         if variant:
             counts[variant] += 1
@@ -60,6 +61,7 @@ def check(
         else:
             typer.echo(verdict.summary())
     typer.echo(f"{counts['messages']} message(s): {counts['self']} would alert a facilitator, "
+               f"{counts['check_in']} would check in, "
                f"{counts['someone_else']} someone else at risk, {counts['patient_safety']} patient safety.",
                err=True)
 
@@ -70,7 +72,7 @@ def alerts(
     open_only: bool = typer.Option(False, "--open", help="Only alerts not yet acknowledged."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """List safeguarding alerts (ids, kind, times; never what was written)."""
+    """List safeguarding alerts: ids, kind, times, who received each one (never what was written)."""
     from bot.cli import emit_json, settings
     from bot.core.safeguarding import alert_rows
     from bot.runtime import open_database
@@ -86,11 +88,40 @@ def alerts(
     if not rows:
         typer.echo("No open alerts." if open_only else "No alerts.")
         return
-    typer.echo(f"{'id':>4}  {'raised (UTC)':<16}  {'cohort':>6}  {'kind':<11}  {'acknowledged':<16}  escalated")
+    typer.echo(f"{'id':>4}  {'raised (UTC)':<16}  {'cohort':>6}  {'kind':<12}  {'acknowledged':<16}  escalated")
     for r in rows:
-        typer.echo(f"{r['id']:>4}  {_short(r['created_at'])}  {r['cohort_id'] or '-':>6}  {r['category']:<11}  "
+        typer.echo(f"{r['id']:>4}  {_short(r['created_at'])}  {r['cohort_id'] or '-':>6}  {r['category']:<12}  "
                    f"{_short(r['acknowledged_at']) if r['acknowledged_at'] else 'NO':<16}  "
                    f"{_short(r['escalated_at']) if r['escalated_at'] else '-'}")
+        for line in delivery_lines(r):
+            typer.echo(f"      {line}")
+
+
+MARKS = {"sent": "✓", "pending": "…", "unreachable": "✗", "failed": "✗", "skipped": "-"}
+WHY = {"facilitator": "", "fallback": " (no facilitator could be reached)", "outage": " (told directly: the "
+       "database was away)"}
+
+
+def delivery_lines(row: dict[str, Any]) -> list[str]:
+    """Who received an alert and who didn't, one line each, for the alerts table."""
+    lines = []
+    for d in row["deliveries"]:
+        who = f"{d['role']} {d['telegram_id']}"
+        if d["state"] == "sent":
+            what = f"received {_short(d['sent_at'])}{WHY.get(d['reason'], '')}"
+        elif d["state"] == "pending":
+            what = f"waiting to be sent (tried {d['attempts']} times)" if d["attempts"] else "waiting to be sent"
+        elif d["state"] == "skipped":
+            what = "not sent: acknowledged before it went out"
+        else:
+            what = f"NOT reached: {d['error'] or d['state']}"
+        lines.append(f"{MARKS.get(d['state'], '?')} {who:<22} {what}")
+    if not row["deliveries"] and row["received_by"]:  # raised before deliveries were recorded per recipient
+        lines.append(f"✓ told at the time: {', '.join(str(t) for t in row['received_by'])}")
+    elif not row["acknowledged_at"] and not any(d["state"] in ("sent", "pending") for d in row["deliveries"]):
+        lines.append("! reached nobody: set SAFEGUARDING_LEAD_TELEGRAM_ID / ADMIN_TELEGRAM_IDS, and have them "
+                     "press Start")
+    return lines
 
 
 def _short(iso: object) -> str:

@@ -149,6 +149,7 @@ class Sandbox:
             return False
         if line.isdigit() and self.buttons:
             self.press(int(line))
+            self.show_alerts()
             return True
         self.message_id += 1
         if line.startswith("/"):
@@ -206,6 +207,7 @@ def run_sandbox(*, input_lines: Callable[[], str] = input, out: TextIO = sys.std
     # the sandbox has no facilitators or admins, so every alert "has no one to go to": that operator's warning
     # would only interrupt the conversation on this terminal
     logging.getLogger("bot.core.safeguarding").setLevel(logging.CRITICAL)
+    logging.getLogger("bot.core.safeguarding_delivery").setLevel(logging.CRITICAL)
     db = Database(database_url)
     env = Env(bot_username="balint_sandbox_bot")
     today = env.clock.now().date()

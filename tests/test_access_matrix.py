@@ -36,7 +36,7 @@ from storage.db import Database
 from storage.facilitator_models import Announcement
 from storage.models import Cohort, Enrolment, ReflectionSession, Role, Study
 from storage.research_models import Assignment, ResearchCode
-from storage.safety_models import SafeguardingAlert
+from storage.safety_models import CheckIn, SafeguardingAlert
 from tests.botharness import running_bot
 from tests.emulator import BotAPIEmulator
 from tests.factories import DomainChat, send_week
@@ -72,6 +72,7 @@ class World:
     item_id: int
     code_id: int
     announcement_id: int
+    check_in_id: int
 
     def fill(self, args: str) -> str:
         return args.format(A=self.cohort_a.id, alert=self.alert_id)
@@ -114,8 +115,15 @@ def world(db: Database, research_env: Env, study_cohort: Cohort, clock) -> World
     enrolment_id, user_id, week_id, alert_id = db.call(ids)
     db.call(facilitator_announce.announce, env, FAC_A, f"{study_cohort.id} Hello everyone, see you on Friday.")
     announcement_id = db.call(lambda s: s.exec(select(Announcement)).one().id)
+
+    def ask(session: Session) -> int:
+        row = CheckIn(user_id=user_id, rule="warning.hopeless")
+        session.add(row)
+        session.flush()
+        return row.id
+
     return World(db, env, study_cohort, cohort_b, enrolment_id, user_id, week_id, alert_id, item_id, code_id,
-                 announcement_id)
+                 announcement_id, db.call(ask))
 
 
 # --- commands ---------------------------------------------------------------------------------------------
@@ -239,6 +247,7 @@ BUTTONS: dict[Action, tuple[Callable[[World], tuple[int, ...]], frozenset[str]]]
     Action.CODE_DONE: (lambda w: (w.item_id,), frozenset({"researcher"})),
     Action.SCHEDULE: (lambda w: (w.cohort_a.id, 0), COHORT_STAFF),
     Action.ANNOUNCE: (lambda w: (w.announcement_id, 0), frozenset({"facilitator"})),  # its author only
+    Action.CHECK_IN: (lambda w: (w.check_in_id, 1), STUDENT_ONLY),
 }
 
 

@@ -339,6 +339,6 @@ def test_cli_check_prints_the_tier() -> None:
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     assert [r["tier"] for r in rows] == ["alert", "check_in", "none"]
-    assert rows[1]["category"] == "warning_sign" and rows[1]["action"] == "none"
+    assert rows[1]["category"] == "warning_sign" and rows[1]["action"] == "check_in"  # the bot asks: an action (sgflow)
     plain = CliRunner().invoke(app, ["safeguarding", "check"], input=lines)
     assert plain.stdout.splitlines()[:3][1].startswith("CHECK-IN")

@@ -27,13 +27,14 @@ class Action(StrEnum):
     CODE_DONE = "cd"  # args: item id
     SCHEDULE = "sc"  # args: cohort id, field number
     ANNOUNCE = "an"  # args: announcement id, 1 = send / 0 = cancel
+    CHECK_IN = "ci"  # args: check-in id (0: asked while the database was away), 1 safe / 2 unsure / 3 not safe
 
 
 ARG_COUNT = {
     Action.CONSENT_PARTICIPATE: 2, Action.CONSENT_RESEARCH: 2, Action.WITHDRAW: 2,
     Action.NO_ENCOUNTER: 1, Action.START_WITH_PENDING: 2, Action.DELETE: 2, Action.ACK_ALERT: 1,
     Action.CODE_TOGGLE: 2, Action.CODE_SEGMENT: 2, Action.CODE_DONE: 1, Action.SCHEDULE: 2,
-    Action.ANNOUNCE: 2,
+    Action.ANNOUNCE: 2, Action.CHECK_IN: 2,
 }
 
 

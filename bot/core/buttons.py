@@ -10,7 +10,15 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
-from bot.core import consent, data_rights, facilitator_announce, facilitator_dialogue, reflection, safeguarding
+from bot.core import (
+    consent,
+    data_rights,
+    facilitator_announce,
+    facilitator_dialogue,
+    reflection,
+    safeguarding,
+    safeguarding_checkin,
+)
 from bot.core.actions import Action, decode
 from bot.core.context import Env, Person
 from bot.core.replies import CallbackOutcome
@@ -31,6 +39,7 @@ ROUTES: dict[Action, Route] = {
     Action.ANNOUNCE: facilitator_announce.confirm,
     Action.DELETE: data_rights.confirm_delete,
     Action.ACK_ALERT: safeguarding.ack_button,
+    Action.CHECK_IN: safeguarding_checkin.answer,
 }
 
 UNKNOWN = CallbackOutcome(toast="Sorry, I didn't understand that button.")

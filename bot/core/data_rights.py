@@ -42,7 +42,7 @@ from storage.models import (
     RoleGrant,
     User,
 )
-from storage.safety_models import SafeguardingAlert
+from storage.safety_models import CheckIn, SafeguardingAlert
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +135,11 @@ def collect(session: Session, env: Env, user: User) -> dict[str, Any]:
              "escalated_at": _iso(a.escalated_at)}
             for a in alerts
         ],
+        "safeguarding_check_ins": [
+            {"asked_at": _iso(c.asked_at), "rule": c.rule, "answer": c.answer, "answered_at": _iso(c.answered_at),
+             "alert": c.alert_id}
+            for c in session.exec(select(CheckIn).where(CheckIn.user_id == user.id).order_by(col(CheckIn.id))).all()
+        ],
         "roles": [{"role": g.role, "cohort": cohort_name(g.cohort_id), "study_id": g.study_id,
                    "granted_at": _iso(g.granted_at)} for g in grants],
         "activity_log": [{"at": _iso(e.at), "action": e.action, "cohort": cohort_name(e.cohort_id),
@@ -218,7 +223,7 @@ def erase(session: Session, env: Env, user: User) -> list[Reply]:
     research = research_erase(session, env, user)
     counts = _counts(session, uid)
     cohort_ids = sorted({e.cohort_id for e in session.exec(select(Enrolment).where(Enrolment.user_id == uid)).all()})
-    for table in (ReflectionEntry, ReflectionSession, Delivery, ConsentRecord, SafeguardingAlert):
+    for table in (ReflectionEntry, ReflectionSession, Delivery, ConsentRecord, CheckIn, SafeguardingAlert):
         session.execute(delete(table).where(col(table.user_id) == uid))  # type: ignore[attr-defined]
     session.execute(delete(Enrolment).where(col(Enrolment.user_id) == uid))
     forget_actor(session, user.telegram_id)

@@ -37,6 +37,11 @@ def _state(rs: ReflectionSession) -> DialogueState:
     return DialogueState(step=Step(rs.step), path=Route(rs.path), nudged=rs.nudged, skipped=tuple(rs.skipped))
 
 
+def state_of(rs: ReflectionSession) -> DialogueState:
+    """The dialogue state of a week's conversation (where it was)."""
+    return _state(rs)
+
+
 def _save_state(session: Session, env: Env, rs: ReflectionSession, state: DialogueState, *,
                 answered: bool = False) -> None:
     """Save the dialogue state in one UPDATE (``answered``: the week's prompt was just marked answered too)."""

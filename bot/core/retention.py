@@ -36,7 +36,7 @@ from storage.models import (
     Study,
     User,
 )
-from storage.safety_models import SafeguardingAlert
+from storage.safety_models import CheckIn, SafeguardingAlert
 
 ERASED_ACTOR = "erased"
 STUDENT_ACTIONS = ("student.", "consent.", "safeguarding.reply", "research.excluded", "research.restored",
@@ -103,6 +103,8 @@ def purge(session: Session, env: Env, *, dry_run: bool = False) -> PurgeReport:
     loose = CohortPurge(None, "(no cohort)", env.retention_days, default_cutoff.isoformat())
     loose.alerts = _drop(session, SafeguardingAlert, _ids(session, select(SafeguardingAlert.id).where(
         col(SafeguardingAlert.cohort_id).is_(None), col(SafeguardingAlert.created_at) < default_cutoff)), dry_run)
+    _drop(session, CheckIn, _ids(session, select(CheckIn.id).where(  # check-ins go with the alerts' period
+        col(CheckIn.cohort_id).is_(None), col(CheckIn.asked_at) < default_cutoff)), dry_run)
     report.cohorts.append(loose)
     if not dry_run:
         session.flush()
@@ -147,6 +149,8 @@ def _purge_cohort(session: Session, env: Env, cohort: Cohort, days: int, cutoff:
         Delivery.cohort_id == cid, (col(Delivery.due_at) < cutoff) | col(Delivery.enrolment_id).in_(gone))), dry_run)
     out.alerts = _drop(session, SafeguardingAlert, _ids(session, select(SafeguardingAlert.id).where(
         SafeguardingAlert.cohort_id == cid, col(SafeguardingAlert.created_at) < cutoff)), dry_run)
+    _drop(session, CheckIn, _ids(session, select(CheckIn.id).where(
+        CheckIn.cohort_id == cid, col(CheckIn.asked_at) < cutoff)), dry_run)
     out.consents = _drop(session, ConsentRecord, _ids(session, select(ConsentRecord.id).where(
         col(ConsentRecord.enrolment_id).in_(gone))), dry_run)
     if not dry_run:

@@ -1,18 +1,25 @@
 """Safeguarding in the chat: screen every student message, reply with support, alert, acknowledge, escalate.
 
 ``screen`` runs first on every typed message (before consent, with no reflection open, edits too). The
-verdict comes from ``bot.core.safeguarding_rules``; what happens next:
+verdict comes from ``bot.core.safeguarding_rules``; its tier decides what happens next:
 
-* the student's own risk: a warm reply with support contacts at once, and an alert to the facilitators of
-  the student's cohort (admins when there is no cohort or no facilitator; the safeguarding lead when there are
-  no admins either). The alert names the student (first name, @username, Telegram id, a tap-to-open link) and
-  the kind of concern, never what they wrote. The message is then handled as it would have been;
+* alert (the student's own explicit risk): a warm reply with support contacts at once, and an alert whose
+  copies (one per facilitator of the student's cohort) go into the outbox of ``safeguarding_delivery``, which
+  records who received each one and falls back to the safeguarding lead, then the admins, when nobody could be
+  reached (or the cohort has no facilitator). The alert names the student (first name, @username, Telegram id,
+  a tap-to-open link) and the kind of concern, never what they wrote. The message is then handled as usual;
+* check-in (warning signs, nothing explicit): "are you safe right now?" (``safeguarding_checkin``); "not sure"
+  and "not safe" raise the alert through ``raise_alert`` exactly as above;
 * someone else in the student's life at risk, or a patient-safety concern: the support reply of that kind
   (how to help a friend; how to raise a concern about care) and no alert, as the participant information
   promises; at most once a day each, so a reflection about one incident isn't answered with the same contacts
   at every turn;
 * a further risk message while the student's alert is still unacknowledged counts on that alert rather than
   raising a new one; the reply is a short reminder when the full contacts went out within the hour.
+
+``first_aid`` renders the student's reply from the text and the resources alone, so the chat can send it when
+the database is slow or refuses to store the alert (bot/telegram/safety_screen.py); ``record_after_outage``
+stores such an alert later.
 
 An alert not acknowledged within ``env.escalate_minutes`` goes to the safeguarding lead: ``due_escalations``
 finds them and ``mark_escalated`` records each one once it has been sent (the job in bot/telegram/safety_jobs.py
@@ -25,25 +32,32 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from bot.core import actions, roles
-from bot.core.actions import Action
+from bot.core import roles
+from bot.core import safeguarding_checkin as checkin
+from bot.core import safeguarding_delivery as sg_delivery
 from bot.core.context import Env, Person
-from bot.core.replies import Button, CallbackOutcome, Reply
+from bot.core.replies import CallbackOutcome, Reply
 from bot.core.safeguarding_rules import (
     Category,
     Resource,
+    Tier,
+    Verdict,
     check,
     load_resources,
     render_support_reply,
     reply_variant,
 )
+from bot.core.safeguarding_text import (
+    ack_buttons,
+    alert_text,
+    local_time,
+)
 from bot.core.templates import escape
 from storage import repo
-from storage.models import AuditEvent, Cohort, Role, RoleGrant, User
+from storage.models import AuditEvent, User
 from storage.safety_models import SafeguardingAlert
 
 log = logging.getLogger(__name__)
@@ -51,13 +65,6 @@ log = logging.getLogger(__name__)
 FULL_REPLY_EVERY = timedelta(hours=1)  # a repeat within this gets the short reminder
 OTHER_REPLY_EVERY = timedelta(days=1)  # someone-else / patient-safety replies, at most this often
 
-CATEGORY_LABELS = {
-    Category.SUICIDAL: "thoughts of suicide",
-    Category.SELF_HARM: "self-harm",
-    Category.UNSAFE: "feeling unsafe",
-    Category.HARASSMENT: "harassment or bullying",
-    Category.PATIENT_SAFETY: "a patient-safety concern",
-}
 NOT_ALLOWED = ("Only the facilitators of this student's cohort, the safeguarding lead and admins can "
                "acknowledge safeguarding alerts.")
 
@@ -75,13 +82,6 @@ def resources(institution: str | None) -> tuple[Resource, ...]:
         log.error("SAFEGUARDING_INSTITUTION=%s is not in resources.toml; using the defaults", institution,
                   extra={"event": "resources_fallback"})
         return tuple(load_resources())
-
-
-def _label(category: str) -> str:
-    try:
-        return CATEGORY_LABELS[Category(category)]
-    except ValueError:
-        return category
 
 
 def _open_alert(session: Session, user_id: int) -> SafeguardingAlert | None:
@@ -102,9 +102,56 @@ def _recently_replied(session: Session, env: Env, person: Person, variant: str) 
     return found is not None
 
 
-def screen(session: Session, env: Env, person: Person, body: str) -> list[Reply]:
-    """Check a student's message; return the support reply and any alerts (empty when nothing is found)."""
-    verdict = check(body)
+@dataclass(frozen=True)
+class FirstAid:
+    """What the student is sent about a message before (and whether or not) anything is stored."""
+
+    verdict: Verdict
+    reply: Reply
+
+    @property
+    def alerts(self) -> bool:
+        return self.verdict.tier is Tier.ALERT
+
+
+def first_aid(env: Env, person: Person, body: str, verdict: Verdict | None = None) -> FirstAid | None:
+    """The reply a message at risk calls for, rendered from the text and the resources alone (no database).
+
+    The chat sends it itself when the database is slow or failing (bot.telegram.safety_handlers); otherwise
+    ``screen`` sends the same text, with the alert stored.
+    """
+    verdict = verdict if verdict is not None else check(body)
+    contacts = resources(env.safeguarding_institution)
+    if verdict.tier is Tier.CHECK_IN:
+        return FirstAid(verdict, checkin.question(person, check_in_id=0))
+    variant = reply_variant(verdict)
+    if variant is None:
+        return None
+    return FirstAid(verdict, Reply(render_support_reply(contacts, student_name=person.first_name or None,
+                                                        variant=variant, category=verdict.category)))
+
+
+def support_for(env: Env, person: Person, category: str) -> Reply:
+    """The support reply for the student's own risk, as after an explicit message (no database needed)."""
+    try:
+        kind: Category | None = Category(category)
+    except ValueError:
+        kind = None
+    return Reply(render_support_reply(resources(env.safeguarding_institution), student_name=person.first_name or None,
+                                      variant="self", category=kind))
+
+
+def screen(session: Session, env: Env, person: Person, body: str, *, verdict: Verdict | None = None) -> list[Reply]:
+    """Check a student's message; return the support reply or the check-in (empty when nothing is found).
+
+    A new alert's copies to the facilitators are written to the outbox here and sent by the alert sender
+    (bot.telegram.safety_jobs), which records who received them.
+    """
+    verdict = verdict if verdict is not None else check(body)
+    if verdict.tier is Tier.CHECK_IN:
+        user = repo.upsert_user(session=session, telegram_id=person.telegram_id, first_name=person.first_name,
+                                username=person.username, at=env.clock.now())
+        return checkin.ask(session, env, person, user, verdict)
     variant = reply_variant(verdict)
     if variant is None:
         return []
@@ -120,37 +167,70 @@ def screen(session: Session, env: Env, person: Person, body: str) -> list[Reply]
         return [Reply(render_support_reply(contacts, student_name=person.first_name or None, variant=variant,
                                            category=verdict.category))]
     assert verdict.category is not None and verdict.rule is not None
-    now = env.clock.now()
+    alert, new = raise_alert(session, env, user, category=str(verdict.category), rule=verdict.rule,
+                             subject=str(verdict.subject))
+    if not new and env.clock.now() - alert.last_hit_at < FULL_REPLY_EVERY:
+        _count_hit(session, env, alert)
+        return [Reply(_reminder(contacts, person, verdict.category))]
+    if not new:
+        _count_hit(session, env, alert)
+    return [Reply(render_support_reply(contacts, student_name=person.first_name or None, variant="self",
+                                       category=verdict.category))]
+
+
+def _count_hit(session: Session, env: Env, alert: SafeguardingAlert) -> None:
+    alert.hits += 1
+    alert.last_hit_at = env.clock.now()
+    session.add(alert)
+
+
+def raise_alert(session: Session, env: Env, user: User, *, category: str, rule: str, subject: str,
+                at: datetime | None = None, told_already: tuple[int, ...] = ()) -> tuple[SafeguardingAlert, bool]:
+    """Raise an alert about a student (or return their open one, and False); its copies go to the outbox."""
+    assert user.id is not None
     existing = _open_alert(session, user.id)
     if existing is not None:
-        recent = now - existing.last_hit_at < FULL_REPLY_EVERY
-        existing.hits += 1
-        existing.last_hit_at = now
-        session.add(existing)
-        if recent:
-            return [Reply(_reminder(contacts, person, verdict.category))]
-        return [Reply(render_support_reply(contacts, student_name=person.first_name or None, variant="self",
-                                           category=verdict.category))]
+        return existing, False
+    now = at or env.clock.now()
     enrolment = repo.active_enrolment(session=session, user_id=user.id)
     cohort = repo.get_cohort(session=session, cohort_id=enrolment.cohort_id) if enrolment else None
-    to = recipients(session, env, cohort.id if cohort else None)
-    alert = SafeguardingAlert(user_id=user.id, cohort_id=cohort.id if cohort else None,
-                              category=str(verdict.category), rule=verdict.rule,
-                              subject=str(verdict.subject), created_at=now, last_hit_at=now, notified=to)
+    alert = SafeguardingAlert(user_id=user.id, cohort_id=cohort.id if cohort else None, category=category,
+                              rule=rule, subject=subject, created_at=now, last_hit_at=now, notified=[])
     session.add(alert)
     session.flush()
+    notices = sg_delivery.plan(session, env, alert, told_already=told_already)
     repo.audit(session=session, actor="safeguarding", action="safeguarding.alert",
-               cohort_id=cohort.id if cohort else None, at=now, alert_id=alert.id, category=alert.category,
-               rule=alert.rule, notified=len(to))
-    if not to:
-        log.error("safeguarding alert %s has no one to go to: set SAFEGUARDING_LEAD_TELEGRAM_ID or "
-                  "ADMIN_TELEGRAM_IDS", alert.id, extra={"event": "alert_unrouted", "alert_id": alert.id})
-    support = Reply(render_support_reply(contacts, student_name=person.first_name or None, variant="self",
-                                         category=verdict.category))
-    text = alert_text(env, alert, user, cohort)
-    # the alerts go out before the student's reply: a reply that fails (and aborts what follows it) must not
-    # keep the facilitators from hearing; a failed alert never stops the rest (bot.telegram.send)
-    return [*(Reply(text, buttons=ack_buttons(alert), chat_id=chat) for chat in to), support]
+               cohort_id=alert.cohort_id, at=now, alert_id=alert.id, category=alert.category,
+               rule=alert.rule, to=len(notices) + len(told_already))
+    return alert, True
+
+
+def record_after_outage(session: Session, env: Env, person: Person, verdict: Verdict, at: datetime,
+                        told: tuple[int, ...]) -> int:
+    """Store an alert that could not be stored when it was raised; return its id.
+
+    ``told``: who was sent it directly at the time (bot.telegram.safety_handlers): their copies are recorded as
+    sent, and the facilitators get theirs through the outbox now.
+    """
+    assert verdict.category is not None and verdict.rule is not None
+    user = repo.upsert_user(session=session, telegram_id=person.telegram_id, first_name=person.first_name,
+                            username=person.username, at=at)
+    alert, new = raise_alert(session, env, user, category=str(verdict.category), rule=verdict.rule,
+                             subject=str(verdict.subject), at=at, told_already=told)
+    if not new:
+        _count_hit(session, env, alert)
+    assert alert.id is not None
+    return alert.id
+
+
+def note_told(session: Session, env: Env, person: Person, told: tuple[int, ...]) -> None:
+    """Record the direct copies sent while the database was slow, once the alert was stored after all."""
+    user = repo.get_user_by_telegram_id(session=session, telegram_id=person.telegram_id)
+    alert = _open_alert(session, user.id) if user is not None and user.id is not None else None
+    if alert is None or alert.id is None:
+        return
+    have = {n.telegram_id for n in sg_delivery.notices_of(session, alert.id)}
+    sg_delivery.record_told(session, env, alert, [t for t in told if t not in have])
 
 
 def _reminder(contacts: tuple[Resource, ...], person: Person, category: Category) -> str:
@@ -161,65 +241,6 @@ def _reminder(contacts: tuple[Resource, ...], person: Person, category: Category
     if urgent and category in (Category.SUICIDAL, Category.SELF_HARM):
         lines.append(f"If you feel you might act on these thoughts, {urgent}.")
     return "\n\n".join(lines)
-
-
-def recipients(session: Session, env: Env, cohort_id: int | None) -> list[int]:
-    """Who is told first: the cohort's facilitators; else the admins; else the safeguarding lead."""
-    if cohort_id is not None:
-        grants = session.exec(
-            select(RoleGrant.telegram_id)
-            .where(RoleGrant.role == Role.FACILITATOR, RoleGrant.cohort_id == cohort_id)
-            .order_by(col(RoleGrant.id))
-        ).all()
-        facilitators = list(dict.fromkeys(int(t) for t in grants))
-        if facilitators:
-            return facilitators
-    if env.admin_ids:
-        return sorted(env.admin_ids)
-    return [env.safeguarding_lead_id] if env.safeguarding_lead_id else []
-
-
-def _student_line(user: User) -> str:
-    name = escape(user.first_name or "A student")
-    handle = f" (@{escape(user.username)})" if user.username else ""
-    return (f'<a href="tg://user?id={user.telegram_id}">{name}</a>{handle}, Telegram id '
-            f"<code>{user.telegram_id}</code>")
-
-
-def _local(when: datetime, cohort: Cohort | None) -> str:
-    zone = ZoneInfo(cohort.timezone) if cohort else ZoneInfo("UTC")
-    return when.astimezone(zone).strftime("%a %d %b %H:%M %Z")
-
-
-def alert_text(env: Env, alert: SafeguardingAlert, user: User, cohort: Cohort | None, *,
-               escalated: bool = False, viewer: int | None = None) -> str:
-    """The alert as a facilitator (or the lead) reads it: who, when, what kind; never what was written."""
-    where = f"in <b>{escape(cohort.name)}</b>" if cohort else "(not in any cohort: you get this as an admin)"
-    head = (f"⚠️ <b>Safeguarding alert #{alert.id} — escalated to you</b>" if escalated
-            else f"⚠️ <b>Safeguarding alert #{alert.id}</b>")
-    lines = [
-        head,
-        f"{_student_line(user)}, a student {where}, wrote something at {_local(alert.created_at, cohort)} that "
-        f"suggests they may be at risk: <b>{_label(alert.category)}</b>.",
-        "They have been sent support contacts. Please get in touch with them today: a short, kind message "
-        "asking how they are is enough. What they wrote is not shared, with you or anyone.",
-    ]
-    if alert.acknowledged_at is not None:
-        by = "you" if viewer == alert.acknowledged_by else f"Telegram id {alert.acknowledged_by}"
-        lines.append(f"✓ Acknowledged by {by} at {_local(alert.acknowledged_at, cohort)}.")
-    elif escalated:
-        lines.append(f"No one acknowledged it within {env.escalate_minutes} minutes, so it has been escalated to "
-                     f"you. Tap Acknowledge (or send /ack {alert.id}) once someone has it in hand.")
-    else:
-        lines.append(f"Tap Acknowledge (or send /ack {alert.id}) once you have seen this. If no one does within "
-                     f"{env.escalate_minutes} minutes, it goes to the safeguarding lead.")
-    return "\n\n".join(lines)
-
-
-def ack_buttons(alert: SafeguardingAlert) -> tuple[tuple[Button, ...], ...]:
-    """The Acknowledge button of an alert."""
-    assert alert.id is not None
-    return ((Button("Acknowledge", actions.encode(Action.ACK_ALERT, alert.id)),),)
 
 
 def may_acknowledge(session: Session, env: Env, person: Person, alert: SafeguardingAlert) -> bool:
@@ -255,10 +276,11 @@ def acknowledge(session: Session, env: Env, person: Person, alert_id: int) -> tu
     if alert.acknowledged_at is not None:
         by = "you" if alert.acknowledged_by == person.telegram_id else f"Telegram id {alert.acknowledged_by}"
         cohort = repo.get_cohort(session=session, cohort_id=alert.cohort_id) if alert.cohort_id else None
-        return f"Alert #{alert.id} was already acknowledged by {by} at {_local(alert.acknowledged_at, cohort)}.", []
+        return f"Alert #{alert.id} was already acknowledged by {by} at {local_time(alert.acknowledged_at, cohort)}.", []
     now = env.clock.now()
     alert.acknowledged_at, alert.acknowledged_by = now, person.telegram_id
     session.add(alert)
+    sg_delivery.skip_open(session, alert_id)
     repo.audit(session=session, actor=person.actor, action="safeguarding.ack", cohort_id=alert.cohort_id, at=now,
                alert_id=alert.id, minutes=round((now - alert.created_at).total_seconds() / 60))
     who = escape(person.first_name or "a colleague")
@@ -359,15 +381,20 @@ def mark_escalated(session: Session, env: Env, alert_id: int, to: list[int]) -> 
 
 
 def alert_rows(session: Session, *, open_only: bool = False) -> list[dict[str, object]]:
-    """Every alert as a plain row (for `balint safeguarding alerts`); no names, no text."""
+    """Every alert as a plain row (for `balint safeguarding alerts`), with who received it; no names, no text."""
     stmt = select(SafeguardingAlert).order_by(col(SafeguardingAlert.id))
     if open_only:
         stmt = stmt.where(col(SafeguardingAlert.acknowledged_at).is_(None))
+    alerts = session.exec(stmt).all()
+    copies = sg_delivery.receipts(session, [a.id for a in alerts if a.id is not None])
     return [
         {"id": a.id, "user_id": a.user_id, "cohort_id": a.cohort_id, "category": a.category, "rule": a.rule,
          "subject": a.subject, "created_at": a.created_at.isoformat(), "hits": a.hits,
-         "notified": len(a.notified),
+         "notified": len(a.notified), "received_by": list(a.notified),
+         "deliveries": copies.get(a.id or 0, []),
          "acknowledged_at": a.acknowledged_at.isoformat() if a.acknowledged_at else None,
-         "escalated_at": a.escalated_at.isoformat() if a.escalated_at else None}
-        for a in session.exec(stmt).all()
+         "acknowledged_by": a.acknowledged_by,
+         "escalated_at": a.escalated_at.isoformat() if a.escalated_at else None,
+         "escalated_to": list(a.escalated_to)}
+        for a in alerts
     ]

@@ -17,9 +17,11 @@ from bot.core import (
     safeguarding,
     status,
 )
+from bot.core import safeguarding_checkin as checkin
 from bot.core.at_rest import seal
 from bot.core.context import Env, Person
 from bot.core.replies import CallbackOutcome, Reply
+from bot.core.safeguarding_rules import Verdict
 from bot.core.templates import escape
 from storage import repo
 from storage.models import Enrolment, ReflectionSession
@@ -52,8 +54,9 @@ def start(session: Session, env: Env, person: Person, payload: str | None) -> li
     return status.status(session, env, person)
 
 
-def text(session: Session, env: Env, person: Person, body: str, *, chat_id: int, message_id: int) -> list[Reply]:
-    """A text message that isn't a command."""
+def text(session: Session, env: Env, person: Person, body: str, *, chat_id: int, message_id: int,
+         verdict: Verdict | None = None) -> list[Reply]:
+    """A text message that isn't a command (``verdict``: the caller screened it already, without the database)."""
     ctx = repo.student_context(session=session, telegram_id=person.telegram_id, first_name=person.first_name,
                                username=person.username, at=env.clock.now(), chat_id=chat_id,
                                message_id=message_id)
@@ -61,8 +64,13 @@ def text(session: Session, env: Env, person: Person, body: str, *, chat_id: int,
         drafted = facilitator_dialogue.draft_text(session, env, person, body)
         if drafted is not None:
             return drafted
-    return safeguarding.screen(session, env, person, body) + _text(session, env, person, body, ctx,
-                                                                   chat_id=chat_id, message_id=message_id)
+    safety = safeguarding.screen(session, env, person, body, verdict=verdict)
+    rest = _text(session, env, person, body, ctx, chat_id=chat_id, message_id=message_id)
+    if any(checkin.is_question(r) for r in safety):
+        # the message is kept as usual; inside a reflection the next question waits for the answer
+        # ("I'm safe" asks it again), so the check-in isn't buried under it
+        return safety if ctx.open_session is not None else rest + safety
+    return safety + rest
 
 
 def _text(session: Session, env: Env, person: Person, body: str, ctx: repo.StudentContext, *, chat_id: int,
@@ -88,10 +96,11 @@ def _text(session: Session, env: Env, person: Person, body: str, ctx: repo.Stude
                              message_id=message_id, stored_already=ctx.stored_already)
 
 
-def edited(session: Session, env: Env, person: Person, body: str, *, chat_id: int, message_id: int) -> list[Reply]:
+def edited(session: Session, env: Env, person: Person, body: str, *, chat_id: int, message_id: int,
+           verdict: Verdict | None = None) -> list[Reply]:
     """An edited message."""
-    return safeguarding.screen(session, env, person, body) + reflection.edit(session, env, person, body,
-                                                                              chat_id=chat_id, message_id=message_id)
+    safety = safeguarding.screen(session, env, person, body, verdict=verdict)
+    return safety + reflection.edit(session, env, person, body, chat_id=chat_id, message_id=message_id)
 
 
 def _open(session: Session, person: Person) -> tuple[Enrolment, ReflectionSession | None] | None:

@@ -31,6 +31,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.core import safeguarding
+from bot.telegram import safety_screen
 from bot.telegram.context import db_of, env_of, person_of
 from bot.telegram.send import RepliesNotSent, send_replies
 
@@ -142,7 +143,9 @@ async def _screen_again(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if msg is None or not msg.text or msg.chat.type != "private" or update.effective_user is None:
         return
     try:
-        replies = await db_of(context).run(safeguarding.screen, env_of(context), person_of(update), msg.text)
+        db, env, person, body = db_of(context), env_of(context), person_of(update), msg.text
+        replies = await safety_screen.screened(update, context, body, lambda verdict: db.run(
+            safeguarding.screen, env, person, body, verdict=verdict))
         await send_replies(context.bot, msg.chat_id, replies)
     except Exception:  # noqa: BLE001  the error handler must never fail; the log has it
         log.exception("safeguarding screen after an error failed", extra={"event": "rescreen_failed"})

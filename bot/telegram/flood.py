@@ -31,6 +31,7 @@ from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, Type
 
 from bot.core import safeguarding
 from bot.core.replies import Reply
+from bot.telegram import safety_screen
 from bot.telegram.context import db_of, env_of, person_of
 from bot.telegram.send import send_replies
 
@@ -103,7 +104,9 @@ async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if text and update.effective_chat is not None and update.effective_chat.type == "private":
         # screened whatever happens next: the support reply and the alert never wait for the rate limit
-        replies = await db_of(context).run(safeguarding.screen, env_of(context), person_of(update), text)
+        db, env, person = db_of(context), env_of(context), person_of(update)
+        replies = await safety_screen.screened(update, context, text, lambda verdict: db.run(
+            safeguarding.screen, env, person, text, verdict=verdict))
         await send_replies(context.bot, update.effective_chat.id, replies)
     try:
         if update.callback_query is not None:

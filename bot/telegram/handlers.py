@@ -10,6 +10,7 @@ from telegram.ext import ContextTypes
 
 from bot.core import student
 from bot.core.replies import Reply
+from bot.telegram import safety_screen
 from bot.telegram.context import db_of, env_of, person_of
 from bot.telegram.send import send_after_commit, send_replies
 
@@ -39,8 +40,9 @@ async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Take a typed message: a reflection reply, an invite code, or something to answer kindly."""
     msg = update.effective_message
     assert msg is not None and msg.text is not None
-    replies = await db_of(context).run_grouped(student.text, env_of(context), person_of(update), msg.text,
-                                               chat_id=msg.chat_id, message_id=msg.message_id)
+    db, env, person, body = db_of(context), env_of(context), person_of(update), msg.text
+    replies = await safety_screen.screened(update, context, body, lambda verdict: db.run_grouped(
+        student.text, env, person, body, chat_id=msg.chat_id, message_id=msg.message_id, verdict=verdict))
     await send_after_commit(context.bot, msg.chat_id, replies)
 
 
@@ -50,8 +52,9 @@ async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert msg is not None
     if not msg.text:
         return
-    replies = await db_of(context).run_grouped(student.edited, env_of(context), person_of(update), msg.text,
-                                               chat_id=msg.chat_id, message_id=msg.message_id)
+    db, env, person, body = db_of(context), env_of(context), person_of(update), msg.text
+    replies = await safety_screen.screened(update, context, body, lambda verdict: db.run_grouped(
+        student.edited, env, person, body, chat_id=msg.chat_id, message_id=msg.message_id, verdict=verdict))
     await send_after_commit(context.bot, msg.chat_id, replies)
 
 

@@ -1,13 +1,19 @@
-"""Safeguarding commands in chat: /ack [id] for facilitators, the safeguarding lead and admins."""
+"""Safeguarding commands and buttons in chat: /ack [id] for staff, the check-in answers for students.
+
+(A message at risk that must not wait for the database: bot/telegram/safety_screen.py.)
+"""
 
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, ContextTypes
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 from telegram.ext.filters import BaseFilter
 
 from bot.core import safeguarding
+from bot.core.actions import Action
+from bot.telegram import safety_jobs
 from bot.telegram.context import db_of, env_of, person_of
+from bot.telegram.handlers import button
 from bot.telegram.send import send_after_commit
 
 COMMANDS = ("ack",)
@@ -22,6 +28,13 @@ async def ack(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_after_commit(context.bot, msg.chat_id, replies)
 
 
+async def check_in_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a check-in button (as every button is answered), then send any alert it raised at once."""
+    await button(update, context)
+    safety_jobs.kick(context)
+
+
 def add_handlers(app: Application, private: BaseFilter) -> None:  # type: ignore[type-arg]
-    """Register /ack (a role command: before the student commands and the catch-alls)."""
+    """Register /ack (a role command: before the student commands and the catch-alls) and the check-in buttons."""
     app.add_handler(CommandHandler("ack", ack, filters=private))
+    app.add_handler(CallbackQueryHandler(check_in_answer, pattern=f"^{Action.CHECK_IN.value}:"))
