@@ -6,5 +6,6 @@ import storage.facilitator_models  # noqa: F401
 import storage.models  # noqa: F401
 import storage.research_models  # noqa: F401
 import storage.safety_models  # noqa: F401
+import storage.theme_models  # noqa: F401
 
 metadata = SQLModel.metadata
