@@ -18,7 +18,7 @@ from telegram.ext.filters import BaseFilter, MessageFilter
 from bot.core import student
 from bot.core.actions import Action
 from bot.core.replies import Reply
-from bot.research import chat, chat_quote
+from bot.research import chat, chat_exemplar, chat_quote
 from bot.telegram.context import db_of, env_of, person_of
 from bot.telegram.send import keyboard, send_after_commit
 
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 COMMANDS = {
     "code": chat.code_command,
     "memo": chat.memo_command,
+    "exemplar": chat_exemplar.exemplar_command,
     "skip": chat.skip_command,
     "progress": chat.progress_command,
 }
