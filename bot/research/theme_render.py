@@ -78,7 +78,7 @@ def theme_map_png(report: ThemeReport) -> bytes:
             y = ys[id(code)]
             count = len(code.prevalence.items)
             ax.plot([0.33, 0.6], [ty, y], color=theme.colour, alpha=0.5, linewidth=1)
-            ax.scatter([0.6], [y], s=40 + 900 * count / most, color=theme.colour, alpha=0.8, zorder=3)
+            ax.scatter([0.6], [y], s=30 + 560 * count / most, color=theme.colour, alpha=0.8, zorder=3)
             ax.text(0.64, y, f"{code.name} ({count})", ha="left", va="center", fontsize=8)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
