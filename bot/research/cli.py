@@ -391,7 +391,7 @@ def revoke_researcher(
 
 def register(app: typer.Typer) -> None:
     """Mount ``balint research`` and ``balint export`` on the main app."""
-    from bot.research import cli_codebook, cli_results, cli_themes  # noqa: F401  (register their commands)
+    from bot.research import cli_codebook, cli_results, cli_themes, cli_transcripts  # noqa: F401  (their commands)
 
     app.add_typer(research_app, name="research")
     app.command("export")(cli_results.export_command)
