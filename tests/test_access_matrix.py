@@ -143,6 +143,7 @@ COMMANDS: dict[str, tuple[str, frozenset[str]]] = {
     "stats": ("{A}", COHORT_STAFF),
     "code": ("", frozenset({"researcher", "admin"})),
     "memo": ("A first thought.", frozenset({"researcher", "admin"})),
+    "exemplar": ("", frozenset({"researcher", "admin"})),
     "progress": ("", frozenset({"researcher", "admin"})),
     "ack": ("{alert}", COHORT_STAFF),
     "done": ("", EVERYONE),  # last: it closes the student's week
