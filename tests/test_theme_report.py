@@ -17,6 +17,7 @@ from storage.db import Database
 from storage.models import Study
 from storage.research_models import Coder
 from storage.theme_models import Exemplar
+from tests.factories import DomainChat
 from tests.research_support import *  # noqa: F403
 from tests.research_support import (
     RESEARCHER_A,
@@ -48,7 +49,7 @@ def _study(session: Session, db: Database) -> Study:
     return found
 
 
-def coded_round(db: Database, env: Env, cohort) -> None:
+def coded_round(db: Database, env: Env, cohort) -> list[DomainChat]:
     """Three students in week 1, two of them again in week 2; both coders code every item by PLAN."""
     chats = [enrol(db, env, cohort, 2001 + i, f"S{i}") for i in range(3)]
     reflect(db, env, cohort, chats)
@@ -80,6 +81,7 @@ def coded_round(db: Database, env: Env, cohort) -> None:
                 coding.finish(session, env, a)
 
     db.call(run)
+    return chats
 
 
 def _counts_from_the_database(db: Database, code_names: list[str]) -> tuple[int, int, int]:
@@ -146,6 +148,24 @@ def test_the_report_counts_match_the_database_and_carry_the_exemplars(db, resear
     assert {q.pseudonym for q in attune.quotes} == {"P001", "P002", "P003"} and {q.week for q in attune.quotes} == {
         1, 2}
     assert report.coded_items == 25 and report.participants == 3 and report.coders == ["C1", "C2"]
+
+
+def test_a_student_who_withdraws_leaves_the_report_quotes_and_counts(db, research_env, study_cohort):
+    chats = coded_round(db, research_env, study_cohort)
+
+    def mark_all(session: Session) -> None:
+        for coding_row, a in theme_repo.codings_of_round(session=session, round_id=1):
+            if coding_row.start is not None:
+                themes.mark_exemplar(session, research_env, coding_row, session.get(Coder, a.coder_id), actor="t")
+
+    db.call(mark_all)
+    before = {t.name: t for t in _report(db, research_env).themes}["Attunement to encounters"]
+    assert "P001" in {q.pseudonym for q in before.quotes} and len(before.prevalence.participants) == 3
+    chats[0].command("withdraw")
+    chats[0].press("Yes, withdraw")
+    after = {t.name: t for t in _report(db, research_env).themes}["Attunement to encounters"]
+    assert {q.pseudonym for q in after.quotes} == {"P002", "P003"}
+    assert len(after.prevalence.participants) == 2 and len(after.prevalence.items) == 9  # P001 wrote two weeks
 
 
 @pytest.mark.parametrize("fmt", theme_render.FORMATS)
