@@ -251,7 +251,7 @@ def run_agreement(url: str) -> dict[str, Any]:
         started, cpu = time.perf_counter(), cpu_seconds()
         codings, lengths, reviewed, codes, coders = compare.round_agreement_input(session, rnd)
         loaded = time.perf_counter() - started
-        report = compute_agreement(codings, items=[i for i in reviewed if len(reviewed[i]) >= 2], coders=coders,
+        report = compute_agreement(codings, items=compare.compared_items(session, rnd), coders=coders,
                                    codes=codes, item_lengths=lengths, reviewed=reviewed)
         seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     o = report.overall

@@ -19,6 +19,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.core.schedule import ScheduleError
 from bot.research.cli import register as register_research
 from bot.runtime import OutOfDate, make_env, open_database, setup_logging
+from bot.web.cli import register as register_web
 
 app = typer.Typer(help="balintbot: Balint-style reflective practice on Telegram.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
@@ -212,6 +213,7 @@ register_facilitator(cohort_app, app)  # after the commands above, so help lists
 register_research(app)  # balint research …, balint export, balint role grant researcher
 register_safety(app)  # balint safeguarding check|alerts, balint purge
 register_keys(app)  # balint keys generate|rotate|status
+register_web(app)  # balint web, balint web link
 
 
 def main() -> None:  # pragma: no cover

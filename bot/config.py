@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     flood_messages_per_minute: int = Field(default=30, ge=1)
     worker_id: str | None = None  # names this process's delivery claims; default: the host name
     webhook_url: str | None = None
+    web_url: str | None = None  # the workbench's public address (…/web), for sign-in links
     webhook_port: int = 8443
     webhook_secret_token: SecretStr | None = None
 

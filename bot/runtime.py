@@ -90,4 +90,5 @@ def make_env(settings: Settings) -> Env:
         pseudonym_key=pseudonym_key(settings),
         safeguarding_institution=settings.safeguarding_institution,
         retention_days=settings.retention_days,
+        web_url=settings.web_url,
     )

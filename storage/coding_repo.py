@@ -23,29 +23,35 @@ from storage.research_models import (
     Memo,
     ResearchCode,
     ResearchCoding,
+    RoundItem,
     Settlement,
 )
 
 
 def codings_of_item(*, session: Session, item_id: int) -> Sequence[ResearchCoding]:
-    """Return every coding (any coder, any round) on an item."""
+    """Return every coding on an item in open rounds (a closed round's codings are frozen)."""
     stmt = (select(ResearchCoding).join(Assignment, col(Assignment.id) == ResearchCoding.assignment_id)
-            .where(Assignment.item_id == item_id))
+            .join(CodingRound, col(CodingRound.id) == Assignment.round_id)
+            .where(Assignment.item_id == item_id, col(CodingRound.closed_at).is_(None)))
     return session.exec(stmt).all()
 
 
 def agreed_of_item(*, session: Session, item_id: int) -> Sequence[AgreedCoding]:
-    """Return every agreed coding on an item."""
+    """Return every agreed coding on an item in open rounds."""
     stmt = (select(AgreedCoding).join(Settlement, col(Settlement.id) == AgreedCoding.settlement_id)
-            .where(Settlement.item_id == item_id))
+            .join(CodingRound, col(CodingRound.id) == Settlement.round_id)
+            .where(Settlement.item_id == item_id, col(CodingRound.closed_at).is_(None)))
     return session.exec(stmt).all()
 
 
 def assignments_of_item(*, session: Session, item_id: int, round_id: int | None = None) -> Sequence[Assignment]:
-    """Return the assignments of an item (in one round, or all)."""
+    """Return the assignments of an item (in one round, or in every open round)."""
     stmt = select(Assignment).where(Assignment.item_id == item_id)
     if round_id is not None:
         stmt = stmt.where(Assignment.round_id == round_id)
+    else:
+        stmt = stmt.join(CodingRound, col(CodingRound.id) == Assignment.round_id).where(
+            col(CodingRound.closed_at).is_(None))
     return session.exec(stmt.order_by(col(Assignment.id))).all()
 
 
@@ -131,6 +137,13 @@ def round_assignments(*, session: Session, round_id: int) -> Sequence[Assignment
     return session.exec(stmt).all()
 
 
+def items_assigned_before(*, session: Session, study_id: int, round_number: int) -> set[int]:
+    """Return the ids of items assigned in a study's rounds before round ``round_number``."""
+    stmt = (sa_select(col(Assignment.item_id)).join(CodingRound, col(CodingRound.id) == col(Assignment.round_id))
+            .where(col(CodingRound.study_id) == study_id, col(CodingRound.number) < round_number).distinct())
+    return {int(i) for (i,) in session.execute(stmt).all()}
+
+
 def codings_of_assignment(*, session: Session, assignment_id: int) -> Sequence[ResearchCoding]:
     """Return a coder's codings on one assigned item."""
     return session.exec(select(ResearchCoding).where(ResearchCoding.assignment_id == assignment_id)
@@ -157,6 +170,18 @@ def finished_codings(*, session: Session, round_id: int) -> list[tuple[int, int,
                    col(CodingItem.excluded_at).is_(None))
             .order_by(col(Assignment.item_id), col(ResearchCoding.id)))
     return [tuple(r) for r in session.execute(stmt).all()]  # type: ignore[misc]
+
+
+def add_round_items(*, session: Session, rows: Sequence[RoundItem]) -> None:
+    """Store the members of a round as they stood when it closed."""
+    session.add_all(rows)
+    session.flush()
+
+
+def round_member_ids(*, session: Session, round_id: int) -> list[int]:
+    """Return the ids of the items assigned in a round (any state), in order."""
+    stmt = sa_select(col(Assignment.item_id)).where(col(Assignment.round_id) == round_id).distinct()
+    return sorted(int(i) for (i,) in session.execute(stmt).all())
 
 
 def get_settlement(*, session: Session, round_id: int, item_id: int) -> Settlement | None:

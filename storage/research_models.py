@@ -100,6 +100,28 @@ class CodingRound(SQLModel, table=True):
     opened_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_by: str | None = None
+    # set on closing: {"items": N, "participants": {"P001": n, …}}, so a later export can say what it left out
+    frozen: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class RoundItem(SQLModel, table=True):
+    """A member of a closed round as it stood when the round closed: what its exports show for ever.
+
+    Redacted text only (like the item); it goes with the item when a student is erased.
+    """
+
+    __tablename__ = "research_round_items"
+    __table_args__ = (UniqueConstraint("round_id", "item_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="research_rounds.id", index=True)
+    item_id: int = _fk("research_items.id")
+    participant_id: int = Field(foreign_key="research_participants.id")
+    cohort: str
+    week: int
+    step: str
+    prompt: str = Field(sa_column=Column(Text, nullable=False))
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    entered_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class ResearchCode(SQLModel, table=True):
@@ -237,6 +259,8 @@ class ResearchExport(SQLModel, table=True):
     sha256: str = ""
     filename: str | None = None
     items: list[list[int]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # a closed round's export: {"items": n, "participants": ["P003"]} of its members left out (withdrawn or erased)
+    left_out: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class ExportParticipant(SQLModel, table=True):

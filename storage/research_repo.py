@@ -30,6 +30,7 @@ from storage.research_models import (
     ResearchCoding,
     ResearchExport,
     ResearchParticipant,
+    RoundItem,
     Settlement,
 )
 
@@ -207,6 +208,7 @@ def delete_items(*, session: Session, item_ids: Sequence[int]) -> None:
     session.execute(delete(Assignment).where(col(Assignment.item_id).in_(ids)))
     session.execute(delete(Memo).where(col(Memo.item_id).in_(ids)))
     session.execute(delete(ItemMark).where(col(ItemMark.item_id).in_(ids)))
+    session.execute(delete(RoundItem).where(col(RoundItem.item_id).in_(ids)))
     session.execute(delete(CodingItem).where(col(CodingItem.id).in_(ids)))
 
 

@@ -145,6 +145,7 @@ COMMANDS: dict[str, tuple[str, frozenset[str]]] = {
     "memo": ("A first thought.", frozenset({"researcher", "admin"})),
     "exemplar": ("", frozenset({"researcher", "admin"})),
     "progress": ("", frozenset({"researcher", "admin"})),
+    "web": ("", frozenset({"researcher", "admin"})),  # a one-time sign-in link to the web workbench
     "ack": ("{alert}", COHORT_STAFF),
     "done": ("", EVERYONE),  # last: it closes the student's week
 }

@@ -11,7 +11,7 @@ from tests.botharness import running_bot
 from tests.emulator import BotAPIEmulator
 from tests.research_support import *  # noqa: F403
 from tests.research_support import enrol, reflect, review_all, run_intake, seed, study
-from tests.test_research_e2e import is_item
+from tests.test_research_e2e import assign_round, is_item
 
 
 async def test_a_coder_marks_a_quoted_passage_as_an_exemplar_in_chat(db: Database, research_env: Env,
@@ -28,6 +28,7 @@ async def test_a_coder_marks_a_quoted_passage_as_an_exemplar_in_chat(db: Databas
         await rhea.say(f"/start r-{code}")
         early = await rhea.say("/exemplar")
         assert early["plain_text"].startswith("You haven't coded anything in this round yet.")
+        assign_round(db, research_env)
         await rhea.say("/code")
         item = await rhea.wait_for_message(is_item, after=0)
         done = await rhea.say("Self-preservation", reply_to_message_id=item["message_id"], quote="her son [NAME]")

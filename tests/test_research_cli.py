@@ -81,7 +81,8 @@ def test_a_whole_round_from_the_command_line(db: Database, research_env, study_c
     assert status["rounds"][0]["assigned"] == 10 and status["coders"][1] == {
         "coder": "C2", "independent": True, "assigned": 10, "done": 0, "put_aside": 0}
     code, out, _ = balint("research", "status")
-    assert "Round 1 (open): 4 code(s); 10 item(s) assigned, 0 double-coded" in out
+    assert ("Round 1 (open): 4 code(s); 10 item(s) assigned = 10 in progress + 0 agreed + 0 disagreement(s) "
+            "waiting + 0 settled") in out
 
     target = tmp_path / "round1.csv"
     code, out, err = balint("export", "--format", "csv", "--round", "1", "--out", str(target))
@@ -99,8 +100,13 @@ def test_a_whole_round_from_the_command_line(db: Database, research_env, study_c
     code, out, _ = balint("research", "agreement", "--round", "1", "--json")
     assert json.loads(out)["rows"][-1]["scope"] == "overall"
 
-    code, out, _ = balint("research", "close-round")
-    assert out.startswith("Round 1 of Balint Study 2026 is closed. Round 2 is open with 4 code(s) carried over")
+    code, _, err = balint("research", "close-round")
+    assert code == 2 and err.startswith("Error: round 1 of Balint Study 2026 is not finished:\n"
+                                        "  - 20 coding(s) not finished: #1 (Anna), #1 (C2), #2 (Anna)")
+    assert err.strip().endswith("Settle or finish them first, or close the round as it stands with --force.")
+    code, out, _ = balint("research", "close-round", "--force")
+    assert out.startswith("Round 1 of Balint Study 2026 is closed and frozen with 10 item(s) (closed with --force "
+                          "while some were unfinished). Round 2 is open with 4 code(s) carried over")
     assert balint("research", "codebook", "rename", "Self-preservation", "Protecting the self")[0] == 0
     code, out, _ = balint("research", "codebook", "history")
     assert "round 2" in out and "rename" in out and "Protecting the self" in out

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from bot.core.context import Env
 from bot.research import codebook, codebook_files, coding
 from bot.research.queue import ResearchError
+from bot.research.rounds import close_round
 from storage.db import Database
 from storage.models import Study
 from storage.research_models import Assignment, CodingItem
@@ -49,8 +50,8 @@ def test_closing_a_round_freezes_it_and_carries_the_codebook_with_its_lineage(db
 
     def close(session):
         s = _study(session, db)
-        closed, opened = codebook.close_round(session, research_env, s, actor="lead")
-        return closed.number, opened.number
+        done = close_round(session, research_env, s, actor="lead", force=True)
+        return done.closed.number, done.opened.number
 
     assert db.call(close) == (1, 2)
 
@@ -76,7 +77,7 @@ def test_rename_merge_split_keep_their_history(db, research_env, study_cohort):
 
     def change(session):
         s = _study(session, db)
-        codebook.close_round(session, research_env, s, actor="lead")
+        close_round(session, research_env, s, actor="lead", force=True)
         rnd = codebook.open_round(session, s.id)
         find = lambda ref: codebook.find_code(session, rnd, ref)  # noqa: E731
         codebook.edit_code(session, research_env, rnd, find("Self-preservation"), name="Protecting the self",
@@ -164,8 +165,8 @@ def test_names_and_colours_are_checked(db, research_env, study_cohort):
 
     with pytest.raises(ResearchError, match="cannot contain '/'"):
         db.call(add, "A/B")
-    with pytest.raises(ResearchError, match="must look like #4E79A7"):
-        db.call(add, "Tone", "red")
+    with pytest.raises(ResearchError, match=r"give #RRGGBB \(e.g. #4E79A7\) or a CSS colour name"):
+        db.call(add, "Tone", "not-a-colour")
     with pytest.raises(ResearchError, match="already has a code 'Self-preservation'"):
         db.call(add, "self-preservation")
     db.call(add, "Sleep", None, "Self-preservation")  # the same name elsewhere in the tree is fine

@@ -279,19 +279,6 @@ def test_nobody_but_researchers_of_the_study_may_code(db, research_env, study_co
     assert press(db, research_env, OUTSIDER, actions.encode(Action.CODE_DONE, 1)).toast == NOT_A_RESEARCHER
 
 
-def test_a_coder_pulls_the_next_item_when_nothing_is_assigned(db, research_env, study_cohort):
-    _ready(db, research_env, study_cohort)
-    _, first = db.call(chat.code_command, research_env, RESEARCHER_A)
-    assert first.text.startswith("<b>Item #1 ·")
-    press(db, research_env, RESEARCHER_A, buttons(first)["✓ Done with this item"])
-    rows = _assignments(db)
-    assert [(i, ind) for i, _c, ind in rows][:2] == [(1, False), (2, False)]
-    # the independent coder gets item 1 first, to complete the pair
-    _, for_b = db.call(chat.code_command, research_env, RESEARCHER_B)
-    assert for_b.text.startswith("<b>Item #1 ·")
-    assert [r for r in _assignments(db) if r[0] == 1][1][2] is True
-
-
 def test_progress(db, research_env, study_cohort):
     _ready(db, research_env, study_cohort)
     _assign(db, research_env)
@@ -344,3 +331,29 @@ def test_a_long_item_still_finishes_within_telegrams_limit(db, research_env, stu
     assert len(view.text) > 4096  # the transport sends it in parts; the buttons go on the last
     done = press(db, research_env, RESEARCHER_A, buttons(view)["✓ Done with this item"])
     assert len(done.edit_text) < 4096 and done.edit_text.startswith("<b>Item #1 · P001")
+
+
+def test_start_and_help_are_role_aware_for_researchers_and_facilitators(db, research_env, study_cohort):
+    from bot.core import student as student_side
+    from bot.core.roles import is_facilitator
+
+    researchers(db, research_env)
+    (hello, commands) = db.call(student_side.start, research_env, RESEARCHER_A, None)
+    assert hello.text == "Hello Rhea! Here is what you can do here."
+    assert "/code 7 — open item #7" in commands.text and "Your studies: <b>Balint Study 2026</b>" in commands.text
+    helped = db.call(student_side.command, research_env, RESEARCHER_A, "help")
+    text = "\n".join(r.text for r in helped)
+    assert "/progress" in text and "/memo" in text and "/reflect" not in text and "/withdraw" not in text
+    # a researcher who is also a student gets both lists
+    enrol(db, research_env, study_cohort, RESEARCHER_B.telegram_id, "Bo")
+    both = "\n".join(r.text for r in db.call(student_side.command, research_env, RESEARCHER_B, "help"))
+    assert "/reflect" in both and "/code" in both
+    # a facilitator with no cohort of their own as a student: the facilitator's commands only
+    fac = Person(telegram_id=9100, first_name="Fay")
+    db.call(lambda s: student_side.start(s, research_env, fac, "f-" + study_cohort.facilitator_code))
+    assert db.call(is_facilitator, research_env, fac)
+    fac_help = "\n".join(r.text for r in db.call(student_side.command, research_env, fac, "help"))
+    assert "/cohorts" in fac_help and "/reflect" not in fac_help and "/code" not in fac_help
+    # nobody in particular still gets the student welcome
+    (welcome,) = db.call(student_side.start, research_env, Person(telegram_id=9200, first_name="Zed"), None)
+    assert "To join, open the invite link" in welcome.text

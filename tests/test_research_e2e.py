@@ -44,6 +44,9 @@ async def test_researcher_link_code_toggle_quote_done(db: Database, research_env
         welcome = await rhea.say(f"/start r-{code}")
         assert "you're now a researcher of Balint Study 2026, coding as C1" in welcome["plain_text"]
 
+        nothing = await rhea.say("/code")
+        assert "No items are assigned to you in round 1" in nothing["plain_text"]
+        assign_round(db, research_env)
         await rhea.say("/code")
         item = await rhea.wait_for_message(is_item, after=0)
         assert item["plain_text"].startswith("Item #1 · P001 · week 1 · The encounter")
@@ -78,7 +81,7 @@ async def test_researcher_link_code_toggle_quote_done(db: Database, research_env
         await rhea.wait_for_message(lambda m: is_item(m) and "Item #3 · P001 · week 1" in m["plain_text"], after=0)
         rhea.send_text("/progress")
         progress = await rhea.wait_for_message(lambda m: "You:" in (m["plain_text"] or ""))
-        assert "You: 1 of 3 item(s) finished, 1 put aside." in progress["plain_text"]
+        assert "You: 1 of 5 item(s) finished, 1 put aside." in progress["plain_text"]
 
         # a student's reply to one of the bot's messages is still a student's message
         stranger = emu.user(2002, "Bo")
@@ -89,6 +92,20 @@ async def test_researcher_link_code_toggle_quote_done(db: Database, research_env
     spans = db.call(lambda s: [(c.start, c.end) for c in s.exec(select(ResearchCoding).where(
         ResearchCoding.start.is_not(None)).order_by(ResearchCoding.id)).all()])  # type: ignore[union-attr]
     assert [text[a:b] for a, b in spans] == ["her son [NAME]", "twice while I was there"]
+
+
+def assign_round(db: Database, env: Env, **kw: Any) -> Any:
+    """A second coder joins from the CLI and the lead assigns the open round (``coding.assign``)."""
+    from bot.research import access, codebook, coding
+    from storage.models import Study
+
+    def run(session: Any) -> Any:
+        s = session.get(Study, study(db).id)
+        if len(access.coding_repo.coders_of(session=session, study_id=s.id)) < 2:
+            access.grant(session, env, s, 9002, label="Ida", independent=True, actor="lead")
+        return coding.assign(session, env, s, codebook.open_round(session, s.id), actor="lead", **kw)
+
+    return db.call(run)
 
 
 def run_text(db: Database) -> str:

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from bot.core.context import Env
 from bot.research import codebook, coding, compare, exports
+from bot.research.agreement import Coding
 from bot.research.queue import ResearchError
 from storage.db import Database
 from storage.models import AuditEvent, Study
@@ -22,7 +23,9 @@ from storage.research_models import Assignment, CodingItem, ResearchExport
 from tests.research_support import *  # noqa: F403
 from tests.research_support import enrol, reflect, researchers, review_all, run_intake, seed, study
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "shared" / "refi-qda"
+SCHEMA_DIR = next((d for d in (Path(__file__).resolve().parent / "data" / "refi-qda",
+                                *(p / "shared" / "refi-qda" for p in Path(__file__).resolve().parents[1:4]))
+                   if (d / "Project.xsd").is_file()), Path(__file__).resolve().parents[2] / "shared" / "refi-qda")
 DANGER = ["=HYPERLINK(\"http://x.example\",\"click\") felt like a trick of the light.",
           "+44 is not a number here but it starts with plus and the rest is words.",
           "-I listed what scared me: the noise, the smell, the waiting.",
@@ -78,7 +81,7 @@ def test_csv_has_one_row_per_step_codes_by_coder_agreed_and_is_neutralised(db, r
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert result.rows == len(rows) == 10 and result.participants == 2
     assert list(rows[0]) == ["item", "pseudonym", "cohort", "week", "step", "prompt", "text", "codes C1",
-                             "codes C2", "agreed codes", "status"]
+                             "codes C2", "finished by", "agreed codes", "status", "settle note", "memos"]
     first = rows[0]
     assert first["pseudonym"] == "P001" and first["step"] == "encounter" and first["week"] == "1"
     assert first["prompt"].startswith("1 · The encounter. Tell me about it")
@@ -139,8 +142,12 @@ def test_qdpx_validates_against_the_refi_qda_schema_and_is_deterministic(db, res
     xmlschema = pytest.importorskip("xmlschema")
     if not (SCHEMA_DIR / "Project.xsd").is_file():
         pytest.skip(f"REFI-QDA schemas not found at {SCHEMA_DIR}: Project.xsd is missing")
-    first, data = run_export(db, research_env, "qdpx")
-    second, again = run_export(db, research_env, "qdpx")
+    for documents in ("week", "participant"):
+        _, other = run_export(db, research_env, "qdpx", documents=documents)
+        with zipfile.ZipFile(io.BytesIO(other)) as z:
+            xmlschema.XMLSchema(str(SCHEMA_DIR / "Project.xsd")).validate(z.read("project.qde").decode())
+    first, data = run_export(db, research_env, "qdpx", documents="step")
+    second, again = run_export(db, research_env, "qdpx", documents="step")
     assert data == again and first.sha256 == second.sha256 and first.export_id != second.export_id
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         project = z.read("project.qde")
@@ -163,8 +170,24 @@ def test_qdpx_codings_line_up_with_the_agreement_reader(db, research_env, coded,
     path.write_bytes(data)
     codings, lengths = load_codings(path)
     coders = {c.coder for c in codings}
-    assert coders == {"C1", "C2", "Agreed"}
-    assert len(lengths) == 10
+    assert coders == {"C1", "C2"}  # our own file says who finished each item: "Agreed" is no coder
+    assert sorted(lengths, key=int) == [str(i) for i in range(1, 11)]  # steps, found in the week documents
+    texts = db.call(lambda s: {str(i.id): i.text for i in s.exec(select(CodingItem)).all()})
+    assert lengths == {k: len(v) for k, v in texts.items()}
+    assert Coding("1", "C1", "Attunement to encounters", 0, 5) in codings  # at the step's own offsets
+
+
+def test_qdpx_documents_are_weeks_with_steps_as_sections_or_participants_or_steps(db, research_env, coded):
+    for documents, sources in (("week", 2), ("participant", 2), ("step", 10)):
+        _, data = run_export(db, research_env, "qdpx", documents=documents)
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            xml = z.read("project.qde").decode()
+            texts = [z.read(n).decode() for n in z.namelist() if n.startswith("sources/")]
+        assert xml.count("<TextSource ") == sources, documents
+        if documents != "step":
+            week = next(t for t in texts if t.startswith(("1 · The encounter", "Week 1 · 1 · The encounter")))
+            assert "\n\n2 · What I felt\n" in week or "\n\nWeek 1 · 2 · What I felt\n" in week
+            assert 'name="encounter"' in xml  # selections labelled by step
 
 
 def test_qdc_export_is_the_rounds_codebook(db, research_env, coded):

@@ -8,6 +8,7 @@ from sqlmodel import Session
 from bot.core.context import Env
 from bot.research import codebook, themes
 from bot.research.queue import ResearchError
+from bot.research.rounds import close_round
 from storage.db import Database
 from storage.models import Study
 from tests.research_support import *  # noqa: F403
@@ -64,7 +65,7 @@ def test_themes_carry_into_the_next_round_following_merges_and_the_closed_round_
         keep = codebook.find_code(session, rnd, "Emotional exhaustion")
         other = codebook.find_code(session, rnd, "Protective distance")
         codebook.merge_codes(session, research_env, rnd, keep, [other], name="Tiredness and distance", actor="t")
-        codebook.close_round(session, research_env, s, actor="t")
+        close_round(session, research_env, s, actor="t", force=True)
 
     db.call(merge_and_close)
     two = _listing(db, research_env, 2)

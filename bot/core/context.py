@@ -40,6 +40,7 @@ class Env:
     safeguarding_lead_id: int | None = None
     pseudonym_key: str | None = None  # HMAC key of research pseudonyms (bot.research.pseudonyms)
     safeguarding_institution: str | None = None  # an [institution.KEY] of prompts/safeguarding/resources.toml
+    web_url: str | None = None  # the web workbench's public address (…/web), for /web sign-in links
     retention_days: int = 365 * 5  # for cohorts without a study (a study has its own retention_days)
 
     def invite_link(self, code: str) -> str:

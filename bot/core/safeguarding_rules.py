@@ -90,21 +90,25 @@ patient is taken to be the patient).
 from __future__ import annotations
 
 import bisect
+import copy
 import functools
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from bot.core import literals
 from bot.core.paths import PROMPTS
+from bot.core.safeguarding_model import Model
+from bot.core.textnorm import fold
+from bot.core.word_forms import expand_families
 
 __all__ = [
     "Category",
@@ -127,6 +131,9 @@ SAFEGUARDING_DIR = PROMPTS_DIR / "safeguarding"
 DEFAULT_RULES_PATH = SAFEGUARDING_DIR / "rules.toml"
 DEFAULT_RESOURCES_PATH = SAFEGUARDING_DIR / "resources.toml"
 DEFAULT_REPLY_TEMPLATE = SAFEGUARDING_DIR / "support_reply.md.j2"
+DEFAULT_MODEL_PATH = SAFEGUARDING_DIR / "classifier.json"
+#: the rule id a verdict raised by the classifier carries
+MODEL_RULE = "model.own_risk"
 
 
 class Category(StrEnum):
@@ -154,6 +161,8 @@ class Subject(StrEnum):
 
 #: Categories that concern a person's own safety (as opposed to patient safety).
 PERSONAL_CATEGORIES = frozenset({Category.SUICIDAL, Category.SELF_HARM, Category.UNSAFE, Category.HARASSMENT})
+#: A friend's warning signs ("my flatmate isn't eating, says she feels hopeless") get the someone-else reply too.
+_SOMEONE_ELSE_CATEGORIES = PERSONAL_CATEGORIES | {Category.WARNING_SIGN}
 #: Order of importance when a message has several hits.
 SEVERITY = (
     Category.SUICIDAL,
@@ -225,7 +234,7 @@ class Verdict:
     @property
     def concerns_someone_else(self) -> bool:
         """A friend/relative/colleague of the student is at risk: support reply, no alert."""
-        return self.risk and self.subject is Subject.OTHER and self.category in PERSONAL_CATEGORIES
+        return self.risk and self.subject is Subject.OTHER and self.category in _SOMEONE_ELSE_CATEGORIES
 
     @property
     def is_patient_matter(self) -> bool:
@@ -286,11 +295,64 @@ NO_RISK = Verdict(risk=False, category=None, subject=None, rule=None, matched=No
 # --------------------------------------------------------------------------------------------
 
 _MACRO_RE = re.compile(r"\{([A-Za-z_]+)\}")
-_WORD_CHARS = r"[\w'’]"
 
 
-def _bounded(pattern: str) -> str:
-    return rf"(?<!{_WORD_CHARS})(?:{pattern})(?!\w)"
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def _starts_word(text: str, i: int) -> bool:
+    """No word character just before ``i``; an apostrophe after a letter is inside a word ("i'd"), after a space it
+    opens a quotation ("called me 'the ...'")."""
+    if i == 0:
+        return True
+    before = text[i - 1]
+    if _is_word_char(before):
+        return False
+    return not (before in "'’" and i >= 2 and _is_word_char(text[i - 2]))
+
+
+class Bounded:
+    """A pattern that matches whole words only: it starts where a word starts and ends where one ends.
+
+    The start is checked in Python, not with a look-behind in the pattern: a pattern that begins with a look-behind
+    loses the regex engine's fast scan for its first characters, which made every rule about 40 times slower on
+    long messages. The results are the same: after a match that starts inside a word the search goes on from the
+    next character.
+    """
+
+    __slots__ = ("body", "flags", "pattern", "regex")
+
+    def __init__(self, body: str) -> None:
+        self.body = body
+        self.regex = re.compile(rf"(?:{body})(?!\w)")
+        self.pattern = self.regex.pattern
+        self.flags = self.regex.flags
+
+    def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[re.Match[str]]:
+        end = len(text) if endpos is None else endpos
+        search = self.regex.search
+        while pos <= end:
+            m = search(text, pos, end)
+            if m is None:
+                return
+            start = m.start()
+            if _starts_word(text, start):
+                yield m
+                pos = m.end() if m.end() > start else start + 1
+            else:
+                pos = start + 1
+
+    def search(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
+        return next(self.finditer(text, pos, endpos), None)
+
+    def sub(self, repl: Callable[[re.Match[str]], str], text: str) -> str:
+        out: list[str] = []
+        last = 0
+        for m in self.finditer(text):
+            out += [text[last : m.start()], repl(m)]
+            last = m.end()
+        return "".join(out) + text[last:] if out else text
 
 
 @dataclass(frozen=True)
@@ -300,7 +362,7 @@ class _Rule:
     subject: Literal["student", "context", "patient"]
     default_subject: Subject | None  # None = topic
     subject_ref: Literal["auto", "before"]
-    patterns: tuple[re.Pattern[str], ...]
+    patterns: tuple[Bounded, ...]
     description: str
     examples: tuple[str, ...]
     counter_examples: tuple[str, ...]
@@ -311,7 +373,7 @@ class _Rule:
 class _Exclusion:
     id: str
     kind: str
-    patterns: tuple[re.Pattern[str], ...]
+    patterns: tuple[Bounded, ...]
     applies_to: frozenset[str]  # rule ids or category names; empty = all
     examples: tuple[str, ...]
 
@@ -323,8 +385,7 @@ class _Ref:
     end: int
 
 
-@dataclass(frozen=True)
-class _Token:
+class _Token(NamedTuple):  # a tuple: a 4 KB message has about 800 of them
     text: str
     start: int
     end: int
@@ -359,16 +420,20 @@ _QUOTE_CHARS = str.maketrans(
 )
 
 
-def _compile(pattern: str, macros: dict[str, str], where: str) -> re.Pattern[str]:
+def _compile(pattern: str, macros: dict[str, str], where: str) -> Bounded:
     def expand(m: re.Match[str]) -> str:
         name = m.group(1)
         if name not in macros:
             raise ValueError(f"{where}: unknown macro {{{name}}}")
         return macros[name]
 
-    expanded = _MACRO_RE.sub(expand, pattern)
+    expanded = expand_families(_MACRO_RE.sub(expand, pattern))
+    left = re.search(r"\{=?[A-Za-z_][^}]*\}", expanded)
+    if left:
+        what = f"{left.group(0)!r} is neither a macro nor a word family ({{=word|word}})"
+        raise ValueError(f"{where}: {what} in {pattern!r}")
     try:
-        return re.compile(_bounded(expanded))
+        return Bounded(expanded)
     except re.error as exc:
         raise ValueError(f"{where}: bad pattern {pattern!r}: {exc}") from exc
 
@@ -377,23 +442,25 @@ def _word_alternation(words: Iterable[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
 
+_MY_SELF_RE = re.compile(r"\bmy self\b(?![-\w])")
+
+
 class SafeguardingRules:
     """A compiled rule set. Build with :meth:`from_toml`; call :meth:`check`."""
 
-    def __init__(self, data: dict[str, Any], *, source: str = "<dict>") -> None:
+    def __init__(self, data: dict[str, Any], *, source: str = "<dict>", model: Model | None = None) -> None:
         self.source = source
+        self.model = model  # the second opinion (bot.core.safeguarding_model), asked only when no rule matched
         macros: dict[str, str] = {}
         for name, value in (data.get("macros") or {}).items():
             # macros may use earlier macros
-            macros[name] = _MACRO_RE.sub(lambda m: macros.get(m.group(1), m.group(0)), str(value))
+            macros[name] = expand_families(_MACRO_RE.sub(lambda m: macros.get(m.group(1), m.group(0)), str(value)))
         self._macros = macros
 
         norm = data.get("normalise") or {}
         pairs = [(str(a).lower(), str(b)) for a, b in norm.get("contractions", [])]
         self._contractions = dict(pairs)
-        self._contraction_re = (
-            re.compile(_bounded(_word_alternation(self._contractions))) if self._contractions else None
-        )
+        self._contraction_re = Bounded(_word_alternation(self._contractions)) if self._contractions else None
 
         neg = data.get("negation") or {}
         self._negators = self._patterns(neg.get("negators", []), macros, "negation.negators")
@@ -405,6 +472,7 @@ class SafeguardingRules:
         ctx = data.get("context") or {}
         self._conjunctions = frozenset(str(w) for w in ctx.get("conjunctions", []))
         self._hypothetical_re = self._alternation(ctx.get("hypothetical", []), macros, "context.hypothetical")
+        self._topic_clause_re = self._alternation(ctx.get("topic_clause", []), macros, "context.topic_clause")
         self._activity = frozenset(str(w) for w in ctx.get("activity", []))
         self._activity_fillers = frozenset(str(w) for w in ctx.get("activity_fillers", []))
         topic_after = [str(w) for w in ctx.get("topic_after", [])]
@@ -412,7 +480,7 @@ class SafeguardingRules:
             re.compile(r"^\s*(?:" + _word_alternation(topic_after) + r")(?!\w)") if topic_after else None
         )
         speech = [str(w) for w in ctx.get("speech_verbs", [])]
-        self._speech_re = re.compile(_bounded(_word_alternation(speech))) if speech else None
+        self._speech_re = Bounded(_word_alternation(speech)) if speech else None
         self._own_quote_intro = re.compile(str(ctx["own_quote_intro"])) if ctx.get("own_quote_intro") else None
         self._own_quote_outro = re.compile(str(ctx["own_quote_outro"])) if ctx.get("own_quote_outro") else None
 
@@ -427,8 +495,8 @@ class SafeguardingRules:
             for w in people.get(key, []):
                 pronoun_kinds[str(w)] = kind
         self._pronoun_kinds = pronoun_kinds
-        self._pronoun_re = re.compile(_bounded(_word_alternation(pronoun_kinds))) if pronoun_kinds else None
-        self._np_res: list[tuple[str, re.Pattern[str]]] = []
+        self._pronoun_re = Bounded(_word_alternation(pronoun_kinds)) if pronoun_kinds else None
+        self._np_res: list[tuple[str, Bounded]] = []
         for kind in ("peer", "staff", "patient"):
             for i, p in enumerate(people.get(kind, [])):
                 self._np_res.append((kind, _compile(str(p), macros, f"people.{kind}[{i}]")))
@@ -482,9 +550,11 @@ class SafeguardingRules:
         # so a message without any of them skips that pattern, and one that needs no pattern skips the analysis.
         self._by_literal: dict[str, set[tuple[int, int]]] = {}  # string -> (rule, pattern) positions needing it
         self._unfiltered: set[tuple[int, int]] = set()  # patterns with nothing to require: always tried
+        self._needs: dict[Bounded, frozenset[str] | None] = {}  # pattern -> the strings it needs
         for r, rule in enumerate(self.rules):
             for i, pattern in enumerate(rule.patterns):
                 need = literals.required(pattern)
+                self._needs[pattern] = need
                 for lit in need or ():
                     self._by_literal.setdefault(lit, set()).add((r, i))
                 if need is None:
@@ -508,34 +578,45 @@ class SafeguardingRules:
         self.exclusions: tuple[_Exclusion, ...] = tuple(exclusions)
 
     @staticmethod
-    def _patterns(items: Sequence[Any], macros: dict[str, str], where: str) -> tuple[re.Pattern[str], ...]:
+    def _patterns(items: Sequence[Any], macros: dict[str, str], where: str) -> tuple[Bounded, ...]:
         return tuple(_compile(str(item), macros, f"{where}[{i}]") for i, item in enumerate(items))
 
     @staticmethod
-    def _alternation(items: Sequence[Any], macros: dict[str, str], where: str) -> re.Pattern[str] | None:
+    def _alternation(items: Sequence[Any], macros: dict[str, str], where: str) -> Bounded | None:
         if not items:
             return None
         parts = []
         for i, item in enumerate(items):
-            parts.append(_compile(str(item), macros, f"{where}[{i}]").pattern)
-        return re.compile("|".join(parts))
+            parts.append(f"(?:{_compile(str(item), macros, f'{where}[{i}]').body})")
+        return Bounded("|".join(parts))
 
     @classmethod
-    def from_toml(cls, path: Path | None = None) -> SafeguardingRules:
+    def from_toml(cls, path: Path | None = None, *, model_path: Path | None = DEFAULT_MODEL_PATH) -> SafeguardingRules:
+        """The rules in ``path`` (default: the installed rules.toml), with the classifier in ``model_path`` if given
+        and present (None: rules alone)."""
         path = path or DEFAULT_RULES_PATH
         with path.open("rb") as fh:
             data = tomllib.load(fh)
-        return cls(data, source=str(path))
+        model = Model.load(model_path) if model_path is not None and model_path.exists() else None
+        return cls(data, source=str(path), model=model)
+
+    def with_model(self, model: Model | None) -> SafeguardingRules:
+        """The same rules with another classifier (or none)."""
+        other = copy.copy(self)
+        other.model = model
+        return other
 
     # ---------------------------------------------------------------------------------------
     # text handling
     # ---------------------------------------------------------------------------------------
 
     def normalise(self, text: str) -> str:
-        text = unicodedata.normalize("NFKC", text).translate(_QUOTE_CHARS).lower()
+        # invisible characters and look-alike letters first (bot.core.textnorm), then case and quotes
+        text = unicodedata.normalize("NFKC", fold(text).text).translate(_QUOTE_CHARS).lower()
         text = text.replace("&", " and ")
         text = re.sub(r"[^\S\n]+", " ", text)
         text = re.sub(r" *\n *", "\n", text).strip()
+        text = _MY_SELF_RE.sub("myself", text)  # "hurting my self", but not "my self-harm"
         if self._contraction_re is not None:
             # two passes so "i am not" -> "i'm not" and "do not" chains settle
             for _ in range(2):
@@ -612,18 +693,25 @@ class SafeguardingRules:
         norm = self.normalise(text or "")
         if not norm:
             return NO_RISK
-        live = self._live_patterns(norm)
-        if not live:
-            return NO_RISK
-        return _verdict(_Message(self, norm).hits(live))
+        present = {lit for lit in self._by_literal if lit in norm}
+        live = self._live_patterns(norm, present)
+        verdict = _verdict(_Message(self, norm, present).hits(live)) if live else NO_RISK
+        if self.model is not None and not verdict.hits:
+            # nothing for the rules at all: the classifier may raise a gentle check-in, never an alert
+            p = self.model.own_risk(norm)
+            if p >= self.model.threshold:
+                return Verdict(True, Category.WARNING_SIGN, Subject.STUDENT, MODEL_RULE, f"p={p:.2f}")
+        return verdict
 
-    def _live_patterns(self, text: str) -> list[tuple[_Rule, tuple[re.Pattern[str], ...]]]:
-        """Each rule with those of its patterns that could match ``text``, in file order (rules with none left out)."""
+    def _live_patterns(self, text: str, present: set[str] | None = None) -> list[tuple[_Rule, tuple[Bounded, ...]]]:
+        """Each rule with those of its patterns that could match ``text``, in file order (rules with none left out).
+        ``present``: the literals that occur in ``text``, if already known."""
+        if present is None:
+            present = {lit for lit in self._by_literal if lit in text}
         live = set(self._unfiltered)
-        for lit, positions in self._by_literal.items():
-            if lit in text:
-                live |= positions
-        by_rule: dict[int, list[re.Pattern[str]]] = {}
+        for lit in present:
+            live.update(self._by_literal[lit])
+        by_rule: dict[int, list[Bounded]] = {}
         for r, i in sorted(live):
             by_rule.setdefault(r, []).append(self.rules[r].patterns[i])
         return [(self.rules[r], tuple(patterns)) for r, patterns in by_rule.items()]
@@ -642,11 +730,15 @@ class SafeguardingRules:
 class _Message:
     """Per-message analysis state."""
 
-    def __init__(self, rules: SafeguardingRules, text: str) -> None:
+    def __init__(self, rules: SafeguardingRules, text: str, present: set[str] | None = None) -> None:
         self.r = rules
         self.text = text
+        self.present = present  # the literals of the rules that occur in the text (None: not worked out)
         self.sentences = rules._sentences(text)
         self.sentence_starts = [s for s, _ in self.sentences]
+        self._literal_sentences: dict[str, set[int]] = {}
+        self._neg_by_sentence: dict[tuple[int, int], set[int]] = {}
+        self._exclusions_by_sentence: dict[tuple[int, int], list[tuple[_Exclusion, int, int]]] = {}
 
     # The rest is worked out only when a pattern matched: most messages never need it.
 
@@ -660,21 +752,30 @@ class _Message:
 
     @functools.cached_property
     def tokens(self) -> list[_Token]:
-        return [_Token(m.group(0), m.start(), m.end(), m.group(0)[0].isalnum()) for m in _TOKEN_RE.finditer(self.text)]
+        tokens = []
+        for m in _TOKEN_RE.finditer(self.text):
+            tok = m.group(0)
+            tokens.append(_Token(tok, m.start(), m.end(), tok[0].isalnum()))
+        return tokens
 
     @functools.cached_property
     def token_starts(self) -> list[int]:
         return [t.start for t in self.tokens]
 
-    @functools.cached_property
-    def neg(self) -> set[int]:
-        return self._mark(self.r._negators) - self._mark(self.r._neg_exceptions)
+    def neg(self, pos: int) -> set[int]:
+        """Indexes of the negator tokens in the sentence around ``pos`` (worked out once per sentence)."""
+        span = self._sentence_of(pos)
+        marked = self._neg_by_sentence.get(span)
+        if marked is None:
+            marked = self._mark(self.r._negators, span) - self._mark(self.r._neg_exceptions, span)
+            self._neg_by_sentence[span] = marked
+        return marked
 
-    def _mark(self, patterns: Sequence[re.Pattern[str]]) -> set[int]:
-        """Indexes of tokens covered by any match of any of the patterns."""
+    def _mark(self, patterns: Sequence[Bounded], span: tuple[int, int]) -> set[int]:
+        """Indexes of tokens covered by any match of any of the patterns inside ``span``."""
         marked: set[int] = set()
         for pattern in patterns:
-            for m in pattern.finditer(self.text):
+            for m in pattern.finditer(self.text, *span):
                 i = bisect.bisect_left(self.token_starts, m.start())
                 while i < len(self.tokens) and self.tokens[i].end <= m.end():
                     marked.add(i)
@@ -702,36 +803,74 @@ class _Message:
             j -= 1
         return sent_start
 
+    def _clause_end(self, pos: int, sent_end: int) -> int:
+        j = self._first_token_at(pos)
+        while j < len(self.tokens) and self.tokens[j].start < sent_end:
+            tok = self.tokens[j]
+            if self._is_barrier(tok) or tok.text in self.r._conjunctions:
+                return tok.start
+            j += 1
+        return sent_end
+
     # -- the pipeline -----------------------------------------------------------------------
 
-    def hits(self, live: Sequence[tuple[_Rule, Sequence[re.Pattern[str]]]]) -> list[Hit]:
+    def hits(self, live: Sequence[tuple[_Rule, Sequence[Bounded]]]) -> list[Hit]:
         """The matches of the rules and patterns worth trying (``live``), examined."""
-        raw: list[tuple[_Rule, int, int]] = []
-        for s0, s1 in self.sentences:
-            sentence = self.text[s0:s1]
-            for rule, patterns in live:
-                found: list[tuple[int, int]] = []
-                for pattern in patterns:
+        found: list[tuple[int, int, int, int]] = []  # (sentence, rule, start, end)
+        for r, (rule, patterns) in enumerate(live):
+            for pattern in patterns:
+                for k in self._sentences_needing(pattern):
+                    s0, s1 = self.sentences[k]
+                    sentence = self.text[s0:s1]
                     for m in pattern.finditer(sentence):
                         if m.end() == m.start():
                             continue
                         if rule.not_followed_by is not None and rule.not_followed_by.match(sentence[m.end() :]):
                             continue
-                        found.append((s0 + m.start(), s0 + m.end()))
-                # one hit per overlapping group within a rule: keep the earliest, longest
-                found.sort(key=lambda se: (se[0], -se[1]))
-                last_end = -1
-                for s, e in found:
-                    if s >= last_end:
-                        raw.append((rule, s, e))
-                        last_end = e
+                        found.append((k, r, s0 + m.start(), s0 + m.end()))
+        # one hit per overlapping group within a rule and sentence: keep the earliest, longest
+        found.sort(key=lambda f: (f[0], f[1], f[2], -f[3]))
+        raw: list[tuple[_Rule, int, int]] = []
+        last: tuple[int, int, int] = (-1, -1, -1)  # sentence, rule, end of the last hit kept
+        for k, r, s, e in found:
+            if (k, r) != last[:2] or s >= last[2]:
+                raw.append((live[r][0], s, e))
+                last = (k, r, e)
         spans = [(s, e) for _, s, e in raw]
         return [self._examine(rule, s, e, spans) for rule, s, e in raw]
+
+    def _sentences_needing(self, pattern: Bounded) -> list[int]:
+        """Indexes of the sentences that hold one of the strings the pattern needs (all, if it needs none)."""
+        need = self.r._needs.get(pattern)
+        if need is None or len(self.sentences) == 1:
+            return list(range(len(self.sentences)))
+        found: set[int] = set()
+        for lit in need:
+            found |= self._sentences_with(lit)
+        return sorted(found)
+
+    def _sentences_with(self, lit: str) -> set[int]:
+        cached = self._literal_sentences.get(lit)
+        if cached is None:
+            cached = set()
+            if self.present is not None and lit not in self.present:
+                self._literal_sentences[lit] = cached
+                return cached
+            at = self.text.find(lit)
+            while at != -1:
+                k = bisect.bisect_right(self.sentence_starts, at) - 1
+                if k >= 0 and at + len(lit) <= self.sentences[k][1]:
+                    cached.add(k)
+                at = self.text.find(lit, at + 1)
+            self._literal_sentences[lit] = cached
+        return cached
 
     def _examine(self, rule: _Rule, s: int, e: int, spans: list[tuple[int, int]]) -> Hit:
         excluded = self._excluded(rule, s, e)
         negated = self._negated(s, e, spans)
-        topic = self._topic(s, e)
+        # "the consultant asked if I was on my period", "shared my video from the sim session to mock me": what was
+        # done or said to the student is no topic of teaching, whatever words surround it
+        topic = False if _done_to_student(rule) else self._topic(s, e)
         subject, quoted, reported, subj_topic = self._subject(rule, s, e)
         return Hit(
             rule=rule.id,
@@ -747,14 +886,22 @@ class _Message:
             excluded_by=excluded,
         )
 
-    @functools.cached_property
-    def exclusion_spans(self) -> list[tuple[_Exclusion, int, int]]:
-        return [
-            (exc, m.start(), m.end()) for exc in self.r.exclusions for p in exc.patterns for m in p.finditer(self.text)
-        ]
+    def exclusion_spans(self, pos: int) -> list[tuple[_Exclusion, int, int]]:
+        """The exclusion matches in the sentence around ``pos`` (worked out once per sentence)."""
+        span = self._sentence_of(pos)
+        found = self._exclusions_by_sentence.get(span)
+        if found is None:
+            found = [
+                (exc, m.start(), m.end())
+                for exc in self.r.exclusions
+                for p in exc.patterns
+                for m in p.finditer(self.text, *span)
+            ]
+            self._exclusions_by_sentence[span] = found
+        return found
 
     def _excluded(self, rule: _Rule, s: int, e: int) -> str | None:
-        for exc, a, b in self.exclusion_spans:
+        for exc, a, b in self.exclusion_spans(s):
             if exc.applies_to and rule.id not in exc.applies_to and str(rule.category) not in exc.applies_to:
                 continue
             if a < e and s < b:
@@ -773,7 +920,7 @@ class _Message:
             if not tok.word:
                 j -= 1
                 continue
-            if j in self.neg:
+            if j in self.neg(s):
                 negated = True
                 break
             if any(a <= tok.start and tok.end <= b and (a, b) != (s, e) for a, b in spans):
@@ -812,6 +959,12 @@ class _Message:
         # topic nouns just after: "suicide risk", "self-harm presentations"
         if r._topic_after_re is not None and r._topic_after_re.search(self.text[e : e + 40]):
             return True
+        # "not eating can be a sign of depression": a teaching marker anywhere in the trigger's clause
+        if r._topic_clause_re is not None:
+            sent_start, sent_end = self._sentence_of(s)
+            clause = self.text[self._clause_start(s, sent_start) : self._clause_end(e, sent_end)]
+            if r._topic_clause_re.search(clause):
+                return True
         # questions and hypotheticals in the same clause before the trigger
         if r._hypothetical_re is not None:
             sent_start = self._sentence_of(s)[0]
@@ -852,7 +1005,13 @@ class _Message:
         gender = _GENDER.get(self.text[ref.start : ref.end])
         before: list[_Ref] = []
         for r in reversed([r for r in self.refs if r.end <= ref.start]):
-            if r.kind == "third" and gender and _GENDER.get(self.text[r.start : r.end]) == gender and not before:
+            if (
+                r.kind == "third"
+                and gender
+                and _GENDER.get(self.text[r.start : r.end]) == gender
+                and all(b.kind == "staff" for b in before)
+            ):
+                # "he told the nurse he felt trapped": the one talking, not the member of staff told
                 return self._antecedent(r)
             if r.kind in ("peer", "staff", "patient"):
                 if gender in ("m", "f") and self._plural(r):
@@ -893,12 +1052,13 @@ class _Message:
         if quote is not None:
             if subj == "generic":
                 return None, True, False, True
-            if subj in (Subject.STUDENT, None) and not self._own_quote(quote, sent_start):
+            own = _done_to_student(rule) or self._own_quote(quote, sent_start)
+            if subj in (Subject.STUDENT, None) and not own:
                 return self._speaker_before(quote[0]), True, True, False
             return (subj if subj != "generic" else rule.default_subject), True, False, subj is None
         if subj == "generic":
             subj = rule.default_subject
-        if subj is Subject.STUDENT:
+        if subj is Subject.STUDENT and not _done_to_student(rule):
             speaker = self._reported_speaker(s, sent_start)
             if speaker is not None:
                 return speaker, False, True, False
@@ -964,6 +1124,12 @@ class _Message:
             return None
         subj = self._ref_subject(speakers[-1])
         return subj if isinstance(subj, Subject) else None
+
+
+def _done_to_student(rule: _Rule) -> bool:
+    """A harassment rule written in the first person ("... touched my leg"): the student is the one it happened to,
+    also in reported speech ("he said I should go back to my own country": he said it to the student)."""
+    return rule.subject == "student" and rule.category is Category.HARASSMENT
 
 
 def _rank(hit: Hit) -> tuple[int, int, int]:

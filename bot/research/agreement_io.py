@@ -31,9 +31,12 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 from xml.etree.ElementTree import Element, TreeBuilder
@@ -41,7 +44,7 @@ from xml.parsers import expat
 
 from bot.research.agreement import Coding
 
-__all__ = ["AgreementInputError", "load_codings", "load_csv", "load_qdpx"]
+__all__ = ["AgreementInputError", "Loaded", "load_codings", "load_csv", "load_file", "load_qdpx"]
 
 MAX_INPUT_BYTES: Final = 256 * 1024 * 1024
 MAX_REPORTED_PROBLEMS: Final = 10
@@ -58,20 +61,39 @@ class AgreementInputError(ValueError):
         self.problems = problems or [message]
 
 
+@dataclass
+class Loaded:
+    """What a codings file holds. Our own exports also say who finished each item (``reviewed``) and which
+    items every coder finished (``items``), and a ``.qdpx`` names its whole codebook (``codes``)."""
+
+    codings: list[Coding]
+    lengths: dict[str, int]
+    reviewed: dict[str, list[str]] | None = None
+    items: list[str] | None = None
+    codes: list[str] | None = None
+    coders: list[str] | None = None  # our own exports: the coders who finished anything
+
+
 def load_codings(path: Path) -> tuple[list[Coding], dict[str, int]]:
     """Codings in ``path`` and the text lengths of the items where known (see the module docstring)."""
+    loaded = load_file(path)
+    return loaded.codings, loaded.lengths
+
+
+def load_file(path: Path) -> Loaded:
+    """Everything a codings file says for agreement (see :class:`Loaded`)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
-        return load_csv(path)
+        return _load_csv(path)
     if suffix in (".qdpx", ".qde"):
-        return load_qdpx(path)
+        return _load_qdpx(path)
     data = _read(path)
     if data.startswith(b"PK\x03\x04"):
-        return load_qdpx(path)
+        return _load_qdpx(path)
     if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-        return load_qdpx(path)
-    return load_csv(path)
+        return _load_qdpx(path)
+    return _load_csv(path)
 
 
 def _read(path: Path) -> bytes:
@@ -112,6 +134,11 @@ def _parse_int(raw: str, column: str, problems: list[str], where: str) -> int | 
 
 def load_csv(path: Path) -> tuple[list[Coding], dict[str, int]]:
     """Codings from a CSV file; raises :class:`AgreementInputError` listing the problems found."""
+    loaded = _load_csv(path)
+    return loaded.codings, loaded.lengths
+
+
+def _load_csv(path: Path) -> Loaded:
     path = Path(path)
     data = _read(path)
     try:
@@ -132,9 +159,11 @@ def load_csv(path: Path) -> tuple[list[Coding], dict[str, int]]:
 
     iterator = rows()
     header: list[str] = []
+    raw_header: list[str] = []
     for row in iterator:
         if any(cell.strip() for cell in row):
-            header = [cell.strip().lower() for cell in row]
+            raw_header = [cell.strip() for cell in row]
+            header = [cell.lower() for cell in raw_header]
             break
     header_line = reader.line_num
     columns: dict[str, int] = {}
@@ -142,6 +171,8 @@ def load_csv(path: Path) -> tuple[list[Coding], dict[str, int]]:
         if name and name in columns:
             problems.append(f"{path}: line {header_line}: column {name!r} appears twice in the header")
         columns.setdefault(name, index)
+    if OUR_FINISHED in columns and "text" in columns and "coder" not in columns:
+        return _load_our_csv(path, raw_header, columns, iterator, problems)
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if missing:
         problems.append(
@@ -225,7 +256,62 @@ def load_csv(path: Path) -> tuple[list[Coding], dict[str, int]]:
         raise AgreementInputError("\n".join(shown) + more, shown)
     if not codings:
         raise AgreementInputError(f"{path}: no codings below the header")
-    return codings, lengths
+    return Loaded(codings, lengths)
+
+
+OUR_FINISHED: Final = "finished by"
+ITEMS_VARIABLE: Final = "balintbot items"  # our .qdpx: JSON list of the items (steps) in each source
+
+
+def _natural(key: str) -> tuple[int, str]:
+    return (int(key), "") if key.isdigit() else (1 << 62, key)
+COMPLETE_STATUSES: Final = frozenset({"agreed", "disagreement", "settled"})
+_SEGMENT = re.compile(r"^(.*) \[(\d+):(\d+)\]$")
+_DANGEROUS: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _unquote(cell: str) -> str:
+    """Undo the spreadsheet guard of our exports (a leading apostrophe before = + - @ tab CR)."""
+    return cell[1:] if cell.startswith("'") and cell[1:2] and cell[1:].startswith(_DANGEROUS) else cell
+
+
+def _load_our_csv(path: Path, header: list[str], columns: dict[str, int], rows: Iterator[list[str]],
+                  problems: list[str]) -> Loaded:
+    """Our own CSV export (one row per item, a ``codes CODER`` column per coder, ``finished by``, ``status``)."""
+    coder_columns = [(i, name[len("codes "):]) for i, name in enumerate(header) if name.lower().startswith("codes ")]
+    codings: list[Coding] = []
+    lengths: dict[str, int] = {}
+    reviewed: dict[str, list[str]] = {}
+    items: list[str] = []
+    coders: dict[str, None] = {}
+    i_item, i_text, i_finished = columns["item"], columns["text"], columns[OUR_FINISHED]
+    i_status = columns.get("status")
+    for row in rows:
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) < len(header):
+            problems.append(f"{path}: line {len(items) + 2}: {len(row)} fields but the header has {len(header)}")
+            break
+        item = row[i_item].strip()
+        lengths[item] = len(_unquote(row[i_text]))
+        finished = [c.strip() for c in _unquote(row[i_finished]).split(";") if c.strip()]
+        coders.update(dict.fromkeys(finished))
+        reviewed[item] = finished
+        status = row[i_status].strip() if i_status is not None else ""
+        if status in COMPLETE_STATUSES or (i_status is None and len(finished) >= 2):
+            items.append(item)
+        for index, label in coder_columns:
+            for part in (p.strip() for p in _unquote(row[index]).split("; ")):
+                if not part:
+                    continue
+                found = _SEGMENT.match(part)
+                if found:
+                    codings.append(Coding(item, label, found.group(1), int(found.group(2)), int(found.group(3))))
+                else:
+                    codings.append(Coding(item, label, part))
+    if problems:
+        raise AgreementInputError("\n".join(problems[:MAX_REPORTED_PROBLEMS]), problems)
+    return Loaded(codings, lengths, reviewed, items, None, sorted(coders))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -414,6 +500,69 @@ class _Project:
                     codings.append(Coding(item, coder, code_of(coding, where), start, end))
         return codings, lengths
 
+    def load_ours(self) -> Loaded:
+        """Codings, and for our own exports (a ``balintbot items`` variable on each source) the items as
+        the database has them: each step of a document is an item, at its own offsets, with who finished it."""
+        codings, lengths = self.load()
+        var_guid = next((_norm_guid(v.get("guid")) for v in self.children(self.root, "Variables", "Variable")
+                         if (v.get("name") or "").strip() == ITEMS_VARIABLE), None)
+        if var_guid is None:
+            return Loaded(codings, lengths, codes=None)
+        sources = self.children(self.root, "Sources", "TextSource")
+        names = Counter((s.get("name") or "").strip() for s in sources)
+        spans: dict[str, list[dict[str, object]]] = {}
+        for source in sources:
+            name = (source.get("name") or "").strip()
+            guid = _norm_guid(source.get("guid")) or ""
+            key = guid if not name else name if names[name] == 1 else f"{name} [{guid}]"
+            for value in source.findall(self.q("VariableValue")):
+                ref = value.find(self.q("VariableRef"))
+                text = value.find(self.q("TextValue"))
+                if ref is not None and _norm_guid(ref.get("targetGUID")) == var_guid and text is not None:
+                    try:
+                        spans[key] = list(json.loads(text.text or "[]"))
+                    except ValueError:
+                        raise self.fail(f"source {key!r}: the {ITEMS_VARIABLE} value is not JSON") from None
+        reviewed: dict[str, list[str]] = {}
+        items: list[str] = []
+        coders: dict[str, None] = {}
+        out_lengths: dict[str, int] = {}
+        for entries in spans.values():
+            for e in entries:
+                item = str(e["item"])
+                finished = [str(c) for c in e.get("finished_by", [])]  # type: ignore[attr-defined]
+                reviewed[item] = finished
+                coders.update(dict.fromkeys(finished))
+                out_lengths[item] = int(e["end"]) - int(e["start"])  # type: ignore[call-overload]
+                if e.get("status") in COMPLETE_STATUSES:
+                    items.append(item)
+        out: list[Coding] = []
+        whole_left: dict[tuple[str, str], list[str]] = {}  # (item, coder) -> whole-item codes not yet matched
+        for source_entries in spans.values():
+            for e in source_entries:
+                for coder, names_ in dict(e.get("whole", {})).items():  # type: ignore[call-overload]
+                    whole_left[str(e["item"]), str(coder)] = list(names_)
+        for c in codings:
+            found = spans.get(c.item)
+            if found is None:
+                continue
+            start = 0 if c.start is None else c.start
+            end = start if c.end is None else c.end
+            for e in found:
+                a, b = int(e["start"]), int(e["end"])  # type: ignore[call-overload]
+                item = str(e["item"])
+                if a <= start and end <= b and c.coder in reviewed.get(item, []):
+                    left = whole_left.get((item, c.coder), [])
+                    if c.start is None or (start == a and end == b and c.code in left):
+                        if c.code in left:
+                            left.remove(c.code)
+                        out.append(Coding(item, c.coder, c.code))
+                    else:
+                        out.append(Coding(item, c.coder, c.code, start - a, end - a))
+                    break
+        return Loaded(out, out_lengths, reviewed, sorted(items, key=_natural), list(self.codes().values()),
+                      sorted(coders))
+
     def _position(self, selection: Element, attribute: str, where: str) -> int:
         raw = selection.get(attribute)
         if raw is None:
@@ -429,13 +578,18 @@ class _Project:
 
 def load_qdpx(path: Path) -> tuple[list[Coding], dict[str, int]]:
     """Codings from a REFI-QDA ``.qdpx`` archive or a bare ``project.qde`` / ``.qde`` file."""
+    loaded = _load_qdpx(path)
+    return loaded.codings, loaded.lengths
+
+
+def _load_qdpx(path: Path) -> Loaded:
     path = Path(path)
     data = _read(path)
     if not data.startswith(b"PK"):
         if path.suffix.lower() == ".qdpx":
             raise AgreementInputError(f"{path}: not a zip archive (a .qdpx file is a zip holding project.qde)")
         root = _parse_xml(data, str(path))
-        return _Project(root, str(path), lambda _: None).load()
+        return _Project(root, str(path), lambda _: None).load_ours()
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = {info.filename: info for info in archive.infolist()}
@@ -458,6 +612,6 @@ def load_qdpx(path: Path) -> tuple[list[Coding], dict[str, int]]:
 
             if project.file_size > MAX_INPUT_BYTES:
                 raise AgreementInputError(f"{label} is larger than {MAX_INPUT_BYTES} bytes")
-            return _Project(_parse_xml(archive.read(project), label), label, member).load()
+            return _Project(_parse_xml(archive.read(project), label), label, member).load_ours()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImplementedError) as exc:
         raise AgreementInputError(f"{path}: damaged or unsupported zip archive ({exc})") from exc

@@ -138,7 +138,7 @@ def labels(session: Session, rnd: CodingRound) -> tuple[list[ResearchCode], dict
 
 
 def _buttons(session: Session, desk: Desk, item: CodingItem, assignment: Assignment) -> tuple[tuple[Button, ...], ...]:
-    ordered, depth = labels(session, desk.round)
+    ordered, _depth = labels(session, desk.round)
     mine = coding.my_codings(session, assignment)
     whole = {c.code_id for c in mine if c.start is None}
     passages: dict[int, int] = {}
@@ -152,7 +152,7 @@ def _buttons(session: Session, desk: Desk, item: CodingItem, assignment: Assignm
         mark = "☑" if code.id in whole else "☐"
         name = code.name if len(code.name) <= MAX_LABEL else code.name[:MAX_LABEL - 1] + "…"
         extra = f" ✂{passages[code.id]}" if code.id in passages else ""
-        flat.append(Button(f"{mark} {'· ' * depth[code.id]}{name}{extra}",
+        flat.append(Button(f"{mark} {name}{extra}",
                            actions.encode(Action.CODE_TOGGLE, item.id, code.id)))
     rows = [tuple(flat[i:i + 2]) for i in range(0, len(flat), 2)]
     rows.append((Button("✓ Done with this item", actions.encode(Action.CODE_DONE, item.id)),))
@@ -196,8 +196,14 @@ def _names(session: Session, rnd: CodingRound, codings: list[tuple[int, int | No
 # ----------------------------------------------------------------------------------------- commands
 
 
+ITEM_NUMBER = re.compile(r"^#?\s*(\d{1,9})$")
+
+
 def code_command(session: Session, env: Env, person: Person, args: str = "") -> list[Reply]:
-    """/code: the next item waiting for this coder (assigned by the lead, else the next that needs a coder)."""
+    """/code: the next item assigned to this coder (put-aside ones last); /code 7 or /code #7: item 7."""
+    wanted = ITEM_NUMBER.match(args.strip())
+    if wanted is not None:
+        return open_numbered(session, env, person, int(wanted.group(1)))
     desk = _desk(session, env, person, args)
     if isinstance(desk, list):
         return desk
@@ -205,21 +211,61 @@ def code_command(session: Session, env: Env, person: Person, args: str = "") -> 
     if not codebook.codes(session, desk.round):
         return [Reply(f"Round {desk.round.number} of <b>{escape(desk.study.name)}</b> has no codebook yet.")]
     waiting = list(coding_repo.open_assignments(session=session, round_id=desk.round.id, coder_id=desk.coder.id))
-    fresh = [a for a in waiting if a.skipped_at is None]
-    pulled = None if fresh else coding.pull(session, env, desk.study, desk.round, desk.coder)
-    assignment = fresh[0] if fresh else pulled or (waiting[0] if waiting else None)  # put-aside items come last
-    if pulled is not None:
-        waiting.append(pulled)
-    if assignment is None:
-        return [Reply(f"Nothing is waiting for you in round {desk.round.number} of "
-                      f"<b>{escape(desk.study.name)}</b>. Thank you! /progress shows where the round stands.")]
+    if not waiting:
+        return [_nothing_left(session, desk)]
+    assignment = waiting[0]  # not put aside first, then the put-aside ones in the order they were put aside
     item = research_repo.get_item(session=session, item_id=assignment.item_id)
     assert item is not None
-    left = max(len(waiting), 1)
-    intro = (f"Round {desk.round.number} of <b>{escape(desk.study.name)}</b> · {left} item(s) waiting for you.\n"
-             "Tap the codes that apply to the whole text. To code a passage: select it in the item, choose "
-             "<i>Reply</i> (quote), and send the code's name — or anything, then pick the code.")
-    return [Reply(intro), item_view(session, env, desk, item, assignment)]
+    return [Reply(_intro(desk, len(waiting))), item_view(session, env, desk, item, assignment)]
+
+
+def _intro(desk: Desk, left: int) -> str:
+    return (f"Round {desk.round.number} of <b>{escape(desk.study.name)}</b> · {left} item(s) waiting for you.\n"
+            "Tap the codes that apply to the whole text. To code a passage: select it in the item, choose "
+            "<i>Reply</i> (quote), and send the code's name — or anything, then pick the code.")
+
+
+def _nothing_left(session: Session, desk: Desk) -> Reply:
+    assert desk.round.id is not None and desk.coder.id is not None
+    mine = coding_repo.assignments_of_coder(session=session, round_id=desk.round.id, coder_id=desk.coder.id)
+    where = f"round {desk.round.number} of <b>{escape(desk.study.name)}</b>"
+    if not mine:
+        return Reply(f"No items are assigned to you in {where} yet. The study lead assigns them "
+                     "(balint research assign); you'll find them here with /code.")
+    return Reply(f"You've finished every item assigned to you in {where}: nothing is waiting for you. Thank you! "
+                 "/progress shows where the round stands.")
+
+
+def open_numbered(session: Session, env: Env, person: Person, item_id: int) -> list[Reply]:
+    """/code 7: open item 7 when it is assigned to this coder in the open round."""
+    if not studies_of(session, env, person):
+        return [Reply(NOT_A_RESEARCHER)]
+    try:
+        desk, item, assignment = item_desk(session, env, person, item_id)
+    except ResearchError:
+        return [Reply(f"Item #{item_id} isn't one of yours in an open round. /code shows the next item waiting "
+                      "for you.")]
+    if assignment.done_at is not None:
+        mine = [(c.code_id, c.start, c.end) for c in coding.my_codings(session, assignment)]
+        return [Reply(f"You've finished item #{item_id} already, so its codes are fixed. Your codes: "
+                      f"{_names(session, desk.round, mine, item.text)}")]
+    left = len(coding_repo.open_assignments(session=session, round_id=desk.round.id or 0,
+                                            coder_id=desk.coder.id or 0))
+    return [Reply(_intro(desk, left)), item_view(session, env, desk, item, assignment)]
+
+
+HASH_ITEM = re.compile(r"^#(\d{1,9})$")
+
+
+def hash_message(session: Session, env: Env, person: Person, body: str, *, chat_id: int,
+                 message_id: int) -> list[Reply]:
+    """A message that is just ``#7``: a researcher's way to open item 7; anyone else's text goes on as usual."""
+    from bot.core import student  # late import: the student side is the default meaning of a text
+
+    found = HASH_ITEM.match(body.strip())
+    if found is None or _has_open_reflection(session, person) or not studies_of(session, env, person):
+        return student.text(session, env, person, body, chat_id=chat_id, message_id=message_id)
+    return open_numbered(session, env, person, int(found.group(1)))
 
 
 def open_item(session: Session, env: Env, person: Person) -> tuple[Desk, CodingItem, Assignment] | None:

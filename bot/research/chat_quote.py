@@ -81,9 +81,9 @@ def reply_to_item(session: Session, env: Env, person: Person, *, replied_text: s
         session.add(assignment)
     except ResearchError as exc:
         return [Reply(escape(str(exc)))]
-    ordered, depth = labels(session, desk.round)
+    ordered, _depth = labels(session, desk.round)
     assert item.id is not None
-    flat = [Button(f"{'· ' * depth[c.id or 0]}{c.name[:MAX_LABEL]}",
+    flat = [Button(c.name[:MAX_LABEL],
                    actions.encode(Action.CODE_SEGMENT, item.id, c.id or 0)) for c in ordered]
     rows = [tuple(flat[i:i + 2]) for i in range(0, len(flat), 2)]
     rows.append((Button("Cancel", actions.encode(Action.CODE_SEGMENT, item.id, CANCEL)),))

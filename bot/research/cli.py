@@ -106,6 +106,29 @@ def _names(session: Any) -> str:
     return ", ".join(repr(s.name) for s in research_repo.list_studies(session=session)) or "none"
 
 
+def item_numbers(values: list[str]) -> list[int]:
+    """Read item numbers as given on the command line: ``7``, ``#7``, ``1-35``, ``3,5,9`` (in order, once each)."""
+    from bot.research.queue import ResearchError
+
+    out: dict[int, None] = {}
+    for value in values:
+        for part in (p.strip().lstrip("#") for p in value.split(",")):
+            if not part:
+                continue
+            first, dash, last = part.partition("-")
+            try:
+                a = int(first)
+                b = int(last) if dash else a
+            except ValueError:
+                raise ResearchError(f"{part!r} is not an item number or a range like 1-35") from None
+            if a < 1 or b < a or b - a > 100_000:
+                raise ResearchError(f"{part!r}: write a range low to high, e.g. 1-35")
+            out.update(dict.fromkeys(range(a, b + 1)))
+    if not out:
+        raise ResearchError("give at least one item number, e.g. 7 or 1-35")
+    return list(out)
+
+
 # ------------------------------------------------------------------------------------------- redact
 
 
@@ -153,8 +176,8 @@ research_app.command("refresh", help="The same as intake.")(intake_command)
 
 
 def _assign(session: Any, env: Any, study_name: str | None, coder_labels: str | None, per_item: int,
-            limit: int | None, include_unreviewed: bool) -> dict[str, Any]:
-    from bot.research import codebook, coding
+            limit: int | None, include_unreviewed: bool, items: list[int] | None) -> dict[str, Any]:
+    from bot.research import codebook, coding, compare
     from bot.research.queue import ResearchError, intake
     from storage import coding_repo
 
@@ -173,9 +196,11 @@ def _assign(session: Any, env: Any, study_name: str | None, coder_labels: str | 
                 raise ResearchError(f"{study.name} has no coder {label!r} (coders: {known or 'none'})")
             coders.append(coder)
     result = coding.assign(session, env, study, rnd, coders=coders, per_item=per_item, limit=limit,
-                           reviewed_only=not include_unreviewed, actor=actor())
+                           reviewed_only=not include_unreviewed, items=items, actor=actor())
+    members = len(compare.item_states(session, rnd))
     return {"study": study.name, "round": rnd.number, "items": result.items, "assignments": result.assignments,
-            "per_coder": result.per_coder, "waiting_review": result.waiting_review}
+            "per_coder": result.per_coder, "waiting_review": result.waiting_review,
+            "coded_before": result.coded_before, "round_items": members}
 
 
 @research_app.command("assign")
@@ -187,16 +212,21 @@ def assign_command(
     limit: int | None = typer.Option(None, "--limit", help="Assign at most this many items."),
     include_unreviewed: bool = typer.Option(False, "--include-unreviewed",
                                             help="Also assign items nobody has reviewed yet."),
+    items: list[str] | None = typer.Option(None, "--items", help="Just these items: 7, 1-35 or 3,5,9 (may repeat); "
+                                           "also items an earlier round coded."),
     as_json: bool = JSON,
 ) -> None:
-    """Give queued items to coders: each to at least two, one of them marked independent."""
-    r = _run(_assign, study, coders, per_item, limit, include_unreviewed)
+    """Add queued items to the open round, each for two coders (one independent). A round holds only these."""
+    r = _run(_assign, study, coders, per_item, limit, include_unreviewed, item_numbers(items) if items else None)
     if as_json:
         emit(r)
         return
     shares = ", ".join(f"{k} {v}" for k, v in sorted(r["per_coder"].items())) or "none"
     typer.echo(f"Round {r['round']} of {r['study']}: {r['items']} item(s) assigned ({r['assignments']} "
-               f"assignments: {shares}).")
+               f"assignments: {shares}); the round holds {r['round_items']} item(s).")
+    if r["coded_before"]:
+        typer.echo(f"{r['coded_before']} item(s) coded in an earlier round were left out; name them with --items "
+                   "to code them again.")
     if r["waiting_review"]:
         typer.echo(f"{r['waiting_review']} item(s) wait for review first (balint research review next), "
                    "or pass --include-unreviewed.")
@@ -222,16 +252,11 @@ def _status(session: Any, env: Any, study_name: str | None) -> dict[str, Any]:
         "rounds": [], "coders": [], "exports": len(exports.export_log(session, study)),
     }
     for rnd in rounds:
-        states = compare.item_states(session, rnd)
         out["rounds"].append({
             "round": rnd.number, "open": rnd.closed_at is None,
             "opened_at": rnd.opened_at.isoformat(timespec="seconds"),
             "closed_at": rnd.closed_at.isoformat(timespec="seconds") if rnd.closed_at else None,
-            "codes": len(codebook.codes(session, rnd)), "assigned": len(states),
-            "double_coded": sum(s.complete for s in states.values()),
-            "agreed": sum(s.agreed for s in states.values()),
-            "disagreements": sum(s.disagreement for s in states.values()),
-            "settled": sum(s.settlement is not None for s in states.values())})
+            "codes": len(codebook.codes(session, rnd)), **compare.tally(compare.item_states(session, rnd))})
     current = rounds[-1] if rounds else None
     queued = coding_repo.round_assignments(session=session, round_id=current.id or 0) if current else []
     for c in coding_repo.coders_of(session=session, study_id=sid):
@@ -256,9 +281,9 @@ def status_command(study: str | None = STUDY, as_json: bool = JSON) -> None:
                f"{q['taken_out']} taken out (consent withdrawn)")
     for rnd in r["rounds"]:
         state = "open" if rnd["open"] else f"closed {rnd['closed_at'][:10]}"
-        typer.echo(f"Round {rnd['round']} ({state}): {rnd['codes']} code(s); {rnd['assigned']} item(s) assigned, "
-                   f"{rnd['double_coded']} double-coded, {rnd['agreed']} agreed, {rnd['disagreements']} "
-                   f"disagreement(s) waiting, {rnd['settled']} settled")
+        typer.echo(f"Round {rnd['round']} ({state}): {rnd['codes']} code(s); {rnd['assigned']} item(s) assigned = "
+                   f"{rnd['in_progress']} in progress + {rnd['agreed']} agreed + {rnd['disagreements']} "
+                   f"disagreement(s) waiting + {rnd['settled']} settled")
     if not r["rounds"]:
         typer.echo("No coding round yet: balint research codebook seed (or import) opens round 1.")
     if r["coders"]:
@@ -318,25 +343,31 @@ def link_command(study: str | None = STUDY, rotate: bool = ROTATE, single_use: b
         typer.echo("This link has expired: make a new one with --rotate (or --expires-in / --single-use).")
 
 
-def _close(session: Any, env: Any, study_name: str | None) -> dict[str, Any]:
-    from bot.research import codebook
+def _close(session: Any, env: Any, study_name: str | None, force: bool) -> dict[str, Any]:
+    from bot.research import codebook, rounds
 
     study = study_of(session, study_name)
-    closed, opened = codebook.close_round(session, env, study, actor=actor())
-    return {"study": study.name, "closed": closed.number, "opened": opened.number,
-            "codes": len(codebook.codes(session, opened))}
+    done = rounds.close_round(session, env, study, actor=actor(), force=force)
+    return {"study": study.name, "closed": done.closed.number, "opened": done.opened.number,
+            "members": done.members, "codes": len(codebook.codes(session, done.opened)),
+            "left_open": done.forced.as_dict() if done.forced else None}
 
 
 @research_app.command("close-round")
 @friendly
-def close_round_command(study: str | None = STUDY, as_json: bool = JSON) -> None:
-    """Close the open round (its codebook and codings are kept as they are) and open the next."""
-    r = _run(_close, study)
+def close_round_command(study: str | None = STUDY,
+                        force: bool = typer.Option(False, "--force", help="Close even though disagreements, "
+                                                   "codings or reviews are unfinished."),
+                        as_json: bool = JSON) -> None:
+    """Close the open round: freeze its items, codebook and codings as they are, and open the next."""
+    r = _run(_close, study, force)
     if as_json:
         emit(r)
         return
-    typer.echo(f"Round {r['closed']} of {r['study']} is closed. Round {r['opened']} is open with {r['codes']} "
-               "code(s) carried over; edit them before coding starts (balint research codebook …).")
+    typer.echo(f"Round {r['closed']} of {r['study']} is closed and frozen with {r['members']} item(s)"
+               f"{' (closed with --force while some were unfinished)' if r['left_open'] else ''}. "
+               f"Round {r['opened']} is open with {r['codes']} code(s) carried over; edit them before coding "
+               "starts (balint research codebook …).")
 
 
 # --------------------------------------------------------------------------------------------- roles
@@ -391,7 +422,13 @@ def revoke_researcher(
 
 def register(app: typer.Typer) -> None:
     """Mount ``balint research`` and ``balint export`` on the main app."""
-    from bot.research import cli_codebook, cli_results, cli_themes, cli_transcripts  # noqa: F401  (their commands)
+    from bot.research import (  # noqa: F401  (register their commands)
+        cli_codebook,
+        cli_results,
+        cli_review,
+        cli_themes,
+        cli_transcripts,
+    )
 
     app.add_typer(research_app, name="research")
     app.command("export")(cli_results.export_command)

@@ -1,4 +1,4 @@
-"""``balint research codebook …`` and ``balint research review …`` (wiring only; see ``bot.research.cli``)."""
+"""``balint research codebook …`` (wiring only; see ``bot.research.cli``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from bot.research.cli import JSON, STUDY, _run, actor, codebook_app, emit, friendly, review_app, study_of
+from bot.research.cli import JSON, STUDY, _run, actor, codebook_app, emit, friendly, study_of
 
 ROUND = typer.Option(None, "--round", help="Round (default: the open or latest one).")
 
@@ -28,7 +28,11 @@ def _load(session: Any, env: Any, study_name: str | None, path: Path | None) -> 
         book, source = codebook_files.read_csv_file(path), path.name
     else:
         raise ResearchError(f"{path.name}: a codebook is a REFI-QDA .qdc file or a .csv")
-    rnd, added, updated = codebook_files.load(session, env, study, book, actor=actor(), source=source)
+    from bot.research.codebook import ensure_round
+    from bot.research.codebook_undo import undoable
+
+    with undoable(session, env, ensure_round(session, env, study), actor=actor(), what=f"load from {source}"):
+        rnd, added, updated = codebook_files.load(session, env, study, book, actor=actor(), source=source)
     return {"study": study.name, "round": rnd.number, "added": added, "updated": updated, "source": source}
 
 
@@ -63,7 +67,22 @@ def _list(session: Any, env: Any, study_name: str | None, number: int | None) ->
     paths = codebook.paths(session, rnd)
     return {"study": study.name, "round": rnd.number, "open": rnd.closed_at is None, "codes": [
         {"id": c.id, "path": paths[c.id or 0], "colour": c.colour, "definition": c.definition, "inclusion": c.inclusion,
-         "exclusion": c.exclusion, "example": c.example} for c in codebook.codes(session, rnd)]}
+         "exclusion": c.exclusion, "example": c.example, "derived_from": _derived(session, c)}
+        for c in codebook.codes(session, rnd)]}
+
+
+def _derived(session: Any, code: Any) -> list[dict[str, Any]]:
+    """The previous round's codes a code came from: id, round and path, as they were there."""
+    from bot.research import codebook
+    from storage.research_models import CodingRound, ResearchCode
+
+    out = []
+    for code_id in code.derived_from:
+        old = session.get(ResearchCode, code_id)
+        rnd = session.get(CodingRound, old.round_id) if old else None
+        out.append({"id": code_id, "round": rnd.number if rnd else None,
+                    "path": codebook.paths(session, rnd).get(code_id) if rnd else None})
+    return out
 
 
 @codebook_app.command("list")
@@ -121,7 +140,29 @@ def _edit(session: Any, env: Any, study_name: str | None, op: str, **kw: Any) ->
     rnd = codebook.open_round(session, study.id)
     if rnd is None:
         raise ResearchError(f"{study.name} has no open round: codebook seed or import opens round 1")
+    from bot.research.codebook_undo import undoable
+
     who = actor()
+    touching = [codebook.find_code(session, rnd, ref).id or 0 for ref in
+                [kw.get("keep"), *kw.get("others", []), kw.get("move_to")] if ref] if op in ("merge", "delete") else []
+    if op == "delete":
+        touching.append(codebook.find_code(session, rnd, kw["code"]).id or 0)
+    with undoable(session, env, rnd, actor=who, what=op, touching=touching):
+        names = _change(session, env, rnd, op, who, kw)
+    if op == "edit" and len(names) == 2:
+        op = "rename"
+    return {"study": study.name, "round": rnd.number, "action": op, "codes": names}
+
+
+def _change(session: Any, env: Any, rnd: Any, op: str, who: str, kw: dict[str, Any]) -> list[str]:
+    from bot.research import codebook
+    from bot.research.codebook_undo import delete_code
+
+    if op == "delete":
+        code = codebook.find_code(session, rnd, kw["code"])
+        target = codebook.find_code(session, rnd, kw["move_to"]) if kw["move_to"] else None
+        delete_code(session, env, rnd, code, move_to=target, actor=who)
+        return [code.name, *([target.name] if target else [])]
     if op == "add":
         parent = codebook.find_code(session, rnd, kw["parent"]) if kw["parent"] else None
         made = codebook.add_code(session, env, rnd, codebook.CodeIn(
@@ -130,11 +171,11 @@ def _edit(session: Any, env: Any, study_name: str | None, op: str, **kw: Any) ->
             actor=who)
         names = [made.name]
     elif op == "edit":
-        code = codebook.find_code(session, rnd, kw.pop("code"))
+        changes = dict(kw)
+        code = codebook.find_code(session, rnd, changes.pop("code"))
         before = code.name
-        codebook.edit_code(session, env, rnd, code, actor=who, **kw)
+        codebook.edit_code(session, env, rnd, code, actor=who, **changes)
         names = [code.name] if code.name == before else [before, code.name]
-        op = "edit" if code.name == before else "rename"
     elif op == "merge":
         keep = codebook.find_code(session, rnd, kw["keep"])
         others = [codebook.find_code(session, rnd, o) for o in kw["others"]]
@@ -144,7 +185,7 @@ def _edit(session: Any, env: Any, study_name: str | None, op: str, **kw: Any) ->
     else:
         code = codebook.find_code(session, rnd, kw["code"])
         names = [code.name, *(m.name for m in codebook.split_code(session, env, rnd, code, kw["into"], actor=who))]
-    return {"study": study.name, "round": rnd.number, "action": op, "codes": names}
+    return names
 
 
 def _say_edit(r: dict[str, Any], as_json: bool) -> None:
@@ -160,6 +201,10 @@ def _say_edit(r: dict[str, Any], as_json: bool) -> None:
             return
         if r["action"] == "merge":
             typer.echo(f"Round {r['round']} of {r['study']}: merged {', '.join(names[1:])} into {names[0]}.")
+            return
+        if r["action"] == "delete":
+            moved = f"; its codings moved to {names[1]}" if len(names) > 1 else ""
+            typer.echo(f"Round {r['round']} of {r['study']}: deleted {names[0]}{moved}. (codebook undo puts it back)")
             return
         verb = {"add": "added", "edit": "changed", "merge": "merged into", "split": "split into"}[r["action"]]
         typer.echo(f"Round {r['round']} of {r['study']}: {verb} {', '.join(names)}.")
@@ -221,6 +266,39 @@ def split_command(code: str = typer.Argument(..., help="The code to split."),
     _say_edit(_run(_edit, study, "split", code=code, into=into), as_json)
 
 
+@codebook_app.command("delete")
+@friendly
+def delete_command(code: str = typer.Argument(..., help="Code id, path or name."),
+                   move_to: str | None = typer.Option(None, "--move-to", help="Move its codings in this round to "
+                                                      "this code (needed when it has codings)."),
+                   study: str | None = STUDY, as_json: bool = JSON) -> None:
+    """Delete a code from the open round (refused while it has codings, unless --move-to)."""
+    _say_edit(_run(_edit, study, "delete", code=code, move_to=move_to), as_json)
+
+
+def _undo(session: Any, env: Any, study_name: str | None) -> dict[str, Any]:
+    from bot.research import codebook
+    from bot.research.codebook_undo import undo
+    from bot.research.queue import ResearchError
+
+    study = study_of(session, study_name)
+    rnd = codebook.open_round(session, study.id)
+    if rnd is None:
+        raise ResearchError(f"{study.name} has no open round")
+    return {"study": study.name, "round": rnd.number, "undid": undo(session, env, study, rnd, actor=actor())}
+
+
+@codebook_app.command("undo")
+@friendly
+def undo_command(study: str | None = STUDY, as_json: bool = JSON) -> None:
+    """Take back the last change to the open round's codebook (an edit, merge, split, delete, seed or import)."""
+    r = _run(_undo, study)
+    if as_json:
+        emit(r)
+    else:
+        typer.echo(f"Round {r['round']} of {r['study']}: undid the last change ({r['undid']}).")
+
+
 def _history(session: Any, env: Any, study_name: str | None) -> list[dict[str, Any]]:
     from bot.research import codebook
 
@@ -239,116 +317,3 @@ def history_command(study: str | None = STUDY, as_json: bool = JSON) -> None:
         extra = {k: v for k, v in r.items() if k not in ("round", "at", "by", "action", "codes")}
         detail = ", ".join(f"{k}={v}" for k, v in extra.items() if v not in (None, ""))
         typer.echo(f"round {r['round']}  {r['at']}  {r['by']:<14} {r['action']:<7} {detail}")
-
-
-# -------------------------------------------------------------------------------------------- review
-
-
-def _next(session: Any, env: Any, study_name: str | None, limit: int) -> list[dict[str, Any]]:
-    from storage import research_repo
-
-    study = study_of(session, study_name)
-    return [_item(session, i) for i in research_repo.items_awaiting_review(session=session, study_id=study.id,
-                                                                            limit=limit)]
-
-
-def _item(session: Any, item: Any) -> dict[str, Any]:
-    from storage.research_models import ResearchParticipant
-
-    p = session.get(ResearchParticipant, item.participant_id)
-    return {"item": item.id, "pseudonym": p.pseudonym if p else None, "week": item.week, "step": item.step,
-            "text": item.text, "redacted": [{"at": s["at"], "to": s["to"], "type": s["type"], "rule": s["rule"]}
-                                            for s in item.spans],
-            "reviewed": item.reviewed_at.isoformat(timespec="seconds") if item.reviewed_at else None}
-
-
-def _show_items(rows: list[dict[str, Any]], as_json: bool) -> None:
-    if as_json:
-        emit(rows)
-        return
-    if not rows:
-        typer.echo("Nothing waits for review.")
-    for r in rows:
-        typer.echo(f"#{r['item']} · {r['pseudonym']} · week {r['week']} · {r['step']}"
-                   f"{' · reviewed ' + r['reviewed'][:10] if r['reviewed'] else ''}\n{r['text']}\n")
-
-
-@review_app.command("next")
-@friendly
-def next_command(limit: int = typer.Option(5, "--limit", help="How many items."),
-                 study: str | None = STUDY, as_json: bool = JSON) -> None:
-    """Show the next items nobody has reviewed yet (redacted, as coders will see them)."""
-    _show_items(_run(_next, study, limit), as_json)
-
-
-def _show(session: Any, env: Any, study_name: str | None, item_id: int) -> list[dict[str, Any]]:
-    return [_item(session, _get(session, study_name, item_id))]
-
-
-def _get(session: Any, study_name: str | None, item_id: int) -> Any:
-    from bot.research.queue import ResearchError
-    from storage import research_repo
-
-    study = study_of(session, study_name)
-    item = research_repo.get_item(session=session, item_id=item_id)
-    if item is None or item.study_id != study.id or item.excluded_at is not None:
-        raise ResearchError(f"item {item_id} is not in the queue of {study.name}")
-    return item
-
-
-@review_app.command("show")
-@friendly
-def show_command(item: int = typer.Argument(..., help="Item number."), study: str | None = STUDY,
-                 as_json: bool = JSON) -> None:
-    """Show one item as coders see it, with where each placeholder sits."""
-    _show_items(_run(_show, study, item), as_json)
-
-
-def _mark(session: Any, env: Any, study_name: str | None, item_id: int, text: str | None, span: str | None,
-          kind: str) -> list[dict[str, Any]]:
-    from bot.research import queue
-    from bot.research.queue import ResearchError
-
-    item = _get(session, study_name, item_id)
-    if (text is None) == (span is None):
-        raise ResearchError("give either --text 'words to redact' or --span START:END")
-    if text is not None:
-        queue.mark_text(session, env, item, text, kind, actor=actor())
-    else:
-        try:
-            start, end = (int(x) for x in (span or "").split(":"))
-        except ValueError:
-            raise ResearchError(f"--span {span!r}: write it as START:END, e.g. --span 12:20") from None
-        queue.mark(session, env, item, start, end, kind, actor=actor())
-    return [_item(session, item)]
-
-
-@review_app.command("mark")
-@friendly
-def mark_command(item: int = typer.Argument(..., help="Item number."),
-                 text: str | None = typer.Option(None, "--text", help="Words to redact (every whole-word match)."),
-                 span: str | None = typer.Option(None, "--span", help="Characters START:END of the shown text."),
-                 kind: str = typer.Option("REDACTED", "--type", help="Placeholder type: NAME, PLACE, DATE…"),
-                 study: str | None = STUDY, as_json: bool = JSON) -> None:
-    """Redact something the rules missed; the item is re-redacted and codings already made move with it."""
-    _show_items(_run(_mark, study, item, text, span, kind), as_json)
-
-
-def _ok(session: Any, env: Any, study_name: str | None, items: list[int]) -> list[int]:
-    from bot.research import queue
-
-    for item_id in items:
-        queue.set_reviewed(session, env, _get(session, study_name, item_id), actor=actor())
-    return items
-
-
-@review_app.command("ok")
-@friendly
-def ok_command(items: list[int] = typer.Argument(..., help="Item numbers read and ready for coding."),
-               study: str | None = STUDY, as_json: bool = JSON) -> None:
-    """Record that items were reviewed: they can now be assigned for coding."""
-    done = _run(_ok, study, items)
-    if as_json:
-        emit({"reviewed": done})
-    else:
-        typer.echo(f"Reviewed: {', '.join(f'#{i}' for i in done)}.")

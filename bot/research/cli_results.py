@@ -40,6 +40,7 @@ def disagreements_command(study: str | None = STUDY,
     for d in r["items"]:
         coders = "; ".join(f"{k}: {', '.join(v) or '(none)'}" for k, v in d["by_coder"].items())
         agreed = f" → settled: {', '.join(d['settled']) or '(no codes)'}" if d["settled"] is not None else ""
+        agreed += f" ({d['note']})" if d["note"] else ""
         typer.echo(f"#{d['item']} week {d['week']} {d['step']}: differ on {', '.join(d['differing'])} — "
                    f"{coders}{agreed}")
     typer.echo("Settle one with: balint research settle ITEM --codes 'Code A;Code B' (or --accept CODER)")
@@ -103,15 +104,10 @@ def settle_command(
 
 def _agreement(session: Any, env: Any, study_name: str | None, number: int | None) -> tuple[Any, str, int]:
     from bot.research import codebook, compare
-    from bot.research.agreement import compute_agreement
 
     study = study_of(session, study_name)
     rnd = codebook.round_by_number(session, study, number)
-    codings, lengths, reviewed, codes, coders = compare.round_agreement_input(session, rnd)
-    items = sorted(reviewed, key=int)
-    report = compute_agreement(codings, items=[i for i in items if len(reviewed[i]) >= 2], coders=coders,
-                               codes=codes, item_lengths=lengths, reviewed=reviewed)
-    return report, study.name, rnd.number
+    return compare.round_agreement(session, rnd), study.name, rnd.number
 
 
 @research_app.command("agreement")
@@ -127,10 +123,11 @@ def agreement_command(
 ) -> None:
     """Inter-coder agreement per code and overall: % agreement, Cohen's kappa, Krippendorff's alpha, characters."""
     from bot.research.agreement import compute_agreement, format_table, report_to_rows
-    from bot.research.agreement_io import load_codings
+    from bot.research.agreement_io import load_file
 
     if from_file is not None:
-        codings, lengths = load_codings(from_file)
+        loaded = load_file(from_file)
+        codings = loaded.codings
         chosen = [c.strip() for c in coders.split(",") if c.strip()] if coders else None
         if chosen:
             found = {c.coder for c in codings}
@@ -140,7 +137,9 @@ def agreement_command(
 
                 known = ", ".join(sorted(found))
                 raise ResearchError(f"{from_file.name} has no coder {missing[0]!r} (coders: {known})")
-        report = compute_agreement(codings, item_lengths=lengths, coders=chosen)
+        # our own exports say who finished each item, so the figures are the database's (see the guide)
+        report = compute_agreement(codings, item_lengths=loaded.lengths, coders=chosen or loaded.coders,
+                                   items=loaded.items, codes=loaded.codes, reviewed=loaded.reviewed)
         title = f"Agreement in {from_file.name}"
     else:
         report, name, number = _run(_agreement, study, round_number)
@@ -192,8 +191,10 @@ def exports_command(study: str | None = STUDY, as_json: bool = JSON) -> None:
     if not rows:
         typer.echo("No exports yet.")
     for r in rows:
+        gone = (r["left_out"] or {}).get("items", 0)
         typer.echo(f"#{r['export']} {r['at']} {r['by']} {r['format']} round {r['round']}: {r['rows']} row(s), "
-                   f"{len(r['participants'])} participant(s), sha256 {r['sha256']}")
+                   f"{len(r['participants'])} participant(s), sha256 {r['sha256']}"
+                   + (f", {gone} withdrawn item(s) left out" if gone else ""))
 
 
 def _withdrawals(session: Any, env: Any, study_name: str | None) -> list[dict[str, Any]]:
@@ -216,12 +217,14 @@ def withdrawals_command(study: str | None = STUDY, as_json: bool = JSON) -> None
         held = ", ".join(f"#{h['export']} ({h['format']}, {h['at'][:10]}, sha256 {h['sha256'][:12]}…)"
                          for h in r["held_by_exports"]) or "none"
         count = f", {r['items']} item(s)" if r["items"] is not None else ""
+        later = ", ".join(f"#{e}" for e in r.get("left_out_of", [])) or "none yet"
         typer.echo(f"{r['at']} {', '.join(r['participants'])} {r['what']}{count}; earlier exports holding them: "
-                   f"{held}")
+                   f"{held}" + (f"; later exports of closed rounds leaving them out: {later}"
+                                if r["what"] != "came back" else ""))
 
 
 def _export(session: Any, env: Any, study_name: str | None, fmt: str, number: int | None, out: Path,
-            progress: bool) -> dict[str, Any]:
+            progress: bool, documents: str) -> dict[str, Any]:
     from bot.research.exports import FORMATS, export
     from bot.research.queue import ResearchError
     from storage import research_repo
@@ -234,7 +237,7 @@ def _export(session: Any, env: Any, study_name: str | None, fmt: str, number: in
     with _progress(progress and total > 0, total) as tick, part.open("wb") as fh:
         try:
             result = export(session, env, study, fmt, fh, round_number=number, actor=actor(), filename=out.name,
-                            progress=tick)
+                            progress=tick, documents=documents)
         except BaseException:
             fh.close()
             part.unlink(missing_ok=True)
@@ -277,16 +280,21 @@ def export_command(
     fmt: str = typer.Option(..., "--format", help="csv, xlsx, jsonl, qdpx (REFI-QDA project) or qdc (codebook)."),
     round_number: int | None = typer.Option(None, "--round", help="Coding round (default: latest)."),
     out: Path = typer.Option(..., "--out", help="File to write."),
+    documents: str = typer.Option("week", "--documents", help="qdpx: one document per week's reflection (its steps "
+                                  "as sections), per participant, or per step: week, participant or step."),
     study: str | None = STUDY,
     as_json: bool = JSON,
 ) -> None:
     """Export a coding round: pseudonyms and redacted text only; every export is recorded with its SHA-256."""
-    r = _run(_export, study, fmt, round_number, out, not as_json)
+    r = _run(_export, study, fmt, round_number, out, not as_json, documents.lower())
     if as_json:
         emit(r)
         return
     what = "code(s)" if r["format"] == "qdc" else f"row(s) from {r['participants']} participant(s)"
     typer.echo(f"Wrote {r['rows']:,} {what} of round {r['round']} of {r['study']} to {r['out']} "
                f"({r['bytes']:,} bytes). Export #{r['export_id']}, sha256 {r['sha256']}")
+    if r["left_out"]:
+        typer.echo(f"{r['left_out']} item(s) of the closed round were left out: their students withdrew or erased "
+                   "their data since (balint research withdrawals).")
 
 

@@ -79,12 +79,13 @@ def round_by_number(session: Session, study: Study, number: int | None) -> Codin
     raise ResearchError(f"{study.name} has no round {number} (rounds: {', '.join(str(r.number) for r in rounds)})")
 
 
-def close_round(session: Session, env: Env, study: Study, *, actor: str) -> tuple[CodingRound, CodingRound]:
-    """Close the open round and open the next with the codebook carried over; return (closed, opened)."""
-    assert study.id is not None
-    current = open_round(session, study.id)
-    if current is None or current.id is None:
-        raise ResearchError(f"{study.name} has no open round to close")
+def next_round(session: Session, env: Env, study: Study, current: CodingRound, *,
+               actor: str) -> tuple[CodingRound, CodingRound]:
+    """Mark the open round closed and open the next with the codebook carried over; return (closed, opened).
+
+    ``bot.research.rounds.close_round`` checks and freezes the round first; call that.
+    """
+    assert study.id is not None and current.id is not None
     now = env.clock.now()
     current.closed_at, current.closed_by = now, actor
     session.add(current)
@@ -169,8 +170,10 @@ def depth(code: ResearchCode, by_id: dict[int, ResearchCode]) -> int:
 
 
 def find_code(session: Session, rnd: CodingRound, ref: str) -> ResearchCode:
-    """Find a code of the round by id, path or name; say clearly when it is missing or ambiguous."""
-    ref = ref.strip()
+    """Find a code of the round by id, path or name; say clearly when it is missing or ambiguous.
+
+    Marks copied from a button ("☐ ", "☑ ", an older "· ") are ignored."""
+    ref = ref.strip().lstrip("☐☑·↳ ").strip()
     all_paths = paths(session, rnd)
     active = {c.id: c for c in codes(session, rnd)}
     if ref.isdigit() and int(ref) in active:
@@ -200,11 +203,18 @@ def check_name(name: str) -> str:
 
 
 def _check_colour(colour: str | None, position: int) -> str:
+    """Return a colour as #RRGGBB: given so, or as a CSS colour name ("red", "teal"); the palette when none."""
     if not colour:
         return PALETTE[position % len(PALETTE)]
-    if not _COLOUR.match(colour):
-        raise ResearchError(f"colour {colour!r} must look like #4E79A7")
-    return colour.upper()
+    colour = colour.strip()
+    if _COLOUR.match(colour):
+        return colour.upper()
+    from matplotlib.colors import CSS4_COLORS  # the 148 CSS colour names; imported only when a name is given
+
+    named = CSS4_COLORS.get(colour.lower().replace(" ", ""))
+    if named is None:
+        raise ResearchError(f"colour {colour!r}: give #RRGGBB (e.g. #4E79A7) or a CSS colour name (e.g. red, teal)")
+    return str(named).upper()
 
 
 def _sibling_clash(session: Session, rnd: CodingRound, parent_id: int | None, name: str,
@@ -329,6 +339,7 @@ def history(session: Session, study: Study) -> list[dict[str, Any]]:
     numbers = {r.id: r.number for r in coding_repo.rounds_of(session=session, study_id=study.id)}
     return [{"round": numbers.get(e.round_id), "at": e.at.isoformat(timespec="seconds"), "by": e.actor,
              "action": e.action, "codes": e.code_ids, **e.detail}
-            for e in coding_repo.code_history(session=session, study_id=study.id)]
+            for e in coding_repo.code_history(session=session, study_id=study.id)
+            if e.action != "checkpoint"]  # undo's bookkeeping (bot.research.codebook_undo)
 
 

@@ -22,7 +22,7 @@ from bot.core.paths import PROMPTS
 from bot.research.codebook import FIELDS, CodeIn, add_code, check_name, codes, edit_code, ensure_round, paths
 from bot.research.queue import ResearchError
 from bot.research.refi_qda import QdaCode, RefiQdaError, read_qdc, write_qdc
-from storage import repo
+from storage import coding_repo, repo
 from storage.models import Study
 from storage.research_models import CodingRound, ResearchCode
 
@@ -49,16 +49,28 @@ def read_seed(path: Path = SEED) -> list[CodeIn]:
 
 def load(session: Session, env: Env, study: Study, book: Iterable[CodeIn], *, actor: str,
          source: str) -> tuple[CodingRound, int, int]:
-    """Load codes into the open round: new ones added, ones with the same path updated; return counts."""
+    """Load codes into the open round: new ones added, ones with the same GUID or path updated; return counts.
+
+    A code whose GUID (a .qdc keeps each code's) is that of a code merged, split or deleted in this round is
+    skipped: importing an earlier round's codebook does not bring back what this round retired.
+    """
     rnd = ensure_round(session, env, study)
     added = updated = 0
+    everything = coding_repo.codes_of_round(session=session, round_id=rnd.id or 0, retired=True)
+    retired = {c.lineage.upper() for c in everything if c.retired_at is not None}
 
     def place(entry: CodeIn, parent: ResearchCode | None) -> None:
         nonlocal added, updated
         name = check_name(entry.name)
         parent_id = parent.id if parent else None
-        existing = next((c for c in codes(session, rnd) if c.parent_id == parent_id and c.name.lower() == name.lower()),
-                        None)
+        key = (entry.key or "").upper()
+        existing = next((c for c in codes(session, rnd) if key and c.lineage.upper() == key), None)
+        if existing is None and key in retired:
+            for child in entry.children:
+                place(child, parent)
+            return
+        existing = existing or next((c for c in codes(session, rnd) if c.parent_id == parent_id
+                                     and c.name.lower() == name.lower()), None)
         if existing is None:
             existing = add_code(session, env, rnd, CodeIn(name=name, definition=entry.definition,
                                                           inclusion=entry.inclusion, exclusion=entry.exclusion,

@@ -75,17 +75,25 @@ class AssignResult:
     assignments: int = 0
     per_coder: dict[str, int] = field(default_factory=dict)
     waiting_review: int = 0
+    coded_before: int = 0  # left out: coded in an earlier round (name them with ``items`` to code them again)
 
 
 def assign(session: Session, env: Env, study: Study, rnd: CodingRound, *, coders: Sequence[Coder] | None = None,
            per_item: int = PER_ITEM, limit: int | None = None, reviewed_only: bool = True,
-           actor: str) -> AssignResult:
-    """Give every queued item of the round ``per_item`` coders, one independent, balancing the load."""
+           items: Sequence[int] | None = None, actor: str) -> AssignResult:
+    """Add queued items to the round, each with ``per_item`` coders, one independent, balancing the load.
+
+    This is the only way an item joins a round: a round is the set of items assigned to it. Without ``items``,
+    only items no earlier round assigned are taken (at most ``limit`` of them); ``items`` names them explicitly,
+    e.g. to code an item again with the new codebook.
+    """
     assert study.id is not None and rnd.id is not None
     if rnd.closed_at is not None:
         raise ResearchError(f"round {rnd.number} is closed")
     if per_item < 2:
         raise ResearchError("each item needs at least two coders")
+    if limit is not None and limit < 1:
+        raise ResearchError("--limit needs a number of items, 1 or more")
     pool = list(coders if coders is not None else coding_repo.coders_of(session=session, study_id=study.id))
     if len(pool) < per_item:
         raise ResearchError(f"{study.name} has {len(pool)} coder(s); {per_item} are needed per item. Add researchers "
@@ -96,15 +104,27 @@ def assign(session: Session, env: Env, study: Study, rnd: CodingRound, *, coders
         existing[a.item_id].append(a)
         if a.coder_id in load:
             load[a.coder_id] += 1
+    earlier = coding_repo.items_assigned_before(session=session, study_id=study.id, round_number=rnd.number)
+    queued = list(research_repo.queued_items(session=session, study_id=study.id, reviewed_only=False))
+    if items is not None:
+        wanted = dict.fromkeys(items)
+        by_id = {i.id: i for i in queued}
+        missing = [i for i in wanted if i not in by_id]
+        if missing:
+            raise ResearchError(f"item {missing[0]} is not in the queue of {study.name}")
+        queued = [by_id[i] for i in wanted]
     has_independent = any(c.independent for c in pool)
     result = AssignResult()
-    for item in research_repo.queued_items(session=session, study_id=study.id, reviewed_only=False):
+    for item in queued:
         assert item.id is not None
         if reviewed_only and item.reviewed_at is None:
             result.waiting_review += 1
             continue
         have = existing.get(item.id, [])
         if len(have) >= per_item:
+            continue
+        if items is None and not have and item.id in earlier:
+            result.coded_before += 1
             continue
         if limit is not None and result.items >= limit:
             break
@@ -137,36 +157,6 @@ def assign(session: Session, env: Env, study: Study, rnd: CodingRound, *, coders
     repo.audit(session=session, actor=actor, action="research.assign", study_id=study.id, at=env.clock.now(),
                round=rnd.number, items=result.items, assignments=result.assignments)
     return result
-
-
-def pull(session: Session, env: Env, study: Study, rnd: CodingRound, coder: Coder) -> Assignment | None:
-    """Give a coder the next reviewed item that still needs a coder (completing pairs first), if any."""
-    assert rnd.id is not None and coder.id is not None and study.id is not None
-    has_independent = any(c.independent for c in coding_repo.coders_of(session=session, study_id=study.id))
-    by_item: dict[int, list[Assignment]] = defaultdict(list)
-    for a in coding_repo.round_assignments(session=session, round_id=rnd.id):
-        by_item[a.item_id].append(a)
-    best: tuple[int, int, bool] | None = None  # (-(coders already), item id, independent)
-    for item in research_repo.queued_items(session=session, study_id=study.id, reviewed_only=True):
-        assert item.id is not None
-        have = by_item.get(item.id, [])
-        if len(have) >= PER_ITEM or any(a.coder_id == coder.id for a in have):
-            continue
-        independent_done = any(a.independent for a in have)
-        if has_independent:
-            if len(have) == PER_ITEM - 1 and not independent_done and not coder.independent:
-                continue  # the last place is kept for an independent coder
-            independent = coder.independent and not independent_done
-        else:
-            independent = len(have) == PER_ITEM - 1 and not independent_done
-        key = (-len(have), item.id, independent)
-        if best is None or key[:2] < best[:2]:
-            best = key
-    if best is None:
-        return None
-    assignment: Assignment = research_repo.add(session=session, row=Assignment(
-        round_id=rnd.id, item_id=best[1], coder_id=coder.id, independent=best[2], assigned_at=env.clock.now()))
-    return assignment
 
 
 # ----------------------------------------------------------------------------------------------- coding

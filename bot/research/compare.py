@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.core.context import Env
-from bot.research.agreement import Coding
+from bot.research.agreement import AgreementReport, Coding, compute_agreement
 from bot.research.codebook import codes, paths
 from bot.research.coding import my_codings
 from bot.research.queue import ResearchError
@@ -45,7 +45,27 @@ class ItemState:
 
     @property
     def disagreement(self) -> bool:
+        """Finished, different codes, nobody settled it yet."""
         return self.complete and not self.agreed and self.settlement is None
+
+    @property
+    def settled(self) -> bool:
+        """Finished, different codes, settled (an agreed item cannot be settled)."""
+        return self.complete and not self.agreed and self.settlement is not None
+
+    @property
+    def in_progress(self) -> bool:
+        return not self.complete
+
+
+def tally(states: dict[int, ItemState]) -> dict[str, int]:
+    """Count a round's items by where they stand; ``assigned`` is always the sum of the other four."""
+    values = list(states.values())
+    counts = {"assigned": len(values), "in_progress": sum(s.in_progress for s in values),
+              "agreed": sum(s.agreed for s in values), "disagreements": sum(s.disagreement for s in values),
+              "settled": sum(s.settled for s in values)}
+    counts["double_coded"] = counts["agreed"] + counts["disagreements"] + counts["settled"]
+    return counts
 
 
 def item_states(session: Session, rnd: CodingRound) -> dict[int, ItemState]:
@@ -85,7 +105,7 @@ def disagreements(session: Session, rnd: CodingRound, *, include_settled: bool =
             "agreed": sorted(names.get(c, "?") for c in common),
             "by_coder": {label: sorted(names.get(c, "?") for c in v) for label, v in sorted(st.coders.items())},
             "differing": sorted(names.get(c, "?") for c in union - common),
-            "settled": settled,
+            "settled": settled, "note": st.settlement.note if st.settlement is not None else None,
         })
     return sorted(out, key=lambda r: int(r["item"]))
 
@@ -100,6 +120,13 @@ def settle(session: Session, env: Env, rnd: CodingRound, item: CodingItem, *, co
     assignments = coding_repo.assignments_of_item(session=session, item_id=item.id, round_id=rnd.id)
     if len(assignments) < 2 or any(a.done_at is None for a in assignments):
         raise ResearchError(f"item {item.id} can be settled once all its coders have finished it")
+    if rnd.closed_at is not None:
+        raise ResearchError(f"round {rnd.number} is closed; its settlements are frozen")
+    state = item_states(session, rnd).get(item.id)
+    if state is not None and state.agreed:
+        names = paths(session, rnd)
+        applied = ", ".join(sorted(names.get(c, "?") for c in next(iter(state.coders.values())))) or "no codes"
+        raise ResearchError(f"item {item.id} needs no settling: its coders agree already ({applied})")
     old = coding_repo.get_settlement(session=session, round_id=rnd.id, item_id=item.id)
     if old is not None:
         for g in coding_repo.agreed_codings(session=session, settlement_id=old.id or 0):
@@ -149,3 +176,19 @@ def round_agreement_input(session: Session, rnd: CodingRound) -> tuple[list[Codi
                                                                                            round_id=rnd.id)]
     code_names = [names[c.id] for c in codes(session, rnd) if c.id is not None]
     return codings, lengths, dict(reviewed), code_names, sorted(coders)
+
+
+def compared_items(session: Session, rnd: CodingRound) -> list[str]:
+    """Return the items of a round that count for agreement: every coder assigned to them finished them."""
+    return [str(i) for i, st in sorted(item_states(session, rnd).items()) if st.complete]
+
+
+def round_agreement(session: Session, rnd: CodingRound) -> AgreementReport:
+    """Agreement of a round as ``balint research agreement --round N`` reports it.
+
+    Items count only when every coder assigned to them finished them; a coder who finished with no code counts
+    as applying none. Our own exports carry the same information, so agreement from them is the same.
+    """
+    codings, lengths, reviewed, codes, coders = round_agreement_input(session, rnd)
+    return compute_agreement(codings, items=compared_items(session, rnd), coders=coders, codes=codes,
+                             item_lengths=lengths, reviewed=reviewed)

@@ -15,6 +15,7 @@ Rules (docs/researchers.md explains them to a study team):
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from bot.research import deidentify, pseudonyms
 from storage import repo, research_repo
 from storage.models import ReflectionEntry, ReflectionSession, Study, User
 from storage.research_models import CodingItem, ItemMark, ResearchParticipant
+
+_PLACEHOLDER = re.compile(r"\[[A-Z][A-Z_]*\]")
 
 
 class ResearchError(Exception):
@@ -135,6 +138,8 @@ def intake(session: Session, env: Env, study: Study, *, actor: str) -> IntakeRes
             assert item is not None
             item.entry_ids = step.entry_ids
             rebuild(session, env, item, raw)
+            item.reviewed_at = item.reviewed_by = None  # the student changed it: read it again before coding
+            session.add(item)
             result.updated += 1
         elif not excluded:
             result.unchanged += 1
@@ -224,6 +229,50 @@ def mark(session: Session, env: Env, item: CodingItem, start: int, end: int, kin
     return item
 
 
+def snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen ``[start, end)`` so it cuts no word (nor a placeholder such as ``[AGE]``) in two."""
+    if not 0 <= start < end <= len(text):
+        return start, end
+
+    def inside(i: int) -> bool:  # is position i between two characters of one word?
+        return 0 < i < len(text) and _wordish(text[i - 1]) and _wordish(text[i])
+
+    while inside(start):
+        start -= 1
+    while inside(end):
+        end += 1
+    for a, b in ((m.start(), m.end()) for m in _PLACEHOLDER.finditer(text)):
+        if a < start < b:
+            start = a
+        if a < end < b:
+            end = b
+    return start, end
+
+
+def _wordish(ch: str) -> bool:
+    return ch.isalnum() or ch in "'’-_"
+
+
+def unmark(session: Session, env: Env, item: CodingItem, numbers: list[int] | None, *, actor: str) -> int:
+    """Delete review marks of an item (numbered as ``review show`` lists them; None: all); return how many."""
+    assert item.id is not None
+    marks = list(research_repo.marks_of(session=session, item_id=item.id))
+    if not marks:
+        raise ResearchError(f"item {item.id} has no review marks")
+    chosen = marks if numbers is None else []
+    for n in numbers or []:
+        if not 1 <= n <= len(marks):
+            raise ResearchError(f"item {item.id} has {len(marks)} mark(s); there is no mark {n}")
+        chosen.append(marks[n - 1])
+    for m in chosen:
+        session.delete(m)
+    session.flush()
+    rebuild(session, env, item)
+    repo.audit(session=session, actor=actor, action="research.unmark", study_id=item.study_id, at=env.clock.now(),
+               item=item.id, marks=len(chosen))
+    return len(chosen)
+
+
 def mark_text(session: Session, env: Env, item: CodingItem, snippet: str, kind: str, *, actor: str) -> int:
     """Redact every whole-word occurrence of ``snippet`` in the item's redacted text; return how many."""
     found = deidentify.find_all(item.text, snippet)
@@ -307,10 +356,16 @@ def withdrawals(session: Session, study: Study) -> list[dict[str, Any]]:
     """Return when participants left (or came back to) the queue, and which earlier exports held them."""
     assert study.id is not None
     kinds = {"research.excluded": "left the queue", "research.deleted": "erased", "research.restored": "came back"}
-    return [{"at": e.at.isoformat(timespec="seconds"), "what": kinds[e.action],
-             "participants": e.detail.get("participants", []), "items": e.detail.get("items"),
-             "held_by_exports": e.detail.get("held_by_exports", [])}
-            for e in research_repo.research_events(session=session, study_id=study.id, actions=list(kinds))]
+    exports = research_repo.list_exports(session=session, study_id=study.id)
+    out = []
+    for e in research_repo.research_events(session=session, study_id=study.id, actions=list(kinds)):
+        who = set(e.detail.get("participants", []))
+        left_out_of = [x.id for x in exports if x.at >= e.at and x.left_out
+                       and who & set(x.left_out.get("participants", []))]
+        out.append({"at": e.at.isoformat(timespec="seconds"), "what": kinds[e.action],
+                    "participants": e.detail.get("participants", []), "items": e.detail.get("items"),
+                    "held_by_exports": e.detail.get("held_by_exports", []), "left_out_of": left_out_of})
+    return out
 
 
 # --- hooks for the student's data rights and retention (bot/core/data_rights.py, bot/core/retention.py) ----

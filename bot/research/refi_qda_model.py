@@ -80,6 +80,7 @@ class QdaSelection:
     code_key: str
     coder_key: str
     created: datetime
+    name: str | None = None  # a label, e.g. the step of a week's document the passage lies in
 
 
 @dataclass(frozen=True)

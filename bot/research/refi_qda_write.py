@@ -419,11 +419,12 @@ class _Project:
             screated = format_datetime(sel.created, f"{swhat} created")
             coder = self.users[sel.coder_key][1]
             sg = object_guid("selection", sel.key)
+            name_attr = f' name="{_attr(sel.name)}"' if sel.name else ""
             cg = object_guid("coding", sel.key)
             self._track(sg, 2, swhat)
             self._track(cg, 3, f"the coding of {swhat}")
             body.append(
-                f'      <PlainTextSelection guid="{sg}" startPosition="{start}" endPosition="{end}" '
+                f'      <PlainTextSelection guid="{sg}"{name_attr} startPosition="{start}" endPosition="{end}" '
                 f'creatingUser="{coder}" creationDateTime="{screated}">\n'
                 f'        <Coding guid="{cg}" creatingUser="{coder}" creationDateTime="{screated}">\n'
                 f'          <CodeRef targetGUID="{self.codebook.guids[sel.code_key]}"/>\n'

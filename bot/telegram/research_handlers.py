@@ -18,9 +18,9 @@ from telegram.ext.filters import BaseFilter, MessageFilter
 from bot.core import student
 from bot.core.actions import Action
 from bot.core.replies import Reply
-from bot.research import chat, chat_exemplar, chat_quote
+from bot.research import chat, chat_exemplar, chat_quote, web_access
 from bot.telegram.context import db_of, env_of, person_of
-from bot.telegram.send import keyboard, send_after_commit
+from bot.telegram.send import keyboard, send_after_commit, send_replies
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,7 @@ COMMANDS = {
     "exemplar": chat_exemplar.exemplar_command,
     "skip": chat.skip_command,
     "progress": chat.progress_command,
+    "web": web_access.web_command,  # a one-time sign-in link to the web workbench
 }
 _ARGS = re.compile(r"^/\S+\s*(.*)$", re.S)
 CODING_ACTIONS = "|".join(a.value for a in (Action.CODE_TOGGLE, Action.CODE_SEGMENT, Action.CODE_DONE))
@@ -66,6 +67,15 @@ async def item_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await send_after_commit(context.bot, msg.chat_id, replies)
 
 
+async def hash_item(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A message that is just ``#7``: open item 7 for a researcher (the domain passes anyone else's on)."""
+    msg = update.effective_message
+    assert msg is not None and msg.text is not None
+    replies = await db_of(context).run(chat.hash_message, env_of(context), person_of(update), msg.text,
+                                       chat_id=msg.chat_id, message_id=msg.message_id)
+    await send_replies(context.bot, msg.chat_id, replies)
+
+
 async def coding_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A code button: like every button, but a toggle also redraws the item's buttons in place."""
     query = update.callback_query
@@ -91,4 +101,5 @@ def add_handlers(app: Application, flt: BaseFilter) -> None:  # type: ignore[typ
     """Register the researcher handlers (called from ``bot.telegram.app.add_handlers``, before the students')."""
     app.add_handler(CommandHandler(list(COMMANDS), command, filters=flt))
     app.add_handler(MessageHandler(flt & filters.TEXT & ~filters.COMMAND & _ReplyToItem(), item_reply))
+    app.add_handler(MessageHandler(flt & filters.TEXT & ~filters.COMMAND & filters.Regex(chat.HASH_ITEM), hash_item))
     app.add_handler(CallbackQueryHandler(coding_button, pattern=rf"^({CODING_ACTIONS}):"))

@@ -1,9 +1,9 @@
 """themes and exemplars: a round's themes, their codes and history; exemplar quotes
 
-Chained on 0004, the head of main when it was written (the lead re-chains at merge).
+Chained on 0007, the head of main when it was merged in (the lead re-chains at merge).
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0007
 Create Date: 2026-12-02 17:38:58.318438
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import storage.types
 
 revision: str = '0008'
-down_revision: str | None = '0004'
+down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
