@@ -8,6 +8,7 @@ import storage.lease  # noqa: F401
 import storage.models  # noqa: F401
 import storage.research_models  # noqa: F401
 import storage.safety_models  # noqa: F401
+import storage.theme_models  # noqa: F401
 import storage.web_models  # noqa: F401
 
 metadata = SQLModel.metadata

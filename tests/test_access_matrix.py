@@ -151,6 +151,7 @@ COMMANDS: dict[str, tuple[str, frozenset[str]]] = {
     "stats": ("{A}", COHORT_STAFF),
     "code": ("", frozenset({"researcher", "admin"})),
     "memo": ("A first thought.", frozenset({"researcher", "admin"})),
+    "exemplar": ("", frozenset({"researcher", "admin"})),
     "progress": ("", frozenset({"researcher", "admin"})),
     "web": ("", frozenset({"researcher", "admin"})),  # a one-time sign-in link to the web workbench
     "ack": ("{alert}", COHORT_STAFF),

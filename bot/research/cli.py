@@ -422,7 +422,13 @@ def revoke_researcher(
 
 def register(app: typer.Typer) -> None:
     """Mount ``balint research`` and ``balint export`` on the main app."""
-    from bot.research import cli_codebook, cli_results, cli_review  # noqa: F401  (register their commands)
+    from bot.research import (  # noqa: F401  (register their commands)
+        cli_codebook,
+        cli_results,
+        cli_review,
+        cli_themes,
+        cli_transcripts,
+    )
 
     app.add_typer(research_app, name="research")
     app.command("export")(cli_results.export_command)

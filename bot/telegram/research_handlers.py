@@ -18,15 +18,16 @@ from telegram.ext.filters import BaseFilter, MessageFilter
 from bot.core import student
 from bot.core.actions import Action
 from bot.core.replies import Reply
-from bot.research import chat, chat_quote, web_access
+from bot.research import chat, chat_exemplar, chat_quote, web_access
 from bot.telegram.context import db_of, env_of, person_of
-from bot.telegram.send import keyboard, send_after_commit
+from bot.telegram.send import keyboard, send_after_commit, send_replies
 
 log = logging.getLogger(__name__)
 
 COMMANDS = {
     "code": chat.code_command,
     "memo": chat.memo_command,
+    "exemplar": chat_exemplar.exemplar_command,
     "skip": chat.skip_command,
     "progress": chat.progress_command,
     "web": web_access.web_command,  # a one-time sign-in link to the web workbench
