@@ -16,7 +16,7 @@ from alembic import op
 import storage.types
 
 revision: str = '0008'
-down_revision: str | None = '0007'
+down_revision: str | None = '0002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
