@@ -20,7 +20,7 @@ from bot.core.actions import Action
 from bot.core.replies import Reply
 from bot.research import chat, chat_exemplar, chat_quote, web_access
 from bot.telegram.context import db_of, env_of, person_of
-from bot.telegram.send import keyboard, send_after_commit, send_replies
+from bot.telegram.send import keyboard, send_after_commit
 
 log = logging.getLogger(__name__)
 
