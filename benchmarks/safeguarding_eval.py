@@ -16,6 +16,8 @@ The group schema (``tests/data/safeguarding_dev.jsonl``, ``tests/data/testset/*.
   * no_risk             a false alarm when the tier is alert or check_in    (goal < 5 %)
 The development file holds out 30 % of its rows (``"split": "val"``) and a batch written after the rules
 (``"split": "fresh"``, scored once before any change for it), each reported as its own column.
+Set A of the held-out sets, once scored, was folded in as ``"testA"`` (tuned against) and ``"testA_val"`` (a random
+third, stratified by category, held back from tuning and looked at only at the end).
 The test sets are read only with ``--split test`` or ``--split all``.
 
 The older label schema (``tests/data/safeguarding_corpus.jsonl``, tuned with the rules) prints:
@@ -191,6 +193,9 @@ TEST_GLOB = "safeguarding_*.jsonl"
 GROUPS = ("explicit_self_risk", "warning_sign", "peer", "harassment", "no_risk")
 SELF_RISK_GROUPS = ("explicit_self_risk", "warning_sign", "peer")
 GOALS = {"explicit_recall": 1.0, "self_risk_recall": 0.90, "harassment_recall": 0.90, "false_alarm_rate": 0.05}
+
+
+DEV_SPLITS = ("dev", "val", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "testA", "testA_val")
 
 
 @dataclass(frozen=True)
@@ -398,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
         legacy = evaluate(load_corpus(DEFAULT_CORPUS), rules)
         out["corpus"] = legacy
         dev = load_cases(DEV_FILE)
-        for split in ("dev", "val", "fresh", "fresh2", "fresh3", "fresh4", "fresh5"):
+        for split in DEV_SPLITS:
             name = "dev" if split == "dev" else f"dev-{split}"
             columns[name] = score([c for c in dev if c.split == split], rules.check)
         texts += [c.text for c in dev] + [i.text for i in load_corpus(DEFAULT_CORPUS)]
