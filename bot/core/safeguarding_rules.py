@@ -297,6 +297,7 @@ NO_RISK = Verdict(risk=False, category=None, subject=None, rule=None, matched=No
 _MACRO_RE = re.compile(r"\{([A-Za-z_]+)\}")
 
 
+_OBJECT_PREPOSITIONS = frozenset(("of", "for", "about", "with", "without", "around", "towards"))
 _GRAM = 4  # length of the literal prefixes checked against the message's substrings before a full search
 
 
@@ -1083,9 +1084,18 @@ class _Message:
             if inside:
                 return self._ref_subject(inside[0])
         before = [r for r in self.refs if r.end <= s and r.start >= scope_start]
+        # a person after a preposition is an object, not who the clause is about: "i can't quit because of my
+        # family and can't keep going" is the student's; a pronoun chain ("with my friend, she...") still counts
+        subjects = [r for r in before if r.kind in ("first", "third", "generic") or not self._after_preposition(r)]
+        if subjects:
+            return self._ref_subject(subjects[-1])
         if before:
             return self._ref_subject(before[-1])
         return rule.default_subject
+
+    def _after_preposition(self, ref: _Ref) -> bool:
+        words = self.text[max(0, ref.start - 20) : ref.start].split()
+        return bool(words) and words[-1] in _OBJECT_PREPOSITIONS
 
     def _own_quote(self, quote: tuple[int, int], sent_start: int) -> bool:
         r = self.r
