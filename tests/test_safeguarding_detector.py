@@ -357,3 +357,11 @@ def test_cli_check_prints_the_tier() -> None:
     assert rows[1]["category"] == "warning_sign" and rows[1]["action"] == "none"
     plain = CliRunner().invoke(app, ["safeguarding", "check"], input=lines)
     assert plain.stdout.splitlines()[:3][1].startswith("CHECK-IN")
+
+
+def test_the_literal_prefilter_finds_exactly_the_literals_a_full_scan_finds(rules: SafeguardingRules) -> None:
+    texts = [c.text for c in load_cases(DEV_FILE)]
+    texts += [" ".join(texts[:60]), "abc", "", "kms", "a b"]
+    for text in texts:
+        norm = rules.normalise(text)
+        assert rules._present(norm) == {lit for lit in rules._by_literal if lit in norm}, text
