@@ -7,7 +7,8 @@
 Needs scikit-learn (a dev dependency). Measuring: each held-out batch of ``tests/data/safeguarding_dev.jsonl``
 ("val", "fresh" ... "fresh4") is scored by a model trained on every other row and the tuned corpus, with the
 rules alone and with the classifier allowed to raise a check-in, at a few thresholds. Exporting trains on all
-of it. The test sets in ``tests/data/testset/`` are never read here.
+of it except ``"testA_val"``, which no model is trained on. The test sets in ``tests/data/testset/`` are never
+read here.
 """
 
 from __future__ import annotations
@@ -77,7 +78,9 @@ def with_model(rules: SafeguardingRules, model: Model, threshold: float) -> Safe
     return rules.with_model(Model(model.classes, model.intercept, model.weights, threshold))
 
 
-HELD_OUT = ("val", "fresh", "fresh2", "fresh3", "fresh4")
+HELD_OUT = ("val", "fresh", "fresh2", "fresh3", "fresh4", "testA_val")
+# never trained on by the exported model, so its score stays the generalisation figure (issue 10, round 2)
+NEVER_TRAINED = ("testA_val",)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,9 +96,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_measure:
         keys = ("explicit_recall", "warning_recall", "self_risk_recall", "harassment_recall", "false_alarm_rate")
         print("each batch scored by a model trained on every other development row and the tuned corpus")
-        print(f"{'batch':<8}{'variant':<22}" + "".join(f"{k:>19}" for k in keys))
+        print(f"{'batch':<10}{'variant':<22}" + "".join(f"{k:>19}" for k in keys))
         for split in HELD_OUT:
-            rows = [(c.text, GROUP_CLASS[c.group]) for c in dev if c.split != split] + corpus_rows()
+            kept = [c for c in dev if c.split not in (split, *NEVER_TRAINED)]
+            rows = [(c.text, GROUP_CLASS[c.group]) for c in kept] + corpus_rows()
             model = train(rows, rules, c=args.c)
             cases: list[Case] = [c for c in dev if c.split == split]
             variants: list[tuple[str, Any]] = [("rules only", rules.check)]
@@ -103,9 +107,10 @@ def main(argv: list[str] | None = None) -> int:
                 variants.append((f"rules + model >= {t}", with_model(rules, model, t).check))
             for name, check in variants:
                 res = score(cases, check)
-                print(f"{split:<8}{name:<22}" + "".join(f"{res[k]:>19.3f}" for k in keys))
+                print(f"{split:<10}{name:<22}" + "".join(f"{res[k]:>19.3f}" for k in keys))
     if args.export:
-        final = train([(c.text, GROUP_CLASS[c.group]) for c in dev] + corpus_rows(), rules, c=args.c)
+        rows = [(c.text, GROUP_CLASS[c.group]) for c in dev if c.split not in NEVER_TRAINED] + corpus_rows()
+        final = train(rows, rules, c=args.c)
         data = {
             "about": "Weights of the safeguarding second-opinion classifier (benchmarks/safeguarding_classifier.py)",
             "classes": list(final.classes),

@@ -16,6 +16,8 @@ The group schema (``tests/data/safeguarding_dev.jsonl``, ``tests/data/testset/*.
   * no_risk             a false alarm when the tier is alert or check_in    (goal < 5 %)
 The development file holds out 30 % of its rows (``"split": "val"``) and a batch written after the rules
 (``"split": "fresh"``, scored once before any change for it), each reported as its own column.
+Set A of the held-out sets, once scored, was folded in as ``"testA"`` (tuned against) and ``"testA_val"`` (a random
+third, stratified by category, held back from tuning and looked at only at the end).
 The test sets are read only with ``--split test`` or ``--split all``.
 
 The older label schema (``tests/data/safeguarding_corpus.jsonl``, tuned with the rules) prints:
@@ -193,6 +195,9 @@ SELF_RISK_GROUPS = ("explicit_self_risk", "warning_sign", "peer")
 GOALS = {"explicit_recall": 1.0, "self_risk_recall": 0.90, "harassment_recall": 0.90, "false_alarm_rate": 0.05}
 
 
+DEV_SPLITS = ("dev", "val", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "testA", "testA_val")
+
+
 @dataclass(frozen=True)
 class Case:
     text: str
@@ -356,12 +361,16 @@ def timings(
     }
     for name, long_text in long_texts.items():
         big: list[float] = []
+        cpu: list[float] = []  # this process's CPU time: what the check costs, whatever else the machine runs
         for _ in range(200):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             check(long_text)
             big.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
         out[f"p99_4kb_{name}_ms"] = p99(big)
         out[f"p50_4kb_{name}_ms"] = statistics.median(big) * 1000
+        out[f"cpu_p50_4kb_{name}_ms"] = statistics.median(cpu) * 1000
+        out[f"cpu_p99_4kb_{name}_ms"] = p99(cpu)
     return out
 
 
@@ -398,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
         legacy = evaluate(load_corpus(DEFAULT_CORPUS), rules)
         out["corpus"] = legacy
         dev = load_cases(DEV_FILE)
-        for split in ("dev", "val", "fresh", "fresh2", "fresh3", "fresh4", "fresh5"):
+        for split in DEV_SPLITS:
             name = "dev" if split == "dev" else f"dev-{split}"
             columns[name] = score([c for c in dev if c.split == split], rules.check)
         texts += [c.text for c in dev] + [i.text for i in load_corpus(DEFAULT_CORPUS)]
@@ -440,9 +449,11 @@ def main(argv: list[str] | None = None) -> int:
             f"\ntiming (safeguarding only, {t['n']} messages x 5, load average {t['load_average']:.1f}): "
             f"mean {t['mean_ms']:.3f} ms, p50 {t['p50_ms']:.3f} ms, p99 {t['p99_ms']:.3f} ms per message\n"
             f"  4 KB reflection (one disclosure buried): p50 {t['p50_4kb_reflection_ms']:.2f} ms, "
-            f"p99 {t['p99_4kb_reflection_ms']:.2f} ms\n"
+            f"p99 {t['p99_4kb_reflection_ms']:.2f} ms (CPU time: p50 {t['cpu_p50_4kb_reflection_ms']:.2f} ms, "
+            f"p99 {t['cpu_p99_4kb_reflection_ms']:.2f} ms)\n"
             f"  4 KB of risk messages back to back:      p50 {t['p50_4kb_all_risk_ms']:.2f} ms, "
-            f"p99 {t['p99_4kb_all_risk_ms']:.2f} ms"
+            f"p99 {t['p99_4kb_all_risk_ms']:.2f} ms (CPU time: p50 {t['cpu_p50_4kb_all_risk_ms']:.2f} ms, "
+            f"p99 {t['cpu_p99_4kb_all_risk_ms']:.2f} ms)"
         )
     return 0 if ok else 1
 

@@ -106,12 +106,27 @@ def test_warning_signs_check_in_and_do_not_alert(rules: SafeguardingRules, text:
         "My friend was sexually assaulted at the medics' ball.",
         "A friend told me a registrar groped her in theatre.",
         "My flatmate isn't eating and says she feels hopeless.",
+        "Friend from my course messaged that he's been cutting again.",  # no "my" before the friend
+        "flatmate told me she wants to die",
     ],
 )
 def test_a_peers_risk_is_someone_else(rules: SafeguardingRules, text: str) -> None:
     verdict = rules.check(text)
     assert verdict.concerns_someone_else, verdict.summary()
     assert verdict.tier is Tier.NONE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I can't quit because of my family and can't keep going.",
+        "Stuck on this course for my parents and I can't go on.",
+        "I'm exhausted with my flatmates and I don't want to live anymore.",
+    ],
+)
+def test_a_person_after_a_preposition_is_not_who_the_risk_is_about(rules: SafeguardingRules, text: str) -> None:
+    verdict = rules.check(text)
+    assert verdict.tier is Tier.ALERT and verdict.subject is Subject.STUDENT, verdict.summary()
 
 
 NOTHING = [
@@ -318,7 +333,7 @@ def test_development_set_shape() -> None:
     assert len(texts) == len(set(texts))
 
 
-@pytest.mark.parametrize("split", ["dev", "val", "fresh", "fresh2"])
+@pytest.mark.parametrize("split", ["dev", "val", "fresh", "fresh2", "testA"])
 def test_development_goals(rules: SafeguardingRules, split: str) -> None:
     res = score([c for c in load_cases(DEV_FILE) if c.split == split], rules.check)
     assert res["explicit_recall"] >= 0.97, res["errors"]  # two ambiguous final acts check in instead of alerting
@@ -342,3 +357,11 @@ def test_cli_check_prints_the_tier() -> None:
     assert rows[1]["category"] == "warning_sign" and rows[1]["action"] == "check_in"  # the bot asks: an action (sgflow)
     plain = CliRunner().invoke(app, ["safeguarding", "check"], input=lines)
     assert plain.stdout.splitlines()[:3][1].startswith("CHECK-IN")
+
+
+def test_the_literal_prefilter_finds_exactly_the_literals_a_full_scan_finds(rules: SafeguardingRules) -> None:
+    texts = [c.text for c in load_cases(DEV_FILE)]
+    texts += [" ".join(texts[:60]), "abc", "", "kms", "a b"]
+    for text in texts:
+        norm = rules.normalise(text)
+        assert rules._present(norm) == {lit for lit in rules._by_literal if lit in norm}, text

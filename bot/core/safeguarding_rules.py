@@ -297,6 +297,10 @@ NO_RISK = Verdict(risk=False, category=None, subject=None, rule=None, matched=No
 _MACRO_RE = re.compile(r"\{([A-Za-z_]+)\}")
 
 
+_OBJECT_PREPOSITIONS = frozenset(("of", "for", "about", "with", "without", "around", "towards"))
+_GRAM = 4  # length of the literal prefixes checked against the message's substrings before a full search
+
+
 def _is_word_char(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
@@ -559,6 +563,11 @@ class SafeguardingRules:
                     self._by_literal.setdefault(lit, set()).add((r, i))
                 if need is None:
                     self._unfiltered.add((r, i))
+        # A literal is looked for in the message only when its first, middle and last _GRAM characters occur in it:
+        # one set of the message's substrings of that length replaces ~1,200 scans of the whole text.
+        self._literal_grams: tuple[tuple[str, str, str, str], ...] = tuple(
+            (lit[:_GRAM], lit[len(lit) // 2 - 2 : len(lit) // 2 + 2], lit[-_GRAM:], lit) for lit in self._by_literal
+        )
 
         exclusions: list[_Exclusion] = []
         for i, raw in enumerate(data.get("exclusion", [])):
@@ -693,7 +702,7 @@ class SafeguardingRules:
         norm = self.normalise(text or "")
         if not norm:
             return NO_RISK
-        present = {lit for lit in self._by_literal if lit in norm}
+        present = self._present(norm)
         live = self._live_patterns(norm, present)
         verdict = _verdict(_Message(self, norm, present).hits(live)) if live else NO_RISK
         if self.model is not None and not verdict.hits:
@@ -703,11 +712,20 @@ class SafeguardingRules:
                 return Verdict(True, Category.WARNING_SIGN, Subject.STUDENT, MODEL_RULE, f"p={p:.2f}")
         return verdict
 
+    def _present(self, text: str) -> set[str]:
+        """The literals of the rules that occur in ``text``."""
+        grams = {text[i : i + _GRAM] for i in range(len(text) - _GRAM + 1)}
+        return {
+            lit
+            for head, mid, tail, lit in self._literal_grams
+            if (len(lit) < _GRAM or (head in grams and mid in grams and tail in grams)) and lit in text
+        }
+
     def _live_patterns(self, text: str, present: set[str] | None = None) -> list[tuple[_Rule, tuple[Bounded, ...]]]:
         """Each rule with those of its patterns that could match ``text``, in file order (rules with none left out).
         ``present``: the literals that occur in ``text``, if already known."""
         if present is None:
-            present = {lit for lit in self._by_literal if lit in text}
+            present = self._present(text)
         live = set(self._unfiltered)
         for lit in present:
             live.update(self._by_literal[lit])
@@ -739,6 +757,7 @@ class _Message:
         self._literal_sentences: dict[str, set[int]] = {}
         self._neg_by_sentence: dict[tuple[int, int], set[int]] = {}
         self._exclusions_by_sentence: dict[tuple[int, int], list[tuple[_Exclusion, int, int]]] = {}
+        self._longest_span = 0  # the longest hit's length, set by hits()
 
     # The rest is worked out only when a pattern matched: most messages never need it.
 
@@ -836,7 +855,8 @@ class _Message:
             if (k, r) != last[:2] or s >= last[2]:
                 raw.append((live[r][0], s, e))
                 last = (k, r, e)
-        spans = [(s, e) for _, s, e in raw]
+        spans = sorted((s, e) for _, s, e in raw)
+        self._longest_span = max((e - s for s, e in spans), default=0)
         return [self._examine(rule, s, e, spans) for rule, s, e in raw]
 
     def _sentences_needing(self, pattern: Bounded) -> list[int]:
@@ -923,7 +943,7 @@ class _Message:
             if j in self.neg(s):
                 negated = True
                 break
-            if any(a <= tok.start and tok.end <= b and (a, b) != (s, e) for a, b in spans):
+            if self._inside_other_hit(tok, (s, e), spans):
                 j -= 1
                 continue
             if tok.text in self.r._fillers:
@@ -940,6 +960,14 @@ class _Message:
             if self.r._canceller_re.search(tail[: stop.start()] if stop else tail):
                 negated = False
         return negated
+
+    def _inside_other_hit(self, tok: _Token, own: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+        """Whether the token lies inside another hit's span. ``spans`` is sorted: only the hits starting at most
+        the longest hit's length before the token can hold it, so a long message's hits are not all scanned for
+        each hit (a 4 KB message of risk sentences has ~100 hits)."""
+        lo = bisect.bisect_left(spans, (tok.start - self._longest_span, -1))
+        hi = bisect.bisect_right(spans, (tok.start, len(self.text) + 1))
+        return any(tok.end <= b and (a, b) != own for a, b in spans[lo:hi])
 
     def _topic(self, s: int, e: int) -> bool:
         r = self.r
@@ -1068,13 +1096,31 @@ class _Message:
         if rule.subject_ref == "auto":
             # pronouns inside the match ("kill himself", "all my pills"); noun phrases inside a match
             # are objects or actors ("letters to my family"), not who it is about
-            inside = [r for r in self.refs if r.start >= s and r.end <= e and r.kind in ("first", "third", "generic")]
+            inside = [r for r in self._refs_starting(s, e) if r.end <= e and r.kind in ("first", "third", "generic")]
             if inside:
                 return self._ref_subject(inside[0])
-        before = [r for r in self.refs if r.end <= s and r.start >= scope_start]
+        before = [r for r in self._refs_starting(scope_start, s) if r.end <= s]
+        # a person after a preposition is an object, not who the clause is about: "i can't quit because of my
+        # family and can't keep going" is the student's; a pronoun chain ("with my friend, she...") still counts
+        subjects = [r for r in before if r.kind in ("first", "third", "generic") or not self._after_preposition(r)]
+        if subjects:
+            return self._ref_subject(subjects[-1])
         if before:
             return self._ref_subject(before[-1])
         return rule.default_subject
+
+    @functools.cached_property
+    def _ref_starts(self) -> list[int]:
+        return [r.start for r in self.refs]
+
+    def _refs_starting(self, lo: int, hi: int) -> list[_Ref]:
+        """The refs (sorted by start) that start at ``lo`` or later and before ``hi``."""
+        starts = self._ref_starts
+        return self.refs[bisect.bisect_left(starts, lo) : bisect.bisect_left(starts, hi)]
+
+    def _after_preposition(self, ref: _Ref) -> bool:
+        words = self.text[max(0, ref.start - 20) : ref.start].split()
+        return bool(words) and words[-1] in _OBJECT_PREPOSITIONS
 
     def _own_quote(self, quote: tuple[int, int], sent_start: int) -> bool:
         r = self.r
