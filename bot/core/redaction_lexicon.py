@@ -435,7 +435,9 @@ class LexiconRules:
                     continue  # "The F2 (Ravindra) stayed": a name in brackets is no sentence start
                 if PLACE_BEFORE.search(text, max(0, m.start() - 12), m.start()):
                     continue  # "in Ruthin", "near Brecon": a town, which is not redacted
-            if self.base._institutional(text, m.start(), m.end()):
+            # a listed, non-English name followed by a number is a person ("Ffion 17 ...", "Radu 2281945"),
+            # not a place the way "Ward 7" is
+            if self.base._institutional(text, m.start(), m.end(), digit=not listed):
                 continue
             start = m.start()
             before = PRECEDING_TOKEN.search(text, max(0, start - 30), start)
