@@ -51,3 +51,24 @@ def test_listed_name_followed_by_number_is_a_person(r: Redactor, text: str, name
 @pytest.mark.parametrize("text", ["Ward 7 was quiet", "Bay 3 needs obs", "Room 12 is free"])
 def test_place_followed_by_number_is_still_no_name(r: Redactor, text: str) -> None:
     assert not [s for s in r.find(text) if s.type == "NAME"]
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("Mrs Kowalczyk 84 admitted with a fall", "84"),
+        ("Tamati (6) has a wheeze", "6"),
+        ("Siobhan Kowalczyk, 52, CF11 9LJ", "52"),
+        ("Dr Okafor asked about Chidi 7 from Puffin Ward", "7"),
+    ],
+)
+def test_bare_number_after_a_name_is_an_age(r: Redactor, text: str, age: str) -> None:
+    assert hidden(r, text, age)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Dr Okafor 2 weeks ago said it was fine", "Mrs Kowalczyk 3/7 of cough", "Dr Rao 10:30 clinic"],
+)
+def test_count_or_measure_after_a_name_is_no_age(r: Redactor, text: str) -> None:
+    assert not [s for s in r.find(text) if s.type == "AGE"]

@@ -345,6 +345,8 @@ class RuleSet:
                 found.extend(rule(text))
         if enabled("name_propagation"):
             found.extend(self.name_propagation(text, [c for c in found if c.type == "NAME"]))
+        if enabled("age_after_name"):
+            found.extend(self.age_after_name(text, [c for c in found if c.type == "NAME"]))
         return found
 
     @staticmethod
@@ -701,6 +703,24 @@ class RuleSet:
                     continue
             yield Candidate(m.start(), m.end(), "NAME", "name_propagation")
 
+    def age_after_name(self, text: str, names: list[Candidate]) -> Iterator[Candidate]:
+        """A bare number right after a name found here is an age: "Parveen Akhtar 73 admitted", "Leilani (4)",
+        "Hywel Pugh, 88," (not a count or a measure: "Dr Rao 2 weeks ago", "Amy 3/7 ago")."""
+        for end in sorted({c.end for c in names}):
+            m = AGE_AFTER_NAME.match(text, end)
+            if m is None or int(m.group("n")) > 120:
+                continue
+            word = re.match(r"[ \u00a0]+([A-Za-z]+)", text[m.end() : m.end() + 30])
+            if word and word.group(1).casefold() in self.not_age_units:
+                continue
+            yield Candidate(m.start("n"), m.end("n"), "AGE", "age_after_name")
+
+
+AGE_AFTER_NAME = re.compile(
+    r"(?:[ \u00a0]*,[ \u00a0]*|[ \u00a0]+\(|[ \u00a0]+)(?P<n>[0-9]{1,3})(?:\))?"
+    r"(?=[ \u00a0]*(?:[,;)]|$)|[ \u00a0]+[^0-9:/])"
+)
+
 
 ALL_RULES: tuple[str, ...] = (
     "nhs_number",
@@ -748,5 +768,6 @@ ALL_RULES: tuple[str, ...] = (
     "name_lexicon_lowercase",
     "name_lowercase_in_context",
     "name_propagation",
+    "age_after_name",
     "ner",
 )
