@@ -72,3 +72,21 @@ def test_bare_number_after_a_name_is_an_age(r: Redactor, text: str, age: str) ->
 )
 def test_count_or_measure_after_a_name_is_no_age(r: Redactor, text: str) -> None:
     assert not [s for s in r.find(text) if s.type == "AGE"]
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("she moved to Flat 3, Albion House, 12 Mill Road", "Flat 3, Albion House, 12 Mill Road"),
+        ("Tŷ Gwyn, 14 Heol y Nant", "Tŷ Gwyn, 14 Heol y Nant"),
+        ("letters go to 8 Ffordd Las, Rhyl", "8 Ffordd Las, Rhyl"),
+        ("Flat 7c Carlton Towers", "Flat 7c Carlton Towers"),
+    ],
+)
+def test_address_pieces_join_into_one_address(r: Redactor, text: str, address: str) -> None:
+    assert hidden(r, text, address)
+
+
+def test_town_after_an_address_mid_sentence_stays(r: Redactor) -> None:
+    text = "She lives at 8 Ffordd Las, Rhyl is where she grew up"
+    assert "Rhyl is where" in r.redact(text).text

@@ -345,6 +345,8 @@ class RuleSet:
                 found.extend(rule(text))
         if enabled("name_propagation"):
             found.extend(self.name_propagation(text, [c for c in found if c.type == "NAME"]))
+        if enabled("address_joined"):
+            found.extend(self.address_joined(text, [c for c in found if c.type == "ADDRESS"]))
         if enabled("age_after_name"):
             found.extend(self.age_after_name(text, [c for c in found if c.type == "NAME"]))
         return found
@@ -715,6 +717,31 @@ class RuleSet:
                 continue
             yield Candidate(m.start("n"), m.end("n"), "AGE", "age_after_name")
 
+    def address_joined(self, text: str, parts: list[Candidate]) -> Iterator[Candidate]:
+        """Address pieces next to each other are one address: "Flat 9, Victoria House, 41 Station Road",
+        "Bryn Awel, 6 Lon Goch"; a town straight after a street at the end of a line goes with it
+        ("3 Stryd Fawr, Bala")."""
+        chains: list[list[int]] = []
+        for c in sorted(parts, key=lambda c: (c.start, -c.end)):
+            if chains and c.start <= chains[-1][1]:
+                chains[-1][1] = max(chains[-1][1], c.end)
+                chains[-1][2] += c.end > chains[-1][1]
+            elif chains and ADDRESS_GAP.fullmatch(text, chains[-1][1], c.start):
+                chains[-1][1] = c.end
+                chains[-1][2] += 1
+            else:
+                chains.append([c.start, c.end, 1])
+        for start, end, count in chains:
+            town = TOWN_AFTER.match(text, end)
+            if town and town.group(1).casefold() not in self.function_words:
+                end, count = town.end(1), count + 1
+            if count > 1:
+                yield Candidate(start, end, "ADDRESS", "address_joined")
+
+
+ADDRESS_GAP = re.compile(r"[ \u00a0]*,?[ \u00a0]*")
+TOWN_AFTER = re.compile(rf",{HSP}*([{UP}][{LO}]+(?:-[{UP}]?[{LO}]+)*)(?={HSP}*(?:$|\n|[.;]|[A-Z]{{1,2}}[0-9]))")
+
 
 AGE_AFTER_NAME = re.compile(
     r"(?:[ \u00a0]*,[ \u00a0]*|[ \u00a0]+\(|[ \u00a0]+)(?P<n>[0-9]{1,3})(?:\))?"
@@ -768,6 +795,7 @@ ALL_RULES: tuple[str, ...] = (
     "name_lexicon_lowercase",
     "name_lowercase_in_context",
     "name_propagation",
+    "address_joined",
     "age_after_name",
     "ner",
 )
