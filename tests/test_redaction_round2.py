@@ -90,3 +90,20 @@ def test_address_pieces_join_into_one_address(r: Redactor, text: str, address: s
 def test_town_after_an_address_mid_sentence_stays(r: Redactor) -> None:
     text = "She lives at 8 Ffordd Las, Rhyl is where she grew up"
     assert "Rhyl is where" in r.redact(text).text
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("spent the morning on ward 7 with the FY1", "ward 7"),
+        ("she went up to ward 21 south after theatre", "ward 21 south"),
+        ("moved to Paediatric Intensive Care Unit 3 overnight", "Paediatric Intensive Care Unit 3"),
+        ("Day Surgery Suite 2 was running late", "Day Surgery Suite 2"),
+    ],
+)
+def test_lower_case_and_numbered_units(r: Redactor, text: str, place: str) -> None:
+    assert hidden(r, text, place)
+
+
+def test_bare_unit_number_is_no_place(r: Redactor) -> None:
+    assert not r.find("The Unit 2 exam is next week")
