@@ -107,3 +107,29 @@ def test_lower_case_and_numbered_units(r: Redactor, text: str, place: str) -> No
 
 def test_bare_unit_number_is_no_place(r: Redactor) -> None:
     assert not r.find("The Unit 2 exam is next week")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Hope the ward sister showed me the sluice", "Hope"),
+        ("Faith from the pain team came to review him", "Faith"),
+        ("Rose in bed 5 asked for a cup of tea", "Rose"),
+        ("Mercy (HCA) helped me with the hoist", "Mercy"),
+        ("Precious (student midwife) held the baby", "Precious"),
+    ],
+)
+def test_word_first_names_where_context_shows_a_person(r: Redactor, text: str, name: str) -> None:
+    assert hidden(r, text, name)
+
+
+@pytest.mark.parametrize(
+    "text", ["Hope the scan is clear", "Will the bloods be back by noon", "May the results come soon"]
+)
+def test_word_first_names_as_words_stay(r: Redactor, text: str) -> None:
+    assert not [s for s in r.find(text) if s.type == "NAME"]
+
+
+def test_vietnamese_letters_in_names(r: Redactor) -> None:
+    assert hidden(r, "Mr Trần Văn Đức asked for his son", "Trần Văn Đức")
+    assert hidden(r, "mr nguyễn asked for an interpreter", "nguyễn")

@@ -51,8 +51,8 @@ def is_valid_nhs_number(value: str) -> bool:
 
 # --------------------------------------------------------------------------- shared patterns
 
-UP = "A-ZÀ-ÖØ-Þ\u0100-\u017f"  # Latin Extended-A mixes cases: "Łukasz", "Ōta"
-LO = "a-zß-öø-ÿ\u0100-\u017f"
+UP = "A-ZÀ-ÖØ-Þ\u0100-\u017f\u1e00-\u1eff"  # Latin Extended-A and Additional mix cases: "Łukasz", "Nguyễn"
+LO = "a-zß-öø-ÿ\u0100-\u017f\u1e00-\u1eff"
 HSP = "[ \u00a0]"  # horizontal space only: names and dates never run across a line break
 NAME_TOKEN = re.compile(
     rf"(?<![\w'’-])(?:Mc|Mac|O['’]|D['’]|N['’]|M['’]|(?:[Aa]l|[Ee]l|[Uu]l|[Aa]bu|[Bb]in|[Ii]bn)-)?[{UP}][{LO}]+(?:[-'’][{UP}][{LO}]+|-[{LO}]{{2,}})*(?!\w)"
@@ -669,6 +669,10 @@ class RuleSet:
             return m.start(), m.end()  # "Summer was the student nurse", "Precious was the nurse in charge"
         if not is_month and OBJECT_PHRASE.search(text, max(0, m.start() - 30), m.start()):
             return m.start(), m.end()  # "I spoke to Sunny", "we looked after Patience"
+        role_next = ROLE_NEXT.match(after)  # "Mark the charge nurse", "Joy from the discharge team"
+        next_role = role_next.group("role") if role_next else None
+        if not is_month and role_next and (next_role is None or next_role in self.relation_words):
+            return m.start(), m.end()
         if not is_month and re.match(r"['’]s[ \u00a0]+[a-z]", after):
             return m.start(), m.end()
         if not initial and not is_month:
@@ -746,6 +750,14 @@ TOWN_AFTER = re.compile(rf",{HSP}*([{UP}][{LO}]+(?:-[{UP}]?[{LO}]+)*)(?={HSP}*(?
 AGE_AFTER_NAME = re.compile(
     r"(?:[ \u00a0]*,[ \u00a0]*|[ \u00a0]+\(|[ \u00a0]+)(?P<n>[0-9]{1,3})(?:\))?"
     r"(?=[ \u00a0]*(?:[,;)]|$)|[ \u00a0]+[^0-9:/])"
+)
+
+ROLE_NEXT = re.compile(
+    r"[ \u00a0]+(?:the|our|my)[ \u00a0]+(?:[a-z]+[ \u00a0]+)?(?P<role>[a-z]+)(?![\w'’-])"
+    r"|[ \u00a0]+from[ \u00a0]+(?:the[ \u00a0]+)?(?:[a-z]+[ \u00a0]+)?"
+    r"(?:team|ward|chaplaincy|pharmacy|physio|clinic|office)\b"
+    r"|[ \u00a0]+in[ \u00a0]+(?:bed|bay|side[ \u00a0]?room|room)[ \u00a0]*[0-9]"
+    r"|[ \u00a0]+\((?:[A-Z0-9]{2,5}|[a-z]+(?:[ \u00a0][a-z]+)?)\)"
 )
 
 
