@@ -133,3 +133,23 @@ def test_word_first_names_as_words_stay(r: Redactor, text: str) -> None:
 def test_vietnamese_letters_in_names(r: Redactor) -> None:
     assert hidden(r, "Mr Trần Văn Đức asked for his son", "Trần Văn Đức")
     assert hidden(r, "mr nguyễn asked for an interpreter", "nguyễn")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("o'donnell in bay 2 wants to go home", "o'donnell"),
+        ("saw mrs o’driscoll 82 on ward 3", "o’driscoll"),
+        ("i think d'souza was upset", "d'souza"),
+    ],
+)
+def test_lower_case_apostrophe_surnames(r: Redactor, text: str, name: str) -> None:
+    assert hidden(r, text, name)
+
+
+def test_o_clock_is_no_name(r: Redactor) -> None:
+    assert not r.find("back at 3 o'clock, d'you know")
+
+
+def test_age_after_lower_case_name_before_on(r: Redactor) -> None:
+    assert hidden(r, "saw mrs o’driscoll 82 on ward 3", "82")

@@ -489,6 +489,9 @@ class LexiconRules:
                 continue
             if tok in self.names or all(p in self.names for p in tok.split("-")):
                 yield Candidate(m.start(), m.end(), "NAME", "name_lexicon_lowercase")
+        for m in LOWER_APOSTROPHE_NAME.finditer(text):  # "o'connell in bed 9", "mrs o’sullivan", "d'arcy"
+            if m.group().casefold().replace("’", "'") not in ("o'clock", "d'you", "d'ya", "o'er"):
+                yield Candidate(m.start(), m.end(), "NAME", "name_lexicon_lowercase")
 
 
 NOT_ROYAL_PLACES = frozenset(
@@ -496,6 +499,7 @@ NOT_ROYAL_PLACES = frozenset(
      "Mint", "Household", "Highness", "Couple", "Wedding", "Baby", "Mother", "Victoria"}
 )  # fmt: skip
 _HAS_DIGIT = re.compile(r"[0-9]")
+LOWER_APOSTROPHE_NAME = re.compile(rf"(?<![\w'’])[od]['’][{LO}]{{3,}}(?:-[{LO}]+)?(?![\w'’])")
 MONTH_WORDS = frozenset(
     "january february march april may june july august september october november december".split()
 )

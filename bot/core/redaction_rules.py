@@ -717,7 +717,7 @@ class RuleSet:
             if m is None or int(m.group("n")) > 120:
                 continue
             word = re.match(r"[ \u00a0]+([A-Za-z]+)", text[m.end() : m.end() + 30])
-            if word and word.group(1).casefold() in self.not_age_units:
+            if word and word.group(1).casefold() in self.not_age_units - {"on", "in", "at", "and"}:
                 continue
             yield Candidate(m.start("n"), m.end("n"), "AGE", "age_after_name")
 
