@@ -153,3 +153,11 @@ def test_o_clock_is_no_name(r: Redactor) -> None:
 
 def test_age_after_lower_case_name_before_on(r: Redactor) -> None:
     assert hidden(r, "saw mrs o’driscoll 82 on ward 3", "82")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Cheyne-Stokes breathing overnight", "Lewy body dementia suspected", "query Marfan's syndrome", "abdo pain again"],
+)
+def test_eponyms_and_slang_are_no_names(r: Redactor, text: str) -> None:
+    assert not [s for s in r.find(text) if s.type == "NAME"]
