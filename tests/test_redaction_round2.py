@@ -161,3 +161,8 @@ def test_age_after_lower_case_name_before_on(r: Redactor) -> None:
 )
 def test_eponyms_and_slang_are_no_names(r: Redactor, text: str) -> None:
     assert not [s for s in r.find(text) if s.type == "NAME"]
+
+
+def test_nhs_number_grouped_four_three_three(r: Redactor) -> None:
+    assert [(s.text, s.type) for s in r.find("NHS 9434-765-919 on the form")] == [("9434-765-919", "NHS_NUMBER")]
+    assert not r.find("the score went 1234-567-890")  # no valid check digit: left alone

@@ -373,6 +373,9 @@ class RuleSet:
         for m in self.nhs_re.finditer(text):
             if is_valid_nhs_number(m.group(1) + m.group(3) + m.group(4)):
                 yield Candidate(m.start(), m.end(), "NHS_NUMBER", "nhs_number")
+        for m in NHS_4_3_3.finditer(text):  # "4500-398-015", hyphenated 4-3-3, valid check digit
+            if is_valid_nhs_number(m.group(1) + m.group(3) + m.group(4)):
+                yield Candidate(m.start(), m.end(), "NHS_NUMBER", "nhs_number")
 
     def nhs_like_invalid(self, text: str) -> Iterator[Candidate]:
         for m in self.nhs_re.finditer(text):
@@ -743,6 +746,7 @@ class RuleSet:
                 yield Candidate(start, end, "ADDRESS", "address_joined")
 
 
+NHS_4_3_3 = re.compile(r"(?<![\w\-/.])([0-9]{4})([\-–])([0-9]{3})\2([0-9]{3})(?![\w\-/]|\.\d)")
 ADDRESS_GAP = re.compile(r"[ \u00a0]*,?[ \u00a0]*")
 TOWN_AFTER = re.compile(rf",{HSP}*([{UP}][{LO}]+(?:-[{UP}]?[{LO}]+)*)(?={HSP}*(?:$|\n|[.;]|[A-Z]{{1,2}}[0-9]))")
 
