@@ -81,8 +81,11 @@ class LexiconRules:
             rf"{HSP}+(?P<suffix>{_alt(suffixes)})(?:{HSP}+(?:of|for){HSP}+{CAP}(?:{HSP}+{CAP})?)?(?![\w])"
         )
         self.ward_number_re = re.compile(
-            rf"(?<![\w])(?:(?P<pre>{CAP}){HSP}+)?Ward{HSP}+(?:[A-Z]?[0-9]{{1,3}}[A-Z]?|[A-Z](?![\w'’]))"
-            rf"(?:{HSP}+(?:North|South|East|West))?(?![\w])"
+            rf"(?<![\w])(?:(?P<pre>{CAP}){HSP}+)?(?P<ward>[Ww]ard){HSP}+(?:[A-Za-z]?[0-9]{{1,3}}[A-Za-z]?|[A-Z](?![\w'’]))"
+            rf"(?:{HSP}+(?i:north|south|east|west))?(?![\w])"
+        )
+        self.unit_number_re = re.compile(  # "Critical Care Unit 2", "Day Surgery Suite 3"
+            rf"(?<![\w'’])(?:{CAP}{HSP}+){{1,3}}(?:Unit|Suite|Wing|Theatre|Theatres){HSP}+[0-9]{{1,2}}[A-Z]?(?![\w])"
         )
         self.unit_at_re = re.compile(
             rf"(?<![\w])(?:(?i:the){HSP}+)?(?:{CAP}{HSP}+){{0,3}}(?:Unit|Ward|Hospice|Department|Centre|Clinic|Suite|Wing)"
@@ -249,8 +252,14 @@ class LexiconRules:
             pre = m.group("pre")
             keep_pre = pre and pre.casefold() not in self.base.function_words  # "Cardiac Ward 2", not "On Ward 2"
             start = m.start() if keep_pre else m.start() + (len(pre) + 1 if pre else 0)
-            start = text.index("Ward", start) if not keep_pre else start
+            start = m.start("ward") if not keep_pre else start
             yield Candidate(start, m.end(), "LOCATION", "location_named")
+        for m in self.unit_number_re.finditer(text):
+            words = m.group().split()
+            while words and words[0].casefold() in self.base.function_words:
+                words.pop(0)
+            if len(words) > 2:  # a named unit, not just "Unit 2"
+                yield Candidate(m.end() - len(" ".join(words)), m.end(), "LOCATION", "location_named")
 
     def location_in_care_context(self, text: str) -> Iterator[Candidate]:
         """ "transferred to Heartlands", "sent him to the Royal Glamorgan": a proper name where a patient
@@ -435,7 +444,9 @@ class LexiconRules:
                     continue  # "The F2 (Ravindra) stayed": a name in brackets is no sentence start
                 if PLACE_BEFORE.search(text, max(0, m.start() - 12), m.start()):
                     continue  # "in Ruthin", "near Brecon": a town, which is not redacted
-            if self.base._institutional(text, m.start(), m.end()):
+            # a listed, non-English name followed by a number is a person ("Ffion 17 ...", "Radu 2281945"),
+            # not a place the way "Ward 7" is
+            if self.base._institutional(text, m.start(), m.end(), digit=not listed):
                 continue
             start = m.start()
             before = PRECEDING_TOKEN.search(text, max(0, start - 30), start)
@@ -478,6 +489,9 @@ class LexiconRules:
                 continue
             if tok in self.names or all(p in self.names for p in tok.split("-")):
                 yield Candidate(m.start(), m.end(), "NAME", "name_lexicon_lowercase")
+        for m in LOWER_APOSTROPHE_NAME.finditer(text):  # "o'connell in bed 9", "mrs o’sullivan", "d'arcy"
+            if m.group().casefold().replace("’", "'") not in ("o'clock", "d'you", "d'ya", "o'er"):
+                yield Candidate(m.start(), m.end(), "NAME", "name_lexicon_lowercase")
 
 
 NOT_ROYAL_PLACES = frozenset(
@@ -485,6 +499,7 @@ NOT_ROYAL_PLACES = frozenset(
      "Mint", "Household", "Highness", "Couple", "Wedding", "Baby", "Mother", "Victoria"}
 )  # fmt: skip
 _HAS_DIGIT = re.compile(r"[0-9]")
+LOWER_APOSTROPHE_NAME = re.compile(rf"(?<![\w'’])[od]['’][{LO}]{{3,}}(?:-[{LO}]+)?(?![\w'’])")
 MONTH_WORDS = frozenset(
     "january february march april may june july august september october november december".split()
 )

@@ -51,8 +51,8 @@ def is_valid_nhs_number(value: str) -> bool:
 
 # --------------------------------------------------------------------------- shared patterns
 
-UP = "A-ZÀ-ÖØ-Þ\u0100-\u017f"  # Latin Extended-A mixes cases: "Łukasz", "Ōta"
-LO = "a-zß-öø-ÿ\u0100-\u017f"
+UP = "A-ZÀ-ÖØ-Þ\u0100-\u017f\u1e00-\u1eff"  # Latin Extended-A and Additional mix cases: "Łukasz", "Nguyễn"
+LO = "a-zß-öø-ÿ\u0100-\u017f\u1e00-\u1eff"
 HSP = "[ \u00a0]"  # horizontal space only: names and dates never run across a line break
 NAME_TOKEN = re.compile(
     rf"(?<![\w'’-])(?:Mc|Mac|O['’]|D['’]|N['’]|M['’]|(?:[Aa]l|[Ee]l|[Uu]l|[Aa]bu|[Bb]in|[Ii]bn)-)?[{UP}][{LO}]+(?:[-'’][{UP}][{LO}]+|-[{LO}]{{2,}})*(?!\w)"
@@ -345,6 +345,10 @@ class RuleSet:
                 found.extend(rule(text))
         if enabled("name_propagation"):
             found.extend(self.name_propagation(text, [c for c in found if c.type == "NAME"]))
+        if enabled("address_joined"):
+            found.extend(self.address_joined(text, [c for c in found if c.type == "ADDRESS"]))
+        if enabled("age_after_name"):
+            found.extend(self.age_after_name(text, [c for c in found if c.type == "NAME"]))
         return found
 
     @staticmethod
@@ -367,6 +371,9 @@ class RuleSet:
 
     def nhs_number(self, text: str) -> Iterator[Candidate]:
         for m in self.nhs_re.finditer(text):
+            if is_valid_nhs_number(m.group(1) + m.group(3) + m.group(4)):
+                yield Candidate(m.start(), m.end(), "NHS_NUMBER", "nhs_number")
+        for m in NHS_4_3_3.finditer(text):  # "4500-398-015", hyphenated 4-3-3, valid check digit
             if is_valid_nhs_number(m.group(1) + m.group(3) + m.group(4)):
                 yield Candidate(m.start(), m.end(), "NHS_NUMBER", "nhs_number")
 
@@ -665,6 +672,10 @@ class RuleSet:
             return m.start(), m.end()  # "Summer was the student nurse", "Precious was the nurse in charge"
         if not is_month and OBJECT_PHRASE.search(text, max(0, m.start() - 30), m.start()):
             return m.start(), m.end()  # "I spoke to Sunny", "we looked after Patience"
+        role_next = ROLE_NEXT.match(after)  # "Mark the charge nurse", "Joy from the discharge team"
+        next_role = role_next.group("role") if role_next else None
+        if not is_month and role_next and (next_role is None or next_role in self.relation_words):
+            return m.start(), m.end()
         if not is_month and re.match(r"['’]s[ \u00a0]+[a-z]", after):
             return m.start(), m.end()
         if not initial and not is_month:
@@ -700,6 +711,58 @@ class RuleSet:
                 if not follow or (follow.group(1) is not None and follow.group(1) not in self.person_verbs):
                     continue
             yield Candidate(m.start(), m.end(), "NAME", "name_propagation")
+
+    def age_after_name(self, text: str, names: list[Candidate]) -> Iterator[Candidate]:
+        """A bare number right after a name found here is an age: "Parveen Akhtar 73 admitted", "Leilani (4)",
+        "Hywel Pugh, 88," (not a count or a measure: "Dr Rao 2 weeks ago", "Amy 3/7 ago")."""
+        for end in sorted({c.end for c in names}):
+            m = AGE_AFTER_NAME.match(text, end)
+            if m is None or int(m.group("n")) > 120:
+                continue
+            word = re.match(r"[ \u00a0]+([A-Za-z]+)", text[m.end() : m.end() + 30])
+            if word and word.group(1).casefold() in self.not_age_units - {"on", "in", "at", "and"}:
+                continue
+            yield Candidate(m.start("n"), m.end("n"), "AGE", "age_after_name")
+
+    def address_joined(self, text: str, parts: list[Candidate]) -> Iterator[Candidate]:
+        """Address pieces next to each other are one address: "Flat 9, Victoria House, 41 Station Road",
+        "Bryn Awel, 6 Lon Goch"; a town straight after a street at the end of a line goes with it
+        ("3 Stryd Fawr, Bala")."""
+        chains: list[list[int]] = []
+        for c in sorted(parts, key=lambda c: (c.start, -c.end)):
+            if chains and c.start <= chains[-1][1]:
+                chains[-1][1] = max(chains[-1][1], c.end)
+                chains[-1][2] += c.end > chains[-1][1]
+            elif chains and ADDRESS_GAP.fullmatch(text, chains[-1][1], c.start):
+                chains[-1][1] = c.end
+                chains[-1][2] += 1
+            else:
+                chains.append([c.start, c.end, 1])
+        for start, end, count in chains:
+            town = TOWN_AFTER.match(text, end)
+            if town and town.group(1).casefold() not in self.function_words:
+                end, count = town.end(1), count + 1
+            if count > 1:
+                yield Candidate(start, end, "ADDRESS", "address_joined")
+
+
+NHS_4_3_3 = re.compile(r"(?<![\w\-/.])([0-9]{4})([\-–])([0-9]{3})\2([0-9]{3})(?![\w\-/]|\.\d)")
+ADDRESS_GAP = re.compile(r"[ \u00a0]*,?[ \u00a0]*")
+TOWN_AFTER = re.compile(rf",{HSP}*([{UP}][{LO}]+(?:-[{UP}]?[{LO}]+)*)(?={HSP}*(?:$|\n|[.;]|[A-Z]{{1,2}}[0-9]))")
+
+
+AGE_AFTER_NAME = re.compile(
+    r"(?:[ \u00a0]*,[ \u00a0]*|[ \u00a0]+\(|[ \u00a0]+)(?P<n>[0-9]{1,3})(?:\))?"
+    r"(?=[ \u00a0]*(?:[,;)]|$)|[ \u00a0]+[^0-9:/])"
+)
+
+ROLE_NEXT = re.compile(
+    r"[ \u00a0]+(?:the|our|my)[ \u00a0]+(?:[a-z]+[ \u00a0]+)?(?P<role>[a-z]+)(?![\w'’-])"
+    r"|[ \u00a0]+from[ \u00a0]+(?:the[ \u00a0]+)?(?:[a-z]+[ \u00a0]+)?"
+    r"(?:team|ward|chaplaincy|pharmacy|physio|clinic|office)\b"
+    r"|[ \u00a0]+in[ \u00a0]+(?:bed|bay|side[ \u00a0]?room|room)[ \u00a0]*[0-9]"
+    r"|[ \u00a0]+\((?:[A-Z0-9]{2,5}|[a-z]+(?:[ \u00a0][a-z]+)?)\)"
+)
 
 
 ALL_RULES: tuple[str, ...] = (
@@ -748,5 +811,7 @@ ALL_RULES: tuple[str, ...] = (
     "name_lexicon_lowercase",
     "name_lowercase_in_context",
     "name_propagation",
+    "address_joined",
+    "age_after_name",
     "ner",
 )
