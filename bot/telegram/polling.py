@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 STALE_BATCH_WAIT = 0.1  # a batch with nothing new: wait this long (or until an update is done) before asking again
 STOP_GRACE = 2.5  # on stop, seconds to let updates in hand finish before confirming what is done
 FORGET_EVERY = 0.5  # seconds between deleting the inbox rows of handled updates (one DELETE for all of them)
+# How long a batch waits for the inbox. With the database away, the updates are handled anyway (a risk message's
+# support reply must not wait for storage) and confirmed to Telegram only once handled, as without an inbox.
+INBOX_WAIT = 2.0
 
 
 class SafePoller:
@@ -58,6 +61,7 @@ class SafePoller:
         found = app.bot_data.get(DB_KEY)
         self.db: Database | None = found if isinstance(found, Database) else None
         self._handled: list[int] = []  # inbox rows to delete
+        self._unstored: set[int] = set()  # taken while the inbox could not be written: confirm only once handled
         self._forgot_at = 0.0
 
     def stop(self) -> None:
@@ -68,6 +72,9 @@ class SafePoller:
         """The offset to ask with: one past the newest stored (inbox), else the oldest in hand or past the newest."""
         if self._pending and self.db is None:
             return min(self._pending)
+        waiting = self._unstored & self._pending
+        if waiting:
+            return min(waiting)
         return None if self._highest is None else self._highest + 1
 
     async def run(self) -> None:
@@ -115,7 +122,13 @@ class SafePoller:
         new = [u for u in updates if self._highest is None or u.update_id > self._highest]
         if new and self.db is not None:
             rows = [(u.update_id, json.dumps(u.to_dict(), default=str)) for u in new]
-            await self.db.run(keep_updates, rows, now=datetime.now(UTC))
+            try:
+                async with asyncio.timeout(INBOX_WAIT):
+                    await self.db.run(keep_updates, rows, now=datetime.now(UTC))
+            except Exception as exc:  # noqa: BLE001  the database is away: handle them, confirm them once handled
+                log.warning("could not store %d update(s) in the inbox (%s); handling them anyway", len(rows),
+                            type(exc).__name__, extra={"event": "inbox_unavailable"})
+                self._unstored.update(u.update_id for u in new)
         self._submit(new)
         return len(new)
 
@@ -131,6 +144,7 @@ class SafePoller:
     def _done_callback(self, uid: int) -> Callable[[asyncio.Future[None]], None]:
         def done(_future: asyncio.Future[None]) -> None:
             self._pending.discard(uid)
+            self._unstored.discard(uid)
             self._handled.append(uid)
             self.processed += 1
             self._progress.set()
