@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select, update
@@ -123,18 +123,30 @@ def claim(session: Session, env: Env, worker: str, *, limit: int = 200, cohort_i
     )
     if cohort_id is not None:
         stmt = stmt.where(and_(col(Delivery.cohort_id) == cohort_id))
-    return claim_rows(session, stmt, worker, now)
+    return claim_rows(session, stmt, worker, now, table=Delivery)
 
 
-def claim_rows(session: Session, stmt: SelectOfScalar[Delivery], worker: str, now: datetime) -> list[int]:
-    """Lock the selected deliveries (skipping rows another sender holds, on PostgreSQL) and claim them."""
+class Claimable(Protocol):
+    """An outbox row: deliveries, announcement rows, safeguarding notices."""
+
+    id: int | None
+    claimed_by: str | None
+    claimed_until: datetime | None
+
+
+ClaimableRow = TypeVar("ClaimableRow", bound=Claimable)
+
+
+def claim_rows(session: Session, stmt: SelectOfScalar[ClaimableRow], worker: str, now: datetime, *,
+               table: type[ClaimableRow], claim_for: timedelta = CLAIM_FOR) -> list[int]:
+    """Lock the selected outbox rows (skipping rows another sender holds, on PostgreSQL) and claim them."""
     if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True, of=Delivery)  # type: ignore[arg-type]
+        stmt = stmt.with_for_update(skip_locked=True, of=table)  # type: ignore[arg-type]
     rows = session.exec(stmt).all()
-    for d in rows:
-        d.claimed_by, d.claimed_until = worker, now + CLAIM_FOR
-        session.add(d)
-    return [d.id for d in rows if d.id is not None]
+    for row in rows:
+        row.claimed_by, row.claimed_until = worker, now + claim_for
+        session.add(row)
+    return [row.id for row in rows if row.id is not None]
 
 
 def release_claims(session: Session, worker: str) -> int:

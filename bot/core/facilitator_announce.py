@@ -15,7 +15,7 @@ from sqlmodel import Session, col, or_, select
 from bot.core import actions, roles
 from bot.core.actions import Action
 from bot.core.context import Env, Person
-from bot.core.delivery import CLAIM_FOR, settle_blocked, settle_failed, settle_retry
+from bot.core.delivery import claim_rows, settle_blocked, settle_failed, settle_retry
 from bot.core.enrolment import find_cohort, spec_of
 from bot.core.facilitator import my_cohorts, pick_cohort, refuse
 from bot.core.outbox import Item, OutboxKind
@@ -144,13 +144,7 @@ def claim(session: Session, env: Env, worker: str, limit: int = 200) -> list[int
         .order_by(col(AnnouncementDelivery.next_attempt_at), col(AnnouncementDelivery.id))
         .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    rows = session.exec(stmt).all()
-    for d in rows:
-        d.claimed_by, d.claimed_until = worker, now + CLAIM_FOR
-        session.add(d)
-    return [d.id for d in rows if d.id is not None]
+    return claim_rows(session, stmt, worker, now, table=AnnouncementDelivery)
 
 
 def prepare(session: Session, env: Env, row_id: int) -> Item | None:

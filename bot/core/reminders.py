@@ -39,7 +39,7 @@ def claim(session: Session, env: Env, worker: str, limit: int = 200) -> list[int
         .order_by(col(Delivery.reminder_at), col(Delivery.id))
         .limit(limit)
     )
-    return claim_rows(session, stmt, worker, now)
+    return claim_rows(session, stmt, worker, now, table=Delivery)
 
 
 def _cancel(session: Session, d: Delivery) -> None:

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, or_, select
 
 from bot.core.context import Env
-from bot.core.delivery import backoff
+from bot.core.delivery import backoff, claim_rows
 from bot.core.replies import Reply
 from bot.core.safeguarding_text import ack_buttons, alert_text
 from storage import repo
@@ -148,13 +148,7 @@ def claim(session: Session, env: Env, worker: str, limit: int = 50) -> list[int]
             .where(col(AlertNotice.state) == NoticeState.PENDING, col(AlertNotice.next_attempt_at) <= now,
                    or_(col(AlertNotice.claimed_until).is_(None), col(AlertNotice.claimed_until) < now))
             .order_by(col(AlertNotice.id)).limit(limit))
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    rows = session.exec(stmt).all()
-    for n in rows:
-        n.claimed_by, n.claimed_until = worker, now + CLAIM_FOR
-        session.add(n)
-    return [n.id for n in rows if n.id is not None]
+    return claim_rows(session, stmt, worker, now, table=AlertNotice, claim_for=CLAIM_FOR)
 
 
 def prepare(session: Session, env: Env, notice_id: int) -> Outgoing | None:
