@@ -68,6 +68,14 @@ def emit(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
 
 
+def echo_history(rows: list[dict[str, Any]], ids_key: str) -> None:
+    """Print a codebook's or the themes' history, one change a line (``ids_key``: the rows' id list, left out)."""
+    for r in rows:
+        extra = {k: v for k, v in r.items() if k not in ("round", "at", "by", "action", ids_key)}
+        detail = ", ".join(f"{k}={v}" for k, v in extra.items() if v not in (None, ""))
+        typer.echo(f"round {r['round']}  {r['at']}  {r['by']:<14} {r['action']:<7} {detail}")
+
+
 def _run(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Open the database, run ``fn(session, env, …)`` in one transaction, close."""
     from bot.cli import settings

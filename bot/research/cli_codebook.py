@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from bot.research.cli import JSON, STUDY, _run, actor, codebook_app, emit, friendly, study_of
+from bot.research.cli import JSON, STUDY, _run, actor, codebook_app, echo_history, emit, friendly, study_of
 
 ROUND = typer.Option(None, "--round", help="Round (default: the open or latest one).")
 
@@ -313,7 +313,4 @@ def history_command(study: str | None = STUDY, as_json: bool = JSON) -> None:
     if as_json:
         emit(rows)
         return
-    for r in rows:
-        extra = {k: v for k, v in r.items() if k not in ("round", "at", "by", "action", "codes")}
-        detail = ", ".join(f"{k}={v}" for k, v in extra.items() if v not in (None, ""))
-        typer.echo(f"round {r['round']}  {r['at']}  {r['by']:<14} {r['action']:<7} {detail}")
+    echo_history(rows, "codes")

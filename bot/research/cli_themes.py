@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from bot.research.cli import JSON, STUDY, _run, actor, emit, friendly, research_app, study_of
+from bot.research.cli import JSON, STUDY, _run, actor, echo_history, emit, friendly, research_app, study_of
 
 themes_app = typer.Typer(help="Themes of a round (name, definition, codes), exemplar quotes, the theme report.",
                          no_args_is_help=True)
@@ -182,10 +182,7 @@ def history_command(study: str | None = STUDY, as_json: bool = JSON) -> None:
     if as_json:
         emit(rows)
         return
-    for r in rows:
-        extra = {k: v for k, v in r.items() if k not in ("round", "at", "by", "action", "themes")}
-        detail = ", ".join(f"{k}={v}" for k, v in extra.items() if v not in (None, ""))
-        typer.echo(f"round {r['round']}  {r['at']}  {r['by']:<14} {r['action']:<7} {detail}")
+    echo_history(rows, "themes")
 
 
 # ------------------------------------------------------------------------------------------- exemplars
