@@ -111,7 +111,8 @@ async def test_a_401_from_getupdates_ends_the_process_with_one_line(empty_databa
             _, err = await asyncio.wait_for(bot.communicate(), 15)
         finally:
             kill(bot)
-    lines = [ln for ln in err.decode().splitlines() if "401" in ln]
+    # Skip the timestamp ("20:33:25,401 ...") so only a line that reports the 401 itself counts.
+    lines = [ln for ln in err.decode().splitlines() if "401" in ln.split(" ", 2)[-1]]
     assert bot.returncode == 1
     assert len(lines) == 1 and "CRITICAL" in lines[0] and "TELEGRAM_BOT_TOKEN is wrong or was revoked" in lines[0]
     assert "Traceback" not in err.decode()
