@@ -278,3 +278,19 @@ def test_town_in_a_clause_of_its_own_goes_with_the_address(r: Redactor) -> None:
 )
 def test_towns_after_travel_and_english_compounds_stay(r: Redactor, text: str) -> None:
     assert r.redact(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("dr brown said she could go home", "dr [NAME] said she could go home"),
+        ("mrs green in bay 2 wants her glasses", "mrs [NAME] in bay 2 wants her glasses"),
+        ("dr said no, again", "dr said no, again"),
+        ("she had surgery at Royal Glamorgan", "she had surgery at [LOCATION]"),
+        ("we went to Royal Mail after the shift", "we went to Royal Mail after the shift"),
+        ("it began over the Easter weekend 2021", "it began over [DATE]"),  # the article goes too, as before
+        ("the Easter weekend rota is up", "the Easter weekend rota is up"),
+    ],
+)
+def test_lowercase_titles_royal_hospitals_and_occasions(r: Redactor, text: str, expected: str) -> None:
+    assert r.redact(text).text == expected

@@ -92,7 +92,8 @@ class LexiconRules:
             rf"{HSP}+(?:at|in|of){HSP}+(?:the{HSP}+)?(?P<place>{CAP}(?:{HSP}+{CAP}){{0,2}})(?![\w])"
         )
         self.royal_re = re.compile(
-            rf"(?<![\w])(?i:the){HSP}+(?:Royal|Princess|Queen|King|Prince|Duchess|Countess)(?:{HSP}+{CAP}){{1,2}}(?![\w])"
+            rf"(?<![\w])(?:(?i:the)|(?<![\w])(?:at|to|from|in|into)){HSP}+"
+            rf"(?:Royal|Princess|Queen|King|Prince|Duchess|Countess)(?:{HSP}+{CAP}){{1,2}}(?![\w])"
         )
         self.known_re = re.compile(
             rf"(?<![\w'’])(?:(?i:the){HSP}+)?(?:{_alt(cfg.known_locations)}|Ysbyty(?:{HSP}+{CAP}){{1,3}}"
@@ -134,7 +135,8 @@ class LexiconRules:
         occ = _alt(cfg.occasions)
         day_occ = [o for o in cfg.occasions if re.search(r"(Day|Eve|Night|day|Sunday|Monday|Friday|Tuesday)$", o)]
         self.occasion_re = re.compile(
-            rf"(?<![\w])(?:(?i:the){HSP}+)?{occ}(?:,?{HSP}+(?:of{HSP}+)?(?:{YEAR4}|'[0-9]{{2}}))(?![\w])|(?<![\w]){_alt(day_occ)}(?![\w'’])"
+            rf"(?<![\w])(?:(?i:the){HSP}+)?{occ}(?:{HSP}+(?i:weekend|holidays?|break|period|week))?"
+            rf"(?:,?{HSP}+(?:of{HSP}+)?(?:{YEAR4}|'[0-9]{{2}}))(?![\w])|(?<![\w]){_alt(day_occ)}(?![\w'’])"
         )
         self.the_ordinal_re = re.compile(rf"(?<![\w])(?i:the){HSP}+{DAY}{ORD}(?![\w])")
         self.bare_ordinal_re = re.compile(
@@ -282,10 +284,11 @@ class LexiconRules:
             keys = [w.casefold() for w in m.group("place").split()]
             if not all(k in self.places or k in self.base.never_names for k in keys):
                 yield Candidate(m.start(), m.end(), "LOCATION", "location_known")
-        for m in self.royal_re.finditer(text):  # "the Royal Glamorgan", "the Princess Alexandra"
+        for m in self.royal_re.finditer(text):  # "the Royal Glamorgan", "at Princess Alexandra"
             last = m.group().split()[-1]
             if last not in NOT_ROYAL_PLACES:
-                yield Candidate(m.start(), m.end(), "LOCATION", "location_known")
+                lead = re.match(rf"(?:at|to|from|in|into){HSP}+", m.group())  # the preposition stays
+                yield Candidate(m.start() + (lead.end() if lead else 0), m.end(), "LOCATION", "location_known")
         if not self._may(text, "known"):
             return
         for m in self.known_re.finditer(text):

@@ -826,6 +826,7 @@ ALL_RULES: tuple[str, ...] = (
     "location_possessive",
     "name_initial_in_context",
     "name_particles",
+    "name_after_lowercase_title",
     "name_propagation",
     "address_joined",
     "age_after_name",

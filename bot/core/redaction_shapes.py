@@ -60,6 +60,7 @@ class ShapeRules:
         self.english = base.cfg.english_words
         self.names = base.cfg.listed_first_names | base.cfg.surnames | base.first_names
         self.places = frozenset(p.casefold() for p in base.cfg.places)
+        self.verbs = base.person_verbs | AGENT_VERBS | frozenset(v.casefold() for v in base.cfg.object_verbs)
         # "F, 72" / "M, 58" / "female, 72" opening a note, a quotation or a bracket; "72F", "72 M," anywhere
         self.sex_age_re = re.compile(
             rf"(?<![\w'’])(?P<sex>{SEX}),?{HSP}*(?P<n>1[01][0-9]|[1-9]?[0-9])(?![\w%/:.]|\.[0-9]|{HSP}*[-–]{HSP}*[0-9])"
@@ -82,6 +83,9 @@ class ShapeRules:
             rf"gentleman|student|initials?|called|named)),?{HSP}+(?P<i>[{UP}])(?:\.|(?![\w&'’.]))"
         )
         self.caps_verb_re = re.compile(r"(?<![\w&'’./-])(?P<i>[A-Z]{2,3})(?=[ \u00a0]+(?P<verb>[a-z'’]+))")
+        self.lower_title_re = re.compile(
+            rf"(?<![\w])(?:dr|mr|mrs|ms|prof|mx)\.?{HSP}+(?P<n>[{LO}][{LO}'’]+(?:-[{LO}]+)?)(?![\w'’-])"
+        )
         self.particle_re = re.compile(
             rf"(?<![\w'’-])(?P<p>(?:[Vv]an|[Vv]on|[Dd]e|[Dd]a|[Dd]i|[Dd]u|[Dd]el|[Ll]e|[Ll]a|bin|bint|ibn|ap|[Aa]l|[Ee]l)"
             rf"(?:{HSP}+(?:der|den|de|la|le|los|las|del|van|y))?){HSP}+(?P<n>[{UP}][{LO}]+(?:-[{UP}][{LO}]+)?)(?![\w])"
@@ -95,6 +99,7 @@ class ShapeRules:
             "location_possessive": self.location_possessive,
             "name_initial_in_context": self.name_initial_in_context,
             "name_particles": self.name_particles,
+            "name_after_lowercase_title": self.name_after_lowercase_title,
         }
 
     # ------------------------------------------------------------------ ages
@@ -199,3 +204,14 @@ class ShapeRules:
             if STREET_WORD_BEFORE.search(text, max(0, m.start() - 9), m.start()):
                 continue  # "Rue de la Paix" is an address, found by the address rules
             yield Candidate(m.start(), m.end(), "NAME", "name_particles")
+
+    def name_after_lowercase_title(self, text: str) -> Iterator[Candidate]:
+        """ "dr smith said no", "mrs white in bay 2": a listed name after a lower-case title, even one that
+        is also an English word (a capitalised title is handled by ``name_title``)."""
+        for m in self.lower_title_re.finditer(text):
+            key = m.group("n").replace("’", "'")
+            if key in self.base.function_words or key in self.base.never_names or key not in self.names:
+                continue
+            if key in self.verbs or key in self.base.not_age_units:
+                continue  # "dr said no", "mr came back"
+            yield Candidate(m.start("n"), m.end("n"), "NAME", "name_after_lowercase_title")
