@@ -294,3 +294,35 @@ def test_towns_after_travel_and_english_compounds_stay(r: Redactor, text: str) -
 )
 def test_lowercase_titles_royal_hospitals_and_occasions(r: Redactor, text: str, expected: str) -> None:
     assert r.redact(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("grandad (88) came every afternoon", "grandad ([AGE]) came every afternoon"),
+        ("her nephew, 9, sat with her", "her nephew, [AGE], sat with her"),
+        ("a gentleman of eighty-four", "a gentleman of [AGE]"),
+        ("she'd just turned 40 that week", "she'd just turned [AGE] that week"),
+        ("they were 17 and scared", "they were [AGE] and scared"),
+        ("an 85-y-o man", "an [AGE] man"),
+        ("she came from Fernlea care home", "she came from [LOCATION]"),
+        ("we rang Brookside surgery twice", "we rang [LOCATION] twice"),
+    ],
+)
+def test_ages_beside_person_nouns_and_lowercase_care_places(r: Redactor, text: str, expected: str) -> None:
+    assert r.redact(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a father of three, he worked nights",
+        "the twins (two) and a dog",
+        "we were 10 minutes late",
+        "Knee surgery went well",
+        "Oncology clinic was busy",
+        "Private hospital fees are high",
+    ],
+)
+def test_counts_and_generic_care_places_stay(r: Redactor, text: str) -> None:
+    assert r.redact(text).text == text

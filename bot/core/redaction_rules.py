@@ -262,13 +262,13 @@ class RuleSet:
             r"(?!\s*(?:-|–|to|and)\s*[0-9])(?![\w%/])"
         )
         self.age_yo_re = re.compile(
-            r"(?<![\w\-])[0-9]{1,3}\s?(?i:y/o|y\.o\.|yo|yrs?\s+old|yr\.?\s+old)(?![\w])"
+            r"(?<![\w\-])[0-9]{1,3}[\s\-]?(?i:y/o|y\.o\.|y-o|yo|yrs?\s+old|yr\.?\s+old)(?![\w])"
             r"|(?<![\w\-])[0-9]{1,3}\s?(?:yo|y/o)?[MF](?=\s+(?:with|presenting|admitted|who|pt|patient)\b|,)"
         )
         # any word, then the list is checked in Python: a long alternation of subjects is slow on 4 KB
         self.age_pronoun_re = re.compile(
             rf"(?<![\w'’])(?P<subj>[{UP}{LO}]+(?:['’]d)?)(?:['’](?:s|m|re)(?:\s+(?:now|turning|just\s+turned))?|\s+(?:was|is|am|are|"
-            rf"had\s+just\s+turned|has\s+just\s+turned|turned|turns|is\s+now|was\s+now|is\s+turning|was\s+turning))(?:\s+(?:only|just|barely|nearly|almost|"
+            rf"had\s+just\s+turned|has\s+just\s+turned|just\s+turned|turned|turns|is\s+now|was\s+now|is\s+turning|was\s+turning|were))(?:\s+(?:only|just|barely|nearly|almost|"
             rf"about|around|roughly|aged))?\s+(?P<n>[0-9]{{1,3}}|{NUMBER_WORD})(?![\w%/:.,\-]\w|[0-9])"
         )
         self.age_appositive_re = re.compile(
@@ -822,6 +822,7 @@ ALL_RULES: tuple[str, ...] = (
     "name_lowercase_in_context",
     "age_sex_shorthand",
     "age_words_in_brackets",
+    "age_after_person",
     "location_lowercase_ward",
     "location_possessive",
     "name_initial_in_context",

@@ -32,6 +32,9 @@ PERSON_NOUNS = frozenset(
     granddaughter grandmother grandfather gran grandma grandad granddad nan nana aunt uncle niece nephew cousin
     friend flatmate boyfriend girlfriend fiancé fiancée resident client neighbour twin twins male female""".split()
 )
+CARE_PLACE_WORDS = ("ward", "unit", "home", "hospice", "surgery", "practice", "centre", "hospital", "clinic")
+SMALL_NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve".split())
+PARENT_NOUNS = frozenset("mum mother father dad grandmother grandfather gran grandma grandad granddad nan nana".split())
 SEX = r"(?:[MF]|(?i:male|female))"
 AGE_NUM = rf"(?:1[01][0-9]|[1-9]?[0-9]|{NUMBER_WORD})"
 # Team, service and test abbreviations that do things in a sentence ("SLT said", "CT showed"): never initials.
@@ -72,8 +75,16 @@ class ShapeRules:
         self.bracket_word_age_re = re.compile(rf"\({HSP}*(?:(?i:aged){HSP}+)?(?P<n>(?i:{NUMBER_WORD})){HSP}*\)")
         self.word_before_re = re.compile(rf"([\w'’]+){HSP}+$")
         self.lower_ward_re = re.compile(
-            rf"(?<![\w'’-])(?P<words>{CAP}(?:{HSP}+{CAP}){{0,2}}){HSP}+(?P<kind>ward|unit)(?![\w'’-])"
+            rf"(?<![\w'’-])(?P<words>{CAP}(?:{HSP}+{CAP}){{0,2}}){HSP}+(?P<kind>ward|unit|care{HSP}+home|nursing{HSP}+home"
+            rf"|residential{HSP}+home|hospice|surgery|practice|medical{HSP}+centre|health{HSP}+centre|hospital|clinic)"
+            rf"(?![\w'’-])"
         )
+        # a person noun, then an age in brackets or between commas: "grandad (91)", "a lady of ninety"
+        self.person_age_re = re.compile(
+            rf"\({HSP}*(?P<a>{AGE_NUM}){HSP}*\)|,{HSP}*(?P<b>{AGE_NUM}),"
+            rf"|(?<=[{LO}]){HSP}+of{HSP}+(?P<c>(?i:{NUMBER_WORD}))(?![\w-])"
+        )
+        self.lower_word_before_re = re.compile(rf"(?<![\w'’])([{LO}]+){HSP}*$")
         self.possessive_hospital_re = re.compile(
             rf"(?<![\w'’])(?P<loc>(?:{CAP}{HSP}+){{1,2}}(?:Women|Children|Womens|Childrens)['’]s?"
             rf"|(?:Queen|King|Prince|Princess|Lady|Royal|Sir){HSP}+{CAP}['’]s?)(?![\w'’])"
@@ -95,6 +106,7 @@ class ShapeRules:
         return {
             "age_sex_shorthand": self.age_sex_shorthand,
             "age_words_in_brackets": self.age_words_in_brackets,
+            "age_after_person": self.age_after_person,
             "location_lowercase_ward": self.location_lowercase_ward,
             "location_possessive": self.location_possessive,
             "name_initial_in_context": self.name_initial_in_context,
@@ -128,6 +140,20 @@ class ShapeRules:
                 continue
             yield Candidate(m.start("n"), m.end("n"), "AGE", "age_sex_shorthand")
 
+    def age_after_person(self, text: str) -> Iterator[Candidate]:
+        """ "grandad (91)", "her nephew, 7, was", "a lady of ninety": an age beside a person noun."""
+        for m in self.person_age_re.finditer(text):
+            before = self.lower_word_before_re.search(text, max(0, m.start() - 20), m.start())
+            if before is None or before.group(1) not in PERSON_NOUNS:
+                continue
+            grp = next(g for g in ("a", "b", "c") if m.group(g) is not None)
+            n = m.group(grp).casefold()
+            if n in SMALL_NUMBER_WORDS and (grp != "c" or n in ("one", "two", "three")):
+                continue  # "the twins (two)", "a mother of three": a count
+            if grp == "c" and (n in SMALL_NUMBER_WORDS or before.group(1) in PARENT_NOUNS):
+                continue
+            yield Candidate(m.start(grp), m.end(grp), "AGE", "age_after_person")
+
     def age_words_in_brackets(self, text: str) -> Iterator[Candidate]:
         """ "Mr Hussein (eighty-two)", "the lad (sixteen)": an age in words in brackets after a person."""
         if "(" not in text:
@@ -148,8 +174,9 @@ class ShapeRules:
         return key.endswith(ADJECTIVE_END) and key in self.english  # "Surgical ward", "Busy ward"
 
     def location_lowercase_ward(self, text: str) -> Iterator[Candidate]:
-        """ "moved to Rowan ward", "Larch ward rang": a capitalised name before a lower-case ward or unit."""
-        if "ward" not in text and "unit" not in text:
+        """ "moved to Rowan ward", "Larch ward rang", "Oakhaven care home": a capitalised name before a
+        lower-case ward, unit, care home, hospice, surgery, practice, centre, hospital or clinic."""
+        if not any(k in text for k in CARE_PLACE_WORDS):
             return
         for m in self.lower_ward_re.finditer(text):
             if re.match(r"[ \u00a0]+rounds?\b", text[m.end() : m.end() + 8]):
@@ -159,6 +186,10 @@ class ShapeRules:
                 tokens.pop(0)
             if not tokens or all(self._generic(t) for t in tokens):
                 continue
+            kind = m.group("kind")
+            if kind not in ("ward", "unit") and len(tokens) == 1 and tokens[0].casefold() in self.english:
+                if is_sentence_initial(text, m.start()) or text[m.start() - 1 : m.start()] != " ":
+                    continue  # "Knee surgery went well": an English word opening a sentence is no name
             if tokens[-1].upper() in ACRONYMS or tokens[-1].casefold() in self.places:
                 continue
             start = m.end("words") - len(" ".join(tokens))
