@@ -326,3 +326,16 @@ def test_ages_beside_person_nouns_and_lowercase_care_places(r: Redactor, text: s
 )
 def test_counts_and_generic_care_places_stay(r: Redactor, text: str) -> None:
     assert r.redact(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ó Murchú rang the ward", "[NAME] rang the ward"),
+        ("Síle Nic Aodha was the midwife", "[NAME] was the midwife"),
+        ("O Level results day", "O Level results day"),
+        ("the Christmas (2021) when he was ill", "[DATE] when he was ill"),
+    ],
+)
+def test_irish_particles_and_occasions_with_a_bracketed_year(r: Redactor, text: str, expected: str) -> None:
+    assert r.redact(text).text == expected

@@ -136,7 +136,7 @@ class LexiconRules:
         day_occ = [o for o in cfg.occasions if re.search(r"(Day|Eve|Night|day|Sunday|Monday|Friday|Tuesday)$", o)]
         self.occasion_re = re.compile(
             rf"(?<![\w])(?:(?i:the){HSP}+)?{occ}(?:{HSP}+(?i:weekend|holidays?|break|period|week))?"
-            rf"(?:,?{HSP}+(?:of{HSP}+)?(?:{YEAR4}|'[0-9]{{2}}))(?![\w])|(?<![\w]){_alt(day_occ)}(?![\w'’])"
+            rf"(?:,?{HSP}+(?:of{HSP}+)?(?:{YEAR4}|'[0-9]{{2}})|{HSP}*\({YEAR4}\))(?![\w])|(?<![\w]){_alt(day_occ)}(?![\w'’])"
         )
         self.the_ordinal_re = re.compile(rf"(?<![\w])(?i:the){HSP}+{DAY}{ORD}(?![\w])")
         self.bare_ordinal_re = re.compile(

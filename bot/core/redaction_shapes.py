@@ -33,6 +33,8 @@ PERSON_NOUNS = frozenset(
     friend flatmate boyfriend girlfriend fiancé fiancée resident client neighbour twin twins male female""".split()
 )
 CARE_PLACE_WORDS = ("ward", "unit", "home", "hospice", "surgery", "practice", "centre", "hospital", "clinic")
+# particles that only ever start a surname ("van Dijk", "Ó Briain", "Ní Bhriain", "Mac Giolla")
+STRONG_PARTICLES = frozenset("van von bin bint ibn ap ó ní nic uí mac mic".split())
 SMALL_NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve".split())
 PARENT_NOUNS = frozenset("mum mother father dad grandmother grandfather gran grandma grandad granddad nan nana".split())
 SEX = r"(?:[MF]|(?i:male|female))"
@@ -98,7 +100,8 @@ class ShapeRules:
             rf"(?<![\w])(?:dr|mr|mrs|ms|prof|mx)\.?{HSP}+(?P<n>[{LO}][{LO}'’]+(?:-[{LO}]+)?)(?![\w'’-])"
         )
         self.particle_re = re.compile(
-            rf"(?<![\w'’-])(?P<p>(?:[Vv]an|[Vv]on|[Dd]e|[Dd]a|[Dd]i|[Dd]u|[Dd]el|[Ll]e|[Ll]a|bin|bint|ibn|ap|[Aa]l|[Ee]l)"
+            rf"(?<![\w'’-])(?P<p>(?:[Vv]an|[Vv]on|[Dd]e|[Dd]a|[Dd]i|[Dd]u|[Dd]el|[Ll]e|[Ll]a|bin|bint|ibn|ap|[Aa]l|[Ee]l"
+            rf"|Ó|O|Ní|Nic|Uí|Mac|Mic)"
             rf"(?:{HSP}+(?:der|den|de|la|le|los|las|del|van|y))?){HSP}+(?P<n>[{UP}][{LO}]+(?:-[{UP}][{LO}]+)?)(?![\w])"
         )
 
@@ -227,7 +230,7 @@ class ShapeRules:
             particles = m.group("p").split()
             name = m.group("n")
             key = name.casefold()
-            strong = len(particles) > 1 or particles[0].casefold() in ("van", "von", "bin", "bint", "ibn", "ap")
+            strong = len(particles) > 1 or particles[0].casefold() in STRONG_PARTICLES
             if not strong and not (key in self.names and key not in self.english):
                 continue
             if key in self.base.never_names or key in self.places or EPONYM_AFTER.match(text, m.end()):
