@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from bot.core import actions
 from bot.core.actions import Action
 from bot.core.at_rest import unseal
+from bot.core.circles.forget import forget_user as forget_circles
 from bot.core.context import Env, Person
 from bot.core.crypto import KeyProblem, TextCipher
 from bot.core.replies import Attachment, Button, CallbackOutcome, Reply
@@ -226,13 +227,15 @@ def erase(session: Session, env: Env, user: User) -> list[Reply]:
     for table in (ReflectionEntry, ReflectionSession, Delivery, ConsentRecord, CheckIn, SafeguardingAlert):
         session.execute(delete(table).where(col(table.user_id) == uid))  # type: ignore[attr-defined]
     session.execute(delete(Enrolment).where(col(Enrolment.user_id) == uid))
+    circle_posts = forget_circles(session, env, user)  # before the user row: memberships reference it
     forget_actor(session, user.telegram_id)
     staff = session.exec(select(RoleGrant.id).where(RoleGrant.telegram_id == user.telegram_id)).first()
     session.delete(user)
     session.flush()
     repo.audit(session=session, actor=ERASED_ACTOR, action="student.erase", at=now, cohort_ids=cohort_ids,
                replies=counts["replies"], weeks=counts["weeks"], staff_roles_kept=staff is not None,
-               exports_holding_data=research.get("exports", []), research_items=research.get("items", 0))
+               exports_holding_data=research.get("exports", []), research_items=research.get("items", 0),
+               circle_posts=circle_posts)
     return notes
 
 

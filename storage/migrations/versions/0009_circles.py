@@ -130,8 +130,22 @@ def upgrade() -> None:
         batch_op.create_index('ix_circle_outbox_unsent', ['sent_at', 'member_id'], unique=False)
 
 
+    # research items made from circle posts: no reflection session, the post instead
+    with op.batch_alter_table('research_items', schema=None) as batch_op:
+        batch_op.alter_column('session_id', existing_type=sa.Integer(), nullable=True)
+        batch_op.add_column(sa.Column('circle_post_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_research_items_circle_post_id_circle_posts'), 'circle_posts',
+                                    ['circle_post_id'], ['id'], ondelete='CASCADE')
+        batch_op.create_unique_constraint(batch_op.f('uq_research_items_circle_post_id'), ['circle_post_id'])
+
 
 def downgrade() -> None:
+    op.execute("DELETE FROM research_items WHERE circle_post_id IS NOT NULL")
+    with op.batch_alter_table('research_items', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('uq_research_items_circle_post_id'), type_='unique')
+        batch_op.drop_constraint(batch_op.f('fk_research_items_circle_post_id_circle_posts'), type_='foreignkey')
+        batch_op.drop_column('circle_post_id')
+        batch_op.alter_column('session_id', existing_type=sa.Integer(), nullable=False)
     with op.batch_alter_table('circle_outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_circle_outbox_unsent')
         batch_op.drop_index(batch_op.f('ix_circle_outbox_circle_id'))
