@@ -14,7 +14,7 @@ from bot.core.circles.rhythm import DEFAULT_RHYTHM, week_times
 from bot.core.context import Env, Person
 from bot.core.enrolment import find_cohort
 from bot.core.replies import CallbackOutcome, Reply
-from bot.core.templates import escape, render
+from bot.core.templates import escape, latest_participant_information, render
 from storage import repo
 from storage.circle_models import Circle, CircleMember, CirclePost, CircleWeek, MemberStatus
 from storage.models import Cohort, Enrolment, User
@@ -123,6 +123,10 @@ def answer_invitation(session: Session, env: Env, person: Person, member_id: int
     session.add(member)
     repo.audit(session=session, actor=person.actor, action=f"circle.{member.status}", cohort_id=circle.cohort_id,
                at=now, circle_id=circle.id, member_id=member.id)
+    enrolment = enrolment_of(session, circle, member)
+    if enrolment is not None:  # the third consent joins the student's consent history (/mydata shows it)
+        repo.add_consent_record(session=session, enrolment=enrolment, kind="circle", value=bool(value),
+                                version=latest_participant_information()[0], at=now)
     if not value:
         return CallbackOutcome(edit_text=f"✓ You chose not to join {escape(circle.name)}. Nothing you write is "
                                          "shared with it.", replies=[Reply(
