@@ -50,7 +50,7 @@ def create(
 ) -> None:
     """Create a circle and send each member the invitation (the third consent) when the bot next runs."""
     from bot.core.circles.rhythm import parse_rhythm
-    from bot.core.circles.setup import CircleError, CircleIn
+    from bot.core.circles.setup import CircleError, CircleIn, first_opening
     from bot.core.circles.setup import create as create_circle
     from bot.core.schedule import ScheduleError, parse_date
 
@@ -59,18 +59,18 @@ def create(
         data = CircleIn(cohort=cohort, name=name, leader=leader, students=list(student),
                         starts_on=parse_date(starts) if starts else None, weeks=weeks,
                         rhythm=parse_rhythm(rhythm), aliases=aliases)
-        circle = db.call(create_circle, env, data)
+        circle, opens = db.call(lambda session: (c := create_circle(session, env, data),
+                                                 first_opening(session, c)))
     except (CircleError, ScheduleError) as exc:
         _fail(f"Error: {exc}")
-    result = {"id": circle.id, "name": circle.name, "invited": len(set(student)) + 1,
+    result = {"id": circle.id, "name": circle.name, "invited": len(set(student)) + 1, "opens": opens,
               "starts_on": circle.starts_on.isoformat(), "weeks": circle.weeks, "rhythm": circle.rhythm}
     if as_json:
         _emit(result)
         return
     typer.echo(f"Circle {circle.id} {circle.name!r} created: {result['invited']} invitations (the leader and "
                f"{len(set(student))} students) go out when the bot next runs.")
-    typer.echo(f"Week 1 opens around {circle.starts_on.isoformat()}; rhythm: "
-               + ", ".join(f"{k} {v}" for k, v in circle.rhythm.items()))
+    typer.echo(f"Week 1 opens {opens}; rhythm: " + ", ".join(f"{k} {v}" for k, v in circle.rhythm.items()))
 
 
 @circle_app.command("list")

@@ -52,6 +52,11 @@ def command(session: Session, env: Env, person: Person, args: str, *, chat_id: i
     member, circle = found
     word = args.strip().lower()
     if word in ("", "status"):
+        if member.composing == "post":  # "Send /circle to cancel"
+            member.composing = None
+            session.add(member)
+            return [Reply("Cancelled: your next message stays here, between you and me."),
+                    *status(session, env, member, circle)]
         return status(session, env, member, circle)
     if word == "help":
         return [Reply(CIRCLE_HELP)]

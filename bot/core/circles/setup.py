@@ -14,6 +14,7 @@ from bot.core.circles.rhythm import DEFAULT_RHYTHM, week_times
 from bot.core.context import Env, Person
 from bot.core.enrolment import find_cohort
 from bot.core.replies import CallbackOutcome, Reply
+from bot.core.schedule import describe_local
 from bot.core.templates import escape, latest_participant_information, render
 from storage import repo
 from storage.circle_models import Circle, CircleMember, CirclePost, CircleWeek, MemberStatus
@@ -88,6 +89,13 @@ def create(session: Session, env: Env, data: CircleIn, *, actor: str = "cli") ->
     repo.audit(session=session, actor=actor, action="circle.create", cohort_id=cohort.id, at=env.clock.now(),
                circle_id=circle.id, members=len(users), leader=data.leader, weeks=data.weeks, aliases=data.aliases)
     return circle
+
+
+def first_opening(session: Session, circle: Circle) -> str:
+    """Say when week 1 opens, in the cohort's zone ("Saturday 9 January at 10:00 (Europe/London)")."""
+    cohort = session.get(Cohort, circle.cohort_id)
+    tz = cohort.timezone if cohort else "Europe/London"
+    return f"{describe_local(week_times(circle.rhythm, circle.starts_on, 1, tz).open, tz)} ({tz})"
 
 
 def invitation(circle: Circle, member: CircleMember, user: User, others: int) -> str:
