@@ -104,3 +104,22 @@ def test_a_late_no_takes_circle_items_out_and_yes_brings_them_back(db: Database,
 
 
 __all__ = ["enrol"]
+
+
+def test_a_risk_post_to_the_circle_raises_the_alert(db: Database, research_env: Env, clock: ManualClock,
+                                                    study_cohort) -> None:
+    from storage.safety_models import SafeguardingAlert
+
+    env = research_env
+    make_circle(db, env, study_cohort)
+    chats = {name: CircleChat(db, env, tid, name) for tid, name in [*STUDENTS, LEADER]}
+    for c in chats.values():
+        c.press("Yes, I'll join")
+    clock.set(OPEN)
+    db.call(week.tick, env)
+    chats["Anna"].press("I'll present this week")
+    replies = chats["Anna"].say("Since that night I want to kill myself and I have a plan.")
+    assert any("support" in r.text.lower() or "samaritans" in r.text.lower() for r in replies)
+    alerts = db.call(lambda s: s.exec(select(SafeguardingAlert)).all())
+    assert len(alerts) == 1 and alerts[0].category
+    assert any(r.buttons for r in replies)  # the case preview still comes, so the presenter decides what to share

@@ -147,6 +147,7 @@ def intake(session: Session, env: Env, study: Study, *, actor: str) -> IntakeRes
     circles = circle_intake.intake(session, env, study.id)  # circle posts, by their authors' consent
     result.new, result.excluded, result.restored = (result.new + circles.new, circles.excluded + circles.removed,
                                                     result.restored + circles.restored)
+    result.new_participants = research_repo.max_participant_number(session=session, study_id=study.id) - before
     gone = research_repo.ineligible_item_ids(session=session, study_id=study.id)
     research_repo.set_excluded(session=session, item_ids=gone, at=now, reason="research consent is no longer yes")
     result.excluded += len(gone)

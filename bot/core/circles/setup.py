@@ -66,6 +66,8 @@ def create(session: Session, env: Env, data: CircleIn, *, actor: str = "cli") ->
             if user and user.id else None
         if user is None or enrolment is None or enrolment.withdrawn_at is not None or not enrolment.participate:
             raise CircleError(f"{telegram_id} is not a student taking part in {cohort.name!r}")
+        if _in_open_circle(session, user.id or 0):  # one circle at a time: a typed post must have one home
+            raise CircleError(f"{telegram_id} is invited to or in another open circle already")
         users.append(user)
     leader = _user(session, data.leader)
     if leader is None:
@@ -89,6 +91,13 @@ def create(session: Session, env: Env, data: CircleIn, *, actor: str = "cli") ->
     repo.audit(session=session, actor=actor, action="circle.create", cohort_id=cohort.id, at=env.clock.now(),
                circle_id=circle.id, members=len(users), leader=data.leader, weeks=data.weeks, aliases=data.aliases)
     return circle
+
+
+def _in_open_circle(session: Session, user_id: int) -> bool:
+    return session.exec(select(CircleMember.id).join(Circle, col(Circle.id) == CircleMember.circle_id)
+                        .where(CircleMember.user_id == user_id, col(Circle.closed_at).is_(None),
+                               col(CircleMember.status).in_([MemberStatus.INVITED, MemberStatus.JOINED]))
+                        ).first() is not None
 
 
 def first_opening(session: Session, circle: Circle) -> str:

@@ -417,6 +417,8 @@ def move_on(session: Session, env: Env, circle: Circle, week: CircleWeek, *, act
     enter(session, env, circle, week, nxt)
     repo.audit(session=session, actor=actor, action="circle.move_on", cohort_id=circle.cohort_id,
                at=env.clock.now(), circle_id=circle.id, week=week.week, phase=str(nxt))
+    if nxt == Phase.CLOSED:
+        return [Reply(f"You closed week {week.week}. Thank you for leading it.")]
     return [Reply(f"Moved on: {PHASE_NAMES[nxt]}.")]
 
 
