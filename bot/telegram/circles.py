@@ -21,16 +21,20 @@ from bot.core import delivery
 from bot.core.circles import chat, relay, week
 from bot.core.circles.buttons import PATTERN
 from bot.core.context import Env
+from bot.core.dispatch import Dispatcher
+from bot.core.send_budget import SendBudget
 from bot.telegram import safety_screen
 from bot.telegram.context import DB_KEY, ENV_KEY, db_of, env_of, person_of
 from bot.telegram.send import TelegramSender, keyboard, send_after_commit
+from bot.telegram.sending import BUDGET_KEY
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 
 LOCK_KEY = "circles_lock"
+DISPATCHER_KEY = "dispatcher"  # bot.telegram.app.DISPATCHER_KEY (app imports this module, so not imported here)
 RELAY_EVERY, TICK_EVERY = 2.0, 20.0  # seconds; a post is also relayed right after it is stored
-PACE = 1 / 25  # seconds between two relayed messages: under Telegram's ~30 messages a second per bot
+PACE = 1 / 25  # seconds between two relayed messages when there is no dispatcher's pacer to share
 WORKER = f"circles:{socket.gethostname()}"
 
 
@@ -81,6 +85,11 @@ async def relay_once(app: Application) -> int:  # type: ignore[type-arg]
     """Send every copy waiting in the circle outbox, member by member in order; return how many went out."""
     db: Database = app.bot_data[DB_KEY]
     env: Env = app.bot_data[ENV_KEY]
+    budget = app.bot_data.get(BUDGET_KEY)
+    if isinstance(budget, SendBudget) and not budget.holds():
+        return 0  # one process sends for the whole token: the holder of the send lease relays (send_budget.py)
+    dispatcher = app.bot_data.get(DISPATCHER_KEY)
+    pacer = dispatcher.pacer if isinstance(dispatcher, Dispatcher) else None
     sender = TelegramSender(app.bot)
     sent = 0
     async with app.bot_data[LOCK_KEY]:
@@ -92,6 +101,10 @@ async def relay_once(app: Application) -> int:  # type: ignore[type-arg]
                 out = await db.run(relay.outgoing, env, row_id)
                 if out is None:
                     continue
+                # the same pacer as weekly prompts and announcements: one budget of ~30 messages/s per token
+                ticket = await pacer.slot() if pacer is not None else None
+                if pacer is not None and ticket is None:
+                    return sent  # stopping: the claim is released at the next start
                 try:
                     if out.edit_of is not None:
                         await _edit(app, out)
@@ -99,6 +112,8 @@ async def relay_once(app: Application) -> int:  # type: ignore[type-arg]
                     else:
                         message_id = await sender.send(out.chat_id, out.reply)
                 except delivery.RetryLater as exc:
+                    if pacer is not None:
+                        pacer.hold(exc.seconds)
                     await db.run(relay.mark_failed, env, row_id, str(exc), retry_in=exc.seconds)
                     continue
                 except delivery.Blocked as exc:
@@ -107,9 +122,13 @@ async def relay_once(app: Application) -> int:  # type: ignore[type-arg]
                 except delivery.SendError as exc:
                     await db.run(relay.mark_failed, env, row_id, str(exc))
                     continue
+                finally:
+                    if ticket is not None:
+                        ticket.done()
                 await db.run(relay.mark_sent, env, row_id, message_id)
                 sent += 1
-                await asyncio.sleep(PACE)
+                if pacer is None:
+                    await asyncio.sleep(PACE)
 
 
 async def _edit(app: Application, out: relay.Outgoing) -> None:  # type: ignore[type-arg]
