@@ -123,3 +123,18 @@ def test_a_risk_post_to_the_circle_raises_the_alert(db: Database, research_env: 
     alerts = db.call(lambda s: s.exec(select(SafeguardingAlert)).all())
     assert len(alerts) == 1 and alerts[0].category
     assert any(r.buttons for r in replies)  # the case preview still comes, so the presenter decides what to share
+
+
+def test_mydata_holds_the_circle_posts(db: Database, research_env: Env, clock: ManualClock, study_cohort) -> None:
+    import json
+
+    env = research_env
+    make_circle(db, env, study_cohort)
+    chats = {name: CircleChat(db, env, tid, name) for tid, name in [*STUDENTS, LEADER]}
+    _week(db, env, clock, chats)
+    replies = db.call(data_rights.my_data, env, chats["Ben"].person)
+    data = json.loads(replies[0].attachment.content)
+    assert data["balint_circles"][0]["circle"] == "Circle Rose"
+    assert data["balint_circles"][0]["status"] == "joined"
+    assert [p["text"] for p in data["balint_circles"][0]["posts"]] == [
+        "What did you do with your hands while he cried?"]

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from bot.core import actions
 from bot.core.actions import Action
 from bot.core.at_rest import unseal
+from bot.core.circles.forget import data_of as circle_data
 from bot.core.circles.forget import forget_user as forget_circles
 from bot.core.context import Env, Person
 from bot.core.crypto import KeyProblem, TextCipher
@@ -119,6 +120,7 @@ def collect(session: Session, env: Env, user: User) -> dict[str, Any]:
              "replies": by_session.get(s.id or 0, [])}
             for s in sessions
         ],
+        "balint_circles": circle_data(session, env, user),
         "deliveries": [
             {"cohort": cohort_name(d.cohort_id), "week": d.week, "state": d.state, "due_at": _iso(d.due_at),
              "sent_at": _iso(d.sent_at), "reminded_at": _iso(d.reminded_at), "answered_at": _iso(d.answered_at)}

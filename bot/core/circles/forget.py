@@ -31,3 +31,25 @@ def forget_user(session: Session, env: Env, user: User) -> int:
     session.execute(update(CircleWeek).where(col(CircleWeek.asked_id).in_(ids)).values(asked_id=None))
     session.execute(delete(CircleMember).where(col(CircleMember.id).in_(ids)))
     return len(post_ids)
+
+
+def data_of(session: Session, env: Env, user: User) -> list[dict[str, object]]:
+    """/mydata: the user's circle memberships, each with their posts (decrypted, removed ones marked)."""
+    from bot.core.circles.setup import label  # the same attribution the circle sees
+    from storage.circle_models import Circle
+
+    result: list[dict[str, object]] = []
+    for member in session.exec(select(CircleMember).where(CircleMember.user_id == user.id)
+                               .order_by(col(CircleMember.id))).all():
+        circle = session.get(Circle, member.circle_id)
+        posts = session.exec(select(CirclePost, CircleWeek).join(CircleWeek, col(CircleWeek.id) == CirclePost.week_id)
+                             .where(CirclePost.member_id == member.id).order_by(col(CirclePost.id))).all()
+        result.append({
+            "circle": circle.name if circle else None, "role": member.role, "status": member.status,
+            "shown_as": label(circle, member, user) if circle else None,
+            "answered_at": member.answered_at.isoformat() if member.answered_at else None,
+            "posts": [{"week": w.week, "phase": p.phase, "kind": p.kind, "at": p.created_at.isoformat(),
+                       "text": None if p.removed_at else env.cipher.decrypt(p.text, p.encrypted),
+                       "removed_at": p.removed_at.isoformat() if p.removed_at else None} for p, w in posts],
+        })
+    return result
