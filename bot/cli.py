@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
+from bot.cli_circles import register as register_circles
 from bot.cli_doctor import register as register_doctor
 from bot.cli_facilitator import register as register_facilitator
 from bot.cli_keys import register as register_keys
@@ -335,6 +336,7 @@ register_safety(app)  # balint safeguarding check|alerts, balint purge
 register_keys(app)  # balint keys generate|rotate|status
 register_web(app)  # balint web, balint web link
 register_doctor(app)  # balint doctor
+register_circles(app)  # balint circle create|list|show|close
 
 
 def main() -> None:  # pragma: no cover

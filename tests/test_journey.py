@@ -36,7 +36,7 @@ def test_join_shows_participant_information_then_two_separate_choices(db: Databa
     def records(session):
         return [(r.kind, r.value, r.text_version) for r in session.exec(select(ConsentRecord)).all()]
 
-    assert db.call(records) == [("participate", True, "v2"), ("research", False, "v2")]
+    assert db.call(records) == [("participate", True, "v3"), ("research", False, "v3")]
 
 
 def test_consent_and_joining_are_dated_by_the_bot_clock(db: Database, env: Env, clock: ManualClock, cohort,

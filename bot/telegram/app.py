@@ -22,6 +22,7 @@ from bot.core.context import Env
 from bot.core.dispatch import Dispatcher
 from bot.core.student import STUDENT_COMMANDS
 from bot.telegram import (
+    circles,
     facilitator_handlers,
     flood,
     handlers,
@@ -54,6 +55,7 @@ COMMANDS = [
     BotCommand("mydata", "A file of everything held about you"),
     BotCommand("delete", "Erase your data"),
     BotCommand("withdraw", "Leave the cohort"),
+    BotCommand("circle", "Your Balint circle"),
     BotCommand("help", "What I can do"),
 ]
 
@@ -91,6 +93,7 @@ def add_handlers(app: Application) -> None:  # type: ignore[type-arg]
     facilitator_handlers.add_handlers(app, private & new_msg)
     research_handlers.add_handlers(app, private & new_msg)  # its /skip defers to the student's when one is open
     safety_handlers.add_handlers(app, private & new_msg)
+    circles.add_handlers(app, private & new_msg)  # its typed-message route hands non-circle text to the student's
     app.add_handler(CommandHandler(list(STUDENT_COMMANDS), handlers.student_command, filters=private & new_msg))
     app.add_handler(CallbackQueryHandler(handlers.button))
     app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE & filters.TEXT, handlers.edited))
