@@ -108,7 +108,7 @@ def test_assign_names_items_and_leaves_out_those_coded_in_an_earlier_round(db, r
 
 
 def _status_rounds(db: Database, research_env: Env) -> list[dict]:
-    from bot.research.cli import _status
+    from bot.cli.research import _status
 
     return db.call(_status, research_env, None)["rounds"]
 

@@ -1,4 +1,4 @@
-"""``balint research codebook …`` (wiring only; see ``bot.research.cli``)."""
+"""``balint research codebook …`` (wiring only; see ``bot.cli.research``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from bot.research.cli import JSON, STUDY, _run, actor, codebook_app, echo_history, emit, friendly, study_of
+from bot.cli.research import JSON, STUDY, _run, actor, codebook_app, echo_history, emit, friendly, study_of
 
 ROUND = typer.Option(None, "--round", help="Round (default: the open or latest one).")
 

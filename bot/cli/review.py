@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from bot.research.cli import JSON, STUDY, _run, actor, emit, friendly, item_numbers, review_app, study_of
+from bot.cli.research import JSON, STUDY, _run, actor, emit, friendly, item_numbers, review_app, study_of
 
 # -------------------------------------------------------------------------------------------- review
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from bot.research.cli import JSON, STUDY, _run, actor, echo_history, emit, friendly, research_app, study_of
+from bot.cli.research import JSON, STUDY, _run, actor, echo_history, emit, friendly, research_app, study_of
 
 themes_app = typer.Typer(help="Themes of a round (name, definition, codes), exemplar quotes, the theme report.",
                          no_args_is_help=True)

@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from bot.research.cli import JSON, STUDY, _run, actor, emit, friendly, research_app, study_of
+from bot.cli.research import JSON, STUDY, _run, actor, emit, friendly, research_app, study_of
 
 
 def _disagreements(session: Any, env: Any, study_name: str | None, number: int | None,
