@@ -7,6 +7,7 @@ import sys
 
 import typer
 
+from bot.cli import codebook, results, review, themes, transcripts  # noqa: F401  (they add commands to balint research)
 from bot.cli.cohorts import cohort_app
 from bot.cli.cohorts import register as register_cohorts
 from bot.cli.common import database, fail, friendly, settings
@@ -133,7 +134,8 @@ def db_upgrade() -> None:
 
 
 register_cohorts(app)  # balint cohort facilitator-link|schedule|pause|resume, balint stats
-register_research(app)  # balint research …, balint export, balint role grant researcher
+register_research(app)  # balint research …, balint role grant researcher
+results.register(app)  # balint export
 register_safety(app)  # balint safeguarding check|alerts, balint purge
 register_keys(app)  # balint keys generate|rotate|status
 register_web(app)  # balint web, balint web link

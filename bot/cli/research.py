@@ -373,8 +373,5 @@ def revoke_researcher(
 
 
 def register(app: typer.Typer) -> None:
-    """Mount ``balint research`` and ``balint export`` on the main app."""
-    from bot.cli import codebook, results, review, themes, transcripts  # noqa: F401  (register their commands)
-
+    """Mount ``balint research`` on the main app (``bot.cli.main`` imports the modules that add its commands)."""
     app.add_typer(research_app, name="research")
-    app.command("export")(results.export_command)

@@ -318,3 +318,6 @@ def export_command(
                    "their data since (balint research withdrawals).")
 
 
+def register(app: typer.Typer) -> None:
+    """Add ``balint export`` to the main app."""
+    app.command("export")(export_command)
