@@ -9,7 +9,7 @@ from bot.core.actions import Action
 from bot.core.context import Env, Person
 from bot.research import chat, chat_quote, codebook, coding, compare
 from bot.research.access import NOT_A_RESEARCHER, OLD_LINK
-from bot.research.queue import ResearchError
+from bot.research.errors import ResearchError
 from storage.db import Database
 from storage.models import Study
 from storage.research_models import Assignment, CodingItem, Memo, ResearchCoding

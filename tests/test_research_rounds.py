@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from bot.core.context import Env
 from bot.research import chat, codebook, coding, compare, rounds
-from bot.research.queue import ResearchError
+from bot.research.errors import ResearchError
 from storage import coding_repo
 from storage.db import Database
 from storage.models import Study

@@ -45,8 +45,8 @@ def friendly(fn: F) -> F:
             from bot.core.data_files import DataFilesMissing
             from bot.core.schedule import ScheduleError
             from bot.research.agreement_io import AgreementInputError
+            from bot.research.errors import ResearchError
             from bot.research.pseudonyms import PseudonymKeyMissing
-            from bot.research.queue import ResearchError
             from bot.research.refi_qda import RefiQdaError
             from bot.runtime import OutOfDate
 

@@ -40,7 +40,7 @@ def echo_history(rows: list[dict[str, Any]], ids_key: str) -> None:
 
 def study_of(session: Any, name: str | None) -> Any:
     """Return the study named, or the only one; say clearly what is wrong otherwise."""
-    from bot.research.queue import ResearchError
+    from bot.research.errors import ResearchError
     from storage import research_repo
 
     if name:
@@ -64,7 +64,7 @@ def _names(session: Any) -> str:
 
 def item_numbers(values: list[str]) -> list[int]:
     """Read item numbers as given on the command line: ``7``, ``#7``, ``1-35``, ``3,5,9`` (in order, once each)."""
-    from bot.research.queue import ResearchError
+    from bot.research.errors import ResearchError
 
     out: dict[int, None] = {}
     for value in values:
@@ -134,7 +134,8 @@ research_app.command("refresh", help="The same as intake.")(intake_command)
 def _assign(session: Any, env: Any, study_name: str | None, coder_labels: str | None, per_item: int,
             limit: int | None, include_unreviewed: bool, items: list[int] | None) -> dict[str, Any]:
     from bot.research import codebook, coding, compare
-    from bot.research.queue import ResearchError, intake
+    from bot.research.errors import ResearchError
+    from bot.research.queue import intake
     from storage import coding_repo
 
     study = study_of(session, study_name)

@@ -49,7 +49,7 @@ def disagreements_command(study: str | None = STUDY,
 def _settle(session: Any, env: Any, study_name: str | None, item_id: int, codes: str | None, accept: str | None,
             note: str | None) -> dict[str, Any]:
     from bot.research import codebook, compare
-    from bot.research.queue import ResearchError
+    from bot.research.errors import ResearchError
     from storage import coding_repo, research_repo
 
     study = study_of(session, study_name)
@@ -133,7 +133,7 @@ def agreement_command(
             found = {c.coder for c in codings}
             missing = [c for c in chosen if c not in found]
             if missing:
-                from bot.research.queue import ResearchError
+                from bot.research.errors import ResearchError
 
                 known = ", ".join(sorted(found))
                 raise ResearchError(f"{from_file.name} has no coder {missing[0]!r} (coders: {known})")
@@ -225,8 +225,8 @@ def withdrawals_command(study: str | None = STUDY, as_json: bool = JSON) -> None
 
 def _export(session: Any, env: Any, study_name: str | None, fmt: str, number: int | None, out: Path,
             progress: bool, documents: str) -> dict[str, Any]:
+    from bot.research.errors import ResearchError
     from bot.research.exports import FORMATS, export
-    from bot.research.queue import ResearchError
     from storage import coding_repo, research_repo
 
     if fmt.lower() not in FORMATS:

@@ -43,6 +43,7 @@ from xml.etree.ElementTree import Element, TreeBuilder
 from xml.parsers import expat
 
 from bot.research.agreement import Coding
+from bot.research.cells import DANGEROUS
 
 __all__ = ["AgreementInputError", "Loaded", "load_codings", "load_csv", "load_file", "load_qdpx"]
 
@@ -274,12 +275,11 @@ def _natural(key: str) -> tuple[int, str]:
     return (int(key), "") if key.isdigit() else (1 << 62, key)
 COMPLETE_STATUSES: Final = frozenset({"agreed", "disagreement", "settled"})
 _SEGMENT = re.compile(r"^(.*) \[(\d+):(\d+)\]$")
-_DANGEROUS: Final = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _unquote(cell: str) -> str:
     """Undo the spreadsheet guard of our exports (a leading apostrophe before = + - @ tab CR)."""
-    return cell[1:] if cell.startswith("'") and cell[1:2] and cell[1:].startswith(_DANGEROUS) else cell
+    return cell[1:] if cell.startswith("'") and cell[1:2] and cell[1:].startswith(DANGEROUS) else cell
 
 
 def _load_our_csv(path: Path, header: list[str], columns: dict[str, int], rows: Iterator[list[str]],

@@ -23,8 +23,8 @@ from bot.core.roles import can_research
 from bot.core.templates import escape
 from bot.research import codebook, coding, compare
 from bot.research.access import NOT_A_RESEARCHER, coder_of, studies_of
+from bot.research.errors import ResearchError
 from bot.research.export_rows import prompt_of
-from bot.research.queue import ResearchError
 from storage import coding_repo, repo, research_repo
 from storage.models import Study
 from storage.research_models import Assignment, Coder, CodingItem, CodingRound, ResearchCode, ResearchParticipant
