@@ -18,9 +18,9 @@ from sqlmodel import Session, select
 from bot.core import delivery, student
 from bot.core.clock import ManualClock
 from bot.core.context import Env, Person
-from bot.core.enrolment import CohortIn, create_cohort, spec_of
+from bot.core.enrolment import CohortIn, create_cohort
 from bot.core.replies import CallbackOutcome, Reply
-from bot.core.schedule import due_at
+from bot.core.schedule import due_at, spec_of
 from storage import repo
 from storage.db import Database
 from storage.models import Cohort, Role, Study

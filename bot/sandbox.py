@@ -22,9 +22,9 @@ from sqlmodel import Session, col, select
 
 from bot.core import delivery, safeguarding, student
 from bot.core.context import Env, Person
-from bot.core.enrolment import CohortIn, create_cohort, spec_of
+from bot.core.enrolment import CohortIn, create_cohort
 from bot.core.replies import Button, CallbackOutcome, Reply
-from bot.core.schedule import current_week
+from bot.core.schedule import current_week, spec_of
 from storage import repo
 from storage.db import Database
 from storage.migrate import upgrade
