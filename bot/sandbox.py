@@ -20,11 +20,13 @@ from typing import TextIO
 
 from sqlmodel import Session, col, select
 
-from bot.core import delivery, safeguarding, student
+from bot.chat import student
+from bot.core import delivery, safeguarding
 from bot.core.context import Env, Person
 from bot.core.enrolment import CohortIn, create_cohort
 from bot.core.replies import Button, CallbackOutcome, Reply
 from bot.core.schedule import current_week, spec_of
+from bot.research.queue import on_consent_changed
 from storage import repo
 from storage.db import Database
 from storage.migrate import upgrade
@@ -209,7 +211,7 @@ def run_sandbox(*, input_lines: Callable[[], str] = input, out: TextIO = sys.std
     logging.getLogger("bot.core.safeguarding").setLevel(logging.CRITICAL)
     logging.getLogger("bot.core.safeguarding_delivery").setLevel(logging.CRITICAL)
     db = Database(database_url)
-    env = Env(bot_username="balint_sandbox_bot")
+    env = Env(on_research_consent=on_consent_changed, bot_username="balint_sandbox_bot")
     today = env.clock.now().date()
 
     def setup(session: Session) -> None:

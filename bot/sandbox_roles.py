@@ -16,6 +16,7 @@ from typing import TextIO
 from sqlmodel import Session
 
 from bot import demo
+from bot.chat import research as chat_research
 from bot.core import delivery, facilitator, facilitator_announce, facilitator_dialogue, safeguarding, scheduling
 from bot.core.context import Env, Person
 from bot.core.replies import Reply
@@ -51,7 +52,7 @@ FACILITATOR_COMMANDS: dict[str, Callable[..., list[Reply]]] = {  # as bot.telegr
 RESEARCHER_COMMANDS: dict[str, Callable[..., list[Reply]]] = {  # as bot.telegram.research_handlers routes them
     "code": chat.code_command,
     "memo": chat.memo_command,
-    "skip": chat.skip_command,
+    "skip": chat_research.skip_command,
     "progress": chat.progress_command,
 }
 

@@ -8,7 +8,7 @@ import io
 
 from sqlmodel import Session, select
 
-from bot.core import student
+from bot.chat import student
 from bot.core.context import Env
 from bot.research import codebook, coding, compare, exports, rounds
 from bot.research.errors import ResearchError

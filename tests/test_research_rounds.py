@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from bot.chat import research as chat_research
 from bot.core.context import Env
 from bot.research import chat, codebook, coding, compare, rounds
 from bot.research.errors import ResearchError
@@ -59,7 +60,7 @@ def test_a_put_aside_item_comes_back_after_the_others(db, research_env, study_co
     _assign(db, research_env, limit=3)
     _, first = db.call(chat.code_command, research_env, RESEARCHER_A)
     assert first.text.startswith("<b>Item #1 ·")
-    skipped = db.call(chat.skip_command, research_env, RESEARCHER_A)
+    skipped = db.call(chat_research.skip_command, research_env, RESEARCHER_A)
     assert skipped[0].text == "Item #1 put aside; it comes back after the others."
     seen = []
     view = skipped[-1]

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.core import student
+from bot.chat import student
 from bot.core.context import Env
 from bot.research import access, codebook, coding, compare, exports, rounds
 from bot.research.agreement import compute_agreement, report_to_rows

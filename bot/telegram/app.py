@@ -16,11 +16,11 @@ from telegram.ext import (
     filters,
 )
 
+from bot.chat.student import STUDENT_COMMANDS
 from bot.config import Settings
 from bot.core import data_files, delivery
 from bot.core.context import Env
 from bot.core.dispatch import Dispatcher
-from bot.core.student import STUDENT_COMMANDS
 from bot.telegram import (
     facilitator_handlers,
     flood,

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.core import student
+from bot.chat import student
 from bot.core.replies import Reply
 from bot.telegram import safety_screen
 from bot.telegram.context import db_of, env_of, person_of

@@ -15,7 +15,8 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 from telegram.ext.filters import BaseFilter, MessageFilter
 
-from bot.core import student
+from bot.chat import research as chat_research
+from bot.chat import student
 from bot.core.actions import Action
 from bot.core.replies import Reply
 from bot.research import chat, chat_exemplar, chat_quote, web_access
@@ -28,7 +29,7 @@ COMMANDS = {
     "code": chat.code_command,
     "memo": chat.memo_command,
     "exemplar": chat_exemplar.exemplar_command,
-    "skip": chat.skip_command,
+    "skip": chat_research.skip_command,
     "progress": chat.progress_command,
     "web": web_access.web_command,  # a one-time sign-in link to the web workbench
 }
@@ -71,7 +72,7 @@ async def hash_item(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A message that is just ``#7``: open item 7 for a researcher (the domain passes anyone else's on)."""
     msg = update.effective_message
     assert msg is not None and msg.text is not None
-    replies = await db_of(context).run(chat.hash_message, env_of(context), person_of(update), msg.text,
+    replies = await db_of(context).run(chat_research.hash_message, env_of(context), person_of(update), msg.text,
                                        chat_id=msg.chat_id, message_id=msg.message_id)
     await send_after_commit(context.bot, msg.chat_id, replies)
 
@@ -101,5 +102,6 @@ def add_handlers(app: Application, flt: BaseFilter) -> None:  # type: ignore[typ
     """Register the researcher handlers (called from ``bot.telegram.app.add_handlers``, before the students')."""
     app.add_handler(CommandHandler(list(COMMANDS), command, filters=flt))
     app.add_handler(MessageHandler(flt & filters.TEXT & ~filters.COMMAND & _ReplyToItem(), item_reply))
-    app.add_handler(MessageHandler(flt & filters.TEXT & ~filters.COMMAND & filters.Regex(chat.HASH_ITEM), hash_item))
+    app.add_handler(MessageHandler(flt & filters.TEXT & ~filters.COMMAND & filters.Regex(chat_research.HASH_ITEM),
+                                   hash_item))
     app.add_handler(CallbackQueryHandler(coding_button, pattern=rf"^({CODING_ACTIONS}):"))

@@ -170,8 +170,8 @@ def unknown_command(name: str) -> list[Reply]:
 
 
 def callback(session: Session, env: Env, person: Person, data: str | None) -> CallbackOutcome:
-    """A button press (routed by ``bot.core.buttons``)."""
-    from bot.core.buttons import press
+    """A button press (routed by ``bot.chat.buttons``)."""
+    from bot.chat.buttons import press
 
     return press(session, env, person, data)
 
