@@ -113,14 +113,10 @@ def bot_username(s: Settings) -> str:
         return "YOUR_BOT"
     import asyncio
 
-    from telegram import Bot
-
-    async def get() -> str:
-        async with Bot(s.telegram_bot_token.get_secret_value(), base_url=s.telegram_api_base_url) as bot:  # type: ignore[union-attr]
-            return bot.username
+    from bot.telegram.identity import username
 
     try:
-        return asyncio.run(get())
+        return asyncio.run(username(s))
     except Exception as exc:  # noqa: BLE001  any network problem: say so, keep going
         typer.echo(f"(could not ask Telegram for the bot's username: {exc}; using a placeholder)", err=True)
         return "YOUR_BOT"

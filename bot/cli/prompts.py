@@ -28,7 +28,7 @@ def prompt_send_now(
     bot running, this command sends itself. Either way the whole token stays under Telegram's 30 messages/s."""
     import asyncio
 
-    from telegram.error import TelegramError
+    from bot.telegram.broadcast import UNREACHABLE
 
     s = settings()
     if s.telegram_bot_token is None:
@@ -36,7 +36,7 @@ def prompt_send_now(
     with database(s) as db:
         try:
             result = asyncio.run(_send_with_progress(s, db, cohort, week, show=not as_json))
-        except (TelegramError, OSError) as exc:  # no traceback for the operator: one line, and the rows stay queued
+        except UNREACHABLE as exc:  # no traceback for the operator: one line, and the rows stay queued
             fail(f"Could not reach Telegram ({type(exc).__name__}: {exc}). The prompts stay queued; a running bot "
                  "sends them, or run this command again.", code=1)
             return
