@@ -20,7 +20,7 @@ from typing import TextIO
 
 from sqlmodel import Session, col, select
 
-from bot.chat import student
+from bot.chat import commands, student
 from bot.core import delivery, safeguarding
 from bot.core.context import Env, Person
 from bot.core.enrolment import CohortIn, create_cohort
@@ -163,7 +163,7 @@ class Sandbox:
                 self.show(self.db.call(self.commands[name], self.env, self.person, args))
             elif name == "prompt":
                 self.deliver_prompt()
-            elif name in student.STUDENT_COMMANDS:
+            elif name in commands.of_role(commands.STUDENT):
                 self.show(self.db.call(student.command, self.env, self.person, name, args))
             else:
                 self.show(student.unknown_command(name))

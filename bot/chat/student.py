@@ -26,9 +26,6 @@ from bot.core.templates import escape
 from storage import repo
 from storage.models import Enrolment, ReflectionSession
 
-STUDENT_COMMANDS = ("help", "status", "consent", "withdraw", "pause", "resume", "skip", "done", "reflect", "mydata",
-                    "delete")
-
 
 def start(session: Session, env: Env, person: Person, payload: str | None) -> list[Reply]:
     """/start, with or without an invite code (``f-CODE``: a facilitator link)."""

@@ -25,8 +25,6 @@ from bot.core.templates import TemplateProblem, escape
 from storage import repo
 from storage.models import Cohort, CohortStatus, Enrolment, ReflectionSession, Role
 
-FACILITATOR_COMMANDS = ("cohorts", "newcohort", "schedule", "preview", "sendnow", "announce", "stats", "cancel")
-
 HELP = """<b>Facilitator commands</b>
 /cohorts — your cohorts, their students and next prompt
 /newcohort — set up a cohort, step by step

@@ -12,27 +12,20 @@ import re
 
 from telegram import Message, Update
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 from telegram.ext.filters import BaseFilter, MessageFilter
 
+from bot.chat import commands, student
 from bot.chat import research as chat_research
-from bot.chat import student
 from bot.core.actions import Action
 from bot.core.replies import Reply
-from bot.research import chat, chat_exemplar, chat_quote, web_access
-from bot.telegram.context import db_of, env_of, person_of
+from bot.research import chat, chat_quote
+from bot.telegram.context import BotApp, db_of, env_of, person_of
 from bot.telegram.send import keyboard, send_after_commit
 
 log = logging.getLogger(__name__)
 
-COMMANDS = {
-    "code": chat.code_command,
-    "memo": chat.memo_command,
-    "exemplar": chat_exemplar.exemplar_command,
-    "skip": chat_research.skip_command,
-    "progress": chat.progress_command,
-    "web": web_access.web_command,  # a one-time sign-in link to the web workbench
-}
+COMMANDS = commands.entries(commands.RESEARCHER)  # /code, /memo, /exemplar, /skip, /progress, /web
 _ARGS = re.compile(r"^/\S+\s*(.*)$", re.S)
 CODING_ACTIONS = "|".join(a.value for a in (Action.CODE_TOGGLE, Action.CODE_SEGMENT, Action.CODE_DONE))
 
@@ -86,7 +79,7 @@ async def coding_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if query.message is not None:
         try:
             if outcome.edit_text is not None:
-                await query.edit_message_text(outcome.edit_text, parse_mode="HTML")
+                await query.edit_message_text(outcome.edit_text)
             elif isinstance(outcome, chat.CodingOutcome) and outcome.buttons is not None:
                 await query.edit_message_reply_markup(keyboard(Reply("", buttons=outcome.buttons)))
             elif not outcome.keep_buttons:
@@ -98,7 +91,7 @@ async def coding_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await send_after_commit(context.bot, chat_id, outcome.replies)
 
 
-def add_handlers(app: Application, flt: BaseFilter) -> None:  # type: ignore[type-arg]
+def add_handlers(app: BotApp, flt: BaseFilter) -> None:
     """Register the researcher handlers (called from ``bot.telegram.app.add_handlers``, before the students')."""
     app.add_handler(CommandHandler(list(COMMANDS), command, filters=flt))
     app.add_handler(MessageHandler(flt & filters.TEXT & ~filters.COMMAND & _ReplyToItem(), item_reply))
