@@ -1,4 +1,4 @@
-"""REFI-QDA (QDA-XML 1.0) writing shared by the ``.qdpx`` project writer (``refi_qda_write``): XML escaping and
+"""REFI-QDA (QDA-XML 1.0) writing shared by the ``.qdpx`` project writer (``write``): XML escaping and
 chunking, and the codebook, which also stands alone as a ``.qdc`` file (:func:`write_qdc`).
 """
 
@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import BinaryIO, Final
 from xml.sax.saxutils import escape
 
-from .refi_qda_model import QdaCode, RefiQdaError, check_key, check_name, check_xml_text, normalize_color, object_guid
+from .model import QdaCode, RefiQdaError, check_key, check_name, check_xml_text, normalize_color, object_guid
 
 PROJECT_NS: Final = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS: Final = "urn:QDA-XML:codebook:1.0"

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
-from .refi_qda_codebook import (
+from .codebook import (
     _CHUNK,
     _KIND_NAMES,
     _XML_DECL,
@@ -41,7 +41,7 @@ from .refi_qda_codebook import (
     _text,
     write_qdc,
 )
-from .refi_qda_model import (
+from .model import (
     VARIABLE_TYPES,
     QdaCase,
     QdaCode,
@@ -58,7 +58,7 @@ from .refi_qda_model import (
     format_variable_value,
     object_guid,
 )
-from .refi_qda_zip import RecordSorter, StreamingZipWriter
+from .zip import RecordSorter, StreamingZipWriter
 
 __all__ = ["CODEBOOK_NS", "PROJECT_NS", "write_qdc", "write_qdpx"]
 
