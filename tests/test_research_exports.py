@@ -160,7 +160,7 @@ def test_qdpx_validates_against_the_refi_qda_schema_and_is_deterministic(db, res
 
 
 def test_qdpx_codings_line_up_with_the_agreement_reader(db, research_env, coded, tmp_path):
-    from bot.research.agreement_io import load_codings
+    from bot.research.agreement.io import load_codings
 
     _, data = run_export(db, research_env, "qdpx")
     path = tmp_path / "round1.qdpx"

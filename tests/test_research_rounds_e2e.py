@@ -19,7 +19,7 @@ from bot.chat import student
 from bot.core.context import Env
 from bot.research import access, codebook, coding, compare, exports, rounds
 from bot.research.agreement import compute_agreement, report_to_rows
-from bot.research.agreement_io import load_file
+from bot.research.agreement.io import load_file
 from bot.research.errors import ResearchError
 from storage.db import Database
 from storage.models import ReflectionEntry, Study

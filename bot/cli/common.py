@@ -44,7 +44,7 @@ def friendly(fn: F) -> F:
             from bot.config import ConfigError
             from bot.core.data_files import DataFilesMissing
             from bot.core.schedule import ScheduleError
-            from bot.research.agreement_io import AgreementInputError
+            from bot.research.agreement.io import AgreementInputError
             from bot.research.errors import ResearchError
             from bot.research.pseudonyms import PseudonymKeyMissing
             from bot.research.refi_qda import RefiQdaError

@@ -123,7 +123,7 @@ def agreement_command(
 ) -> None:
     """Inter-coder agreement per code and overall: % agreement, Cohen's kappa, Krippendorff's alpha, characters."""
     from bot.research.agreement import compute_agreement, format_table, report_to_rows
-    from bot.research.agreement_io import load_file
+    from bot.research.agreement.io import load_file
 
     if from_file is not None:
         loaded = load_file(from_file)

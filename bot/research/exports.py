@@ -28,7 +28,7 @@ from sqlmodel import Session, col, select
 
 from bot.core.context import Env
 from bot.research import codebook, codebook_files
-from bot.research.agreement_input import ITEMS_VARIABLE
+from bot.research.agreement.input import ITEMS_VARIABLE
 from bot.research.cells import DANGEROUS, safe_cell
 from bot.research.errors import ResearchError
 from bot.research.export_rows import Applied, Reader, Row, Tracker

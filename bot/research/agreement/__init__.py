@@ -61,7 +61,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from bot.research.agreement_metrics import (
+from bot.research.agreement.metrics import (
     AgreementReport,
     CharacterTable,
     CodeAgreement,
@@ -75,7 +75,7 @@ from bot.research.agreement_metrics import (
     percent_agreement,
     segment_overlap,
 )
-from bot.research.agreement_table import format_table, report_to_rows
+from bot.research.agreement.table import format_table, report_to_rows
 
 __all__ = [
     "AgreementReport",

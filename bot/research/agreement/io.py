@@ -37,14 +37,14 @@ from pathlib import Path
 from typing import Final
 
 from bot.research.agreement import Coding
-from bot.research.agreement_input import (
+from bot.research.agreement.input import (
     COMPLETE_STATUSES,
     MAX_REPORTED_PROBLEMS,
     AgreementInputError,
     Loaded,
     _read,
 )
-from bot.research.agreement_qdpx import _load_qdpx, load_qdpx
+from bot.research.agreement.qdpx import _load_qdpx, load_qdpx
 from bot.research.cells import DANGEROUS
 
 __all__ = ["AgreementInputError", "Loaded", "load_codings", "load_csv", "load_file", "load_qdpx"]

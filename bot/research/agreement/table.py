@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.research.agreement_metrics import AgreementReport
+from bot.research.agreement.metrics import AgreementReport
 
 Row = dict[str, str | int | float | None]
 

@@ -1,5 +1,5 @@
 """Codings from a REFI-QDA project (``.qdpx`` or a bare ``.qde``) as NVivo, ATLAS.ti, MAXQDA or QualCoder
-export them; ``bot.research.agreement_io`` describes what is read and calls :func:`load_qdpx`.
+export them; ``bot.research.agreement.io`` describes what is read and calls :func:`load_qdpx`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from xml.etree.ElementTree import Element, TreeBuilder
 from xml.parsers import expat
 
 from bot.research.agreement import Coding
-from bot.research.agreement_input import (
+from bot.research.agreement.input import (
     COMPLETE_STATUSES,
     ITEMS_VARIABLE,
     MAX_INPUT_BYTES,

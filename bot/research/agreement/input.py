@@ -1,6 +1,6 @@
 """What a codings file holds once read (:class:`Loaded`) and how reading one fails (:class:`AgreementInputError`).
 
-Shared by the CSV reader (``bot.research.agreement_io``) and the REFI-QDA reader (``bot.research.agreement_qdpx``).
+Shared by the CSV reader (``bot.research.agreement.io``) and the REFI-QDA reader (``bot.research.agreement.qdpx``).
 """
 
 from __future__ import annotations
