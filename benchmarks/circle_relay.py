@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlmodel import SQLModel, create_engine  # noqa: E402
 
 import storage.schema  # noqa: E402,F401
-from bot.core import student  # noqa: E402
+from bot.chat import student  # noqa: E402
 from bot.core.circles import setup  # noqa: E402
 from bot.core.clock import ManualClock  # noqa: E402
 from bot.core.context import Env, Person  # noqa: E402

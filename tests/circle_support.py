@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from bot.core import student
-from bot.core.circles import chat, setup
+from bot.chat import circles as chat
+from bot.chat import student
+from bot.core.circles import setup
 from bot.core.context import Env, Person
 from storage.circle_models import Circle, CircleOutbox
 from storage.db import Database

@@ -21,15 +21,17 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, select
 from telegram.ext import CommandHandler
 
-from bot.core import actions, facilitator, facilitator_announce, roles, safeguarding, student
+from bot.chat import circles as circle_chat
+from bot.chat import student
+from bot.chat.buttons import press
+from bot.core import actions, facilitator, facilitator_announce, roles, safeguarding
 from bot.core.actions import Action
-from bot.core.buttons import press
-from bot.core.circles import chat as circle_chat
 from bot.core.context import Env, Person
 from bot.core.enrolment import CohortIn, create_cohort
 from bot.core.replies import CallbackOutcome, Reply
 from bot.research import codebook, coding
 from bot.research.access import NOT_A_RESEARCHER
+from bot.research.queue import on_consent_changed
 from bot.telegram import circles, facilitator_handlers, handlers, research_handlers, safety_handlers
 from bot.telegram.app import build_application
 from storage import repo
@@ -166,7 +168,7 @@ def registered_commands(db: Database) -> dict[str, Callable[..., Any]]:
     from bot.config import Settings
 
     settings = Settings(_env_file=None, telegram_bot_token="123456:TEST", database_url=db.url)  # type: ignore[call-arg]
-    app = build_application(settings, db, Env())
+    app = build_application(settings, db, Env(on_research_consent=on_consent_changed))
     found: dict[str, Callable[..., Any]] = {}
     for group in app.handlers.values():
         for h in group:

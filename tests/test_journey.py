@@ -187,7 +187,7 @@ def test_text_with_nothing_open_is_kept_and_can_start_the_week(db, env, cohort, 
 
 
 def test_an_edit_is_stored_as_a_new_version(db, env, cohort, alice):
-    from bot.core import student
+    from bot.chat import student
 
     chat = DomainChat(db, env, alice)
     chat.join_and_consent(cohort.invite_code)

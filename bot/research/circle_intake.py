@@ -103,13 +103,3 @@ def raw_text(session: Session, env: Env, item: CodingItem) -> str:
     if post is None or post.removed_at is not None:
         return ""
     return deidentify.compose([env.cipher.decrypt(post.text, post.encrypted)])
-
-
-def forget_posts(session: Session, post_ids: list[int]) -> int:
-    """Delete the research items (and their codings) made from these posts; return how many."""
-    if not post_ids:
-        return 0
-    items = [i for i in session.exec(select(CodingItem.id).where(col(CodingItem.circle_post_id).in_(post_ids))
-                                     ).all() if i is not None]
-    research_repo.delete_items(session=session, item_ids=items)
-    return len(items)

@@ -27,15 +27,12 @@ from sqlmodel import Session
 from bot.core.context import Env
 from bot.core.dialogue import Route, Step
 from bot.research import circle_intake, deidentify, pseudonyms
+from bot.research.errors import ResearchError
 from storage import repo, research_repo
 from storage.models import ReflectionEntry, ReflectionSession, Study, User
 from storage.research_models import CodingItem, ItemMark, ResearchParticipant
 
 _PLACEHOLDER = re.compile(r"\[[A-Z][A-Z_]*\]")
-
-
-class ResearchError(Exception):
-    """A research operation that cannot be done as asked; the message says why, for people."""
 
 
 @dataclass

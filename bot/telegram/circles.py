@@ -1,6 +1,6 @@
 """Balint circles in the chat: /circle, the circle's buttons, typed posts, and the jobs that relay and pace them.
 
-Handlers are thin: they call ``bot.core.circles.chat`` (which hands every non-circle message to the student's
+Handlers are thin: they call ``bot.chat.circles`` (which hands every non-circle message to the student's
 own handling) and send what it returns. The relay job sends the circle outbox (``bot.core.circles.relay``), one
 copy per member at a time in id order, so every chat shows the posts in the same order.
 """
@@ -17,8 +17,9 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 from telegram.ext.filters import BaseFilter
 
+from bot.chat import circles as chat
 from bot.core import delivery
-from bot.core.circles import chat, relay, week
+from bot.core.circles import relay, week
 from bot.core.circles.buttons import PATTERN
 from bot.core.context import Env
 from bot.core.dispatch import Dispatcher

@@ -28,7 +28,6 @@ import traceback
 from dataclasses import dataclass, field
 
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
@@ -199,6 +198,6 @@ async def _tell_admins(update: object, context: ContextTypes.DEFAULT_TYPE, err: 
             f"<pre>{html.escape(_tail(report))}</pre>")
     for chat in chats:
         try:
-            await context.bot.send_message(chat, text, parse_mode=ParseMode.HTML)
+            await context.bot.send_message(chat, text)
         except TelegramError:
             log.warning("could not reach the admin chat", extra={"event": "admin_alert_failed"})

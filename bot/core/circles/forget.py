@@ -7,8 +7,10 @@ from sqlmodel import Session, col, select
 
 from bot.core.circles import relay
 from bot.core.context import Env
+from storage import research_repo
 from storage.circle_models import CircleMember, CircleOutbox, CirclePost, CircleWeek
 from storage.models import User
+from storage.research_models import CodingItem
 
 
 def forget_user(session: Session, env: Env, user: User) -> int:
@@ -21,8 +23,6 @@ def forget_user(session: Session, env: Env, user: User) -> int:
         relay.remove_posts_of(session, env, member, actor="erased")  # "a message was removed" in every chat
     post_ids = [p for p in session.exec(select(CirclePost.id).where(col(CirclePost.member_id).in_(ids))).all()
                 if p is not None]
-    from bot.research.circle_intake import forget_posts  # late import: research builds on core
-
     forget_posts(session, post_ids)
     session.execute(update(CircleOutbox).where(col(CircleOutbox.post_id).in_(post_ids)).values(post_id=None))
     session.execute(delete(CircleOutbox).where(col(CircleOutbox.member_id).in_(ids)))
@@ -53,3 +53,13 @@ def data_of(session: Session, env: Env, user: User) -> list[dict[str, object]]:
                        "removed_at": p.removed_at.isoformat() if p.removed_at else None} for p, w in posts],
         })
     return result
+
+
+def forget_posts(session: Session, post_ids: list[int]) -> int:
+    """Delete the research items (and their codings) made from these posts; return how many."""
+    if not post_ids:
+        return 0
+    items = [i for i in session.exec(select(CodingItem.id).where(col(CodingItem.circle_post_id).in_(post_ids))
+                                     ).all() if i is not None]
+    research_repo.delete_items(session=session, item_ids=items)
+    return len(items)

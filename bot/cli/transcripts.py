@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from bot.research.cli import JSON, STUDY, _run, emit, friendly, research_app, study_of
+from bot.cli.research import JSON, STUDY, _run, emit, friendly, research_app, study_of
 
 
 def _preview(session: Any, env: Any, study_name: str | None, path: Path, fmt: str | None,

@@ -25,7 +25,7 @@ Conventions callers must follow:
 
 from __future__ import annotations
 
-from .refi_qda_model import (
+from .model import (
     GUID_NAMESPACE,
     QdaCase,
     QdaCode,
@@ -39,8 +39,8 @@ from .refi_qda_model import (
     VariableValue,
     guid,
 )
-from .refi_qda_read import read_qdc
-from .refi_qda_write import CODEBOOK_NS, PROJECT_NS, write_qdc, write_qdpx
+from .read import read_qdc
+from .write import CODEBOOK_NS, PROJECT_NS, write_qdc, write_qdpx
 
 __all__ = [
     "CODEBOOK_NS",

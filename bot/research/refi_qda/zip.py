@@ -22,7 +22,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import IO, BinaryIO, Final
 
-from .refi_qda_model import RefiQdaError
+from .model import RefiQdaError
 
 __all__ = ["RecordSorter", "StreamingZipWriter"]
 

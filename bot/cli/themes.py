@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from bot.research.cli import JSON, STUDY, _run, actor, echo_history, emit, friendly, research_app, study_of
+from bot.cli.research import JSON, STUDY, _run, actor, echo_history, emit, friendly, research_app, study_of
 
 themes_app = typer.Typer(help="Themes of a round (name, definition, codes), exemplar quotes, the theme report.",
                          no_args_is_help=True)
@@ -18,7 +18,7 @@ ROUND = typer.Option(None, "--round", help="Round (default: the open or latest o
 
 def _open(session: Any, env: Any, study_name: str | None) -> tuple[Any, Any]:
     from bot.research import codebook
-    from bot.research.queue import ResearchError
+    from bot.research.errors import ResearchError
 
     study = study_of(session, study_name)
     rnd = codebook.open_round(session, study.id)
@@ -237,7 +237,7 @@ def passages_command(code: str | None = typer.Option(None, "--code", help="Only 
 def _exemplar(session: Any, env: Any, study_name: str | None, coding_id: int, note: str | None,
               undo: bool) -> dict[str, Any]:
     from bot.research import codebook, themes
-    from bot.research.queue import ResearchError
+    from bot.research.errors import ResearchError
     from storage import research_repo
     from storage.research_models import Assignment, Coder, CodingRound, ResearchCoding
 
@@ -286,7 +286,7 @@ def exemplar_command(coding: int = typer.Argument(..., help="The coded passage's
 def _report(session: Any, env: Any, study_name: str | None, number: int | None, fmt: str, out: Path | None,
             map_path: Path | None) -> dict[str, Any]:
     from bot.research import codebook, theme_render, theme_report
-    from bot.research.queue import ResearchError
+    from bot.research.errors import ResearchError
     from storage import repo
 
     if fmt not in theme_render.FORMATS:

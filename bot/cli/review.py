@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from bot.research.cli import JSON, STUDY, _run, actor, emit, friendly, item_numbers, review_app, study_of
+from bot.cli.research import JSON, STUDY, _run, actor, emit, friendly, item_numbers, review_app, study_of
 
 # -------------------------------------------------------------------------------------------- review
 
@@ -59,7 +59,7 @@ def _show(session: Any, env: Any, study_name: str | None, item_id: int) -> list[
 
 
 def _get(session: Any, study_name: str | None, item_id: int) -> Any:
-    from bot.research.queue import ResearchError
+    from bot.research.errors import ResearchError
     from storage import research_repo
 
     study = study_of(session, study_name)
@@ -80,7 +80,7 @@ def show_command(item: int = typer.Argument(..., help="Item number."), study: st
 def _mark(session: Any, env: Any, study_name: str | None, item_id: int, text: str | None, span: str | None,
           kind: str) -> list[dict[str, Any]]:
     from bot.research import queue
-    from bot.research.queue import ResearchError
+    from bot.research.errors import ResearchError
 
     item = _get(session, study_name, item_id)
     if (text is None) == (span is None):

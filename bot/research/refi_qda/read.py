@@ -15,7 +15,7 @@ from typing import BinaryIO, Final
 from xml.etree.ElementTree import Element, TreeBuilder
 from xml.parsers import expat
 
-from .refi_qda_model import QdaCode, RefiQdaError, normalize_color, normalize_guid
+from .model import QdaCode, RefiQdaError, normalize_color, normalize_guid
 
 __all__ = ["read_qdc"]
 

@@ -9,14 +9,14 @@ from typing import Any
 
 import typer
 
-from bot.cli_roles import friendly
+from bot.cli.common import friendly
 
 circle_app = typer.Typer(help="Balint circles: asynchronous Balint groups of 4–10 students and a leader.",
                          no_args_is_help=True)
 
 
 def _open() -> tuple[Any, Any]:
-    from bot.cli import settings
+    from bot.cli.common import settings
     from bot.runtime import make_env, open_database
 
     s = settings()
@@ -29,7 +29,7 @@ def _fail(message: str) -> None:
 
 
 def _emit(data: Any) -> None:
-    from bot.cli import emit_json
+    from bot.cli.common import emit_json
 
     emit_json(data)
 

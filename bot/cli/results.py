@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from bot.research.cli import JSON, STUDY, _run, actor, emit, friendly, research_app, study_of
+from bot.cli.research import JSON, STUDY, _run, actor, emit, friendly, research_app, study_of
 
 
 def _disagreements(session: Any, env: Any, study_name: str | None, number: int | None,
@@ -49,7 +49,7 @@ def disagreements_command(study: str | None = STUDY,
 def _settle(session: Any, env: Any, study_name: str | None, item_id: int, codes: str | None, accept: str | None,
             note: str | None) -> dict[str, Any]:
     from bot.research import codebook, compare
-    from bot.research.queue import ResearchError
+    from bot.research.errors import ResearchError
     from storage import coding_repo, research_repo
 
     study = study_of(session, study_name)
@@ -123,7 +123,7 @@ def agreement_command(
 ) -> None:
     """Inter-coder agreement per code and overall: % agreement, Cohen's kappa, Krippendorff's alpha, characters."""
     from bot.research.agreement import compute_agreement, format_table, report_to_rows
-    from bot.research.agreement_io import load_file
+    from bot.research.agreement.io import load_file
 
     if from_file is not None:
         loaded = load_file(from_file)
@@ -133,7 +133,7 @@ def agreement_command(
             found = {c.coder for c in codings}
             missing = [c for c in chosen if c not in found]
             if missing:
-                from bot.research.queue import ResearchError
+                from bot.research.errors import ResearchError
 
                 known = ", ".join(sorted(found))
                 raise ResearchError(f"{from_file.name} has no coder {missing[0]!r} (coders: {known})")
@@ -225,8 +225,8 @@ def withdrawals_command(study: str | None = STUDY, as_json: bool = JSON) -> None
 
 def _export(session: Any, env: Any, study_name: str | None, fmt: str, number: int | None, out: Path,
             progress: bool, documents: str) -> dict[str, Any]:
+    from bot.research.errors import ResearchError
     from bot.research.exports import FORMATS, export
-    from bot.research.queue import ResearchError
     from storage import coding_repo, research_repo
 
     if fmt.lower() not in FORMATS:
@@ -318,3 +318,6 @@ def export_command(
                    "their data since (balint research withdrawals).")
 
 
+def register(app: typer.Typer) -> None:
+    """Add ``balint export`` to the main app."""
+    app.command("export")(export_command)

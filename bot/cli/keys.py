@@ -1,13 +1,13 @@
 """``balint keys generate|rotate|status``: encryption at rest of reflection text. Wiring only.
 
-``bot.cli`` calls ``register(app)``; nothing from ``bot.cli`` is imported at module level.
+``bot.cli.main`` calls ``register(app)``.
 """
 
 from __future__ import annotations
 
 import typer
 
-from bot.cli_roles import friendly
+from bot.cli.common import database, emit_json, fail, friendly, settings
 
 keys_app = typer.Typer(help="Encryption at rest: make a key, rotate to a new one, see what is encrypted.",
                        no_args_is_help=True)
@@ -17,11 +17,6 @@ ROTATE_HOW = """To rotate:
   2. restart the bot (it now writes with NEW and still reads OLD)
   3. run:  balint keys rotate
   4. remove OLD from DATA_ENCRYPTION_KEY and restart."""
-
-
-def _fail(message: str) -> None:
-    typer.echo(message, err=True)
-    raise typer.Exit(2)
 
 
 @keys_app.command("generate")
@@ -41,33 +36,30 @@ def rotate(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Re-encrypt every reflection under the newest key; encrypt rows stored before a key was set."""
-    from bot.cli import emit_json, settings
     from bot.core.at_rest import RotationStats, rotate_batch, rotate_loose
     from bot.core.crypto import KeyProblem
-    from bot.runtime import make_env, open_database
+    from bot.runtime import make_env
 
     s = settings()
     env = make_env(s)
     if not env.cipher.enabled:
-        _fail("DATA_ENCRYPTION_KEY is not set: there is no key to rotate to. `balint keys generate` makes one.")
-    db = open_database(s)
+        fail("DATA_ENCRYPTION_KEY is not set: there is no key to rotate to. `balint keys generate` makes one.")
     total = RotationStats()
-    try:
-        last = 0
-        while True:
-            step = db.call(rotate_batch, env.cipher, after_id=last, limit=batch)
-            total.add(step)
-            last = step.last_id
-            if step.done:
-                break
-        total.add(db.call(rotate_loose, env.cipher))
-    except KeyProblem as exc:
-        done = (f"Replies up to id {last} were re-encrypted; the rest are unchanged." if last else
-                "Nothing was changed.")
-        _fail(f"Error: {exc}. {done} Put the missing key back in DATA_ENCRYPTION_KEY, after the new one, and run "
-              "this again.")
-    finally:
-        db.close()
+    with database(s) as db:
+        try:
+            last = 0
+            while True:
+                step = db.call(rotate_batch, env.cipher, after_id=last, limit=batch)
+                total.add(step)
+                last = step.last_id
+                if step.done:
+                    break
+            total.add(db.call(rotate_loose, env.cipher))
+        except KeyProblem as exc:
+            done = (f"Replies up to id {last} were re-encrypted; the rest are unchanged." if last else
+                    "Nothing was changed.")
+            fail(f"Error: {exc}. {done} Put the missing key back in DATA_ENCRYPTION_KEY, after the new one, and run "
+                 "this again.")
     result = {"reencrypted": total.reencrypted, "encrypted_from_plain": total.encrypted}
     if as_json:
         emit_json(result)
@@ -81,16 +73,12 @@ def rotate(
 @friendly
 def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Count reflection replies stored encrypted and in plain text."""
-    from bot.cli import emit_json, settings
     from bot.core.at_rest import encryption_census
-    from bot.runtime import make_env, open_database
+    from bot.runtime import make_env
 
     s = settings()
-    db = open_database(s)
-    try:
+    with database(s) as db:
         counts = db.call(encryption_census)
-    finally:
-        db.close()
     counts["keys_configured"] = len([k for k in (s.data_encryption_key.get_secret_value().split(",")
                                                  if s.data_encryption_key else []) if k.strip()])
     if as_json:

@@ -1,6 +1,6 @@
 """``balint safeguarding check|alerts`` and ``balint purge``: wiring only.
 
-``bot.cli`` calls ``register(app)``; nothing from ``bot.cli`` is imported at module level.
+``bot.cli.main`` calls ``register(app)``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 import typer
 
-from bot.cli_roles import friendly
+from bot.cli.common import database, emit_json, fail, friendly, settings
 
 safety_app = typer.Typer(help="Safeguarding: try the phrase rules on messages, list alerts.", no_args_is_help=True)
 
@@ -23,11 +23,6 @@ ACTIONS = {
     "patient_safety": "how-to-raise-a-concern reply, no alert",
     "check_in": "asks whether they are safe; \"not sure\" or \"not safe\" alerts",
 }
-
-
-def _fail(message: str) -> None:
-    typer.echo(message, err=True)
-    raise typer.Exit(2)
 
 
 @safety_app.command("check")
@@ -42,7 +37,7 @@ def check(
     try:
         engine = SafeguardingRules.from_toml(rules) if rules else default_rules()
     except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:
-        _fail(f"Error: cannot use the rules {rules or 'installed'}: {exc}")
+        fail(f"Error: cannot use the rules {rules or 'installed'}: {exc}")
     if sys.stdin.isatty():
         typer.echo("Type messages, one per line; Ctrl-D ends.", err=True)
     counts = {"messages": 0, "self": 0, "someone_else": 0, "patient_safety": 0, "check_in": 0}
@@ -73,15 +68,10 @@ def alerts(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List safeguarding alerts: ids, kind, times, who received each one (never what was written)."""
-    from bot.cli import emit_json, settings
     from bot.core.safeguarding import alert_rows
-    from bot.runtime import open_database
 
-    db = open_database(settings())
-    try:
+    with database() as db:
         rows = db.call(alert_rows, open_only=open_only)
-    finally:
-        db.close()
     if as_json:
         emit_json(rows)
         return
@@ -134,16 +124,12 @@ def purge(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Delete reflections, prompts and alerts older than their study's retention period (RETENTION_DAYS without)."""
-    from bot.cli import emit_json, settings
     from bot.core.retention import purge as run_purge
-    from bot.runtime import make_env, open_database
+    from bot.runtime import make_env
 
     s = settings()
-    db = open_database(s)
-    try:
+    with database(s) as db:
         report = db.call(run_purge, make_env(s), dry_run=dry_run)
-    finally:
-        db.close()
     if as_json:
         emit_json(report.as_dict())
         return

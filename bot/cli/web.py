@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from bot.cli.common import actor, call, database, friendly, settings
+
 web_app = typer.Typer(help="The study team's web workbench: review, code, compare and export in the browser.",
                       invoke_without_command=True)
 
@@ -24,20 +26,15 @@ def serve(ctx: typer.Context,
         return
     from aiohttp import web
 
-    from bot.cli import settings
-    from bot.research.cli import friendly
-    from bot.runtime import make_env, open_database
+    from bot.runtime import make_env
     from bot.web.app import build_app
 
     @friendly
     def run() -> None:
         s = settings()
-        db = open_database(s)
-        try:
+        with database(s) as db:
             typer.echo(f"Workbench on http://{host}:{port}/web/ (public address: {base_url(s.web_url, host, port)}/)")
             web.run_app(build_app(db, make_env(s)), host=host, port=port, print=None)
-        finally:
-            db.close()
 
     run()
 
@@ -46,13 +43,11 @@ def serve(ctx: typer.Context,
 def link_command(telegram_id: int = typer.Option(..., "--telegram-id", help="The researcher's Telegram id."),
                  ) -> None:
     """Print a one-time sign-in link for a researcher (it works once, for ten minutes)."""
-    from bot.cli import settings
-    from bot.research.cli import _run, actor, friendly
     from bot.research.web_access import issue_link
 
     @friendly
     def run() -> None:
-        token = _run(issue_link, telegram_id, actor=actor())
+        token = call(issue_link, telegram_id, actor=actor())
         typer.echo(f"{base_url(settings().web_url)}/login?t={token}")
         typer.echo("It works once, within ten minutes. Send it to the researcher privately.", err=True)
 

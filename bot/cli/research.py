@@ -1,25 +1,21 @@
 """``balint research …``, ``balint export`` and ``balint role grant researcher``: wiring only.
 
-``bot.cli`` calls ``register(app)``; nothing from ``bot.cli`` is imported at module level. Every listing has
-``--json``; every expected problem is one clear line on stderr (exit code 2).
+``bot.cli.main`` calls ``register(app)``. Every listing has ``--json``; every expected problem is one clear line on
+stderr (exit code 2).
 """
 
 from __future__ import annotations
 
-import getpass
-import json
 import sys
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
 import typer
 
-from bot.cli_facilitator import EXPIRES_IN, ROTATE, SINGLE_USE, link_policy
-from bot.cli_roles import friendly as base_friendly
-from bot.cli_roles import grant_app, revoke_app
-
-F = TypeVar("F", bound=Callable[..., Any])
+from bot.cli.cohorts import EXPIRES_IN, ROTATE, SINGLE_USE, link_policy
+from bot.cli.common import JSON, STUDY, actor, bot_username, database, friendly, settings
+from bot.cli.common import call as _run
+from bot.cli.common import emit_json as emit
+from bot.cli.roles import grant_app, revoke_app
 
 research_app = typer.Typer(help="Research: the de-identified coding queue, codebook rounds, double coding, "
                                 "agreement.", no_args_is_help=True)
@@ -30,42 +26,8 @@ review_app = typer.Typer(help="Review items before coding: read them, mark anyth
 research_app.add_typer(codebook_app, name="codebook")
 research_app.add_typer(review_app, name="review")
 
-STUDY = typer.Option(None, "--study", help="Study name (needed only when there are several).")
-JSON = typer.Option(False, "--json", help="Print JSON.")
-
-
-def friendly(fn: F) -> F:
-    """One clear line for research problems (bad file, unknown code, no key…), never a traceback."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from bot.research.agreement_io import AgreementInputError
-        from bot.research.pseudonyms import PseudonymKeyMissing
-        from bot.research.queue import ResearchError
-        from bot.research.refi_qda import RefiQdaError
-
-        try:
-            return base_friendly(fn)(*args, **kwargs)
-        except (ResearchError, PseudonymKeyMissing, AgreementInputError, RefiQdaError) as exc:
-            typer.echo(f"Error: {exc}", err=True)
-            raise typer.Exit(2) from None
-        except OSError as exc:
-            typer.echo(f"Error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
-            raise typer.Exit(2) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def actor() -> str:
-    """Who runs the command, for the audit log."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
-
-
-def emit(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+__all__ = ["JSON", "STUDY", "_run", "actor", "codebook_app", "echo_history", "emit", "friendly", "item_numbers",
+           "research_app", "review_app", "study_of"]
 
 
 def echo_history(rows: list[dict[str, Any]], ids_key: str) -> None:
@@ -76,23 +38,9 @@ def echo_history(rows: list[dict[str, Any]], ids_key: str) -> None:
         typer.echo(f"round {r['round']}  {r['at']}  {r['by']:<14} {r['action']:<7} {detail}")
 
 
-def _run(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Open the database, run ``fn(session, env, …)`` in one transaction, close."""
-    from bot.cli import settings
-    from bot.runtime import make_env, open_database
-
-    s = settings()
-    db = open_database(s)
-    env = make_env(s)
-    try:
-        return db.call(fn, env, *args, **kwargs)
-    finally:
-        db.close()
-
-
 def study_of(session: Any, name: str | None) -> Any:
     """Return the study named, or the only one; say clearly what is wrong otherwise."""
-    from bot.research.queue import ResearchError
+    from bot.research.errors import ResearchError
     from storage import research_repo
 
     if name:
@@ -116,7 +64,7 @@ def _names(session: Any) -> str:
 
 def item_numbers(values: list[str]) -> list[int]:
     """Read item numbers as given on the command line: ``7``, ``#7``, ``1-35``, ``3,5,9`` (in order, once each)."""
-    from bot.research.queue import ResearchError
+    from bot.research.errors import ResearchError
 
     out: dict[int, None] = {}
     for value in values:
@@ -186,7 +134,8 @@ research_app.command("refresh", help="The same as intake.")(intake_command)
 def _assign(session: Any, env: Any, study_name: str | None, coder_labels: str | None, per_item: int,
             limit: int | None, include_unreviewed: bool, items: list[int] | None) -> dict[str, Any]:
     from bot.research import codebook, coding, compare
-    from bot.research.queue import ResearchError, intake
+    from bot.research.errors import ResearchError
+    from bot.research.queue import intake
     from storage import coding_repo
 
     study = study_of(session, study_name)
@@ -327,18 +276,14 @@ def _link(session: Any, env: Any, study_name: str | None, policy: Any) -> dict[s
 def link_command(study: str | None = STUDY, rotate: bool = ROTATE, single_use: bool = SINGLE_USE,
                  expires_in: str | None = EXPIRES_IN, as_json: bool = JSON) -> None:
     """Print the researcher link: whoever opens it becomes a researcher (and coder) of the study. Share it privately."""
-    from bot.cli import bot_username, settings
-    from bot.runtime import make_env, open_database
+    from bot.runtime import make_env
 
     policy = link_policy(rotate, single_use, expires_in)
     s = settings()
-    db = open_database(s)
     env = make_env(s)
     env.bot_username = bot_username(s)
-    try:
+    with database(s) as db:
         r = db.call(_link, env, study, policy)
-    finally:
-        db.close()
     if as_json:
         emit({k: v for k, v in r.items() if k != "described"})
         return
@@ -429,14 +374,5 @@ def revoke_researcher(
 
 
 def register(app: typer.Typer) -> None:
-    """Mount ``balint research`` and ``balint export`` on the main app."""
-    from bot.research import (  # noqa: F401  (register their commands)
-        cli_codebook,
-        cli_results,
-        cli_review,
-        cli_themes,
-        cli_transcripts,
-    )
-
+    """Mount ``balint research`` on the main app (``bot.cli.main`` imports the modules that add its commands)."""
     app.add_typer(research_app, name="research")
-    app.command("export")(cli_results.export_command)

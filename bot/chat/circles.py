@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot.core import safeguarding, student
+from bot.chat import student
+from bot.core import safeguarding
 from bot.core.circles import setup, week
 from bot.core.circles.buttons import Verb, parse
 from bot.core.context import Env, Person

@@ -1,4 +1,4 @@
-"""``balint research codebook …`` (wiring only; see ``bot.research.cli``)."""
+"""``balint research codebook …`` (wiring only; see ``bot.cli.research``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from bot.research.cli import JSON, STUDY, _run, actor, codebook_app, echo_history, emit, friendly, study_of
+from bot.cli.research import JSON, STUDY, _run, actor, codebook_app, echo_history, emit, friendly, study_of
 
 ROUND = typer.Option(None, "--round", help="Round (default: the open or latest one).")
 
@@ -17,7 +17,7 @@ ROUND = typer.Option(None, "--round", help="Round (default: the open or latest o
 
 def _load(session: Any, env: Any, study_name: str | None, path: Path | None) -> dict[str, Any]:
     from bot.research import codebook_files
-    from bot.research.queue import ResearchError
+    from bot.research.errors import ResearchError
 
     study = study_of(session, study_name)
     if path is None:
@@ -101,7 +101,7 @@ def list_command(study: str | None = STUDY, round_number: int | None = ROUND, as
 
 def _export(session: Any, env: Any, study_name: str | None, number: int | None, fmt: str, out: Path) -> dict[str, Any]:
     from bot.research import codebook, codebook_files
-    from bot.research.queue import ResearchError
+    from bot.research.errors import ResearchError
     from storage import repo
 
     study = study_of(session, study_name)
@@ -134,7 +134,7 @@ def export_command(out: Path = typer.Option(..., "--out", help="File to write.")
 
 def _edit(session: Any, env: Any, study_name: str | None, op: str, **kw: Any) -> dict[str, Any]:
     from bot.research import codebook
-    from bot.research.queue import ResearchError
+    from bot.research.errors import ResearchError
 
     study = study_of(session, study_name)
     rnd = codebook.open_round(session, study.id)
@@ -279,7 +279,7 @@ def delete_command(code: str = typer.Argument(..., help="Code id, path or name."
 def _undo(session: Any, env: Any, study_name: str | None) -> dict[str, Any]:
     from bot.research import codebook
     from bot.research.codebook_undo import undo
-    from bot.research.queue import ResearchError
+    from bot.research.errors import ResearchError
 
     study = study_of(session, study_name)
     rnd = codebook.open_round(session, study.id)

@@ -26,9 +26,6 @@ from bot.core.templates import escape
 from storage import repo
 from storage.models import Enrolment, ReflectionSession
 
-STUDENT_COMMANDS = ("help", "status", "consent", "withdraw", "pause", "resume", "skip", "done", "reflect", "mydata",
-                    "delete")
-
 
 def start(session: Session, env: Env, person: Person, payload: str | None) -> list[Reply]:
     """/start, with or without an invite code (``f-CODE``: a facilitator link)."""
@@ -170,8 +167,8 @@ def unknown_command(name: str) -> list[Reply]:
 
 
 def callback(session: Session, env: Env, person: Person, data: str | None) -> CallbackOutcome:
-    """A button press (routed by ``bot.core.buttons``)."""
-    from bot.core.buttons import press
+    """A button press (routed by ``bot.chat.buttons``)."""
+    from bot.chat.buttons import press
 
     return press(session, env, person, data)
 

@@ -1,24 +1,90 @@
-"""``balint cohort facilitator-link / schedule / pause / resume`` and ``balint stats``.
-
-``bot.cli`` calls ``register(cohort_app, app)``; nothing from ``bot.cli`` is imported at module level.
-"""
+"""``balint cohort create / list / facilitator-link / schedule / pause / resume`` and ``balint stats``."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from bot.cli_roles import friendly
+from bot.cli.common import bot_username, database, emit_json, friendly, settings
+from bot.runtime import make_env
+
+cohort_app = typer.Typer(help="Cohorts: create, list, invite links.", no_args_is_help=True)
+DEFAULT_STUDY = "Default study"  # the study of cohorts created without --study, when there is no other
 
 
-def _open() -> tuple[Any, Any, Any]:
-    from bot.cli import settings
-    from bot.runtime import make_env, open_database
+@cohort_app.command("create")
+@friendly
+def cohort_create(
+    name: str = typer.Option(..., help="A name facilitators and students will recognise."),
+    start: str = typer.Option(..., help="First day of the placement, YYYY-MM-DD."),
+    weeks: int = typer.Option(6, help="Number of weekly prompts."),
+    day: str = typer.Option("mon", help="Weekday prompts go out: mon … sun."),
+    time: str = typer.Option("09:00", help="Local time prompts go out, HH:MM."),
+    tz: str = typer.Option("Europe/London", help="IANA time zone of the cohort."),
+    study: str | None = typer.Option(None, help="Research study the cohort belongs to (created if new; "
+                                     f"default: the only study there is, or {DEFAULT_STUDY!r})."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Create a cohort; print its id, invite code and deep link."""
+    from bot.core.enrolment import CohortIn, create_cohort
+    from bot.core.schedule import parse_date, parse_time, parse_weekday
 
     s = settings()
-    return s, open_database(s), make_env(s)
+    from storage import research_repo
+
+    named = study
+    env = make_env(s)
+    env.bot_username = bot_username(s)
+    with database(s) as db:
+        if study is None:  # a study is where consented reflections go for research: name one rather than refuse later
+            studies = db.call(lambda session: [x.name for x in research_repo.list_studies(session=session)])
+            study = studies[0] if len(studies) == 1 else DEFAULT_STUDY
+        data = CohortIn(name=name, start_date=parse_date(start), weeks=weeks, weekday=parse_weekday(day),
+                        send_time=parse_time(time), timezone=tz, study=study)
+        cohort = db.call(create_cohort, data)
+    link = env.invite_link(cohort.invite_code)
+    if as_json:
+        emit_json({"id": cohort.id, "name": cohort.name, "invite_code": cohort.invite_code, "link": link,
+                   "facilitator_link": env.invite_link(f"f-{cohort.facilitator_code}"), "study": study})
+    else:
+        typer.echo(f"Cohort {cohort.id}: {cohort.name}\nInvite code: {cohort.invite_code}\nLink: {link}")
+        if named is None:
+            typer.echo(f"Study: {study} (no --study given, so the cohort joined this one; "
+                       "balint export works on it from the first reflection)")
+
+
+@cohort_app.command("list")
+@friendly
+def cohort_list(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """List cohorts."""
+    from bot.core.cohorts import cohort_rows
+
+    with database() as db:
+        rows = db.call(cohort_rows)
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        typer.echo("No cohorts yet. Create one with: balint cohort create --name ... --start YYYY-MM-DD")
+        return
+    header = (f"{'id':>4}  {'name':<32} {'code':<10} {'start':<10} {'wk':>3} {'day':<4} {'time':<5} {'tz':<20} "
+              f"{'status':<7} {'students':>8}")
+    typer.echo(header)
+    for r in rows:
+        typer.echo(f"{r['id']:>4}  {r['name'][:32]:<32} {r['invite_code']:<10} {r['start']:<10} {r['weeks']:>3} "
+                   f"{r['day']:<4} {r['time']:<5} {r['timezone'][:20]:<20} {r['status']:<7} {r['students']:>8}")
+
+
+@contextmanager
+def _open() -> Iterator[tuple[Any, Any, Any]]:
+    """Settings, the database (closed however the block ends) and the environment."""
+    s = settings()
+    with database(s) as db:
+        yield s, db, make_env(s)
 
 
 def _find(session: Any, ref: str) -> Any:
@@ -59,16 +125,12 @@ def facilitator_link(
     """Print the link that makes whoever opens it a facilitator of the cohort (or make a new one)."""
     from datetime import UTC, datetime
 
-    from bot.cli import bot_username, emit_json
     from bot.core import facilitator_roles, role_links
     from bot.core.enrolment import FACILITATOR_PREFIX
 
     policy = link_policy(rotate, single_use, expires_in)
-    s, db, env = _open()
-    try:
+    with _open() as (s, db, env):
         found = db.call(facilitator_roles.facilitator_link, cohort, policy)
-    finally:
-        db.close()
     env.bot_username = bot_username(s)
     link = env.invite_link(f"{FACILITATOR_PREFIX}{found.facilitator_code}")
     now = datetime.now(UTC)
@@ -103,7 +165,6 @@ def schedule(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Show a cohort's schedule, or change it (the running bot follows within half a minute)."""
-    from bot.cli import emit_json
     from bot.core.cohort_schedule import (
         ScheduleChange,
         change_schedule,
@@ -119,17 +180,14 @@ def schedule(
         weekday=parse_weekday(day) if day else None, send_time=parse_time(time) if time else None, timezone=tz,
         quiet=parse_quiet(quiet) if quiet else None, reminder_hours=reminder_hours,
         plan=parse_plan(plan) if plan is not None else None)
-    _, db, env = _open()
+    with _open() as (_, db, env):
 
-    def run(session: Any) -> tuple[list[str], dict[str, Any]]:
-        found = _find(session, cohort)
-        said = [] if change.empty() else change_schedule(session, env, found, change, actor="cli")
-        return said, describe(session, env, found)
+        def run(session: Any) -> tuple[list[str], dict[str, Any]]:
+            found = _find(session, cohort)
+            said = [] if change.empty() else change_schedule(session, env, found, change, actor="cli")
+            return said, describe(session, env, found)
 
-    try:
         said, data = db.call(run)
-    finally:
-        db.close()
     if as_json:
         emit_json({**data, "changed": said})
         return
@@ -142,19 +200,16 @@ def _set_status(cohort: str, paused: bool) -> None:
     from bot.core.cohort_schedule import set_status
     from storage.models import CohortStatus
 
-    _, db, env = _open()
+    with _open() as (_, db, env):
 
-    def run(session: Any) -> tuple[str, bool, str]:
-        found = _find(session, cohort)
-        if found.status == CohortStatus.CLOSED:
-            return found.name, False, "closed"
-        changed = set_status(session, env, found, CohortStatus.PAUSED if paused else CohortStatus.OPEN, actor="cli")
-        return found.name, changed, found.status
+        def run(session: Any) -> tuple[str, bool, str]:
+            found = _find(session, cohort)
+            if found.status == CohortStatus.CLOSED:
+                return found.name, False, "closed"
+            changed = set_status(session, env, found, CohortStatus.PAUSED if paused else CohortStatus.OPEN, actor="cli")
+            return found.name, changed, found.status
 
-    try:
         name, changed, status = db.call(run)
-    finally:
-        db.close()
     if status == "closed":
         typer.echo(f"{name} is closed; it can't be paused or resumed.", err=True)
         raise typer.Exit(1)
@@ -181,19 +236,15 @@ def stats(
     chart: Path | None = typer.Option(None, help="Also write the chart as a PNG file here."),
 ) -> None:
     """Participation per week: invited, consented, prompted, replied, completed, unreachable, declined."""
-    from bot.cli import emit_json
     from bot.core import stats as participation
 
-    _, db, env = _open()
+    with _open() as (_, db, env):
 
-    def run(session: Any) -> tuple[Any, list[Any]]:
-        found = _find(session, cohort)
-        return found, participation.cohort_stats(session, env, found)
+        def run(session: Any) -> tuple[Any, list[Any]]:
+            found = _find(session, cohort)
+            return found, participation.cohort_stats(session, env, found)
 
-    try:
         found, rows = db.call(run)
-    finally:
-        db.close()
     if chart is not None:
         chart.write_bytes(participation.chart_png(found.name, rows))
     if as_json:
@@ -205,7 +256,7 @@ def stats(
         typer.echo(f"Chart written to {chart}")
 
 
-def register(cohort_app: typer.Typer, app: typer.Typer) -> None:
+def register(app: typer.Typer) -> None:
     """Add these commands to ``balint cohort`` and ``balint``."""
     cohort_app.command("facilitator-link")(facilitator_link)
     cohort_app.command("schedule")(schedule)

@@ -1,37 +1,20 @@
 """``balint role``: who may facilitate (and, added by their modules, research or administer).
 
 A sub-app other modules extend: ``grant_app`` and ``revoke_app`` take one command per role, e.g.
-``@grant_app.command("researcher")``. Nothing from ``bot.cli`` is imported at module level, so ``bot.cli``
-can mount ``role_app`` at the top of its file.
+``@grant_app.command("researcher")``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
-
 import typer
 
-F = TypeVar("F", bound=Callable[..., Any])
+from bot.cli.common import database, emit_json, friendly
 
 role_app = typer.Typer(help="Roles: grant, revoke, list.", no_args_is_help=True)
 grant_app = typer.Typer(help="Grant a role.", no_args_is_help=True)
 revoke_app = typer.Typer(help="Take a role away.", no_args_is_help=True)
 role_app.add_typer(grant_app, name="grant")
 role_app.add_typer(revoke_app, name="revoke")
-
-
-def friendly(fn: F) -> F:
-    """``bot.cli.friendly``, looked up when the command runs (so importing this module never imports bot.cli)."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from bot.cli import friendly as cli_friendly
-
-        return cli_friendly(fn)(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
 
 
 @grant_app.command("facilitator")
@@ -42,15 +25,10 @@ def grant_facilitator(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Make someone a facilitator of a cohort (they can also use a facilitator link)."""
-    from bot.cli import emit_json, settings
     from bot.core import facilitator_roles
-    from bot.runtime import open_database
 
-    db = open_database(settings())
-    try:
+    with database() as db:
         found = db.call(facilitator_roles.grant_facilitator, telegram_id, cohort)
-    finally:
-        db.close()
     if as_json:
         emit_json({"telegram_id": telegram_id, "role": "facilitator", "cohort_id": found.id, "cohort": found.name})
     else:
@@ -64,15 +42,10 @@ def revoke_facilitator(
     cohort: str = typer.Option(..., "--cohort", help="Cohort id or name."),
 ) -> None:
     """Stop someone facilitating a cohort."""
-    from bot.cli import settings
     from bot.core import facilitator_roles
-    from bot.runtime import open_database
 
-    db = open_database(settings())
-    try:
+    with database() as db:
         held = db.call(facilitator_roles.revoke_facilitator, telegram_id, cohort)
-    finally:
-        db.close()
     typer.echo(f"Telegram user {telegram_id} no longer facilitates cohort {cohort}." if held
                else f"Telegram user {telegram_id} was not a facilitator of cohort {cohort}; nothing changed.")
 
@@ -81,15 +54,10 @@ def revoke_facilitator(
 @friendly
 def role_list(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List every role granted."""
-    from bot.cli import emit_json, settings
     from bot.core import facilitator_roles
-    from bot.runtime import open_database
 
-    db = open_database(settings())
-    try:
+    with database() as db:
         rows = db.call(facilitator_roles.grant_rows)
-    finally:
-        db.close()
     if as_json:
         emit_json(rows)
         return
