@@ -11,6 +11,7 @@ import asyncio
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -135,10 +136,23 @@ def link_for(db: Database, env: Env, person: Person) -> str:
 
 def sign_in(driver: Any, server: Server, db: Database, env: Env, person: Person) -> None:
     """Open a sign-in link and press the button, as a researcher would."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
 
     driver.get(f"{server.url}/login?t={link_for(db, env, person)}")
-    press(driver, driver.find_element(By.ID, "sign-in"))
+    for attempt in range(3):
+        # on a loaded machine Chromium can still be settling the page ("Node with given id does not belong to
+        # the document"): find the button afresh and press again, unless the press already signed us in
+        buttons = driver.find_elements(By.ID, "sign-in")
+        if not buttons:
+            return
+        try:
+            press(driver, buttons[0])
+            return
+        except WebDriverException:
+            if attempt == 2:
+                raise
+            time.sleep(0.3)
 
 
 def select_text(driver: Any, item_id: int, words: str) -> None:
