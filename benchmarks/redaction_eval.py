@@ -3,7 +3,8 @@
     python benchmarks/redaction_eval.py                  # development corpus (dev and val splits)
     python benchmarks/redaction_eval.py --split test     # the independent test sets (tests/data/testset/)
     python benchmarks/redaction_eval.py --split all      # both, side by side
-    python benchmarks/redaction_eval.py --misses         # also list every missed span and false alarm
+    python benchmarks/redaction_eval.py --no-misses      # figures only (misses of the development sets are
+                                                         # listed by default; a test set's never are)
 
 Scoring (the privacy view: was the identifier hidden at all, whatever placeholder it got):
 
@@ -11,10 +12,14 @@ Scoring (the privacy view: was the identifier hidden at all, whatever placeholde
 * names recall = caught NAME spans / NAME spans; structured recall = the same over every other type;
 * ordinary words kept = the share of word tokens that touch no gold span and were left unredacted.
 
-The test sets are read only when asked for (``--split test`` or ``all``): they were written by someone
-else and are never tuned against.  The development corpus has two splits: ``dev`` (tuned against) and
-``val`` (a random 30 % of the sentences added in the second round, held out to check that a change
-generalises before tuning further; see ``tests/data/make_redaction_corpus.py``).
+The test sets are read only when asked for (``--split test`` or ``all``): every
+``tests/data/testset/redaction_*.jsonl`` present, each scored on its own.  They were written by someone
+else and are never tuned against, so their misses are never printed: only their figures.  The development
+corpus has several splits, each scored apart: ``dev`` (tuned against), ``val`` (a random 30 % of the
+sentences added in the second round, held out to check that a change generalises before tuning further;
+see ``tests/data/make_redaction_corpus.py``), ``testA`` / ``testA_val`` (the first independent set, folded
+in after its one scoring) and ``gen-redact`` (written fresh in round three, scored before the rules were
+generalised, see ``tests/data/gen_redact.txt``).  A last table puts every set side by side.
 
 Timings: redaction of every corpus message (mean, p50, p99 per message) and of a 4 KB message built from
 corpus sentences (p50 and p99 over repeated runs, wall clock and the thread's CPU time), single-threaded.
@@ -41,7 +46,7 @@ from bot.core.redaction import ALL_TYPES, Redactor  # noqa: E402
 
 DEV_CORPUS = ROOT / "tests" / "data" / "redaction_corpus.jsonl"
 TEST_DIR = ROOT / "tests" / "data" / "testset"
-TEST_FILES = ("redaction_a.jsonl", "redaction_b.jsonl")
+TEST_GLOB = "redaction_*.jsonl"
 WORD = re.compile(r"\w+(?:['’]\w+)*")
 
 
@@ -163,6 +168,19 @@ def table(label: str, s: Score, n_rows: int) -> str:
     return "\n".join(lines)
 
 
+def side_by_side(scores: Sequence[tuple[str, Score, int]]) -> str:
+    """One line per set: names recall, structured recall and words kept, with the counts."""
+    head = f"{'set':<34}{'msgs':>6}{'names':>14}{'structured':>14}{'words kept':>18}"
+    lines = ["== side by side", head, "-" * len(head)]
+    for label, s, n in scores:
+        nm, st = s.names, s.structured
+        lines.append(
+            f"{label:<34}{n:>6}{nm.recall:>7.3f} ({nm.gold:>4}){st.recall:>7.3f} ({st.gold:>4})"
+            f"{s.kept:>8.3f} ({s.words:>6})"
+        )
+    return "\n".join(lines)
+
+
 def timings(redactor: Redactor, rows: Sequence[Row]) -> str:
     """Per-message redaction time over the corpus, and p99 on a 4 KB message."""
     texts = [r.text for r in rows] or ["Mrs Jones rang."]
@@ -204,7 +222,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--split", choices=("dev", "test", "all"), default="dev")
     ap.add_argument("--corpus", type=Path, default=DEV_CORPUS, help="development corpus (JSONL)")
     ap.add_argument("--toml", type=Path, default=None, help="redaction rules (default prompts/redaction.toml)")
-    ap.add_argument("--misses", action="store_true", help="list missed gold spans and over-redacted words")
+    ap.add_argument(
+        "--no-misses",
+        action="store_true",
+        help="do not list the development sets' missed spans and over-redacted words (test sets never list them)",
+    )
     ap.add_argument("--no-timing", action="store_true")
     args = ap.parse_args(argv)
     redactor = Redactor.from_toml(args.toml)
@@ -216,29 +238,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         sets.append(("development / all", dev_rows))
     if args.split in ("test", "all"):
         test_rows: list[Row] = []
-        for name in TEST_FILES:
-            path = TEST_DIR / name
-            if not path.exists():
-                print(f"(no {path.relative_to(ROOT)})")
-                continue
-            rows = load_rows(path, split=name.removesuffix(".jsonl"))
-            sets.append((f"test / {name}", rows))
+        paths = sorted(TEST_DIR.glob(TEST_GLOB))
+        if not paths:
+            print(f"(no {TEST_DIR.relative_to(ROOT)}/{TEST_GLOB})")
+        for path in paths:
+            rows = load_rows(path, split=path.stem)
+            sets.append((f"test / {path.name}", rows))
             test_rows += rows
         if test_rows:
             sets.append(("test / all", test_rows))
             tricks = [r for r in test_rows if r.trick]
             if tricks:
                 sets.append(("test / tricks only", tricks))
+    scores: list[tuple[str, Score, int]] = []
     for label, rows in sets:
         s = score(redactor, rows)
+        scores.append((label, s, len(rows)))
         print()
         print(table(label, s, len(rows)))
-        if args.misses:
+        if not args.no_misses and not label.startswith("test"):
             for typ, c in s.per_type.items():
                 for m in c.misses:
                     print(f"MISS {typ}: {m}")
             for w in s.over_redacted:
                 print(f"OVER: {w}")
+    if len(scores) > 1:
+        print()
+        print(side_by_side(scores))
     if not args.no_timing and sets:
         print()
         print(timings(redactor, sets[-1][1]))

@@ -15,12 +15,14 @@ from datetime import UTC, datetime, time, timedelta
 
 from sqlmodel import Session, select
 
-from bot.core import delivery, student
+from bot.chat import student
+from bot.core import delivery
 from bot.core.clock import ManualClock
 from bot.core.context import Env, Person
-from bot.core.enrolment import CohortIn, create_cohort, spec_of
+from bot.core.enrolment import CohortIn, create_cohort
 from bot.core.replies import CallbackOutcome, Reply
-from bot.core.schedule import due_at
+from bot.core.schedule import due_at, spec_of
+from bot.research.queue import on_consent_changed
 from storage import repo
 from storage.db import Database
 from storage.models import Cohort, Role, Study
@@ -149,7 +151,8 @@ def seed(db: Database, *, today: datetime | None = None, pseudonym_key: str | No
     start = (now - timedelta(weeks=7)).date()
     start -= timedelta(days=start.weekday())  # a Monday, seven weeks ago: all six prompts and their week are past
     clock = ManualClock(datetime.combine(start, time(8, 0), tzinfo=UTC))
-    env = Env(clock=clock, bot_username="balint_demo_bot", pseudonym_key=pseudonym_key)
+    env = Env(clock=clock, bot_username="balint_demo_bot", pseudonym_key=pseudonym_key,
+              on_research_consent=on_consent_changed)
     cohort = db.call(create_cohort, CohortIn(name=COHORT, start_date=start, weeks=6, weekday=0,
                                              send_time=time(9, 0), timezone="Europe/London", study=STUDY))
     assert cohort.id is not None

@@ -89,8 +89,10 @@ def make_env(settings: Settings) -> Env:
     """Build the domain environment from settings."""
     from bot.core.context import Env
     from bot.core.crypto import TextCipher
+    from bot.research.queue import on_consent_changed
 
     return Env(
+        on_research_consent=on_consent_changed,
         cipher=TextCipher.from_setting(
             settings.data_encryption_key.get_secret_value() if settings.data_encryption_key else None),
         admin_ids=frozenset(settings.admin_telegram_ids),

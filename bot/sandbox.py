@@ -20,11 +20,13 @@ from typing import TextIO
 
 from sqlmodel import Session, col, select
 
-from bot.core import delivery, safeguarding, student
+from bot.chat import commands, student
+from bot.core import delivery, safeguarding
 from bot.core.context import Env, Person
-from bot.core.enrolment import CohortIn, create_cohort, spec_of
+from bot.core.enrolment import CohortIn, create_cohort
 from bot.core.replies import Button, CallbackOutcome, Reply
-from bot.core.schedule import current_week
+from bot.core.schedule import current_week, spec_of
+from bot.research.queue import on_consent_changed
 from storage import repo
 from storage.db import Database
 from storage.migrate import upgrade
@@ -161,7 +163,7 @@ class Sandbox:
                 self.show(self.db.call(self.commands[name], self.env, self.person, args))
             elif name == "prompt":
                 self.deliver_prompt()
-            elif name in student.STUDENT_COMMANDS:
+            elif name in commands.of_role(commands.STUDENT):
                 self.show(self.db.call(student.command, self.env, self.person, name, args))
             else:
                 self.show(student.unknown_command(name))
@@ -209,7 +211,7 @@ def run_sandbox(*, input_lines: Callable[[], str] = input, out: TextIO = sys.std
     logging.getLogger("bot.core.safeguarding").setLevel(logging.CRITICAL)
     logging.getLogger("bot.core.safeguarding_delivery").setLevel(logging.CRITICAL)
     db = Database(database_url)
-    env = Env(bot_username="balint_sandbox_bot")
+    env = Env(on_research_consent=on_consent_changed, bot_username="balint_sandbox_bot")
     today = env.clock.now().date()
 
     def setup(session: Session) -> None:

@@ -16,10 +16,10 @@ from typing import TextIO
 from sqlmodel import Session
 
 from bot import demo
-from bot.core import delivery, facilitator, facilitator_announce, facilitator_dialogue, safeguarding, scheduling
+from bot.chat import commands
+from bot.core import delivery, facilitator, scheduling
 from bot.core.context import Env, Person
 from bot.core.replies import Reply
-from bot.research import chat
 from bot.sandbox import Sandbox, loop
 from storage.db import Database
 
@@ -37,23 +37,9 @@ def _send_now(session: Session, env: Env, person: Person, args: str) -> list[Rep
     return [*replies, facilitator.sent_summary(queued, scheduling.week_tally(session, queued.cohort_id, queued.week))]
 
 
-FACILITATOR_COMMANDS: dict[str, Callable[..., list[Reply]]] = {  # as bot.telegram.facilitator_handlers routes them
-    "cohorts": facilitator.cohorts,
-    "newcohort": facilitator_dialogue.new_cohort,
-    "schedule": facilitator_dialogue.schedule,
-    "preview": facilitator.preview,
-    "announce": facilitator_announce.announce,
-    "stats": facilitator.show_stats,
-    "cancel": facilitator_dialogue.cancel,
-    "sendnow": _send_now,
-    "ack": safeguarding.ack_command,
-}
-RESEARCHER_COMMANDS: dict[str, Callable[..., list[Reply]]] = {  # as bot.telegram.research_handlers routes them
-    "code": chat.code_command,
-    "memo": chat.memo_command,
-    "skip": chat.skip_command,
-    "progress": chat.progress_command,
-}
+# as the chat answers them (bot/chat/commands.py), but /sendnow "sends" here
+FACILITATOR_COMMANDS = {**commands.entries(commands.FACILITATOR, commands.STAFF, sandbox=True), "sendnow": _send_now}
+RESEARCHER_COMMANDS = commands.entries(commands.RESEARCHER, sandbox=True)
 
 INTRO = {
     "facilitator": (

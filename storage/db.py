@@ -24,6 +24,9 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
+CONNECT_TIMEOUT = 5  # seconds for one PostgreSQL connection attempt (unless the URL sets connect_timeout)
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Create an engine; on SQLite make the folder, use WAL, enforce foreign keys, wait on locks.
 
@@ -46,7 +49,11 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, echo=echo, hide_parameters=True, pool_size=5, max_overflow=5)
+    # A server that doesn't answer (host gone, packets dropped) fails the attempt after CONNECT_TIMEOUT seconds
+    # instead of the OS's minutes, so ``call`` retries and callers with a deadline are not held past it.
+    connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT}
+    return create_engine(url, echo=echo, hide_parameters=True, pool_size=5, max_overflow=5,
+                         connect_args=connect_args)
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -121,8 +128,12 @@ class Database:
 
     def call(self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``fn(session, ...)`` in one transaction, retrying while the database is unreachable."""
+        return self._call(self.retry_for, fn, *args, **kwargs)
+
+    def _call(self, retry_for: float, fn: Callable[Concatenate[Session, P], T], *args: P.args,
+              **kwargs: P.kwargs) -> T:
         delay = 0.2
-        deadline = time.monotonic() + self.retry_for
+        deadline = time.monotonic() + retry_for
         while True:
             try:
                 with self.session() as session:
@@ -139,6 +150,15 @@ class Database:
         """Run ``fn(session, ...)`` off the event loop, as ``call`` does."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, lambda: self.call(fn, *args, **kwargs))
+
+    async def run_once(self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run ``fn(session, ...)`` off the event loop in one attempt: a lost connection raises at once.
+
+        For best-effort work whose caller has its own fallback (the update inbox): it must neither wait out
+        the retry window nor keep a worker busy retrying after its caller has given up.
+        """
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, lambda: self._call(0.0, fn, *args, **kwargs))
 
     async def run_grouped(self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a small unit of work like ``run``, sharing one transaction with other units waiting at the time.

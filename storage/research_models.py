@@ -57,7 +57,9 @@ class CodingItem(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     study_id: int = Field(foreign_key="studies.id", index=True)
     participant_id: int = Field(foreign_key="research_participants.id", index=True)
-    session_id: int = _fk("reflection_sessions.id", index=False)
+    session_id: int | None = _fk("reflection_sessions.id", nullable=True, index=False)  # None: a circle post
+    circle_post_id: int | None = Field(default=None, sa_column=Column(  # an item made from a Balint circle post
+        Integer, ForeignKey("circle_posts.id", ondelete="CASCADE"), nullable=True, unique=True))
     cohort_id: int = Field(foreign_key="cohorts.id")
     week: int
     step: str

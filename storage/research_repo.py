@@ -136,7 +136,8 @@ def item_index(*, session: Session, study_id: int) -> dict[tuple[int, str], tupl
     """Return (session id, step) -> (item id, source digest, excluded?) for a study's items."""
     rows = session.execute(sa_select(col(CodingItem.session_id), col(CodingItem.step), col(CodingItem.id),
                                      col(CodingItem.source_digest), col(CodingItem.excluded_at))
-                           .where(col(CodingItem.study_id) == study_id)).all()
+                           .where(col(CodingItem.study_id) == study_id,
+                                  col(CodingItem.session_id).is_not(None))).all()  # circle items have none
     return {(int(s), str(st)): (int(i or 0), str(d), x is not None) for s, st, i, d, x in rows}
 
 

@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+import storage.circle_models  # noqa: F401
 import storage.facilitator_models  # noqa: F401
 import storage.inbox  # noqa: F401
 import storage.lease  # noqa: F401

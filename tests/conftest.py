@@ -21,6 +21,7 @@ import storage.schema  # noqa: F401  (every table)
 from bot.core.clock import ManualClock
 from bot.core.context import Env, Person
 from bot.core.enrolment import CohortIn, create_cohort
+from bot.research.queue import on_consent_changed
 from storage.db import Database
 from storage.models import Cohort
 
@@ -95,7 +96,7 @@ def clock() -> ManualClock:
 @pytest.fixture
 def env(clock: ManualClock) -> Env:
     """The domain environment with a manual clock."""
-    return Env(clock=clock, bot_username="balint_test_bot")
+    return Env(on_research_consent=on_consent_changed, clock=clock, bot_username="balint_test_bot")
 
 
 @pytest.fixture

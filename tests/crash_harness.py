@@ -26,6 +26,7 @@ from bot.core.context import Env
 from bot.core.delivery import ensure_deliveries, mark_sent, prepare
 from bot.core.enrolment import CohortIn, create_cohort
 from bot.core.reflection import open_week
+from bot.research.queue import on_consent_changed
 from storage.migrate import stamp
 from storage.models import Delivery, DeliveryState, Enrolment, ReflectionEntry, User
 from tests.emulator import EmulatorThread
@@ -67,7 +68,7 @@ def prepare_database(url: str, plan: CrashPlan) -> int:
     SQLModel.metadata.drop_all(engine)
     SQLModel.metadata.create_all(engine)
     stamp(url)
-    env = Env(clock=SystemClock())
+    env = Env(on_research_consent=on_consent_changed, clock=SystemClock())
     today = datetime.now(UTC).date()
     with Session(engine) as session:
         reply_cohort = create_cohort(session, CohortIn(name="Crash repliers", start_date=today - timedelta(days=3),

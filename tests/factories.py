@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
-from bot.core import delivery, student
+from bot.chat import student
+from bot.core import delivery
 from bot.core.context import Env, Person
 from bot.core.replies import CallbackOutcome, Reply
 from storage.db import Database

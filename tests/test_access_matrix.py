@@ -21,15 +21,18 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, select
 from telegram.ext import CommandHandler
 
-from bot.core import actions, facilitator, facilitator_announce, roles, safeguarding, student
+from bot.chat import circles as circle_chat
+from bot.chat import student
+from bot.chat.buttons import press
+from bot.core import actions, facilitator, facilitator_announce, roles, safeguarding
 from bot.core.actions import Action
-from bot.core.buttons import press
 from bot.core.context import Env, Person
 from bot.core.enrolment import CohortIn, create_cohort
 from bot.core.replies import CallbackOutcome, Reply
 from bot.research import codebook, coding
 from bot.research.access import NOT_A_RESEARCHER
-from bot.telegram import facilitator_handlers, handlers, research_handlers, safety_handlers
+from bot.research.queue import on_consent_changed
+from bot.telegram import circles, facilitator_handlers, handlers, research_handlers, safety_handlers
 from bot.telegram.app import build_application
 from storage import repo
 from storage.db import Database
@@ -139,6 +142,7 @@ COMMANDS: dict[str, tuple[str, frozenset[str]]] = {
     "mydata": ("", EVERYONE),  # everyone gets their own data, or hears nothing is held
     "delete": ("", EVERYONE),  # asks first; only ever about the sender
     "withdraw": ("", EVERYONE),
+    "circle": ("", EVERYONE),  # a member's own circle, or "you're not in a circle"
     "pause": ("{A}", COHORT_STAFF),
     "resume": ("{A}", COHORT_STAFF),
     "cohorts": ("", frozenset({"facilitator", "other facilitator", "admin"})),
@@ -164,7 +168,7 @@ def registered_commands(db: Database) -> dict[str, Callable[..., Any]]:
     from bot.config import Settings
 
     settings = Settings(_env_file=None, telegram_bot_token="123456:TEST", database_url=db.url)  # type: ignore[call-arg]
-    app = build_application(settings, db, Env())
+    app = build_application(settings, db, Env(on_research_consent=on_consent_changed))
     found: dict[str, Callable[..., Any]] = {}
     for group in app.handlers.values():
         for h in group:
@@ -188,6 +192,8 @@ def domain_call(name: str, callback: Callable[..., Any]) -> Callable[[Session, E
         return research_handlers.COMMANDS[name]
     if callback is safety_handlers.ack:
         return safeguarding.ack_command
+    if callback is circles.circle_command:
+        return lambda s, env, p, args: circle_chat.command(s, env, p, args, chat_id=p.telegram_id, message_id=0)
     raise AssertionError(f"/{name} is handled by {callback.__qualname__}: add its domain function to domain_call")
 
 

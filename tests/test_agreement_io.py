@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.research.agreement import Coding, compute_agreement
-from bot.research.agreement_io import AgreementInputError, load_codings, load_csv, load_qdpx
+from bot.research.agreement.io import AgreementInputError, load_codings, load_csv, load_qdpx
 
 DATA = Path(__file__).parent / "data" / "agreement"
 SCHEMA = Path(__file__).resolve().parent / "data" / "refi-qda" / "Project.xsd"

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from bot.research import access, codebook, coding, compare, exports, rounds
 from bot.research.agreement import compute_agreement, report_to_rows
-from bot.research.agreement_io import load_file
+from bot.research.agreement.io import load_file
 from storage import coding_repo
 from storage.models import Study
 from storage.research_models import CodingItem

@@ -79,6 +79,7 @@ def test_run_refuses_an_out_of_date_postgres_or_upgrades_sqlite(empty_database_u
 def test_send_now_from_the_cli_reaches_consented_students(empty_database_url: str, tmp_path: Path) -> None:
     from bot.core.context import Env, Person
     from bot.core.enrolment import find_cohort
+    from bot.research.queue import on_consent_changed
     from storage.db import Database
     from tests.factories import DomainChat
 
@@ -90,9 +91,10 @@ def test_send_now_from_the_cli_reaches_consented_students(empty_database_url: st
         assert made.returncode == 0, made.stderr
         db = Database(empty_database_url)
         cohort = db.call(find_cohort, "GP")
+        domain = Env(on_research_consent=on_consent_changed)
         for tg, research in ((3001, True), (3002, False)):
-            DomainChat(db, Env(), Person(tg, f"S{tg}")).join_and_consent(cohort.invite_code, research=research)
-        DomainChat(db, Env(), Person(3003, "Refuser")).start(cohort.invite_code)  # never consents
+            DomainChat(db, domain, Person(tg, f"S{tg}")).join_and_consent(cohort.invite_code, research=research)
+        DomainChat(db, domain, Person(3003, "Refuser")).start(cohort.invite_code)  # never consents
         db.close()
         sent = balint("prompt", "send-now", "--cohort", "GP", "--week", "2", "--json", env=env, cwd=tmp_path)
         assert sent.returncode == 0, sent.stderr

@@ -24,7 +24,7 @@ def test_a_command_prints_no_library_log_lines_unless_verbose(tmp_path: Path) ->
 
 
 def test_help_imports_neither_the_database_nor_telegram_layers() -> None:
-    code = ("import sys, bot.cli; heavy = [m for m in ('sqlalchemy', 'alembic', 'pydantic_settings', 'telegram', "
+    code = ("import sys, bot.cli.main; heavy = [m for m in ('sqlalchemy', 'alembic', 'pydantic_settings', 'telegram', "
             "'asyncio', 'matplotlib') if m in sys.modules]; print(','.join(heavy))")
     ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert ran.stdout.strip() == ""

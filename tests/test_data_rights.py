@@ -12,8 +12,9 @@ import pytest
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
+from bot.chat import student
 from bot.cli import app
-from bot.core import data_rights, retention, student
+from bot.core import data_rights, retention
 from bot.core.at_rest import rotate_batch, rotate_loose, unseal
 from bot.core.clock import ManualClock
 from bot.core.context import Env, Person

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import time
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -10,6 +13,7 @@ from sqlmodel import select
 
 from bot.core.context import Env
 from storage.db import Database
+from storage.inbox import keep_updates, unhandled_updates
 from storage.models import ReflectionEntry
 from tests.botharness import running_bot
 from tests.conftest import using_postgres
@@ -49,3 +53,36 @@ async def test_a_database_outage_delays_but_loses_nothing(database_url: str, env
     steps = check.call(lambda s: [e.step for e in s.exec(select(ReflectionEntry)).all()])
     check.close()
     assert steps == ["encounter", "felt"]
+
+
+async def test_updates_a_crash_left_in_the_inbox_are_handled_once_the_database_is_back(
+        database_url: str, env: Env, cohort, alice, caplog: pytest.LogCaptureFixture) -> None:
+    setup = Database(database_url)
+    DomainChat(setup, env, alice).join_and_consent(cohort.invite_code)
+    send_week(setup, env, cohort, 1)
+    who = {"id": alice.telegram_id, "first_name": alice.first_name}
+    text = "A man who kept asking for his wife."
+    left = {"update_id": 7, "message": {"message_id": 7, "date": int(time.time()), "chat": {**who, "type": "private"},
+                                        "from": {**who, "is_bot": False}, "text": text}}
+    setup.call(keep_updates, [(7, json.dumps(left))], now=datetime.now(UTC))  # stored, confirmed, then the crash
+    setup.close()
+    url = make_url(database_url)
+    with TcpProxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
+        proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+        db = Database(proxied, retry_for=30.0)
+        try:
+            async with BotAPIEmulator() as emu, running_bot(emu, db, env):
+                proxy.down()  # before the poller's first look at the inbox
+                student = emu.user(alice.telegram_id, alice.first_name)
+                await asyncio.sleep(1.0)
+                assert any(getattr(r, "event", None) == "inbox_unavailable" for r in caplog.records)
+                proxy.up()
+                reply = await student.wait_for_message(after=0, timeout=15)  # read again within RESUME_RETRY
+                assert "2 · What I felt" in reply["plain_text"]
+        finally:
+            db.close()
+    check = Database(database_url)
+    steps = check.call(lambda s: [e.text for e in s.exec(select(ReflectionEntry)).all()])
+    inbox = check.call(unhandled_updates)
+    check.close()
+    assert steps == [text] and inbox == []

@@ -14,11 +14,13 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
+from bot.chat import student
 from bot.cli import app as cli_app
-from bot.core import facilitator, facilitator_announce, roles, scheduling, student
+from bot.core import facilitator, facilitator_announce, roles, scheduling
 from bot.core.context import Env, Person
 from bot.core.outbox import drain
 from bot.core.replies import Reply
+from bot.research.queue import on_consent_changed
 from bot.telegram.facilitator_handlers import COMMANDS
 from storage.db import Database
 from storage.facilitator_models import FacilitatorDraft
@@ -126,8 +128,8 @@ def test_a_facilitator_of_one_cohort_cannot_act_on_another(db, env, cohort, ruth
         assert said == roles.REFUSAL, (name, said)
     assert get_cohort(db, other.id).status == CohortStatus.OPEN and get_cohort(db, other.id).send_time == time(9)
     assert "GP Spring" not in ruth.text("cohorts")
-    admin = Console(db, Env(clock=env.clock, bot_username=env.bot_username, admin_ids=frozenset({SAM.telegram_id})),
-                    SAM)
+    admin = Console(db, Env(clock=env.clock, bot_username=env.bot_username, admin_ids=frozenset({SAM.telegram_id}),
+                            on_research_consent=on_consent_changed), SAM)
     assert "GP Spring" in admin.text("cohorts") and "Psychiatry Jan 2026" in admin.text("cohorts")
 
 

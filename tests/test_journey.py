@@ -36,7 +36,7 @@ def test_join_shows_participant_information_then_two_separate_choices(db: Databa
     def records(session):
         return [(r.kind, r.value, r.text_version) for r in session.exec(select(ConsentRecord)).all()]
 
-    assert db.call(records) == [("participate", True, "v2"), ("research", False, "v2")]
+    assert db.call(records) == [("participate", True, "v3"), ("research", False, "v3")]
 
 
 def test_consent_and_joining_are_dated_by_the_bot_clock(db: Database, env: Env, clock: ManualClock, cohort,
@@ -187,7 +187,7 @@ def test_text_with_nothing_open_is_kept_and_can_start_the_week(db, env, cohort, 
 
 
 def test_an_edit_is_stored_as_a_new_version(db, env, cohort, alice):
-    from bot.core import student
+    from bot.chat import student
 
     chat = DomainChat(db, env, alice)
     chat.join_and_consent(cohort.invite_code)

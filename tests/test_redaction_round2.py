@@ -166,3 +166,176 @@ def test_eponyms_and_slang_are_no_names(r: Redactor, text: str) -> None:
 def test_nhs_number_grouped_four_three_three(r: Redactor) -> None:
     assert [(s.text, s.type) for s in r.find("NHS 9434-765-919 on the form")] == [("9434-765-919", "NHS_NUMBER")]
     assert not r.find("the score went 1234-567-890")  # no valid check digit: left alone
+
+
+# --------------------------------------------------------------------------- round 3: shapes and context words
+# Each kind seen on new text (the gen-redact lines), checked here with other names, numbers and places.
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("F, 81, lives with her son", "F, [AGE], lives with her son"),
+        ('"M, 44" was the whole triage note', '"M, [AGE]" was the whole triage note'),
+        ("female, 67, new AF", "female, [AGE], new AF"),
+        ("(F 90) fall at the care home", "(F [AGE]) fall at the care home"),
+        ("93F fall overnight", "[AGE]F fall overnight"),
+        ("Mrs Oduya (seventy-nine) was bright and chatty", "Mrs [NAME] ([AGE]) was bright and chatty"),
+        ("the lass was barely 15, and terrified", "the lass was barely [AGE], and terrified"),
+        ("her flatmate is 22 and drove her in", "her flatmate is [AGE] and drove her in"),
+    ],
+)
+def test_age_shorthand_and_person_nouns(r: Redactor, text: str, expected: str) -> None:
+    assert r.redact(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a 5F catheter was placed",
+        "bed 6 F needs obs",
+        "temp 38 F in the old notes",
+        "Vitamin D 50 units",
+        "the twins (two) and their dog",
+        "GCS 14 M5 V4",
+    ],
+)
+def test_sizes_beds_and_counts_are_no_age(r: Redactor, text: str) -> None:
+    assert r.redact(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("she went up to Hawthorn ward after theatre", "she went up to [LOCATION] after theatre"),
+        ("Aspen ward rang about his bloods", "[LOCATION] rang about his bloods"),
+        ("we moved him to Bluebell unit", "we moved him to [LOCATION]"),
+        ("she delivered at Birmingham Women's last year", "she delivered at [LOCATION] last year"),
+        ("he was at Sheffield Children's for months", "he was at [LOCATION] for months"),
+        ("transferred to King Edward's overnight", "transferred to [LOCATION] overnight"),
+        ("they sent her to Ashford General", "they sent her to [LOCATION]"),
+    ],
+)
+def test_named_wards_and_hospitals(r: Redactor, text: str, expected: str) -> None:
+    assert r.redact(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Busy ward round on Monday",
+        "Surgical ward rang back",
+        "Stroke unit is full again",
+        "The ward was quiet",
+        "Every ward has a sluice",
+        "Covid ward closed today",
+        "The Surgeon General said so",
+        "he was the 3rd surgical admission of the night",
+    ],
+)
+def test_generic_wards_and_ordinals_stay(r: Redactor, text: str) -> None:
+    assert r.redact(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("we discussed Baby R at the safeguarding meeting", "we discussed Baby [NAME] at the safeguarding meeting"),
+        ("the boy, L., would not speak to us", "the boy, [NAME]., would not speak to us"),
+        ("PW refused his insulin again", "[NAME] refused his insulin again"),
+        ("then KO said she wanted to go home", "then [NAME] said she wanted to go home"),
+        ("van den Heuvel was the surgeon", "[NAME] was the surgeon"),
+        ("Dr de la Fuente took the consent", "Dr [NAME] took the consent"),
+    ],
+)
+def test_initials_and_particle_surnames(r: Redactor, text: str, expected: str) -> None:
+    assert r.redact(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SLT said no thickened fluids",
+        "IT said they would fix it",
+        "CT showed a mass",
+        "Patient X, the case in the lecture, was invented",
+        "as I walked onto the ward",
+    ],
+)
+def test_teams_and_pseudonyms_are_no_initials(r: Redactor, text: str) -> None:
+    spans = [s for s in r.find(text) if s.type == "NAME"]
+    assert not spans, spans
+
+
+def test_town_in_a_clause_of_its_own_goes_with_the_address(r: Redactor) -> None:
+    text = "Mr Price, from Tan y Graig, Llanrwst, came in by ambulance"
+    assert r.redact(text).text == "Mr [NAME], from [ADDRESS], came in by ambulance"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["we drove out to Beddgelert to see her at home", "the step-down unit took him", "a follow-up call"],
+)
+def test_towns_after_travel_and_english_compounds_stay(r: Redactor, text: str) -> None:
+    assert r.redact(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("dr brown said she could go home", "dr [NAME] said she could go home"),
+        ("mrs green in bay 2 wants her glasses", "mrs [NAME] in bay 2 wants her glasses"),
+        ("dr said no, again", "dr said no, again"),
+        ("she had surgery at Royal Glamorgan", "she had surgery at [LOCATION]"),
+        ("we went to Royal Mail after the shift", "we went to Royal Mail after the shift"),
+        ("it began over the Easter weekend 2021", "it began over [DATE]"),  # the article goes too, as before
+        ("the Easter weekend rota is up", "the Easter weekend rota is up"),
+    ],
+)
+def test_lowercase_titles_royal_hospitals_and_occasions(r: Redactor, text: str, expected: str) -> None:
+    assert r.redact(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("grandad (88) came every afternoon", "grandad ([AGE]) came every afternoon"),
+        ("her nephew, 9, sat with her", "her nephew, [AGE], sat with her"),
+        ("a gentleman of eighty-four", "a gentleman of [AGE]"),
+        ("she'd just turned 40 that week", "she'd just turned [AGE] that week"),
+        ("they were 17 and scared", "they were [AGE] and scared"),
+        ("an 85-y-o man", "an [AGE] man"),
+        ("she came from Fernlea care home", "she came from [LOCATION]"),
+        ("we rang Brookside surgery twice", "we rang [LOCATION] twice"),
+    ],
+)
+def test_ages_beside_person_nouns_and_lowercase_care_places(r: Redactor, text: str, expected: str) -> None:
+    assert r.redact(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a father of three, he worked nights",
+        "the twins (two) and a dog",
+        "we were 10 minutes late",
+        "Knee surgery went well",
+        "Oncology clinic was busy",
+        "Private hospital fees are high",
+    ],
+)
+def test_counts_and_generic_care_places_stay(r: Redactor, text: str) -> None:
+    assert r.redact(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ó Murchú rang the ward", "[NAME] rang the ward"),
+        ("Síle Nic Aodha was the midwife", "[NAME] was the midwife"),
+        ("O Level results day", "O Level results day"),
+        ("the Christmas (2021) when he was ill", "[DATE] when he was ill"),
+    ],
+)
+def test_irish_particles_and_occasions_with_a_bracketed_year(r: Redactor, text: str, expected: str) -> None:
+    assert r.redact(text).text == expected

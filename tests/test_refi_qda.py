@@ -21,7 +21,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.research import refi_qda_zip
 from bot.research.refi_qda import (
     GUID_NAMESPACE,
     QdaCase,
@@ -37,7 +36,8 @@ from bot.research.refi_qda import (
     write_qdc,
     write_qdpx,
 )
-from bot.research.refi_qda_zip import RecordSorter
+from bot.research.refi_qda import zip as refi_qda_zip
+from bot.research.refi_qda.zip import RecordSorter
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "data" / "refi-qda"
 P = "{urn:QDA-XML:project:1.0}"

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from bot.core.context import Env
 from bot.research import codebook, codebook_files, coding
-from bot.research.queue import ResearchError
+from bot.research.errors import ResearchError
 from bot.research.rounds import close_round
 from storage.db import Database
 from storage.models import Study

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from bot.core import actions, student
+from bot.chat import research as chat_research
+from bot.chat import student
+from bot.core import actions
 from bot.core.actions import Action
 from bot.core.context import Env, Person
 from bot.research import chat, chat_quote, codebook, coding, compare
 from bot.research.access import NOT_A_RESEARCHER, OLD_LINK
-from bot.research.queue import ResearchError
+from bot.research.errors import ResearchError
 from storage.db import Database
 from storage.models import Study
 from storage.research_models import Assignment, CodingItem, Memo, ResearchCoding
@@ -213,12 +215,12 @@ def test_skip_is_the_students_during_a_reflection_and_the_researchers_otherwise(
     _ready(db, research_env, study_cohort)
     _assign(db, research_env)
     db.call(chat.code_command, research_env, RESEARCHER_A)
-    skipped = db.call(chat.skip_command, research_env, RESEARCHER_A)
+    skipped = db.call(chat_research.skip_command, research_env, RESEARCHER_A)
     assert skipped[0].text == "Item #1 put aside; it comes back after the others."
     assert "<b>Item #2 ·" in skipped[-1].text
     # a student (not a researcher) gets the student's /skip
     ana = Person(telegram_id=2001, first_name="S0")
-    assert "There's no reflection open right now" in db.call(chat.skip_command, research_env, ana)[0].text
+    assert "There's no reflection open right now" in db.call(chat_research.skip_command, research_env, ana)[0].text
 
 
 def test_disagreements_queue_and_settling_keeps_each_coders_original(db, research_env, study_cohort):
@@ -301,11 +303,11 @@ def test_skip_during_an_open_reflection_is_the_students_even_for_a_researcher(db
     next_week(research_env.clock)  # type: ignore[arg-type]
     send_week(db, research_env, study_cohort, 2)
     rhea.say("A long night shift where a patient's wife waited with me for news.")
-    assert "3 · The patient" in db.call(chat.skip_command, research_env, RESEARCHER_A)[0].text
+    assert "3 · The patient" in db.call(chat_research.skip_command, research_env, RESEARCHER_A)[0].text
 
 
 def test_a_researcher_link_grants_the_study_and_a_wrong_one_is_refused(db, research_env, study_cohort):
-    from bot.core import student as student_side
+    from bot.chat import student as student_side
 
     code = study(db).researcher_code
     welcome = db.call(student_side.start, research_env, OUTSIDER, f"r-{code.lower()}")
@@ -334,7 +336,7 @@ def test_a_long_item_still_finishes_within_telegrams_limit(db, research_env, stu
 
 
 def test_start_and_help_are_role_aware_for_researchers_and_facilitators(db, research_env, study_cohort):
-    from bot.core import student as student_side
+    from bot.chat import student as student_side
     from bot.core.roles import is_facilitator
 
     researchers(db, research_env)

@@ -14,9 +14,9 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.core.context import Env
-from bot.research import codebook, coding, compare, exports
+from bot.research import cells, codebook, coding, compare, exports
 from bot.research.agreement import Coding
-from bot.research.queue import ResearchError
+from bot.research.errors import ResearchError
 from storage.db import Database
 from storage.models import AuditEvent, Study
 from storage.research_models import Assignment, CodingItem, ResearchExport
@@ -160,7 +160,7 @@ def test_qdpx_validates_against_the_refi_qda_schema_and_is_deterministic(db, res
 
 
 def test_qdpx_codings_line_up_with_the_agreement_reader(db, research_env, coded, tmp_path):
-    from bot.research.agreement_io import load_codings
+    from bot.research.agreement.io import load_codings
 
     _, data = run_export(db, research_env, "qdpx")
     path = tmp_path / "round1.qdpx"
@@ -218,5 +218,5 @@ def test_an_unknown_format_or_round_is_a_clear_error(db, research_env, coded):
 
 
 def test_formula_neutralising_is_exact():
-    assert [exports.safe_cell(v) for v in ("=1", "+1", "-1", "@x", "\tx", "\rx", "ok", "", 5)] == [
+    assert [cells.safe_cell(v) for v in ("=1", "+1", "-1", "@x", "\tx", "\rx", "ok", "", 5)] == [
         "'=1", "'+1", "'-1", "'@x", "'\tx", "'\rx", "ok", "", 5]

@@ -8,7 +8,7 @@ import io
 import json
 from pathlib import Path
 
-from bot.cli import DEFAULT_STUDY
+from bot.cli.cohorts import DEFAULT_STUDY
 from storage.db import Database
 from tests.research_support import *  # noqa: F403
 from tests.research_support import enrol, reflect, run_intake, seed

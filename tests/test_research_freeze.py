@@ -8,10 +8,11 @@ import io
 
 from sqlmodel import Session, select
 
-from bot.core import student
+from bot.chat import student
 from bot.core.context import Env
 from bot.research import codebook, coding, compare, exports, rounds
-from bot.research.queue import ResearchError, withdrawals
+from bot.research.errors import ResearchError
+from bot.research.queue import withdrawals
 from storage import coding_repo
 from storage.db import Database
 from storage.models import ReflectionEntry, Study

@@ -135,7 +135,7 @@ def test_an_edit_is_re_redacted_and_coded_passages_move_with_the_text(db, resear
 
     db.call(code_it)
     entry = next(e for e in db.call(lambda s: s.exec(select(ReflectionEntry)).all()) if e.step == "felt")
-    from bot.core import student
+    from bot.chat import student
 
     edited = "Honestly I felt out of my depth and a bit useless, standing at the end of the bed next to Dr Patel."
     db.call(student.edited, research_env, ana.person, edited, chat_id=entry.chat_id, message_id=entry.message_id)
@@ -160,7 +160,7 @@ def test_review_marks_redact_more_and_survive_an_edit(db, research_env, study_co
     assert db.call(mark) == 1
     assert items(db)[0].text == "On [LOCATION] at [PLACE] a man told me about his allotment by the canal."
     entry = db.call(lambda s: s.exec(select(ReflectionEntry).order_by(ReflectionEntry.id)).first())
-    from bot.core import student
+    from bot.chat import student
 
     db.call(student.edited, research_env, ana.person, "Today, on Ward 7B at St Elsewhere, a man told me about "
             "his allotment.", chat_id=entry.chat_id, message_id=entry.message_id)

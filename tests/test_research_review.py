@@ -6,7 +6,7 @@ import json
 
 from sqlmodel import select
 
-from bot.core import student
+from bot.chat import student
 from storage.db import Database
 from storage.models import ReflectionEntry
 from tests.research_support import *  # noqa: F403

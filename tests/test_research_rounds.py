@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from bot.chat import research as chat_research
 from bot.core.context import Env
 from bot.research import chat, codebook, coding, compare, rounds
-from bot.research.queue import ResearchError
+from bot.research.errors import ResearchError
 from storage import coding_repo
 from storage.db import Database
 from storage.models import Study
@@ -59,7 +60,7 @@ def test_a_put_aside_item_comes_back_after_the_others(db, research_env, study_co
     _assign(db, research_env, limit=3)
     _, first = db.call(chat.code_command, research_env, RESEARCHER_A)
     assert first.text.startswith("<b>Item #1 ·")
-    skipped = db.call(chat.skip_command, research_env, RESEARCHER_A)
+    skipped = db.call(chat_research.skip_command, research_env, RESEARCHER_A)
     assert skipped[0].text == "Item #1 put aside; it comes back after the others."
     seen = []
     view = skipped[-1]
@@ -108,7 +109,7 @@ def test_assign_names_items_and_leaves_out_those_coded_in_an_earlier_round(db, r
 
 
 def _status_rounds(db: Database, research_env: Env) -> list[dict]:
-    from bot.research.cli import _status
+    from bot.cli.research import _status
 
     return db.call(_status, research_env, None)["rounds"]
 

@@ -15,12 +15,12 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.core import student
+from bot.chat import student
 from bot.core.context import Env
 from bot.research import access, codebook, coding, compare, exports, rounds
 from bot.research.agreement import compute_agreement, report_to_rows
-from bot.research.agreement_io import load_file
-from bot.research.queue import ResearchError
+from bot.research.agreement.io import load_file
+from bot.research.errors import ResearchError
 from storage.db import Database
 from storage.models import ReflectionEntry, Study
 from storage.research_models import Assignment, CodingItem

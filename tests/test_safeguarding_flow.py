@@ -189,7 +189,7 @@ def test_an_edit_that_adds_risk_is_screened_too(db, in_week):
 
 
 def safeguarding_edit(session: Session, env: Env, person: Person, text: str, message_id: int) -> list[Reply]:
-    from bot.core import student
+    from bot.chat import student
 
     return student.edited(session, env, person, text, chat_id=person.telegram_id, message_id=message_id)
 
@@ -327,9 +327,9 @@ def test_safe_then_not_safe_raises_the_alert_but_not_the_other_way(db, in_week):
 
 
 def test_a_check_in_asked_while_the_database_was_away_is_recorded_when_answered(db, in_week):
+    from bot.chat.buttons import press
     from bot.core import actions
     from bot.core.actions import Action
-    from bot.core.buttons import press
 
     aid = safeguarding.first_aid(in_week.env, in_week.person, WARNING)
     assert aid is not None and not aid.alerts and "are you safe" in aid.reply.text
@@ -363,7 +363,7 @@ def test_mydata_holds_the_check_ins_and_delete_erases_them(db, in_week):
 
 
 def test_an_id_0_answer_goes_to_the_check_in_stored_late(db, in_week):
-    from bot.core.buttons import press
+    from bot.chat.buttons import press
 
     in_week.say(WARNING)  # stored, with its own id; the student only saw the copy sent without the database
     db.call(press, in_week.env, in_week.person, "ci:0:1")

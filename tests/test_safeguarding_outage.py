@@ -40,8 +40,6 @@ def _setup(db: Database, env: Env, cohort, alice) -> None:
 
 
 @pytest.mark.skipif(not using_postgres(), reason="a database server to take away: PostgreSQL only")
-@pytest.mark.xfail(strict=False, reason="known regression since the update inbox landed: with PostgreSQL away the "
-                   "student's update does not reach the handlers within 10 s (open in issue 10's note)")
 async def test_with_postgresql_away_the_support_reply_arrives_and_the_alert_follows(database_url: str, env: Env,
                                                                                     cohort, alice) -> None:
     setup = Database(database_url)

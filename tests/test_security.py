@@ -15,9 +15,10 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
+from bot.chat import student
 from bot.cli import app as cli_app
 from bot.config import ConfigError, load_settings
-from bot.core import facilitator, roles, student
+from bot.core import facilitator, roles
 from bot.core.context import Env, Person
 from bot.core.enrolment import CohortIn, create_cohort
 from bot.research import access

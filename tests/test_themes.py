@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from bot.core.context import Env
 from bot.research import codebook, themes
-from bot.research.queue import ResearchError
+from bot.research.errors import ResearchError
 from bot.research.rounds import close_round
 from storage.db import Database
 from storage.models import Study

@@ -9,7 +9,7 @@ import pytest
 from docx import Document
 
 from bot.research import transcripts
-from bot.research.queue import ResearchError
+from bot.research.errors import ResearchError
 from tests.research_support import *  # noqa: F403
 from tests.research_support import enrol, reflect, run_intake
 from tests.test_research_cli import balint, cli_env  # noqa: F401  (fixture)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.core.bidi import without_bidi_controls
@@ -42,6 +43,10 @@ class Env:
     safeguarding_institution: str | None = None  # an [institution.KEY] of prompts/safeguarding/resources.toml
     web_url: str | None = None  # the web workbench's public address (…/web), for /web sign-in links
     retention_days: int = 365 * 5  # for cohorts without a study (a study has its own retention_days)
+    # what a change of research consent does beyond the consent record: (session, env, user_id, actor=…). Set
+    # where the Env is built (bot.runtime.make_env: bot.research.queue.on_consent_changed), so core never
+    # imports research; a research consent change with no hook set raises rather than skip a withdrawal.
+    on_research_consent: Callable[..., None] | None = None
 
     def invite_link(self, code: str) -> str:
         """Return the deep link that opens the bot with /start <code>."""

@@ -23,6 +23,8 @@ from sqlmodel import Session, col, select
 from bot.core import actions
 from bot.core.actions import Action
 from bot.core.at_rest import unseal
+from bot.core.circles.forget import data_of as circle_data
+from bot.core.circles.forget import forget_user as forget_circles
 from bot.core.context import Env, Person
 from bot.core.crypto import KeyProblem, TextCipher
 from bot.core.replies import Attachment, Button, CallbackOutcome, Reply
@@ -118,6 +120,7 @@ def collect(session: Session, env: Env, user: User) -> dict[str, Any]:
              "replies": by_session.get(s.id or 0, [])}
             for s in sessions
         ],
+        "balint_circles": circle_data(session, env, user),
         "deliveries": [
             {"cohort": cohort_name(d.cohort_id), "week": d.week, "state": d.state, "due_at": _iso(d.due_at),
              "sent_at": _iso(d.sent_at), "reminded_at": _iso(d.reminded_at), "answered_at": _iso(d.answered_at)}
@@ -226,13 +229,15 @@ def erase(session: Session, env: Env, user: User) -> list[Reply]:
     for table in (ReflectionEntry, ReflectionSession, Delivery, ConsentRecord, CheckIn, SafeguardingAlert):
         session.execute(delete(table).where(col(table.user_id) == uid))  # type: ignore[attr-defined]
     session.execute(delete(Enrolment).where(col(Enrolment.user_id) == uid))
+    circle_posts = forget_circles(session, env, user)  # before the user row: memberships reference it
     forget_actor(session, user.telegram_id)
     staff = session.exec(select(RoleGrant.id).where(RoleGrant.telegram_id == user.telegram_id)).first()
     session.delete(user)
     session.flush()
     repo.audit(session=session, actor=ERASED_ACTOR, action="student.erase", at=now, cohort_ids=cohort_ids,
                replies=counts["replies"], weeks=counts["weeks"], staff_roles_kept=staff is not None,
-               exports_holding_data=research.get("exports", []), research_items=research.get("items", 0))
+               exports_holding_data=research.get("exports", []), research_items=research.get("items", 0),
+               circle_posts=circle_posts)
     return notes
 
 

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from bot.core import consent
 from bot.core.context import Env, Person
 from bot.core.replies import Reply
-from bot.core.schedule import ScheduleError, ScheduleSpec, zone
+from bot.core.schedule import ScheduleError, zone
 from bot.core.templates import escape
 from storage import repo
 from storage.models import Cohort, CohortStatus, Enrolment, Study
@@ -38,14 +38,6 @@ def normalise_code(text: str) -> str:
 def looks_like_code(text: str) -> bool:
     """Say whether a typed message could be an invite code (rather than a sentence)."""
     return bool(_CODE_LIKE.match(text.strip())) and " " not in text.strip().strip("-")
-
-
-def spec_of(cohort: Cohort) -> ScheduleSpec:
-    """Return the cohort's schedule."""
-    return ScheduleSpec(
-        start_date=cohort.start_date, weeks=cohort.weeks, weekday=cohort.weekday, send_time=cohort.send_time,
-        timezone=cohort.timezone, quiet_start=cohort.quiet_start, quiet_end=cohort.quiet_end,
-    )
 
 
 @dataclass(frozen=True)

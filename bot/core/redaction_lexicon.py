@@ -92,7 +92,8 @@ class LexiconRules:
             rf"{HSP}+(?:at|in|of){HSP}+(?:the{HSP}+)?(?P<place>{CAP}(?:{HSP}+{CAP}){{0,2}})(?![\w])"
         )
         self.royal_re = re.compile(
-            rf"(?<![\w])(?i:the){HSP}+(?:Royal|Princess|Queen|King|Prince|Duchess|Countess)(?:{HSP}+{CAP}){{1,2}}(?![\w])"
+            rf"(?<![\w])(?:(?i:the)|(?<![\w])(?:at|to|from|in|into)){HSP}+"
+            rf"(?:Royal|Princess|Queen|King|Prince|Duchess|Countess)(?:{HSP}+{CAP}){{1,2}}(?![\w])"
         )
         self.known_re = re.compile(
             rf"(?<![\w'’])(?:(?i:the){HSP}+)?(?:{_alt(cfg.known_locations)}|Ysbyty(?:{HSP}+{CAP}){{1,3}}"
@@ -134,7 +135,8 @@ class LexiconRules:
         occ = _alt(cfg.occasions)
         day_occ = [o for o in cfg.occasions if re.search(r"(Day|Eve|Night|day|Sunday|Monday|Friday|Tuesday)$", o)]
         self.occasion_re = re.compile(
-            rf"(?<![\w])(?:(?i:the){HSP}+)?{occ}(?:,?{HSP}+(?:of{HSP}+)?(?:{YEAR4}|'[0-9]{{2}}))(?![\w])|(?<![\w]){_alt(day_occ)}(?![\w'’])"
+            rf"(?<![\w])(?:(?i:the){HSP}+)?{occ}(?:{HSP}+(?i:weekend|holidays?|break|period|week))?"
+            rf"(?:,?{HSP}+(?:of{HSP}+)?(?:{YEAR4}|'[0-9]{{2}})|{HSP}*\({YEAR4}\))(?![\w])|(?<![\w]){_alt(day_occ)}(?![\w'’])"
         )
         self.the_ordinal_re = re.compile(rf"(?<![\w])(?i:the){HSP}+{DAY}{ORD}(?![\w])")
         self.bare_ordinal_re = re.compile(
@@ -242,6 +244,8 @@ class LexiconRules:
             generic = all(t.casefold().strip("'’") in GENERIC_UNIT_WORDS for t in rest)
             if not rest or (generic and m.end() - m.start("suffix") <= len(m.group("suffix"))):
                 continue
+            if m.group("suffix") in ("General", "Royal") and rest[-1].casefold() in self.english:
+                continue  # "the Surgeon General"; a hospital's place name is no English word ("Fairfield General")
             start = m.start("words") + (len(" ".join(tokens[:skip])) + 1 if skip else 0)
             start = text.index(rest[0], start)
             before = re.search(rf"(?i:the){HSP}+$", text[max(0, start - 6) : start])
@@ -280,10 +284,11 @@ class LexiconRules:
             keys = [w.casefold() for w in m.group("place").split()]
             if not all(k in self.places or k in self.base.never_names for k in keys):
                 yield Candidate(m.start(), m.end(), "LOCATION", "location_known")
-        for m in self.royal_re.finditer(text):  # "the Royal Glamorgan", "the Princess Alexandra"
+        for m in self.royal_re.finditer(text):  # "the Royal Glamorgan", "at Princess Alexandra"
             last = m.group().split()[-1]
             if last not in NOT_ROYAL_PLACES:
-                yield Candidate(m.start(), m.end(), "LOCATION", "location_known")
+                lead = re.match(rf"(?:at|to|from|in|into){HSP}+", m.group())  # the preposition stays
+                yield Candidate(m.start() + (lead.end() if lead else 0), m.end(), "LOCATION", "location_known")
         if not self._may(text, "known"):
             return
         for m in self.known_re.finditer(text):
@@ -333,8 +338,15 @@ class LexiconRules:
             yield Candidate(m.start(), m.end(), "DATE", "date_occasion")
 
     def _ordinal_noun_follows(self, text: str, end: int) -> bool:
-        nxt = re.match(rf"{HSP}+([A-Za-z'’\-]+)", text[end : end + 40])
-        return bool(nxt and nxt.group(1).casefold() in self.ordinal_nouns)
+        """ "the 2nd floor", "the 4th cardiac arrest": a listed noun, or an adjective (an English word with an
+        adjective's ending, followed by another word) that starts a noun phrase."""
+        nxt = re.match(rf"{HSP}+([A-Za-z'’\-]+)({HSP}+[a-z])?", text[end : end + 40])
+        if not nxt:
+            return False
+        word = nxt.group(1).casefold()
+        if word in self.ordinal_nouns:
+            return True
+        return bool(nxt.group(2)) and word.endswith(ADJECTIVE_ENDINGS) and word in self.english
 
     def date_partial(self, text: str) -> Iterator[Candidate]:
         """ "the 28th", "on 23rd", "01/06", "Tues 14/11", "on 12.05": dates without a month or a year."""
@@ -442,7 +454,7 @@ class LexiconRules:
                 bracketed = text[m.start() - 1 : m.start()] == "(" and text[m.end() : m.end() + 1] == ")"
                 if initial and not bracketed and not self._person_follows(text, m.end()):
                     continue  # "The F2 (Ravindra) stayed": a name in brackets is no sentence start
-                if PLACE_BEFORE.search(text, max(0, m.start() - 12), m.start()):
+                if PLACE_BEFORE.search(text, max(0, m.start() - 24), m.start()):
                     continue  # "in Ruthin", "near Brecon": a town, which is not redacted
             # a listed, non-English name followed by a number is a person ("Ffion 17 ...", "Radu 2281945"),
             # not a place the way "Ward 7" is
@@ -487,6 +499,8 @@ class LexiconRules:
             tok = m.group()
             if len(tok) < 3 or tok in self.english or self._blocked(tok):
                 continue
+            if "-" in tok and all(p in self.english for p in tok.split("-")):
+                continue  # "step-down", "follow-up": a compound of English words
             if tok in self.names or all(p in self.names for p in tok.split("-")):
                 yield Candidate(m.start(), m.end(), "NAME", "name_lexicon_lowercase")
         for m in LOWER_APOSTROPHE_NAME.finditer(text):  # "o'connell in bed 9", "mrs o’sullivan", "d'arcy"
@@ -509,7 +523,12 @@ LOWER_BEFORE = re.compile(
     r"shadowed|shadowing|hugged|and)[ \u00a0]+$"
 )
 LOWER_AFTER = re.compile(r"[ \u00a0]+(?:said|says|told|asked|explained|replied|texted|messaged|and i|and me)\b")
-PLACE_BEFORE = re.compile(r"(?<![\w])(?:in|near|outside|around|towards|across|nr)[ \u00a0]+$")
+PLACE_BEFORE = re.compile(
+    r"(?<![\w])(?:in|near|outside|around|towards|across|nr"
+    r"|(?:drove|drive|driving|driven|travelled|traveled|commuted|commute|flew|relocated)"
+    r"(?:[ \u00a0]+(?:out|up|down|over))?[ \u00a0]+to)[ \u00a0]+$"
+)
+ADJECTIVE_ENDINGS = ("al", "ac", "ic", "ive", "ous", "ary", "ory")
 _DOTTED_CAPITAL = re.compile(r"[A-Z]\.")
 _CAPS_WORD = re.compile(r"(?<![\w&'’-])[A-Z]{2,3}(?![\w&'’-])")
 STRONG_STREET_SUFFIXES = frozenset(

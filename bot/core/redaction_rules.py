@@ -262,13 +262,13 @@ class RuleSet:
             r"(?!\s*(?:-|–|to|and)\s*[0-9])(?![\w%/])"
         )
         self.age_yo_re = re.compile(
-            r"(?<![\w\-])[0-9]{1,3}\s?(?i:y/o|y\.o\.|yo|yrs?\s+old|yr\.?\s+old)(?![\w])"
+            r"(?<![\w\-])[0-9]{1,3}[\s\-]?(?i:y/o|y\.o\.|y-o|yo|yrs?\s+old|yr\.?\s+old)(?![\w])"
             r"|(?<![\w\-])[0-9]{1,3}\s?(?:yo|y/o)?[MF](?=\s+(?:with|presenting|admitted|who|pt|patient)\b|,)"
         )
-        subj = _alt(cfg.age_subjects, ignore_case=True)
+        # any word, then the list is checked in Python: a long alternation of subjects is slow on 4 KB
         self.age_pronoun_re = re.compile(
-            rf"(?<![\w])(?P<subj>{subj}|[{UP}][{LO}]+)(?:['’](?:s|m|re)(?:\s+(?:now|turning|just\s+turned))?|\s+(?:was|is|am|are|"
-            rf"had\s+just\s+turned|has\s+just\s+turned|turned|turns|is\s+now|was\s+now|is\s+turning|was\s+turning))(?:\s+(?:only|just|barely|nearly|almost|"
+            rf"(?<![\w'’])(?P<subj>[{UP}{LO}]+(?:['’]d)?)(?:['’](?:s|m|re)(?:\s+(?:now|turning|just\s+turned))?|\s+(?:was|is|am|are|"
+            rf"had\s+just\s+turned|has\s+just\s+turned|just\s+turned|turned|turns|is\s+now|was\s+now|is\s+turning|was\s+turning|were))(?:\s+(?:only|just|barely|nearly|almost|"
             rf"about|around|roughly|aged))?\s+(?P<n>[0-9]{{1,3}}|{NUMBER_WORD})(?![\w%/:.,\-]\w|[0-9])"
         )
         self.age_appositive_re = re.compile(
@@ -329,11 +329,15 @@ class RuleSet:
             "name_ambiguous_in_context": self.name_ambiguous_in_context,
         }
         from bot.core.redaction_lexicon import LexiconRules  # imports this module's names: load it late
+        from bot.core.redaction_shapes import ShapeRules
 
         lexicon = LexiconRules(self)
+        shapes = ShapeRules(self)
         self.rules.update(lexicon.rules())
+        self.rules.update(shapes.rules())
         if first_chars:
             _speed_up(lexicon)
+            _speed_up(shapes)
 
     # ------------------------------------------------------------------ running
 
@@ -483,7 +487,9 @@ class RuleSet:
 
     def age_pronoun(self, text: str) -> Iterator[Candidate]:
         for m in self.age_pronoun_re.finditer(text):
-            subj = m.group("subj")
+            subj = m.group("subj").replace("’", "'")
+            if not subj[0].isupper() and subj not in self.age_subjects:
+                continue
             if subj[0].isupper() and subj.casefold() not in self.age_subjects:
                 key = subj.casefold()
                 listed = key in self.first_names or key in self.cfg.listed_first_names or key in self.cfg.surnames
@@ -748,7 +754,11 @@ class RuleSet:
 
 NHS_4_3_3 = re.compile(r"(?<![\w\-/.])([0-9]{4})([\-–])([0-9]{3})\2([0-9]{3})(?![\w\-/]|\.\d)")
 ADDRESS_GAP = re.compile(r"[ \u00a0]*,?[ \u00a0]*")
-TOWN_AFTER = re.compile(rf",{HSP}*([{UP}][{LO}]+(?:-[{UP}]?[{LO}]+)*)(?={HSP}*(?:$|\n|[.;]|[A-Z]{{1,2}}[0-9]))")
+# the town after a street: at the end of a line or sentence, before a postcode, or in a clause of its own
+# ("from Pen y Bryn, Abergele, had been admitted")
+TOWN_AFTER = re.compile(
+    rf",{HSP}*([{UP}][{LO}]+(?:-[{UP}]?[{LO}]+)*)(?={HSP}*(?:$|\n|[.;]|[A-Z]{{1,2}}[0-9]|,{HSP}+[a-z]))"
+)
 
 
 AGE_AFTER_NAME = re.compile(
@@ -810,6 +820,14 @@ ALL_RULES: tuple[str, ...] = (
     "name_unknown_capitalised",
     "name_lexicon_lowercase",
     "name_lowercase_in_context",
+    "age_sex_shorthand",
+    "age_words_in_brackets",
+    "age_after_person",
+    "location_lowercase_ward",
+    "location_possessive",
+    "name_initial_in_context",
+    "name_particles",
+    "name_after_lowercase_title",
     "name_propagation",
     "address_joined",
     "age_after_name",

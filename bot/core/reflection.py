@@ -16,10 +16,9 @@ from bot.core.actions import Action
 from bot.core.at_rest import unseal
 from bot.core.context import Env, Person
 from bot.core.dialogue import DialogueState, Route, Step, Turn
-from bot.core.enrolment import spec_of
 from bot.core.plan import render_prompt
 from bot.core.replies import Button, CallbackOutcome, Reply
-from bot.core.schedule import describe_local, next_due
+from bot.core.schedule import describe_local, next_due, spec_of
 from bot.core.templates import render
 from storage import repo
 from storage.models import (

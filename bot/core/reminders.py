@@ -14,9 +14,9 @@ from sqlmodel import Session, col, or_, select
 
 from bot.core.context import Env
 from bot.core.delivery import claim_rows, mark_unreachable
-from bot.core.enrolment import spec_of
 from bot.core.outbox import Item, OutboxKind
 from bot.core.replies import Reply
+from bot.core.schedule import spec_of
 from bot.core.scheduling import quiet_until
 from bot.core.templates import render
 from storage import repo

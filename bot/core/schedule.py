@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+if TYPE_CHECKING:
+    from storage.models import Cohort
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -27,6 +31,14 @@ class ScheduleSpec:
     timezone: str
     quiet_start: time | None = None
     quiet_end: time | None = None
+
+
+def spec_of(cohort: Cohort) -> ScheduleSpec:
+    """Return the cohort's schedule."""
+    return ScheduleSpec(
+        start_date=cohort.start_date, weeks=cohort.weeks, weekday=cohort.weekday, send_time=cohort.send_time,
+        timezone=cohort.timezone, quiet_start=cohort.quiet_start, quiet_end=cohort.quiet_end,
+    )
 
 
 def parse_weekday(text: str) -> int:

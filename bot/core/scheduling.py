@@ -27,8 +27,7 @@ from sqlmodel import Session, col, delete, or_, select
 from bot.core import delivery
 from bot.core.cohorts import resolve_week
 from bot.core.context import Env
-from bot.core.enrolment import spec_of
-from bot.core.schedule import ScheduleSpec, current_week, due_at, zone
+from bot.core.schedule import ScheduleSpec, current_week, due_at, spec_of, zone
 from storage.models import Cohort, CohortStatus, Delivery, DeliveryState, User
 
 T = TypeVar("T")

@@ -6,9 +6,8 @@ from sqlmodel import Session
 
 from bot.core import progress
 from bot.core.context import Env, Person
-from bot.core.enrolment import spec_of
 from bot.core.replies import Reply
-from bot.core.schedule import describe_local, finished
+from bot.core.schedule import describe_local, finished, spec_of
 from bot.core.templates import escape
 from storage import repo
 from storage.models import CohortStatus, Enrolment
@@ -23,6 +22,7 @@ HELP = """<b>What I can do</b>
 /mydata — a file of everything held about you
 /delete — erase your data
 /withdraw — leave the cohort
+/circle — your Balint circle, if your cohort runs them
 /help — this list
 
 Each week's conversation has five short questions: the encounter, what you felt, what the patient \

@@ -15,7 +15,7 @@ from bot.core.replies import Reply
 from bot.core.roles import can_research, researched_studies
 from bot.core.templates import escape
 from bot.research.coding import ensure_coder
-from bot.research.queue import ResearchError
+from bot.research.errors import ResearchError
 from storage import coding_repo, repo, research_repo
 from storage.models import Role, Study
 from storage.research_models import Coder

@@ -23,9 +23,9 @@ from bot.core.roles import can_research
 from bot.core.templates import escape
 from bot.research import codebook, coding, compare
 from bot.research.access import NOT_A_RESEARCHER, coder_of, studies_of
+from bot.research.errors import ResearchError
 from bot.research.export_rows import prompt_of
-from bot.research.queue import ResearchError
-from storage import coding_repo, repo, research_repo
+from storage import coding_repo, research_repo
 from storage.models import Study
 from storage.research_models import Assignment, Coder, CodingItem, CodingRound, ResearchCode, ResearchParticipant
 
@@ -254,20 +254,6 @@ def open_numbered(session: Session, env: Env, person: Person, item_id: int) -> l
     return [Reply(_intro(desk, left)), item_view(session, env, desk, item, assignment)]
 
 
-HASH_ITEM = re.compile(r"^#(\d{1,9})$")
-
-
-def hash_message(session: Session, env: Env, person: Person, body: str, *, chat_id: int,
-                 message_id: int) -> list[Reply]:
-    """A message that is just ``#7``: a researcher's way to open item 7; anyone else's text goes on as usual."""
-    from bot.core import student  # late import: the student side is the default meaning of a text
-
-    found = HASH_ITEM.match(body.strip())
-    if found is None or _has_open_reflection(session, person) or not studies_of(session, env, person):
-        return student.text(session, env, person, body, chat_id=chat_id, message_id=message_id)
-    return open_numbered(session, env, person, int(found.group(1)))
-
-
 def open_item(session: Session, env: Env, person: Person) -> tuple[Desk, CodingItem, Assignment] | None:
     """Return the item this person last opened and has not finished, if any."""
     best: tuple[Desk, Assignment] | None = None
@@ -281,6 +267,19 @@ def open_item(session: Session, env: Env, person: Person) -> tuple[Desk, CodingI
         return None
     item = research_repo.get_item(session=session, item_id=best[1].item_id)
     return (best[0], item, best[1]) if item is not None else None
+
+
+def put_aside(session: Session, env: Env, person: Person) -> list[Reply] | None:
+    """Put the coding item on screen aside and show the next one; None when no item is open."""
+    current = open_item(session, env, person)
+    if current is None:
+        return None
+    desk, item, assignment = current
+    assignment.skipped_at = env.clock.now()
+    session.add(assignment)
+    session.flush()
+    return [Reply(f"Item #{item.id} put aside; it comes back after the others."),
+            *code_command(session, env, person, desk.study.name)]
 
 
 def memo_command(session: Session, env: Env, person: Person, args: str = "") -> list[Reply]:
@@ -308,29 +307,6 @@ def memo_command(session: Session, env: Env, person: Person, args: str = "") -> 
     cdesk, item, _ = current
     coding.add_memo(session, env, cdesk.round, cdesk.coder, text, item=item, code=None)
     return [Reply(f"Memo kept on item #{item.id}.")]
-
-
-def skip_command(session: Session, env: Env, person: Person, args: str = "") -> list[Reply]:
-    """/skip: the student's skip when they have a reflection open; else put the coding item on screen aside."""
-    from bot.core import student  # late import: the student side is the default meaning of /skip
-
-    if _has_open_reflection(session, person) or not studies_of(session, env, person):
-        return student.command(session, env, person, "skip", args)
-    current = open_item(session, env, person)
-    if current is None:
-        return student.command(session, env, person, "skip", args)
-    desk, item, assignment = current
-    assignment.skipped_at = env.clock.now()
-    session.add(assignment)
-    session.flush()
-    return [Reply(f"Item #{item.id} put aside; it comes back after the others."),
-            *code_command(session, env, person, desk.study.name)]
-
-
-def _has_open_reflection(session: Session, person: Person) -> bool:
-    user = repo.get_user_by_telegram_id(session=session, telegram_id=person.telegram_id)
-    enrolment = repo.active_enrolment(session=session, user_id=user.id) if user and user.id else None
-    return bool(enrolment and enrolment.id and repo.open_session(session=session, enrolment_id=enrolment.id))
 
 
 def progress_command(session: Session, env: Env, person: Person, args: str = "") -> list[Reply]:

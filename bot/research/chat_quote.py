@@ -17,7 +17,7 @@ from bot.core.replies import Button, Reply
 from bot.core.templates import escape
 from bot.research import codebook, coding, deidentify
 from bot.research.chat import CANCEL, ITEM_HEADER, MAX_LABEL, item_desk, labels, open_item
-from bot.research.queue import ResearchError
+from bot.research.errors import ResearchError
 
 
 def locate(item_text_plain: str, message_text: str, quote: str, position_utf16: int | None) -> tuple[int, int] | None:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.core.context import Env
-from bot.research.queue import ResearchError
+from bot.research.errors import ResearchError
 from storage import coding_repo, repo, research_repo
 from storage.models import Study
 from storage.research_models import CodeEvent, CodingRound, ResearchCode

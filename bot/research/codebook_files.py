@@ -20,7 +20,7 @@ from sqlmodel import Session
 from bot.core.context import Env
 from bot.core.paths import PROMPTS
 from bot.research.codebook import FIELDS, CodeIn, add_code, check_name, codes, edit_code, ensure_round, paths
-from bot.research.queue import ResearchError
+from bot.research.errors import ResearchError
 from bot.research.refi_qda import QdaCode, RefiQdaError, read_qdc, write_qdc
 from storage import coding_repo, repo
 from storage.models import Study
@@ -201,7 +201,7 @@ def write_qdc_file(session: Session, rnd: CodingRound, out: IO[bytes]) -> int:
 
 def write_csv(session: Session, rnd: CodingRound, out: IO[str]) -> int:
     """Write a round's codebook as CSV (cells neutralised against formula injection); return the count."""
-    from bot.research.exports import safe_cell  # late import: exports builds on the codebook
+    from bot.research.cells import safe_cell
 
     all_paths = paths(session, rnd)
     writer = csv.writer(out)

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from bot.core.context import Env
 from bot.research.codebook import _event, codes, merge_codes
-from bot.research.queue import ResearchError
+from bot.research.errors import ResearchError
 from storage import coding_repo
 from storage.models import Study
 from storage.research_models import AgreedCoding, CodeEvent, CodingRound, ResearchCode, ResearchCoding

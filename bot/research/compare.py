@@ -17,7 +17,7 @@ from bot.core.context import Env
 from bot.research.agreement import AgreementReport, Coding, compute_agreement
 from bot.research.codebook import codes, paths
 from bot.research.coding import my_codings
-from bot.research.queue import ResearchError
+from bot.research.errors import ResearchError
 from storage import coding_repo, repo, research_repo
 from storage.research_models import AgreedCoding, Coder, CodingItem, CodingRound, ResearchCoding, Settlement
 

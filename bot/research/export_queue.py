@@ -20,8 +20,9 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from bot.core.context import Env
+from bot.research.errors import ResearchError
 from bot.research.export_rows import prompt_of
-from bot.research.queue import ResearchError, intake
+from bot.research.queue import intake
 from storage import repo, research_repo
 from storage.models import Study
 from storage.research_models import CodingItem, ResearchExport, pseudonym_of
@@ -80,7 +81,7 @@ def _rows(session: Session, study: Study, seen: set[int], ids: list[int]) -> Ite
 def export_queue(session: Session, env: Env, study: Study, fmt: str, out: IO[bytes], *, actor: str,
                  filename: str | None = None) -> QueueExport:
     """Write the study's queue (no codings) as CSV or JSONL to ``out`` and record the export."""
-    from bot.research.exports import safe_cell
+    from bot.research.cells import safe_cell
 
     assert study.id is not None
     fmt = fmt.lower()

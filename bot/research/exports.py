@@ -28,9 +28,10 @@ from sqlmodel import Session, col, select
 
 from bot.core.context import Env
 from bot.research import codebook, codebook_files
-from bot.research.agreement_io import ITEMS_VARIABLE
+from bot.research.agreement.input import ITEMS_VARIABLE
+from bot.research.cells import DANGEROUS, safe_cell
+from bot.research.errors import ResearchError
 from bot.research.export_rows import Applied, Reader, Row, Tracker
-from bot.research.queue import ResearchError
 from bot.research.refi_qda import QdaCase, QdaNote, QdaSelection, QdaSource, QdaUser, QdaVariable, write_qdpx
 from storage import coding_repo, repo, research_repo
 from storage.models import Study
@@ -45,16 +46,8 @@ from storage.research_models import (
 FORMATS = ("csv", "xlsx", "jsonl", "qdpx", "qdc")
 DOCUMENTS = ("step", "week", "participant")
 ITEMS_KEY = "balintbot_items"
-DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 AGREED_USER = "agreed"
 FINISHED_BY = "finished by"  # who finished each item: a coder who applied no code finished it too
-
-
-def safe_cell(value: Any) -> Any:
-    """Neutralise a spreadsheet cell that a spreadsheet program would run as a formula."""
-    if isinstance(value, str) and value.startswith(DANGEROUS):
-        return "'" + value
-    return value
 
 
 @dataclass(frozen=True)

@@ -26,16 +26,13 @@ from sqlmodel import Session
 
 from bot.core.context import Env
 from bot.core.dialogue import Route, Step
-from bot.research import deidentify, pseudonyms
+from bot.research import circle_intake, deidentify, pseudonyms
+from bot.research.errors import ResearchError
 from storage import repo, research_repo
 from storage.models import ReflectionEntry, ReflectionSession, Study, User
 from storage.research_models import CodingItem, ItemMark, ResearchParticipant
 
 _PLACEHOLDER = re.compile(r"\[[A-Z][A-Z_]*\]")
-
-
-class ResearchError(Exception):
-    """A research operation that cannot be done as asked; the message says why, for people."""
 
 
 @dataclass
@@ -144,9 +141,13 @@ def intake(session: Session, env: Env, study: Study, *, actor: str) -> IntakeRes
         elif not excluded:
             result.unchanged += 1
 
+    circles = circle_intake.intake(session, env, study.id)  # circle posts, by their authors' consent
+    result.new, result.excluded, result.restored = (result.new + circles.new, circles.excluded + circles.removed,
+                                                    result.restored + circles.restored)
+    result.new_participants = research_repo.max_participant_number(session=session, study_id=study.id) - before
     gone = research_repo.ineligible_item_ids(session=session, study_id=study.id)
     research_repo.set_excluded(session=session, item_ids=gone, at=now, reason="research consent is no longer yes")
-    result.excluded = len(gone)
+    result.excluded += len(gone)
     counts: dict[str, Any] = {k: v for k, v in result.as_dict().items() if k != "study"}
     repo.audit(session=session, actor=actor, action="research.intake", study_id=study.id, at=now, **counts)
     return result
@@ -154,6 +155,8 @@ def intake(session: Session, env: Env, study: Study, *, actor: str) -> IntakeRes
 
 def raw_text(session: Session, env: Env, item: CodingItem) -> str:
     """Return the raw text an item was made from (server side only: never shown to researchers)."""
+    if item.circle_post_id is not None:
+        return circle_intake.raw_text(session, env, item)
     texts = []
     for entry_id in item.entry_ids:
         entry = session.get(ReflectionEntry, entry_id)

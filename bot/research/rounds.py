@@ -16,8 +16,8 @@ from sqlmodel import Session
 
 from bot.core.context import Env
 from bot.research import codebook, compare
+from bot.research.errors import ResearchError
 from bot.research.export_rows import prompt_of
-from bot.research.queue import ResearchError
 from storage import coding_repo, research_repo
 from storage.models import Study
 from storage.research_models import CodingRound, RoundItem, pseudonym_of

@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from bot.core.context import Env
 from bot.research import codebook, codebook_files
-from bot.research.queue import ResearchError
+from bot.research.errors import ResearchError
 from storage import coding_repo, repo, research_repo, theme_repo
 from storage.models import Study
 from storage.research_models import Coder, CodingItem, CodingRound, ResearchCode, ResearchCoding

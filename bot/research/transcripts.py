@@ -22,7 +22,7 @@ from sqlmodel import Session
 from bot.core.context import Env
 from bot.core.redaction import default_redactor
 from bot.research import pseudonyms
-from bot.research.queue import ResearchError
+from bot.research.errors import ResearchError
 from storage import repo, research_repo
 from storage.models import Study
 

@@ -18,7 +18,7 @@ from bot.core.context import Env, Person
 from bot.core.roles import can_research
 from bot.research import access, codebook, coding, compare, exports, queue
 from bot.research.agreement import compute_agreement, report_to_rows
-from bot.research.queue import ResearchError
+from bot.research.errors import ResearchError
 from storage import coding_repo, repo, research_repo, web_repo
 from storage.models import Study
 from storage.research_models import Assignment, CodingItem, CodingRound, ResearchParticipant

@@ -7,21 +7,23 @@ import logging
 import socket
 
 from telegram import BotCommand, Update
+from telegram.constants import ParseMode
 from telegram.ext import (
-    Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
+    Defaults,
     MessageHandler,
     filters,
 )
 
+from bot.chat import commands
 from bot.config import Settings
 from bot.core import data_files, delivery
 from bot.core.context import Env
 from bot.core.dispatch import Dispatcher
-from bot.core.student import STUDENT_COMMANDS
 from bot.telegram import (
+    circles,
     facilitator_handlers,
     flood,
     handlers,
@@ -31,7 +33,7 @@ from bot.telegram import (
     safety_jobs,
     sending,
 )
-from bot.telegram.context import DB_KEY, ENV_KEY
+from bot.telegram.context import DB_KEY, ENV_KEY, BotApp
 from bot.telegram.errors import ADMIN_CHAT_KEY, on_error
 from bot.telegram.http import AiohttpRequest
 from bot.telegram.ratelimit import PerChatRateLimiter
@@ -43,22 +45,10 @@ log = logging.getLogger(__name__)
 DISPATCHER_KEY = "dispatcher"
 WORKER_KEY = "worker_id"
 
-COMMANDS = [
-    BotCommand("status", "Your cohort, this week, what comes next"),
-    BotCommand("reflect", "Start this week's reflection now"),
-    BotCommand("skip", "Skip the current question"),
-    BotCommand("done", "End this week's reflection early"),
-    BotCommand("pause", "Pause your weekly prompts"),
-    BotCommand("resume", "Resume your weekly prompts"),
-    BotCommand("consent", "See or change your choices"),
-    BotCommand("mydata", "A file of everything held about you"),
-    BotCommand("delete", "Erase your data"),
-    BotCommand("withdraw", "Leave the cohort"),
-    BotCommand("help", "What I can do"),
-]
+COMMANDS = [BotCommand(name, description) for name, description in commands.menu()]  # bot/chat/commands.py
 
 
-async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
+async def _post_init(app: BotApp) -> None:
     me = await app.bot.get_me()
     env: Env = app.bot_data[ENV_KEY]
     env.bot_username = me.username or env.bot_username
@@ -79,7 +69,7 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     log.info("bot @%s ready", env.bot_username, extra={"event": "ready"})
 
 
-def add_handlers(app: Application) -> None:  # type: ignore[type-arg]
+def add_handlers(app: BotApp) -> None:
     """Register handlers. Order matters: group chats are answered before anything else looks at them,
     commands before free text, and the catch-all for unknown commands comes last."""
     private = filters.ChatType.PRIVATE
@@ -91,7 +81,9 @@ def add_handlers(app: Application) -> None:  # type: ignore[type-arg]
     facilitator_handlers.add_handlers(app, private & new_msg)
     research_handlers.add_handlers(app, private & new_msg)  # its /skip defers to the student's when one is open
     safety_handlers.add_handlers(app, private & new_msg)
-    app.add_handler(CommandHandler(list(STUDENT_COMMANDS), handlers.student_command, filters=private & new_msg))
+    circles.add_handlers(app, private & new_msg)  # its typed-message route hands non-circle text to the student's
+    app.add_handler(CommandHandler(list(commands.of_role(commands.STUDENT)), handlers.student_command,
+                                   filters=private & new_msg))
     app.add_handler(CallbackQueryHandler(handlers.button))
     app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE & filters.TEXT, handlers.edited))
     app.add_handler(MessageHandler(private & new_msg & filters.TEXT & ~filters.COMMAND, handlers.text))
@@ -100,7 +92,7 @@ def add_handlers(app: Application) -> None:  # type: ignore[type-arg]
     app.add_error_handler(on_error)
 
 
-def build_application(settings: Settings, db: Database, env: Env) -> Application:  # type: ignore[type-arg]
+def build_application(settings: Settings, db: Database, env: Env) -> BotApp:
     """Build the bot: the rate limiter keeps us under Telegram's limits, services live in bot_data."""
     assert settings.telegram_bot_token is not None
     data_files.load_all(institution=settings.safeguarding_institution or None)  # a missing rules file: fail now
@@ -110,6 +102,7 @@ def build_application(settings: Settings, db: Database, env: Env) -> Application
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(base)
         .base_file_url(base.removesuffix("/bot") + "/file/bot")
+        .defaults(Defaults(parse_mode=ParseMode.HTML))  # every text the bot sends is Telegram HTML, escaped
         # Replies to a student's own message are not bulk sends: no overall cap on them (Telegram's ~30/s
         # applies to broadcasts, which the Dispatcher paces itself at 29/s). The limiter still keeps group
         # chats under 20/min and retries a 429 after its retry_after (bot/telegram/ratelimit.py).

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import Bot
+from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
 from bot.config import Settings
@@ -29,6 +30,7 @@ from bot.telegram.ratelimit import PerChatRateLimiter
 from bot.telegram.send import TelegramSender
 from storage.db import Database
 
+UNREACHABLE: tuple[type[Exception], ...] = (TelegramError, OSError)  # send_now raises these when Telegram is away
 STALL_AFTER = 180.0  # seconds without progress before the command gives up watching (the rows stay queued)
 
 

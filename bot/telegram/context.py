@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeAlias
+
 from telegram import Update
-from telegram.ext import ContextTypes
+from telegram.ext import Application, ContextTypes
 
 from bot.core.context import Env, Person
 from storage.db import Database
 
 DB_KEY, ENV_KEY = "db", "env"
+
+# the bot's Application, as every module of this package passes it around (PTB's defaults for its six types)
+BotApp: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 
 
 def db_of(context: ContextTypes.DEFAULT_TYPE) -> Database:

@@ -14,7 +14,9 @@ A failed update is not offered again (the poller has moved past it), and its tra
 * a report goes to ADMIN_CHAT_ID, or to each of ADMIN_TELEGRAM_IDS when no admin chat is set. It holds the
   exception types and the code's frames, never an exception's message (a database error's message can hold
   the row it failed on), except Telegram's own error descriptions. The same failure is reported once per
-  ten minutes, and at most ``GLOBAL_LIMIT`` reports go out per ten minutes in all.
+  ten minutes, and at most ``GLOBAL_LIMIT`` reports go out per ten minutes in all;
+* a 429 (``RetryAfter``, alone or as the cause of ``RepliesNotSent``) is Telegram asking us to slow down, not a
+  bug: it is logged as one line (the chat and the wait), with no traceback and no report to the admins.
 """
 
 from __future__ import annotations
@@ -26,8 +28,7 @@ import traceback
 from dataclasses import dataclass, field
 
 from telegram import Update
-from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.core import safeguarding
@@ -55,8 +56,12 @@ GLOBAL_LIMIT = 10
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the error, screen the message again, tell the user kindly, and post a report to the admins."""
     err = context.error
-    report = safe_traceback(err) if err is not None else "(no exception)"
-    log.error("error while handling an update\n%s", report, extra={"event": "handler_error"})
+    flood = rate_limited(err)
+    report = safe_traceback(err) if err is not None and flood is None else "(no exception)"
+    if flood is not None:
+        _log_rate_limited(update, err, flood)
+    else:
+        log.error("error while handling an update\n%s", report, extra={"event": "handler_error"})
     if isinstance(err, RepliesNotSent):
         await _send_late(context, err)
     elif isinstance(update, Update) and update.effective_chat is not None:
@@ -67,8 +72,27 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             await context.bot.send_message(update.effective_chat.id, KIND_MESSAGE)
         except TelegramError:
             log.warning("could not tell the user about the error", extra={"event": "error_reply_failed"})
-    if err is not None:
+    if err is not None and flood is None:
         await _tell_admins(update, context, err, report)
+
+
+def rate_limited(err: BaseException | None) -> RetryAfter | None:
+    """The 429 behind an error (itself, or the cause of ``RepliesNotSent``), if that is all it was."""
+    if isinstance(err, RetryAfter):
+        return err
+    if isinstance(err, RepliesNotSent) and isinstance(err.__cause__, RetryAfter):
+        return err.__cause__
+    return None
+
+
+def _log_rate_limited(update: object, err: BaseException | None, flood: RetryAfter) -> None:
+    retry = flood.retry_after
+    seconds = float(retry.total_seconds() if hasattr(retry, "total_seconds") else retry)
+    chat = err.chat_id if isinstance(err, RepliesNotSent) else (
+        update.effective_chat.id if isinstance(update, Update) and update.effective_chat is not None else None)
+    log.warning("Telegram rate limit (429, retry after %gs) while answering chat %s: %s", seconds, chat,
+                "the replies are tried once more" if isinstance(err, RepliesNotSent) else "the answer was not sent",
+                extra={"event": "handler_rate_limited", "chat_id": chat, "retry_after": seconds})
 
 
 async def _send_late(context: ContextTypes.DEFAULT_TYPE, err: RepliesNotSent) -> None:
@@ -174,6 +198,6 @@ async def _tell_admins(update: object, context: ContextTypes.DEFAULT_TYPE, err: 
             f"<pre>{html.escape(_tail(report))}</pre>")
     for chat in chats:
         try:
-            await context.bot.send_message(chat, text, parse_mode=ParseMode.HTML)
+            await context.bot.send_message(chat, text)
         except TelegramError:
             log.warning("could not reach the admin chat", extra={"event": "admin_alert_failed"})

@@ -7,32 +7,25 @@ facilitator does not wait for the next tick; everything else happens in the doma
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 from telegram.ext.filters import BaseFilter
 
-from bot.core import facilitator, facilitator_announce, facilitator_dialogue, scheduling
+from bot.chat import commands
+from bot.core import facilitator, scheduling
 from bot.core.actions import Action
-from bot.core.replies import Reply
 from bot.telegram import handlers
-from bot.telegram.context import db_of, env_of, person_of
+from bot.telegram.context import BotApp, db_of, env_of, person_of
 from bot.telegram.jobs import scheduler_of
 from bot.telegram.send import send_after_commit
 
 SEND_NOW_SETTLE = 60.0  # seconds a send-now waits for 429 retries before reporting
 _ARGS = re.compile(r"^/\S+\s*(.*)$", re.S)
 
-COMMANDS: dict[str, Callable[..., list[Reply]]] = {
-    "cohorts": facilitator.cohorts,
-    "newcohort": facilitator_dialogue.new_cohort,
-    "schedule": facilitator_dialogue.schedule,
-    "preview": facilitator.preview,
-    "announce": facilitator_announce.announce,
-    "stats": facilitator.show_stats,
-    "cancel": facilitator_dialogue.cancel,
-}
+COMMANDS = {name: spec.entry for name, spec in commands.of_role(commands.FACILITATOR).items() if not spec.background}
+BACKGROUND = [name for name, spec in commands.of_role(commands.FACILITATOR).items() if spec.background]  # /sendnow
 
 
 def _name_and_args(update: Update) -> tuple[str, str]:
@@ -82,12 +75,12 @@ async def announce_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         scheduler.kick()
 
 
-def add_handlers(app: Application, flt: BaseFilter) -> None:  # type: ignore[type-arg]
+def add_handlers(app: BotApp, flt: BaseFilter) -> None:
     """Register the facilitator commands (before the student commands and the catch-alls)."""
-    added: list[BaseHandler] = [  # type: ignore[type-arg]
+    added: list[BaseHandler[Any, Any, Any]] = [
         CommandHandler(list(COMMANDS), command, filters=flt),
         # a send-now to a big cohort takes minutes: don't hold up everyone else's updates meanwhile
-        CommandHandler("sendnow", send_now, filters=flt, block=False),
+        CommandHandler(BACKGROUND, send_now, filters=flt, block=False),
         CallbackQueryHandler(announce_button, pattern=f"^{Action.ANNOUNCE.value}:"),
     ]
     for handler in added:

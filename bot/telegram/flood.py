@@ -27,12 +27,12 @@ from enum import Enum
 
 from telegram import ReplyParameters, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler
+from telegram.ext import ApplicationHandlerStop, ContextTypes, TypeHandler
 
 from bot.core import safeguarding
 from bot.core.replies import Reply
 from bot.telegram import safety_screen
-from bot.telegram.context import db_of, env_of, person_of
+from bot.telegram.context import BotApp, db_of, env_of, person_of
 from bot.telegram.send import send_replies
 
 log = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     raise ApplicationHandlerStop
 
 
-def install(app: Application, per_minute: int) -> None:  # type: ignore[type-arg]
+def install(app: BotApp, per_minute: int) -> None:
     """Put the gate in ``bot_data`` and its handler in group -1, before every other handler."""
     app.bot_data[GATE_KEY] = FloodGate(per_minute)
     app.add_handler(TypeHandler(Update, guard), group=-1)

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.core import student
+from bot.chat import student
 from bot.core.replies import Reply
 from bot.telegram import safety_screen
 from bot.telegram.context import db_of, env_of, person_of
@@ -71,7 +71,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.info("could not answer a button press: %s", exc, extra={"event": "callback_answer_failed"})
     try:
         if query.message is not None and outcome.edit_text is not None:
-            await query.edit_message_text(outcome.edit_text, parse_mode="HTML")
+            await query.edit_message_text(outcome.edit_text)
         elif query.message is not None and not outcome.keep_buttons:
             await query.edit_message_reply_markup(None)
     except TelegramError as exc:

@@ -16,14 +16,14 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from telegram.ext import Application, ContextTypes, Job
+from telegram.ext import ContextTypes, Job
 
 from bot.core import facilitator_announce, reminders, scheduling
 from bot.core.context import Env
 from bot.core.dispatch import Dispatcher
 from bot.core.outbox import drain
 from bot.core.scheduling import WeekJob, parse_job_id
-from bot.telegram.context import DB_KEY, ENV_KEY
+from bot.telegram.context import DB_KEY, ENV_KEY, BotApp
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ TICK_EVERY = timedelta(seconds=30)
 class Scheduler:
     """The week jobs and the tick of one Application (a service in ``bot_data``)."""
 
-    def __init__(self, app: Application, db: Database, env: Env, dispatcher: Dispatcher) -> None:  # type: ignore[type-arg]
+    def __init__(self, app: BotApp, db: Database, env: Env, dispatcher: Dispatcher) -> None:
         self.app, self.db, self.env, self.dispatcher = app, db, env, dispatcher
         self._tick_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -124,7 +124,7 @@ class Scheduler:
         task.add_done_callback(self._tasks.discard)
 
 
-async def start(app: Application, dispatcher: Dispatcher) -> Scheduler:  # type: ignore[type-arg]
+async def start(app: BotApp, dispatcher: Dispatcher) -> Scheduler:
     """Create the scheduler service for this Application and start it (called from post_init)."""
     scheduler = Scheduler(app, app.bot_data[DB_KEY], app.bot_data[ENV_KEY], dispatcher)
     app.bot_data[SCHEDULER_KEY] = scheduler

@@ -10,6 +10,11 @@ for them, so one chat waiting out 429s holds up only itself. Because the inbox l
 still being handled, even a chat with hundreds of updates waiting cannot pin Telegram's 100-update window.
 Without a database (``db=None``, tests of the poller alone) the offset stays at the oldest unhandled update and
 updates already taken are skipped when Telegram offers them again.
+
+The inbox is a convenience, never a gate: no step of the poll loop waits on the database for longer than
+INBOX_WAIT. With the database away, reading what a crash left is retried in the background while new updates are
+fetched and handled (a risk message's support reply must not wait for storage); a batch that can't be stored is
+handled anyway and confirmed to Telegram only once handled; deleting handled rows runs beside the loop.
 """
 
 from __future__ import annotations
@@ -36,9 +41,10 @@ log = logging.getLogger(__name__)
 STALE_BATCH_WAIT = 0.1  # a batch with nothing new: wait this long (or until an update is done) before asking again
 STOP_GRACE = 2.5  # on stop, seconds to let updates in hand finish before confirming what is done
 FORGET_EVERY = 0.5  # seconds between deleting the inbox rows of handled updates (one DELETE for all of them)
-# How long a batch waits for the inbox. With the database away, the updates are handled anyway (a risk message's
-# support reply must not wait for storage) and confirmed to Telegram only once handled, as without an inbox.
+# How long the poll loop waits for the inbox. With the database away, the updates are handled anyway (a risk
+# message's support reply must not wait for storage) and confirmed to Telegram only once handled, as without an inbox.
 INBOX_WAIT = 2.0
+RESUME_RETRY = 5.0  # seconds between attempts to read what a crash left, while the database is away
 
 
 class SafePoller:
@@ -63,6 +69,9 @@ class SafePoller:
         self._handled: list[int] = []  # inbox rows to delete
         self._unstored: set[int] = set()  # taken while the inbox could not be written: confirm only once handled
         self._forgot_at = 0.0
+        self._forgetting: asyncio.Task[None] | None = None
+        self._resuming: asyncio.Task[None] | None = None
+        self._first_fetched: int | None = None  # the lowest update id fetched by this process
 
     def stop(self) -> None:
         """Ask the loop to stop fetching; updates in hand get STOP_GRACE seconds to finish."""
@@ -82,8 +91,8 @@ class SafePoller:
         await self.app.bot.delete_webhook()
         self.on_alive()  # Telegram took the token; the first long poll may take ``timeout`` seconds to return
         delay = 1.0
-        if self.db is not None:
-            await self._resume()
+        if self.db is not None and not await self._resume():
+            self._resuming = asyncio.create_task(self._resume_later())
         try:
             while not self._stop.is_set():
                 try:
@@ -108,23 +117,40 @@ class SafePoller:
         finally:
             await self._finish()
 
-    async def _resume(self) -> None:
-        """Handle first what a crash left in the inbox, in update order."""
+    async def _resume(self) -> bool:
+        """Handle first what a crash left in the inbox, in update order; False if the inbox can't be read now."""
         assert self.db is not None
-        rows = await self.db.run(unhandled_updates)
+        try:
+            async with asyncio.timeout(INBOX_WAIT):
+                rows = await self.db.run_once(unhandled_updates)
+        except Exception as exc:  # noqa: BLE001  the database is away: poll now, read the inbox once it's back
+            log.warning("could not read the update inbox (%s); polling without it, reading it again every %.0fs",
+                        type(exc).__name__, RESUME_RETRY, extra={"event": "inbox_unavailable"})
+            return False
         updates = [u for u in (Update.de_json(json.loads(payload), self.app.bot) for _, payload in rows) if u]
-        if updates:
-            log.info("handling %d updates left from before the restart", len(updates), extra={"event": "inbox_resume"})
-        self._submit(updates)
+        # Telegram offers again what was stored but not confirmed before the crash: polling takes those itself
+        late = [u for u in updates if self._first_fetched is None or u.update_id < self._first_fetched]
+        if late:
+            log.info("handling %d updates left from before the restart", len(late), extra={"event": "inbox_resume"})
+        self._submit(late, old=self._highest is not None)
+        return True
+
+    async def _resume_later(self) -> None:
+        while not self._stop.is_set():
+            await self._sleep(RESUME_RETRY)
+            if self._stop.is_set() or await self._resume():
+                return
 
     async def _take(self, updates: tuple[Update, ...]) -> int:
         """Store the new updates of a batch (inbox), then hand them to their lanes; return how many were new."""
+        if updates and self._first_fetched is None:
+            self._first_fetched = min(u.update_id for u in updates)
         new = [u for u in updates if self._highest is None or u.update_id > self._highest]
         if new and self.db is not None:
             rows = [(u.update_id, json.dumps(u.to_dict(), default=str)) for u in new]
             try:
-                async with asyncio.timeout(INBOX_WAIT):
-                    await self.db.run(keep_updates, rows, now=datetime.now(UTC))
+                async with asyncio.timeout(INBOX_WAIT):  # one attempt: no worker keeps retrying once we gave up
+                    await self.db.run_once(keep_updates, rows, now=datetime.now(UTC))
             except Exception as exc:  # noqa: BLE001  the database is away: handle them, confirm them once handled
                 log.warning("could not store %d update(s) in the inbox (%s); handling them anyway", len(rows),
                             type(exc).__name__, extra={"event": "inbox_unavailable"})
@@ -132,12 +158,17 @@ class SafePoller:
         self._submit(new)
         return len(new)
 
-    def _submit(self, updates: list[Update]) -> None:
+    def _submit(self, updates: list[Update], *, old: bool = False) -> None:
+        """Hand updates to their lanes; ``old``: inbox rows read after polling began (below what it fetched)."""
         for update in updates:
             uid = update.update_id
-            if self._highest is not None and uid <= self._highest:
+            if old:
+                if uid in self._pending:
+                    continue
+            elif self._highest is not None and uid <= self._highest:
                 continue  # taken before: in hand or handled
-            self._highest = uid
+            else:
+                self._highest = uid
             self._pending.add(uid)
             self._lanes.submit(update).add_done_callback(self._done_callback(uid))
 
@@ -152,14 +183,34 @@ class SafePoller:
         return done
 
     async def _forget(self, *, now: bool = False) -> None:
-        """Delete the inbox rows of handled updates (at most every FORGET_EVERY seconds, one statement)."""
+        """Delete the inbox rows of handled updates (at most every FORGET_EVERY seconds, one statement).
+
+        Beside the loop, never in it: with the database away the next getUpdates must not wait for the DELETE.
+        ``now`` (stopping) waits for it, at most INBOX_WAIT seconds.
+        """
+        if self._forgetting is not None and not self._forgetting.done():
+            if now:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(INBOX_WAIT):
+                        await asyncio.shield(self._forgetting)
+            if not self._forgetting.done():
+                return
         if self.db is None or not self._handled or (not now and time.monotonic() - self._forgot_at < FORGET_EVERY):
             return
         ids, self._handled = self._handled, []
         self._forgot_at = time.monotonic()
+        self._forgetting = asyncio.create_task(self._delete(self.db, ids))
+        if now:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(INBOX_WAIT):
+                    await asyncio.shield(self._forgetting)
+
+    async def _delete(self, db: Database, ids: list[int]) -> None:
         try:
-            await self.db.run(forget_updates, ids)
-        except Exception as exc:  # noqa: BLE001  harmless: a row left behind is handled again, idempotently
+            await db.run_once(forget_updates, ids)
+        except Exception as exc:  # noqa: BLE001  kept for the next try; a row left behind is handled again, idempotently
+            self._handled[:0] = ids
+            self._forgot_at = time.monotonic() + RESUME_RETRY  # don't hammer a database that is away
             log.warning("could not clear handled updates: %s", type(exc).__name__, extra={"event": "inbox_forget"})
 
     async def _process(self, update: Update) -> None:
@@ -192,6 +243,10 @@ class SafePoller:
         if self._pending:
             log.info("stopping with %d updates unfinished: they are handled after the restart",
                      len(self._pending), extra={"event": "poll_unfinished"})
+        if self._resuming is not None:
+            self._resuming.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._resuming
         await self._forget(now=True)
         self.offset = self.next_offset()
         await self.confirm()

@@ -12,26 +12,20 @@ import re
 
 from telegram import Message, Update
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 from telegram.ext.filters import BaseFilter, MessageFilter
 
-from bot.core import student
+from bot.chat import commands, student
+from bot.chat import research as chat_research
 from bot.core.actions import Action
 from bot.core.replies import Reply
-from bot.research import chat, chat_exemplar, chat_quote, web_access
-from bot.telegram.context import db_of, env_of, person_of
+from bot.research import chat, chat_quote
+from bot.telegram.context import BotApp, db_of, env_of, person_of
 from bot.telegram.send import keyboard, send_after_commit
 
 log = logging.getLogger(__name__)
 
-COMMANDS = {
-    "code": chat.code_command,
-    "memo": chat.memo_command,
-    "exemplar": chat_exemplar.exemplar_command,
-    "skip": chat.skip_command,
-    "progress": chat.progress_command,
-    "web": web_access.web_command,  # a one-time sign-in link to the web workbench
-}
+COMMANDS = commands.entries(commands.RESEARCHER)  # /code, /memo, /exemplar, /skip, /progress, /web
 _ARGS = re.compile(r"^/\S+\s*(.*)$", re.S)
 CODING_ACTIONS = "|".join(a.value for a in (Action.CODE_TOGGLE, Action.CODE_SEGMENT, Action.CODE_DONE))
 
@@ -71,7 +65,7 @@ async def hash_item(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A message that is just ``#7``: open item 7 for a researcher (the domain passes anyone else's on)."""
     msg = update.effective_message
     assert msg is not None and msg.text is not None
-    replies = await db_of(context).run(chat.hash_message, env_of(context), person_of(update), msg.text,
+    replies = await db_of(context).run(chat_research.hash_message, env_of(context), person_of(update), msg.text,
                                        chat_id=msg.chat_id, message_id=msg.message_id)
     await send_after_commit(context.bot, msg.chat_id, replies)
 
@@ -85,7 +79,7 @@ async def coding_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if query.message is not None:
         try:
             if outcome.edit_text is not None:
-                await query.edit_message_text(outcome.edit_text, parse_mode="HTML")
+                await query.edit_message_text(outcome.edit_text)
             elif isinstance(outcome, chat.CodingOutcome) and outcome.buttons is not None:
                 await query.edit_message_reply_markup(keyboard(Reply("", buttons=outcome.buttons)))
             elif not outcome.keep_buttons:
@@ -97,9 +91,10 @@ async def coding_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await send_after_commit(context.bot, chat_id, outcome.replies)
 
 
-def add_handlers(app: Application, flt: BaseFilter) -> None:  # type: ignore[type-arg]
+def add_handlers(app: BotApp, flt: BaseFilter) -> None:
     """Register the researcher handlers (called from ``bot.telegram.app.add_handlers``, before the students')."""
     app.add_handler(CommandHandler(list(COMMANDS), command, filters=flt))
     app.add_handler(MessageHandler(flt & filters.TEXT & ~filters.COMMAND & _ReplyToItem(), item_reply))
-    app.add_handler(MessageHandler(flt & filters.TEXT & ~filters.COMMAND & filters.Regex(chat.HASH_ITEM), hash_item))
+    app.add_handler(MessageHandler(flt & filters.TEXT & ~filters.COMMAND & filters.Regex(chat_research.HASH_ITEM),
+                                   hash_item))
     app.add_handler(CallbackQueryHandler(coding_button, pattern=rf"^({CODING_ACTIONS}):"))

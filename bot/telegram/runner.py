@@ -15,12 +15,12 @@ from urllib.parse import urlparse
 
 from aiohttp import web
 from telegram.error import InvalidToken
-from telegram.ext import Application
 
 from bot.config import Settings
 from bot.core.context import Env
 from bot.telegram import sending
 from bot.telegram.app import ALLOWED_UPDATES, build_application
+from bot.telegram.context import BotApp
 from bot.telegram.health import Health, start_server
 from bot.telegram.polling import SafePoller
 from bot.telegram.webhook import make_web_app
@@ -82,7 +82,7 @@ async def _serve(settings: Settings, db: Database, env: Env, *, webhook: bool, s
             await app.stop()
 
 
-async def _poll(app: Application, stop: asyncio.Event, health: Health) -> None:  # type: ignore[type-arg]
+async def _poll(app: BotApp, stop: asyncio.Event, health: Health) -> None:
     poller = SafePoller(app, allowed_updates=ALLOWED_UPDATES, on_alive=health.alive)
     task = asyncio.create_task(poller.run())
     stopping = asyncio.create_task(stop.wait())
@@ -93,7 +93,7 @@ async def _poll(app: Application, stop: asyncio.Event, health: Health) -> None: 
     await asyncio.gather(task, sending.stop(app))  # re-raises InvalidToken when polling died
 
 
-async def _serve_webhook(app: Application, settings: Settings, db: Database, stop: asyncio.Event,  # type: ignore[type-arg]
+async def _serve_webhook(app: BotApp, settings: Settings, db: Database, stop: asyncio.Event,
                          health: Health) -> None:
     if not settings.webhook_url or settings.webhook_secret_token is None:
         raise SystemExit("Webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET_TOKEN.")

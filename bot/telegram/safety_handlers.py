@@ -6,17 +6,16 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 from telegram.ext.filters import BaseFilter
 
+from bot.chat import commands
 from bot.core import safeguarding
 from bot.core.actions import Action
 from bot.telegram import safety_jobs
-from bot.telegram.context import db_of, env_of, person_of
+from bot.telegram.context import BotApp, db_of, env_of, person_of
 from bot.telegram.handlers import button
 from bot.telegram.send import send_after_commit
-
-COMMANDS = ("ack",)
 
 
 async def ack(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -34,7 +33,7 @@ async def check_in_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     safety_jobs.kick(context)
 
 
-def add_handlers(app: Application, private: BaseFilter) -> None:  # type: ignore[type-arg]
+def add_handlers(app: BotApp, private: BaseFilter) -> None:
     """Register /ack (a role command: before the student commands and the catch-alls) and the check-in buttons."""
-    app.add_handler(CommandHandler("ack", ack, filters=private))
+    app.add_handler(CommandHandler(list(commands.of_role(commands.STAFF)), ack, filters=private))  # /ack
     app.add_handler(CallbackQueryHandler(check_in_answer, pattern=f"^{Action.CHECK_IN.value}:"))

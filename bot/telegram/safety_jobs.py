@@ -21,14 +21,14 @@ from datetime import UTC, datetime, time, timedelta
 
 from telegram import Bot
 from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import ContextTypes
 
 from bot.config import ConfigError, Settings
 from bot.core import delivery, retention, safeguarding
 from bot.core import safeguarding_delivery as sg_delivery
 from bot.core.context import Env, Person
 from bot.core.safeguarding_rules import Verdict, load_resources
-from bot.telegram.context import DB_KEY, ENV_KEY, db_of, env_of
+from bot.telegram.context import DB_KEY, ENV_KEY, BotApp, db_of, env_of
 from bot.telegram.send import TelegramSender, send_reply
 from storage.db import Database
 
@@ -60,7 +60,7 @@ def check_settings(settings: Settings) -> None:
                               f"{settings.safeguarding_institution}] in prompts/safeguarding/resources.toml") from None
 
 
-def add_jobs(app: Application, settings: Settings) -> None:  # type: ignore[type-arg]
+def add_jobs(app: BotApp, settings: Settings) -> None:
     """Schedule the escalation check and the daily purge on the application's JobQueue."""
     check_settings(settings)
     jq = app.job_queue
@@ -116,7 +116,7 @@ async def deliver_alerts(bot: Bot, db: Database, env: Env, *, worker: str = WORK
     return stats
 
 
-async def deliver_now(app: Application) -> AlertStats:  # type: ignore[type-arg]
+async def deliver_now(app: BotApp) -> AlertStats:
     """One tick of the alert sender: send what is due, one sender at a time in this process."""
     lock: asyncio.Lock = app.bot_data[LOCK_KEY]
     async with lock:  # claims keep other processes apart
@@ -151,7 +151,7 @@ class Unstored:
         self.waiting.append(alert)
 
 
-async def store_unstored(app: Application) -> int:  # type: ignore[type-arg]
+async def store_unstored(app: BotApp) -> int:
     """Try again to store the alerts the database refused; return how many it took."""
     unstored: Unstored = app.bot_data[UNSTORED_KEY]
     db: Database = app.bot_data[DB_KEY]

@@ -15,7 +15,6 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
@@ -53,14 +52,14 @@ async def _tell_directly(context: ContextTypes.DEFAULT_TYPE, text: str) -> tuple
     reached: list[int] = []
     for chat in to:
         try:
-            await context.bot.send_message(chat, text, parse_mode=ParseMode.HTML)
+            await context.bot.send_message(chat, text)
             reached.append(chat)
         except TelegramError as exc:
             log.error("could not send an unstored alert to %s: %s", chat, exc, extra={"event": "outage_alert_failed"})
     admin_chat = context.bot_data.get(ADMIN_CHAT_KEY)
     if not reached and admin_chat:
         try:
-            await context.bot.send_message(int(admin_chat), text, parse_mode=ParseMode.HTML)
+            await context.bot.send_message(int(admin_chat), text)
         except TelegramError as exc:
             log.error("could not reach the admin chat: %s", exc, extra={"event": "outage_alert_failed"})
     return tuple(reached)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from telegram.ext import Application
-
 from bot.core.dispatch import Dispatcher
 from bot.core.send_budget import SendBudget, holder_name
-from bot.telegram.context import DB_KEY
+from bot.telegram.context import DB_KEY, BotApp
 
 BUDGET_KEY = "send_budget"
 
 
-def start(app: Application, dispatcher: Dispatcher) -> SendBudget:  # type: ignore[type-arg]
+def start(app: BotApp, dispatcher: Dispatcher) -> SendBudget:
     """Compete for the bot's send lease and send what is due whenever this process holds it."""
     budget = SendBudget(app.bot_data[DB_KEY], dispatcher, holder=holder_name(dispatcher.worker))
     app.bot_data[BUDGET_KEY] = budget
@@ -19,7 +17,7 @@ def start(app: Application, dispatcher: Dispatcher) -> SendBudget:  # type: igno
     return budget
 
 
-async def stop(app: Application) -> None:  # type: ignore[type-arg]
+async def stop(app: BotApp) -> None:
     """Claim nothing new, finish or hand back what is in flight, give the lease up (a few seconds at most)."""
     budget = app.bot_data.get(BUDGET_KEY)
     if isinstance(budget, SendBudget):

@@ -12,8 +12,8 @@ import logging
 
 from aiohttp import web
 from telegram import Update
-from telegram.ext import Application
 
+from bot.telegram.context import BotApp
 from bot.telegram.health import Health, add_route
 from bot.telegram.lanes import ChatLanes
 from storage.db import Database
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
-def make_web_app(app: Application, db: Database, *, secret: str, path: str = "/telegram",  # type: ignore[type-arg]
+def make_web_app(app: BotApp, db: Database, *, secret: str, path: str = "/telegram",
                  health: Health | None = None) -> web.Application:
     """Build the aiohttp app: POST ``path`` for updates, GET /healthz for the load balancer."""
     lanes = ChatLanes(app.process_update)

@@ -21,7 +21,7 @@ from aiohttp import web
 
 from bot.core.context import Env
 from bot.research import web_access, web_views
-from bot.research.queue import ResearchError
+from bot.research.errors import ResearchError
 from bot.research.web_access import Signed, SignInError
 from bot.research.web_views import Refused
 from storage.db import Database

@@ -1,0 +1,18 @@
+"""The ``balint`` command line: parse, call the domain, print. Typer lives here and nowhere else.
+
+``main`` holds the app and mounts the other modules' commands; ``common`` what they share. ``app`` is looked up
+when asked for (the ``balint`` script does ``from bot.cli import app``), so importing one module of this package
+never imports them all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        from bot.cli.main import app
+
+        return app
+    raise AttributeError(f"module 'bot.cli' has no attribute {name!r}")

@@ -1,0 +1,316 @@
+"""``balint research codebook …`` (wiring only; see ``bot.cli.research``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from bot.cli.research import JSON, STUDY, _run, actor, codebook_app, echo_history, emit, friendly, study_of
+
+ROUND = typer.Option(None, "--round", help="Round (default: the open or latest one).")
+
+
+# ------------------------------------------------------------------------------------------ codebook
+
+
+def _load(session: Any, env: Any, study_name: str | None, path: Path | None) -> dict[str, Any]:
+    from bot.research import codebook_files
+    from bot.research.errors import ResearchError
+
+    study = study_of(session, study_name)
+    if path is None:
+        book, source = codebook_files.read_seed(), "seed: Ng, Seu & Cullum 2022"
+    elif path.suffix.lower() == ".qdc":
+        book, source = codebook_files.read_qdc_file(path), path.name
+    elif path.suffix.lower() in (".csv", ".txt"):
+        book, source = codebook_files.read_csv_file(path), path.name
+    else:
+        raise ResearchError(f"{path.name}: a codebook is a REFI-QDA .qdc file or a .csv")
+    from bot.research.codebook import ensure_round
+    from bot.research.codebook_undo import undoable
+
+    with undoable(session, env, ensure_round(session, env, study), actor=actor(), what=f"load from {source}"):
+        rnd, added, updated = codebook_files.load(session, env, study, book, actor=actor(), source=source)
+    return {"study": study.name, "round": rnd.number, "added": added, "updated": updated, "source": source}
+
+
+def _say_loaded(r: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        emit(r)
+    else:
+        typer.echo(f"Round {r['round']} of {r['study']}: {r['added']} code(s) added, {r['updated']} updated "
+                   f"(from {r['source']}).")
+
+
+@codebook_app.command("seed")
+@friendly
+def seed_command(study: str | None = STUDY, as_json: bool = JSON) -> None:
+    """Load the four themes of the seed study (Ng, Seu & Cullum 2022) into the open round (round 1 if new)."""
+    _say_loaded(_run(_load, study, None), as_json)
+
+
+@codebook_app.command("import")
+@friendly
+def import_command(path: Path = typer.Argument(..., help="A REFI-QDA .qdc codebook or a CSV."),
+                   study: str | None = STUDY, as_json: bool = JSON) -> None:
+    """Import codes into the open round: new codes are added, codes with the same path are updated."""
+    _say_loaded(_run(_load, study, path), as_json)
+
+
+def _list(session: Any, env: Any, study_name: str | None, number: int | None) -> dict[str, Any]:
+    from bot.research import codebook
+
+    study = study_of(session, study_name)
+    rnd = codebook.round_by_number(session, study, number)
+    paths = codebook.paths(session, rnd)
+    return {"study": study.name, "round": rnd.number, "open": rnd.closed_at is None, "codes": [
+        {"id": c.id, "path": paths[c.id or 0], "colour": c.colour, "definition": c.definition, "inclusion": c.inclusion,
+         "exclusion": c.exclusion, "example": c.example, "derived_from": _derived(session, c)}
+        for c in codebook.codes(session, rnd)]}
+
+
+def _derived(session: Any, code: Any) -> list[dict[str, Any]]:
+    """The previous round's codes a code came from: id, round and path, as they were there."""
+    from bot.research import codebook
+    from storage.research_models import CodingRound, ResearchCode
+
+    out = []
+    for code_id in code.derived_from:
+        old = session.get(ResearchCode, code_id)
+        rnd = session.get(CodingRound, old.round_id) if old else None
+        out.append({"id": code_id, "round": rnd.number if rnd else None,
+                    "path": codebook.paths(session, rnd).get(code_id) if rnd else None})
+    return out
+
+
+@codebook_app.command("list")
+@friendly
+def list_command(study: str | None = STUDY, round_number: int | None = ROUND, as_json: bool = JSON) -> None:
+    """List a round's codes."""
+    r = _run(_list, study, round_number)
+    if as_json:
+        emit(r)
+        return
+    typer.echo(f"Round {r['round']} of {r['study']} ({'open' if r['open'] else 'closed'}): {len(r['codes'])} code(s)")
+    for c in r["codes"]:
+        definition = c["definition"] if len(c["definition"]) <= 70 else c["definition"][:69] + "…"
+        typer.echo(f"{c['id']:>5}  {c['colour']}  {c['path']}\n       {definition}")
+
+
+def _export(session: Any, env: Any, study_name: str | None, number: int | None, fmt: str, out: Path) -> dict[str, Any]:
+    from bot.research import codebook, codebook_files
+    from bot.research.errors import ResearchError
+    from storage import repo
+
+    study = study_of(session, study_name)
+    rnd = codebook.round_by_number(session, study, number)
+    if fmt == "qdc":
+        with out.open("wb") as fh:
+            count = codebook_files.write_qdc_file(session, rnd, fh)
+    elif fmt == "csv":
+        with out.open("w", encoding="utf-8", newline="") as fh:
+            count = codebook_files.write_csv(session, rnd, fh)
+    else:
+        raise ResearchError(f"unknown codebook format {fmt!r}; choose qdc or csv")
+    repo.audit(session=session, actor=actor(), action="research.codebook_export", study_id=study.id,
+               at=env.clock.now(), round=rnd.number, format=fmt, codes=count, filename=out.name)
+    return {"study": study.name, "round": rnd.number, "codes": count, "format": fmt, "out": str(out)}
+
+
+@codebook_app.command("export")
+@friendly
+def export_command(out: Path = typer.Option(..., "--out", help="File to write."),
+                   fmt: str = typer.Option("qdc", "--format", help="qdc (REFI-QDA) or csv."),
+                   study: str | None = STUDY, round_number: int | None = ROUND, as_json: bool = JSON) -> None:
+    """Write a round's codebook as a REFI-QDA .qdc file or a CSV."""
+    r = _run(_export, study, round_number, fmt.lower(), out)
+    if as_json:
+        emit(r)
+    else:
+        typer.echo(f"Wrote {r['codes']} code(s) of round {r['round']} of {r['study']} to {r['out']}.")
+
+
+def _edit(session: Any, env: Any, study_name: str | None, op: str, **kw: Any) -> dict[str, Any]:
+    from bot.research import codebook
+    from bot.research.errors import ResearchError
+
+    study = study_of(session, study_name)
+    rnd = codebook.open_round(session, study.id)
+    if rnd is None:
+        raise ResearchError(f"{study.name} has no open round: codebook seed or import opens round 1")
+    from bot.research.codebook_undo import undoable
+
+    who = actor()
+    touching = [codebook.find_code(session, rnd, ref).id or 0 for ref in
+                [kw.get("keep"), *kw.get("others", []), kw.get("move_to")] if ref] if op in ("merge", "delete") else []
+    if op == "delete":
+        touching.append(codebook.find_code(session, rnd, kw["code"]).id or 0)
+    with undoable(session, env, rnd, actor=who, what=op, touching=touching):
+        names = _change(session, env, rnd, op, who, kw)
+    if op == "edit" and len(names) == 2:
+        op = "rename"
+    return {"study": study.name, "round": rnd.number, "action": op, "codes": names}
+
+
+def _change(session: Any, env: Any, rnd: Any, op: str, who: str, kw: dict[str, Any]) -> list[str]:
+    from bot.research import codebook
+    from bot.research.codebook_undo import delete_code
+
+    if op == "delete":
+        code = codebook.find_code(session, rnd, kw["code"])
+        target = codebook.find_code(session, rnd, kw["move_to"]) if kw["move_to"] else None
+        delete_code(session, env, rnd, code, move_to=target, actor=who)
+        return [code.name, *([target.name] if target else [])]
+    if op == "add":
+        parent = codebook.find_code(session, rnd, kw["parent"]) if kw["parent"] else None
+        made = codebook.add_code(session, env, rnd, codebook.CodeIn(
+            name=kw["name"], definition=kw["definition"] or "", inclusion=kw["inclusion"] or "",
+            exclusion=kw["exclusion"] or "", example=kw["example"] or "", colour=kw["colour"]), parent=parent,
+            actor=who)
+        names = [made.name]
+    elif op == "edit":
+        changes = dict(kw)
+        code = codebook.find_code(session, rnd, changes.pop("code"))
+        before = code.name
+        codebook.edit_code(session, env, rnd, code, actor=who, **changes)
+        names = [code.name] if code.name == before else [before, code.name]
+    elif op == "merge":
+        keep = codebook.find_code(session, rnd, kw["keep"])
+        others = [codebook.find_code(session, rnd, o) for o in kw["others"]]
+        merged = [o.name for o in others]
+        codebook.merge_codes(session, env, rnd, keep, others, name=kw["name"], actor=who)
+        names = [keep.name, *merged]
+    else:
+        code = codebook.find_code(session, rnd, kw["code"])
+        names = [code.name, *(m.name for m in codebook.split_code(session, env, rnd, code, kw["into"], actor=who))]
+    return names
+
+
+def _say_edit(r: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        emit(r)
+    else:
+        names = [repr(n) for n in r["codes"]]
+        if r["action"] == "rename":
+            typer.echo(f"Round {r['round']} of {r['study']}: renamed {names[0]} to {names[1]}.")
+            return
+        if r["action"] == "split":
+            typer.echo(f"Round {r['round']} of {r['study']}: split {names[0]} into {', '.join(names[1:])}.")
+            return
+        if r["action"] == "merge":
+            typer.echo(f"Round {r['round']} of {r['study']}: merged {', '.join(names[1:])} into {names[0]}.")
+            return
+        if r["action"] == "delete":
+            moved = f"; its codings moved to {names[1]}" if len(names) > 1 else ""
+            typer.echo(f"Round {r['round']} of {r['study']}: deleted {names[0]}{moved}. (codebook undo puts it back)")
+            return
+        verb = {"add": "added", "edit": "changed", "merge": "merged into", "split": "split into"}[r["action"]]
+        typer.echo(f"Round {r['round']} of {r['study']}: {verb} {', '.join(names)}.")
+
+
+TEXT = {k: typer.Option(None, f"--{k}", help=f"The code's {k}.") for k in
+        ("definition", "inclusion", "exclusion", "example", "colour")}
+
+
+@codebook_app.command("add")
+@friendly
+def add_command(name: str = typer.Argument(..., help="The new code's name."),
+                parent: str | None = typer.Option(None, "--parent", help="Put it under this code."),
+                definition: str | None = TEXT["definition"], inclusion: str | None = TEXT["inclusion"],
+                exclusion: str | None = TEXT["exclusion"], example: str | None = TEXT["example"],
+                colour: str | None = TEXT["colour"], study: str | None = STUDY, as_json: bool = JSON) -> None:
+    """Add a code to the open round."""
+    _say_edit(_run(_edit, study, "add", name=name, parent=parent, definition=definition, inclusion=inclusion,
+                   exclusion=exclusion, example=example, colour=colour), as_json)
+
+
+@codebook_app.command("edit")
+@friendly
+def edit_command(code: str = typer.Argument(..., help="Code id, path or name."),
+                 name: str | None = typer.Option(None, "--name", help="A new name (a rename)."),
+                 definition: str | None = TEXT["definition"], inclusion: str | None = TEXT["inclusion"],
+                 exclusion: str | None = TEXT["exclusion"], example: str | None = TEXT["example"],
+                 colour: str | None = TEXT["colour"], study: str | None = STUDY, as_json: bool = JSON) -> None:
+    """Rename a code or change its definition, criteria, example or colour (the history keeps the old ones)."""
+    _say_edit(_run(_edit, study, "edit", code=code, name=name, definition=definition, inclusion=inclusion,
+                   exclusion=exclusion, example=example, colour=colour), as_json)
+
+
+@codebook_app.command("rename")
+@friendly
+def rename_command(code: str = typer.Argument(..., help="Code id, path or name."),
+                   new_name: str = typer.Argument(..., help="Its new name."),
+                   study: str | None = STUDY, as_json: bool = JSON) -> None:
+    """Rename a code (the history keeps the old name)."""
+    _say_edit(_run(_edit, study, "edit", code=code, name=new_name), as_json)
+
+
+@codebook_app.command("merge")
+@friendly
+def merge_command(keep: str = typer.Argument(..., help="The code that stays."),
+                  others: list[str] = typer.Argument(..., help="Codes merged into it."),
+                  name: str | None = typer.Option(None, "--name", help="Rename the merged code."),
+                  study: str | None = STUDY, as_json: bool = JSON) -> None:
+    """Merge codes into one; their codings in this round move to it."""
+    _say_edit(_run(_edit, study, "merge", keep=keep, others=others, name=name), as_json)
+
+
+@codebook_app.command("split")
+@friendly
+def split_command(code: str = typer.Argument(..., help="The code to split."),
+                  into: list[str] = typer.Option(..., "--into", help="A new code's name (give --into twice or more)."),
+                  study: str | None = STUDY, as_json: bool = JSON) -> None:
+    """Split a code into new ones (before it has codings in this round)."""
+    _say_edit(_run(_edit, study, "split", code=code, into=into), as_json)
+
+
+@codebook_app.command("delete")
+@friendly
+def delete_command(code: str = typer.Argument(..., help="Code id, path or name."),
+                   move_to: str | None = typer.Option(None, "--move-to", help="Move its codings in this round to "
+                                                      "this code (needed when it has codings)."),
+                   study: str | None = STUDY, as_json: bool = JSON) -> None:
+    """Delete a code from the open round (refused while it has codings, unless --move-to)."""
+    _say_edit(_run(_edit, study, "delete", code=code, move_to=move_to), as_json)
+
+
+def _undo(session: Any, env: Any, study_name: str | None) -> dict[str, Any]:
+    from bot.research import codebook
+    from bot.research.codebook_undo import undo
+    from bot.research.errors import ResearchError
+
+    study = study_of(session, study_name)
+    rnd = codebook.open_round(session, study.id)
+    if rnd is None:
+        raise ResearchError(f"{study.name} has no open round")
+    return {"study": study.name, "round": rnd.number, "undid": undo(session, env, study, rnd, actor=actor())}
+
+
+@codebook_app.command("undo")
+@friendly
+def undo_command(study: str | None = STUDY, as_json: bool = JSON) -> None:
+    """Take back the last change to the open round's codebook (an edit, merge, split, delete, seed or import)."""
+    r = _run(_undo, study)
+    if as_json:
+        emit(r)
+    else:
+        typer.echo(f"Round {r['round']} of {r['study']}: undid the last change ({r['undid']}).")
+
+
+def _history(session: Any, env: Any, study_name: str | None) -> list[dict[str, Any]]:
+    from bot.research import codebook
+
+    return codebook.history(session, study_of(session, study_name))
+
+
+@codebook_app.command("history")
+@friendly
+def history_command(study: str | None = STUDY, as_json: bool = JSON) -> None:
+    """Show every change to the codebook, round by round."""
+    rows = _run(_history, study)
+    if as_json:
+        emit(rows)
+        return
+    echo_history(rows, "codes")

@@ -1,0 +1,140 @@
+"""Circle posts in the research queue by their author's consent; /delete takes a member's posts out everywhere."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from bot.core import data_rights
+from bot.core.circles import week
+from bot.core.clock import ManualClock
+from bot.core.context import Env
+from storage.circle_models import CircleOutbox, CirclePost
+from storage.db import Database
+from storage.models import User
+from tests.circle_support import (
+    DISCUSSION_END,
+    LEADER,
+    OPEN,
+    QUESTIONS_END,
+    RESPONSE_END,
+    STUDENTS,
+    CircleChat,
+    make_circle,
+)
+from tests.research_support import *  # noqa: F403
+from tests.research_support import enrol, items, run_intake
+
+
+def _week(db: Database, env: Env, clock: ManualClock, chats: dict[str, CircleChat]) -> None:
+    for c in chats.values():
+        c.press("Yes, I'll join")
+    clock.set(OPEN)
+    db.call(week.tick, env)
+    chats["Anna"].press("I'll present this week")
+    chats["Anna"].say("Mr Rashid Begum, 64, cried when I told him the scan result. I froze.")
+    chats["Anna"].press("Share it with the circle")
+    chats["Ben"].press("✍️ Write to the circle")
+    chats["Ben"].say("What did you do with your hands while he cried?")
+    chats["Cara"].command("Did he have anyone with him?")
+    clock.set(QUESTIONS_END)
+    db.call(week.tick, env)
+    chats["Dev"].command("I imagine he was protecting you from his fear.")
+    clock.set(DISCUSSION_END)
+    db.call(week.tick, env)
+    clock.set(RESPONSE_END)
+    db.call(week.tick, env)
+    chats["Ruth"].command("Thank you all.")
+    chats["Ruth"].command("close")
+
+
+def test_posts_enter_by_consent_and_leave_with_delete(db: Database, research_env: Env, clock: ManualClock,
+                                                       study_cohort) -> None:
+    env = research_env
+    make_circle(db, env, study_cohort)
+    db.call(lambda s: [setattr(e, "research", False) or s.add(e) for e in  # Cara says no to research
+                       s.exec(select(data_rights.Enrolment).join(User).where(User.telegram_id == 3003)).all()])
+    chats = {name: CircleChat(db, env, tid, name) for tid, name in [*STUDENTS, LEADER]}
+    chats["Ben"].say("hello")  # not writing to the circle: handled as the student's own, never shared
+    _week(db, env, clock, chats)
+
+    result = run_intake(db, env)
+    queued = items(db)
+    # the case, Ben's question, Dev's discussion post; not Cara (no research consent) nor the leader (no enrolment)
+    assert [i.step for i in queued] == ["circle:case", "circle:questions", "circle:discussion"]
+    assert result["new"] == 3
+    assert all("Rashid" not in i.text and "Begum" not in i.text for i in queued)
+    assert not any("hello" in t for t, _ in chats["Cara"].inbox())
+
+    # Ben erases his data: his post leaves the circle's record and research; the others see a removal note
+    def erase_ben(session) -> None:
+        user = session.exec(select(User).where(User.telegram_id == 3002)).one()
+        data_rights.erase(session, env, user)
+
+    db.call(erase_ben)
+    assert [i.step for i in items(db)] == ["circle:case", "circle:discussion"]
+    posts = db.call(lambda s: s.exec(select(CirclePost)).all())
+    assert not any("hands" in p.text for p in posts)
+    notes = db.call(lambda s: s.exec(select(CircleOutbox).where(CircleOutbox.edit_of.is_not(None))).all())
+    assert len(notes) == 0  # nothing was sent yet in this domain test: the unsent copies were blanked instead
+    assert any("A message was removed" in t for t, _ in chats["Anna"].inbox())
+    assert not any("hands" in t for c in chats.values() for t, _ in c.inbox())
+
+
+def test_a_late_no_takes_circle_items_out_and_yes_brings_them_back(db: Database, research_env: Env,
+                                                                   clock: ManualClock, study_cohort) -> None:
+    env = research_env
+    make_circle(db, env, study_cohort)
+    chats = {name: CircleChat(db, env, tid, name) for tid, name in [*STUDENTS, LEADER]}
+    _week(db, env, clock, chats)
+    assert run_intake(db, env)["new"] == 4
+
+    def set_research(value: bool) -> None:
+        def run(session) -> None:
+            for e in session.exec(select(data_rights.Enrolment).join(User).where(User.telegram_id == 3004)).all():
+                e.research = value
+                session.add(e)
+        db.call(run)
+
+    set_research(False)
+    run_intake(db, env)
+    assert [i.step for i in items(db)] == ["circle:case", "circle:questions", "circle:questions"]
+    set_research(True)
+    run_intake(db, env)
+    assert len(items(db)) == 4
+
+
+__all__ = ["enrol"]
+
+
+def test_a_risk_post_to_the_circle_raises_the_alert(db: Database, research_env: Env, clock: ManualClock,
+                                                    study_cohort) -> None:
+    from storage.safety_models import SafeguardingAlert
+
+    env = research_env
+    make_circle(db, env, study_cohort)
+    chats = {name: CircleChat(db, env, tid, name) for tid, name in [*STUDENTS, LEADER]}
+    for c in chats.values():
+        c.press("Yes, I'll join")
+    clock.set(OPEN)
+    db.call(week.tick, env)
+    chats["Anna"].press("I'll present this week")
+    replies = chats["Anna"].say("Since that night I want to kill myself and I have a plan.")
+    assert any("support" in r.text.lower() or "samaritans" in r.text.lower() for r in replies)
+    alerts = db.call(lambda s: s.exec(select(SafeguardingAlert)).all())
+    assert len(alerts) == 1 and alerts[0].category
+    assert any(r.buttons for r in replies)  # the case preview still comes, so the presenter decides what to share
+
+
+def test_mydata_holds_the_circle_posts(db: Database, research_env: Env, clock: ManualClock, study_cohort) -> None:
+    import json
+
+    env = research_env
+    make_circle(db, env, study_cohort)
+    chats = {name: CircleChat(db, env, tid, name) for tid, name in [*STUDENTS, LEADER]}
+    _week(db, env, clock, chats)
+    replies = db.call(data_rights.my_data, env, chats["Ben"].person)
+    data = json.loads(replies[0].attachment.content)
+    assert data["balint_circles"][0]["circle"] == "Circle Rose"
+    assert data["balint_circles"][0]["status"] == "joined"
+    assert [p["text"] for p in data["balint_circles"][0]["posts"]] == [
+        "What did you do with your hands while he cried?"]
