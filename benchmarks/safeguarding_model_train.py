@@ -204,7 +204,9 @@ def rule_tier(rules: SafeguardingRules, text: str) -> str:
     return str(v.tier)
 
 
-def score(rows: list[dict[str, Any]], probs: np.ndarray, tiers: list[str], alert_t: float, check_t: float) -> dict[str, float]:
+def score(
+    rows: list[dict[str, Any]], probs: np.ndarray, tiers: list[str], alert_t: float, check_t: float
+) -> dict[str, float]:
     hit: Counter[str] = Counter()
     n: Counter[str] = Counter()
     for r, p, t in zip(rows, probs, tiers, strict=True):
@@ -224,7 +226,12 @@ def choose(rows: list[dict[str, Any]], probs: np.ndarray, tiers: list[str], max_
             s = score(rows, probs, tiers, a, c)
             if s.get("no_risk", 0.0) > max_fa:
                 continue
-            gain = 2 * s.get("explicit_self_risk", 0) + s.get("warning_sign", 0) + s.get("harassment", 0) + 0.5 * s.get("peer", 0)
+            gain = (
+                2 * s.get("explicit_self_risk", 0)
+                + s.get("warning_sign", 0)
+                + s.get("harassment", 0)
+                + 0.5 * s.get("peer", 0)
+            )
             if best is None or gain > best[0]:
                 best = (gain, (a, c))
     return best[1] if best else (0.999, 0.999)
@@ -270,14 +277,21 @@ def main(argv: list[str] | None = None) -> int:
             net = trainer.fit([r for r in rows if fold_of[r["split"]] != fold])
             oof[test] = trainer.probs(net, [rows[i] for i in test])
             s = score([rows[i] for i in test], oof[test], [tiers[i] for i in test], 0.95, 0.98)
-            print(f"{fold} ({', '.join(s for s in sizes if fold_of[s] == fold)}) n={len(test)}\n   " + "  ".join(f"{g}={v:.2f}" for g, v in sorted(s.items())), flush=True)
+            print(
+                f"{fold} ({', '.join(s for s in sizes if fold_of[s] == fold)}) n={len(test)}\n   "
+                + "  ".join(f"{g}={v:.2f}" for g, v in sorted(s.items())),
+                flush=True,
+            )
         print("out-of-batch trade-off (alert threshold, check-in threshold: recall by group, false alarms):")
         for a, c in ((0.9, 0.95), (0.95, 0.97), (0.95, 0.99), (0.97, 0.99), (0.98, 0.995), (0.99, 0.999)):
             s = score(rows, oof, tiers, a, c)
             print(f"  {a:<5} {c:<6} " + "  ".join(f"{g}={v:.3f}" for g, v in sorted(s.items())))
         alert_t, check_t = choose(rows, oof, tiers, args.max_false_alarms)
-        print(f"rules alone      " + "  ".join(f"{g}={v:.3f}" for g, v in sorted(score(rows, oof, tiers, 9, 9).items())))
-        print(f"rules + model    " + "  ".join(f"{g}={v:.3f}" for g, v in sorted(score(rows, oof, tiers, alert_t, check_t).items())))
+        print("rules alone      " + "  ".join(f"{g}={v:.3f}" for g, v in sorted(score(rows, oof, tiers, 9, 9).items())))
+        print(
+            "rules + model    "
+            + "  ".join(f"{g}={v:.3f}" for g, v in sorted(score(rows, oof, tiers, alert_t, check_t).items()))
+        )
         print(f"thresholds: alert {alert_t}, check-in {check_t} (out-of-batch false alarms <= {args.max_false_alarms})")
     elif not args.thresholds:
         sys.exit("--export needs --cv (to choose the thresholds) or --thresholds ALERT,CHECK_IN")
@@ -289,7 +303,9 @@ def main(argv: list[str] | None = None) -> int:
         for m in range(args.members):
             trainer.seed = args.seed + m
             net = trainer.fit(rows)
-            state |= {f"m{m}.{k}": v.numpy() for k, v in net.state_dict().items() if not k.startswith(("emb.", "proj."))}
+            state |= {
+                f"m{m}.{k}": v.numpy() for k, v in net.state_dict().items() if not k.startswith(("emb.", "proj."))
+            }
             # the frozen piece vectors times the learned projection: one 48-number row per word piece
             tables.append(trainer.emb @ net.proj.weight.detach().numpy().T)
         np.savez(args.folder / "weights.npz", **state)  # type: ignore[arg-type]
@@ -301,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
             "filters": args.filters,
             "alert_threshold": alert_t,
             "check_in_threshold": check_t,
-            "trained_on": {s: n for s, n in sorted(sizes.items())},
+            "trained_on": dict(sorted(sizes.items())),
             "epochs": args.epochs,
             "seed": args.seed,
             "members": args.members,

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,12 +46,16 @@ _OVERLAP = 16
 def _is_punctuation(ch: str) -> bool:
     """BERT's rule: ASCII symbols and every Unicode punctuation mark are words of their own."""
     o = ord(ch)
-    return 33 <= o <= 47 or 58 <= o <= 64 or 91 <= o <= 96 or 123 <= o <= 126 or unicodedata.category(ch).startswith("P")
+    return (
+        33 <= o <= 47 or 58 <= o <= 64 or 91 <= o <= 96 or 123 <= o <= 126 or unicodedata.category(ch).startswith("P")
+    )
 
 
 def _words(chunk: str) -> list[str]:
     """One whitespace-free chunk split as BERT's pre-tokenizer does, accents stripped."""
-    plain = "".join(c for c in unicodedata.normalize("NFD", chunk.lower()) if unicodedata.category(c) not in ("Mn", "Cc", "Cf"))
+    plain = "".join(
+        c for c in unicodedata.normalize("NFD", chunk.lower()) if unicodedata.category(c) not in ("Mn", "Cc", "Cf")
+    )
     words: list[str] = []
     current: list[str] = []
     for c in plain:
@@ -132,7 +135,6 @@ class Scores:
         return self.explicit + self.warning
 
 
-
 @dataclass(frozen=True)
 class _Member:
     pieces: np.ndarray  # (pieces, dims)
@@ -183,7 +185,9 @@ class Model:
                     # -> one (k * dims, filters) matrix over k consecutive piece vectors
                     convs.append((np.ascontiguousarray(weight.transpose(2, 1, 0).reshape(k * weight.shape[1], -1)),
                                   w[f"m{m}.convs.{i}.bias"].astype(np.float32)))  # fmt: skip
-                self._members.append(_Member(pieces[m], convs, w[f"m{m}.out.weight"].T.copy(), w[f"m{m}.out.bias"].copy()))
+                self._members.append(
+                    _Member(pieces[m], convs, w[f"m{m}.out.weight"].T.copy(), w[f"m{m}.out.bias"].copy())
+                )
 
     @classmethod
     def load(cls, folder: Path) -> Model:
