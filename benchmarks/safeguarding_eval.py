@@ -49,7 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.core.safeguarding_rules import SafeguardingRules, Subject, Tier, Verdict  # noqa: E402
+from bot.core.safeguarding_rules import DEFAULT_MODEL_PATH, SafeguardingRules, Subject, Tier, Verdict  # noqa: E402
 
 DEFAULT_CORPUS = ROOT / "tests" / "data" / "safeguarding_corpus.jsonl"
 NON_RISK_LABELS = ("non_risk", "negated", "patient", "hyperbole")
@@ -188,6 +188,8 @@ def report(res: dict[str, Any], *, errors: bool) -> str:
 # --------------------------------------------------------------------------------------------
 
 DEV_FILE = ROOT / "tests" / "data" / "safeguarding_dev.jsonl"
+#: development messages written for training the model (bot/core/safeguarding_model.py), one file a writer
+TRAIN_GLOB = "safeguarding_train_*.jsonl"
 TEST_DIR = ROOT / "tests" / "data" / "testset"
 TEST_GLOB = "safeguarding_*.jsonl"
 GROUPS = ("explicit_self_risk", "warning_sign", "peer", "harassment", "no_risk")
@@ -196,6 +198,14 @@ GOALS = {"explicit_recall": 1.0, "self_risk_recall": 0.90, "harassment_recall": 
 
 
 DEV_SPLITS = ("dev", "val", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "testA", "testA_val")
+
+
+def load_dev() -> list[Case]:
+    """Every development message: the main file and the training files beside it."""
+    cases = load_cases(DEV_FILE)
+    for path in sorted(DEV_FILE.parent.glob(TRAIN_GLOB)):
+        cases += load_cases(path)
+    return cases
 
 
 @dataclass(frozen=True)
@@ -385,10 +395,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", type=Path, default=None, help="evaluate just this file (either schema)")
     ap.add_argument("--rules", type=Path, default=None, help="rules.toml (default: prompts/safeguarding)")
     ap.add_argument("--errors", action="store_true", help="list misses and false alarms")
+    ap.add_argument("--no-model", action="store_true", help="the rules alone, without the model beside them")
     ap.add_argument("--json", action="store_true", help="machine-readable output")
     ap.add_argument("--no-timing", action="store_true", help="skip the timing runs")
     args = ap.parse_args(argv)
-    rules = SafeguardingRules.from_toml(args.rules)
+    rules = SafeguardingRules.from_toml(args.rules, model_path=None if args.no_model else DEFAULT_MODEL_PATH)
     if args.corpus is not None:
         first = json.loads(next(line for line in args.corpus.read_text(encoding="utf-8").splitlines() if line.strip()))
         if "label" in first:
@@ -406,8 +417,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.split in ("dev", "all"):
         legacy = evaluate(load_corpus(DEFAULT_CORPUS), rules)
         out["corpus"] = legacy
-        dev = load_cases(DEV_FILE)
-        for split in DEV_SPLITS:
+        dev = load_dev()
+        for split in (*DEV_SPLITS, *sorted({c.split for c in dev} - set(DEV_SPLITS))):
             name = "dev" if split == "dev" else f"dev-{split}"
             columns[name] = score([c for c in dev if c.split == split], rules.check)
         texts += [c.text for c in dev] + [i.text for i in load_corpus(DEFAULT_CORPUS)]

@@ -12,8 +12,9 @@ from typer.testing import CliRunner
 
 from benchmarks.safeguarding_eval import DEV_FILE, GOALS, GROUPS, load_cases, meets_goals, score
 from bot.cli import app
-from bot.core.safeguarding_model import CLASSES, Model, features
+from bot.core.safeguarding_model import Model
 from bot.core.safeguarding_rules import (
+    DEFAULT_MODEL_PATH,
     DEFAULT_RULES_PATH,
     MODEL_RULE,
     Category,
@@ -256,60 +257,61 @@ def test_an_unknown_macro_or_family_is_a_clear_error() -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def _toy_model(threshold: float) -> Model:
-    """A two-feature model: "gloomy" is the student's own risk, anything else is nothing."""
-    weights = {"w:gloomy": (3.0, 3.0, 0.0, 0.0, 0.0)}
-    return Model(CLASSES, (0.0, 0.0, 0.0, 0.0, 2.0), weights, threshold)
+#: wording no rule has, that the shipped model catches (the tier it must give)
+MODEL_CATCHES = [
+    ("the charge nurse keeps standing right behind me and breathing on my neck while I write notes", Tier.ALERT),
+]
+#: ordinary, clinical and figurative messages the model must leave alone
+MODEL_LEAVES = [
+    "I told the patient I was sorry for her loss and she thanked me",
+    "I could murder a pizza after that shift",
+    "the registrar was strict but fair about my presentation",
+    "Lovely day, the ward sister praised my bloods",
+    "I'm exhausted after nights but had a lovely chat with my mum",
+]
 
 
-def test_the_classifier_only_raises_a_check_in_when_the_rules_found_nothing() -> None:
-    rules = SafeguardingRules.from_toml(model_path=None).with_model(_toy_model(0.7))
-    raised = rules.check("everything is so gloomy")
-    assert raised.tier is Tier.CHECK_IN and raised.rule == MODEL_RULE
-    assert not raised.alerts_facilitator  # never an alert by itself
-    # a rule hit of any kind wins: a negation, a patient's story and an explicit disclosure stay as the rules say
-    assert rules.check("I don't feel hopeless, just gloomy").tier is Tier.NONE
-    assert rules.check("the patient felt hopeless and gloomy").tier is Tier.NONE
-    assert rules.check("gloomy, I want to kill myself").tier is Tier.ALERT
-    # below its threshold it says nothing
-    quiet = SafeguardingRules.from_toml(model_path=None).with_model(_toy_model(0.999))
-    assert quiet.check("everything is so gloomy").tier is Tier.NONE
-
-
-def test_the_shipped_classifier_is_a_cautious_second_opinion(rules: SafeguardingRules) -> None:
-    """prompts/safeguarding/classifier.json: loaded by default, high threshold, check-ins only."""
-    assert rules.model is not None and rules.model.threshold >= 0.9
-    # wording no rule has, that the classifier learnt from the development set
-    verdict = rules.check("I keep imagining how peaceful it would be to never open my eyes again.")
-    assert verdict.rule == MODEL_RULE and verdict.tier is Tier.CHECK_IN, verdict.summary()
-    assert (
-        SafeguardingRules.from_toml(model_path=None).check("I keep imagining how peaceful it would be").tier
-        is Tier.NONE
-    )
-    for text in ("I've been burning out this term", "I drove home after a long shift", "I had a drink with the team"):
-        assert rules.check(text).tier is Tier.NONE, text
-
-
-def test_the_classifier_trains_exports_and_loads(tmp_path: Path) -> None:
-    from benchmarks.safeguarding_classifier import main
-
-    out = tmp_path / "classifier.json"
-    assert main(["--export", "--no-measure", "--out", str(out), "--threshold", "0.9"]) == 0
-    model = Model.load(out)
-    assert model.classes == CLASSES and model.threshold == 0.9 and len(model.weights) > 1000
-    assert features("i don't want this") >= {"w:want", "n:want", "b:don't want"}
-    rules = SafeguardingRules.from_toml(model_path=out)
+def test_the_model_only_adds_to_what_the_rules_decided(rules: SafeguardingRules) -> None:
     assert rules.model is not None
-    p = model.probabilities(rules.normalise("I went for a run with my flatmate and felt better"))
-    assert abs(sum(p.values()) - 1.0) < 1e-9 and max(p, key=p.__getitem__) == "none"
-    assert model.own_risk(rules.normalise("I want to kill myself")) > 0.5
+    never = rules.with_model(rules.model.with_thresholds(1.01, 1.01))
+    always = rules.with_model(rules.model.with_thresholds(0.0, 0.0))
+    alone = SafeguardingRules.from_toml(model_path=None)
+    for text in ("I want to kill myself", "I feel hopeless", "the patient took an overdose", "lovely day on the ward"):
+        assert never.check(text).as_dict() == alone.check(text).as_dict(), text  # a silent model changes nothing
+    assert always.check("lovely day on the ward").tier is Tier.ALERT  # it can raise the alert by itself
+    assert always.check("lovely day on the ward").rule == MODEL_RULE
+    # a rules' alert is never lowered, whatever the model thinks
+    assert never.check("I want to kill myself").tier is Tier.ALERT
 
 
-def test_a_model_file_with_other_classes_is_refused(tmp_path: Path) -> None:
-    bad = tmp_path / "m.json"
-    bad.write_text(json.dumps({"classes": ["a", "b"], "intercept": [0, 0], "weights": {}, "threshold": 0.9}))
+def test_the_shipped_model_catches_wording_no_rule_has(rules: SafeguardingRules) -> None:
+    """prompts/safeguarding/model: loaded by default; what it adds beyond the rules, and what it leaves alone."""
+    alone = SafeguardingRules.from_toml(model_path=None)
+    for text, tier in MODEL_CATCHES:
+        assert alone.check(text).tier is Tier.NONE, text  # no rule has this wording...
+        verdict = rules.check(text)
+        assert verdict.rule == MODEL_RULE and verdict.tier is tier, (text, verdict.summary())  # ...the model has
+    for text in MODEL_LEAVES:
+        assert rules.check(text).tier is Tier.NONE, (text, rules.check(text).summary())
+
+
+def test_a_risk_at_the_end_of_a_long_reflection_is_still_read(rules: SafeguardingRules) -> None:
+    assert rules.model is not None
+    story = "We saw a man with low mood in clinic and the registrar talked through his medication with him. " * 45
+    assert len(story) > 4000
+    text, tier = MODEL_CATCHES[0]
+    verdict = rules.check(story + text)  # the network reads a 4 KB message in windows of 512 pieces
+    assert verdict.rule == MODEL_RULE and verdict.tier is tier, verdict.summary()
+
+
+def test_a_model_folder_with_other_classes_is_refused(tmp_path: Path) -> None:
+    shipped = DEFAULT_MODEL_PATH
+    for name in ("tokenizer.json", "pieces.npy", "weights.npz"):
+        (tmp_path / name).write_bytes((shipped / name).read_bytes())
+    meta = json.loads((shipped / "model.json").read_text())
+    (tmp_path / "model.json").write_text(json.dumps({**meta, "classes": ["a", "b"]}))
     with pytest.raises(ValueError, match="classes"):
-        Model.load(bad)
+        Model.load(tmp_path)
 
 
 # --------------------------------------------------------------------------------------------

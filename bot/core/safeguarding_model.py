@@ -1,93 +1,211 @@
-"""A small second opinion beside the safeguarding rules: a linear classifier over words and word pairs.
+"""The second opinion beside the safeguarding rules: a small convolutional network over word-piece embeddings.
 
-Trained with scikit-learn by ``benchmarks/safeguarding_classifier.py`` on the development messages; its
-weights are data (``prompts/safeguarding/classifier.json``) and inference is plain Python: a sum of weights
-and a softmax, no numpy or scikit-learn at run time, nothing downloaded.
+Why a learned model at all: hand-written rules scored perfectly on the corpora they were written against and
+caught about half of the explicit risk in messages written by others (docs/safeguarding.md, "Measured"). The
+rules stay, transparent and first; this model catches what they have no phrase for.
 
-How it combines with the rules (``SafeguardingRules.check``): it is asked only when the rules found nothing
-at all in a message (no hit of any kind, so it never overrides a negation, a patient's story or a topic the
-rules recognised), and it can only *raise* a gentle check-in (tier ``check_in``) when it is confident the
-message is the student's own risk. It never suppresses a rule hit and never raises an alert by itself: a
-student who answers the check-in with "not safe" or "not sure" is what raises the alert.
+What it is, all of it data under ``prompts/safeguarding/model/`` (nothing is downloaded, no torch at run time):
+
+* ``tokenizer.json`` — the word-piece vocabulary of the sentence encoder all-MiniLM-L6-v2.
+* ``pieces.npy`` — one 48-number vector per word piece: a static vector distilled from that encoder with
+  Model2Vec (the encoder read each piece once; 128 principal components), times a projection learned in
+  training. Similar words and pieces lie near each other, so "overdose", "ODed" and "took all my tablets"
+  look alike to the model even when no rule has the phrase.
+* ``weights.npz`` — convolutions over 1, 2 and 3 consecutive pieces (so word order, and "I" against "she",
+  count), max-pooled over the whole message (a risk buried in one sentence of a long reflection still shows),
+  then a softmax over five classes. Trained by ``benchmarks/safeguarding_model_train.py`` on the
+  development messages in ``tests/data``; the held-out sets in ``tests/data/testset`` are never trained on.
+* ``model.json`` — classes, kernel sizes, the two thresholds and what it was trained on.
+
+Inference is NumPy: one lookup, three small matrix products and a max per 512-piece window.
+How its verdict combines with the rules is ``SafeguardingRules.check``'s business.
 """
 
 from __future__ import annotations
 
+import copy
 import json
-import math
-import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-__all__ = ["CLASSES", "Model", "features"]
+import numpy as np
+from threadpoolctl import threadpool_limits
 
-#: what the classifier tells apart; "none" is ordinary, clinical, negated, figurative and teaching text
-CLASSES = ("explicit", "warning", "harassment", "peer", "none")
+__all__ = ["CLASSES", "Model", "Scores", "WordPieces"]
 
-_TOKEN_RE = re.compile(r"[a-z]+(?:'[a-z]+)?|[.!?,;:]")
-_NEGATORS = frozenset(
-    ("not", "never", "no", "nobody", "nothing", "without", "don't", "didn't", "doesn't", "haven't", "hasn't",
-     "hadn't", "isn't", "wasn't", "aren't", "won't", "wouldn't", "can't", "couldn't", "i'm not", "neither")
-)  # fmt: skip
-_NEGATION_SPAN = 3
+#: what the model tells apart; "no_risk" is ordinary, clinical, negated, figurative and teaching text
+CLASSES = ("explicit_self_risk", "warning_sign", "peer", "harassment", "no_risk")
+#: longer messages are read in windows of this many pieces (with an overlap), so a 4 KB message costs what
+#: its length costs and no more
+_WINDOW = 512
+_OVERLAP = 16
 
 
-def features(normalised: str) -> set[str]:
-    """Words ("w:"), word pairs ("b:") and words within three of a negator ("n:") of a normalised message."""
-    tokens = _TOKEN_RE.findall(normalised)
-    out: set[str] = set()
-    negated = 0
-    prev = "<s>"
-    for tok in tokens:
-        if not tok[0].isalpha():
-            negated = 0
-            prev = "<s>"
-            continue
-        out.add(f"w:{tok}")
-        out.add(f"b:{prev} {tok}")
-        if negated:
-            out.add(f"n:{tok}")
-            negated -= 1
-        if tok in _NEGATORS:
-            negated = _NEGATION_SPAN
-        prev = tok
-    return out
+def _is_punctuation(ch: str) -> bool:
+    """BERT's rule: ASCII symbols and every Unicode punctuation mark are words of their own."""
+    o = ord(ch)
+    return (
+        33 <= o <= 47 or 58 <= o <= 64 or 91 <= o <= 96 or 123 <= o <= 126 or unicodedata.category(ch).startswith("P")
+    )
+
+
+def _words(chunk: str) -> list[str]:
+    """One whitespace-free chunk split as BERT's pre-tokenizer does, accents stripped."""
+    plain = "".join(
+        c for c in unicodedata.normalize("NFD", chunk.lower()) if unicodedata.category(c) not in ("Mn", "Cc", "Cf")
+    )
+    words: list[str] = []
+    current: list[str] = []
+    for c in plain:
+        if _is_punctuation(c) or 0x4E00 <= ord(c) <= 0x9FFF:
+            if current:
+                words.append("".join(current))
+                current = []
+            words.append(c)
+        else:
+            current.append(c)
+    if current:
+        words.append("".join(current))
+    return words
+
+
+class WordPieces:
+    """BERT's uncased word-piece split (greedy longest match, "##" continuations), with a cache per word.
+
+    The same split as the encoder's ``tokenizer.json``, in Python: the words of student messages repeat, so
+    after the first few messages nearly every word is one dictionary lookup (the Rust tokenizer took longer
+    on a 4 KB message than the whole network).
+    """
+
+    def __init__(self, vocab: dict[str, int], unk: str = "[UNK]", max_chars: int = 100) -> None:
+        self.vocab, self.unk_id, self.max_chars = vocab, vocab[unk], max_chars
+        self._cache: dict[str, tuple[int, ...]] = {}
+
+    @classmethod
+    def from_file(cls, path: Path) -> WordPieces:
+        model = json.loads(path.read_text(encoding="utf-8"))["model"]
+        return cls(dict(model["vocab"]), model.get("unk_token", "[UNK]"), model.get("max_input_chars_per_word", 100))
+
+    def _pieces(self, word: str) -> tuple[int, ...]:
+        if len(word) > self.max_chars:
+            return (self.unk_id,)
+        out: list[int] = []
+        start = 0
+        while start < len(word):
+            end = len(word)
+            while end > start:
+                piece = word[start:end] if start == 0 else "##" + word[start:end]
+                if piece in self.vocab:
+                    out.append(self.vocab[piece])
+                    break
+                end -= 1
+            else:
+                return (self.unk_id,)
+            start = end
+        return tuple(out)
+
+    def ids(self, text: str) -> list[int]:
+        """Piece ids of ``text`` (lower case expected; accents are stripped here, as BERT uncased does)."""
+        out: list[int] = []
+        cache = self._cache
+        for chunk in text.split():
+            got = cache.get(chunk)
+            if got is None:
+                got = tuple(i for word in _words(chunk) for i in self._pieces(word))
+                if len(cache) < 200_000:
+                    cache[chunk] = got
+            out.extend(got)
+        return out
 
 
 @dataclass(frozen=True)
+class Scores:
+    """Class probabilities of one message (the maximum over its windows for the risk classes)."""
+
+    explicit: float
+    warning: float
+    peer: float
+    harassment: float
+
+    @property
+    def own_risk(self) -> float:
+        """Explicit self-risk or warning signs of the student themself."""
+        return self.explicit + self.warning
+
+
+@dataclass(frozen=True)
+class _Member:
+    pieces: np.ndarray  # (pieces, dims)
+    convs: list[tuple[np.ndarray, np.ndarray]]  # per kernel size: (k * dims, filters) and (filters,)
+    out_w: np.ndarray  # (filters * kernels, classes)
+    out_b: np.ndarray
+
+    def probs(self, ids: np.ndarray, kernels: tuple[int, ...]) -> np.ndarray:
+        emb = self.pieces[ids]  # (T, dims)
+        n, dim = emb.shape
+        pooled = []
+        for k, (weight, bias) in zip(kernels, self.convs, strict=True):
+            if n < k:
+                emb = np.vstack([emb, np.zeros((k - n, dim), np.float32)])
+                n = k
+            windows = np.lib.stride_tricks.sliding_window_view(emb, (k, dim)).reshape(n - k + 1, k * dim)
+            pooled.append(np.maximum(windows @ weight + bias, 0.0).max(axis=0))
+        logits = np.concatenate(pooled) @ self.out_w + self.out_b
+        e = np.exp(logits - logits.max())
+        return np.asarray(e / e.sum())
+
+
 class Model:
-    classes: tuple[str, ...]
-    intercept: tuple[float, ...]
-    weights: dict[str, tuple[float, ...]]
-    threshold: float  # probability of the student's own risk (explicit + warning) that raises a check-in
+    def __init__(self, folder: Path) -> None:
+        meta: dict[str, Any] = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+        classes = tuple(str(c) for c in meta["classes"])
+        if classes != CLASSES:
+            raise ValueError(f"{folder / 'model.json'}: classes {classes} are not {CLASSES}")
+        self.folder = folder
+        self.meta = meta
+        #: explicit (or harassment) probability at or above which the model alone raises the alert
+        self.alert_threshold = float(meta["alert_threshold"])
+        #: probability of any risk at or above which the model alone asks the gentle check-in
+        self.check_in_threshold = float(meta["check_in_threshold"])
+        self.kernels = tuple(int(k) for k in meta["kernels"])
+        # the products are tiny: BLAS threads only fight each other (and the bot) for the cores, ten times slower
+        threadpool_limits(limits=1, user_api="blas")
+        self.pieces = WordPieces.from_file(folder / "tokenizer.json")
+        # one network or an ensemble of a few trained from different seeds, their probabilities averaged:
+        # pieces.npy is (members, pieces, dims), weights.npz has "m<i>." before each member's names
+        pieces = np.load(folder / "pieces.npy").astype(np.float32)
+        self._members: list[_Member] = []
+        with np.load(folder / "weights.npz") as w:
+            for m in range(pieces.shape[0]):
+                convs = []
+                for i, k in enumerate(self.kernels):
+                    weight = w[f"m{m}.convs.{i}.weight"]  # Conv1d: (filters, dims, k)
+                    # -> one (k * dims, filters) matrix over k consecutive piece vectors
+                    convs.append((np.ascontiguousarray(weight.transpose(2, 1, 0).reshape(k * weight.shape[1], -1)),
+                                  w[f"m{m}.convs.{i}.bias"].astype(np.float32)))  # fmt: skip
+                self._members.append(
+                    _Member(pieces[m], convs, w[f"m{m}.out.weight"].T.copy(), w[f"m{m}.out.bias"].copy())
+                )
 
     @classmethod
-    def load(cls, path: Path) -> Model:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        classes = tuple(str(c) for c in data["classes"])
-        if classes != CLASSES:
-            raise ValueError(f"{path}: classes {classes} are not {CLASSES}")
-        return cls(
-            classes=classes,
-            intercept=tuple(float(x) for x in data["intercept"]),
-            weights={str(k): tuple(float(x) for x in v) for k, v in data["weights"].items()},
-            threshold=float(data["threshold"]),
-        )
+    def load(cls, folder: Path) -> Model:
+        return cls(folder)
 
-    def probabilities(self, normalised: str) -> dict[str, float]:
-        """Class probabilities for a message already normalised by the rules."""
-        scores = list(self.intercept)
-        for feat in features(normalised):
-            w = self.weights.get(feat)
-            if w is not None:
-                for i, x in enumerate(w):
-                    scores[i] += x
-        top = max(scores)
-        exps = [math.exp(s - top) for s in scores]
-        total = sum(exps)
-        return {c: e / total for c, e in zip(self.classes, exps, strict=True)}
+    def with_thresholds(self, alert: float, check_in: float) -> Model:
+        """The same network with other thresholds (for measuring, and for tests)."""
+        other = copy.copy(self)
+        other.alert_threshold, other.check_in_threshold = alert, check_in
+        return other
 
-    def own_risk(self, normalised: str) -> float:
-        """Probability that the message is the student's own risk (explicit or a warning sign)."""
-        p = self.probabilities(normalised)
-        return p["explicit"] + p["warning"]
+    def _window_probs(self, ids: np.ndarray) -> np.ndarray:
+        return np.mean([member.probs(ids, self.kernels) for member in self._members], axis=0)
+
+    def scores(self, normalised: str) -> Scores:
+        """Scores of a message already normalised by the rules (lower case, invisible characters folded)."""
+        ids = np.asarray(self.pieces.ids(normalised) or [0], dtype=np.int64)
+        step = _WINDOW - _OVERLAP
+        probs = [self._window_probs(ids[i : i + _WINDOW]) for i in range(0, max(1, len(ids) - _OVERLAP), step)]
+        top = np.max(np.stack(probs), axis=0)
+        return Scores(explicit=float(top[0]), warning=float(top[1]), peer=float(top[2]), harassment=float(top[3]))
