@@ -41,6 +41,8 @@ CLASSES = ("explicit_self_risk", "warning_sign", "peer", "harassment", "no_risk"
 #: its length costs and no more
 _WINDOW = 512
 _OVERLAP = 16
+#: up to this many pieces the members run fused (see _Fused); beyond it, one after another
+_FUSED_UP_TO = 160
 
 
 def _is_punctuation(ch: str) -> bool:
@@ -142,19 +144,79 @@ class _Member:
     out_w: np.ndarray  # (filters * kernels, classes)
     out_b: np.ndarray
 
-    def probs(self, ids: np.ndarray, kernels: tuple[int, ...]) -> np.ndarray:
-        emb = self.pieces[ids]  # (T, dims)
+    @staticmethod
+    def logits(
+        pieces: np.ndarray,
+        convs: list[tuple[np.ndarray, np.ndarray]],
+        out_w: np.ndarray,
+        out_b: np.ndarray,
+        ids: np.ndarray,
+        kernels: tuple[int, ...],
+    ) -> np.ndarray:
+        emb = pieces[ids]  # (T, dims)
         n, dim = emb.shape
         pooled = []
-        for k, (weight, bias) in zip(kernels, self.convs, strict=True):
+        for k, (weight, bias) in zip(kernels, convs, strict=True):
             if n < k:
                 emb = np.vstack([emb, np.zeros((k - n, dim), np.float32)])
                 n = k
             windows = np.lib.stride_tricks.sliding_window_view(emb, (k, dim)).reshape(n - k + 1, k * dim)
             pooled.append(np.maximum(windows @ weight + bias, 0.0).max(axis=0))
-        logits = np.concatenate(pooled) @ self.out_w + self.out_b
+        return np.asarray(np.concatenate(pooled) @ out_w + out_b)
+
+    def probs(self, ids: np.ndarray, kernels: tuple[int, ...]) -> np.ndarray:
+        logits = self.logits(self.pieces, self.convs, self.out_w, self.out_b, ids, kernels)
         e = np.exp(logits - logits.max())
         return np.asarray(e / e.sum())
+
+
+@dataclass(frozen=True)
+class _Fused:
+    """The members as one wider network: one lookup and one product per kernel size, whatever their number.
+
+    Their piece tables side by side, their weights block-diagonal; the members never mix (the zero blocks see
+    to it), and each member's softmax is taken apart before the average. A few large products instead of many
+    small ones: Python's overhead, not arithmetic, is most of the cost of a short message.
+    """
+
+    pieces: np.ndarray  # (pieces, members * dims)
+    convs: list[tuple[np.ndarray, np.ndarray]]  # per kernel size: (k * members * dims, members * filters), bias
+    out_w: np.ndarray  # (kernels * members * filters, members * classes)
+    out_b: np.ndarray
+    members: int
+
+    @classmethod
+    def of(cls, members: list[_Member], kernels: tuple[int, ...]) -> _Fused:
+        n = len(members)
+        dims = members[0].pieces.shape[1]
+        filters = members[0].convs[0][0].shape[1]
+        classes = members[0].out_b.shape[0]
+        convs = []
+        for i, k in enumerate(kernels):
+            weight = np.zeros((k * n * dims, n * filters), np.float32)
+            for m, member in enumerate(members):
+                for tap in range(k):
+                    rows = slice(tap * n * dims + m * dims, tap * n * dims + (m + 1) * dims)
+                    weight[rows, m * filters : (m + 1) * filters] = member.convs[i][0][tap * dims : (tap + 1) * dims]
+            convs.append((weight, np.concatenate([member.convs[i][1] for member in members])))
+        out_w = np.zeros((len(kernels) * n * filters, n * classes), np.float32)
+        for i in range(len(kernels)):
+            for m, member in enumerate(members):
+                rows = slice(i * n * filters + m * filters, i * n * filters + (m + 1) * filters)
+                out_w[rows, m * classes : (m + 1) * classes] = member.out_w[i * filters : (i + 1) * filters]
+        return cls(
+            pieces=np.ascontiguousarray(np.concatenate([member.pieces for member in members], axis=1)),
+            convs=convs,
+            out_w=out_w,
+            out_b=np.concatenate([member.out_b for member in members]),
+            members=n,
+        )
+
+    def probs(self, ids: np.ndarray, kernels: tuple[int, ...]) -> np.ndarray:
+        logits = _Member.logits(self.pieces, self.convs, self.out_w, self.out_b, ids, kernels)
+        per_member = logits.reshape(self.members, -1)
+        e = np.exp(per_member - per_member.max(axis=1, keepdims=True))
+        return np.asarray((e / e.sum(axis=1, keepdims=True)).mean(axis=0))
 
 
 class Model:
@@ -188,6 +250,7 @@ class Model:
                 self._members.append(
                     _Member(pieces[m], convs, w[f"m{m}.out.weight"].T.copy(), w[f"m{m}.out.bias"].copy())
                 )
+        self._fused = _Fused.of(self._members, self.kernels)
 
     @classmethod
     def load(cls, folder: Path) -> Model:
@@ -200,7 +263,10 @@ class Model:
         return other
 
     def _window_probs(self, ids: np.ndarray) -> np.ndarray:
-        return np.mean([member.probs(ids, self.kernels) for member in self._members], axis=0)
+        if len(ids) <= _FUSED_UP_TO:  # short: overhead dominates, one wide product per kernel
+            return self._fused.probs(ids, self.kernels)
+        # long: arithmetic dominates, and the fused products would multiply the zero blocks too
+        return np.asarray(np.mean([member.probs(ids, self.kernels) for member in self._members], axis=0))
 
     def scores(self, normalised: str) -> Scores:
         """Scores of a message already normalised by the rules (lower case, invisible characters folded)."""
