@@ -26,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.emulator import EmulatorThread  # noqa: E402
-from tests.emulator.client import ControlClient  # noqa: E402
+from bot.devtools.emulator import EmulatorThread  # noqa: E402
+from bot.devtools.emulator.client import ControlClient  # noqa: E402
 
 STUDENT = 5501
 

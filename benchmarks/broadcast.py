@@ -56,11 +56,11 @@ from bot.core.dispatch import Dispatcher  # noqa: E402
 from bot.core.enrolment import CohortIn, create_cohort  # noqa: E402
 from bot.core.replies import Reply  # noqa: E402
 from bot.core.scheduling import queue_week_now  # noqa: E402
+from bot.devtools.emulator import EmulatorThread  # noqa: E402
 from bot.research.queue import on_consent_changed
 from bot.telegram.send import TelegramSender  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import Cohort, Delivery, Enrolment, User  # noqa: E402
-from tests.emulator import EmulatorThread  # noqa: E402
 
 FIRST_ID = 10_000_000
 

@@ -29,10 +29,10 @@ from bot.core.circles import setup  # noqa: E402
 from bot.core.clock import ManualClock  # noqa: E402
 from bot.core.context import Env, Person  # noqa: E402
 from bot.core.enrolment import CohortIn, create_cohort  # noqa: E402
+from bot.devtools.emulator import BotAPIEmulator  # noqa: E402
 from bot.telegram import circles  # noqa: E402
 from storage.db import Database  # noqa: E402
 from tests.botharness import running_bot  # noqa: E402
-from tests.emulator import BotAPIEmulator  # noqa: E402
 from tests.research_support import enrol  # noqa: E402
 
 STUDENTS = [(4000 + i, f"Student{i}") for i in range(1, 11)]

@@ -28,9 +28,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.broadcast import FIRST_ID, TOKEN, bot_env, free_port, fresh_schema, seed, wait_healthy  # noqa: E402
+from bot.devtools.emulator import EmulatorThread  # noqa: E402
+from bot.devtools.emulator.client import ControlClient  # noqa: E402
 from storage.db import Database  # noqa: E402
-from tests.emulator import EmulatorThread  # noqa: E402
-from tests.emulator.client import ControlClient  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 STRANGER = 9_900_001

@@ -43,6 +43,7 @@ from bot.core.clock import SystemClock  # noqa: E402
 from bot.core.context import Env  # noqa: E402
 from bot.core.delivery import ensure_deliveries, mark_sent, prepare  # noqa: E402
 from bot.core.enrolment import CohortIn, create_cohort  # noqa: E402
+from bot.devtools.emulator import BotAPIEmulator  # noqa: E402
 from bot.research.queue import on_consent_changed
 from bot.telegram.app import ALLOWED_UPDATES, build_application  # noqa: E402
 from bot.telegram.http import AiohttpRequest  # noqa: E402
@@ -50,7 +51,6 @@ from bot.telegram.polling import SafePoller  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.migrate import stamp  # noqa: E402
 from storage.models import Enrolment, ReflectionEntry, User  # noqa: E402
-from tests.emulator import BotAPIEmulator  # noqa: E402
 
 BASE = 500_000
 TEXT = "On the ward today I sat with a patient who was frightened, and I noticed how much I wanted to fix it."

@@ -11,11 +11,11 @@ from telegram.ext import Application
 
 from bot.config import Settings
 from bot.core.context import Env
+from bot.devtools.emulator import BotAPIEmulator
 from bot.telegram import sending
 from bot.telegram.app import ALLOWED_UPDATES, build_application
 from bot.telegram.polling import SafePoller
 from storage.db import Database
-from tests.emulator import BotAPIEmulator
 
 
 def settings_for(emu: BotAPIEmulator, db: Database, **overrides: Any) -> Settings:

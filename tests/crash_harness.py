@@ -26,10 +26,10 @@ from bot.core.context import Env
 from bot.core.delivery import ensure_deliveries, mark_sent, prepare
 from bot.core.enrolment import CohortIn, create_cohort
 from bot.core.reflection import open_week
+from bot.devtools.emulator import EmulatorThread
 from bot.research.queue import on_consent_changed
 from storage.migrate import stamp
 from storage.models import Delivery, DeliveryState, Enrolment, ReflectionEntry, User
-from tests.emulator import EmulatorThread
 
 ROOT = Path(__file__).resolve().parents[1]
 REPLY_ID_BASE = 100_000  # students who reply

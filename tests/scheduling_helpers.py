@@ -18,10 +18,10 @@ from telegram import Bot
 from bot.core import scheduling
 from bot.core.context import Env, Person
 from bot.core.dispatch import Dispatcher, DispatchStats
+from bot.devtools.emulator import BotAPIEmulator
 from bot.telegram.send import TelegramSender
 from storage.db import Database
 from storage.models import Cohort, Delivery
-from tests.emulator import BotAPIEmulator
 from tests.factories import DomainChat
 
 

@@ -29,6 +29,7 @@ from bot.core.actions import Action
 from bot.core.context import Env, Person
 from bot.core.enrolment import CohortIn, create_cohort
 from bot.core.replies import CallbackOutcome, Reply
+from bot.devtools.emulator import BotAPIEmulator
 from bot.research import codebook, coding
 from bot.research.access import NOT_A_RESEARCHER
 from bot.research.queue import on_consent_changed
@@ -41,7 +42,6 @@ from storage.models import Cohort, Enrolment, ReflectionSession, Role, Study
 from storage.research_models import Assignment, ResearchCode
 from storage.safety_models import CheckIn, SafeguardingAlert
 from tests.botharness import running_bot
-from tests.emulator import BotAPIEmulator
 from tests.factories import DomainChat, send_week
 from tests.research_support import *  # noqa: F403
 from tests.research_support import RESEARCHER_A, next_week, reflect, researchers, review_all, run_intake, seed

@@ -11,10 +11,10 @@ from sqlmodel import select
 from bot.core import roles
 from bot.core.clock import ManualClock
 from bot.core.context import Env
+from bot.devtools.emulator import BotAPIEmulator
 from storage.db import Database
 from storage.models import Cohort, User
 from tests.botharness import running_bot
-from tests.emulator import BotAPIEmulator
 from tests.scheduling_helpers import join, utc
 
 

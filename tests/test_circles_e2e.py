@@ -8,6 +8,7 @@ from sqlmodel import col, select
 
 from bot.core.clock import ManualClock
 from bot.core.context import Env
+from bot.devtools.emulator import BotAPIEmulator
 from bot.telegram import circles as circle_jobs
 from storage.circle_models import CircleMember, CirclePost, MemberStatus
 from storage.db import Database
@@ -25,7 +26,6 @@ from tests.circle_support import (
     has,
     make_circle,
 )
-from tests.emulator import BotAPIEmulator
 
 CASE = ("Mrs Eileen Fairbrother, 82, on ward 12 told me she was ready to die and asked me to sit with her. "
         "I said I had bloods to take and left. I keep thinking about her hands.")

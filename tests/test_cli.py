@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.emulator import EmulatorThread
+from bot.devtools.emulator import EmulatorThread
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,12 +12,12 @@ from sqlalchemy.engine import make_url
 from sqlmodel import select
 
 from bot.core.context import Env
+from bot.devtools.emulator import BotAPIEmulator
 from storage.db import Database
 from storage.inbox import keep_updates, unhandled_updates
 from storage.models import ReflectionEntry
 from tests.botharness import running_bot
 from tests.conftest import using_postgres
-from tests.emulator import BotAPIEmulator
 from tests.factories import DomainChat, send_week
 from tests.tcp_proxy import TcpProxy
 

@@ -15,11 +15,11 @@ from bot.core import delivery, reminders, scheduling, stats
 from bot.core.delivery import CLAIM_FOR, MAX_ATTEMPTS
 from bot.core.dispatch import Dispatcher
 from bot.core.outbox import drain
+from bot.devtools.emulator import BotAPIEmulator
 from bot.telegram.send import TelegramSender
 from storage.db import Database
 from storage.models import Cohort, Delivery, DeliveryState, User
 from tests.conftest import using_postgres
-from tests.emulator import BotAPIEmulator
 from tests.scheduling_helpers import deliveries, join, tick, wired
 
 ONLY_POSTGRES = pytest.mark.skipif(

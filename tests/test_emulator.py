@@ -32,11 +32,11 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from tests.emulator import BotAPIEmulator, EmulatorThread, MarkupError, parse_markup
-from tests.emulator.client import ControlClient
-from tests.emulator.client import main as client_main
-from tests.emulator.common import SlidingWindow
-from tests.emulator.students import DEFAULT_PHOTO
+from bot.devtools.emulator import BotAPIEmulator, EmulatorThread, MarkupError, parse_markup
+from bot.devtools.emulator.client import ControlClient
+from bot.devtools.emulator.client import main as client_main
+from bot.devtools.emulator.common import SlidingWindow
+from bot.devtools.emulator.students import DEFAULT_PHOTO
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 Ctx = ContextTypes.DEFAULT_TYPE
@@ -516,7 +516,7 @@ async def test_emulator_thread_serves_a_bot_on_another_loop(capsys: pytest.Captu
 
 def test_standalone_server_prints_its_url_and_stops_on_sigterm() -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.emulator", "--port", "0", "--limits"],
+        [sys.executable, "-m", "bot.devtools.emulator", "--port", "0", "--limits"],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         text=True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import urllib.request
 
-from tests.emulator import EmulatorThread
+from bot.devtools.emulator import EmulatorThread
 
 
 def test_add_user_over_http_answers_with_the_user() -> None:

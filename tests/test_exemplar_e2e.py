@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlmodel import select
 
 from bot.core.context import Env
+from bot.devtools.emulator import BotAPIEmulator
 from storage.db import Database
 from storage.theme_models import Exemplar
 from tests.botharness import running_bot
-from tests.emulator import BotAPIEmulator
 from tests.research_support import *  # noqa: F403
 from tests.research_support import enrol, reflect, review_all, run_intake, seed, study
 from tests.test_research_e2e import assign_round, is_item

@@ -10,11 +10,11 @@ import aiohttp
 from sqlmodel import select
 
 from bot.core.context import Env, Person
+from bot.devtools.emulator import BotAPIEmulator
 from bot.telegram.runner import serve
 from storage.db import Database
 from storage.models import ReflectionEntry
 from tests.botharness import running_bot, settings_for
-from tests.emulator import BotAPIEmulator
 from tests.factories import DomainChat, send_week
 from tests.ops_support import free_port
 

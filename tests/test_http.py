@@ -12,8 +12,8 @@ from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from bot.devtools.emulator import BotAPIEmulator
 from bot.telegram.http import AiohttpRequest
-from tests.emulator import BotAPIEmulator
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ import pytest
 
 from bot.config import Settings
 from bot.core.context import Env
+from bot.devtools.emulator import BotAPIEmulator
 from bot.runtime import setup_logging
 from storage.db import Database
 from tests.botharness import running_bot
-from tests.emulator import BotAPIEmulator
 
 SECRET_WORDS = "the tall man in bay four who whispered about his daughter"
 

@@ -12,11 +12,11 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 
 from bot.core.context import Env
+from bot.devtools.emulator import BotAPIEmulator
 from bot.telegram.health import Health
 from storage.db import Database
 from storage.lease import drop_lease, take_lease
 from tests.botharness import running_bot
-from tests.emulator import BotAPIEmulator
 from tests.ops_support import blackhole, free_port, kill, queue_week, seed, start_bot, upgrade
 
 WEEK1 = "Week 1 of 6"
@@ -137,7 +137,7 @@ async def test_healthz_answers_within_a_second_when_the_database_hangs() -> None
 def test_doctor_says_what_is_wrong_one_line_per_check(empty_database_url: str, tmp_path) -> None:
     from cryptography.fernet import Fernet
 
-    from tests.emulator import EmulatorThread
+    from bot.devtools.emulator import EmulatorThread
     from tests.test_cli import balint
 
     with EmulatorThread() as et:

@@ -7,10 +7,10 @@ from typing import Any
 from sqlmodel import select
 
 from bot.core.context import Env
+from bot.devtools.emulator import BotAPIEmulator
 from storage.db import Database
 from storage.research_models import ResearchCoding
 from tests.botharness import running_bot
-from tests.emulator import BotAPIEmulator
 from tests.research_support import *  # noqa: F403
 from tests.research_support import enrol, reflect, review_all, run_intake, seed, study
 

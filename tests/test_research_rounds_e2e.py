@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from bot.chat import student
 from bot.core.context import Env
+from bot.devtools.emulator import BotAPIEmulator
 from bot.research import access, codebook, coding, compare, exports, rounds
 from bot.research.agreement import compute_agreement, report_to_rows
 from bot.research.agreement.io import load_file
@@ -25,7 +26,6 @@ from storage.db import Database
 from storage.models import ReflectionEntry, Study
 from storage.research_models import Assignment, CodingItem
 from tests.botharness import running_bot
-from tests.emulator import BotAPIEmulator
 from tests.research_support import *  # noqa: F403
 from tests.research_support import enrol, next_week, reflect, review_all, run_intake, seed, study
 from tests.test_research_e2e import button, is_item

@@ -16,6 +16,7 @@ from sqlmodel import select
 from bot.core.context import Env
 from bot.core.safeguarding import alert_rows
 from bot.core.safeguarding_rules import check
+from bot.devtools.emulator import BotAPIEmulator
 from bot.telegram.safety_jobs import UNSTORED_KEY, deliver_now, store_unstored
 from storage import repo
 from storage.db import Database
@@ -23,7 +24,6 @@ from storage.models import Role
 from storage.safety_models import SafeguardingAlert
 from tests.botharness import running_bot
 from tests.conftest import using_postgres
-from tests.emulator import BotAPIEmulator
 from tests.factories import DomainChat, send_week
 from tests.tcp_proxy import TcpProxy
 from tests.test_safety_e2e import has

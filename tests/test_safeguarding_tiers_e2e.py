@@ -19,13 +19,13 @@ from bot.core.clock import ManualClock
 from bot.core.context import Env
 from bot.core.safeguarding import alert_rows
 from bot.core.safeguarding_rules import check
+from bot.devtools.emulator import BotAPIEmulator
 from bot.telegram.safety_jobs import deliver_now
 from storage import repo
 from storage.db import Database
 from storage.models import ReflectionEntry, Role
 from storage.safety_models import CheckIn, SafeguardingAlert
 from tests.botharness import running_bot
-from tests.emulator import BotAPIEmulator
 from tests.factories import send_week
 from tests.test_safety_e2e import button, has, join
 

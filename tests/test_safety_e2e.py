@@ -10,6 +10,7 @@ from sqlmodel import select
 from bot.core import safeguarding
 from bot.core.clock import ManualClock
 from bot.core.context import Env
+from bot.devtools.emulator import BotAPIEmulator
 from bot.telegram import flood
 from bot.telegram.safety_jobs import run_escalations
 from storage import repo
@@ -17,7 +18,6 @@ from storage.db import Database
 from storage.models import ReflectionEntry, Role, User
 from storage.safety_models import SafeguardingAlert
 from tests.botharness import running_bot
-from tests.emulator import BotAPIEmulator
 from tests.factories import send_week
 
 FRAN, LEAD = 2001, 3001

@@ -15,13 +15,13 @@ from bot.core.context import Env
 from bot.core.enrolment import CohortIn, create_cohort
 from bot.core.outbox import drain
 from bot.core.scheduling import job_id, job_plan, parse_job_id
+from bot.devtools.emulator import BotAPIEmulator
 from bot.telegram import jobs
 from bot.telegram.app import build_application
 from bot.telegram.send import TelegramSender
 from storage.db import Database
 from storage.models import Cohort, CohortStatus, Delivery, DeliveryState, ReflectionSession
 from tests.botharness import settings_for
-from tests.emulator import BotAPIEmulator
 from tests.factories import DomainChat
 from tests.scheduling_helpers import deliveries, join, tick, utc, wired
 

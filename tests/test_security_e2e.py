@@ -10,13 +10,13 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from bot.core.context import Env
+from bot.devtools.emulator import BotAPIEmulator
 from bot.telegram.errors import KIND_MESSAGE
 from storage import repo
 from storage.db import Database
 from storage.models import ConsentRecord, Role
 from tests.botharness import running_bot
 from tests.conftest import using_postgres
-from tests.emulator import BotAPIEmulator
 from tests.factories import send_week, stored_entries
 from tests.test_safety_e2e import button, has, join
 

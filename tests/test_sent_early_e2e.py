@@ -9,12 +9,12 @@ from typing import Any
 from bot.core.clock import ManualClock
 from bot.core.context import Env
 from bot.core.enrolment import CohortIn, create_cohort
+from bot.devtools.emulator import BotAPIEmulator
+from bot.devtools.emulator.users import EmuUser
 from bot.telegram.broadcast import send_now
 from storage.db import Database
 from storage.models import Cohort
 from tests.botharness import running_bot, settings_for
-from tests.emulator import BotAPIEmulator
-from tests.emulator.users import EmuUser
 from tests.scheduling_helpers import join, utc
 
 REPLIES = ["A man on the ward who would not look at me.", "Small, and then cross with myself.",

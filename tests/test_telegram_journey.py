@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlmodel import select
 
 from bot.core.context import Env
+from bot.devtools.emulator import BotAPIEmulator
 from bot.telegram.broadcast import send_now
 from storage.db import Database
 from storage.models import ReflectionEntry
 from tests.botharness import running_bot, settings_for
-from tests.emulator import BotAPIEmulator
 
 REPLIES = [
     "An older woman with severe depression who hadn't eaten for days; she barely looked up when I came in.",

@@ -8,10 +8,10 @@ import socket
 import aiohttp
 
 from bot.core.context import Env
+from bot.devtools.emulator import BotAPIEmulator
 from bot.telegram.runner import serve
 from storage.db import Database
 from tests.botharness import settings_for
-from tests.emulator import BotAPIEmulator
 
 
 def free_port() -> int:

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from bot.core.clock import ManualClock
 from bot.core.context import Env
+from bot.devtools.emulator import BotAPIEmulator
 from storage import repo
 from storage.db import Database
 from storage.models import Cohort, Role
 from tests.botharness import running_bot
-from tests.emulator import BotAPIEmulator
 from tests.factories import send_week
 from tests.test_safety_e2e import button, has, join
 

@@ -13,6 +13,7 @@ from bot.cli.cohorts import cohort_app
 from bot.cli.cohorts import register as register_cohorts
 from bot.cli.common import database, fail, friendly, settings
 from bot.cli.doctor import register as register_doctor
+from bot.cli.emulator import register as register_emulator
 from bot.cli.keys import register as register_keys
 from bot.cli.prompts import prompt_app
 from bot.cli.research import register as register_research
@@ -141,6 +142,7 @@ register_safety(app)  # balint safeguarding check|alerts, balint purge
 register_keys(app)  # balint keys generate|rotate|status
 register_web(app)  # balint web, balint web link
 register_doctor(app)  # balint doctor
+register_emulator(app)  # balint emulator
 register_circles(app)  # balint circle create|list|show|close
 
 

@@ -6,7 +6,7 @@ Telegram's error responses (400 too long / not modified / can't parse entities, 
 409 conflicts, 429 flood control).  A test plays the students and inspects what the bot sent::
 
     from telegram.ext import ApplicationBuilder
-    from tests.emulator import BotAPIEmulator
+    from bot.devtools.emulator import BotAPIEmulator
 
     async def test_start() -> None:
         async with BotAPIEmulator() as emu:
@@ -34,12 +34,12 @@ document`` / ``photo`` (``{"file_id", "file_name", "mime_type", "content": bytes
 
 Standalone server for manual testing (another terminal runs the bot)::
 
-    python -m tests.emulator --port 8081 [--limits]      # token 123456:EMULATOR unless --token
+    python -m bot.devtools.emulator --port 8081 [--limits]      # token 123456:EMULATOR unless --token
     TELEGRAM_API_BASE_URL=http://127.0.0.1:8081/bot TELEGRAM_BOT_TOKEN=123456:EMULATOR <run the bot>
-    python -m tests.emulator.client --url http://127.0.0.1:8081 --user 1001 "/start CODE" "!press consent:yes"
-    python -m tests.emulator.client --url http://127.0.0.1:8081 --user 1001      # interactive
+    python -m bot.devtools.emulator.client --url http://127.0.0.1:8081 --user 1001 "/start CODE" "!press consent:yes"
+    python -m bot.devtools.emulator.client --url http://127.0.0.1:8081 --user 1001      # interactive
 
-The client uses the control endpoints described in :mod:`tests.emulator.control`.
+The client uses the control endpoints described in :mod:`bot.devtools.emulator.control`.
 """
 
 from .common import ApiError

@@ -1,7 +1,7 @@
 """A scripted (or interactive) student for a running emulator, using the ``/_emu`` control endpoints.
 
-    python -m tests.emulator.client --url http://127.0.0.1:8081 --user 1001 "/start CODE" "I felt unsure"
-    python -m tests.emulator.client --url http://127.0.0.1:8081 --user 1001        # interactive
+    python -m bot.devtools.emulator.client --url http://127.0.0.1:8081 --user 1001 "/start CODE" "I felt unsure"
+    python -m bot.devtools.emulator.client --url http://127.0.0.1:8081 --user 1001        # interactive
 
 Each step is a message text, or a command:
 
@@ -131,7 +131,7 @@ def print_replies(client: ControlClient, user_id: int, after: int, timeout: floa
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m tests.emulator.client", description=__doc__.split("\n")[0]
+        prog="python -m bot.devtools.emulator.client", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--url", "--base-url", default="http://127.0.0.1:8081", help="emulator URL")
     parser.add_argument("--user", type=int, default=1001, help="student user id (= private chat id)")

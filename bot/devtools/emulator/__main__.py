@@ -1,4 +1,4 @@
-"""Run the Bot API emulator standalone: ``python -m tests.emulator --port 8081 [--limits]``.
+"""Run the Bot API emulator standalone: ``python -m bot.devtools.emulator --port 8081 [--limits]``.
 
 Point the bot at it (in another terminal)::
 
@@ -7,10 +7,10 @@ Point the bot at it (in another terminal)::
 (``TELEGRAM_API_BASE_URL`` is passed to ``ApplicationBuilder().base_url``; PTB appends the token.)
 Then act as a student from a third terminal, scripted or interactively::
 
-    python -m tests.emulator.client --url http://127.0.0.1:8081 --user 1001 "/start CODE" "Hello"
-    python -m tests.emulator.client --url http://127.0.0.1:8081 --user 1001
+    python -m bot.devtools.emulator.client --url http://127.0.0.1:8081 --user 1001 "/start CODE" "Hello"
+    python -m bot.devtools.emulator.client --url http://127.0.0.1:8081 --user 1001
 
-or with plain HTTP against the control endpoints (see :mod:`tests.emulator.control`)::
+or with plain HTTP against the control endpoints (see :mod:`bot.devtools.emulator.control`)::
 
     curl -d '{"user_id": 1001, "text": "/start CODE"}' http://127.0.0.1:8081/_emu/send_text
     curl 'http://127.0.0.1:8081/_emu/messages?chat_id=1001'
@@ -30,7 +30,7 @@ from .server import BotAPIEmulator
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m tests.emulator", description="Telegram Bot API emulator")
+    parser = argparse.ArgumentParser(prog="python -m bot.devtools.emulator", description="Telegram Bot API emulator")
     parser.add_argument("--port", type=int, default=8081, help="port on 127.0.0.1 (0 = any free port)")
     parser.add_argument("--token", default="123456:EMULATOR", help="the only bot token accepted")
     parser.add_argument("--bot-username", default="balint_test_bot")
@@ -60,7 +60,7 @@ async def _serve(args: argparse.Namespace) -> None:
     print(f"  control endpoint: {emu.control_url}")
     print(f"  limits:           {'on' if args.limits else 'off'}")
     print(f"Run the bot with TELEGRAM_API_BASE_URL={emu.base_url} TELEGRAM_BOT_TOKEN={args.token}")
-    print(f"Act as a student:  python -m tests.emulator.client --url http://127.0.0.1:{emu.port} --user 1001")
+    print(f"Act as a student:  python -m bot.devtools.emulator.client --url http://127.0.0.1:{emu.port} --user 1001")
     print("Ctrl-C stops the emulator.", flush=True)
     try:
         await stop.wait()

@@ -2,7 +2,7 @@
 
 The real python-telegram-bot ``Application`` talks to it over HTTP (long polling or webhook), while
 the test acts as the students (see :mod:`.students`) and inspects what the bot sent.  See the package
-docstring of :mod:`tests.emulator` for an overview and examples.
+docstring of :mod:`bot.devtools.emulator` for an overview and examples.
 """
 
 # ruff: noqa: ASYNC109  (the waiting helpers deliberately take a `timeout` argument)

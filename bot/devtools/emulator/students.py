@@ -40,7 +40,7 @@ DEFAULT_VOICE = b"OggS\x00\x02" + bytes(58)  # an Ogg page header; content is ne
 
 
 class StudentActions:
-    """Mixin of :class:`~tests.emulator.server.BotAPIEmulator` with the student-side actions."""
+    """Mixin of :class:`~bot.devtools.emulator.server.BotAPIEmulator` with the student-side actions."""
 
     state: EmuState
     _callback_ids = itertools.count(4_200_000_000_000_000_001)
