@@ -85,14 +85,21 @@ def pseudonym_key(settings: Settings) -> str | None:
     return dev_key(data_folder(settings.database_url))
 
 
+def _on_research_consent(session: Any, env: Env, user_id: int, *, actor: str = "system") -> None:
+    """``bot.research.queue.on_consent_changed``, imported when a consent changes: the research queue brings Jinja2
+    and the redactor (about 0.3 s), which a command such as ``balint stats`` or ``cohort list`` never needs."""
+    from bot.research.queue import on_consent_changed
+
+    on_consent_changed(session, env, user_id, actor=actor)
+
+
 def make_env(settings: Settings) -> Env:
     """Build the domain environment from settings."""
     from bot.core.context import Env
     from bot.core.crypto import TextCipher
-    from bot.research.queue import on_consent_changed
 
     return Env(
-        on_research_consent=on_consent_changed,
+        on_research_consent=_on_research_consent,
         cipher=TextCipher.from_setting(
             settings.data_encryption_key.get_secret_value() if settings.data_encryption_key else None),
         admin_ids=frozenset(settings.admin_telegram_ids),
