@@ -24,8 +24,8 @@ import storage.schema  # noqa: F401  (every table)
 from bot.core.clock import SystemClock
 from bot.core.context import Env
 from bot.core.delivery import ensure_deliveries, mark_sent, prepare
-from bot.core.enrolment import CohortIn, create_cohort
-from bot.core.reflection import open_week
+from bot.core.student.enrolment import CohortIn, create_cohort
+from bot.core.student.reflection import open_week
 from bot.research.queue import on_consent_changed
 from storage.migrate import stamp
 from storage.models import Delivery, DeliveryState, Enrolment, ReflectionEntry, User

@@ -27,8 +27,8 @@ from bot.chat.buttons import press
 from bot.core import actions, facilitator, facilitator_announce, roles, safeguarding
 from bot.core.actions import Action
 from bot.core.context import Env, Person
-from bot.core.enrolment import CohortIn, create_cohort
 from bot.core.replies import CallbackOutcome, Reply
+from bot.core.student.enrolment import CohortIn, create_cohort
 from bot.research import codebook, coding
 from bot.research.access import NOT_A_RESEARCHER
 from bot.research.queue import on_consent_changed

@@ -119,7 +119,7 @@ def test_anyone_else_gets_a_polite_refusal_and_the_attempt_is_audited(db, env, c
 
 
 def test_a_facilitator_of_one_cohort_cannot_act_on_another(db, env, cohort, ruth):
-    from bot.core.enrolment import CohortIn, create_cohort
+    from bot.core.student.enrolment import CohortIn, create_cohort
 
     other = db.call(create_cohort, CohortIn(name="GP Spring", start_date=cohort.start_date))
     for name, args in [("stats", str(other.id)), ("schedule", f"{other.id} time 08:00"), ("preview", f"1 {other.id}"),

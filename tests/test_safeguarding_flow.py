@@ -13,9 +13,9 @@ from bot.core import roles, safeguarding
 from bot.core import safeguarding_delivery as sg_delivery
 from bot.core.clock import ManualClock
 from bot.core.context import Env, Person
-from bot.core.enrolment import CohortIn, create_cohort
 from bot.core.replies import Reply
 from bot.core.safeguarding_rules import check
+from bot.core.student.enrolment import CohortIn, create_cohort
 from storage import repo
 from storage.db import Database
 from storage.models import AuditEvent, Cohort, Role

@@ -179,7 +179,7 @@ def alert_rows_of(db: Database) -> list[dict]:
 
 def test_the_alerts_command_shows_who_received_each_alert(env: Env, tmp_path: Path) -> None:
     from bot.core import safeguarding_delivery as sg_delivery
-    from bot.core.enrolment import CohortIn, create_cohort
+    from bot.core.student.enrolment import CohortIn, create_cohort
     from storage.migrate import upgrade
     from tests.factories import DomainChat
 

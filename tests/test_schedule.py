@@ -12,9 +12,9 @@ from bot.core import reminders, scheduling
 from bot.core.clock import ManualClock
 from bot.core.cohort_schedule import ScheduleChange, change_schedule, set_status
 from bot.core.context import Env
-from bot.core.enrolment import CohortIn, create_cohort
 from bot.core.outbox import drain
 from bot.core.scheduling import job_id, job_plan, parse_job_id
+from bot.core.student.enrolment import CohortIn, create_cohort
 from bot.telegram import jobs
 from bot.telegram.app import build_application
 from bot.telegram.send import TelegramSender

@@ -7,21 +7,13 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot.core import (
-    consent,
-    data_rights,
-    enrolment,
-    facilitator,
-    facilitator_dialogue,
-    reflection,
-    safeguarding,
-    status,
-)
+from bot.core import data_rights, facilitator, facilitator_dialogue, safeguarding
 from bot.core import safeguarding_checkin as checkin
 from bot.core.at_rest import seal
 from bot.core.context import Env, Person
 from bot.core.replies import CallbackOutcome, Reply
 from bot.core.safeguarding_rules import Verdict
+from bot.core.student import consent, enrolment, reflection, status
 from bot.core.templates import escape
 from storage import repo
 from storage.models import Enrolment, ReflectionSession

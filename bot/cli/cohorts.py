@@ -30,8 +30,8 @@ def cohort_create(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Create a cohort; print its id, invite code and deep link."""
-    from bot.core.enrolment import CohortIn, create_cohort
     from bot.core.schedule import parse_date, parse_time, parse_weekday
+    from bot.core.student.enrolment import CohortIn, create_cohort
 
     s = settings()
     from storage import research_repo
@@ -88,8 +88,8 @@ def _open() -> Iterator[tuple[Any, Any, Any]]:
 
 
 def _find(session: Any, ref: str) -> Any:
-    from bot.core.enrolment import find_cohort
     from bot.core.schedule import ScheduleError
+    from bot.core.student.enrolment import find_cohort
 
     cohort = find_cohort(session, ref)
     if cohort is None:
@@ -126,7 +126,7 @@ def facilitator_link(
     from datetime import UTC, datetime
 
     from bot.core import facilitator_roles, role_links
-    from bot.core.enrolment import FACILITATOR_PREFIX
+    from bot.core.student.enrolment import FACILITATOR_PREFIX
 
     policy = link_policy(rotate, single_use, expires_in)
     with _open() as (s, db, env):

@@ -15,9 +15,9 @@ from sqlmodel import Session
 
 from bot.core import progress
 from bot.core.context import Env
-from bot.core.plan import PLAN_DIR, render_prompt
 from bot.core.schedule import WEEKDAYS, ScheduleError, describe_local, due_at, parse_time, spec_of, zone
 from bot.core.scheduling import forget_unsent
+from bot.core.student.plan import PLAN_DIR, render_prompt
 from bot.core.templates import TemplateProblem
 from storage import repo
 from storage.models import Cohort, CohortStatus

@@ -34,8 +34,8 @@ def cohort_rows(session: Session) -> list[dict[str, Any]]:
 
 def resolve_week(session: Session, env: Env, ref: str, week: int | None) -> tuple[Cohort, int]:
     """Find the cohort and the week to send: the given one, else the current one (1 before the start)."""
-    from bot.core.enrolment import find_cohort
     from bot.core.schedule import spec_of
+    from bot.core.student.enrolment import find_cohort
 
     cohort = find_cohort(session, ref)
     if cohort is None:

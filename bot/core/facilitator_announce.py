@@ -16,12 +16,12 @@ from bot.core import actions, roles
 from bot.core.actions import Action
 from bot.core.context import Env, Person
 from bot.core.delivery import claim_rows, settle_blocked, settle_failed, settle_retry
-from bot.core.enrolment import find_cohort
 from bot.core.facilitator import my_cohorts, pick_cohort, refuse
 from bot.core.outbox import Item, OutboxKind
 from bot.core.replies import Button, CallbackOutcome, Reply
 from bot.core.schedule import spec_of, zone
 from bot.core.scheduling import quiet_until
+from bot.core.student.enrolment import find_cohort
 from bot.core.templates import escape, render
 from storage import repo
 from storage.facilitator_models import Announcement, AnnouncementDelivery, AnnouncementStatus, OutboxState

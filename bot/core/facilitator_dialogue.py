@@ -26,10 +26,10 @@ from bot.core.cohort_schedule import (
     schedule_lines,
 )
 from bot.core.context import Env, Person
-from bot.core.enrolment import FACILITATOR_PREFIX, CohortIn, create_cohort
 from bot.core.facilitator import next_prompt_text, pick_cohort, refuse
 from bot.core.replies import Button, CallbackOutcome, Reply
 from bot.core.schedule import WEEKDAYS, ScheduleError, parse_date, parse_time, parse_weekday, zone
+from bot.core.student.enrolment import FACILITATOR_PREFIX, CohortIn, create_cohort
 from bot.core.templates import escape
 from storage import repo
 from storage.facilitator_models import DraftKind, FacilitatorDraft

@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot.core.enrolment import new_code
 from bot.core.schedule import ScheduleError
+from bot.core.student.enrolment import new_code
 from storage import repo
 from storage.models import Cohort, Study
 

@@ -20,12 +20,13 @@ from datetime import timedelta
 from markupsafe import Markup
 from sqlmodel import Session, col, select
 
-from bot.core import actions, dialogue
+from bot.core import actions
 from bot.core.actions import Action
 from bot.core.context import Env, Person
-from bot.core.reflection import state_of
 from bot.core.replies import Button, CallbackOutcome, Reply
 from bot.core.safeguarding_rules import Verdict
+from bot.core.student import dialogue
+from bot.core.student.reflection import state_of
 from bot.core.templates import render
 from storage import repo
 from storage.models import ReflectionSession, SessionStatus, User

@@ -9,10 +9,10 @@ from datetime import date, time
 
 from sqlmodel import Session
 
-from bot.core import consent
 from bot.core.context import Env, Person
 from bot.core.replies import Reply
 from bot.core.schedule import ScheduleError, zone
+from bot.core.student import consent
 from bot.core.templates import escape
 from storage import repo
 from storage.models import Cohort, CohortStatus, Enrolment, Study

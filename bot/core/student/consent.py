@@ -118,7 +118,7 @@ def choose_participate(session: Session, env: Env, person: Person, enrolment_id:
 
 def choose_research(session: Session, env: Env, person: Person, enrolment_id: int, value: int) -> CallbackOutcome:
     """Take choice 2 from its button."""
-    from bot.core.status import next_steps  # late import: status reads consent's state
+    from bot.core.student.status import next_steps  # late import: status reads consent's state
 
     enrolment = _own_enrolment(session, person, enrolment_id)
     if enrolment is None:

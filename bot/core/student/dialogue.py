@@ -1,6 +1,6 @@
 """The weekly Balint conversation as a pure state machine: state in, turn out, no I/O.
 
-The state (step, path, whether we nudged, skipped steps) is persisted by ``bot.core.reflection`` after
+The state (step, path, whether we nudged, skipped steps) is persisted by ``bot.core.student.reflection`` after
 every turn, so a restart resumes at the right step.
 """
 
