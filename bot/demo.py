@@ -20,7 +20,7 @@ from bot.core import delivery
 from bot.core.clock import ManualClock
 from bot.core.context import Env, Person
 from bot.core.replies import CallbackOutcome, Reply
-from bot.core.schedule import due_at, spec_of
+from bot.core.scheduling.schedule import due_at, spec_of
 from bot.core.student.enrolment import CohortIn, create_cohort
 from bot.research.queue import on_consent_changed
 from storage import repo

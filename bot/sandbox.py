@@ -24,7 +24,7 @@ from bot.chat import commands, student
 from bot.core import delivery, safeguarding
 from bot.core.context import Env, Person
 from bot.core.replies import Button, CallbackOutcome, Reply
-from bot.core.schedule import current_week, spec_of
+from bot.core.scheduling.schedule import current_week, spec_of
 from bot.core.student.enrolment import CohortIn, create_cohort
 from bot.research.queue import on_consent_changed
 from storage import repo

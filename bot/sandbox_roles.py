@@ -17,9 +17,10 @@ from sqlmodel import Session
 
 from bot import demo
 from bot.chat import commands
-from bot.core import delivery, facilitator, scheduling
+from bot.core import delivery, facilitator
 from bot.core.context import Env, Person
 from bot.core.replies import Reply
+from bot.core.scheduling import scheduling
 from bot.sandbox import Sandbox, loop
 from storage.db import Database
 

@@ -8,12 +8,13 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from bot.core import reminders, scheduling
+from bot.core import reminders
 from bot.core.clock import ManualClock
-from bot.core.cohort_schedule import ScheduleChange, change_schedule, set_status
 from bot.core.context import Env
 from bot.core.outbox import drain
-from bot.core.scheduling import job_id, job_plan, parse_job_id
+from bot.core.scheduling import scheduling
+from bot.core.scheduling.cohort_schedule import ScheduleChange, change_schedule, set_status
+from bot.core.scheduling.scheduling import job_id, job_plan, parse_job_id
 from bot.core.student.enrolment import CohortIn, create_cohort
 from bot.telegram import jobs
 from bot.telegram.app import build_application

@@ -30,7 +30,7 @@ def cohort_create(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Create a cohort; print its id, invite code and deep link."""
-    from bot.core.schedule import parse_date, parse_time, parse_weekday
+    from bot.core.scheduling.schedule import parse_date, parse_time, parse_weekday
     from bot.core.student.enrolment import CohortIn, create_cohort
 
     s = settings()
@@ -61,7 +61,7 @@ def cohort_create(
 @friendly
 def cohort_list(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List cohorts."""
-    from bot.core.cohorts import cohort_rows
+    from bot.core.scheduling.cohorts import cohort_rows
 
     with database() as db:
         rows = db.call(cohort_rows)
@@ -88,7 +88,7 @@ def _open() -> Iterator[tuple[Any, Any, Any]]:
 
 
 def _find(session: Any, ref: str) -> Any:
-    from bot.core.schedule import ScheduleError
+    from bot.core.scheduling.schedule import ScheduleError
     from bot.core.student.enrolment import find_cohort
 
     cohort = find_cohort(session, ref)
@@ -165,7 +165,7 @@ def schedule(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Show a cohort's schedule, or change it (the running bot follows within half a minute)."""
-    from bot.core.cohort_schedule import (
+    from bot.core.scheduling.cohort_schedule import (
         ScheduleChange,
         change_schedule,
         describe,
@@ -173,7 +173,7 @@ def schedule(
         parse_quiet,
         schedule_lines,
     )
-    from bot.core.schedule import parse_date, parse_time, parse_weekday
+    from bot.core.scheduling.schedule import parse_date, parse_time, parse_weekday
 
     change = ScheduleChange(
         start_date=parse_date(start) if start else None, weeks=weeks,
@@ -197,7 +197,7 @@ def schedule(
 
 
 def _set_status(cohort: str, paused: bool) -> None:
-    from bot.core.cohort_schedule import set_status
+    from bot.core.scheduling.cohort_schedule import set_status
     from storage.models import CohortStatus
 
     with _open() as (_, db, env):

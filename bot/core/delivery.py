@@ -17,7 +17,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.core.context import Env
 from bot.core.replies import Reply
-from bot.core.schedule import due_at, spec_of
+from bot.core.scheduling.schedule import due_at, spec_of
 from bot.core.student.reflection import open_week, prompt_replies
 from storage.models import Cohort, CohortStatus, Delivery, DeliveryState, Enrolment, User
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.core import progress, role_links, roles, stats
-from bot.core.cohort_schedule import quiet_text, set_status
+from bot.core import role_links, roles, stats
 from bot.core.context import Env, Person
 from bot.core.replies import Attachment, Reply
-from bot.core.schedule import current_week, describe_local, due_at, spec_of
-from bot.core.scheduling import Queued, WeekTally, queue_week_now
+from bot.core.scheduling import progress
+from bot.core.scheduling.cohort_schedule import quiet_text, set_status
+from bot.core.scheduling.schedule import current_week, describe_local, due_at, spec_of
+from bot.core.scheduling.scheduling import Queued, WeekTally, queue_week_now
 from bot.core.student.enrolment import find_cohort, normalise_code
 from bot.core.student.reflection import prompt_replies
 from bot.core.templates import TemplateProblem, escape

@@ -19,8 +19,8 @@ from bot.core.delivery import claim_rows, settle_blocked, settle_failed, settle_
 from bot.core.facilitator import my_cohorts, pick_cohort, refuse
 from bot.core.outbox import Item, OutboxKind
 from bot.core.replies import Button, CallbackOutcome, Reply
-from bot.core.schedule import spec_of, zone
-from bot.core.scheduling import quiet_until
+from bot.core.scheduling.schedule import spec_of, zone
+from bot.core.scheduling.scheduling import quiet_until
 from bot.core.student.enrolment import find_cohort
 from bot.core.templates import escape, render
 from storage import repo

@@ -17,7 +17,10 @@ from sqlmodel import Session
 
 from bot.core import roles
 from bot.core.actions import Action, encode
-from bot.core.cohort_schedule import (
+from bot.core.context import Env, Person
+from bot.core.facilitator import next_prompt_text, pick_cohort, refuse
+from bot.core.replies import Button, CallbackOutcome, Reply
+from bot.core.scheduling.cohort_schedule import (
     ScheduleChange,
     change_schedule,
     describe,
@@ -25,10 +28,7 @@ from bot.core.cohort_schedule import (
     parse_quiet,
     schedule_lines,
 )
-from bot.core.context import Env, Person
-from bot.core.facilitator import next_prompt_text, pick_cohort, refuse
-from bot.core.replies import Button, CallbackOutcome, Reply
-from bot.core.schedule import WEEKDAYS, ScheduleError, parse_date, parse_time, parse_weekday, zone
+from bot.core.scheduling.schedule import WEEKDAYS, ScheduleError, parse_date, parse_time, parse_weekday, zone
 from bot.core.student.enrolment import FACILITATOR_PREFIX, CohortIn, create_cohort
 from bot.core.templates import escape
 from storage import repo

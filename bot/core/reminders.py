@@ -16,8 +16,8 @@ from bot.core.context import Env
 from bot.core.delivery import claim_rows, mark_unreachable
 from bot.core.outbox import Item, OutboxKind
 from bot.core.replies import Reply
-from bot.core.schedule import spec_of
-from bot.core.scheduling import quiet_until
+from bot.core.scheduling.schedule import spec_of
+from bot.core.scheduling.scheduling import quiet_until
 from bot.core.templates import render
 from storage import repo
 from storage.models import Cohort, CohortStatus, Delivery, DeliveryState, Enrolment, SessionStatus, User

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot.core.schedule import ScheduleError
+from bot.core.scheduling.schedule import ScheduleError
 from bot.core.student.enrolment import new_code
 from storage import repo
 from storage.models import Cohort, Study

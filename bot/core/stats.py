@@ -29,8 +29,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.core.context import Env
-from bot.core.progress import sent_weeks, week_now
-from bot.core.schedule import due_at, spec_of
+from bot.core.scheduling.progress import sent_weeks, week_now
+from bot.core.scheduling.schedule import due_at, spec_of
 from storage.models import Cohort, Delivery, Enrolment, ReflectionEntry, ReflectionSession, SessionStatus, User
 
 # "declined" comes last so that the columns before it keep their places in scripts reading the table

@@ -13,7 +13,7 @@ from bot.core.circles.buttons import Verb, button
 from bot.core.circles.rhythm import DEFAULT_RHYTHM, week_times
 from bot.core.context import Env, Person
 from bot.core.replies import CallbackOutcome, Reply
-from bot.core.schedule import describe_local
+from bot.core.scheduling.schedule import describe_local
 from bot.core.student.enrolment import find_cohort
 from bot.core.templates import escape, latest_participant_information, render
 from storage import repo

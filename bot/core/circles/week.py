@@ -18,7 +18,7 @@ from bot.core.circles.rhythm import NEXT, WeekTimes, current_week, due_phase, we
 from bot.core.context import Env, Person
 from bot.core.redaction import default_redactor
 from bot.core.replies import Button, CallbackOutcome, Reply
-from bot.core.schedule import describe_local
+from bot.core.scheduling.schedule import describe_local
 from bot.core.templates import escape, render
 from storage import repo
 from storage.circle_models import Circle, CircleMember, CirclePost, CircleWeek, MemberStatus, Phase

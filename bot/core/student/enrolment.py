@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from bot.core.context import Env, Person
 from bot.core.replies import Reply
-from bot.core.schedule import ScheduleError, zone
+from bot.core.scheduling.schedule import ScheduleError, zone
 from bot.core.student import consent
 from bot.core.templates import escape
 from storage import repo

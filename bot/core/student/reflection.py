@@ -11,12 +11,13 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from bot.core import actions, name_nudge, progress
+from bot.core import actions, name_nudge
 from bot.core.actions import Action
 from bot.core.at_rest import unseal
 from bot.core.context import Env, Person
 from bot.core.replies import Button, CallbackOutcome, Reply
-from bot.core.schedule import describe_local, next_due, spec_of
+from bot.core.scheduling import progress
+from bot.core.scheduling.schedule import describe_local, next_due, spec_of
 from bot.core.student import dialogue
 from bot.core.student.dialogue import DialogueState, Route, Step, Turn
 from bot.core.student.plan import render_prompt

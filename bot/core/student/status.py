@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot.core import progress
 from bot.core.context import Env, Person
 from bot.core.replies import Reply
-from bot.core.schedule import describe_local, finished, spec_of
+from bot.core.scheduling import progress
+from bot.core.scheduling.schedule import describe_local, finished, spec_of
 from bot.core.templates import escape
 from storage import repo
 from storage.models import CohortStatus, Enrolment

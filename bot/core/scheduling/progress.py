@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.core.schedule import ScheduleSpec, current_week, due_at
+from bot.core.scheduling.schedule import ScheduleSpec, current_week, due_at
 from storage.models import Delivery
 
 

@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.core import progress
 from bot.core.context import Env
-from bot.core.schedule import WEEKDAYS, ScheduleError, describe_local, due_at, parse_time, spec_of, zone
-from bot.core.scheduling import forget_unsent
+from bot.core.scheduling import progress
+from bot.core.scheduling.schedule import WEEKDAYS, ScheduleError, describe_local, due_at, parse_time, spec_of, zone
+from bot.core.scheduling.scheduling import forget_unsent
 from bot.core.student.plan import PLAN_DIR, render_prompt
 from bot.core.templates import TemplateProblem
 from storage import repo

@@ -25,9 +25,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, or_, select
 
 from bot.core import delivery
-from bot.core.cohorts import resolve_week
 from bot.core.context import Env
-from bot.core.schedule import ScheduleSpec, current_week, due_at, spec_of, zone
+from bot.core.scheduling.cohorts import resolve_week
+from bot.core.scheduling.schedule import ScheduleSpec, current_week, due_at, spec_of, zone
 from storage.models import Cohort, CohortStatus, Delivery, DeliveryState, User
 
 T = TypeVar("T")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.core.schedule import WEEKDAYS, ScheduleError, current_week
+from bot.core.scheduling.schedule import WEEKDAYS, ScheduleError, current_week
 from storage import repo
 from storage.models import Cohort, Enrolment
 
@@ -34,7 +34,7 @@ def cohort_rows(session: Session) -> list[dict[str, Any]]:
 
 def resolve_week(session: Session, env: Env, ref: str, week: int | None) -> tuple[Cohort, int]:
     """Find the cohort and the week to send: the given one, else the current one (1 before the start)."""
-    from bot.core.schedule import spec_of
+    from bot.core.scheduling.schedule import spec_of
     from bot.core.student.enrolment import find_cohort
 
     cohort = find_cohort(session, ref)
