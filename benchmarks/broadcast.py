@@ -52,7 +52,7 @@ import storage.models  # noqa: E402, F401
 import storage.research_models  # noqa: E402, F401
 import storage.schema  # noqa: E402, F401  (every table, the send lease too)
 from bot.core.context import Env  # noqa: E402
-from bot.core.dispatch import Dispatcher  # noqa: E402
+from bot.core.delivery.dispatch import Dispatcher  # noqa: E402
 from bot.core.replies import Reply  # noqa: E402
 from bot.core.scheduling.scheduling import queue_week_now  # noqa: E402
 from bot.core.student.enrolment import CohortIn, create_cohort  # noqa: E402

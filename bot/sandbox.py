@@ -21,8 +21,9 @@ from typing import TextIO
 from sqlmodel import Session, col, select
 
 from bot.chat import commands, student
-from bot.core import delivery, safeguarding
+from bot.core import safeguarding
 from bot.core.context import Env, Person
+from bot.core.delivery import delivery
 from bot.core.replies import Button, CallbackOutcome, Reply
 from bot.core.scheduling.schedule import current_week, spec_of
 from bot.core.student.enrolment import CohortIn, create_cohort

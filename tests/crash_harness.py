@@ -23,7 +23,7 @@ from sqlmodel import Session, SQLModel, select
 import storage.schema  # noqa: F401  (every table)
 from bot.core.clock import SystemClock
 from bot.core.context import Env
-from bot.core.delivery import ensure_deliveries, mark_sent, prepare
+from bot.core.delivery.delivery import ensure_deliveries, mark_sent, prepare
 from bot.core.student.enrolment import CohortIn, create_cohort
 from bot.core.student.reflection import open_week
 from bot.research.queue import on_consent_changed

@@ -1,7 +1,7 @@
 """/announce: a facilitator's message to every consented student of a cohort, within Telegram's limits.
 
 The facilitator sees the message as students will, with the number of recipients, and presses Send. Then one
-row per recipient is created (``announcement_deliveries``) and the outbox (``bot.core.outbox``) sends them at
+row per recipient is created (``announcement_deliveries``) and the outbox (``bot.core.delivery.outbox``) sends them at
 the dispatcher's pace, honouring 429s; a 403 marks the student unreachable. Recipients are the students taking
 part (consented, not withdrawn) and reachable — paused ones included, since a pause stops prompts and
 reminders, not news from the facilitator. Nothing automatic goes out in the cohort's quiet hours.
@@ -15,9 +15,9 @@ from sqlmodel import Session, col, or_, select
 from bot.core import actions, roles
 from bot.core.actions import Action
 from bot.core.context import Env, Person
-from bot.core.delivery import claim_rows, settle_blocked, settle_failed, settle_retry
+from bot.core.delivery.delivery import claim_rows, settle_blocked, settle_failed, settle_retry
+from bot.core.delivery.outbox import Item, OutboxKind
 from bot.core.facilitator import my_cohorts, pick_cohort, refuse
-from bot.core.outbox import Item, OutboxKind
 from bot.core.replies import Button, CallbackOutcome, Reply
 from bot.core.scheduling.schedule import spec_of, zone
 from bot.core.scheduling.scheduling import quiet_until

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, or_, select
 
 from bot.core.context import Env
-from bot.core.delivery import backoff, claim_rows
+from bot.core.delivery.delivery import backoff, claim_rows
 from bot.core.replies import Reply
 from bot.core.safeguarding_text import ack_buttons, alert_text
 from storage import repo

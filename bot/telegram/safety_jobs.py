@@ -24,9 +24,10 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.config import ConfigError, Settings
-from bot.core import delivery, retention, safeguarding
+from bot.core import retention, safeguarding
 from bot.core import safeguarding_delivery as sg_delivery
 from bot.core.context import Env, Person
+from bot.core.delivery import delivery
 from bot.core.safeguarding_rules import Verdict, load_resources
 from bot.telegram.context import DB_KEY, ENV_KEY, BotApp, db_of, env_of
 from bot.telegram.send import TelegramSender, send_reply

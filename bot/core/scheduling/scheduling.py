@@ -24,8 +24,8 @@ from typing import TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, or_, select
 
-from bot.core import delivery
 from bot.core.context import Env
+from bot.core.delivery import delivery
 from bot.core.scheduling.cohorts import resolve_week
 from bot.core.scheduling.schedule import ScheduleSpec, current_week, due_at, spec_of, zone
 from storage.models import Cohort, CohortStatus, Delivery, DeliveryState, User

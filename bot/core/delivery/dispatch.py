@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from bot.core import delivery
 from bot.core.context import Env
-from bot.core.delivery import Blocked, Outgoing, Permanent, RetryLater, SendError, Transient
+from bot.core.delivery import delivery
+from bot.core.delivery.delivery import Blocked, Outgoing, Permanent, RetryLater, SendError, Transient
 from bot.core.replies import Reply
 from storage.db import Database
 
@@ -133,7 +133,7 @@ class Dispatcher:
     """Claims due deliveries and sends them; safe to run in several processes at once.
 
     ``may_claim`` says whether this process may send bulk messages right now (it holds the bot's send lease, see
-    ``bot.core.send_budget``); without it nothing is claimed. After ``stop()`` nothing new is claimed or sent.
+    ``bot.core.delivery.send_budget``); without it nothing is claimed. After ``stop()`` nothing new is claimed or sent.
     """
 
     def __init__(self, db: Database, env: Env, sender: Sender, *, worker: str, rate: float = 29.0,

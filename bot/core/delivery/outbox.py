@@ -1,9 +1,9 @@
 """Send rows other than weekly prompts — reminders, announcements — through the dispatcher's pacer and sender.
 
-A process has one ``Dispatcher`` (bot/core/dispatch.py) and so one pacer: weekly prompts and everything drained
-here take their slots from it, so together they stay under Telegram's 30 messages/s. Each kind of row supplies
-claim / prepare / mark functions with the same contract as ``bot.core.delivery``: rows are claimed (``FOR UPDATE
-SKIP LOCKED`` on PostgreSQL) before they are sent, so two processes never send the same row.
+A process has one ``Dispatcher`` (bot/core/delivery/dispatch.py) and so one pacer: weekly prompts and everything
+drained here take their slots from it, so together they stay under Telegram's 30 messages/s. Each kind of row
+supplies claim / prepare / mark functions with the same contract as ``bot.core.delivery.delivery``: rows are claimed
+(``FOR UPDATE SKIP LOCKED`` on PostgreSQL) before they are sent, so two processes never send the same row.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from bot.core.context import Env
-from bot.core.delivery import Blocked, Permanent, RetryLater, SendError, Transient, backoff
-from bot.core.dispatch import Dispatcher, DispatchStats
+from bot.core.delivery.delivery import Blocked, Permanent, RetryLater, SendError, Transient, backoff
+from bot.core.delivery.dispatch import Dispatcher, DispatchStats
 from bot.core.replies import Reply
 from storage.db import Database
 

@@ -23,8 +23,8 @@ from datetime import UTC, datetime
 from sqlalchemy import update
 from sqlmodel import Session, col
 
-from bot.core import delivery
-from bot.core.dispatch import Dispatcher
+from bot.core.delivery import delivery
+from bot.core.delivery.dispatch import Dispatcher
 from storage.db import Database
 from storage.facilitator_models import AnnouncementDelivery, OutboxState
 from storage.lease import drop_lease, lease_holder, take_lease

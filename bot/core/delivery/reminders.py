@@ -13,8 +13,8 @@ from datetime import timedelta
 from sqlmodel import Session, col, or_, select
 
 from bot.core.context import Env
-from bot.core.delivery import claim_rows, mark_unreachable
-from bot.core.outbox import Item, OutboxKind
+from bot.core.delivery.delivery import claim_rows, mark_unreachable
+from bot.core.delivery.outbox import Item, OutboxKind
 from bot.core.replies import Reply
 from bot.core.scheduling.schedule import spec_of
 from bot.core.scheduling.scheduling import quiet_until
