@@ -24,9 +24,10 @@ from telegram.ext import CommandHandler
 from bot.chat import circles as circle_chat
 from bot.chat import student
 from bot.chat.buttons import press
-from bot.core import actions, facilitator, facilitator_announce, roles, safeguarding
+from bot.core import actions, roles, safeguarding
 from bot.core.actions import Action
 from bot.core.context import Env, Person
+from bot.core.facilitator import facilitator, facilitator_announce
 from bot.core.replies import CallbackOutcome, Reply
 from bot.core.student.enrolment import CohortIn, create_cohort
 from bot.research import codebook, coding

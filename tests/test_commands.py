@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.chat import commands
-from bot.core import facilitator
+from bot.core.facilitator import facilitator
 from bot.core.student import status
 from bot.research import access
 

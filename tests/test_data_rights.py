@@ -376,7 +376,7 @@ def test_safeguarding_check_cli_prints_one_verdict_per_line(tmp_path):
 
 
 def test_erasure_takes_the_announcements_sent_to_the_student_too(db, env, cohort, alice):
-    from bot.core import facilitator_announce
+    from bot.core.facilitator import facilitator_announce
     from storage.facilitator_models import Announcement, AnnouncementDelivery
 
     fran = Person(telegram_id=2001, first_name="Fran")

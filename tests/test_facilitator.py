@@ -16,9 +16,10 @@ from typer.testing import CliRunner
 
 from bot.chat import student
 from bot.cli import app as cli_app
-from bot.core import facilitator, facilitator_announce, roles
+from bot.core import roles
 from bot.core.context import Env, Person
 from bot.core.delivery.outbox import drain
+from bot.core.facilitator import facilitator, facilitator_announce
 from bot.core.replies import Reply
 from bot.core.scheduling import scheduling
 from bot.research.queue import on_consent_changed

@@ -101,7 +101,7 @@ def link_policy(rotate: bool, single_use: bool, expires_in: str | None) -> Any:
     """The policy of a new link from the CLI options, or None to keep the current link."""
     from datetime import UTC, datetime
 
-    from bot.core.role_links import LinkPolicy, parse_valid_for
+    from bot.core.facilitator.role_links import LinkPolicy, parse_valid_for
 
     if not (rotate or single_use or expires_in):
         return None
@@ -125,7 +125,7 @@ def facilitator_link(
     """Print the link that makes whoever opens it a facilitator of the cohort (or make a new one)."""
     from datetime import UTC, datetime
 
-    from bot.core import facilitator_roles, role_links
+    from bot.core.facilitator import facilitator_roles, role_links
     from bot.core.student.enrolment import FACILITATOR_PREFIX
 
     policy = link_policy(rotate, single_use, expires_in)
@@ -236,7 +236,7 @@ def stats(
     chart: Path | None = typer.Option(None, help="Also write the chart as a PNG file here."),
 ) -> None:
     """Participation per week: invited, consented, prompted, replied, completed, unreachable, declined."""
-    from bot.core import stats as participation
+    from bot.core.facilitator import stats as participation
 
     with _open() as (_, db, env):
 

@@ -255,7 +255,7 @@ def status_command(study: str | None = STUDY, as_json: bool = JSON) -> None:
 
 
 def _link(session: Any, env: Any, study_name: str | None, policy: Any) -> dict[str, Any]:
-    from bot.core import role_links
+    from bot.core.facilitator import role_links
     from bot.core.student.enrolment import RESEARCHER_PREFIX
 
     study = study_of(session, study_name)

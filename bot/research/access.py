@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot.core import role_links
 from bot.core.context import Env, Person
+from bot.core.facilitator import role_links
 from bot.core.replies import Reply
 from bot.core.roles import can_research, researched_studies
 from bot.core.student.enrolment import RESEARCHER_PREFIX

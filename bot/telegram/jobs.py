@@ -18,11 +18,11 @@ from typing import Any
 
 from telegram.ext import ContextTypes, Job
 
-from bot.core import facilitator_announce
 from bot.core.context import Env
 from bot.core.delivery import reminders
 from bot.core.delivery.dispatch import Dispatcher
 from bot.core.delivery.outbox import drain
+from bot.core.facilitator import facilitator_announce
 from bot.core.scheduling import scheduling
 from bot.core.scheduling.scheduling import WeekJob, parse_job_id
 from bot.telegram.context import DB_KEY, ENV_KEY, BotApp

@@ -13,8 +13,9 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.core import role_links, roles, stats
+from bot.core import roles
 from bot.core.context import Env, Person
+from bot.core.facilitator import role_links, stats
 from bot.core.replies import Attachment, Reply
 from bot.core.scheduling import progress
 from bot.core.scheduling.cohort_schedule import quiet_text, set_status

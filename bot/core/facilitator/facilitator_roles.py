@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot.core import role_links
+from bot.core.facilitator import role_links
 from bot.core.scheduling.schedule import ScheduleError
 from bot.core.student.enrolment import find_cohort
 from storage import repo

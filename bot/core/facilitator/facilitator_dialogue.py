@@ -18,7 +18,7 @@ from sqlmodel import Session
 from bot.core import roles
 from bot.core.actions import Action, encode
 from bot.core.context import Env, Person
-from bot.core.facilitator import next_prompt_text, pick_cohort, refuse
+from bot.core.facilitator.facilitator import next_prompt_text, pick_cohort, refuse
 from bot.core.replies import Button, CallbackOutcome, Reply
 from bot.core.scheduling.cohort_schedule import (
     ScheduleChange,

@@ -17,7 +17,7 @@ from bot.core.actions import Action
 from bot.core.context import Env, Person
 from bot.core.delivery.delivery import claim_rows, settle_blocked, settle_failed, settle_retry
 from bot.core.delivery.outbox import Item, OutboxKind
-from bot.core.facilitator import my_cohorts, pick_cohort, refuse
+from bot.core.facilitator.facilitator import my_cohorts, pick_cohort, refuse
 from bot.core.replies import Button, CallbackOutcome, Reply
 from bot.core.scheduling.schedule import spec_of, zone
 from bot.core.scheduling.scheduling import quiet_until
