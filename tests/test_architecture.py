@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[1]
 NOT_YET_RESTRUCTURED = {
     "bot/core/redaction.py", "bot/core/redaction_rules.py", "bot/core/redaction_lexicon.py",
     "bot/core/redaction_shapes.py",
-    "bot/core/safeguarding.py", "bot/core/safeguarding_checkin.py", "bot/core/safeguarding_rules.py",
+    "bot/core/safety/safeguarding.py", "bot/core/safety/safeguarding_checkin.py",
+    "bot/core/safety/safeguarding_rules.py",
 }
 MAX_LINES = 500
 LONG_ALLOWED = {  # data, not logic: a long file here is a long table

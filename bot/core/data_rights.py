@@ -29,7 +29,7 @@ from bot.core.context import Env, Person
 from bot.core.crypto import KeyProblem, TextCipher
 from bot.core.replies import Attachment, Button, CallbackOutcome, Reply
 from bot.core.retention import ERASED_ACTOR, forget_actor, research_queue
-from bot.core.safeguarding import escalation_recipients
+from bot.core.safety.safeguarding import escalation_recipients
 from bot.core.templates import escape
 from storage import repo
 from storage.facilitator_models import AnnouncementDelivery

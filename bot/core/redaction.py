@@ -52,7 +52,7 @@ Policy decisions (each can be revisited in the TOML or here):
   ("Church Lane", "Stryd Fawr"), flat and house names ("Flat 4B", "Rose Cottage", "Bryn Awel", "The Old
   Vicarage").  Town names are not redacted.
 * **Invisible characters and look-alikes.**  The rules read the text folded by
-  :mod:`bot.core.textnorm` and spans are mapped back, so a zero-width space or a soft hyphen inside an
+  :mod:`bot.core.safety.textnorm` and spans are mapped back, so a zero-width space or a soft hyphen inside an
   identifier, or a Cyrillic letter in a name, changes nothing; the whole original stretch is replaced.
 * **Overlaps.**  Overlapping candidates are merged into one span covering all of them (so nothing any
   rule flagged leaks); it takes the type of the longest candidate, ties broken by ``priority`` in the
@@ -88,7 +88,7 @@ from typing import Any
 
 from bot.core.paths import PROMPTS
 from bot.core.redaction_rules import ALL_RULES, Candidate, RuleSet, is_valid_nhs_number, nhs_check_digit
-from bot.core.textnorm import fold
+from bot.core.safety.textnorm import fold
 
 __all__ = [
     "ALL_RULES",
@@ -301,7 +301,7 @@ class Redactor:
         """Every candidate of the enabled rules and types, before overlaps are resolved.
 
         The rules read the folded text (no invisible characters, no look-alike letters, see
-        :mod:`bot.core.textnorm`); each candidate is mapped back to offsets into ``text``, covering any
+        :mod:`bot.core.safety.textnorm`); each candidate is mapped back to offsets into ``text``, covering any
         invisible character inside it, so "943\u200b476\u200b5919" is redacted whole."""
         folded = fold(text)
         found = self._rules.run(folded.text, self._enabled_rule)

@@ -104,11 +104,11 @@ from typing import Any, Literal, NamedTuple
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from bot.core import literals
 from bot.core.paths import PROMPTS
-from bot.core.safeguarding_model import Model
-from bot.core.textnorm import fold
-from bot.core.word_forms import expand_families
+from bot.core.safety import literals
+from bot.core.safety.safeguarding_model import Model
+from bot.core.safety.textnorm import fold
+from bot.core.safety.word_forms import expand_families
 
 __all__ = [
     "Category",
@@ -132,7 +132,7 @@ DEFAULT_RULES_PATH = SAFEGUARDING_DIR / "rules.toml"
 DEFAULT_RESOURCES_PATH = SAFEGUARDING_DIR / "resources.toml"
 DEFAULT_REPLY_TEMPLATE = SAFEGUARDING_DIR / "support_reply.md.j2"
 DEFAULT_MODEL_PATH = SAFEGUARDING_DIR / "model"
-#: the rule id a verdict raised by the model (bot.core.safeguarding_model) carries
+#: the rule id a verdict raised by the model (bot.core.safety.safeguarding_model) carries
 MODEL_RULE = "model"
 
 
@@ -454,7 +454,7 @@ class SafeguardingRules:
 
     def __init__(self, data: dict[str, Any], *, source: str = "<dict>", model: Model | None = None) -> None:
         self.source = source
-        self.model = model  # the second opinion (bot.core.safeguarding_model), asked unless the rules alerted
+        self.model = model  # the second opinion (bot.core.safety.safeguarding_model), asked unless the rules alerted
         macros: dict[str, str] = {}
         for name, value in (data.get("macros") or {}).items():
             # macros may use earlier macros
@@ -620,7 +620,7 @@ class SafeguardingRules:
     # ---------------------------------------------------------------------------------------
 
     def normalise(self, text: str) -> str:
-        # invisible characters and look-alike letters first (bot.core.textnorm), then case and quotes
+        # invisible characters and look-alike letters first (bot.core.safety.textnorm), then case and quotes
         text = unicodedata.normalize("NFKC", fold(text).text).translate(_QUOTE_CHARS).lower()
         text = text.replace("&", " and ")
         text = re.sub(r"[^\S\n]+", " ", text)

@@ -24,7 +24,7 @@ from bot.core import actions
 from bot.core.actions import Action
 from bot.core.context import Env, Person
 from bot.core.replies import Button, CallbackOutcome, Reply
-from bot.core.safeguarding_rules import Verdict
+from bot.core.safety.safeguarding_rules import Verdict
 from bot.core.student import dialogue
 from bot.core.student.reflection import state_of
 from bot.core.templates import render
@@ -93,7 +93,7 @@ def _current_question(session: Session, user: User) -> str:
 
 def answer(session: Session, env: Env, person: Person, check_in_id: int, value: int) -> CallbackOutcome:
     """A check-in button: record the answer; "not sure" and "not safe" raise the alert."""
-    from bot.core import safeguarding  # late: safeguarding asks through this module
+    from bot.core.safety import safeguarding  # late: safeguarding asks through this module
 
     choice = ANSWERS.get(value)
     user = repo.get_user_by_telegram_id(session=session, telegram_id=person.telegram_id)

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, or_, select
 from bot.core.context import Env
 from bot.core.delivery.delivery import backoff, claim_rows
 from bot.core.replies import Reply
-from bot.core.safeguarding_text import ack_buttons, alert_text
+from bot.core.safety.safeguarding_text import ack_buttons, alert_text
 from storage import repo
 from storage.models import Role, RoleGrant, User
 from storage.safety_models import AlertNotice, NoticeState, SafeguardingAlert

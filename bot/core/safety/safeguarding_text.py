@@ -9,7 +9,7 @@ from bot.core import actions
 from bot.core.actions import Action
 from bot.core.context import Env, Person
 from bot.core.replies import Button
-from bot.core.safeguarding_rules import Category, Verdict
+from bot.core.safety.safeguarding_rules import Category, Verdict
 from bot.core.templates import escape
 from storage.models import Cohort, User
 from storage.safety_models import SafeguardingAlert

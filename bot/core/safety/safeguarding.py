@@ -1,7 +1,7 @@
 """Safeguarding in the chat: screen every student message, reply with support, alert, acknowledge, escalate.
 
 ``screen`` runs first on every typed message (before consent, with no reflection open, edits too). The
-verdict comes from ``bot.core.safeguarding_rules``; its tier decides what happens next:
+verdict comes from ``bot.core.safety.safeguarding_rules``; its tier decides what happens next:
 
 * alert (the student's own explicit risk): a warm reply with support contacts at once, and an alert whose
   copies (one per facilitator of the student's cohort) go into the outbox of ``safeguarding_delivery``, which
@@ -36,11 +36,11 @@ from functools import lru_cache
 from sqlmodel import Session, col, select
 
 from bot.core import roles
-from bot.core import safeguarding_checkin as checkin
-from bot.core import safeguarding_delivery as sg_delivery
 from bot.core.context import Env, Person
 from bot.core.replies import CallbackOutcome, Reply
-from bot.core.safeguarding_rules import (
+from bot.core.safety import safeguarding_checkin as checkin
+from bot.core.safety import safeguarding_delivery as sg_delivery
+from bot.core.safety.safeguarding_rules import (
     Category,
     Resource,
     Tier,
@@ -50,7 +50,7 @@ from bot.core.safeguarding_rules import (
     render_support_reply,
     reply_variant,
 )
-from bot.core.safeguarding_text import (
+from bot.core.safety.safeguarding_text import (
     ack_buttons,
     alert_text,
     local_time,
