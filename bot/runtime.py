@@ -88,7 +88,7 @@ def pseudonym_key(settings: Settings) -> str | None:
 def make_env(settings: Settings) -> Env:
     """Build the domain environment from settings."""
     from bot.core.context import Env
-    from bot.core.crypto import TextCipher
+    from bot.core.privacy.crypto import TextCipher
     from bot.research.queue import on_consent_changed
 
     return Env(

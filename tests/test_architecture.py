@@ -14,8 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # Files another engineer is rewriting now: the lead moves and splits them later (safety/, privacy/redaction/).
 # Until then their own import cycles and sizes are let through; nothing else is.
 NOT_YET_RESTRUCTURED = {
-    "bot/core/redaction.py", "bot/core/redaction_rules.py", "bot/core/redaction_lexicon.py",
-    "bot/core/redaction_shapes.py",
+    "bot/core/privacy/redaction.py", "bot/core/privacy/redaction_rules.py", "bot/core/privacy/redaction_lexicon.py",
+    "bot/core/privacy/redaction_shapes.py",
     "bot/core/safety/safeguarding.py", "bot/core/safety/safeguarding_checkin.py",
     "bot/core/safety/safeguarding_rules.py",
 }

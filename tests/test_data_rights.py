@@ -14,11 +14,11 @@ from typer.testing import CliRunner
 
 from bot.chat import student
 from bot.cli import app
-from bot.core import data_rights, retention
-from bot.core.at_rest import rotate_batch, rotate_loose, unseal
 from bot.core.clock import ManualClock
 from bot.core.context import Env, Person
-from bot.core.crypto import KeyProblem, TextCipher, generate_key
+from bot.core.privacy import data_rights, retention
+from bot.core.privacy.at_rest import rotate_batch, rotate_loose, unseal
+from bot.core.privacy.crypto import KeyProblem, TextCipher, generate_key
 from bot.research import exports
 from storage import repo
 from storage.db import Database

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot.core import data_rights
-from bot.core.at_rest import seal
 from bot.core.context import Env, Person
 from bot.core.facilitator import facilitator, facilitator_dialogue
+from bot.core.privacy import data_rights
+from bot.core.privacy.at_rest import seal
 from bot.core.replies import CallbackOutcome, Reply
 from bot.core.safety import safeguarding
 from bot.core.safety import safeguarding_checkin as checkin

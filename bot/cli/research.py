@@ -92,7 +92,7 @@ def item_numbers(values: list[str]) -> list[int]:
 @friendly
 def redact_command(as_json: bool = JSON) -> None:
     """Read text on stdin, print it redacted (--json: the spans found, with their type and rule)."""
-    from bot.core.redaction import default_redactor
+    from bot.core.privacy.redaction import default_redactor
 
     text = sys.stdin.read()
     result = default_redactor().redact(text)

@@ -124,7 +124,7 @@ def purge(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Delete reflections, prompts and alerts older than their study's retention period (RETENTION_DAYS without)."""
-    from bot.core.retention import purge as run_purge
+    from bot.core.privacy.retention import purge as run_purge
     from bot.runtime import make_env
 
     s = settings()

@@ -371,7 +371,7 @@ def withdrawals(session: Session, study: Study) -> list[dict[str, Any]]:
     return out
 
 
-# --- hooks for the student's data rights and retention (bot/core/data_rights.py, bot/core/retention.py) ----
+# --- hooks for the student's data rights and retention (bot/core/privacy/data_rights.py, retention.py) ---------------
 
 
 def participant_summary(session: Session, env: Env, user: User) -> dict[str, Any]:

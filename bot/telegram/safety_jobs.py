@@ -24,9 +24,9 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.config import ConfigError, Settings
-from bot.core import retention
 from bot.core.context import Env, Person
 from bot.core.delivery import delivery
+from bot.core.privacy import retention
 from bot.core.safety import safeguarding
 from bot.core.safety import safeguarding_delivery as sg_delivery
 from bot.core.safety.safeguarding_rules import Verdict, load_resources

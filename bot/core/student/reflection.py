@@ -11,10 +11,11 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from bot.core import actions, name_nudge
+from bot.core import actions
 from bot.core.actions import Action
-from bot.core.at_rest import unseal
 from bot.core.context import Env, Person
+from bot.core.privacy import name_nudge
+from bot.core.privacy.at_rest import unseal
 from bot.core.replies import Button, CallbackOutcome, Reply
 from bot.core.scheduling import progress
 from bot.core.scheduling.schedule import describe_local, next_due, spec_of

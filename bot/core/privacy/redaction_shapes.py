@@ -9,7 +9,8 @@ text written outside this repository showed, each caught by its shape rather tha
 * surnames with lower-case particles ("van der Berg", "de la Cruz", "bin Laden"), not eponyms
   ("von Willebrand disease", "de Quervain's").
 
-Split out of :mod:`bot.core.redaction_rules` for size; :class:`bot.core.redaction_rules.RuleSet` runs them.
+Split out of :mod:`bot.core.privacy.redaction_rules` for size;
+:class:`bot.core.privacy.redaction_rules.RuleSet` runs them.
 Pure functions over ``str`` (the folded text): no I/O, no telegram, no storage.
 """
 
@@ -19,11 +20,11 @@ import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from bot.core.redaction_lexicon import ACRONYMS, CAP, GENERIC_UNIT_WORDS
-from bot.core.redaction_rules import AGENT_VERBS, HSP, LO, NUMBER_WORD, UP, Candidate, is_sentence_initial
+from bot.core.privacy.redaction_lexicon import ACRONYMS, CAP, GENERIC_UNIT_WORDS
+from bot.core.privacy.redaction_rules import AGENT_VERBS, HSP, LO, NUMBER_WORD, UP, Candidate, is_sentence_initial
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bot.core.redaction_rules import RuleSet
+    from bot.core.privacy.redaction_rules import RuleSet
 
 # People a bracketed or apposed age may follow ("the lad (sixteen)", "a woman, 72,").
 PERSON_NOUNS = frozenset(

@@ -1,6 +1,6 @@
 """A gentle note, at most once a week, when a student writes what looks like a patient's name.
 
-The participant information asks students to leave names out. The redactor (``bot.core.redaction``) already
+The participant information asks students to leave names out. The redactor (``bot.core.privacy.redaction``) already
 finds them, and removes them before anything reaches research; this only tells the student so, kindly, once per
 week's reflection. What they wrote is kept as it is. The words are in ``prompts/name_nudge.html.j2``: edit them
 there, or empty the file to turn the note off. Sending it is recorded in the audit log (no text, no name).
@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from bot.core.context import Env, Person
-from bot.core.redaction import default_redactor
+from bot.core.privacy.redaction import default_redactor
 from bot.core.templates import render
 from storage import repo
 from storage.models import AuditEvent, ReflectionSession

@@ -1,9 +1,9 @@
-"""The named de-identification rules behind :mod:`bot.core.redaction` (split out for size).
+"""The named de-identification rules behind :mod:`bot.core.privacy.redaction` (split out for size).
 
 Pure functions over ``str``: no I/O, no telegram, no storage.  Every rule yields
 :class:`Candidate` spans (code-point offsets into the original text) carrying the rule's name, so a
 reviewer can see why something was redacted.  Overlaps between candidates are resolved by
-:class:`bot.core.redaction.Redactor`, not here.
+:class:`bot.core.privacy.redaction.Redactor`, not here.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
-from bot.core.first_chars import with_first_chars
+from bot.core.privacy.first_chars import with_first_chars
 
 if TYPE_CHECKING:  # pragma: no cover - import only for type checking (avoids an import cycle)
-    from bot.core.redaction import RedactionConfig
+    from bot.core.privacy.redaction import RedactionConfig
 
 
 class Candidate(NamedTuple):
@@ -296,7 +296,7 @@ class RuleSet:
             rf"{HSP}*[,:]?{HSP}*[\"'“‘]?"
         )
 
-        if first_chars:  # same matches, found faster (see bot.core.first_chars); tests compare both ways
+        if first_chars:  # same matches, found faster (see bot.core.privacy.first_chars); tests compare both ways
             _speed_up(self)
         self.rules: dict[str, Callable[[str], Iterator[Candidate]]] = {
             "nhs_number": self.nhs_number,
@@ -328,8 +328,8 @@ class RuleSet:
             "name_list_lowercase": self.name_list_lowercase,
             "name_ambiguous_in_context": self.name_ambiguous_in_context,
         }
-        from bot.core.redaction_lexicon import LexiconRules  # imports this module's names: load it late
-        from bot.core.redaction_shapes import ShapeRules
+        from bot.core.privacy.redaction_lexicon import LexiconRules  # imports this module's names: load it late
+        from bot.core.privacy.redaction_shapes import ShapeRules
 
         lexicon = LexiconRules(self)
         shapes = ShapeRules(self)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, func, select
 
-from bot.core.crypto import PREFIX, KeyProblem, TextCipher
+from bot.core.privacy.crypto import PREFIX, KeyProblem, TextCipher
 from storage.models import Enrolment, ReflectionEntry
 
 TOKEN_START = PREFIX + "gAAAAA"

@@ -1,7 +1,8 @@
 """De-identification rules that lean on word lists: names from the name lists and the English lexicon,
 places of care (LOCATION), house and street names, named occasions, partial dates, initials.
 
-Split out of :mod:`bot.core.redaction_rules` for size; :class:`bot.core.redaction_rules.RuleSet` runs them.
+Split out of :mod:`bot.core.privacy.redaction_rules` for size;
+:class:`bot.core.privacy.redaction_rules.RuleSet` runs them.
 Pure functions over ``str`` (the folded text): no I/O, no telegram, no storage.
 
 The lexicon test is what lets names generalise beyond any list: a capitalised word in the middle of a
@@ -16,7 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from bot.core.redaction_rules import (
+from bot.core.privacy.redaction_rules import (
     AGENT_VERBS,
     DAY,
     HSP,
@@ -35,7 +36,7 @@ from bot.core.redaction_rules import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bot.core.redaction_rules import RuleSet
+    from bot.core.privacy.redaction_rules import RuleSet
 
 CAP = rf"[{UP}][{LO}'’]*(?:-[{UP}]?[{LO}]+)*"  # a capitalised word ("Queen's", "Eze-Williams")
 PARTICLE = r"(?:y|yr|'r|de|la|le|du|des|del|della|di|da|of|and|the)"

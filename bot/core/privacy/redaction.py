@@ -1,11 +1,11 @@
 """Rule-based de-identification of student reflections before researchers see them.
 
 Pure domain code: no telegram, no storage, no network.  The rules live in
-:mod:`bot.core.redaction_rules`; their word lists and switches in ``prompts/redaction.toml``.
+:mod:`bot.core.privacy.redaction_rules`; their word lists and switches in ``prompts/redaction.toml``.
 
 Usage::
 
-    from bot.core.redaction import Redactor, redact
+    from bot.core.privacy.redaction import Redactor, redact
     redact("Mrs Jones, DOB 12/03/1961, rang from 07700 900123")
     # -> 'Mrs [NAME], DOB [DATE], rang from [PHONE]'
     result = Redactor.from_toml().redact(text, extra_spans=[(10, 17, "NAME")])
@@ -87,7 +87,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.paths import PROMPTS
-from bot.core.redaction_rules import ALL_RULES, Candidate, RuleSet, is_valid_nhs_number, nhs_check_digit
+from bot.core.privacy.redaction_rules import ALL_RULES, Candidate, RuleSet, is_valid_nhs_number, nhs_check_digit
 from bot.core.safety.textnorm import fold
 
 __all__ = [

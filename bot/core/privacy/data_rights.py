@@ -22,13 +22,13 @@ from sqlmodel import Session, col, select
 
 from bot.core import actions
 from bot.core.actions import Action
-from bot.core.at_rest import unseal
 from bot.core.circles.forget import data_of as circle_data
 from bot.core.circles.forget import forget_user as forget_circles
 from bot.core.context import Env, Person
-from bot.core.crypto import KeyProblem, TextCipher
+from bot.core.privacy.at_rest import unseal
+from bot.core.privacy.crypto import KeyProblem, TextCipher
+from bot.core.privacy.retention import ERASED_ACTOR, forget_actor, research_queue
 from bot.core.replies import Attachment, Button, CallbackOutcome, Reply
-from bot.core.retention import ERASED_ACTOR, forget_actor, research_queue
 from bot.core.safety.safeguarding import escalation_recipients
 from bot.core.templates import escape
 from storage import repo
