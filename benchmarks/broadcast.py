@@ -52,10 +52,10 @@ import storage.models  # noqa: E402, F401
 import storage.research_models  # noqa: E402, F401
 import storage.schema  # noqa: E402, F401  (every table, the send lease too)
 from bot.core.context import Env  # noqa: E402
-from bot.core.dispatch import Dispatcher  # noqa: E402
-from bot.core.enrolment import CohortIn, create_cohort  # noqa: E402
+from bot.core.delivery.dispatch import Dispatcher  # noqa: E402
 from bot.core.replies import Reply  # noqa: E402
-from bot.core.scheduling import queue_week_now  # noqa: E402
+from bot.core.scheduling.scheduling import queue_week_now  # noqa: E402
+from bot.core.student.enrolment import CohortIn, create_cohort  # noqa: E402
 from bot.devtools.emulator import EmulatorThread  # noqa: E402
 from bot.research.queue import on_consent_changed
 from bot.telegram.send import TelegramSender  # noqa: E402

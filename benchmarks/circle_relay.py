@@ -28,7 +28,7 @@ from bot.chat import student  # noqa: E402
 from bot.core.circles import setup  # noqa: E402
 from bot.core.clock import ManualClock  # noqa: E402
 from bot.core.context import Env, Person  # noqa: E402
-from bot.core.enrolment import CohortIn, create_cohort  # noqa: E402
+from bot.core.student.enrolment import CohortIn, create_cohort  # noqa: E402
 from bot.devtools.emulator import BotAPIEmulator  # noqa: E402
 from bot.telegram import circles  # noqa: E402
 from storage.db import Database  # noqa: E402

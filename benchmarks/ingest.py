@@ -41,8 +41,8 @@ import storage.schema  # noqa: E402,F401
 from bot.config import Settings  # noqa: E402
 from bot.core.clock import SystemClock  # noqa: E402
 from bot.core.context import Env  # noqa: E402
-from bot.core.delivery import ensure_deliveries, mark_sent, prepare  # noqa: E402
-from bot.core.enrolment import CohortIn, create_cohort  # noqa: E402
+from bot.core.delivery.delivery import ensure_deliveries, mark_sent, prepare  # noqa: E402
+from bot.core.student.enrolment import CohortIn, create_cohort  # noqa: E402
 from bot.devtools.emulator import BotAPIEmulator  # noqa: E402
 from bot.research.queue import on_consent_changed
 from bot.telegram.app import ALLOWED_UPDATES, build_application  # noqa: E402

@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.core.redaction import ALL_TYPES, Redactor  # noqa: E402
+from bot.core.privacy.redaction import ALL_TYPES, Redactor  # noqa: E402
 
 DEV_CORPUS = ROOT / "tests" / "data" / "redaction_corpus.jsonl"
 TEST_DIR = ROOT / "tests" / "data" / "testset"

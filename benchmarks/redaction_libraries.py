@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from redaction_eval import DEV_CORPUS, load_rows, score  # noqa: E402
 
-from bot.core.redaction import Redactor  # noqa: E402
+from bot.core.privacy.redaction import Redactor  # noqa: E402
 
 
 @dataclass(frozen=True)

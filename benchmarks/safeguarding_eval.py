@@ -49,7 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.core.safeguarding_rules import DEFAULT_MODEL_PATH, SafeguardingRules, Subject, Tier, Verdict  # noqa: E402
+from bot.core.safety.safeguarding_rules import DEFAULT_MODEL_PATH, SafeguardingRules, Subject, Tier, Verdict  # noqa: E402
 
 DEFAULT_CORPUS = ROOT / "tests" / "data" / "safeguarding_corpus.jsonl"
 NON_RISK_LABELS = ("non_risk", "negated", "patient", "hyperbole")
@@ -188,7 +188,7 @@ def report(res: dict[str, Any], *, errors: bool) -> str:
 # --------------------------------------------------------------------------------------------
 
 DEV_FILE = ROOT / "tests" / "data" / "safeguarding_dev.jsonl"
-#: development messages written for training the model (bot/core/safeguarding_model.py), one file a writer
+#: development messages written for training the model (bot/core/safety/safeguarding_model.py), one file a writer
 TRAIN_GLOB = "safeguarding_train_*.jsonl"
 TEST_DIR = ROOT / "tests" / "data" / "testset"
 TEST_GLOB = "safeguarding_*.jsonl"

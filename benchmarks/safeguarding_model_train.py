@@ -1,4 +1,4 @@
-"""Train the safeguarding model (bot/core/safeguarding_model.py) and write it to prompts/safeguarding/model/.
+"""Train the safeguarding model (bot/core/safety/safeguarding_model.py) and write it to prompts/safeguarding/model/.
 
 A maintainers' tool, not part of the bot: it needs PyTorch, Model2Vec and the packaged sentence encoder, none
 of which the bot installs. In a separate virtual environment:
@@ -38,8 +38,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.core.safeguarding_model import CLASSES, WordPieces  # noqa: E402
-from bot.core.safeguarding_rules import DEFAULT_MODEL_PATH, SafeguardingRules, Tier  # noqa: E402
+from bot.core.safety.safeguarding_model import CLASSES, WordPieces  # noqa: E402
+from bot.core.safety.safeguarding_rules import DEFAULT_MODEL_PATH, SafeguardingRules, Tier  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 KERNELS = (1, 2, 3)

@@ -26,7 +26,7 @@ from sqlmodel import Session, SQLModel, create_engine  # noqa: E402
 import storage.schema  # noqa: E402,F401
 from bot.core.clock import ManualClock  # noqa: E402
 from bot.core.context import Env, Person  # noqa: E402
-from bot.core.enrolment import CohortIn, create_cohort  # noqa: E402
+from bot.core.student.enrolment import CohortIn, create_cohort  # noqa: E402
 from bot.research import transcripts  # noqa: E402
 from bot.research.queue import on_consent_changed
 from storage import research_repo  # noqa: E402

@@ -16,12 +16,12 @@ from datetime import UTC, datetime, time, timedelta
 from sqlmodel import Session, select
 
 from bot.chat import student
-from bot.core import delivery
 from bot.core.clock import ManualClock
 from bot.core.context import Env, Person
-from bot.core.enrolment import CohortIn, create_cohort
+from bot.core.delivery import delivery
 from bot.core.replies import CallbackOutcome, Reply
-from bot.core.schedule import due_at, spec_of
+from bot.core.scheduling.schedule import due_at, spec_of
+from bot.core.student.enrolment import CohortIn, create_cohort
 from bot.research.queue import on_consent_changed
 from storage import repo
 from storage.db import Database

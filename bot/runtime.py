@@ -96,7 +96,7 @@ def _on_research_consent(session: Any, env: Env, user_id: int, *, actor: str = "
 def make_env(settings: Settings) -> Env:
     """Build the domain environment from settings."""
     from bot.core.context import Env
-    from bot.core.crypto import TextCipher
+    from bot.core.privacy.crypto import TextCipher
 
     return Env(
         on_research_consent=_on_research_consent,

@@ -21,11 +21,12 @@ from typing import TextIO
 from sqlmodel import Session, col, select
 
 from bot.chat import commands, student
-from bot.core import delivery, safeguarding
 from bot.core.context import Env, Person
-from bot.core.enrolment import CohortIn, create_cohort
+from bot.core.delivery import delivery
 from bot.core.replies import Button, CallbackOutcome, Reply
-from bot.core.schedule import current_week, spec_of
+from bot.core.safety import safeguarding
+from bot.core.scheduling.schedule import current_week, spec_of
+from bot.core.student.enrolment import CohortIn, create_cohort
 from bot.research.queue import on_consent_changed
 from storage import repo
 from storage.db import Database
@@ -208,8 +209,8 @@ def run_sandbox(*, input_lines: Callable[[], str] = input, out: TextIO = sys.std
     upgrade(database_url)
     # the sandbox has no facilitators or admins, so every alert "has no one to go to": that operator's warning
     # would only interrupt the conversation on this terminal
-    logging.getLogger("bot.core.safeguarding").setLevel(logging.CRITICAL)
-    logging.getLogger("bot.core.safeguarding_delivery").setLevel(logging.CRITICAL)
+    logging.getLogger("bot.core.safety.safeguarding").setLevel(logging.CRITICAL)
+    logging.getLogger("bot.core.safety.safeguarding_delivery").setLevel(logging.CRITICAL)
     db = Database(database_url)
     env = Env(on_research_consent=on_consent_changed, bot_username="balint_sandbox_bot")
     today = env.clock.now().date()

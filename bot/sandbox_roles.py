@@ -17,9 +17,11 @@ from sqlmodel import Session
 
 from bot import demo
 from bot.chat import commands
-from bot.core import delivery, facilitator, scheduling
 from bot.core.context import Env, Person
+from bot.core.delivery import delivery
+from bot.core.facilitator import facilitator
 from bot.core.replies import Reply
+from bot.core.scheduling import scheduling
 from bot.sandbox import Sandbox, loop
 from storage.db import Database
 

@@ -20,7 +20,7 @@ from sqlmodel import Session, SQLModel
 import storage.schema  # noqa: F401  (every table)
 from bot.core.clock import ManualClock
 from bot.core.context import Env, Person
-from bot.core.enrolment import CohortIn, create_cohort
+from bot.core.student.enrolment import CohortIn, create_cohort
 from bot.research.queue import on_consent_changed
 from storage.db import Database
 from storage.models import Cohort

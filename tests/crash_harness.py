@@ -23,9 +23,9 @@ from sqlmodel import Session, SQLModel, select
 import storage.schema  # noqa: F401  (every table)
 from bot.core.clock import SystemClock
 from bot.core.context import Env
-from bot.core.delivery import ensure_deliveries, mark_sent, prepare
-from bot.core.enrolment import CohortIn, create_cohort
-from bot.core.reflection import open_week
+from bot.core.delivery.delivery import ensure_deliveries, mark_sent, prepare
+from bot.core.student.enrolment import CohortIn, create_cohort
+from bot.core.student.reflection import open_week
 from bot.devtools.emulator import EmulatorThread
 from bot.research.queue import on_consent_changed
 from storage.migrate import stamp

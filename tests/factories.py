@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, select
 
 from bot.chat import student
-from bot.core import delivery
 from bot.core.context import Env, Person
+from bot.core.delivery import delivery
 from bot.core.replies import CallbackOutcome, Reply
 from storage.db import Database
 from storage.models import Cohort, ReflectionEntry

@@ -12,8 +12,8 @@ from pathlib import Path
 from sqlmodel import Session
 
 from bot.core.context import Env
-from bot.core.enrolment import CohortIn, create_cohort
-from bot.core.scheduling import queue_week_now
+from bot.core.scheduling.scheduling import queue_week_now
+from bot.core.student.enrolment import CohortIn, create_cohort
 from storage.db import Database
 from storage.models import Cohort, Enrolment, User
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from bot.core.clock import ManualClock
 from bot.core.context import Env, Person
-from bot.core.enrolment import CohortIn, create_cohort
+from bot.core.student.enrolment import CohortIn, create_cohort
 from bot.research import access, codebook_files
 from bot.research.queue import intake
 from storage.db import Database

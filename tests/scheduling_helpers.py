@@ -15,9 +15,9 @@ from typing import Any
 from sqlmodel import Session, select
 from telegram import Bot
 
-from bot.core import scheduling
 from bot.core.context import Env, Person
-from bot.core.dispatch import Dispatcher, DispatchStats
+from bot.core.delivery.dispatch import Dispatcher, DispatchStats
+from bot.core.scheduling import scheduling
 from bot.devtools.emulator import BotAPIEmulator
 from bot.telegram.send import TelegramSender
 from storage.db import Database

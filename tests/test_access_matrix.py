@@ -24,11 +24,13 @@ from telegram.ext import CommandHandler
 from bot.chat import circles as circle_chat
 from bot.chat import student
 from bot.chat.buttons import press
-from bot.core import actions, facilitator, facilitator_announce, roles, safeguarding
+from bot.core import actions, roles
 from bot.core.actions import Action
 from bot.core.context import Env, Person
-from bot.core.enrolment import CohortIn, create_cohort
+from bot.core.facilitator import facilitator, facilitator_announce
 from bot.core.replies import CallbackOutcome, Reply
+from bot.core.safety import safeguarding
+from bot.core.student.enrolment import CohortIn, create_cohort
 from bot.devtools.emulator import BotAPIEmulator
 from bot.research import codebook, coding
 from bot.research.access import NOT_A_RESEARCHER

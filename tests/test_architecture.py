@@ -14,9 +14,10 @@ ROOT = Path(__file__).resolve().parents[1]
 # Files another engineer is rewriting now: the lead moves and splits them later (safety/, privacy/redaction/).
 # Until then their own import cycles and sizes are let through; nothing else is.
 NOT_YET_RESTRUCTURED = {
-    "bot/core/redaction.py", "bot/core/redaction_rules.py", "bot/core/redaction_lexicon.py",
-    "bot/core/redaction_shapes.py",
-    "bot/core/safeguarding.py", "bot/core/safeguarding_checkin.py", "bot/core/safeguarding_rules.py",
+    "bot/core/privacy/redaction.py", "bot/core/privacy/redaction_rules.py", "bot/core/privacy/redaction_lexicon.py",
+    "bot/core/privacy/redaction_shapes.py",
+    "bot/core/safety/safeguarding.py", "bot/core/safety/safeguarding_checkin.py",
+    "bot/core/safety/safeguarding_rules.py",
     # the Bot API emulator (moved from tests/): control and users name the server only under TYPE_CHECKING
     "bot/devtools/emulator/server.py", "bot/devtools/emulator/control.py", "bot/devtools/emulator/users.py",
 }

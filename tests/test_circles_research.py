@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.core import data_rights
 from bot.core.circles import week
 from bot.core.clock import ManualClock
 from bot.core.context import Env
+from bot.core.privacy import data_rights
 from storage.circle_models import CircleOutbox, CirclePost
 from storage.db import Database
 from storage.models import User

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.core.circles.rhythm import DEFAULT_RHYTHM, current_week, due_phase, parse_rhythm, week_times
-from bot.core.schedule import ScheduleError
+from bot.core.scheduling.schedule import ScheduleError
 from storage.circle_models import Phase
 
 LONDON = "Europe/London"

@@ -78,7 +78,7 @@ def test_run_refuses_an_out_of_date_postgres_or_upgrades_sqlite(empty_database_u
 
 def test_send_now_from_the_cli_reaches_consented_students(empty_database_url: str, tmp_path: Path) -> None:
     from bot.core.context import Env, Person
-    from bot.core.enrolment import find_cohort
+    from bot.core.student.enrolment import find_cohort
     from bot.research.queue import on_consent_changed
     from storage.db import Database
     from tests.factories import DomainChat

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from bot.chat import commands
-from bot.core import facilitator, status
+from bot.core.facilitator import facilitator
+from bot.core.student import status
 from bot.research import access
 
 HELP_OF = {commands.STUDENT: status.HELP, commands.FACILITATOR: facilitator.HELP,

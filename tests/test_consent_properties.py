@@ -24,7 +24,7 @@ from bot.chat.buttons import press
 from bot.core.actions import Action, encode
 from bot.core.clock import ManualClock
 from bot.core.context import Env, Person
-from bot.core.enrolment import CohortIn, create_cohort
+from bot.core.student.enrolment import CohortIn, create_cohort
 from bot.research import exports
 from bot.research.queue import intake, on_consent_changed
 from storage import repo

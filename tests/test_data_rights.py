@@ -14,11 +14,11 @@ from typer.testing import CliRunner
 
 from bot.chat import student
 from bot.cli import app
-from bot.core import data_rights, retention
-from bot.core.at_rest import rotate_batch, rotate_loose, unseal
 from bot.core.clock import ManualClock
 from bot.core.context import Env, Person
-from bot.core.crypto import KeyProblem, TextCipher, generate_key
+from bot.core.privacy import data_rights, retention
+from bot.core.privacy.at_rest import rotate_batch, rotate_loose, unseal
+from bot.core.privacy.crypto import KeyProblem, TextCipher, generate_key
 from bot.research import exports
 from storage import repo
 from storage.db import Database
@@ -376,7 +376,7 @@ def test_safeguarding_check_cli_prints_one_verdict_per_line(tmp_path):
 
 
 def test_erasure_takes_the_announcements_sent_to_the_student_too(db, env, cohort, alice):
-    from bot.core import facilitator_announce
+    from bot.core.facilitator import facilitator_announce
     from storage.facilitator_models import Announcement, AnnouncementDelivery
 
     fran = Person(telegram_id=2001, first_name="Fran")

@@ -11,10 +11,12 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from bot.core import delivery, reminders, scheduling, stats
-from bot.core.delivery import CLAIM_FOR, MAX_ATTEMPTS
-from bot.core.dispatch import Dispatcher
-from bot.core.outbox import drain
+from bot.core.delivery import delivery, reminders
+from bot.core.delivery.delivery import CLAIM_FOR, MAX_ATTEMPTS
+from bot.core.delivery.dispatch import Dispatcher
+from bot.core.delivery.outbox import drain
+from bot.core.facilitator import stats
+from bot.core.scheduling import scheduling
 from bot.devtools.emulator import BotAPIEmulator
 from bot.telegram.send import TelegramSender
 from storage.db import Database

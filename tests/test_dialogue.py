@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.core import dialogue
-from bot.core.dialogue import DialogueState, Route, Step
+from bot.core.student import dialogue
+from bot.core.student.dialogue import DialogueState, Route, Step
 
 LONG = "I sat with a woman on the ward who had not slept for days and was frightened of everyone."
 WORDS = dialogue.default_text()

@@ -16,10 +16,12 @@ from typer.testing import CliRunner
 
 from bot.chat import student
 from bot.cli import app as cli_app
-from bot.core import facilitator, facilitator_announce, roles, scheduling
+from bot.core import roles
 from bot.core.context import Env, Person
-from bot.core.outbox import drain
+from bot.core.delivery.outbox import drain
+from bot.core.facilitator import facilitator, facilitator_announce
 from bot.core.replies import Reply
+from bot.core.scheduling import scheduling
 from bot.research.queue import on_consent_changed
 from bot.telegram.facilitator_handlers import COMMANDS
 from storage.db import Database
@@ -119,7 +121,7 @@ def test_anyone_else_gets_a_polite_refusal_and_the_attempt_is_audited(db, env, c
 
 
 def test_a_facilitator_of_one_cohort_cannot_act_on_another(db, env, cohort, ruth):
-    from bot.core.enrolment import CohortIn, create_cohort
+    from bot.core.student.enrolment import CohortIn, create_cohort
 
     other = db.call(create_cohort, CohortIn(name="GP Spring", start_date=cohort.start_date))
     for name, args in [("stats", str(other.id)), ("schedule", f"{other.id} time 08:00"), ("preview", f"1 {other.id}"),

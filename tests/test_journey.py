@@ -81,7 +81,7 @@ def test_closed_cohort_refuses_politely(db, env, cohort, alice):
 
 
 def test_student_in_a_cohort_is_told_which_one(db, env, cohort, alice):
-    from bot.core.enrolment import CohortIn, create_cohort
+    from bot.core.student.enrolment import CohortIn, create_cohort
 
     other = db.call(create_cohort, CohortIn(name="GP Spring", start_date=cohort.start_date))
     chat = DomainChat(db, env, alice)

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from bot.core.literals import required
-from bot.core.safeguarding_rules import default_rules
+from bot.core.safety.literals import required
+from bot.core.safety.safeguarding_rules import default_rules
 
 
 @pytest.mark.parametrize(

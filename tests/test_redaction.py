@@ -1,4 +1,4 @@
-"""Tests for bot.core.redaction: one block per rule, offsets, extra spans, config, NER hook, corpus goals."""
+"""Tests for bot.core.privacy.redaction: one block per rule, offsets, extra spans, config, NER hook, corpus goals."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.redaction import (
+from bot.core.privacy.redaction import (
     ALL_RULES,
     DEFAULT_TOML,
     RedactionConfig,
@@ -647,7 +647,7 @@ def test_convenience_redact() -> None:
 
 def test_domain_module_imports_no_io_layers() -> None:
     code = (
-        "import sys, bot.core.redaction as m; m.redact('Mrs Jones');"
+        "import sys, bot.core.privacy.redaction as m; m.redact('Mrs Jones');"
         "bad = [n for n in sys.modules if n.split('.')[0] in ('telegram', 'storage', 'sqlmodel', 'sqlalchemy',"
         " 'psycopg', 'aiohttp', 'spacy')]; assert not bad, bad"
     )
@@ -711,8 +711,8 @@ def test_corpus_recall_goals(r: Redactor) -> None:
 
 
 def test_first_character_hint_changes_no_match() -> None:
-    """The look-ahead put in front of each rule's pattern (bot.core.first_chars) only makes it faster."""
-    from bot.core.redaction_rules import RuleSet
+    """The look-ahead put in front of each rule's pattern (bot.core.privacy.first_chars) only makes it faster."""
+    from bot.core.privacy.redaction_rules import RuleSet
 
     cfg = RedactionConfig.from_toml()
     fast, plain = RuleSet(cfg), RuleSet(cfg, first_chars=False)

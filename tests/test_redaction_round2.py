@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.redaction import Redactor, default_redactor
+from bot.core.privacy.redaction import Redactor, default_redactor
 
 
 @pytest.fixture(scope="module")

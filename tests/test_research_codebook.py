@@ -212,7 +212,7 @@ def test_qdc_round_trip_keeps_tree_fields_colours_and_guids(db, research_env, st
 
     before = db.call(lineages)
     # Into a second study: the codes keep their GUIDs, so later exports line up in NVivo
-    from bot.core.enrolment import CohortIn, create_cohort
+    from bot.core.student.enrolment import CohortIn, create_cohort
 
     db.call(create_cohort, CohortIn(name="Other", start_date=study_cohort.start_date, study="Second study"))
 

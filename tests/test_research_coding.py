@@ -271,7 +271,7 @@ def test_nobody_but_researchers_of_the_study_may_code(db, research_env, study_co
     forged = actions.encode(Action.CODE_TOGGLE, 1, 1)
     assert press(db, research_env, OUTSIDER, forged).toast == NOT_A_RESEARCHER
     # a researcher of another study cannot touch this study's items either
-    from bot.core.enrolment import CohortIn, create_cohort
+    from bot.core.student.enrolment import CohortIn, create_cohort
     from bot.research.access import grant
 
     db.call(create_cohort, CohortIn(name="Elsewhere", start_date=study_cohort.start_date, study="Other study"))

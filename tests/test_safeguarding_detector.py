@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from benchmarks.safeguarding_eval import DEV_FILE, GOALS, GROUPS, load_cases, meets_goals, score
 from bot.cli import app
-from bot.core.safeguarding_model import Model
-from bot.core.safeguarding_rules import (
+from bot.core.safety.safeguarding_model import Model
+from bot.core.safety.safeguarding_rules import (
     DEFAULT_MODEL_PATH,
     DEFAULT_RULES_PATH,
     MODEL_RULE,
@@ -23,7 +23,7 @@ from bot.core.safeguarding_rules import (
     Tier,
     default_rules,
 )
-from bot.core.word_forms import expand_families, forms
+from bot.core.safety.word_forms import expand_families, forms
 
 
 @pytest.fixture(scope="module")

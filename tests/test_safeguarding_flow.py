@@ -9,13 +9,14 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot.core import roles, safeguarding
-from bot.core import safeguarding_delivery as sg_delivery
+from bot.core import roles
 from bot.core.clock import ManualClock
 from bot.core.context import Env, Person
-from bot.core.enrolment import CohortIn, create_cohort
 from bot.core.replies import Reply
-from bot.core.safeguarding_rules import check
+from bot.core.safety import safeguarding
+from bot.core.safety import safeguarding_delivery as sg_delivery
+from bot.core.safety.safeguarding_rules import check
+from bot.core.student.enrolment import CohortIn, create_cohort
 from storage import repo
 from storage.db import Database
 from storage.models import AuditEvent, Cohort, Role

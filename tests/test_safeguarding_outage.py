@@ -14,8 +14,8 @@ from sqlalchemy.engine import make_url
 from sqlmodel import select
 
 from bot.core.context import Env
-from bot.core.safeguarding import alert_rows
-from bot.core.safeguarding_rules import check
+from bot.core.safety.safeguarding import alert_rows
+from bot.core.safety.safeguarding_rules import check
 from bot.devtools.emulator import BotAPIEmulator
 from bot.telegram.safety_jobs import UNSTORED_KEY, deliver_now, store_unstored
 from storage import repo

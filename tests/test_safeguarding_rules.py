@@ -16,7 +16,7 @@ from benchmarks.safeguarding_eval import (
     evaluate,
     load_corpus,
 )
-from bot.core.safeguarding_rules import (
+from bot.core.safety.safeguarding_rules import (
     DEFAULT_RULES_PATH,
     Category,
     Resource,

@@ -17,8 +17,8 @@ from sqlmodel import select
 
 from bot.core.clock import ManualClock
 from bot.core.context import Env
-from bot.core.safeguarding import alert_rows
-from bot.core.safeguarding_rules import check
+from bot.core.safety.safeguarding import alert_rows
+from bot.core.safety.safeguarding_rules import check
 from bot.devtools.emulator import BotAPIEmulator
 from bot.telegram.safety_jobs import deliver_now
 from storage import repo
@@ -178,8 +178,8 @@ def alert_rows_of(db: Database) -> list[dict]:
 
 
 def test_the_alerts_command_shows_who_received_each_alert(env: Env, tmp_path: Path) -> None:
-    from bot.core import safeguarding_delivery as sg_delivery
-    from bot.core.enrolment import CohortIn, create_cohort
+    from bot.core.safety import safeguarding_delivery as sg_delivery
+    from bot.core.student.enrolment import CohortIn, create_cohort
     from storage.migrate import upgrade
     from tests.factories import DomainChat
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.core import safeguarding
 from bot.core.clock import ManualClock
 from bot.core.context import Env
+from bot.core.safety import safeguarding
 from bot.devtools.emulator import BotAPIEmulator
 from bot.telegram import flood
 from bot.telegram.safety_jobs import run_escalations

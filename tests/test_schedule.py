@@ -8,13 +8,14 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from bot.core import reminders, scheduling
 from bot.core.clock import ManualClock
-from bot.core.cohort_schedule import ScheduleChange, change_schedule, set_status
 from bot.core.context import Env
-from bot.core.enrolment import CohortIn, create_cohort
-from bot.core.outbox import drain
-from bot.core.scheduling import job_id, job_plan, parse_job_id
+from bot.core.delivery import reminders
+from bot.core.delivery.outbox import drain
+from bot.core.scheduling import scheduling
+from bot.core.scheduling.cohort_schedule import ScheduleChange, change_schedule, set_status
+from bot.core.scheduling.scheduling import job_id, job_plan, parse_job_id
+from bot.core.student.enrolment import CohortIn, create_cohort
 from bot.devtools.emulator import BotAPIEmulator
 from bot.telegram import jobs
 from bot.telegram.app import build_application
@@ -176,7 +177,7 @@ async def test_a_restart_mid_placement_rebuilds_the_jobs_from_the_database_and_s
 
 
 def dispatcher_for(app, db: Database, env: Env, worker: str):
-    from bot.core.dispatch import Dispatcher
+    from bot.core.delivery.dispatch import Dispatcher
 
     return Dispatcher(db, env, TelegramSender(app.bot), worker=worker, rate=500)
 

@@ -18,9 +18,10 @@ from typer.testing import CliRunner
 from bot.chat import student
 from bot.cli import app as cli_app
 from bot.config import ConfigError, load_settings
-from bot.core import facilitator, roles
+from bot.core import roles
 from bot.core.context import Env, Person
-from bot.core.enrolment import CohortIn, create_cohort
+from bot.core.facilitator import facilitator
+from bot.core.student.enrolment import CohortIn, create_cohort
 from bot.research import access
 from bot.telegram.facilitator_handlers import COMMANDS
 from storage import repo

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.core.clock import ManualClock
 from bot.core.context import Env
-from bot.core.enrolment import CohortIn, create_cohort
+from bot.core.student.enrolment import CohortIn, create_cohort
 from bot.devtools.emulator import BotAPIEmulator
 from bot.devtools.emulator.users import EmuUser
 from bot.telegram.broadcast import send_now

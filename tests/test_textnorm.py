@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.textnorm import fold
+from bot.core.safety.textnorm import fold
 
 
 def test_ascii_text_is_left_as_it_is() -> None:

@@ -194,7 +194,7 @@ def test_a_researcher_of_another_study_is_refused_on_every_url(db, research_env,
     from datetime import date
     from datetime import time as clock_time
 
-    from bot.core.enrolment import CohortIn, create_cohort
+    from bot.core.student.enrolment import CohortIn, create_cohort
     from bot.research import access
     from storage import research_repo
     from tests.research_support import OUTSIDER

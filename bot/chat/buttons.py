@@ -10,18 +10,13 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
-from bot.core import (
-    consent,
-    data_rights,
-    facilitator_announce,
-    facilitator_dialogue,
-    reflection,
-    safeguarding,
-    safeguarding_checkin,
-)
 from bot.core.actions import Action, decode
 from bot.core.context import Env, Person
+from bot.core.facilitator import facilitator_announce, facilitator_dialogue
+from bot.core.privacy import data_rights
 from bot.core.replies import CallbackOutcome
+from bot.core.safety import safeguarding, safeguarding_checkin
+from bot.core.student import consent, reflection
 from bot.research import chat as research_chat
 
 Route = Callable[..., CallbackOutcome]

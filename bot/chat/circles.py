@@ -10,12 +10,12 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from bot.chat import student
-from bot.core import safeguarding
 from bot.core.circles import setup, week
 from bot.core.circles.buttons import Verb, parse
 from bot.core.context import Env, Person
 from bot.core.replies import CallbackOutcome, Reply
-from bot.core.safeguarding_rules import Verdict
+from bot.core.safety import safeguarding
+from bot.core.safety.safeguarding_rules import Verdict
 from bot.core.templates import escape
 from storage import repo
 from storage.circle_models import Circle, CircleMember, Phase

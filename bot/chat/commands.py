@@ -16,9 +16,10 @@ from sqlmodel import Session
 from bot.chat import circles as circle_chat
 from bot.chat import research as chat_research
 from bot.chat import student
-from bot.core import facilitator, facilitator_announce, facilitator_dialogue, safeguarding
 from bot.core.context import Env, Person
+from bot.core.facilitator import facilitator, facilitator_announce, facilitator_dialogue
 from bot.core.replies import Reply
+from bot.core.safety import safeguarding
 from bot.research import chat as research_chat
 from bot.research import chat_exemplar, web_access
 

@@ -7,21 +7,15 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot.core import (
-    consent,
-    data_rights,
-    enrolment,
-    facilitator,
-    facilitator_dialogue,
-    reflection,
-    safeguarding,
-    status,
-)
-from bot.core import safeguarding_checkin as checkin
-from bot.core.at_rest import seal
 from bot.core.context import Env, Person
+from bot.core.facilitator import facilitator, facilitator_dialogue
+from bot.core.privacy import data_rights
+from bot.core.privacy.at_rest import seal
 from bot.core.replies import CallbackOutcome, Reply
-from bot.core.safeguarding_rules import Verdict
+from bot.core.safety import safeguarding
+from bot.core.safety import safeguarding_checkin as checkin
+from bot.core.safety.safeguarding_rules import Verdict
+from bot.core.student import consent, enrolment, reflection, status
 from bot.core.templates import escape
 from storage import repo
 from storage.models import Enrolment, ReflectionSession

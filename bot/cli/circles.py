@@ -52,7 +52,7 @@ def create(
     from bot.core.circles.rhythm import parse_rhythm
     from bot.core.circles.setup import CircleError, CircleIn, first_opening
     from bot.core.circles.setup import create as create_circle
-    from bot.core.schedule import ScheduleError, parse_date
+    from bot.core.scheduling.schedule import ScheduleError, parse_date
 
     db, env = _open()
     try:

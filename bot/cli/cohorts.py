@@ -30,8 +30,8 @@ def cohort_create(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Create a cohort; print its id, invite code and deep link."""
-    from bot.core.enrolment import CohortIn, create_cohort
-    from bot.core.schedule import parse_date, parse_time, parse_weekday
+    from bot.core.scheduling.schedule import parse_date, parse_time, parse_weekday
+    from bot.core.student.enrolment import CohortIn, create_cohort
 
     s = settings()
     from storage import research_repo
@@ -61,7 +61,7 @@ def cohort_create(
 @friendly
 def cohort_list(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List cohorts."""
-    from bot.core.cohorts import cohort_rows
+    from bot.core.scheduling.cohorts import cohort_rows
 
     with database() as db:
         rows = db.call(cohort_rows)
@@ -88,8 +88,8 @@ def _open() -> Iterator[tuple[Any, Any, Any]]:
 
 
 def _find(session: Any, ref: str) -> Any:
-    from bot.core.enrolment import find_cohort
-    from bot.core.schedule import ScheduleError
+    from bot.core.scheduling.schedule import ScheduleError
+    from bot.core.student.enrolment import find_cohort
 
     cohort = find_cohort(session, ref)
     if cohort is None:
@@ -101,7 +101,7 @@ def link_policy(rotate: bool, single_use: bool, expires_in: str | None) -> Any:
     """The policy of a new link from the CLI options, or None to keep the current link."""
     from datetime import UTC, datetime
 
-    from bot.core.role_links import LinkPolicy, parse_valid_for
+    from bot.core.facilitator.role_links import LinkPolicy, parse_valid_for
 
     if not (rotate or single_use or expires_in):
         return None
@@ -125,8 +125,8 @@ def facilitator_link(
     """Print the link that makes whoever opens it a facilitator of the cohort (or make a new one)."""
     from datetime import UTC, datetime
 
-    from bot.core import facilitator_roles, role_links
-    from bot.core.enrolment import FACILITATOR_PREFIX
+    from bot.core.facilitator import facilitator_roles, role_links
+    from bot.core.student.enrolment import FACILITATOR_PREFIX
 
     policy = link_policy(rotate, single_use, expires_in)
     with _open() as (s, db, env):
@@ -165,7 +165,7 @@ def schedule(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Show a cohort's schedule, or change it (the running bot follows within half a minute)."""
-    from bot.core.cohort_schedule import (
+    from bot.core.scheduling.cohort_schedule import (
         ScheduleChange,
         change_schedule,
         describe,
@@ -173,7 +173,7 @@ def schedule(
         parse_quiet,
         schedule_lines,
     )
-    from bot.core.schedule import parse_date, parse_time, parse_weekday
+    from bot.core.scheduling.schedule import parse_date, parse_time, parse_weekday
 
     change = ScheduleChange(
         start_date=parse_date(start) if start else None, weeks=weeks,
@@ -197,7 +197,7 @@ def schedule(
 
 
 def _set_status(cohort: str, paused: bool) -> None:
-    from bot.core.cohort_schedule import set_status
+    from bot.core.scheduling.cohort_schedule import set_status
     from storage.models import CohortStatus
 
     with _open() as (_, db, env):
@@ -236,7 +236,7 @@ def stats(
     chart: Path | None = typer.Option(None, help="Also write the chart as a PNG file here."),
 ) -> None:
     """Participation per week: invited, consented, prompted, replied, completed, unreachable, declined."""
-    from bot.core import stats as participation
+    from bot.core.facilitator import stats as participation
 
     with _open() as (_, db, env):
 

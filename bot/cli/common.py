@@ -43,7 +43,7 @@ def friendly(fn: F) -> F:
             # imported only when something went wrong: these modules are slow to import for --help
             from bot.config import ConfigError
             from bot.core.data_files import DataFilesMissing
-            from bot.core.schedule import ScheduleError
+            from bot.core.scheduling.schedule import ScheduleError
             from bot.research.agreement.io import AgreementInputError
             from bot.research.errors import ResearchError
             from bot.research.pseudonyms import PseudonymKeyMissing

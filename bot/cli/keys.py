@@ -22,7 +22,7 @@ ROTATE_HOW = """To rotate:
 @keys_app.command("generate")
 def generate() -> None:
     """Print a new key for DATA_ENCRYPTION_KEY (nothing is stored)."""
-    from bot.core.crypto import generate_key
+    from bot.core.privacy.crypto import generate_key
 
     typer.echo(generate_key())
     typer.echo("\nKeep it in your secret store; losing every key means losing every reflection.\n" + ROTATE_HOW,
@@ -36,8 +36,8 @@ def rotate(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Re-encrypt every reflection under the newest key; encrypt rows stored before a key was set."""
-    from bot.core.at_rest import RotationStats, rotate_batch, rotate_loose
-    from bot.core.crypto import KeyProblem
+    from bot.core.privacy.at_rest import RotationStats, rotate_batch, rotate_loose
+    from bot.core.privacy.crypto import KeyProblem
     from bot.runtime import make_env
 
     s = settings()
@@ -73,7 +73,7 @@ def rotate(
 @friendly
 def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Count reflection replies stored encrypted and in plain text."""
-    from bot.core.at_rest import encryption_census
+    from bot.core.privacy.at_rest import encryption_census
     from bot.runtime import make_env
 
     s = settings()

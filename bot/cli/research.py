@@ -92,7 +92,7 @@ def item_numbers(values: list[str]) -> list[int]:
 @friendly
 def redact_command(as_json: bool = JSON) -> None:
     """Read text on stdin, print it redacted (--json: the spans found, with their type and rule)."""
-    from bot.core.redaction import default_redactor
+    from bot.core.privacy.redaction import default_redactor
 
     text = sys.stdin.read()
     result = default_redactor().redact(text)
@@ -255,8 +255,8 @@ def status_command(study: str | None = STUDY, as_json: bool = JSON) -> None:
 
 
 def _link(session: Any, env: Any, study_name: str | None, policy: Any) -> dict[str, Any]:
-    from bot.core import role_links
-    from bot.core.enrolment import RESEARCHER_PREFIX
+    from bot.core.facilitator import role_links
+    from bot.core.student.enrolment import RESEARCHER_PREFIX
 
     study = study_of(session, study_name)
     if policy is not None:

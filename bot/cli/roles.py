@@ -25,7 +25,7 @@ def grant_facilitator(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Make someone a facilitator of a cohort (they can also use a facilitator link)."""
-    from bot.core import facilitator_roles
+    from bot.core.facilitator import facilitator_roles
 
     with database() as db:
         found = db.call(facilitator_roles.grant_facilitator, telegram_id, cohort)
@@ -42,7 +42,7 @@ def revoke_facilitator(
     cohort: str = typer.Option(..., "--cohort", help="Cohort id or name."),
 ) -> None:
     """Stop someone facilitating a cohort."""
-    from bot.core import facilitator_roles
+    from bot.core.facilitator import facilitator_roles
 
     with database() as db:
         held = db.call(facilitator_roles.revoke_facilitator, telegram_id, cohort)
@@ -54,7 +54,7 @@ def revoke_facilitator(
 @friendly
 def role_list(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List every role granted."""
-    from bot.core import facilitator_roles
+    from bot.core.facilitator import facilitator_roles
 
     with database() as db:
         rows = db.call(facilitator_roles.grant_rows)

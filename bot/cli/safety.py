@@ -32,7 +32,7 @@ def check(
     as_json: bool = typer.Option(False, "--json", help="One JSON object per line (JSON Lines)."),
 ) -> None:
     """Read messages on stdin, one per line; print one verdict per line (what the bot would do with each)."""
-    from bot.core.safeguarding_rules import SafeguardingRules, default_rules, reply_variant
+    from bot.core.safety.safeguarding_rules import SafeguardingRules, default_rules, reply_variant
 
     try:
         engine = SafeguardingRules.from_toml(rules) if rules else default_rules()
@@ -68,7 +68,7 @@ def alerts(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List safeguarding alerts: ids, kind, times, who received each one (never what was written)."""
-    from bot.core.safeguarding import alert_rows
+    from bot.core.safety.safeguarding import alert_rows
 
     with database() as db:
         rows = db.call(alert_rows, open_only=open_only)
@@ -124,7 +124,7 @@ def purge(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Delete reflections, prompts and alerts older than their study's retention period (RETENTION_DAYS without)."""
-    from bot.core.retention import purge as run_purge
+    from bot.core.privacy.retention import purge as run_purge
     from bot.runtime import make_env
 
     s = settings()

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from bot.core.bidi import without_bidi_controls
 from bot.core.clock import Clock, SystemClock
-from bot.core.crypto import TextCipher
+from bot.core.privacy.crypto import TextCipher
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from pathlib import Path
 from jinja2 import TemplateError
 
 from bot.core import paths
-from bot.core.dialogue import default_text
-from bot.core.plan import default_plan
-from bot.core.redaction import default_redactor
-from bot.core.safeguarding_rules import default_rules, load_resources
+from bot.core.privacy.redaction import default_redactor
+from bot.core.safety.safeguarding_rules import default_rules, load_resources
+from bot.core.student.dialogue import default_text
+from bot.core.student.plan import default_plan
 from bot.core.templates import environment
 
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot.core import role_links
 from bot.core.context import Env, Person
-from bot.core.enrolment import RESEARCHER_PREFIX
+from bot.core.facilitator import role_links
 from bot.core.replies import Reply
 from bot.core.roles import can_research, researched_studies
+from bot.core.student.enrolment import RESEARCHER_PREFIX
 from bot.core.templates import escape
 from bot.research.coding import ensure_coder
 from bot.research.errors import ResearchError

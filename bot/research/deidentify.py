@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
 
-from bot.core.redaction import Redactor, default_redactor
+from bot.core.privacy.redaction import Redactor, default_redactor
 
 # Characters XML 1.0 cannot carry (REFI-QDA exports are XML) and a leading byte-order mark: dropped before
 # redaction, so every offset computed afterwards refers to text every format can hold unchanged.

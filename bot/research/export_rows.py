@@ -17,7 +17,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy import tuple_
 from sqlmodel import Session, col, select
 
-from bot.core.dialogue import default_text
+from bot.core.student.dialogue import default_text
 from storage import coding_repo, research_repo
 from storage.models import Study
 from storage.research_models import (

@@ -25,7 +25,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.core.context import Env
-from bot.core.dialogue import Route, Step
+from bot.core.student.dialogue import Route, Step
 from bot.research import circle_intake, deidentify, pseudonyms
 from bot.research.errors import ResearchError
 from storage import repo, research_repo
@@ -295,7 +295,7 @@ def set_reviewed(session: Session, env: Env, item: CodingItem, *, actor: str) ->
 
 
 def on_consent_changed(session: Session, env: Env, user_id: int, *, actor: str = "system") -> None:
-    """Apply a student's current research consent to the queue (called by ``bot.core.consent``).
+    """Apply a student's current research consent to the queue (called by ``bot.core.student.consent``).
 
     No (or withdrawn): every item of theirs leaves the queue and every later export; the audit log names the
     exports that already held them. Yes again: their items come back.
@@ -371,7 +371,7 @@ def withdrawals(session: Session, study: Study) -> list[dict[str, Any]]:
     return out
 
 
-# --- hooks for the student's data rights and retention (bot/core/data_rights.py, bot/core/retention.py) ----
+# --- hooks for the student's data rights and retention (bot/core/privacy/data_rights.py, retention.py) ---------------
 
 
 def participant_summary(session: Session, env: Env, user: User) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from bot.core.context import Env
-from bot.core.redaction import default_redactor
+from bot.core.privacy.redaction import default_redactor
 from bot.research import pseudonyms
 from bot.research.errors import ResearchError
 from storage import repo, research_repo

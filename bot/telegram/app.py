@@ -19,9 +19,10 @@ from telegram.ext import (
 
 from bot.chat import commands
 from bot.config import Settings
-from bot.core import data_files, delivery
+from bot.core import data_files
 from bot.core.context import Env
-from bot.core.dispatch import Dispatcher
+from bot.core.delivery import delivery
+from bot.core.delivery.dispatch import Dispatcher
 from bot.telegram import (
     circles,
     facilitator_handlers,
@@ -59,7 +60,7 @@ async def _post_init(app: BotApp) -> None:
     await app.bot_data[DB_KEY].run(delivery.release_claims, worker)
     dispatcher = Dispatcher(app.bot_data[DB_KEY], env, TelegramSender(app.bot), worker=worker)
     app.bot_data[DISPATCHER_KEY] = dispatcher
-    # one process sends for the whole token: this one, while it holds the send lease (bot/core/send_budget.py)
+    # one process sends for the whole token: this one, while it holds the send lease (bot/core/delivery/send_budget.py)
     sending.start(app, dispatcher)
     if app.job_queue is not None:
         await jobs.start(app, dispatcher)  # catch-up after downtime, week jobs from the database, the tick

@@ -21,11 +21,11 @@ from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
 from bot.config import Settings
-from bot.core.cohorts import cohort_status
 from bot.core.context import Env
-from bot.core.dispatch import Dispatcher
-from bot.core.scheduling import WeekTally, queue_now, week_tally
-from bot.core.send_budget import SendBudget, current_holder, holder_name
+from bot.core.delivery.dispatch import Dispatcher
+from bot.core.delivery.send_budget import SendBudget, current_holder, holder_name
+from bot.core.scheduling.cohorts import cohort_status
+from bot.core.scheduling.scheduling import WeekTally, queue_now, week_tally
 from bot.telegram.ratelimit import PerChatRateLimiter
 from bot.telegram.send import TelegramSender
 from storage.db import Database

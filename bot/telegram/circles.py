@@ -18,12 +18,12 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from telegram.ext.filters import BaseFilter
 
 from bot.chat import circles as chat
-from bot.core import delivery
 from bot.core.circles import relay, week
 from bot.core.circles.buttons import PATTERN
 from bot.core.context import Env
-from bot.core.dispatch import Dispatcher
-from bot.core.send_budget import SendBudget
+from bot.core.delivery import delivery
+from bot.core.delivery.dispatch import Dispatcher
+from bot.core.delivery.send_budget import SendBudget
 from bot.telegram import safety_screen
 from bot.telegram.context import DB_KEY, ENV_KEY, db_of, env_of, person_of
 from bot.telegram.send import TelegramSender, keyboard, send_after_commit

@@ -15,7 +15,7 @@ from telegram.error import InvalidToken, TelegramError
 
 from bot.config import Settings
 from bot.core.data_files import DataFilesMissing, load_all
-from bot.core.safeguarding_rules import load_resources
+from bot.core.safety.safeguarding_rules import load_resources
 from storage.db import Database, is_sqlite
 from storage.migrate import current_revision, head_revision
 

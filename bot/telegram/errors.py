@@ -31,7 +31,7 @@ from telegram import Update
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.core import safeguarding
+from bot.core.safety import safeguarding
 from bot.telegram import safety_screen
 from bot.telegram.context import db_of, env_of, person_of
 from bot.telegram.send import RepliesNotSent, send_replies

@@ -14,8 +14,9 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Cont
 from telegram.ext.filters import BaseFilter
 
 from bot.chat import commands
-from bot.core import facilitator, scheduling
 from bot.core.actions import Action
+from bot.core.facilitator import facilitator
+from bot.core.scheduling import scheduling
 from bot.telegram import handlers
 from bot.telegram.context import BotApp, db_of, env_of, person_of
 from bot.telegram.jobs import scheduler_of

@@ -29,8 +29,8 @@ from telegram import ReplyParameters, Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes, TypeHandler
 
-from bot.core import safeguarding
 from bot.core.replies import Reply
+from bot.core.safety import safeguarding
 from bot.telegram import safety_screen
 from bot.telegram.context import BotApp, db_of, env_of, person_of
 from bot.telegram.send import send_replies

@@ -1,6 +1,6 @@
 """The weekly jobs on PTB's JobQueue, rebuilt from the database, and a tick that keeps them right.
 
-The domain (``bot.core.scheduling``) says WHAT is due, on the domain's clock; this module says WHEN, on the
+The domain (``bot.core.scheduling.scheduling``) says WHAT is due, on the domain's clock; this module says WHEN, on the
 JobQueue. Each week of each open cohort has a job with the deterministic id ``cohort:{id}:week:{n}`` (also the
 APScheduler job id, so adding it again replaces it). At start-up the jobs are built from the database after a
 catch-up (deliveries that fell due during downtime go out within the grace window, the rest are recorded as
@@ -18,11 +18,13 @@ from typing import Any
 
 from telegram.ext import ContextTypes, Job
 
-from bot.core import facilitator_announce, reminders, scheduling
 from bot.core.context import Env
-from bot.core.dispatch import Dispatcher
-from bot.core.outbox import drain
-from bot.core.scheduling import WeekJob, parse_job_id
+from bot.core.delivery import reminders
+from bot.core.delivery.dispatch import Dispatcher
+from bot.core.delivery.outbox import drain
+from bot.core.facilitator import facilitator_announce
+from bot.core.scheduling import scheduling
+from bot.core.scheduling.scheduling import WeekJob, parse_job_id
 from bot.telegram.context import DB_KEY, ENV_KEY, BotApp
 from storage.db import Database
 

@@ -10,8 +10,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 from telegram.ext.filters import BaseFilter
 
 from bot.chat import commands
-from bot.core import safeguarding
 from bot.core.actions import Action
+from bot.core.safety import safeguarding
 from bot.telegram import safety_jobs
 from bot.telegram.context import BotApp, db_of, env_of, person_of
 from bot.telegram.handlers import button

@@ -1,7 +1,7 @@
 """The safeguarding and retention jobs: send alerts and record who got them, store alerts the database refused,
 escalate unacknowledged alerts every minute, purge once a day.
 
-* ``deliver_alerts`` sends the copies of alerts waiting in the outbox (``bot.core.safeguarding_delivery``) and
+* ``deliver_alerts`` sends the copies of alerts waiting in the outbox (``bot.core.safety.safeguarding_delivery``) and
   settles each: sent, unreachable (then the lead, then the admins get it at once), or tried again later. It runs
   straight after a risk message was handled (``kick``) and every ``ALERTS_EVERY`` as the safety net.
 * ``Unstored`` holds, in memory, alerts that could not be stored when they were raised (the database away, the
@@ -24,10 +24,12 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.config import ConfigError, Settings
-from bot.core import delivery, retention, safeguarding
-from bot.core import safeguarding_delivery as sg_delivery
 from bot.core.context import Env, Person
-from bot.core.safeguarding_rules import Verdict, load_resources
+from bot.core.delivery import delivery
+from bot.core.privacy import retention
+from bot.core.safety import safeguarding
+from bot.core.safety import safeguarding_delivery as sg_delivery
+from bot.core.safety.safeguarding_rules import Verdict, load_resources
 from bot.telegram.context import DB_KEY, ENV_KEY, BotApp, db_of, env_of
 from bot.telegram.send import TelegramSender, send_reply
 from storage.db import Database

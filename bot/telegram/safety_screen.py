@@ -18,11 +18,11 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.core import safeguarding
-from bot.core import safeguarding_checkin as checkin
 from bot.core.replies import Reply
-from bot.core.safeguarding_rules import Verdict, check
-from bot.core.safeguarding_text import outage_text
+from bot.core.safety import safeguarding
+from bot.core.safety import safeguarding_checkin as checkin
+from bot.core.safety.safeguarding_rules import Verdict, check
+from bot.core.safety.safeguarding_text import outage_text
 from bot.telegram import safety_jobs
 from bot.telegram.context import db_of, env_of, person_of
 from bot.telegram.send import send_reply

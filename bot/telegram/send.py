@@ -10,7 +10,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from bot.core import delivery
+from bot.core.delivery import delivery
 from bot.core.replies import Reply
 from bot.telegram.ratelimit import NO_RETRY, PerChatRateLimiter
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.core.dispatch import Dispatcher
-from bot.core.send_budget import SendBudget, holder_name
+from bot.core.delivery.dispatch import Dispatcher
+from bot.core.delivery.send_budget import SendBudget, holder_name
 from bot.telegram.context import DB_KEY, BotApp
 
 BUDGET_KEY = "send_budget"

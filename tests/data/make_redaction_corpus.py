@@ -7,7 +7,7 @@ placement.  Identifiers are marked inline as ``{{TYPE:text}}``; the script strip
 records code-point offsets.  Only NHS numbers are generated (seeded), because their mod-11 check
 digit has to be computed: ``{{NHS:spaced}}``, ``{{NHS:plain}}``, ``{{NHS:dashed}}`` give a valid
 number in that layout, ``{{BADNHS:...}}`` a 10-digit number whose check digit is wrong (gold type
-HOSPITAL_NUMBER, see the policy in ``bot/core/redaction.py``).  The checksum here is implemented
+HOSPITAL_NUMBER, see the policy in ``bot/core/privacy/redaction.py``).  The checksum here is implemented
 independently of the module under test.
 
 Gold-span conventions (the evaluation counts a gold span as found when a predicted span of the same

@@ -16,7 +16,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from bot.core.context import Env
-from bot.core.delivery import claim_rows
+from bot.core.delivery.delivery import claim_rows
 from bot.core.replies import Button, Reply
 from storage import repo
 from storage.circle_models import CircleMember, CircleOutbox, CirclePost, CircleWeek

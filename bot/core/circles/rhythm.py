@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from bot.core.schedule import ScheduleError, local_moment, parse_time, parse_weekday, zone
+from bot.core.scheduling.schedule import ScheduleError, local_moment, parse_time, parse_weekday, zone
 from storage.circle_models import Phase
 
 MOMENTS = ("open", "case", "questions", "discussion", "response")

@@ -12,9 +12,9 @@ from bot.core.circles import relay
 from bot.core.circles.buttons import Verb, button
 from bot.core.circles.rhythm import DEFAULT_RHYTHM, week_times
 from bot.core.context import Env, Person
-from bot.core.enrolment import find_cohort
 from bot.core.replies import CallbackOutcome, Reply
-from bot.core.schedule import describe_local
+from bot.core.scheduling.schedule import describe_local
+from bot.core.student.enrolment import find_cohort
 from bot.core.templates import escape, latest_participant_information, render
 from storage import repo
 from storage.circle_models import Circle, CircleMember, CirclePost, CircleWeek, MemberStatus

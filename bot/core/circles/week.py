@@ -11,14 +11,14 @@ import re
 
 from sqlmodel import Session, col, select
 
-from bot.core.at_rest import seal, unseal
 from bot.core.circles import relay, setup
 from bot.core.circles.buttons import Verb, button
 from bot.core.circles.rhythm import NEXT, WeekTimes, current_week, due_phase, week_times
 from bot.core.context import Env, Person
-from bot.core.redaction import default_redactor
+from bot.core.privacy.at_rest import seal, unseal
+from bot.core.privacy.redaction import default_redactor
 from bot.core.replies import Button, CallbackOutcome, Reply
-from bot.core.schedule import describe_local
+from bot.core.scheduling.schedule import describe_local
 from bot.core.templates import escape, render
 from storage import repo
 from storage.circle_models import Circle, CircleMember, CirclePost, CircleWeek, MemberStatus, Phase

@@ -1,0 +1,1 @@
+"""The facilitator's console: commands, dialogue, announcements, role grants and links, stats."""

@@ -1,0 +1,1 @@
+"""Privacy: redaction, encryption at rest, data rights, retention, name nudges."""

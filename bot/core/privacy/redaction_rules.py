@@ -1,0 +1,835 @@
+"""The named de-identification rules behind :mod:`bot.core.privacy.redaction` (split out for size).
+
+Pure functions over ``str``: no I/O, no telegram, no storage.  Every rule yields
+:class:`Candidate` spans (code-point offsets into the original text) carrying the rule's name, so a
+reviewer can see why something was redacted.  Overlaps between candidates are resolved by
+:class:`bot.core.privacy.redaction.Redactor`, not here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, NamedTuple
+
+from bot.core.privacy.first_chars import with_first_chars
+
+if TYPE_CHECKING:  # pragma: no cover - import only for type checking (avoids an import cycle)
+    from bot.core.privacy.redaction import RedactionConfig
+
+
+class Candidate(NamedTuple):
+    start: int
+    end: int
+    type: str
+    rule: str
+
+
+# --------------------------------------------------------------------------- NHS check digit
+
+
+def nhs_check_digit(first_nine: str) -> int | None:
+    """Modulus-11 check digit for the first nine digits of an NHS number (None: no valid digit)."""
+    if len(first_nine) != 9 or not first_nine.isascii() or not first_nine.isdigit():
+        raise ValueError("expected nine ASCII digits")
+    total = sum(int(d) * w for d, w in zip(first_nine, range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    if check == 11:
+        return 0
+    if check == 10:
+        return None
+    return check
+
+
+def is_valid_nhs_number(value: str) -> bool:
+    """True if ``value`` (spaces / dashes allowed) is 10 digits with a correct mod-11 check digit."""
+    digits = re.sub(r"[\s\-–]", "", value)
+    if len(digits) != 10 or not digits.isascii() or not digits.isdigit():
+        return False
+    return nhs_check_digit(digits[:9]) == int(digits[9])
+
+
+# --------------------------------------------------------------------------- shared patterns
+
+UP = "A-ZÀ-ÖØ-Þ\u0100-\u017f\u1e00-\u1eff"  # Latin Extended-A and Additional mix cases: "Łukasz", "Nguyễn"
+LO = "a-zß-öø-ÿ\u0100-\u017f\u1e00-\u1eff"
+HSP = "[ \u00a0]"  # horizontal space only: names and dates never run across a line break
+NAME_TOKEN = re.compile(
+    rf"(?<![\w'’-])(?:Mc|Mac|O['’]|D['’]|N['’]|M['’]|(?:[Aa]l|[Ee]l|[Uu]l|[Aa]bu|[Bb]in|[Ii]bn)-)?[{UP}][{LO}]+(?:[-'’][{UP}][{LO}]+|-[{LO}]{{2,}})*(?!\w)"
+)
+INITIAL = re.compile(rf"(?<![\w'’-])[{UP}](?:\.(?={HSP}*[{UP}])|(?![\w&'’]))")
+INTRO_INITIAL = re.compile(rf"([{UP}])(?:\.|(?![\w'’]))")
+LOWER_TOKEN = re.compile(rf"(?<![\w'’-])[{LO}]+(?:-[{LO}]+)*(?!\w)")
+PARTICLES = re.compile(rf"(?:(?:van|von|der|den|de|da|di|du|del|della|le|la|bin|bint|ibn|al|el|ap){HSP}+){{1,2}}")
+LOWERCASE_STYLE = re.compile(r"(?<![\w'’])i(?:['’](?:m|ve|d|ll)|(?=[ \u00a0]+[a-z]))(?!\w)")
+HSP_RUN = re.compile(HSP + "+")
+HSP_LOWER = re.compile(HSP + "+[a-z]")
+SENTENCE_END = ".!?…:\n"
+OPENERS = "\"'“‘([«"
+
+MONTHS_FULL = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sept", "Sep", "Oct", "Nov", "Dec")
+WEEKDAYS = (
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Weds",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "Mon",
+    "Tues",
+    "Tue",
+    "Wed",
+    "Thurs",
+    "Thur",
+    "Thu",
+    "Fri",
+    "Sat",
+    "Sun",
+)
+MONTH_NAMES = frozenset(m.casefold() for m in MONTHS_FULL)
+NUMBER_WORD = (
+    r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six"
+    r"|seven|eight|nine))?|a[- ]hundred(?:[- ]and[- ]\w+)?|one|two|three|four|five|six|seven|eight|nine|ten"
+    r"|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
+)
+
+
+def _month_alt() -> str:
+    """Month names; capitalised only for May / March / Mar (verbs), any case for the others."""
+    parts = []
+    for m in sorted(MONTHS_FULL + MONTH_ABBR, key=len, reverse=True):
+        if m in ("May", "March", "Mar"):
+            parts.append(m)
+        else:
+            parts.append(f"[{m[0]}{m[0].lower()}](?i:{m[1:]})")
+    return "(?:" + "|".join(parts) + r")(?<=\w)(?:\.(?=\s))?"
+
+
+MONTH = _month_alt()
+WEEKDAY = "(?:" + "|".join(sorted(WEEKDAYS, key=len, reverse=True)) + r")\.?"
+DAY = r"(?:3[01]|[12][0-9]|0?[1-9])"
+ORD = r"(?:st|nd|rd|th)"
+YEAR4 = r"(?:19|20)[0-9]{2}"
+
+
+def _alt(words: Iterable[str], *, ignore_case: bool) -> str:
+    """A regex alternation of ``words`` (longest first); spaces inside an entry match any space run."""
+    items = sorted({w for w in words if w}, key=len, reverse=True)
+    if not items:
+        return r"(?!x)x"
+    body = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in items)
+    return f"(?i:{body})" if ignore_case else f"(?:{body})"
+
+
+def _fold(words: Iterable[str]) -> frozenset[str]:
+    return frozenset(w.casefold() for w in words)
+
+
+def is_sentence_initial(text: str, pos: int) -> bool:
+    """True if ``pos`` starts a sentence, a line or a quotation."""
+    i = pos - 1
+    quoted = False
+    while i >= 0 and (text[i] in OPENERS or text[i] in " \t\u00a0"):
+        if text[i] in OPENERS:
+            quoted = True
+        i -= 1
+    if i < 0 or quoted:
+        return True
+    return text[i] in SENTENCE_END or (text[i] in "-•*" and (i == 0 or text[i - 1] == "\n"))
+
+
+def _speed_up(holder: object) -> None:
+    """Replace each compiled pattern attribute of ``holder`` by its first-character-hinted twin."""
+    for attr, value in list(vars(holder).items()):
+        if isinstance(value, re.Pattern):
+            setattr(holder, attr, with_first_chars(value))
+
+
+AGENT_VERBS = frozenset(
+    """kept wanted sat stood walked came went felt knew thought looked cried smiled laughed held gave took
+    showed brought helped needed loved hated lived worked died asked told said whispered refused grabbed
+    squeezed waved winked nodded shouted screamed sobbed phoned rang texted arrived left""".split()
+)
+AGE_WAS_N_AND = re.compile(
+    r"(?<![\w])(?:was|is|'s)[ \u00a0]+(?P<n>[0-9]{1,3})(?:,[ \u00a0]*|[ \u00a0]+(?:and|but)[ \u00a0]+)"
+    r"(?:had|has|have|still|lived|lives|living|was|is|never|always|already|sharp|fit|frail|independent|"
+    r"dying|married|widowed|a|the|my|her|his|only|just)\b"
+)
+MEASURE_BEFORE = re.compile(
+    r"(?i:score|bp|pressure|rate|temp|temperature|sats|saturation|level|count|pain|glucose|sugar|weight|bmi|"
+    r"news|gcs|result|number|total|mark|marks|hb|inr|crp|potassium|sodium|creatinine|egfr|age\s+gap|minutes|"
+    r"hours|time|percent|%)[^.!?]*$"
+)
+ROLE_AFTER = re.compile(r"[ \u00a0]+(?:was|is)[ \u00a0]+(?:the|a|an|my|our)[ \u00a0]+([a-z]+)(?:[ \u00a0]+([a-z]+))?")
+APPOSITION = re.compile(r",[ \u00a0]+(?:the|my|our|a|an|who|aged|age|her|his)[ \u00a0]")
+OBJECT_PHRASE = re.compile(
+    r"(?<![\w])(?:spoke|speaking|talked|talking|listened|listening|chatted|chatting|sat|sitting|looked|looking|"
+    r"cared|caring|waved|waving|went|going|stayed|staying)[ \u00a0]+(?:to|with|after|for|at|beside)[ \u00a0]+$"
+)
+
+
+class RuleSet:
+    """All rules compiled for one :class:`RedactionConfig`; ``run`` yields every candidate span."""
+
+    def __init__(self, cfg: RedactionConfig, *, first_chars: bool = True) -> None:
+        self.cfg = cfg
+        self.function_words = _fold(cfg.function_words)
+        self.never_names = _fold(cfg.not_names) | self.function_words
+        self.not_names = _fold(cfg.not_names_untitled) | self.never_names
+        self.first_names = _fold(cfg.first_names)
+        self.ambiguous = _fold(cfg.ambiguous_first_names)
+        self.inst_after = _fold(cfg.institution_after)
+        self.inst_before = _fold(cfg.institution_before) | {"the", "a", "an"}
+        self.relation_words = _fold(cfg.relation_words)
+        self.speech_verbs = _fold(cfg.speech_verbs)
+        self.person_verbs = _fold(cfg.person_verbs) | self.speech_verbs
+        self.object_verbs = _fold(cfg.object_verbs)
+        self.not_age_units = _fold(cfg.not_age_units)
+        self.age_followers = _fold(cfg.age_followers)
+        self.age_subjects = _fold(cfg.age_subjects)
+        self.ordinal_followers = _fold(cfg.ordinal_followers)
+        self.postcode_areas = frozenset(a.upper() for a in cfg.postcode_areas)
+        self.english = cfg.english_words
+
+        self.nhs_re = re.compile(r"(?<![\w\-/.])([0-9]{3})([ \u00a0\-–]?)([0-9]{3})\2([0-9]{4})(?![\w\-/]|\.\d)")
+        id_token = r"(?:[A-Za-z]{1,4}[0-9]?[ \-]?)?[0-9]{2,}(?:[ \-][0-9]{3,}){0,3}[A-Za-z]?"
+        self.id_kw_re = re.compile(
+            rf"(?<![\w])(?:{_alt(cfg.id_keywords, ignore_case=True)})\.?(?:\s*(?:is|was|of|=|:|#|-|,|\()\s*|\s+)"
+            rf"(?:no\.?\s*|number\s*)?[:#]?\s*(?P<id>{id_token})(?![\w])"
+        )
+        self.alnum_id_re = re.compile(r"(?<![\w\-/])[A-Z]{1,3}[0-9]{6,9}(?![\w\-/])")
+        self.email_re = re.compile(
+            r"(?<![\w.+\-'’])[\w.%+\-'’]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
+            r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}(?![\w\-@])"
+        )
+        self.phone_re = re.compile(
+            r"(?<![\w+/.\-])(?:(?:\+|00)[ \u00a0]?44[ \u00a0\-]?(?:\(0\)[ \u00a0\-]?)?[1-9]|\(0[1-9]|0[1-9])"
+            r"(?:[0-9]|(?:[ \u00a0]{1,3}|-)(?=[0-9])|\)[ \u00a0\-]?(?=[0-9])){7,16}(?<=[0-9])(?![0-9])"
+        )
+        self.intl_phone_re = re.compile(
+            r"(?<![\w+])\+(?!44)[1-9][0-9]{0,2}(?:[ \u00a0\-]?\(?[0-9]{1,4}\)?){2,6}(?![0-9])"
+        )
+        self.postcode_re = re.compile(
+            r"(?<![\w\-/])([A-Za-z]{1,2})[0-9][A-Za-z0-9]?[ \u00a0]?"
+            r"([0-9][ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2})(?![\w\-/])"
+        )
+        sep_date = r"(?P<a>[0-9]{1,2})(?P<s>[/.\-])(?P<b>[0-9]{1,2})(?P=s)(?P<y>[0-9]{4}|[0-9]{2})"
+        self.date_numeric_re = re.compile(rf"(?<![\w/.\-]){sep_date}(?![\w/\-]|\.[0-9])")
+        self.date_dm_context_re = re.compile(
+            r"(?<![\w])(?i:on|from|since|until|till|by|dated|DOB|D\.O\.B\.?|born|seen|admitted|discharged|reviewed)"
+            r"\s*:?\s+"
+            r"(?P<d>(?P<a>[0-9]{1,2})/(?P<b>[0-9]{1,2}))(?![\w/.]|\.[0-9])"
+        )
+        self.date_iso_re = re.compile(
+            r"(?<![\w/.\-])(?:19|20)[0-9]{2}([\-/.])(?:0?[1-9]|1[0-2])\1(?:0?[1-9]|[12][0-9]|3[01])(?![\w/\-]|\.\d)"
+        )
+        wd = rf"(?:{WEEKDAY},?{HSP}+(?:the{HSP}+)?)"
+        self.date_day_month_re = re.compile(
+            rf"(?<![\w]){wd}?{DAY}{ORD}?(?:{HSP}+of)?{HSP}+{MONTH}(?:,?{HSP}+{YEAR4}|{HSP}+'?[0-9]{{2}})?(?![\w])"
+        )
+        self.date_month_day_re = re.compile(
+            rf"(?<![\w]){wd}?{MONTH}{HSP}+(?:the{HSP}+)?(?:{DAY}{ORD}|{DAY}(?=,?{HSP}+{YEAR4}|{HSP}*[,;:!?)]|\.(?!\d)|$))"
+            rf"(?:,?{HSP}+{YEAR4})?(?!\w)"
+        )
+        self.date_month_year_re = re.compile(rf"(?<![\w]){MONTH},?{HSP}+{YEAR4}(?![\w])")
+        self.date_weekday_ord_re = re.compile(rf"(?<![\w]){WEEKDAY},?{HSP}+(?:the{HSP}+)?{DAY}{ORD}(?![\w])")
+        self.date_ordinal_ctx_re = re.compile(
+            rf"(?<![\w])(?i:on|by|until|till|from|since|before|after|of|is|was|for)\s+the\s+(?P<o>{DAY}{ORD})(?![\w])"
+        )
+
+        num = rf"(?:[0-9]{{1,3}}|{NUMBER_WORD})"
+        self.age_n_year_old_re = re.compile(
+            rf"(?<![\w\-])(?i:{num}(?:[ \u00a0\-]+|-)(?:years?|yrs?|months?|weeks?|days?)(?:[ \u00a0\-]+|-)old)(?![\w])"
+        )
+        self.age_keyword_re = re.compile(
+            rf"(?<![\w])(?i:aged|age)\s*:?\s+(?:of\s+)?(?:(?i:just|only|barely|nearly|almost|about|around)\s+)?(?P<n>(?i:{num})(?:\s*(?i:years?|yrs?|y/o|yo)(?:\s+old)?)?)"
+            r"(?!\s*(?:-|–|to|and)\s*[0-9])(?![\w%/])"
+        )
+        self.age_yo_re = re.compile(
+            r"(?<![\w\-])[0-9]{1,3}[\s\-]?(?i:y/o|y\.o\.|y-o|yo|yrs?\s+old|yr\.?\s+old)(?![\w])"
+            r"|(?<![\w\-])[0-9]{1,3}\s?(?:yo|y/o)?[MF](?=\s+(?:with|presenting|admitted|who|pt|patient)\b|,)"
+        )
+        # any word, then the list is checked in Python: a long alternation of subjects is slow on 4 KB
+        self.age_pronoun_re = re.compile(
+            rf"(?<![\w'’])(?P<subj>[{UP}{LO}]+(?:['’]d)?)(?:['’](?:s|m|re)(?:\s+(?:now|turning|just\s+turned))?|\s+(?:was|is|am|are|"
+            rf"had\s+just\s+turned|has\s+just\s+turned|just\s+turned|turned|turns|is\s+now|was\s+now|is\s+turning|was\s+turning|were))(?:\s+(?:only|just|barely|nearly|almost|"
+            rf"about|around|roughly|aged))?\s+(?P<n>[0-9]{{1,3}}|{NUMBER_WORD})(?![\w%/:.,\-]\w|[0-9])"
+        )
+        self.age_appositive_re = re.compile(
+            r"(?<![\w])(?i:man|woman|lady|gentleman|girl|boy|patient|son|daughter|he|she)(?:,\s*|\s+\(|\s+-\s+)"
+            r"(?P<n>[0-9]{1,3})(?=\s*[,)])"
+            r"|(?<![\w])(?i:man|woman|lady|gentleman|girl|boy|patient|child)\s+of\s+(?P<n2>[0-9]{1,3})(?![\w%/.:]|\.[0-9])"
+            r"(?!\s+(?:years|yrs|weeks|months|days|minutes|hours)\b)"
+            r"|(?<![\w])(?i:at|by)\s+(?:the\s+age\s+of\s+)?(?P<n3>[0-9]{1,2})(?=,?\s+(?:she|he|they|I|we)\b)"
+        )
+        self.age_birthday_re = re.compile(r"(?<![\w])(?P<n>[0-9]{1,3}(?:st|nd|rd|th))\s+birthday(?![\w])")
+
+        sfx = _alt(cfg.street_suffixes, ignore_case=False)
+        self.address_re = re.compile(
+            rf"(?<![\w])(?:(?i:flat|apartment|apt|unit|room)\.?{HSP}*[0-9]+[A-Za-z]?,?{HSP}+)?[0-9]{{1,4}}[A-Za-z]?,?{HSP}+"
+            rf"(?:[{UP}][{LO}]+['’]?s?{HSP}+){{1,3}}{sfx}(?!\w)"
+        )
+
+        self.title_re = re.compile(rf"(?<![\w]){_alt(cfg.titles, ignore_case=False)}\.?{HSP}+")
+        self.relation_re = re.compile(
+            rf"(?<![\w\-]){_alt(cfg.relation_words, ignore_case=False)}(?:{HSP}*,{HSP}*|{HSP}+)"
+        )
+        self.intro_re = re.compile(
+            rf"(?<![\w]){_alt(cfg.intro_phrases, ignore_case=True)}"
+            rf"(?:{HSP}+(?i:her|him|them|this{HSP}+(?:patient|lady|man|woman|girl|boy)|the{HSP}+patient))?"
+            rf"{HSP}*[,:]?{HSP}*[\"'“‘]?"
+        )
+
+        if first_chars:  # same matches, found faster (see bot.core.privacy.first_chars); tests compare both ways
+            _speed_up(self)
+        self.rules: dict[str, Callable[[str], Iterator[Candidate]]] = {
+            "nhs_number": self.nhs_number,
+            "nhs_like_invalid_checksum": self.nhs_like_invalid,
+            "id_after_keyword": self.id_after_keyword,
+            "alphanumeric_id": self.alphanumeric_id,
+            "email": self.email,
+            "uk_phone": self.uk_phone,
+            "international_phone": self.international_phone,
+            "uk_postcode": self.uk_postcode,
+            "date_numeric": self.date_numeric,
+            "date_iso": self.simple(self.date_iso_re, "DATE", "date_iso"),
+            "date_day_month": self.simple(self.date_day_month_re, "DATE", "date_day_month"),
+            "date_month_day": self.simple(self.date_month_day_re, "DATE", "date_month_day"),
+            "date_month_year": self.simple(self.date_month_year_re, "DATE", "date_month_year"),
+            "date_weekday_ordinal": self.simple(self.date_weekday_ord_re, "DATE", "date_weekday_ordinal"),
+            "date_ordinal_in_context": self.date_ordinal_in_context,
+            "age_n_year_old": self.simple(self.age_n_year_old_re, "AGE", "age_n_year_old"),
+            "age_keyword": self.age_keyword,
+            "age_yo": self.simple(self.age_yo_re, "AGE", "age_yo"),
+            "age_pronoun": self.age_pronoun,
+            "age_was_n_and": self.age_was_n_and,
+            "age_birthday": self.group(self.age_birthday_re, "n", "AGE", "age_birthday"),
+            "address_numbered": self.simple(self.address_re, "ADDRESS", "address_numbered"),
+            "name_title": self.name_title,
+            "name_intro": self.name_intro,
+            "name_relation": self.name_relation,
+            "name_list": self.name_list,
+            "name_list_lowercase": self.name_list_lowercase,
+            "name_ambiguous_in_context": self.name_ambiguous_in_context,
+        }
+        from bot.core.privacy.redaction_lexicon import LexiconRules  # imports this module's names: load it late
+        from bot.core.privacy.redaction_shapes import ShapeRules
+
+        lexicon = LexiconRules(self)
+        shapes = ShapeRules(self)
+        self.rules.update(lexicon.rules())
+        self.rules.update(shapes.rules())
+        if first_chars:
+            _speed_up(lexicon)
+            _speed_up(shapes)
+
+    # ------------------------------------------------------------------ running
+
+    def run(self, text: str, enabled: Callable[[str], bool]) -> list[Candidate]:
+        """All candidates of the enabled rules; ``name_propagation`` runs last, seeded by the others."""
+        found: list[Candidate] = []
+        for name, rule in self.rules.items():
+            if enabled(name):
+                found.extend(rule(text))
+        if enabled("name_propagation"):
+            found.extend(self.name_propagation(text, [c for c in found if c.type == "NAME"]))
+        if enabled("address_joined"):
+            found.extend(self.address_joined(text, [c for c in found if c.type == "ADDRESS"]))
+        if enabled("age_after_name"):
+            found.extend(self.age_after_name(text, [c for c in found if c.type == "NAME"]))
+        return found
+
+    @staticmethod
+    def simple(rx: re.Pattern[str], typ: str, rule: str) -> Callable[[str], Iterator[Candidate]]:
+        def _run(text: str) -> Iterator[Candidate]:
+            for m in rx.finditer(text):
+                yield Candidate(m.start(), m.end(), typ, rule)
+
+        return _run
+
+    @staticmethod
+    def group(rx: re.Pattern[str], grp: str, typ: str, rule: str) -> Callable[[str], Iterator[Candidate]]:
+        def _run(text: str) -> Iterator[Candidate]:
+            for m in rx.finditer(text):
+                yield Candidate(m.start(grp), m.end(grp), typ, rule)
+
+        return _run
+
+    # ------------------------------------------------------------------ numbers and contact details
+
+    def nhs_number(self, text: str) -> Iterator[Candidate]:
+        for m in self.nhs_re.finditer(text):
+            if is_valid_nhs_number(m.group(1) + m.group(3) + m.group(4)):
+                yield Candidate(m.start(), m.end(), "NHS_NUMBER", "nhs_number")
+        for m in NHS_4_3_3.finditer(text):  # "4500-398-015", hyphenated 4-3-3, valid check digit
+            if is_valid_nhs_number(m.group(1) + m.group(3) + m.group(4)):
+                yield Candidate(m.start(), m.end(), "NHS_NUMBER", "nhs_number")
+
+    def nhs_like_invalid(self, text: str) -> Iterator[Candidate]:
+        for m in self.nhs_re.finditer(text):
+            if not is_valid_nhs_number(m.group(1) + m.group(3) + m.group(4)):
+                yield Candidate(m.start(), m.end(), "HOSPITAL_NUMBER", "nhs_like_invalid_checksum")
+
+    def id_after_keyword(self, text: str) -> Iterator[Candidate]:
+        for m in self.id_kw_re.finditer(text):
+            token = m.group("id")
+            digits = re.sub(r"\D", "", token)
+            if len(digits) < 5:
+                continue
+            compact = re.sub(r"[ \-]", "", token)
+            typ = "NHS_NUMBER" if compact.isdigit() and is_valid_nhs_number(compact) else "HOSPITAL_NUMBER"
+            yield Candidate(m.start("id"), m.end("id"), typ, "id_after_keyword")
+
+    def alphanumeric_id(self, text: str) -> Iterator[Candidate]:
+        for m in self.alnum_id_re.finditer(text):
+            yield Candidate(m.start(), m.end(), "HOSPITAL_NUMBER", "alphanumeric_id")
+
+    def email(self, text: str) -> Iterator[Candidate]:
+        for m in self.email_re.finditer(text):
+            start = m.start()
+            while start < m.end() and text[start] in ".-+'’":
+                start += 1
+            yield Candidate(start, m.end(), "EMAIL", "email")
+
+    def uk_phone(self, text: str) -> Iterator[Candidate]:
+        for m in self.phone_re.finditer(text):
+            start = m.start()
+            end = self._valid_phone_end(text, start, m.end())
+            if end is None and text[start] == "(":  # "(0113 496 0555)": the bracket opens the aside
+                start += 1
+                end = self._valid_phone_end(text, start, m.end())
+            if end is not None:
+                yield Candidate(start, end, "PHONE", "uk_phone")
+
+    @staticmethod
+    def _valid_phone_end(text: str, start: int, end: int) -> int | None:
+        """Shorten a phone-shaped match at separators until it has a UK number of digits."""
+        while end > start:
+            raw = text[start:end]
+            if raw.count("(") != raw.count(")"):
+                return None
+            digits = re.sub(r"\D", "", raw)
+            if raw.startswith("+") or raw.startswith("00"):
+                national = digits[2:] if raw.startswith("+") else digits[4:]
+                national = national[1:] if national.startswith("0") else national
+            else:
+                national = digits[1:]
+            if len(national) in (9, 10) and national[0] in "1235789":
+                return end
+            if len(national) < 9:
+                return None
+            cut = max(raw.rfind(" "), raw.rfind("-"), raw.rfind("\u00a0"))
+            if cut <= 0:
+                return None
+            end = start + cut
+        return None
+
+    def international_phone(self, text: str) -> Iterator[Candidate]:
+        for m in self.intl_phone_re.finditer(text):
+            if 8 <= len(re.sub(r"\D", "", m.group())) <= 15:
+                yield Candidate(m.start(), m.end(), "PHONE", "international_phone")
+
+    def uk_postcode(self, text: str) -> Iterator[Candidate]:
+        for m in self.postcode_re.finditer(text):
+            area, inward = m.group(1), m.group(2)
+            if self.postcode_areas and area.upper() not in self.postcode_areas:
+                continue
+            if inward[1:] in ("st", "nd", "rd", "th"):  # "ST3 1st", "L5 2nd": ordinals, not postcodes
+                continue
+            yield Candidate(m.start(), m.end(), "POSTCODE", "uk_postcode")
+
+    # ------------------------------------------------------------------ dates
+
+    @staticmethod
+    def _day_month_ok(a: int, b: int) -> bool:
+        return (1 <= a <= 31 and 1 <= b <= 12) or (1 <= b <= 31 and 1 <= a <= 12)
+
+    def date_numeric(self, text: str) -> Iterator[Candidate]:
+        for m in self.date_numeric_re.finditer(text):
+            if self._day_month_ok(int(m.group("a")), int(m.group("b"))):
+                yield Candidate(m.start(), m.end(), "DATE", "date_numeric")
+        for m in self.date_dm_context_re.finditer(text):
+            if self._day_month_ok(int(m.group("a")), int(m.group("b"))):
+                yield Candidate(m.start("d"), m.end("d"), "DATE", "date_numeric")
+
+    def date_ordinal_in_context(self, text: str) -> Iterator[Candidate]:
+        """An ordinal after "on the" is a date unless a noun follows ("on the 2nd floor", "for the 3rd time")."""
+        for m in self.date_ordinal_ctx_re.finditer(text):
+            rest = text[m.end("o") : m.end("o") + 60]
+            if rest[:1] in ("-", "/"):
+                continue
+            word = re.match(r"[ \u00a0]+([a-z][\w'’]*)", rest)
+            if word and word.group(1).casefold() not in self.ordinal_followers:
+                continue
+            yield Candidate(m.start("o"), m.end("o"), "DATE", "date_ordinal_in_context")
+
+    # ------------------------------------------------------------------ ages
+
+    def age_keyword(self, text: str) -> Iterator[Candidate]:
+        for m in self.age_keyword_re.finditer(text):
+            yield Candidate(m.start("n"), m.end("n"), "AGE", "age_keyword")
+
+    def age_pronoun(self, text: str) -> Iterator[Candidate]:
+        for m in self.age_pronoun_re.finditer(text):
+            subj = m.group("subj").replace("’", "'")
+            if not subj[0].isupper() and subj not in self.age_subjects:
+                continue
+            if subj[0].isupper() and subj.casefold() not in self.age_subjects:
+                key = subj.casefold()
+                listed = key in self.first_names or key in self.cfg.listed_first_names or key in self.cfg.surnames
+                if not listed and not (self.english and key not in self.english and key not in self.never_names):
+                    continue  # "Chiara was twenty-four": a name (listed, or no English word) before the verb
+            n = m.group("n")
+            if n.isdigit() and int(n) > 125:
+                continue
+            if not n.isdigit() and n.casefold() == "one":
+                continue
+            if not self._age_follow_ok(text, m.end("n"), turned="turn" in m.group().casefold()):
+                continue
+            yield Candidate(m.start("n"), m.end("n"), "AGE", "age_pronoun")
+        for m in self.age_appositive_re.finditer(text):
+            grp = next(g for g in ("n", "n2", "n3") if m.group(g) is not None)
+            if int(m.group(grp)) <= 125:
+                yield Candidate(m.start(grp), m.end(grp), "AGE", "age_pronoun")
+
+    def age_was_n_and(self, text: str) -> Iterator[Candidate]:
+        """ "was 93 and had outlived", "is 71 and has lived", "was 102 and still did": a life, so an age
+        (unless a measurement is being talked about: "the score was 24 and rising")."""
+        for m in AGE_WAS_N_AND.finditer(text):
+            if int(m.group("n")) > 125 or MEASURE_BEFORE.search(text, max(0, m.start() - 40), m.start()):
+                continue
+            yield Candidate(m.start("n"), m.end("n"), "AGE", "age_was_n_and")
+
+    def _age_follow_ok(self, text: str, end: int, *, turned: bool) -> bool:
+        rest = text[end : end + 60]
+        word = re.match(r"\s*([A-Za-z'’]+)", rest)
+        if word is None:
+            return not re.match(r"\s*[0-9]", rest)
+        if rest[: word.start(1)].strip():  # punctuation between the number and the next word
+            return True
+        w = word.group(1).casefold()
+        if turned and w in ("on", "in", "of", "out", "last", "this"):
+            return True  # "he turned 18 on the ward"
+        if w in self.not_age_units:
+            return False
+        return turned or w in self.age_followers
+
+    # ------------------------------------------------------------------ names
+
+    def _ok_token(self, tok: str, *, first: bool, after_title: bool) -> bool:
+        key = tok.casefold()
+        if key in self.never_names:
+            return False
+        if after_title and first:
+            return True
+        if key in self.not_names or key in self.inst_after:
+            return False
+        return True
+
+    def name_run(self, text: str, pos: int, *, after_title: bool, max_tokens: int = 4) -> tuple[int, int] | None:
+        """Consume capitalised name tokens (and initials after a title) from ``pos``; return the span."""
+        start = end = -1
+        count = 0
+        only_initials = True
+        i = pos
+        while count < max_tokens:
+            tok_at = i
+            particles = PARTICLES.match(text, i) if (count > 0 or after_title) else None
+            if particles and NAME_TOKEN.match(text, particles.end()):  # "Dr de Souza", "Van der Berg"
+                i = particles.end()
+            m = NAME_TOKEN.match(text, i)
+            is_initial = False
+            if m is None and after_title and i == tok_at:
+                m = INITIAL.match(text, i)
+                is_initial = m is not None
+            if m is None or (
+                not is_initial and not self._ok_token(m.group(), first=count == 0, after_title=after_title)
+            ):
+                break
+            if is_initial and m.group() == "I" and HSP_LOWER.match(text, m.end()):
+                break  # "Dr I think ..."
+            if start < 0:
+                start = tok_at
+            end = m.end()
+            only_initials = only_initials and is_initial
+            count += 1
+            gap = HSP_RUN.match(text, end)
+            if gap is None:
+                break
+            i = gap.end()
+        if start < 0 or (only_initials and not after_title):
+            return None
+        return start, end
+
+    def _institutional(self, text: str, start: int, end: int, *, before: bool = True, digit: bool = True) -> bool:
+        """True if the candidate name is part of a place: "Rose Ward", "St Mary's", "the John Radcliffe",
+        or (``digit``) is followed by a number ("Ward 7", "Section 2")."""
+        after = text[end : end + 60]
+        if digit and re.match(rf"{HSP}+[0-9]", after):
+            return True
+        nxt = re.match(rf"{HSP}+([{UP}][\w]*)", after)
+        if nxt and nxt.group(1).casefold() in self.inst_after:
+            return True
+        if before:
+            prev = re.search(r"([\w.'’]+)" + HSP + r"+$", text[max(0, start - 40) : start])
+            if prev and prev.group(1).casefold() in self.inst_before:
+                return True
+        return False
+
+    def name_title(self, text: str) -> Iterator[Candidate]:
+        for m in self.title_re.finditer(text):
+            run = self.name_run(text, m.end(), after_title=True)
+            if run and not self._institutional(text, *run, before=False, digit=False):
+                yield Candidate(run[0], run[1], "NAME", "name_title")
+
+    def _context_name(self, text: str, pos: int, rule: str) -> Iterator[Candidate]:
+        run = self.name_run(text, pos, after_title=False)
+        if run and not self._institutional(text, *run, before=False):
+            yield Candidate(run[0], run[1], "NAME", rule)
+            return
+        low = LOWER_TOKEN.match(text, pos)
+        if low and low.group() not in self.ambiguous:
+            word = low.group()
+            unknown = (  # "her husband tomasz": not an English word, so a name typed in lower case
+                self.english
+                and len(word) >= 3
+                and word not in self.not_names
+                and not all(part in self.english for part in word.split("-"))
+                and text[low.end() : low.end() + 1] not in ("'", "’")  # "didn't", "wasn't"
+            )
+            if word in self.first_names or unknown:
+                yield Candidate(low.start(), low.end(), "NAME", rule)
+
+    def name_intro(self, text: str) -> Iterator[Candidate]:
+        for m in self.intro_re.finditer(text):
+            found = list(self._context_name(text, m.end(), "name_intro"))
+            yield from found
+            initial = None if found else INTRO_INITIAL.match(text, m.end())
+            if initial and initial.group(1) not in ("I", "A"):  # "I'll refer to him as R."
+                yield Candidate(initial.start(), initial.end(), "NAME", "name_intro")
+
+    def name_relation(self, text: str) -> Iterator[Candidate]:
+        for m in self.relation_re.finditer(text):
+            yield from self._context_name(text, m.end(), "name_relation")
+
+    def _listed(self, tok: str) -> bool:
+        key = tok.casefold()
+        if key in self.first_names:
+            return True
+        head = key.split("-")[0]
+        return head != key and head in self.first_names and head not in self.ambiguous
+
+    def name_list(self, text: str) -> Iterator[Candidate]:
+        for m in NAME_TOKEN.finditer(text):
+            key = m.group().casefold()
+            if not self._listed(m.group()) or key in self.ambiguous or key in self.not_names:
+                continue
+            run = self.name_run(text, m.start(), after_title=False, max_tokens=3)
+            if run is None or self._institutional(text, *run):
+                continue
+            yield Candidate(run[0], run[1], "NAME", "name_list")
+
+    def name_list_lowercase(self, text: str) -> Iterator[Candidate]:
+        """Listed first names in lower case, only in text typed in lower case ("i think jess was ...")."""
+        if not LOWERCASE_STYLE.search(text) and any(c.isupper() for c in text):
+            return
+        for m in LOWER_TOKEN.finditer(text):
+            key = m.group()
+            if key in self.first_names and key not in self.ambiguous and key not in self.not_names:
+                yield Candidate(m.start(), m.end(), "NAME", "name_list_lowercase")
+
+    def _ambiguous_in_context(self, text: str, m: re.Match[str]) -> tuple[int, int] | None:
+        tok = m.group()
+        is_month = tok.casefold() in MONTH_NAMES
+        if self._institutional(text, m.start(), m.end()):
+            return None
+        initial = is_sentence_initial(text, m.start())
+        after = text[m.end() : m.end() + 60]
+        run = self.name_run(text, m.start(), after_title=False, max_tokens=3)
+        if run and run[1] > m.end():  # followed by a surname: "Grace Okafor"
+            return run
+        verb = re.match(r"[ \u00a0]+([a-z'’]+)", after)
+        if verb:
+            v = verb.group(1)
+            if v in self.speech_verbs or (not initial and not is_month and v in self.person_verbs):
+                return m.start(), m.end()
+            if not is_month and v in AGENT_VERBS:  # "Bill kept asking": a thing doesn't keep asking
+                return m.start(), m.end()
+        if not is_month and APPOSITION.match(after):  # "Rose, the patient in bed 2,", "Patience, who"
+            return m.start(), m.end()
+        role = ROLE_AFTER.match(after)
+        if not is_month and role and (role.group(1) in self.relation_words or role.group(2) in self.relation_words):
+            return m.start(), m.end()  # "Summer was the student nurse", "Precious was the nurse in charge"
+        if not is_month and OBJECT_PHRASE.search(text, max(0, m.start() - 30), m.start()):
+            return m.start(), m.end()  # "I spoke to Sunny", "we looked after Patience"
+        role_next = ROLE_NEXT.match(after)  # "Mark the charge nurse", "Joy from the discharge team"
+        next_role = role_next.group("role") if role_next else None
+        if not is_month and role_next and (next_role is None or next_role in self.relation_words):
+            return m.start(), m.end()
+        if not is_month and re.match(r"['’]s[ \u00a0]+[a-z]", after):
+            return m.start(), m.end()
+        if not initial and not is_month:
+            prev = re.search(r"([a-z]+)[ \u00a0]+$", text[max(0, m.start() - 30) : m.start()])
+            if prev and prev.group(1) in self.object_verbs:
+                return m.start(), m.end()
+        return None
+
+    def name_ambiguous_in_context(self, text: str) -> Iterator[Candidate]:
+        for m in NAME_TOKEN.finditer(text):
+            if m.group().casefold() in self.ambiguous:
+                span = self._ambiguous_in_context(text, m)
+                if span:
+                    yield Candidate(span[0], span[1], "NAME", "name_ambiguous_in_context")
+
+    def name_propagation(self, text: str, names: list[Candidate]) -> Iterator[Candidate]:
+        """Other capitalised occurrences of a token already found as a name in the same text."""
+        tokens: set[str] = set()
+        for c in names:
+            for m in NAME_TOKEN.finditer(text, c.start, c.end):
+                if m.group().casefold() not in self.function_words and len(m.group()) > 1:
+                    tokens.add(m.group())
+        if not tokens:
+            return
+        rx = re.compile(rf"(?<![\w'’-])(?:{_alt(tokens, ignore_case=False)})(?!\w)")
+        for m in rx.finditer(text):
+            key = m.group().casefold()
+            if self._institutional(text, m.start(), m.end()):
+                continue
+            if (key in self.ambiguous or key in self.not_names) and is_sentence_initial(text, m.start()):
+                # already known as a name here, so a following verb or possessive is enough ("Hope was upset")
+                follow = re.match(r"(?:['’]s|[ \u00a0]+([a-z'’]+))", text[m.end() : m.end() + 40])
+                if not follow or (follow.group(1) is not None and follow.group(1) not in self.person_verbs):
+                    continue
+            yield Candidate(m.start(), m.end(), "NAME", "name_propagation")
+
+    def age_after_name(self, text: str, names: list[Candidate]) -> Iterator[Candidate]:
+        """A bare number right after a name found here is an age: "Parveen Akhtar 73 admitted", "Leilani (4)",
+        "Hywel Pugh, 88," (not a count or a measure: "Dr Rao 2 weeks ago", "Amy 3/7 ago")."""
+        for end in sorted({c.end for c in names}):
+            m = AGE_AFTER_NAME.match(text, end)
+            if m is None or int(m.group("n")) > 120:
+                continue
+            word = re.match(r"[ \u00a0]+([A-Za-z]+)", text[m.end() : m.end() + 30])
+            if word and word.group(1).casefold() in self.not_age_units - {"on", "in", "at", "and"}:
+                continue
+            yield Candidate(m.start("n"), m.end("n"), "AGE", "age_after_name")
+
+    def address_joined(self, text: str, parts: list[Candidate]) -> Iterator[Candidate]:
+        """Address pieces next to each other are one address: "Flat 9, Victoria House, 41 Station Road",
+        "Bryn Awel, 6 Lon Goch"; a town straight after a street at the end of a line goes with it
+        ("3 Stryd Fawr, Bala")."""
+        chains: list[list[int]] = []
+        for c in sorted(parts, key=lambda c: (c.start, -c.end)):
+            if chains and c.start <= chains[-1][1]:
+                chains[-1][1] = max(chains[-1][1], c.end)
+                chains[-1][2] += c.end > chains[-1][1]
+            elif chains and ADDRESS_GAP.fullmatch(text, chains[-1][1], c.start):
+                chains[-1][1] = c.end
+                chains[-1][2] += 1
+            else:
+                chains.append([c.start, c.end, 1])
+        for start, end, count in chains:
+            town = TOWN_AFTER.match(text, end)
+            if town and town.group(1).casefold() not in self.function_words:
+                end, count = town.end(1), count + 1
+            if count > 1:
+                yield Candidate(start, end, "ADDRESS", "address_joined")
+
+
+NHS_4_3_3 = re.compile(r"(?<![\w\-/.])([0-9]{4})([\-–])([0-9]{3})\2([0-9]{3})(?![\w\-/]|\.\d)")
+ADDRESS_GAP = re.compile(r"[ \u00a0]*,?[ \u00a0]*")
+# the town after a street: at the end of a line or sentence, before a postcode, or in a clause of its own
+# ("from Pen y Bryn, Abergele, had been admitted")
+TOWN_AFTER = re.compile(
+    rf",{HSP}*([{UP}][{LO}]+(?:-[{UP}]?[{LO}]+)*)(?={HSP}*(?:$|\n|[.;]|[A-Z]{{1,2}}[0-9]|,{HSP}+[a-z]))"
+)
+
+
+AGE_AFTER_NAME = re.compile(
+    r"(?:[ \u00a0]*,[ \u00a0]*|[ \u00a0]+\(|[ \u00a0]+)(?P<n>[0-9]{1,3})(?:\))?"
+    r"(?=[ \u00a0]*(?:[,;)]|$)|[ \u00a0]+[^0-9:/])"
+)
+
+ROLE_NEXT = re.compile(
+    r"[ \u00a0]+(?:the|our|my)[ \u00a0]+(?:[a-z]+[ \u00a0]+)?(?P<role>[a-z]+)(?![\w'’-])"
+    r"|[ \u00a0]+from[ \u00a0]+(?:the[ \u00a0]+)?(?:[a-z]+[ \u00a0]+)?"
+    r"(?:team|ward|chaplaincy|pharmacy|physio|clinic|office)\b"
+    r"|[ \u00a0]+in[ \u00a0]+(?:bed|bay|side[ \u00a0]?room|room)[ \u00a0]*[0-9]"
+    r"|[ \u00a0]+\((?:[A-Z0-9]{2,5}|[a-z]+(?:[ \u00a0][a-z]+)?)\)"
+)
+
+
+ALL_RULES: tuple[str, ...] = (
+    "nhs_number",
+    "nhs_like_invalid_checksum",
+    "id_after_keyword",
+    "alphanumeric_id",
+    "email",
+    "uk_phone",
+    "international_phone",
+    "uk_postcode",
+    "date_numeric",
+    "date_iso",
+    "date_day_month",
+    "date_month_day",
+    "date_month_year",
+    "date_weekday_ordinal",
+    "date_ordinal_in_context",
+    "age_n_year_old",
+    "age_keyword",
+    "age_yo",
+    "age_pronoun",
+    "age_was_n_and",
+    "age_birthday",
+    "address_numbered",
+    "name_title",
+    "name_intro",
+    "name_relation",
+    "name_list",
+    "name_list_lowercase",
+    "name_ambiguous_in_context",
+    "location_named",
+    "location_known",
+    "location_in_care_context",
+    "address_house_name",
+    "address_street",
+    "address_home_named",
+    "date_occasion",
+    "date_partial",
+    "hospital_number_seven_digits",
+    "age_future",
+    "age_and_date_lists",
+    "name_initials",
+    "name_lexicon",
+    "name_unknown_capitalised",
+    "name_lexicon_lowercase",
+    "name_lowercase_in_context",
+    "age_sex_shorthand",
+    "age_words_in_brackets",
+    "age_after_person",
+    "location_lowercase_ward",
+    "location_possessive",
+    "name_initial_in_context",
+    "name_particles",
+    "name_after_lowercase_title",
+    "name_propagation",
+    "address_joined",
+    "age_after_name",
+    "ner",
+)

@@ -1,0 +1,1 @@
+"""Safeguarding: screening, check-ins, alerts, the detector (model, rules, text folding, literals)."""
