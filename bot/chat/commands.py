@@ -10,7 +10,7 @@ chat, rather than in core: core may not import chat, so core's answers leave the
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlmodel import Session
 
@@ -60,7 +60,16 @@ def _circle(session: Session, env: Env, person: Person, args: str = "") -> list[
 
 def _cohorts(session: Session, env: Env, person: Person, args: str = "") -> list[Reply]:
     replies = facilitator.cohorts(session, env, person, args)
-    return [*replies, *facilitator_help(session, env, person)]
+    if not facilitator.my_cohorts(session, env, person):
+        return replies  # a refusal, or "no cohorts yet" with its pointer to /newcohort
+    return with_help(replies, facilitator_help(session, env, person))
+
+
+def with_help(replies: list[Reply], role_help: list[Reply]) -> list[Reply]:
+    """An answer with a role's commands at the end of its last message (one message, as users know it)."""
+    if not replies or not role_help:
+        return [*replies, *role_help]
+    return [*replies[:-1], replace(replies[-1], text=f"{replies[-1].text}\n\n{role_help[0].text}"), *role_help[1:]]
 
 
 def _help(session: Session, env: Env, person: Person, args: str = "") -> list[Reply]:

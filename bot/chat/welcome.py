@@ -7,8 +7,6 @@ who holds those roles and is no student. It sits above ``commands``, which impor
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from sqlmodel import Session
 
 from bot.chat import commands, student
@@ -19,13 +17,6 @@ from bot.core.templates import escape
 from bot.research import access
 
 
-def _with(replies: list[Reply], role_help: list[Reply]) -> list[Reply]:
-    """The greeting after a role's link, with the role's commands in the same message."""
-    if not replies or not role_help:
-        return [*replies, *role_help]
-    return [*replies[:-1], replace(replies[-1], text=f"{replies[-1].text}\n\n{role_help[0].text}"), *role_help[1:]]
-
-
 def start(session: Session, env: Env, person: Person, payload: str | None) -> list[Reply]:
     """/start, with or without an invite code (``f-CODE``: a facilitator link, ``r-CODE``: a researcher link)."""
     replies = student.start(session, env, person, payload)
@@ -33,9 +24,9 @@ def start(session: Session, env: Env, person: Person, payload: str | None) -> li
     failed = {r.text for r in replies} & {facilitator.OLD_LINK, facilitator.EXPIRED_LINK, access.OLD_LINK,
                                           access.EXPIRED_LINK}
     if prefix == enrolment.FACILITATOR_PREFIX and not failed:
-        return _with(replies, commands.facilitator_help(session, env, person))
+        return commands.with_help(replies, commands.facilitator_help(session, env, person))
     if prefix == enrolment.RESEARCHER_PREFIX and not failed:
-        return _with(replies, commands.researcher_help(session, env, person))
+        return commands.with_help(replies, commands.researcher_help(session, env, person))
     if payload or student.is_student(session, person):
         return replies
     roles_help = commands.role_help(session, env, person)
