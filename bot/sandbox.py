@@ -20,7 +20,7 @@ from typing import TextIO
 
 from sqlmodel import Session, col, select
 
-from bot.chat import commands, student
+from bot.chat import commands, student, welcome
 from bot.core.context import Env, Person
 from bot.core.delivery import delivery
 from bot.core.replies import Button, CallbackOutcome, Reply
@@ -159,13 +159,13 @@ class Sandbox:
             name, _, args = line[1:].partition(" ")
             name = name.lower()
             if name == "start":
-                self.show(self.db.call(student.start, self.env, self.person, args.strip() or None))
+                self.show(self.db.call(welcome.start, self.env, self.person, args.strip() or None))
             elif name in self.commands:
                 self.show(self.db.call(self.commands[name], self.env, self.person, args))
             elif name == "prompt":
                 self.deliver_prompt()
             elif name in commands.of_role(commands.STUDENT):
-                self.show(self.db.call(student.command, self.env, self.person, name, args))
+                self.show(self.db.call(commands.entries(commands.STUDENT)[name], self.env, self.person, args))
             else:
                 self.show(student.unknown_command(name))
             return True

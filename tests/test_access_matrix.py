@@ -310,3 +310,26 @@ async def test_a_subset_through_the_real_application(world: World):
 def _plain(html_text: str) -> str:
     return html_text.replace("<b>", "").replace("</b>", "")
 
+
+
+async def test_help_through_the_real_application_is_each_roles_own(world: World):
+    """/help is rendered from the command table: each role sees its own commands, and nobody else's."""
+    async with BotAPIEmulator() as emu, running_bot(emu, world.db, world.env):
+        async def help_of(person: Person, last: str) -> str:
+            user = emu.user(person.telegram_id, person.first_name)
+            after = len(user.messages())
+            user.send_text("/help")
+            await user.wait_for_message(lambda m: last in (m["plain_text"] or ""), after=after)
+            return "\n".join(m["plain_text"] or "" for m in user.messages()[after:])
+
+        researcher = await help_of(RESEARCHER, "Your studies:")
+        assert all(f"/{name}" in researcher for name in ("code", "memo", "progress", "exemplar", "web"))
+        assert "/reflect" not in researcher and "/withdraw" not in researcher
+        fac = await help_of(FAC_A, "Facilitator commands")
+        assert all(f"/{name}" in fac for name in ("cohorts", "newcohort", "schedule", "preview", "sendnow",
+                                                  "announce", "stats", "cancel"))
+        assert "/code" not in fac
+        alice = await help_of(STUDENT, "What I can do")
+        assert all(f"/{name}" in alice for name in ("status", "reflect", "skip", "done", "pause", "resume",
+                                                    "consent", "mydata", "delete", "withdraw", "circle"))
+        assert "/cohorts" not in alice and "/code" not in alice

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from bot.chat import student
+from bot.chat import commands, student, welcome
 from bot.cli import app as cli_app
 from bot.core import roles
 from bot.core.context import Env, Person
@@ -55,7 +55,7 @@ class Console:
         return replies
 
     def start(self, payload: str) -> str:
-        return self._got(self.db.call(student.start, self.env, self.person, payload))[0].text
+        return self._got(self.db.call(welcome.start, self.env, self.person, payload))[0].text
 
     def cmd(self, name: str, args: str = "") -> list[Reply]:
         if name in ("pause", "resume"):  # routed by the student entry point, as in chat
@@ -139,8 +139,8 @@ def test_a_facilitator_of_one_cohort_cannot_act_on_another(db, env, cohort, ruth
 
 
 def test_help_shows_the_facilitator_commands_only_to_facilitators(db, env, cohort, ruth):
-    assert "<b>Facilitator commands</b>" in "\n".join(r.text for r in db.call(student.command, env, RUTH, "help"))
-    assert "Facilitator" not in "\n".join(r.text for r in db.call(student.command, env, SAM, "help"))
+    assert "<b>Facilitator commands</b>" in "\n".join(r.text for r in db.call(commands.help_command, env, RUTH))
+    assert "Facilitator" not in "\n".join(r.text for r in db.call(commands.help_command, env, SAM))
 
 
 def test_cohorts_lists_students_and_the_next_prompt(db, env, cohort, ruth):

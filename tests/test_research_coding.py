@@ -336,26 +336,27 @@ def test_a_long_item_still_finishes_within_telegrams_limit(db, research_env, stu
 
 
 def test_start_and_help_are_role_aware_for_researchers_and_facilitators(db, research_env, study_cohort):
-    from bot.chat import student as student_side
+    from bot.chat import commands as chat_commands
+    from bot.chat import welcome
     from bot.core.roles import is_facilitator
 
     researchers(db, research_env)
-    (hello, commands) = db.call(student_side.start, research_env, RESEARCHER_A, None)
+    (hello, commands) = db.call(welcome.start, research_env, RESEARCHER_A, None)
     assert hello.text == "Hello Rhea! Here is what you can do here."
     assert "/code 7 — open item #7" in commands.text and "Your studies: <b>Balint Study 2026</b>" in commands.text
-    helped = db.call(student_side.command, research_env, RESEARCHER_A, "help")
+    helped = db.call(chat_commands.help_command, research_env, RESEARCHER_A)
     text = "\n".join(r.text for r in helped)
     assert "/progress" in text and "/memo" in text and "/reflect" not in text and "/withdraw" not in text
     # a researcher who is also a student gets both lists
     enrol(db, research_env, study_cohort, RESEARCHER_B.telegram_id, "Bo")
-    both = "\n".join(r.text for r in db.call(student_side.command, research_env, RESEARCHER_B, "help"))
+    both = "\n".join(r.text for r in db.call(chat_commands.help_command, research_env, RESEARCHER_B))
     assert "/reflect" in both and "/code" in both
     # a facilitator with no cohort of their own as a student: the facilitator's commands only
     fac = Person(telegram_id=9100, first_name="Fay")
-    db.call(lambda s: student_side.start(s, research_env, fac, "f-" + study_cohort.facilitator_code))
+    db.call(lambda s: welcome.start(s, research_env, fac, "f-" + study_cohort.facilitator_code))
     assert db.call(is_facilitator, research_env, fac)
-    fac_help = "\n".join(r.text for r in db.call(student_side.command, research_env, fac, "help"))
+    fac_help = "\n".join(r.text for r in db.call(chat_commands.help_command, research_env, fac))
     assert "/cohorts" in fac_help and "/reflect" not in fac_help and "/code" not in fac_help
     # nobody in particular still gets the student welcome
-    (welcome,) = db.call(student_side.start, research_env, Person(telegram_id=9200, first_name="Zed"), None)
-    assert "To join, open the invite link" in welcome.text
+    (greeting,) = db.call(welcome.start, research_env, Person(telegram_id=9200, first_name="Zed"), None)
+    assert "To join, open the invite link" in greeting.text

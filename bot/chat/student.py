@@ -34,11 +34,7 @@ def start(session: Session, env: Env, person: Person, payload: str | None) -> li
     user = repo.upsert_user(session=session, telegram_id=person.telegram_id, first_name=person.first_name,
                             username=person.username, at=env.clock.now())
     current = repo.active_enrolment(session=session, user_id=user.id) if user.id else None
-    if current is None:
-        roles_help = _role_help(session, env, person)
-        if roles_help:  # a researcher or facilitator who is no student: their own commands, not the student welcome
-            hello = f"Hello {escape(person.first_name)}!" if person.first_name else "Hello!"
-            return [Reply(f"{hello} Here is what you can do here."), *roles_help]
+    if current is None:  # a researcher's or facilitator's greeting: bot.chat.welcome
         return enrolment.not_joined()
     if current.participate is None:
         return consent.ask_participate(session, env, person, current)
@@ -104,26 +100,14 @@ def _open(session: Session, person: Person) -> tuple[Enrolment, ReflectionSessio
     return current, repo.open_session(session=session, enrolment_id=current.id)
 
 
-def _role_help(session: Session, env: Env, person: Person) -> list[Reply]:
-    """The facilitator's and the researcher's commands, for whoever holds those roles."""
-    from bot.research.access import help_for as research_help  # late import: research builds on core
-
-    return [*facilitator.help_for(session, env, person), *research_help(session, env, person)]
-
-
-def _is_student(session: Session, person: Person) -> bool:
+def is_student(session: Session, person: Person) -> bool:
+    """Say whether this person is in a cohort as a student now."""
     user = repo.get_user_by_telegram_id(session=session, telegram_id=person.telegram_id)
     return bool(user and user.id and repo.active_enrolment(session=session, user_id=user.id))
 
 
 def command(session: Session, env: Env, person: Person, name: str, args: str = "") -> list[Reply]:
     """A student command (without the slash)."""
-    if name == "help":
-        roles_help = _role_help(session, env, person)
-        if roles_help and not _is_student(session, person):
-            return [*roles_help, Reply("Joining a cohort as a student? Open its invite link or type its code; "
-                                       "/help then lists the students' commands too.")]
-        return [Reply(status.HELP), *roles_help]
     if name == "status":
         return status.status(session, env, person)
     if name == "consent":

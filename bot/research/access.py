@@ -20,15 +20,6 @@ from storage import coding_repo, repo, research_repo
 from storage.models import Role, Study
 from storage.research_models import Coder
 
-HELP = """<b>Researcher commands</b>
-/code — the next reflection assigned to you (put-aside ones come back last)
-/code 7 — open item #7, when it is one of yours
-/memo — a note on the item in front of you, or on a code (<code>/memo Code name: note</code>)
-/skip — put the item aside for later
-/progress — how far you and the round have got
-To code a passage, select it in the item, choose Reply (quote) and send the code's name.
-You see pseudonyms and redacted text only, never who wrote it."""
-
 NOT_A_RESEARCHER = ("Sorry, that command is for researchers of a study, and you're not one. If you should be, ask "
                     "the study lead for the researcher invite link.")
 
@@ -92,12 +83,8 @@ def join(session: Session, env: Env, person: Person, payload: str) -> list[Reply
                else f"Welcome — you're now a researcher of <b>{escape(study.name)}</b>")
     return [Reply(
         f"{opening}, coding as <b>{escape(coder.label)}</b>. Other researchers and exports know you by that "
-        "label only.\n\n"
-        "/code — the next reflection to code (de-identified; you'll never see names or who wrote it)\n"
-        "/memo — a note on the item in front of you, or on a code (<code>/memo Code name: note</code>)\n"
-        "/skip — put the item aside for later\n"
-        "/progress — how far you and the round have got"
-    )]
+        "label only."
+    )]  # chat adds the researcher's commands (bot.chat.commands)
 
 
 def studies_of(session: Session, env: Env, person: Person) -> list[Study]:
@@ -113,12 +100,3 @@ def coder_of(session: Session, env: Env, person: Person, study: Study) -> Coder:
         raise ResearchError(NOT_A_RESEARCHER)
     coder = coding_repo.get_coder(session=session, study_id=study.id, telegram_id=person.telegram_id)
     return coder or ensure_coder(session, env, study, person.telegram_id)
-
-
-def help_for(session: Session, env: Env, person: Person) -> list[Reply]:
-    """The researcher commands, for /help and /start: only to someone who researches a study."""
-    studies = studies_of(session, env, person)
-    if not studies:
-        return []
-    names = ", ".join(f"<b>{escape(s.name)}</b>" for s in studies)
-    return [Reply(f"{HELP}\nYour studies: {names}.")]

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.chat import student
+from bot.chat import commands, student, welcome
 from bot.core.replies import Reply
 from bot.telegram import safety_screen
 from bot.telegram.context import db_of, env_of, person_of
@@ -22,7 +22,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     msg = update.effective_message
     assert msg is not None
     payload = context.args[0] if context.args else None
-    replies = await db_of(context).run(student.start, env_of(context), person_of(update), payload)
+    replies = await db_of(context).run(welcome.start, env_of(context), person_of(update), payload)
     await send_after_commit(context.bot, msg.chat_id, replies)
 
 
@@ -32,7 +32,8 @@ async def student_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     assert msg is not None and msg.text is not None
     name = msg.text.split()[0].lstrip("/").split("@")[0].lower()
     args = " ".join(context.args or [])
-    replies = await db_of(context).run(student.command, env_of(context), person_of(update), name, args)
+    entry = commands.entries(commands.STUDENT)[name]  # the one table: /help is rendered from it
+    replies = await db_of(context).run(entry, env_of(context), person_of(update), args)
     await send_after_commit(context.bot, msg.chat_id, replies)
 
 

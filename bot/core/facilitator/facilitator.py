@@ -27,23 +27,6 @@ from bot.core.templates import TemplateProblem, escape
 from storage import repo
 from storage.models import Cohort, CohortStatus, Enrolment, ReflectionSession, Role
 
-HELP = """<b>Facilitator commands</b>
-/cohorts — your cohorts, their students and next prompt
-/newcohort — set up a cohort, step by step
-/schedule — see or change a cohort's schedule
-/preview N — week N's prompt as students see it
-/sendnow N — send week N's prompt now
-/pause and /resume — stop and restart a cohort's prompts
-/announce — a message to every consented student
-/stats — participation per week, with a chart
-With several cohorts, add the cohort's id: /stats 3, /preview 2 3, /pause 3.
-You see participation, never what a student wrote."""
-
-
-def help_for(session: Session, env: Env, person: Person) -> list[Reply]:
-    """The facilitator commands, for /help — only to someone who facilitates."""
-    return [Reply(HELP)] if roles.is_facilitator(session, env, person) else []
-
 
 def refuse(session: Session, env: Env, person: Person, command: str, cohort_id: int | None = None) -> list[Reply]:
     """Say no politely and record that someone tried."""
@@ -117,7 +100,7 @@ def accept_link(session: Session, env: Env, person: Person, raw_code: str) -> li
             role_links.rotate_facilitator_link(session, cohort, role_links.facilitator_policy(cohort), now=now,
                                                actor=person.actor, reason="used")
     hello = "You're already" if already else f"Welcome, {escape(person.first_name or 'there')} — you're now"
-    return [Reply(f"{hello} a facilitator of <b>{escape(cohort.name)}</b> (id {cohort.id}).\n\n{HELP}")]
+    return [Reply(f"{hello} a facilitator of <b>{escape(cohort.name)}</b> (id {cohort.id}).")]  # chat adds /help
 
 
 def _active_counts(session: Session) -> dict[int, tuple[int, int]]:
@@ -165,7 +148,7 @@ def cohorts(session: Session, env: Env, person: Person, args: str = "") -> list[
             f"<b>{escape(c.name)}</b> (id {c.id}) — {c.status}\n"
             f"{students} joined, {taking_part} taking part · {next_prompt_text(session, env, c)}\n"
             f"Invite link: {env.invite_link(c.invite_code)}")
-    return [Reply("\n\n".join(blocks) + "\n\n" + HELP)]
+    return [Reply("\n\n".join(blocks))]  # chat adds the commands (bot.chat.commands)
 
 
 def _week_and_ref(args: str) -> tuple[int | None, str]:

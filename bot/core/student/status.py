@@ -1,4 +1,4 @@
-"""/status, /help, /pause, /resume: where a student stands and what comes next."""
+"""/status, /pause, /resume: where a student stands and what comes next (/help: ``bot.chat.commands``)."""
 
 from __future__ import annotations
 
@@ -11,22 +11,6 @@ from bot.core.scheduling.schedule import describe_local, finished, spec_of
 from bot.core.templates import escape
 from storage import repo
 from storage.models import CohortStatus, Enrolment
-
-HELP = """<b>What I can do</b>
-/status — your cohort, this week, what comes next
-/reflect — start this week's reflection now
-/skip — skip the current question
-/done — end this week's reflection early
-/pause and /resume — stop and restart your weekly prompts
-/consent — see or change your two choices
-/mydata — a file of everything held about you
-/delete — erase your data
-/withdraw — leave the cohort
-/circle — your Balint circle, if your cohort runs them
-/help — this list
-
-Each week's conversation has five short questions: the encounter, what you felt, what the patient \
-may have felt, what went on between you, and what you take away. There are no right answers."""
 
 
 def next_steps(session: Session, env: Env, enrolment: Enrolment) -> str:
