@@ -199,8 +199,21 @@ def ready_study(db: Database, env: Env, cohort: Any, *, students: int = 1, revie
 
 def press(driver: Any, element: Any) -> None:
     """Click a button that submits a form, and wait for the next page."""
-    from selenium.webdriver.support import expected_conditions
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
+    def gone(_: Any) -> bool:
+        # Mid-navigation Chromium may answer "Node with given id does not belong to the
+        # document" instead of a stale-element error: both mean the old page is gone.
+        try:
+            element.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return True
+            raise
+        return False
+
     element.click()
-    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(element))
+    WebDriverWait(driver, 10).until(gone)
