@@ -163,8 +163,11 @@ def test_an_export_download_matches_the_register(db, research_env, study_cohort,
     deadline = time.monotonic() + 15
     files: list = []
     while time.monotonic() < deadline:
-        files = [p for p in browser.downloads.iterdir() if not p.name.endswith(".crdownload")]
-        if files:
+        # Chromium writes through ".org.chromium.*" and ".crdownload" files, and may show the final name
+        # before the bytes are flushed: wait for one finished, non-empty file
+        names = [p.name for p in browser.downloads.iterdir()]
+        files = [browser.downloads / n for n in names if not n.startswith(".") and not n.endswith(".crdownload")]
+        if len(files) == len(names) == 1 and files[0].stat().st_size > 0:
             break
         time.sleep(0.1)
     assert len(files) == 1, "the download did not arrive"
