@@ -339,3 +339,44 @@ def test_counts_and_generic_care_places_stay(r: Redactor, text: str) -> None:
 )
 def test_irish_particles_and_occasions_with_a_bracketed_year(r: Redactor, text: str, expected: str) -> None:
     assert r.redact(text).text == expected
+
+
+# Round four (issue 10): addresses as a whole (the flat before, the towns after, lower case), prisons and schools,
+# bare ages after a relation; each case written fresh, none from a test set.
+@pytest.mark.parametrize(
+    ("text", "gone"),
+    [
+        ("She rents a room at 58 Castle Street, Caernarfon above a chip shop.", ["58 Castle Street", "Caernarfon"]),
+        ("Home address Flat 1/L, 22 Polwarth Gardens, Glasgow G12 9HF", ["1/L", "Polwarth", "Glasgow", "G12"]),
+        ("Post for him goes c/o The Pharmacy, 3 High Street, Bala because he has no fixed abode.",
+         ["Pharmacy", "High Street", "Bala"]),
+        ("lives at 9 church st, bethesda with her son", ["church st", "bethesda"]),
+        ("He's been sleeping at Hillside, Drumbeg Road, Lochinver since his wife went in.",
+         ["Hillside", "Drumbeg", "Lochinver"]),
+        ("Her address: Flat 11,\nHarbour View,\nSt Ives", ["11", "Harbour View", "Ives"]),
+        ("Mrs D moved from Ardnagashel House, Bantry, Co. Cork to be near her son.", ["Ardnagashel", "Bantry", "Cork"]),
+        ("The patient was from HMP Styal and was handcuffed for the scan.", ["Styal"]),
+        ("She was a pupil at Ysgol Friars when it started.", ["Friars"]),
+        ("Mum, 31, G4P3, booked for a VBAC.", ["31"]),
+        ("44F, family history of breast cancer, mother died at 46.", ["46"]),
+    ],
+)
+def test_round_four_identifiers(r: Redactor, text: str, gone: list[str]) -> None:
+    out = r.redact(text).text
+    assert [g for g in gone if g in out] == [], out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "took 2 buses down the road to clinic",
+        "We went to 3 sessions at the old court before the tribunal.",
+        "She lives at 8 Ffordd Las, Rhyl is where she grew up",
+        "The patient was 2 days post-op, at 14:00 she spiked a temperature.",
+    ],
+)
+def test_round_four_leaves_ordinary_words(r: Redactor, text: str) -> None:
+    out = r.redact(text).text
+    for word in ("buses", "road", "clinic", "sessions", "court", "tribunal", "Rhyl is where", "post-op", "14:00"):
+        if word in text:
+            assert word in out, out

@@ -98,6 +98,9 @@ class LexiconRules:
         )
         self.known_re = re.compile(
             rf"(?<![\w'’])(?:(?i:the){HSP}+)?(?:{_alt(cfg.known_locations)}|Ysbyty(?:{HSP}+{CAP}){{1,3}}"
+            # prisons and young offenders' institutions, Welsh schools, colleges and care homes: "HMP Styal", "Ysgol Friars"
+            rf"|(?:HMP{HSP}*YOI|HMPYOI|HMYOI|HMP|HMIP|Ysgol|Coleg|Cartref|Canolfan)(?:{HSP}+{CAP}){{1,3}}"
+            rf"|(?:St\.?|Saint){HSP}+{CAP}['’]s?{HSP}+(?:Primary|Academy|High|Secondary|School|College)"
             rf"|(?:St\.?|Saint){HSP}+{CAP}['’]s?)(?:{HSP}+of{HSP}+{CAP}(?:{HSP}+{CAP})?)?(?![\w])"
         )
         self.the_date_re = re.compile(rf"(?<![\w])(?i:the){HSP}+{DAY}{ORD}{HSP}+of{HSP}+{MONTH}(?![\w])")
@@ -191,7 +194,7 @@ class LexiconRules:
         self._first_words = {
             "occasion": frozenset(o.split()[0].casefold() for o in cfg.occasions),
             "known": frozenset(re.split(r"['’]", k.split()[0].casefold())[0] for k in cfg.known_locations)
-            | {"ysbyty", "st", "saint"},
+            | {"ysbyty", "st", "saint", "hmp", "hmpyoi", "hmyoi", "hmip", "ysgol", "coleg", "cartref", "canolfan"},
             "location": frozenset(x.split()[-1].casefold() for x in cfg.location_suffixes) | {"ward"},
             "house": frozenset(x.casefold() for x in (*cfg.house_suffixes, *cfg.welsh_place_words))
             | {"flat", "apartment", "apt", "old"},

@@ -272,11 +272,15 @@ class RuleSet:
             rf"about|around|roughly|aged))?\s+(?P<n>[0-9]{{1,3}}|{NUMBER_WORD})(?![\w%/:.,\-]\w|[0-9])"
         )
         self.age_appositive_re = re.compile(
-            r"(?<![\w])(?i:man|woman|lady|gentleman|girl|boy|patient|son|daughter|he|she)(?:,\s*|\s+\(|\s+-\s+)"
-            r"(?P<n>[0-9]{1,3})(?=\s*[,)])"
+            r"(?<![\w])(?i:man|woman|lady|gentleman|girl|boy|patient|pt|son|daughter|he|she|mum|mother|dad|father|wife|husband|"
+            r"partner|brother|sister|grandmother|grandfather|gran|grandad|nan|baby|child|carer|widow|widower|neighbour)"
+            r"(?:,\s*|\s+\(|\s+-\s+|:\s*|\s+)"
+            r"(?P<n>[0-9]{1,3})(?=\s*[,)]|\.(?!\d)|\s+(?:[MF]|male|female)\b)"
             r"|(?<![\w])(?i:man|woman|lady|gentleman|girl|boy|patient|child)\s+of\s+(?P<n2>[0-9]{1,3})(?![\w%/.:]|\.[0-9])"
             r"(?!\s+(?:years|yrs|weeks|months|days|minutes|hours)\b)"
             r"|(?<![\w])(?i:at|by)\s+(?:the\s+age\s+of\s+)?(?P<n3>[0-9]{1,2})(?=,?\s+(?:she|he|they|I|we)\b)"
+            r"|(?<![\w])(?i:died|passed\s+away|diagnosed|married|widowed|retired|left\s+school|left\s+home|"
+            r"became\s+a\s+\w+(?:\s+for\s+(?:her|his|their)\s+\w+)?)\s+at\s+(?P<n4>[0-9]{1,2})(?![\w:]|\.[0-9])"
         )
         self.age_birthday_re = re.compile(r"(?<![\w])(?P<n>[0-9]{1,3}(?:st|nd|rd|th))\s+birthday(?![\w])")
 
@@ -504,7 +508,7 @@ class RuleSet:
                 continue
             yield Candidate(m.start("n"), m.end("n"), "AGE", "age_pronoun")
         for m in self.age_appositive_re.finditer(text):
-            grp = next(g for g in ("n", "n2", "n3") if m.group(g) is not None)
+            grp = next(g for g in ("n", "n2", "n3", "n4") if m.group(g) is not None)
             if int(m.group(grp)) <= 125:
                 yield Candidate(m.start(grp), m.end(grp), "AGE", "age_pronoun")
 
@@ -732,8 +736,13 @@ class RuleSet:
 
     def address_joined(self, text: str, parts: list[Candidate]) -> Iterator[Candidate]:
         """Address pieces next to each other are one address: "Flat 9, Victoria House, 41 Station Road",
-        "Bryn Awel, 6 Lon Goch"; a town straight after a street at the end of a line goes with it
-        ("3 Stryd Fawr, Bala")."""
+        "Bryn Awel, 6 Lon Goch", also across the line breaks of an address written on several lines. Around
+        a chain: the flat, tenement or "c/o" before it ("Flat 0/2, ", "2F1, ", "c/o The Pharmacy, "), a house
+        name before it after "at", "from" or "address:" ("Hillside, Drumbeg Road"), and up to three towns after
+        it ("58 Castle Street, Caernarfon above a chip shop", "Bantry, Co. Cork")."""
+        lowercase = list(self._lowercase_streets(text))
+        yield from lowercase  # a trigger word and a street suffix are enough on their own
+        parts = parts + lowercase
         chains: list[list[int]] = []
         for c in sorted(parts, key=lambda c: (c.start, -c.end)):
             if chains and c.start <= chains[-1][1]:
@@ -745,19 +754,68 @@ class RuleSet:
             else:
                 chains.append([c.start, c.end, 1])
         for start, end, count in chains:
-            town = TOWN_AFTER.match(text, end)
-            if town and town.group(1).casefold() not in self.function_words:
+            lower = not any(ch.isupper() for ch in text[start:end])
+            for _ in range(3):
+                town = (TOWN_AFTER_LOWER if lower else TOWN_AFTER).match(text, end)
+                if not town or town.group(1).split()[0].casefold() in self.function_words:
+                    break
                 end, count = town.end(1), count + 1
+            window = text[max(0, start - 80) : start]
+            before = UNIT_BEFORE.search(window) or HOUSE_BEFORE.search(window)
+            if before:
+                start, count = start - (len(window) - before.start("a")), count + 1
             if count > 1:
                 yield Candidate(start, end, "ADDRESS", "address_joined")
 
+    @staticmethod
+    def _lowercase_streets(text: str) -> Iterator[Candidate]:
+        """ "lives at 9 church st", "moved to 21 heol y nant": a numbered street in lower case, after a word
+        that says an address follows (a bare "2 buses down the road" stays)."""
+        if not _HAS_DIGIT.search(text):
+            return
+        for m in LOWER_STREET.finditer(text):
+            yield Candidate(m.start("a"), m.end("a"), "ADDRESS", "address_joined")
+
 
 NHS_4_3_3 = re.compile(r"(?<![\w\-/.])([0-9]{4})([\-–])([0-9]{3})\2([0-9]{3})(?![\w\-/]|\.\d)")
-ADDRESS_GAP = re.compile(r"[ \u00a0]*,?[ \u00a0]*")
-# the town after a street: at the end of a line or sentence, before a postcode, or in a clause of its own
-# ("from Pen y Bryn, Abergele, had been admitted")
+_HAS_DIGIT = re.compile(r"[0-9]")
+ADDRESS_GAP = re.compile(r"[ \u00a0]*,?[ \u00a0]*\n?[ \u00a0]*")
+# a town: "Caernarfon", "Bangor-on-Dee", "Kirkby Lonsdale", "Co. Cork", "Isle of Mull", "Dublin 6"
+_TOWN = (
+    rf"(?:(?:Co\.?|County|Isle{HSP}+of){HSP}+)?[{UP}][{LO}]+(?:['’]?-?[{LO}]*-[{UP}]?[{LO}]+)*"
+    rf"(?:{HSP}+[{UP}][{LO}]+)?(?:{HSP}+[0-9]{{1,2}}(?![0-9]))?"
+)
+# the town after a street, after a comma (and perhaps a line break), when what follows is not another
+# capitalised word: the end, punctuation, a postcode, or a lower-case word ("..., Leith with her partner"), but not
+# a verb ("8 Ffordd Las, Rhyl is where she grew up": Rhyl starts a clause of its own)
 TOWN_AFTER = re.compile(
-    rf",{HSP}*([{UP}][{LO}]+(?:-[{UP}]?[{LO}]+)*)(?={HSP}*(?:$|\n|[.;]|[A-Z]{{1,2}}[0-9]|,{HSP}+[a-z]))"
+    rf",{HSP}*\n?{HSP}*({_TOWN})(?!{HSP}+(?:is|was|has|had|are|were|will|would|can|could|seems|seemed|looks)\b)(?={HSP}*(?:$|\n|[.;:,!?)\"“”'’—–]|-{HSP}|[A-Z]{{1,2}}[0-9]|{HSP}[{LO}0-9(]))"
+)
+TOWN_AFTER_LOWER = re.compile(
+    rf",{HSP}*\n?{HSP}*([{LO}]{{3,}}(?:-[{LO}]+)*)(?={HSP}*(?:$|\n|[.;:,!?)—–]|[a-z]{{1,2}}[0-9]|{HSP}(?:with|and|but|for|so|since|where|because|to|near|until|till|then|now|is|was|son|daughter|mum|dad|wife|husband|partner)\b))"
+)
+# before a chain: the flat or tenement ("Flat 0/2, ", "2F1, ", "3/2, ", "Room 214, ", "Plot 14, "), perhaps after
+# "c/o someone, "
+UNIT_BEFORE = re.compile(
+    rf"(?P<a>(?:(?i:c/o){HSP}+[^,\n]{{1,40}},{HSP}*\n?{HSP}*)?"
+    rf"(?:(?:(?i:flat|apartment|apt|unit|room|plot|berth|suite|number|no\.)){HSP}*(?:[0-9]{{1,4}}(?:/[0-9A-Za-z]{{1,2}})?[A-Za-z]?|[A-Z])(?![\w/])"
+    rf"|[0-9]{{1,2}}F[0-9]{{1,2}}|[0-9]{{1,2}}/[0-9]{{1,2}}|(?i:c/o){HSP}+[^,\n]{{1,40}})"
+    rf"{HSP}*,?{HSP}*\n?{HSP}*)$"
+)
+_HOUSE_CUES = ("at", "from", "to", "At", "From", "address", "Address", "Home", "home", "is", "was", "as")
+# before a chain, after "at", "from", "to" or "address:": a house name and its comma ("Hillside, ", "The Coach House,\n")
+HOUSE_BEFORE = re.compile(
+    r"(?:^|(?<=[:\n])|" + "|".join(rf"(?<=\b{w}[ \u00a0])" for w in _HOUSE_CUES) + ")"
+    rf"{HSP}*(?P<a>(?:(?:The|Y|Tigh|Ty|Tŷ){HSP}+)?[{UP}][{LO}]+(?:{HSP}+(?:[{UP}][{LO}]+|y|yr|na|an|nan|of|of{HSP}+the)){{0,3}}"
+    rf",{HSP}*\n?{HSP}*)$"
+)
+LOWER_STREET = re.compile(
+    rf"(?<![\w])(?i:lives|lived|living|live|stays|stayed|staying|moved|address|addr|at|to|from)"
+    rf"(?:{HSP}+(?:back|in|out|is|was|to|at))?{HSP}*:?{HSP}+"
+    rf"(?P<a>(?:(?:flat|apt|apartment|unit|room|no\.?){HSP}*[0-9]{{1,4}}[a-z]?,?{HSP}+(?:[0-9]{{1,4}}[a-z]?,?{HSP}+)?|[0-9]{{1,4}}[a-z]?,?{HSP}+)"
+    rf"(?:(?:heol|ffordd|stryd|lon|lôn|maes|bryn|ty|tŷ|plas|cae|rhodfa)(?:{HSP}+(?:y|yr))?{HSP}+[a-zŵŷ]+"
+    rf"|(?:[a-z]+{HSP}+){{1,3}}(?:street|st|road|rd|avenue|ave|lane|crescent|terrace|drive|gardens|ct|mews|wynd))"
+    rf"(?:,?{HSP}+(?:[a-z]+{HSP}+){{1,2}}(?:st|street|rd|road|lane|ct|court))?)(?![\w])"
 )
 
 
