@@ -380,3 +380,15 @@ def test_round_four_leaves_ordinary_words(r: Redactor, text: str) -> None:
     for word in ("buses", "road", "clinic", "sessions", "court", "tribunal", "Rhyl is where", "post-op", "14:00"):
         if word in text:
             assert word in out, out
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Nkechi insisted on walking to the bus stop.", "Nkechi"),  # a verb of a person after a sentence-initial name
+        ("Thandeka spoke to me in isiZulu once she heard my accent.", "Thandeka"),
+        ("Abimbola Okonkwo seen in clinic today", "Abimbola"),  # an unknown first name before a caught surname
+    ],
+)
+def test_round_four_names(r: Redactor, text: str, name: str) -> None:
+    assert name not in r.redact(text).text

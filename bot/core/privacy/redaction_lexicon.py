@@ -467,8 +467,13 @@ class LexiconRules:
             start = m.start()
             before = PRECEDING_TOKEN.search(text, max(0, start - 30), start)
             if before and not is_sentence_initial(text, start):
-                key_before = before.group(1).casefold()
-                if key_before in self.names and not (key_before in self.base.never_names or key_before in self.places):
+                word_before = before.group(1)
+                key_before = word_before.casefold()
+                first = key_before in self.names or (  # "Abimbola Okonkwo seen": an unknown first name, even first
+                    len(word_before) > 2 and word_before[:1].isupper() and not word_before.isupper()
+                    and not self._is_word(word_before) and not self._blocked(key_before)
+                )
+                if first and not (key_before in self.base.never_names or key_before in self.places):
                     start = before.start(1)  # "Paddy O'Shea": a listed first name before the surname goes too
             yield Candidate(start, m.end(), "NAME", "name_lexicon" if listed else "name_unknown_capitalised")
 
