@@ -392,3 +392,20 @@ def test_round_four_leaves_ordinary_words(r: Redactor, text: str) -> None:
 )
 def test_round_four_names(r: Redactor, text: str, name: str) -> None:
     assert name not in r.redact(text).text
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Faith was sitting on the edge of the bed when we came round.", "Faith"),
+        ("Sunny is only 17 and already a carer.", "Sunny"),
+        ("Joy had been a school cook for thirty years.", "Joy"),
+    ],
+)
+def test_round_four_word_names_with_a_person_predicate(r: Redactor, text: str, name: str) -> None:
+    assert name not in r.redact(text).text
+
+
+@pytest.mark.parametrize("text", ["Hope was all she had left.", "Grace was shown to everyone.", "Summer was 3 weeks away."])
+def test_round_four_word_names_without_one_stay(r: Redactor, text: str) -> None:
+    assert r.redact(text).text == text

@@ -688,6 +688,8 @@ class RuleSet:
             return m.start(), m.end()
         if not is_month and re.match(r"['’]s[ \u00a0]+[a-z]", after):
             return m.start(), m.end()
+        if not is_month and PERSON_PREDICATE.match(after):  # "Summer was 15", "Rose was sitting up in bed"
+            return m.start(), m.end()
         if not initial and not is_month:
             prev = re.search(r"([a-z]+)[ \u00a0]+$", text[max(0, m.start() - 30) : m.start()])
             if prev and prev.group(1) in self.object_verbs:
@@ -816,6 +818,17 @@ LOWER_STREET = re.compile(
     rf"(?:(?:heol|ffordd|stryd|lon|lôn|maes|bryn|ty|tŷ|plas|cae|rhodfa)(?:{HSP}+(?:y|yr))?{HSP}+[a-zŵŷ]+"
     rf"|(?:[a-z]+{HSP}+){{1,3}}(?:street|st|road|rd|avenue|ave|lane|crescent|terrace|drive|gardens|ct|mews|wynd))"
     rf"(?:,?{HSP}+(?:[a-z]+{HSP}+){{1,2}}(?:st|street|rd|road|lane|ct|court))?)(?![\w])"
+)
+
+
+# what only a person is after "was", "is" or "had been": an age, a posture, a life event ("Summer was 15 and
+# pregnant", "Will is only 19", "Rose was sitting up in bed", "Dawn had been sober for years"); round four
+PERSON_PREDICATE = re.compile(
+    r"[ \u00a0]+(?:was|is|had[ \u00a0]+been|has[ \u00a0]+been)[ \u00a0]+(?:only[ \u00a0]+|just[ \u00a0]+|nearly[ \u00a0]+|barely[ \u00a0]+)?"
+    r"(?:[0-9]{1,3}(?![0-9%:./])(?![ \u00a0]*(?:%|percent|mg|kg|ml|minutes|hours|days|weeks|months|am|pm))"
+    r"|(?:sitting|lying|sat|standing|crying|sobbing|asleep|awake|smiling|waiting|married|widowed|pregnant|"
+    r"discharged|admitted|transferred|sober|born|diagnosed|sectioned|readmitted|intubated|ventilated|bed-bound|"
+    r"housebound|a[ \u00a0]+(?:care|dinner|lollipop|school|retired|former|single|young|widowed)[ \u00a0]+\w+)\b)"
 )
 
 
