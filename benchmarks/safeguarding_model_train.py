@@ -13,8 +13,13 @@ is downloaded) and distils one 128-number vector per word piece with Model2Vec.
 
 ``--cv`` holds out each development batch (the ``split`` field) in turn, trains on the rest and scores the
 held-out batch with the rules and the model together, as the bot runs them. Those out-of-batch scores are
-what ``--export`` chooses the two thresholds on: the lowest that keep false alarms (alert or check-in on a
-no-risk message) at or under ``--max-false-alarms``. The held-out sets in tests/data/testset are never read.
+what ``--export`` chooses the two thresholds on: the lowest that add at most ``--max-false-alarms`` to the rules'
+own false alarms (alert or check-in on a no-risk message). The alert compares explicit + warning + harassment
+(``Scores.alerting``) with its threshold. The held-out sets in tests/data/testset are never read.
+
+Round four (3 December 2026) measured with two folds of whole writers' batches and a 3-network ensemble per fold
+(``--cv --export --folds 2 --members 3 --epochs 20``); the thresholds written were 0.9 and 0.9 (a check-in
+threshold at or above the alert's means the model alerts or stays out; check-ins come from the rules).
 
 Training data: every ``tests/data/safeguarding_*.jsonl`` except the old rule corpus, with the README's groups.
 Each epoch also sees synthetic long reflections: a short risk message set inside a no-risk reflection at a
@@ -187,7 +192,7 @@ def caught(group: str, tier: str) -> bool:
 def combined(rule_tier: str, p: np.ndarray, alert_t: float, check_t: float) -> str:
     if rule_tier == "kept":
         return "none"
-    if rule_tier == "alert" or max(p[0], p[3]) >= alert_t:
+    if rule_tier == "alert" or (p[0] + p[1] + p[3] >= alert_t and p[0] + p[3] >= p[1]):  # Scores.alerting
         return "alert"
     if rule_tier != "none" or p[0] + p[1] >= check_t:  # the student's own risk; a peer's is the rules' call
         return "check_in"
@@ -216,8 +221,10 @@ def score(
 
 
 def choose(rows: list[dict[str, Any]], probs: np.ndarray, tiers: list[str], max_fa: float) -> tuple[float, float]:
-    """The lowest thresholds (alert first) whose out-of-batch false-alarm rate stays at or under max_fa."""
+    """The lowest thresholds (alert first) whose out-of-batch false-alarm rate stays within max_fa of the rules'
+    own (the development set's hard negatives give the rules alone about 4 %)."""
     grid = [round(x, 3) for x in (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999)]
+    max_fa += score(rows, probs, tiers, 9, 9).get("no_risk", 0.0)
     best: tuple[float, tuple[float, float]] | None = None
     for a in grid:
         for c in grid:
@@ -250,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--folds", type=int, default=4)
     ap.add_argument("--thresholds", default="", help="ALERT,CHECK_IN: export with these, skipping --cv")
     ap.add_argument("--members", type=int, default=1, help="networks from consecutive seeds, averaged")
-    ap.add_argument("--max-false-alarms", type=float, default=0.03)
+    ap.add_argument("--max-false-alarms", type=float, default=0.025, help="false alarms the model may add")
     args = ap.parse_args(argv)
     if args.distill:
         distill(args.cache)
@@ -274,8 +281,10 @@ def main(argv: list[str] | None = None) -> int:
         oof = np.zeros((len(rows), len(CLASSES)), np.float32)
         for fold in folds:
             test = [i for i, r in enumerate(rows) if fold_of[r["split"]] == fold]
-            net = trainer.fit([r for r in rows if fold_of[r["split"]] != fold])
-            oof[test] = trainer.probs(net, [rows[i] for i in test])
+            for m in range(args.members):  # the ensemble the bot runs: its averaged probabilities get thresholded
+                trainer.seed = args.seed + m
+                net = trainer.fit([r for r in rows if fold_of[r["split"]] != fold])
+                oof[test] += trainer.probs(net, [rows[i] for i in test]) / args.members
             s = score([rows[i] for i in test], oof[test], [tiers[i] for i in test], 0.95, 0.98)
             print(
                 f"{fold} ({', '.join(s for s in sizes if fold_of[s] == fold)}) n={len(test)}\n   "
@@ -283,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
         print("out-of-batch trade-off (alert threshold, check-in threshold: recall by group, false alarms):")
-        for a, c in ((0.9, 0.95), (0.95, 0.97), (0.95, 0.99), (0.97, 0.99), (0.98, 0.995), (0.99, 0.999)):
+        for a, c in ((0.85, 0.85), (0.9, 0.9), (0.93, 0.93), (0.95, 0.95), (0.97, 0.97), (0.99, 0.99)):
             s = score(rows, oof, tiers, a, c)
             print(f"  {a:<5} {c:<6} " + "  ".join(f"{g}={v:.3f}" for g, v in sorted(s.items())))
         alert_t, check_t = choose(rows, oof, tiers, args.max_false_alarms)

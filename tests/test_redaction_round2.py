@@ -406,6 +406,8 @@ def test_round_four_word_names_with_a_person_predicate(r: Redactor, text: str, n
     assert name not in r.redact(text).text
 
 
-@pytest.mark.parametrize("text", ["Hope was all she had left.", "Grace was shown to everyone.", "Summer was 3 weeks away."])
+@pytest.mark.parametrize(
+    "text", ["Hope was all she had left.", "Grace was shown to everyone.", "Summer was 3 weeks away."]
+)
 def test_round_four_word_names_without_one_stay(r: Redactor, text: str) -> None:
     assert r.redact(text).text == text

@@ -284,6 +284,33 @@ def test_the_model_only_adds_to_what_the_rules_decided(rules: SafeguardingRules)
     assert never.check("I want to kill myself").tier is Tier.ALERT
 
 
+def test_the_model_alerts_on_risk_it_cannot_place_as_explicit_or_warning(rules: SafeguardingRules) -> None:
+    """Round four (issue 10): the alert compares explicit + warning + harassment with the threshold (when the
+    warning share is not the larger), so a message the model is sure is risk, split between explicit and warning
+    signs, alerts; the explicit share alone would not."""
+    assert rules.model is not None
+    text = "i keep picturing myself not existing and it feels like relief"
+    s = rules.model.scores(rules.normalise(text))
+    assert s.explicit > 0.05 and s.warning > 0.05, s  # the model splits it
+    between = (max(s.explicit, s.harassment) + s.alerting) / 2
+    tuned = rules.with_model(rules.model.with_thresholds(between, 1.01))
+    assert SafeguardingRules.from_toml(model_path=None).check(text).tier is Tier.NONE  # no rule has it
+    verdict = tuned.check(text)
+    assert verdict.tier is Tier.ALERT and verdict.rule == MODEL_RULE, verdict.summary()
+
+
+def test_a_mostly_warning_sign_message_gets_the_check_in_not_the_alert(rules: SafeguardingRules) -> None:
+    """The tiers hold with the model: sure of risk, but mostly a warning sign, is the gentle check-in."""
+    assert rules.model is not None
+    text = "everything feels grey and pointless lately, like nothing I do matters"
+    assert SafeguardingRules.from_toml(model_path=None).check(text).tier is Tier.NONE  # no rule has it
+    s = rules.model.scores(rules.normalise(text))
+    assert s.warning > s.explicit + s.harassment, s
+    eager = rules.with_model(rules.model.with_thresholds(0.0, 0.0))
+    verdict = eager.check(text)
+    assert verdict.tier is Tier.CHECK_IN and verdict.rule == MODEL_RULE, verdict.summary()
+
+
 def test_the_shipped_model_catches_wording_no_rule_has(rules: SafeguardingRules) -> None:
     """prompts/safeguarding/model: loaded by default; what it adds beyond the rules, and what it leaves alone."""
     alone = SafeguardingRules.from_toml(model_path=None)

@@ -98,7 +98,7 @@ class LexiconRules:
         )
         self.known_re = re.compile(
             rf"(?<![\w'’])(?:(?i:the){HSP}+)?(?:{_alt(cfg.known_locations)}|Ysbyty(?:{HSP}+{CAP}){{1,3}}"
-            # prisons and young offenders' institutions, Welsh schools, colleges and care homes: "HMP Styal", "Ysgol Friars"
+            # prisons, young offenders' institutions, Welsh schools and colleges: "HMP Styal", "Ysgol Friars"
             rf"|(?:HMP{HSP}*YOI|HMPYOI|HMYOI|HMP|HMIP|Ysgol|Coleg|Cartref|Canolfan)(?:{HSP}+{CAP}){{1,3}}"
             rf"|(?:St\.?|Saint){HSP}+{CAP}['’]s?{HSP}+(?:Primary|Academy|High|Secondary|School|College)"
             rf"|(?:St\.?|Saint){HSP}+{CAP}['’]s?)(?:{HSP}+of{HSP}+{CAP}(?:{HSP}+{CAP})?)?(?![\w])"

@@ -805,7 +805,8 @@ UNIT_BEFORE = re.compile(
     rf"{HSP}*,?{HSP}*\n?{HSP}*)$"
 )
 _HOUSE_CUES = ("at", "from", "to", "At", "From", "address", "Address", "Home", "home", "is", "was", "as")
-# before a chain, after "at", "from", "to" or "address:": a house name and its comma ("Hillside, ", "The Coach House,\n")
+# before a chain, after "at", "from", "to" or "address:": a house name and its comma ("Hillside, ",
+# "The Coach House,\n")
 HOUSE_BEFORE = re.compile(
     r"(?:^|(?<=[:\n])|" + "|".join(rf"(?<=\b{w}[ \u00a0])" for w in _HOUSE_CUES) + ")"
     rf"{HSP}*(?P<a>(?:(?:The|Y|Tigh|Ty|Tŷ){HSP}+)?[{UP}][{LO}]+(?:{HSP}+(?:[{UP}][{LO}]+|y|yr|na|an|nan|of|of{HSP}+the)){{0,3}}"
@@ -824,7 +825,8 @@ LOWER_STREET = re.compile(
 # what only a person is after "was", "is" or "had been": an age, a posture, a life event ("Summer was 15 and
 # pregnant", "Will is only 19", "Rose was sitting up in bed", "Dawn had been sober for years"); round four
 PERSON_PREDICATE = re.compile(
-    r"[ \u00a0]+(?:was|is|had[ \u00a0]+been|has[ \u00a0]+been)[ \u00a0]+(?:only[ \u00a0]+|just[ \u00a0]+|nearly[ \u00a0]+|barely[ \u00a0]+)?"
+    r"[ \u00a0]+(?:was|is|had[ \u00a0]+been|has[ \u00a0]+been)[ \u00a0]+"
+    r"(?:only[ \u00a0]+|just[ \u00a0]+|nearly[ \u00a0]+|barely[ \u00a0]+)?"
     r"(?:[0-9]{1,3}(?![0-9%:./])(?![ \u00a0]*(?:%|percent|mg|kg|ml|minutes|hours|days|weeks|months|am|pm))"
     r"|(?:sitting|lying|sat|standing|crying|sobbing|asleep|awake|smiling|waiting|married|widowed|pregnant|"
     r"discharged|admitted|transferred|sober|born|diagnosed|sectioned|readmitted|intubated|ventilated|bed-bound|"

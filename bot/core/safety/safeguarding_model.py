@@ -136,6 +136,13 @@ class Scores:
         """Explicit self-risk or warning signs of the student themself."""
         return self.explicit + self.warning
 
+    @property
+    def alerting(self) -> float:
+        """The student's own risk of any kind, or harassment of them: what the alert threshold is compared with.
+        A message the model is sure is risk, unsure whether explicit or a warning sign, still alerts, unless the
+        warning share is the larger (then it checks in)."""
+        return self.explicit + self.warning + self.harassment
+
 
 @dataclass(frozen=True)
 class _Member:
@@ -227,7 +234,8 @@ class Model:
             raise ValueError(f"{folder / 'model.json'}: classes {classes} are not {CLASSES}")
         self.folder = folder
         self.meta = meta
-        #: explicit (or harassment) probability at or above which the model alone raises the alert
+        #: probability of the student's own risk or harassment (``Scores.alerting``) at or above which the model
+        #: alone raises the alert
         self.alert_threshold = float(meta["alert_threshold"])
         #: probability of any risk at or above which the model alone asks the gentle check-in
         self.check_in_threshold = float(meta["check_in_threshold"])

@@ -720,14 +720,18 @@ class SafeguardingRules:
         """
         assert self.model is not None
         s = self.model.scores(norm)
-        shown = f"p={max(s.explicit, s.harassment, s.own_risk):.2f}"
-        if max(s.explicit, s.harassment) >= self.model.alert_threshold:
-            category = Category.HARASSMENT if s.harassment > s.explicit else Category.SUICIDAL
+        shown = f"p={s.alerting:.2f}"
+        if s.alerting >= self.model.alert_threshold and s.explicit + s.harassment >= s.warning:
+            # sure of risk, split between explicit and warning signs, and not mostly a warning sign: the alert (round
+            # four, issue 10: such messages went unanswered when only the explicit share counted). Mostly a warning
+            # sign: the check-in below, as the tiers say.
+            category = Category.HARASSMENT if s.harassment > s.own_risk else Category.SUICIDAL
             return Verdict(True, category, Subject.STUDENT, MODEL_RULE, shown, hits=verdict.hits)
         if verdict.risk:
             return verdict  # the rules' check-in, someone-else or patient-safety reply stands
         if s.own_risk >= self.model.check_in_threshold:
             # a peer's disclosure is left to the rules: the model learnt "my friend told me" too well
+            shown = f"p={s.own_risk:.2f}"
             return Verdict(True, Category.WARNING_SIGN, Subject.STUDENT, MODEL_RULE, shown, hits=verdict.hits)
         return verdict
 
