@@ -9,18 +9,10 @@ from typing import Any
 
 import typer
 
-from bot.cli.common import friendly
+from bot.cli.common import call, friendly
 
 circle_app = typer.Typer(help="Balint circles: asynchronous Balint groups of 4–10 students and a leader.",
                          no_args_is_help=True)
-
-
-def _open() -> tuple[Any, Any]:
-    from bot.cli.common import settings
-    from bot.runtime import make_env, open_database
-
-    s = settings()
-    return open_database(s), make_env(s)
 
 
 def _fail(message: str) -> None:
@@ -54,13 +46,12 @@ def create(
     from bot.core.circles.setup import create as create_circle
     from bot.core.scheduling.schedule import ScheduleError, parse_date
 
-    db, env = _open()
     try:
         data = CircleIn(cohort=cohort, name=name, leader=leader, students=list(student),
                         starts_on=parse_date(starts) if starts else None, weeks=weeks,
                         rhythm=parse_rhythm(rhythm), aliases=aliases)
-        circle, opens = db.call(lambda session: (c := create_circle(session, env, data),
-                                                 first_opening(session, c)))
+        circle, opens = call(lambda session, env: (c := create_circle(session, env, data),
+                                                   first_opening(session, c)))
     except (CircleError, ScheduleError) as exc:
         _fail(f"Error: {exc}")
     result = {"id": circle.id, "name": circle.name, "invited": len(set(student)) + 1, "opens": opens,
@@ -82,8 +73,7 @@ def list_circles(
     """List circles with how many students joined, declined or were not answered yet."""
     from bot.core.circles.setup import list_rows
 
-    db, _ = _open()
-    rows = db.call(list_rows, cohort)
+    rows = call(lambda session, _env: list_rows(session, cohort))
     if as_json:
         _emit(rows)
         return
@@ -105,13 +95,11 @@ def show(
     """Show a circle's members and weeks: who presented, posted and received posts — never what was written."""
     from bot.core.circles import setup
 
-    db, env = _open()
-
-    def view(session: Any) -> Any:
+    def view(session: Any, env: Any) -> Any:
         found = setup.find(session, circle)
         return None if found is None else setup.show(session, env, found)
 
-    data = db.call(view)
+    data = call(view)
     if data is None:
         _fail(f"Error: no circle {circle!r}: `balint circle list` shows them")
     if as_json:
@@ -135,14 +123,12 @@ def close(circle: str = typer.Argument(..., help="Circle id or name.")) -> None:
     """Close a circle for good; its members are told. Its record stays (for the participation view)."""
     from bot.core.circles import setup
 
-    db, env = _open()
-
-    def do(session: Any) -> int | None:
+    def do(session: Any, env: Any) -> int | None:
         found = setup.find(session, circle)
         return None if found is None else setup.close(session, env, found)
 
     try:
-        told = db.call(do)
+        told = call(do)
     except setup.CircleError as exc:
         _fail(f"Error: {exc}")
     if told is None:
