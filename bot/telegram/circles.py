@@ -14,7 +14,7 @@ import socket
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 from telegram.ext.filters import BaseFilter
 
 from bot.chat import circles as chat
@@ -25,7 +25,7 @@ from bot.core.delivery import delivery
 from bot.core.delivery.dispatch import Dispatcher
 from bot.core.delivery.send_budget import SendBudget
 from bot.telegram import safety_screen
-from bot.telegram.context import DB_KEY, ENV_KEY, db_of, env_of, person_of
+from bot.telegram.context import DB_KEY, ENV_KEY, BotApp, db_of, env_of, person_of
 from bot.telegram.send import TelegramSender, keyboard, send_after_commit
 from bot.telegram.sending import BUDGET_KEY
 from storage.db import Database
@@ -82,7 +82,7 @@ async def circle_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await send_after_commit(context.bot, chat_id, outcome.replies)
 
 
-async def relay_once(app: Application) -> int:  # type: ignore[type-arg]
+async def relay_once(app: BotApp) -> int:
     """Send every copy waiting in the circle outbox, member by member in order; return how many went out."""
     db: Database = app.bot_data[DB_KEY]
     env: Env = app.bot_data[ENV_KEY]
@@ -132,7 +132,7 @@ async def relay_once(app: Application) -> int:  # type: ignore[type-arg]
                     await asyncio.sleep(PACE)
 
 
-async def _edit(app: Application, out: relay.Outgoing) -> None:  # type: ignore[type-arg]
+async def _edit(app: BotApp, out: relay.Outgoing) -> None:
     try:
         await app.bot.edit_message_text(out.reply.text, chat_id=out.chat_id, message_id=out.edit_of or 0,
                                         parse_mode=ParseMode.HTML, reply_markup=keyboard(out.reply))
@@ -140,14 +140,14 @@ async def _edit(app: Application, out: relay.Outgoing) -> None:  # type: ignore[
         log.info("could not edit a removed circle post: %s", exc, extra={"event": "circle_edit_failed"})
 
 
-async def tick_once(app: Application) -> int:  # type: ignore[type-arg]
+async def tick_once(app: BotApp) -> int:
     """Move every circle on by the clock, then relay what that said."""
     done = await app.bot_data[DB_KEY].run(week.tick, app.bot_data[ENV_KEY])
     await relay_once(app)
     return int(done)
 
 
-def kick(app: Application) -> None:  # type: ignore[type-arg]
+def kick(app: BotApp) -> None:
     """Relay now, in the background (after a post or a button was stored)."""
     app.create_task(_safe(relay_once(app)))
 
@@ -172,7 +172,7 @@ async def _release_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     await context.application.bot_data[DB_KEY].run(relay.release_claims, WORKER)
 
 
-def add_handlers(app: Application, flt: BaseFilter) -> None:  # type: ignore[type-arg]
+def add_handlers(app: BotApp, flt: BaseFilter) -> None:
     """Register /circle, the circle buttons and the typed-message route (before the student's), and the jobs."""
     app.bot_data[LOCK_KEY] = asyncio.Lock()
     app.add_handler(CommandHandler("circle", circle_command, filters=flt))

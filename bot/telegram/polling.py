@@ -29,9 +29,8 @@ from datetime import UTC, datetime
 
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.ext import Application
 
-from bot.telegram.context import DB_KEY
+from bot.telegram.context import DB_KEY, BotApp
 from bot.telegram.lanes import ChatLanes
 from storage.db import Database
 from storage.inbox import forget_updates, keep_updates, unhandled_updates
@@ -50,7 +49,7 @@ RESUME_RETRY = 5.0  # seconds between attempts to read what a crash left, while 
 class SafePoller:
     """Fetch, hand to the chat lanes, confirm only what is handled."""
 
-    def __init__(self, app: Application, *, timeout: int = 25, limit: int = 100,  # type: ignore[type-arg]
+    def __init__(self, app: BotApp, *, timeout: int = 25, limit: int = 100,
                  allowed_updates: list[str] | None = None, on_alive: Callable[[], None] | None = None) -> None:
         self.app = app
         self.timeout = timeout
