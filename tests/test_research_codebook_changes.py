@@ -90,3 +90,15 @@ def test_derived_from_colour_names_and_labels(db: Database, research_env, study_
     _assign(db, research_env, limit=1)
     _, view = db.call(chat.code_command, research_env, RESEARCHER_A)
     assert "☐ Speaking up" in buttons(view) and not any("·" in label for label in buttons(view))
+    # a code name copied from a button, old "· " mark or new box included, is still the code (issue 14, point 6)
+    from bot.research import codebook as codebook_domain
+    from storage.research_models import CodingRound
+
+    def found(ref: str) -> str:
+        def run(session):  # type: ignore[no-untyped-def]
+            rnd = session.exec(select(CodingRound).order_by(CodingRound.number.desc())).first()  # type: ignore[union-attr]
+            return codebook_domain.find_code(session, rnd, ref).name
+
+        return db.call(run)
+
+    assert found("· Speaking up") == found("☐ Speaking up") == found("Speaking up") == "Speaking up"

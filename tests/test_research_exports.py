@@ -114,6 +114,29 @@ def test_xlsx_cells_are_text_not_formulas_and_the_codebook_rides_along(db, resea
     assert [r[0] for r in book["Codebook"].iter_rows(values_only=True)][1] == "Container for vulnerability"
 
 
+def test_xlsx_sheets_open_ready_to_filter(db, research_env, coded, tmp_path):
+    """Issue 14: every sheet has its header frozen and an autofilter over exactly its rows; text columns are wide."""
+    from openpyxl import load_workbook
+
+    result, data = run_export(db, research_env, "xlsx")
+    path = tmp_path / "out.xlsx"
+    path.write_bytes(data)
+    book = load_workbook(path)
+    for name in ("Reflections", "Codebook", "Memos"):
+        sheet = book[name]
+        assert sheet.freeze_panes == "A2", name
+        last_row = sheet.max_row
+        assert sheet.auto_filter.ref is not None and sheet.auto_filter.ref.endswith(str(last_row)), name
+    reflections = book["Reflections"]
+    assert reflections.auto_filter.ref.startswith("A1:") and reflections.max_row == result.rows + 1
+    header = [c.value for c in reflections[1]]
+    text_col = header.index("text") + 1
+    from openpyxl.utils import get_column_letter
+
+    assert reflections.column_dimensions[get_column_letter(text_col)].width > \
+        reflections.column_dimensions[get_column_letter(header.index("week") + 1)].width
+
+
 def test_jsonl_carries_offsets_and_text_exactly(db, research_env, coded):
     _, data = run_export(db, research_env, "jsonl")
     lines = [json.loads(line) for line in data.decode().splitlines()]
