@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from bot.core.privacy.redaction_rules import (
+    _HAS_DIGIT,
     AGENT_VERBS,
     DAY,
     HSP,
@@ -521,7 +522,6 @@ NOT_ROYAL_PLACES = frozenset(
     {"Mail", "Navy", "Family", "Society", "Air", "Force", "Army", "Marines", "Ballet", "Opera", "Academy",
      "Mint", "Household", "Highness", "Couple", "Wedding", "Baby", "Mother", "Victoria"}
 )  # fmt: skip
-_HAS_DIGIT = re.compile(r"[0-9]")
 LOWER_APOSTROPHE_NAME = re.compile(rf"(?<![\w'’])[od]['’][{LO}]{{3,}}(?:-[{LO}]+)?(?![\w'’])")
 MONTH_WORDS = frozenset(
     "january february march april may june july august september october november december".split()

@@ -325,6 +325,7 @@ class RuleSet:
             "age_was_n_and": self.age_was_n_and,
             "age_birthday": self.group(self.age_birthday_re, "n", "AGE", "age_birthday"),
             "address_numbered": self.simple(self.address_re, "ADDRESS", "address_numbered"),
+            "address_lowercase": self.address_lowercase,
             "name_title": self.name_title,
             "name_intro": self.name_intro,
             "name_relation": self.name_relation,
@@ -742,9 +743,6 @@ class RuleSet:
         a chain: the flat, tenement or "c/o" before it ("Flat 0/2, ", "2F1, ", "c/o The Pharmacy, "), a house
         name before it after "at", "from" or "address:" ("Hillside, Drumbeg Road"), and up to three towns after
         it ("58 Castle Street, Caernarfon above a chip shop", "Bantry, Co. Cork")."""
-        lowercase = list(self._lowercase_streets(text))
-        yield from lowercase  # a trigger word and a street suffix are enough on their own
-        parts = parts + lowercase
         chains: list[list[int]] = []
         for c in sorted(parts, key=lambda c: (c.start, -c.end)):
             if chains and c.start <= chains[-1][1]:
@@ -770,13 +768,13 @@ class RuleSet:
                 yield Candidate(start, end, "ADDRESS", "address_joined")
 
     @staticmethod
-    def _lowercase_streets(text: str) -> Iterator[Candidate]:
+    def address_lowercase(text: str) -> Iterator[Candidate]:
         """ "lives at 9 church st", "moved to 21 heol y nant": a numbered street in lower case, after a word
         that says an address follows (a bare "2 buses down the road" stays)."""
         if not _HAS_DIGIT.search(text):
             return
         for m in LOWER_STREET.finditer(text):
-            yield Candidate(m.start("a"), m.end("a"), "ADDRESS", "address_joined")
+            yield Candidate(m.start("a"), m.end("a"), "ADDRESS", "address_lowercase")
 
 
 NHS_4_3_3 = re.compile(r"(?<![\w\-/.])([0-9]{4})([\-–])([0-9]{3})\2([0-9]{3})(?![\w\-/]|\.\d)")
@@ -871,6 +869,7 @@ ALL_RULES: tuple[str, ...] = (
     "age_was_n_and",
     "age_birthday",
     "address_numbered",
+    "address_lowercase",
     "name_title",
     "name_intro",
     "name_relation",
