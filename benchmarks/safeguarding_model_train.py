@@ -43,7 +43,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.core.safety.safeguarding_model import CLASSES, WordPieces  # noqa: E402
+from bot.core.safety.safeguarding_model import CLASSES, Scores, WordPieces  # noqa: E402
 from bot.core.safety.safeguarding_rules import DEFAULT_MODEL_PATH, SafeguardingRules, Tier  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
@@ -192,9 +192,10 @@ def caught(group: str, tier: str) -> bool:
 def combined(rule_tier: str, p: np.ndarray, alert_t: float, check_t: float) -> str:
     if rule_tier == "kept":
         return "none"
-    if rule_tier == "alert" or (p[0] + p[1] + p[3] >= alert_t and p[0] + p[3] >= p[1]):  # Scores.alerting
+    scores = Scores(explicit=float(p[0]), warning=float(p[1]), peer=float(p[2]), harassment=float(p[3]))
+    if rule_tier == "alert" or scores.alerts(alert_t):  # the bot's own rule, not a copy of it
         return "alert"
-    if rule_tier != "none" or p[0] + p[1] >= check_t:  # the student's own risk; a peer's is the rules' call
+    if rule_tier != "none" or scores.own_risk >= check_t:  # the student's own risk; a peer's is the rules' call
         return "check_in"
     return "none"
 

@@ -143,6 +143,10 @@ class Scores:
         warning share is the larger (then it checks in)."""
         return self.explicit + self.warning + self.harassment
 
+    def alerts(self, threshold: float) -> bool:
+        """The model's own alert: sure enough of risk (``alerting``), and not mostly a warning sign."""
+        return self.alerting >= threshold and self.explicit + self.harassment >= self.warning
+
 
 @dataclass(frozen=True)
 class _Member:

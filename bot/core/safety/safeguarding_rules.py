@@ -721,7 +721,7 @@ class SafeguardingRules:
         assert self.model is not None
         s = self.model.scores(norm)
         shown = f"p={s.alerting:.2f}"
-        if s.alerting >= self.model.alert_threshold and s.explicit + s.harassment >= s.warning:
+        if s.alerts(self.model.alert_threshold):
             # sure of risk, split between explicit and warning signs, and not mostly a warning sign: the alert (round
             # four, issue 10: such messages went unanswered when only the explicit share counted). Mostly a warning
             # sign: the check-in below, as the tiers say.
