@@ -93,7 +93,14 @@ def test_nhs_number_invalid_checksum_is_generic_identifier(r: Redactor) -> None:
 
 def test_nhs_number_not_inside_longer_numbers(r: Redactor) -> None:
     assert "NHS_NUMBER" not in types_of(r, "Reference 19434765919 and 94347659190.")
-    assert "NHS_NUMBER" not in types_of(r, "Grouped oddly 9434 765 919.")
+
+
+def test_nhs_number_in_any_layout_students_type(r: Redactor) -> None:
+    """Ten digits with a valid check digit are an NHS number however they were grouped (round six, issue 10):
+    4-4-2 from a form, dots, double spaces from a pasted record, one digit per box."""
+    for written in ("9434 765 919", "9434 7659 19", "943.476.5919", "943  476  5919", "9 4 3 4 7 6 5 9 1 9"):
+        assert found(r, f"NHS no {written} on the referral.") == [(written, "NHS_NUMBER")], written
+    assert "NHS_NUMBER" not in types_of(r, "Obs 1 2 3 4 5 6 7 8 9 10 in a row.")  # no valid check digit
 
 
 # --------------------------------------------------------------------------- hospital numbers

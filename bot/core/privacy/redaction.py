@@ -183,6 +183,7 @@ class RedactionConfig:
     # [locations] and [addresses]
     location_suffixes: frozenset[str] = frozenset()
     known_locations: frozenset[str] = frozenset()
+    gazetteer: frozenset[str] = frozenset()  # names/places.txt, as written (see location_gazetteer)
     house_suffixes: frozenset[str] = frozenset()
     welsh_place_words: frozenset[str] = frozenset()
     occasions: frozenset[str] = frozenset()
@@ -221,6 +222,15 @@ class RedactionConfig:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ValueError(f"[{sec}] {key} must be a list of strings")
             return _fs(value)
+
+        def list_file(key: str) -> frozenset[str]:
+            """A list file named in [names] files, entries as written (no case folding)."""
+            files = section("names").get("files", {})
+            name = files.get(key) if isinstance(files, Mapping) else None
+            if not name:
+                return frozenset()
+            text = ((base or DEFAULT_TOML.parent) / str(name)).read_text(encoding="utf-8")
+            return frozenset(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
 
         def word_file(key: str) -> frozenset[str]:
             """A list file named in [names] files, relative to the TOML's folder (one entry a line)."""
@@ -268,6 +278,7 @@ class RedactionConfig:
             not_name_suffixes=tuple(sorted(w.casefold() for w in words(names, "not_name_suffixes"))),
             location_suffixes=words("locations", "suffixes"),
             known_locations=words("locations", "known"),
+            gazetteer=list_file("places"),
             house_suffixes=words("addresses", "house_suffixes"),
             welsh_place_words=words("addresses", "welsh_words"),
             occasions=words("dates", "occasions"),

@@ -202,6 +202,15 @@ class LexiconRules:
             "street": frozenset(x.casefold() for x in STRONG_STREET_SUFFIXES),
         }
         self._memo: tuple[str, frozenset[str]] = ("", frozenset())
+        gaz = [g.replace("’", "'") for g in cfg.gazetteer]
+        self._gazetteer_one = frozenset(g for g in gaz if len(g.split()) == 1)
+        # "addenbrookes", "ninewells": a long single name typed in lower case is still the place (acronyms are not)
+        self._gazetteer_one_folded = frozenset(
+            g.casefold() for g in self._gazetteer_one if len(g) >= 6 and not g.isupper()
+        )
+        self._gazetteer_many = frozenset(" ".join(g.split()).casefold() for g in gaz if len(g.split()) > 1)
+        self._gazetteer_first = frozenset(g.split()[0].casefold() for g in gaz)
+        self._gazetteer_longest = max((len(g.split()) for g in gaz), default=0)
 
     def _words(self, text: str) -> frozenset[str]:
         """The text's words, lower case (memoised for the text being redacted): lets a rule skip a text
@@ -217,6 +226,7 @@ class LexiconRules:
         return {
             "location_named": self.location_named,
             "location_known": self.location_known,
+            "location_gazetteer": self.location_gazetteer,
             "location_in_care_context": self.location_in_care_context,
             "address_house_name": self.address_house_name,
             "address_street": self.address_street,
@@ -298,6 +308,35 @@ class LexiconRules:
             return
         for m in self.known_re.finditer(text):
             yield Candidate(m.start(), m.end(), "LOCATION", "location_known")
+
+    def location_gazetteer(self, text: str) -> Iterator[Candidate]:
+        """A hospital, unit, hospice or prison from names/places.txt: "Velindre", "the JR", "Hollins Park",
+        "royal free", "Forth Valley Royal". One word as written; two or more in any case. The longest name
+        starting at a word wins; a leading "the" stays outside."""
+        if not self._gazetteer_first:
+            return
+        toks = [(m.start(), m.end(), m.group().replace("’", "'")) for m in _GAZ_TOKEN.finditer(text)]
+        i = 0
+        while i < len(toks):
+            if toks[i][2].casefold() not in self._gazetteer_first:
+                i += 1
+                continue
+            found = 0
+            for n in range(min(self._gazetteer_longest, len(toks) - i), 0, -1):
+                words = [t[2] for t in toks[i : i + n]]
+                if any(toks[i + k + 1][0] - toks[i + k][1] > 1 for k in range(n - 1)):
+                    continue  # the words must be next to each other
+                one = words[0] in self._gazetteer_one or words[0].casefold() in self._gazetteer_one_folded
+                if (n == 1 and one) or (
+                    n > 1 and " ".join(words).casefold() in self._gazetteer_many
+                ):
+                    found = n
+                    break
+            if found:
+                yield Candidate(toks[i][0], toks[i + found - 1][1], "LOCATION", "location_gazetteer")
+                i += found
+            else:
+                i += 1
 
     # ------------------------------------------------------------------ addresses
 
@@ -501,7 +540,10 @@ class LexiconRules:
                 continue
             if all(part in self.english for part in tok.split("-")):
                 continue
-            if LOWER_BEFORE.search(text, max(0, m.start() - 20), m.start()) or LOWER_AFTER.match(text, m.end()):
+            before = LOWER_BEFORE.search(text, max(0, m.start() - 20), m.start())
+            if before and before.group().startswith("with") and CONDITION_HOST.search(text, 0, before.start()):
+                continue  # "a 9yo with dengue", "admitted with pyelo": a condition, not a companion
+            if before or LOWER_AFTER.match(text, m.end()):
                 yield Candidate(m.start(), m.end(), "NAME", "name_lowercase_in_context")
 
     def name_lexicon_lowercase(self, text: str) -> Iterator[Candidate]:
@@ -518,6 +560,7 @@ class LexiconRules:
                 yield Candidate(m.start(), m.end(), "NAME", "name_lexicon_lowercase")
 
 
+_GAZ_TOKEN = re.compile(r"[\w&][\w&'’.\-]*(?<![.'’])")
 NOT_ROYAL_PLACES = frozenset(
     {"Mail", "Navy", "Family", "Society", "Air", "Force", "Army", "Marines", "Ballet", "Opera", "Academy",
      "Mint", "Household", "Highness", "Couple", "Wedding", "Baby", "Mother", "Victoria"}
@@ -530,6 +573,11 @@ PRECEDING_TOKEN = re.compile(r"(?<![\w'’-])([A-Z][a-z]+)[ \u00a0]$")
 LOWER_BEFORE = re.compile(
     r"(?<![\w])(?:saw|met|told|asked|with|me and|and me|thanked|texted|messaged|called|named|helped|"
     r"shadowed|shadowing|hugged|and)[ \u00a0]+$"
+)
+CONDITION_HOST = re.compile(
+    r"(?i:old|yo|y/o|[0-9]+[mf]?|patient|pt|man|woman|lady|gent|gentleman|boy|girl|baby|child|kid|infant|teen|"
+    r"toddler|admitted|presented|presenting|presents|diagnosed|dx|came in|brought in|known|lives|living|"
+    r"someone|people|person|adult|adults|children|patients|ward|bay|bed)[ \u00a0]*$"
 )
 LOWER_AFTER = re.compile(r"[ \u00a0]+(?:said|says|told|asked|explained|replied|texted|messaged|and i|and me)\b")
 PLACE_BEFORE = re.compile(

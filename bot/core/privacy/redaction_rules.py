@@ -42,8 +42,8 @@ def nhs_check_digit(first_nine: str) -> int | None:
 
 
 def is_valid_nhs_number(value: str) -> bool:
-    """True if ``value`` (spaces / dashes allowed) is 10 digits with a correct mod-11 check digit."""
-    digits = re.sub(r"[\s\-–]", "", value)
+    """True if ``value`` (spaces, dashes or dots allowed) is 10 digits with a correct mod-11 check digit."""
+    digits = re.sub(r"[\s\-–.]", "", value)
     if len(digits) != 10 or not digits.isascii() or not digits.isdigit():
         return False
     return nhs_check_digit(digits[:9]) == int(digits[9])
@@ -51,8 +51,9 @@ def is_valid_nhs_number(value: str) -> bool:
 
 # --------------------------------------------------------------------------- shared patterns
 
-UP = "A-ZÀ-ÖØ-Þ\u0100-\u017f\u1e00-\u1eff"  # Latin Extended-A and Additional mix cases: "Łukasz", "Nguyễn"
-LO = "a-zß-öø-ÿ\u0100-\u017f\u1e00-\u1eff"
+# Latin Extended-A, -B and Additional mix cases: "Łukasz", "Nguyễn", "Ionuț", "Şerban"
+UP = "A-ZÀ-ÖØ-Þ\u0100-\u024f\u1e00-\u1eff"
+LO = "a-zß-öø-ÿ\u0100-\u024f\u1e00-\u1eff"
 HSP = "[ \u00a0]"  # horizontal space only: names and dates never run across a line break
 NAME_TOKEN = re.compile(
     rf"(?<![\w'’-])(?:Mc|Mac|O['’]|D['’]|N['’]|M['’]|(?:[Aa]l|[Ee]l|[Uu]l|[Aa]bu|[Bb]in|[Ii]bn)-)?[{UP}][{LO}]+(?:[-'’][{UP}][{LO}]+|-[{LO}]{{2,}})*(?!\w)"
@@ -60,7 +61,9 @@ NAME_TOKEN = re.compile(
 INITIAL = re.compile(rf"(?<![\w'’-])[{UP}](?:\.(?={HSP}*[{UP}])|(?![\w&'’]))")
 INTRO_INITIAL = re.compile(rf"([{UP}])(?:\.|(?![\w'’]))")
 LOWER_TOKEN = re.compile(rf"(?<![\w'’-])[{LO}]+(?:-[{LO}]+)*(?!\w)")
-PARTICLES = re.compile(rf"(?:(?:van|von|der|den|de|da|di|du|del|della|le|la|bin|bint|ibn|al|el|ap){HSP}+){{1,2}}")
+PARTICLES = re.compile(
+    rf"(?:(?:van|von|der|den|de|da|di|du|del|della|dela|delos|dos|das|le|la|bin|bint|binti|ibn|al|el|ap){HSP}+){{1,2}}"
+)
 LOWERCASE_STYLE = re.compile(r"(?<![\w'’])i(?:['’](?:m|ve|d|ll)|(?=[ \u00a0]+[a-z]))(?!\w)")
 HSP_RUN = re.compile(HSP + "+")
 HSP_LOWER = re.compile(HSP + "+[a-z]")
@@ -110,10 +113,29 @@ NUMBER_WORD = (
 )
 
 
+def misspellings(word: str) -> set[str]:
+    """One slip of the keyboard in a long month or weekday name: a letter dropped or two swapped
+    ("Febuary", "Feburary", "Ocotber", "Wendesday", "Spetember"). Only where the name sits next to a day
+    number or a year, as every date pattern here requires, so "Frida" alone is never a date."""
+    w = word
+    out = {w[:i] + w[i + 1 :] for i in range(1, len(w))}
+    out |= {w[:i] + w[i + 1] + w[i] + w[i + 2 :] for i in range(1, len(w) - 1)}
+    return {v for v in out if v != w and len(v) >= 5}
+
+
+# slips that add or change a letter, as students type them
+COMMON_SLIPS = ("Janurary", "Feburary", "Febuary", "Novemeber", "Decemeber", "Septmeber", "Wensday", "Wednsday",
+                "Wedensday", "Thursady", "Thrusday", "Tusday", "Saterday", "Satuday", "Marhc", "Mrach", "Apirl",
+                "Aprli", "Agust", "Augest", "Ocober", "Decmeber")  # fmt: skip
+
+
 def _month_alt() -> str:
     """Month names; capitalised only for May / March / Mar (verbs), any case for the others."""
     parts = []
-    for m in sorted(MONTHS_FULL + MONTH_ABBR, key=len, reverse=True):
+    slips = {v for m in MONTHS_FULL if len(m) >= 6 for v in misspellings(m)}
+    slips |= {v for v in COMMON_SLIPS if v[:3].casefold() not in {d[:3].casefold() for d in WEEKDAYS}}
+    slips -= set(MONTHS_FULL + MONTH_ABBR)
+    for m in sorted(MONTHS_FULL + MONTH_ABBR + tuple(sorted(slips)), key=len, reverse=True):
         if m in ("May", "March", "Mar"):
             parts.append(m)
         else:
@@ -122,7 +144,10 @@ def _month_alt() -> str:
 
 
 MONTH = _month_alt()
-WEEKDAY = "(?:" + "|".join(sorted(WEEKDAYS, key=len, reverse=True)) + r")\.?"
+_WEEKDAY_SLIPS = {v for d in WEEKDAYS if len(d) >= 6 for v in misspellings(d)} | {
+    v for v in COMMON_SLIPS if v[:3].casefold() in {d[:3].casefold() for d in WEEKDAYS}
+}
+WEEKDAY = "(?:" + "|".join(sorted(set(WEEKDAYS) | (_WEEKDAY_SLIPS - {"Frida"}), key=len, reverse=True)) + r")\.?"
 DAY = r"(?:3[01]|[12][0-9]|0?[1-9])"
 ORD = r"(?:st|nd|rd|th)"
 YEAR4 = r"(?:19|20)[0-9]{2}"
@@ -165,6 +190,24 @@ AGENT_VERBS = frozenset(
     """kept wanted sat stood walked came went felt knew thought looked cried smiled laughed held gave took
     showed brought helped needed loved hated lived worked died asked told said whispered refused grabbed
     squeezed waved winked nodded shouted screamed sobbed phoned rang texted arrived left""".split()
+)
+_ADDR_WORD = rf"[{UP}][{LO}'’\-]+(?:{HSP}+(?:na|y|yr|an|am|de|la|du|of|on|upon|le){HSP}+[{UP}][{LO}'’\-]+)?"
+ADDRESS_BEFORE_POSTCODE = re.compile(
+    rf"(?<![\w])(?P<addr>(?:(?i:flat|apt|apartment|unit|room)\.?{HSP}*[0-9]+[A-Za-z]?,?{HSP}+)?[0-9]{{1,4}}[A-Za-z]?,?{HSP}+"
+    rf"{_ADDR_WORD}(?:{HSP}+{_ADDR_WORD}){{0,3}}(?:,?[ \u00a0\n]+{_ADDR_WORD}(?:{HSP}+{_ADDR_WORD}){{0,2}}){{0,2}})"
+    rf"[ \u00a0]*,?[ \u00a0\n]*$"
+)
+NHS_LOOSE = re.compile(r"(?<![\w.\-/])[0-9](?:(?:[ \u00a0]{1,2}|[.\-])?[0-9]){9}(?![\w\-/]|[.\-][0-9])")
+PHONE_EXTENSION = re.compile(r"[ \u00a0]*,?[ \u00a0]*(?i:ext\.?|extn\.?|extension|x)[ \u00a0]*[0-9]{2,5}(?![\w])")
+EIRCODE = re.compile(r"(?<![\w])([AC-FHKNPRTV-Y][0-9]{2}|D6W)[ \u00a0]?([0-9AC-FHKNPRTV-Y]{4})(?![\w])")
+AGE_WORDS = re.compile(
+    r"(?<![\w\-])(?P<n>(?i:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-(?:one|two|three|four|five|six|"
+    r"seven|eight|nine))?|a[- ]hundred(?:[- ]and[- ][a-z]+)?|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    r"seventeen|eighteen|nineteen))(?![\w\-])"
+)
+AGE_LIST_REST = re.compile(
+    r"(?:[ \u00a0]*,[ \u00a0]*[0-9]{1,3})*[ \u00a0]*(?:,[ \u00a0]*)?(?:and|&)[ \u00a0]+[0-9]{1,3}"
+    r"(?![0-9%/:.]|[ \u00a0]*(?:mg|kg|g|ml|mins?|minutes|hours|hrs|days|weeks|months|times|%|patients|beds)\b)"
 )
 AGE_WAS_N_AND = re.compile(
     r"(?<![\w])(?:was|is|'s)[ \u00a0]+(?P<n>[0-9]{1,3})(?:,[ \u00a0]*|[ \u00a0]+(?:and|but)[ \u00a0]+)"
@@ -219,7 +262,7 @@ class RuleSet:
             r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}(?![\w\-@])"
         )
         self.phone_re = re.compile(
-            r"(?<![\w+/.\-])(?:(?:\+|00)[ \u00a0]?44[ \u00a0\-]?(?:\(0\)[ \u00a0\-]?)?[1-9]|\(0[1-9]|0[1-9])"
+            r"(?<![\w+/.\-])(?:(?:\+|00)[ \u00a0]?44[ \u00a0\-]?(?:\(0\)[ \u00a0\-]?)?[1-9]|\(0[1-9]|0[ \u00a0]?[1-9])"
             r"(?:[0-9]|(?:[ \u00a0]{1,3}|-)(?=[0-9])|\)[ \u00a0\-]?(?=[0-9])){7,16}(?<=[0-9])(?![0-9])"
         )
         self.intl_phone_re = re.compile(
@@ -229,7 +272,9 @@ class RuleSet:
             r"(?<![\w\-/])([A-Za-z]{1,2})[0-9][A-Za-z0-9]?[ \u00a0]?"
             r"([0-9][ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2})(?![\w\-/])"
         )
-        sep_date = r"(?P<a>[0-9]{1,2})(?P<s>[/.\-])(?P<b>[0-9]{1,2})(?P=s)(?P<y>[0-9]{4}|[0-9]{2})"
+        sep_date = (
+            r"(?P<a>[0-9]{1,2})(?P<s>[/.\-]|[ \u00a0][/.\-][ \u00a0])(?P<b>[0-9]{1,2})(?P=s)(?P<y>[0-9]{4}|[0-9]{2})"
+        )
         self.date_numeric_re = re.compile(rf"(?<![\w/.\-]){sep_date}(?![\w/\-]|\.[0-9])")
         self.date_dm_context_re = re.compile(
             r"(?<![\w])(?i:on|from|since|until|till|by|dated|DOB|D\.O\.B\.?|born|seen|admitted|discharged|reviewed)"
@@ -247,6 +292,9 @@ class RuleSet:
             rf"(?<![\w]){wd}?{MONTH}{HSP}+(?:the{HSP}+)?(?:{DAY}{ORD}|{DAY}(?=,?{HSP}+{YEAR4}|{HSP}*[,;:!?)]|\.(?!\d)|$))"
             rf"(?:,?{HSP}+{YEAR4})?(?!\w)"
         )
+        self.date_dashed_re = re.compile(  # "14-Nov-2023", "3/Mar/24", "19.March.1971"
+            rf"(?<![\w\-/.]){DAY}{ORD}?(?P<s>[\-/.]){MONTH}(?P=s)(?:{YEAR4}|[0-9]{{2}})(?![\w\-/])"
+        )
         self.date_month_year_re = re.compile(rf"(?<![\w]){MONTH},?{HSP}+{YEAR4}(?![\w])")
         self.date_weekday_ord_re = re.compile(rf"(?<![\w]){WEEKDAY},?{HSP}+(?:the{HSP}+)?{DAY}{ORD}(?![\w])")
         self.date_ordinal_ctx_re = re.compile(
@@ -258,12 +306,14 @@ class RuleSet:
             rf"(?<![\w\-])(?i:{num}(?:[ \u00a0\-]+|-)(?:years?|yrs?|months?|weeks?|days?)(?:[ \u00a0\-]+|-)old)(?![\w])"
         )
         self.age_keyword_re = re.compile(
-            rf"(?<![\w])(?i:aged|age)\s*:?\s+(?:of\s+)?(?:(?i:just|only|barely|nearly|almost|about|around)\s+)?(?P<n>(?i:{num})(?:\s*(?i:years?|yrs?|y/o|yo)(?:\s+old)?)?)"
+            rf"(?<![\w])(?i:aged|age)(?:\s*:\s*|\s+)(?:of\s+)?(?:(?i:just|only|barely|nearly|almost|about|around)\s+)?(?P<n>(?i:{num})(?:\s*(?i:years?|yrs?|y/o|yo)(?:\s+old)?)?)"
             r"(?!\s*(?:-|–|to|and)\s*[0-9])(?![\w%/])"
         )
         self.age_yo_re = re.compile(
             r"(?<![\w\-])[0-9]{1,3}[\s\-]?(?i:y/o|y\.o\.|y-o|yo|yrs?\s+old|yr\.?\s+old)(?![\w])"
-            r"|(?<![\w\-])[0-9]{1,3}\s?(?:yo|y/o)?[MF](?=\s+(?:with|presenting|admitted|who|pt|patient)\b|,)"
+            r"|(?<![\w\-£$€.])[0-9]{1,3}\s?(?:yo|y/o)?[MF](?=\s+(?:with|presenting|admitted|who|pt|patient)\b|,|\)|"
+            r"[ \u00a0]*[/|;]|[ \u00a0]*$)"
+            r"|(?<![\w/])[0-9]{1,2}/(?:12|52)(?=[ \u00a0\-]*old\b)"
         )
         # any word, then the list is checked in Python: a long alternation of subjects is slow on 4 KB
         self.age_pronoun_re = re.compile(
@@ -279,7 +329,13 @@ class RuleSet:
             r"|(?<![\w])(?i:man|woman|lady|gentleman|girl|boy|patient|child)\s+of\s+(?P<n2>[0-9]{1,3})(?![\w%/.:]|\.[0-9])"
             r"(?!\s+(?:years|yrs|weeks|months|days|minutes|hours)\b)"
             r"|(?<![\w])(?i:at|by)\s+(?:the\s+age\s+of\s+)?(?P<n3>[0-9]{1,2})(?=,?\s+(?:she|he|they|I|we)\b)"
-            r"|(?<![\w])(?i:died|passed\s+away|diagnosed|married|widowed|retired|left\s+school|left\s+home|"
+            r"|(?<![\w])(?i:and|but|who)\s+(?:is|was|'s)\s+now\s+(?P<n8>[0-9]{1,3})(?![\w%/:]|\.[0-9])"
+            r"|(?<![\w])(?i:makes|made|making)\s+(?:him|her|them|me|you)\s+(?P<n6>[0-9]{1,3})(?![\w%/:]|\.[0-9])"
+            r"|(?<![\w])(?i:pt|patient)\s+(?P<n7>[0-9]{1,3})\s+(?=with\b|admitted\b|presenting\b|who\b)"
+            r"|(?<![\w])(?i:turned|turning|turns)\s+(?P<n5>[0-9]{1,3})(?=\s+(?:last|this|next|on|in|today|yesterday|"
+            r"tomorrow|and|but|when|so)\b|\s*[,.;!?)]|\s*$)"
+            r"|(?<![\w])(?i:died|passed\s+away|diagnosed|married|widowed|retired|left\s+school|left\s+home|discharged\s+from\s+"
+            r"[A-Z]{2,6}|admitted|referred|emigrated|moved\s+here|came\s+over|dropped\s+out|started\s+drinking|"
             r"became\s+a\s+\w+(?:\s+for\s+(?:her|his|their)\s+\w+)?)\s+at\s+(?P<n4>[0-9]{1,2})(?![\w:]|\.[0-9])"
         )
         self.age_birthday_re = re.compile(r"(?<![\w])(?P<n>[0-9]{1,3}(?:st|nd|rd|th))\s+birthday(?![\w])")
@@ -316,6 +372,7 @@ class RuleSet:
             "date_day_month": self.simple(self.date_day_month_re, "DATE", "date_day_month"),
             "date_month_day": self.simple(self.date_month_day_re, "DATE", "date_month_day"),
             "date_month_year": self.simple(self.date_month_year_re, "DATE", "date_month_year"),
+            "date_dashed": self.simple(self.date_dashed_re, "DATE", "date_dashed"),
             "date_weekday_ordinal": self.simple(self.date_weekday_ord_re, "DATE", "date_weekday_ordinal"),
             "date_ordinal_in_context": self.date_ordinal_in_context,
             "age_n_year_old": self.simple(self.age_n_year_old_re, "AGE", "age_n_year_old"),
@@ -323,6 +380,7 @@ class RuleSet:
             "age_yo": self.simple(self.age_yo_re, "AGE", "age_yo"),
             "age_pronoun": self.age_pronoun,
             "age_was_n_and": self.age_was_n_and,
+            "age_in_words": self.age_in_words,
             "age_birthday": self.group(self.age_birthday_re, "n", "AGE", "age_birthday"),
             "address_numbered": self.simple(self.address_re, "ADDRESS", "address_numbered"),
             "address_lowercase": self.address_lowercase,
@@ -356,6 +414,8 @@ class RuleSet:
             found.extend(self.name_propagation(text, [c for c in found if c.type == "NAME"]))
         if enabled("address_joined"):
             found.extend(self.address_joined(text, [c for c in found if c.type == "ADDRESS"]))
+        if enabled("address_before_postcode"):
+            found.extend(self.address_before_postcode(text, [c for c in found if c.type == "POSTCODE"]))
         if enabled("age_after_name"):
             found.extend(self.age_after_name(text, [c for c in found if c.type == "NAME"]))
         return found
@@ -384,6 +444,10 @@ class RuleSet:
                 yield Candidate(m.start(), m.end(), "NHS_NUMBER", "nhs_number")
         for m in NHS_4_3_3.finditer(text):  # "4500-398-015", hyphenated 4-3-3, valid check digit
             if is_valid_nhs_number(m.group(1) + m.group(3) + m.group(4)):
+                yield Candidate(m.start(), m.end(), "NHS_NUMBER", "nhs_number")
+        for m in NHS_LOOSE.finditer(text):  # "721.044.3894", "9434 7659 19", "4 0 1 2 3 4 5 6 7 2", "943  476  5919"
+            digits = re.sub(r"\D", "", m.group())
+            if len(digits) == 10 and is_valid_nhs_number(digits):
                 yield Candidate(m.start(), m.end(), "NHS_NUMBER", "nhs_number")
 
     def nhs_like_invalid(self, text: str) -> Iterator[Candidate]:
@@ -420,7 +484,8 @@ class RuleSet:
                 start += 1
                 end = self._valid_phone_end(text, start, m.end())
             if end is not None:
-                yield Candidate(start, end, "PHONE", "uk_phone")
+                ext = PHONE_EXTENSION.match(text, end)  # "0161 496 0742 ext 213": the extension reaches the person
+                yield Candidate(start, ext.end() if ext else end, "PHONE", "uk_phone")
 
     @staticmethod
     def _valid_phone_end(text: str, start: int, end: int) -> int | None:
@@ -458,6 +523,9 @@ class RuleSet:
             if inward[1:] in ("st", "nd", "rd", "th"):  # "ST3 1st", "L5 2nd": ordinals, not postcodes
                 continue
             yield Candidate(m.start(), m.end(), "POSTCODE", "uk_postcode")
+        for m in EIRCODE.finditer(text):  # Ireland: "H91 E2K3", "D6W 1A2B"
+            if any(c.isdigit() for c in m.group(2)) and any(c.isalpha() for c in m.group(2)):
+                yield Candidate(m.start(), m.end(), "POSTCODE", "uk_postcode")
 
     # ------------------------------------------------------------------ dates
 
@@ -508,10 +576,36 @@ class RuleSet:
             if not self._age_follow_ok(text, m.end("n"), turned="turn" in m.group().casefold()):
                 continue
             yield Candidate(m.start("n"), m.end("n"), "AGE", "age_pronoun")
+            more = AGE_LIST_REST.match(text, m.end("n"))  # "the kids are 9 and 6", "she's 42, he's 44"
+            if more:
+                for n in re.finditer(r"[0-9]{1,3}", more.group()):
+                    if int(n.group()) <= 125:
+                        yield Candidate(m.end("n") + n.start(), m.end("n") + n.end(), "AGE", "age_pronoun")
         for m in self.age_appositive_re.finditer(text):
-            grp = next(g for g in ("n", "n2", "n3", "n4") if m.group(g) is not None)
+            grp = next(g for g in ("n", "n2", "n3", "n4", "n5", "n6", "n7", "n8") if m.group(g) is not None)
             if int(m.group(grp)) <= 125:
                 yield Candidate(m.start(grp), m.end(grp), "AGE", "age_pronoun")
+
+    def age_in_words(self, text: str) -> Iterator[Candidate]:
+        """An age written out: "was ninety-nine", "Eilidh MacKinnon, twenty-six, first baby", a sentence opened
+        by it ("Fourteen, knocked off his bike"). Counts of things ("six patients", "twenty minutes") are not."""
+        for m in AGE_WORDS.finditer(text):
+            n = m.group("n")
+            before = text[max(0, m.start() - 40) : m.start()]
+            after = text[m.end() : m.end() + 40]
+            unit = re.match(r"[ \u00a0\-]+([A-Za-z]+)", after)
+            if unit and unit.group(1).casefold() in self.not_age_units:
+                continue
+            if unit and unit.group(1).casefold() not in self.age_followers and not re.match(r"\s*[,.;:!?)]", after):
+                continue
+            opened = re.search(r"(?:^|[.!?\n][ \u00a0\"'“]*)$", before) and re.match(r"[ \u00a0]*,", after)
+            compound = "-" in n or n.casefold().startswith(("twenty", "thirty", "forty", "fifty", "sixty",
+                                                            "seventy", "eighty", "ninety", "a hundred"))
+            told = re.search(r"(?i:was|is|'s|’s|turned|turning|aged|be|now|said|says|hit|reached)[ \u00a0]+$", before)
+            apposed = re.search(r"[A-Za-z][ \u00a0]*,[ \u00a0]*$", before) and re.match(r"[ \u00a0]*[,;)]", after)
+            teen = n.casefold().endswith("teen") or n.casefold() in ("eleven", "twelve")
+            if (compound and (told or apposed)) or (opened and (compound or teen)) or (apposed and teen and not told):
+                yield Candidate(m.start("n"), m.end("n"), "AGE", "age_in_words")
 
     def age_was_n_and(self, text: str) -> Iterator[Candidate]:
         """ "was 93 and had outlived", "is 71 and has lived", "was 102 and still did": a life, so an age
@@ -737,6 +831,14 @@ class RuleSet:
                 continue
             yield Candidate(m.start("n"), m.end("n"), "AGE", "age_after_name")
 
+    def address_before_postcode(self, text: str, postcodes: list[Candidate]) -> Iterator[Candidate]:
+        """A postcode closes an address: the number and the words before it are the street and the town, even
+        with no street word ("32 Kirkgate, Wakefield, WF1 1HS", "12 Bóthar na Trá, Galway H91 E2K3")."""
+        for c in postcodes:
+            m = ADDRESS_BEFORE_POSTCODE.search(text, max(0, c.start - 90), c.start)
+            if m and m.end("addr") > m.start("addr"):
+                yield Candidate(m.start("addr"), m.end("addr"), "ADDRESS", "address_before_postcode")
+
     def address_joined(self, text: str, parts: list[Candidate]) -> Iterator[Candidate]:
         """Address pieces next to each other are one address: "Flat 9, Victoria House, 41 Station Road",
         "Bryn Awel, 6 Lon Goch", also across the line breaks of an address written on several lines. Around
@@ -860,6 +962,7 @@ ALL_RULES: tuple[str, ...] = (
     "date_day_month",
     "date_month_day",
     "date_month_year",
+    "date_dashed",
     "date_weekday_ordinal",
     "date_ordinal_in_context",
     "age_n_year_old",
@@ -867,9 +970,11 @@ ALL_RULES: tuple[str, ...] = (
     "age_yo",
     "age_pronoun",
     "age_was_n_and",
+    "age_in_words",
     "age_birthday",
     "address_numbered",
     "address_lowercase",
+    "address_before_postcode",
     "name_title",
     "name_intro",
     "name_relation",
@@ -896,6 +1001,10 @@ ALL_RULES: tuple[str, ...] = (
     "age_words_in_brackets",
     "age_after_person",
     "location_lowercase_ward",
+    "location_ward_number",
+    "location_gazetteer",
+    "location_lowercase_saint",
+    "name_by_role",
     "location_possessive",
     "name_initial_in_context",
     "name_particles",

@@ -55,6 +55,38 @@ EPONYM_AFTER = re.compile(
     r"|['’]s(?![\w])"
 )
 STREET_WORD_BEFORE = re.compile(rf"(?i:rue|via|calle|avenida|strada|place|avenue){HSP}+$")
+WARD_NUMBER = re.compile(
+    rf"(?<![\w])(?i:ward|wrd|wd)\.?{HSP}+(?P<n>[0-9]{{1,3}}[A-Za-z]?(?![\w])|(?i:{NUMBER_WORD})(?![\w-]))"
+)
+LOWER_SAINT = re.compile(
+    rf"(?<![\w])(?i:at|in|to|from|into|on|transferred|moved|visit|visiting){HSP}+(?:the{HSP}+)?"
+    rf"(?P<loc>st\.?{HSP}+(?P<n>[a-z]+(?:['’]?s)?)(?:{HSP}+(?:hospital|hospice|nursing{HSP}+home|care{HSP}+home|"
+    rf"surgery|medical{HSP}+centre|primary|school|church|ward|unit))?)(?![\w'’])"
+)
+ROLES = (
+    r"OT|PT|SALT|HCA|HCSW|CSW|SHO|FY1|FY2|F1|F2|ST[1-8]|CT[12]|GPST[1-4]|SpR|reg|registrar|consultant|"
+    r"physio|physiotherapist|dietitian|dietician|pharmacist|porter|midwife|chaplain|receptionist|ward clerk|"
+    r"sister|charge nurse|nurse|matron|ODP|anaesthetist|psychologist|social worker|care coordinator|CPN|"
+    r"F2 doctor|junior doctor|GP|trainee|SpR|houseman|nursing assistant|student nurse|medical student|volunteer|"
+    r"interpreter|cleaner|domestic|ward manager|bed manager|discharge coordinator|paramedic|tech|radiographer|"
+    r"phlebotomist|ANP|ACP|PA|physician associate|orthoptist|ECG tech"
+)
+ROLE_APPOSITION = re.compile(
+    rf"(?<![\w'’-])(?P<n>[{UP}][{LO}]{{2,}})(?:"
+    rf"{HSP}+\(?(?:the|our|my|a|one of the|the new|the lovely){HSP}+(?:[a-z]+{HSP}+)?(?:{ROLES})(?![\w])"
+    rf"|,{HSP}+(?:the|our|my){HSP}+(?:[a-z]+{HSP}+)?(?:{ROLES})(?![\w])"
+    rf"|{HSP}+(?:in|from){HSP}+(?:pharmacy|radiology|physio|the{HSP}+(?:chaplaincy|pharmacy|lab|path lab|"
+    rf"discharge team|"
+    rf"crisis team|CAMHS team|mental health team|ward office))(?![\w])"
+    rf"|{HSP}+in{HSP}+(?:bed|bay|side{HSP}+room|room|cubicle){HSP}*[0-9]{{1,2}}[A-Za-z]?(?![\w])"
+    rf"|(?P<and_i>{HSP}+and{HSP}+(?:I|me)(?![\w'’])))"
+)
+NOT_BY_ROLE = frozenset(
+    "the this that then today yesterday tonight also both everyone nobody someone anyone he she they we you it "
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
+    "september october november december mum dad nan gran grandma grandad auntie uncle sister brother patient "
+    "doctor nurse consultant surgeon student students team staff reg registrar".split()
+)
 ADJECTIVE_END = ("al", "ac", "ic", "ical", "ive", "ous", "ary", "ory", "ful", "less", "ing", "ed")
 
 
@@ -116,6 +148,9 @@ class ShapeRules:
             "name_initial_in_context": self.name_initial_in_context,
             "name_particles": self.name_particles,
             "name_after_lowercase_title": self.name_after_lowercase_title,
+            "location_ward_number": self.location_ward_number,
+            "location_lowercase_saint": self.location_lowercase_saint,
+            "name_by_role": self.name_by_role,
         }
 
     # ------------------------------------------------------------------ ages
@@ -250,3 +285,35 @@ class ShapeRules:
             if key in self.verbs or key in self.base.not_age_units:
                 continue  # "dr said no", "mr came back"
             yield Candidate(m.start("n"), m.end("n"), "NAME", "name_after_lowercase_title")
+
+    # ------------------------------------------------------------------ round six (issue 10)
+
+    def location_ward_number(self, text: str) -> Iterator[Candidate]:
+        """ "ward twelve", "wrd 14", "wd 7b": a ward by its number, however it is typed ("Ward 4B" is the
+        lexicon's)."""
+        for m in WARD_NUMBER.finditer(text):
+            if not text[m.start()].isupper() or m.group("n")[0].isalpha():
+                yield Candidate(m.start(), m.end(), "LOCATION", "location_ward_number")
+
+    def location_lowercase_saint(self, text: str) -> Iterator[Candidate]:
+        """ "at st barts", "back to st marys nursing home", "in st. john's": a saint's name is a hospital, a
+        hospice or a home when someone is at, in, to or from it."""
+        for m in LOWER_SAINT.finditer(text):
+            if m.group("n").casefold().strip("'’s") in self.base.function_words:
+                continue
+            yield Candidate(m.start("loc"), m.end("loc"), "LOCATION", "location_lowercase_saint")
+
+    def name_by_role(self, text: str) -> Iterator[Candidate]:
+        """A capitalised word named by its job: "Amber the OT", "Will (the F2)", "Joy in pharmacy", "Pearl,
+        our ward clerk", "Temi and I". Word-names (Amber, Joy, Will, Pearl) are found only this way."""
+        for m in ROLE_APPOSITION.finditer(text):
+            word = m.group("n")
+            key = word.casefold()
+            if key in self.base.function_words or key in NOT_BY_ROLE or key in self.base.never_names:
+                continue
+            if key in self.places or word.upper() == word:
+                continue
+            if m.group("and_i") and (key in PARENT_NOUNS or key in self.english and is_sentence_initial(text, m.start())
+                                     and key not in self.names):
+                continue  # "Mum and I", "Surgery and I": only a listed first name opens "X and I"
+            yield Candidate(m.start("n"), m.end("n"), "NAME", "name_by_role")
