@@ -16,8 +16,8 @@ What it is, all of it data under ``prompts/safeguarding/model/`` (nothing is dow
 * ``model.json`` — classes, the two thresholds and what it was trained on.
 
 A message of one or two sentences is read whole; a longer one also (or, past 254 word pieces, only) in pairs of
-neighbouring sentences, and the most worrying run speaks for it (``chunks``). About 10-20 ms for a chat message
-on one core, about a second for a 4 KB reflection (benchmarks/safeguarding_eval.py prints it).
+neighbouring sentences, and the most worrying run speaks for it (``chunks``). About 15 ms for a one-line chat
+message on one core, 45 ms for three sentences, 0.4 s for a 4 KB reflection (benchmarks/safeguarding_eval.py).
 How its verdict combines with the rules is ``SafeguardingRules.check``'s business.
 """
 
