@@ -224,7 +224,7 @@ class RedactionConfig:
             return _fs(value)
 
         def list_file(key: str) -> frozenset[str]:
-            """A list file named in [names] files, entries as written (no case folding)."""
+            """A list file named in [names] files, relative to the TOML's folder (one entry a line), as written."""
             files = section("names").get("files", {})
             name = files.get(key) if isinstance(files, Mapping) else None
             if not name:
@@ -233,13 +233,8 @@ class RedactionConfig:
             return frozenset(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
 
         def word_file(key: str) -> frozenset[str]:
-            """A list file named in [names] files, relative to the TOML's folder (one entry a line)."""
-            files = section("names").get("files", {})
-            name = files.get(key) if isinstance(files, Mapping) else None
-            if not name:
-                return frozenset()
-            text = ((base or DEFAULT_TOML.parent) / str(name)).read_text(encoding="utf-8")
-            return frozenset(w.strip().casefold() for w in text.splitlines() if w.strip() and not w.startswith("#"))
+            """The same list file, case folded (the name and word lists are matched in any case)."""
+            return frozenset(w.casefold() for w in list_file(key))
 
         types = section("types")
         unknown = set(types) - set(ALL_TYPES)
