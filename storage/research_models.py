@@ -44,8 +44,25 @@ def pseudonym_of(number: int) -> str:
     return f"P{number:03d}"
 
 
+class ResearchTranscript(SQLModel, table=True):
+    """One session as a research source: a closed Balint circle week (``kind`` "circle"), its turns the items
+    that point here. Deleted with its circle week; its turns go with it."""
+
+    __tablename__ = "research_transcripts"
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: int = Field(foreign_key="studies.id", index=True)
+    kind: str = "circle"
+    circle_week_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("circle_weeks.id", ondelete="CASCADE"), nullable=True, unique=True))
+    cohort_id: int = Field(foreign_key="cohorts.id")
+    week: int
+    title: str  # "Circle Rose · week 1": the session column of the exports, the source's name in REFI-QDA
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class CodingItem(SQLModel, table=True):
-    """One reflection step (the latest version of what the student wrote at that step), redacted.
+    """One reflection step (the latest version of what the student wrote at that step), redacted; or one turn
+    of a transcript (``transcript_id`` set, with its number, the speaker's role and the phase it was said in).
 
     ``spans`` lists what was replaced: ``start``/``end`` in the raw text (offsets only, never the words) and
     ``at``/``to`` where the placeholder sits in ``text``. ``excluded_at`` set: out of the queue and of every
@@ -60,6 +77,10 @@ class CodingItem(SQLModel, table=True):
     session_id: int | None = _fk("reflection_sessions.id", nullable=True, index=False)  # None: a circle post
     circle_post_id: int | None = Field(default=None, sa_column=Column(  # an item made from a Balint circle post
         Integer, ForeignKey("circle_posts.id", ondelete="CASCADE"), nullable=True, unique=True))
+    transcript_id: int | None = _fk("research_transcripts.id", nullable=True)
+    turn: int | None = None  # the turn's place in its session (gaps: turns left out)
+    speaker_role: str | None = None  # "presenter" | "member" | "leader"
+    phase: str | None = None  # "case" | "questions" | "discussion" | "response" | "closing"
     cohort_id: int = Field(foreign_key="cohorts.id")
     week: int
     step: str

@@ -213,6 +213,16 @@ def delete_items(*, session: Session, item_ids: Sequence[int]) -> None:
     session.execute(delete(CodingItem).where(col(CodingItem.id).in_(ids)))
 
 
+def delete_items_of_posts(*, session: Session, post_ids: Sequence[int]) -> int:
+    """Delete the items made from these circle posts (and everything hanging off them); return how many."""
+    if not post_ids:
+        return 0
+    ids = [int(i) for i in session.exec(select(CodingItem.id).where(col(CodingItem.circle_post_id).in_(
+        list(post_ids)))).all() if i is not None]
+    delete_items(session=session, item_ids=ids)
+    return len(ids)
+
+
 def marks_of(*, session: Session, item_id: int) -> Sequence[ItemMark]:
     """Return the review marks of an item, oldest first."""
     return session.exec(select(ItemMark).where(ItemMark.item_id == item_id).order_by(col(ItemMark.id))).all()

@@ -138,3 +138,73 @@ def test_mydata_holds_the_circle_posts(db: Database, research_env: Env, clock: M
     assert data["balint_circles"][0]["status"] == "joined"
     assert [p["text"] for p in data["balint_circles"][0]["posts"]] == [
         "What did you do with your hands while he cried?"]
+
+
+def _set_research(db: Database, telegram_id: int, value: bool) -> None:
+    def run(session) -> None:
+        for e in session.exec(select(data_rights.Enrolment).join(User).where(User.telegram_id == telegram_id)).all():
+            e.research = value
+            session.add(e)
+    db.call(run)
+
+
+def test_a_closed_week_is_one_transcript_of_turns_by_consent_and_quotes(db: Database, research_env: Env,
+                                                                        clock: ManualClock, study_cohort) -> None:
+    from storage.research_models import ResearchParticipant, ResearchTranscript
+
+    env = research_env
+    make_circle(db, env, study_cohort)
+    _set_research(db, 3003, False)  # Cara says no to research
+    chats = {name: CircleChat(db, env, tid, name) for tid, name in [*STUDENTS, LEADER]}
+    anna, ben, cara, dev, ruth = (chats[n] for n in ("Anna", "Ben", "Cara", "Dev", "Ruth"))
+    for c in chats.values():
+        c.press("Yes, I'll join")
+    clock.set(OPEN)
+    db.call(week.tick, env)
+    anna.press("I'll present this week")
+    anna.say("Mr Rashid Begum, 64, cried when I told him the scan result. I froze.")
+    anna.press("Share it with the circle")
+    ben.command("What did you do with your hands?")  # turn 2
+    cara.command("Did he have anyone with him?")  # turn 3: Cara has no research consent
+    anna.command("His daughter, on the phone.", reply_to=anna.delivered("anyone with him"))  # 4: quotes Cara
+    ruth.command("Good questions, all of you.")  # 5: the leader has no enrolment
+    clock.set(QUESTIONS_END)
+    db.call(week.tick, env)
+    dev.command("I imagine he was protecting you from his fear.", reply_to=dev.delivered("your hands"))  # 6
+    assert any("💬 <b>Dev</b> ↩ Ben · push-back" in t for t, _ in ruth.inbox())  # whom a reply answers is shown
+    clock.set(DISCUSSION_END)
+    db.call(week.tick, env)
+    anna.command("I think I froze because he reminded me of my grandfather.")  # 7
+    run_intake(db, env)  # the week is not over yet: nothing of it enters
+    assert items(db) == []
+    clock.set(RESPONSE_END)
+    db.call(week.tick, env)
+    ruth.command("Thank you all.")  # 8
+    ruth.command("close")
+
+    run_intake(db, env)
+    sources = db.call(lambda s: s.exec(select(ResearchTranscript)).all())
+    assert [(t.kind, t.title, t.week) for t in sources] == [("circle", "Circle Rose · week 1", 1)]
+    names = dict(db.call(lambda s: [(p.id, p.pseudonym) for p in s.exec(select(ResearchParticipant)).all()]))
+    turns = [(i.transcript_id, i.turn, names[i.participant_id], i.speaker_role, i.phase) for i in items(db)]
+    anna_p, ben_p, dev_p = (turns[0][2], turns[1][2], turns[2][2])
+    assert len({anna_p, ben_p, dev_p}) == 3
+    assert turns == [(sources[0].id, 1, anna_p, "presenter", "case"), (sources[0].id, 2, ben_p, "member", "questions"),
+                     (sources[0].id, 6, dev_p, "member", "discussion"),
+                     (sources[0].id, 7, anna_p, "presenter", "response")]
+    assert "Rashid" not in items(db)[0].text
+
+    # Cara says yes: her question enters, and so does the answer that quoted it, each at its place
+    _set_research(db, 3003, True)
+    run_intake(db, env)
+    assert [(i.turn, i.speaker_role) for i in sorted(items(db), key=lambda i: i.turn)] == [
+        (1, "presenter"), (2, "member"), (3, "member"), (4, "presenter"), (6, "member"), (7, "presenter")]
+    # no again: her turn and the one quoting her leave every export
+    _set_research(db, 3003, False)
+    run_intake(db, env)
+    gone = items(db, excluded=True)
+    assert sorted((i.turn, i.excluded_reason) for i in gone) == [
+        (3, "research consent is no longer yes"), (4, "quotes a post whose author is not in the research")]
+    # Dev leaves the circle: his turn leaves research at once, before any intake
+    dev.command("leave")
+    assert 6 not in [i.turn for i in items(db)]
