@@ -208,3 +208,61 @@ def test_a_closed_week_is_one_transcript_of_turns_by_consent_and_quotes(db: Data
     # Dev leaves the circle: his turn leaves research at once, before any intake
     dev.command("leave")
     assert 6 not in [i.turn for i in items(db)]
+
+
+def test_a_transcript_exports_with_its_turns_and_one_qdpx_source(db: Database, research_env: Env,
+                                                                  clock: ManualClock, study_cohort) -> None:
+    import csv
+    import io
+    import json
+    import zipfile
+    from pathlib import Path
+
+    import xmlschema
+
+    from bot.research import exports
+    from storage.models import Study
+    from tests.research_support import reflect, seed, study
+
+    env = research_env
+    make_circle(db, env, study_cohort)
+    chats = {name: CircleChat(db, env, tid, name) for tid, name in [*STUDENTS, LEADER]}
+    reflect(db, env, study_cohort, [enrol(db, env, study_cohort, 2001, "Ola")])  # a private reflection too
+    _week(db, env, clock, chats)
+    run_intake(db, env)
+    seed(db, env)
+
+    def export(fmt: str) -> bytes:
+        out = io.BytesIO()
+        db.call(lambda s: exports.export(s, env, s.get(Study, study(db).id), fmt, out, actor="test"))
+        return out.getvalue()
+
+    rows = list(csv.DictReader(io.StringIO(export("csv").decode("utf-8-sig"))))
+    cols = ("step", "session", "turn", "speaker", "role", "phase")
+    turns = [[r[k] for k in cols] for r in rows if r["session"]]
+    speaker = {r["speaker"] for r in rows if r["role"] == "presenter"}.pop()
+    assert turns == [["circle:case", "Circle Rose · week 1", "1", speaker, "presenter", "case"],
+                     ["circle:questions", "Circle Rose · week 1", "2", turns[1][3], "member", "questions"],
+                     ["circle:questions", "Circle Rose · week 1", "3", turns[2][3], "member", "questions"],
+                     ["circle:discussion", "Circle Rose · week 1", "4", turns[3][3], "member", "discussion"]]
+    private = [r for r in rows if not r["session"]]
+    assert len(private) == 5 and all(r[k] == "" for r in private for k in cols[1:])
+    records = [json.loads(line) for line in export("jsonl").splitlines()]
+    assert [(r["turn"], r["role"], r["phase"]) for r in records if r["session"]] == [
+        (1, "presenter", "case"), (2, "member", "questions"), (3, "member", "questions"), (4, "member", "discussion")]
+    assert all(r["session"] is None and r["speaker"] is None for r in records[:5])
+
+    with zipfile.ZipFile(io.BytesIO(export("qdpx"))) as z:
+        project = z.read("project.qde").decode()
+        texts = {n: z.read(n).decode() for n in z.namelist() if n.startswith("sources/")}
+    schema = Path(__file__).resolve().parent / "data" / "refi-qda" / "Project.xsd"
+    xmlschema.XMLSchema(str(schema)).validate(project)
+    # one source for the session, its turns in order with who spoke; the reflection is a source of its own
+    assert 'name="Circle Rose · week 1 (transcript)"' in project and project.count("<TextSource ") == 2
+    session_text = next(t for t in texts.values() if t.startswith("1. "))
+    heads = [line for line in session_text.splitlines() if line[:2] in ("1.", "2.", "3.", "4.")]
+    assert heads == [f"1. {speaker} (presenter) · case", f"2. {turns[1][3]} (member) · questions",
+                     f"3. {turns[2][3]} (member) · questions", f"4. {turns[3][3]} (member) · discussion"]
+    assert "Rashid" not in session_text and "What did you do with your hands while he cried?" in session_text
+    # every speaker's case holds the session (Anna, Ben, Cara, Dev), and Ola's case her reflection
+    assert project.count("<SourceRef ") == 5
