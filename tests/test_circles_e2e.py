@@ -12,6 +12,7 @@ from bot.devtools.emulator import BotAPIEmulator
 from bot.telegram import circles as circle_jobs
 from storage.circle_models import CircleMember, CirclePost, MemberStatus
 from storage.db import Database
+from storage.models import AuditEvent
 from tests.botharness import running_bot
 from tests.circle_support import (
     CASE_END,
@@ -120,6 +121,19 @@ async def test_a_circle_of_four_through_one_full_week(db: Database, env: Env, cl
         await circle_jobs.relay_once(app)
         await anna.wait_for_message(has(DISCUSSION), after=0)  # the presenter reads
 
+        # the leader removes one post by replying to it; a member can't; everyone's copy says it was removed
+        advice = await ruth.wait_for_message(has(ADVICE), after=0)
+        refused = await cara.say("/circle remove", reply_to_message_id=(
+            await cara.wait_for_message(has(ADVICE), after=0))["message_id"])
+        assert "Only the circle's leader can remove a post" in refused["plain_text"]
+        done = await ruth.say("/circle remove", reply_to_message_id=advice["message_id"])
+        assert "Removed Dev's post from week 1: everyone now sees “a message was removed”" in done["plain_text"]
+        await circle_jobs.relay_once(app)
+        for user in (anna, ben, cara, ruth):
+            await user.wait_for_message(has("A message was removed."), after=0)
+            assert not any(ADVICE in (m["plain_text"] or "") for m in user.messages())
+        await dev.wait_for_message(has("took one of your posts out of the circle"), after=0)
+
         # the presenter's response, then the leader closes
         clock.set(DISCUSSION_END)
         await circle_jobs.tick_once(app)
@@ -134,8 +148,8 @@ async def test_a_circle_of_four_through_one_full_week(db: Database, env: Env, cl
             await user.wait_for_message(has("week 1 is closed"), after=0)
 
         # every member saw every post of the others once, in the one order the posts were made
-        order = [CASE_SHOWN := case["plain_text"], QUESTION, ANSWER, DISCUSSION, ADVICE, RESPONSE, CLOSING]
-        authors = {"Anna": {0, 2, 5}, "Ben": {1}, "Cara": {3}, "Dev": {4}, "Ruth": {6}}
+        order = [CASE_SHOWN := case["plain_text"], QUESTION, ANSWER, DISCUSSION, RESPONSE, CLOSING]  # not ADVICE
+        authors = {"Anna": {0, 2, 4}, "Ben": {1}, "Cara": {3}, "Dev": set(), "Ruth": {5}}
         for name, user in users.items():
             seen = posts_seen(user)
             expected = [t for i, t in enumerate(order) if i not in authors[name]]
@@ -150,6 +164,10 @@ async def test_a_circle_of_four_through_one_full_week(db: Database, env: Env, cl
         ("presenter", "choosing", "case"), ("member", "questions", "post"), ("presenter", "questions", "post"),
         ("member", "discussion", "post"), ("member", "discussion", "post"), ("presenter", "response", "post"),
         ("leader", "closing", "post")]
+    removed = stored[4]
+    assert removed.removed_at is not None and removed.text == "" and removed.removed_by == f"telegram:{LEADER[0]}"
+    events = db.call(lambda s: s.exec(select(AuditEvent).where(AuditEvent.action == "circle.post_removed")).all())
+    assert [(e.actor, e.detail["post_id"]) for e in events] == [(f"telegram:{LEADER[0]}", removed.id)]
 
 
 async def test_a_week_where_nobody_volunteers_says_so_kindly(db: Database, env: Env, clock: ManualClock,
