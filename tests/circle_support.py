@@ -16,7 +16,7 @@ from storage.db import Database
 from storage.models import Cohort
 from tests.research_support import enrol
 
-STUDENTS = [(3001, "Anna"), (3002, "Ben"), (3003, "Cara"), (3004, "Dev")]
+STUDENTS = [(3001, "Anna"), (3002, "Ben"), (3003, "Cara"), (3004, "Dev"), (3005, "Eve")]
 LEADER = (3100, "Ruth")
 # the default rhythm over the cohort's first week (Europe/London, winter: local time = UTC)
 OPEN = datetime(2026, 1, 10, 10, 1, tzinfo=UTC)  # Saturday 10:00 + a minute
@@ -28,7 +28,7 @@ CASE_END = datetime(2026, 1, 12, 20, 1, tzinfo=UTC)  # Monday 20:00
 
 
 def make_circle(db: Database, env: Env, cohort: Cohort, *, research: bool = True, aliases: bool = False) -> Circle:
-    """Four consenting students of the cohort, a leader who has opened the bot, and a circle of them."""
+    """Five consenting students of the cohort, a leader who has opened the bot, and a circle of them."""
     for telegram_id, name in STUDENTS:
         enrol(db, env, cohort, telegram_id, name, research=research)
     db.call(student.start, env, Person(telegram_id=LEADER[0], first_name=LEADER[1]), None)
