@@ -23,6 +23,7 @@ from storage.models import Study
 from storage.research_models import Coder, CodingItem, CodingRound, ResearchParticipant
 
 SOURCE_REFLECTION = "private reflection"
+SOURCE_TURN = "circle turn"
 
 
 @dataclass
@@ -33,13 +34,16 @@ class Prevalence:
     participants: set[int] = field(default_factory=set)
     weeks: set[int] = field(default_factory=set)
     by_source: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    sessions: set[int] = field(default_factory=set)  # the transcripts (circle weeks) its turns come from
 
-    def add(self, item: CodingItem, source: str = SOURCE_REFLECTION) -> None:
+    def add(self, item: CodingItem) -> None:
         assert item.id is not None
         self.items.add(item.id)
         self.participants.add(item.participant_id)
         self.weeks.add(item.week)
-        self.by_source[source].add(item.id)
+        self.by_source[SOURCE_REFLECTION if item.transcript_id is None else SOURCE_TURN].add(item.id)
+        if item.transcript_id is not None:
+            self.sessions.add(item.transcript_id)
 
     def merge(self, other: Prevalence) -> None:
         self.items |= other.items
@@ -47,6 +51,7 @@ class Prevalence:
         self.weeks |= other.weeks
         for k, v in other.by_source.items():
             self.by_source[k] |= v
+        self.sessions |= other.sessions
 
 
 @dataclass
