@@ -45,8 +45,9 @@ def pseudonym_of(number: int) -> str:
 
 
 class ResearchTranscript(SQLModel, table=True):
-    """One session as a research source: a closed Balint circle week (``kind`` "circle"), its turns the items
-    that point here. Deleted with its circle week; its turns go with it."""
+    """One session as a research source, its turns the items that point here: a closed Balint circle week
+    (``kind`` "circle", deleted with its week, its turns with it) or an in-person session imported from a
+    transcript file (``kind`` "import", no circle week)."""
 
     __tablename__ = "research_transcripts"
     id: int | None = Field(default=None, primary_key=True)
@@ -95,6 +96,19 @@ class CodingItem(SQLModel, table=True):
     reviewed_by: str | None = None
     excluded_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     excluded_reason: str | None = None
+
+
+class ImportedTurn(SQLModel, table=True):
+    """The raw words of an imported transcript turn (encrypted at rest like a reflection; server side only) and
+    whose they are, so review marks, consent changes and /delete reach the turn as they reach a reflection."""
+
+    __tablename__ = "research_imported_turns"
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(sa_column=Column(Integer, ForeignKey("research_items.id", ondelete="CASCADE"),
+                                          nullable=False, unique=True))
+    user_id: int = _fk("users.id")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    encrypted: bool = False
 
 
 class ItemMark(SQLModel, table=True):

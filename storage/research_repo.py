@@ -25,11 +25,13 @@ from storage.research_models import (
     Assignment,
     CodingItem,
     ExportParticipant,
+    ImportedTurn,
     ItemMark,
     Memo,
     ResearchCoding,
     ResearchExport,
     ResearchParticipant,
+    ResearchTranscript,
     RoundItem,
     Settlement,
 )
@@ -150,7 +152,17 @@ def ineligible_item_ids(*, session: Session, study_id: int) -> list[int]:
         .where(CodingItem.study_id == study_id, col(CodingItem.excluded_at).is_(None),
                (col(Enrolment.research).is_not(True)) | (col(Enrolment.withdrawn_at).is_not(None)))
     )
-    return [int(i) for i in session.exec(stmt).all() if i is not None]
+    imported = (  # an imported turn's speaker: research consent yes in the session's cohort, or out
+        select(CodingItem.id)
+        .join(ImportedTurn, col(ImportedTurn.item_id) == CodingItem.id)
+        .join(ResearchTranscript, col(ResearchTranscript.id) == CodingItem.transcript_id)
+        .outerjoin(Enrolment, (col(Enrolment.user_id) == ImportedTurn.user_id)
+                   & (col(Enrolment.cohort_id) == ResearchTranscript.cohort_id))
+        .where(CodingItem.study_id == study_id, col(CodingItem.excluded_at).is_(None),
+               col(Enrolment.id).is_(None) | col(Enrolment.research).is_not(True)
+               | col(Enrolment.withdrawn_at).is_not(None))
+    )
+    return [int(i) for i in [*session.exec(stmt).all(), *session.exec(imported).all()] if i is not None]
 
 
 def studies_consenting(*, session: Session, user_id: int) -> set[int]:
@@ -174,9 +186,13 @@ def add_item(*, session: Session, item: CodingItem) -> CodingItem:
 
 
 def items_of_user(*, session: Session, user_id: int) -> Sequence[CodingItem]:
-    """Return every research item made from a student's reflections, in any study."""
-    stmt = (select(CodingItem).join(ReflectionSession, col(ReflectionSession.id) == CodingItem.session_id)
-            .where(ReflectionSession.user_id == user_id).order_by(col(CodingItem.id)))
+    """Return every research item made from a student's reflections or their imported transcript turns, in any
+    study (circle turns go with their posts: ``delete_items_of_posts``)."""
+    reflections = select(CodingItem.id).join(ReflectionSession, col(ReflectionSession.id) == CodingItem.session_id
+                                             ).where(ReflectionSession.user_id == user_id)
+    imported = select(ImportedTurn.item_id).where(ImportedTurn.user_id == user_id)
+    stmt = select(CodingItem).where(col(CodingItem.id).in_(reflections) | col(CodingItem.id).in_(imported)
+                                    ).order_by(col(CodingItem.id))
     return session.exec(stmt).all()
 
 
@@ -210,6 +226,7 @@ def delete_items(*, session: Session, item_ids: Sequence[int]) -> None:
     session.execute(delete(Memo).where(col(Memo.item_id).in_(ids)))
     session.execute(delete(ItemMark).where(col(ItemMark.item_id).in_(ids)))
     session.execute(delete(RoundItem).where(col(RoundItem.item_id).in_(ids)))
+    session.execute(delete(ImportedTurn).where(col(ImportedTurn.item_id).in_(ids)))
     session.execute(delete(CodingItem).where(col(CodingItem.id).in_(ids)))
 
 
