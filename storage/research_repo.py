@@ -64,6 +64,12 @@ def lock_study(*, session: Session, study_id: int) -> Study | None:
     return session.exec(select(Study).where(Study.id == study_id).with_for_update()).first()
 
 
+def transcript_kinds(*, session: Session, study_id: int) -> dict[int, str]:
+    """Return transcript id -> kind ("circle", "import") for a study's sessions."""
+    return {int(i): k for i, k in session.exec(select(ResearchTranscript.id, ResearchTranscript.kind).where(
+        ResearchTranscript.study_id == study_id)).all() if i is not None}
+
+
 def study_cohorts(*, session: Session, study_id: int) -> Sequence[Cohort]:
     """Return the cohorts of a study."""
     return session.exec(select(Cohort).where(Cohort.study_id == study_id).order_by(col(Cohort.id))).all()
