@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+import storage.circle_models  # noqa: F401  (research_transcripts refers to circle_weeks: no flush without it)
 from storage.types import UTCDateTime, utcnow
 
 

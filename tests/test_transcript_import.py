@@ -176,3 +176,16 @@ def test_consent_and_delete_reach_imported_turns_and_exports_carry_the_session(
     sam.press("Yes, erase everything")
     _t, its, raw, names = _stored(db)
     assert [(i.turn, n) for i, n in zip(its, names, strict=True)] == [(4, "P002")] and len(raw) == 1
+
+
+def test_the_balint_process_itself_stores_a_session(db: Database, database_url: str, team, tmp_path: Path) -> None:
+    """In its own process, where only what the command imports is loaded (CliRunner shares the tests' imports: it
+    missed that research_transcripts could not be flushed without the circle tables)."""
+    from tests.test_cli import balint as balint_process
+
+    ran = balint_process("research", "import-transcript", str(_write(tmp_path, "vtt")), *MAP, "--week", "2", "--store",
+                         env={"DATABASE_URL": database_url, "PSEUDONYM_KEY": "test-pseudonym-key-not-for-production",
+                              "ENVIRONMENT": "test"}, cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.splitlines()[-1].startswith(f"Stored as transcript 1 {TITLE!r}")
+    assert [i.turn for i in _stored(db)[1]] == [2, 4, 5]
