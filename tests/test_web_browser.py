@@ -228,7 +228,9 @@ def test_a_researcher_of_another_study_is_refused_on_every_url(db, research_env,
              f"/s/{sid}/code/{item.id}/memo": {"text": "hello"},
              f"/s/{sid}/code/{item.id}/done": {},
              f"/s/{sid}/settle/1/{item.id}": {"accept": "C1"},
-             f"/s/{sid}/exports/download": {"format": "csv", "round": "1"}}
+             f"/s/{sid}/exports/download": {"format": "csv", "round": "1"},
+             f"/s/{sid}/codebook/change": {"op": "add", "name": "Planted"},
+             f"/s/{sid}/codebook/undo": {}}
     for path, fields in forms.items():
         browser.get(f"{server.url}/")
         _post(browser, server.url + path, {"csrf": csrf, **fields})

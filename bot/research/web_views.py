@@ -403,7 +403,7 @@ def settle(session: Session, env: Env, ctx: Ctx, round_number: int, item_id: int
 # --------------------------------------------------------------------------------------------- exports
 
 
-def _who(actor: str, labels: dict[int, str]) -> str:
+def who(actor: str, labels: dict[int, str]) -> str:
     """Show who exported without a Telegram id: their coder label, or the kind of account."""
     kind, _, rest = actor.partition(":")
     if kind == "telegram":
@@ -419,7 +419,7 @@ def exports_page(session: Session, env: Env, ctx: Ctx) -> dict[str, Any]:
     labels = {c.telegram_id: c.label for c in coding_repo.coders_of(session=session, study_id=ctx.study.id)}
     register = exports.export_log(session, ctx.study)
     for row in register:
-        row["by"] = _who(str(row["by"]), labels)
+        row["by"] = who(str(row["by"]), labels)
     rounds = [r.number for r in coding_repo.rounds_of(session=session, study_id=ctx.study.id)]
     viewed(session, env, ctx, "exports")
     return {"formats": exports.FORMATS, "rounds": rounds, "register": register,
@@ -435,7 +435,7 @@ def export_file(session: Session, env: Env, ctx: Ctx, fmt: str, round_number: in
                           filename=f"{slug}-round{rnd.number}.{fmt.lower()}")
 
 
-# ------------------------------------------------------------------------------------- case and codebook
+# ------------------------------------------------------------------------------------------------ case
 
 
 def case(session: Session, env: Env, ctx: Ctx, item_id: int) -> dict[str, Any]:
@@ -456,19 +456,3 @@ def case(session: Session, env: Env, ctx: Ctx, item_id: int) -> dict[str, Any]:
     viewed(session, env, ctx, "case", item=item.id, items=[r["id"] for r in rows])
     return {"pseudonym": _pseudonym(session, item), "rows": rows}
 
-
-def codebook_page(session: Session, env: Env, ctx: Ctx) -> dict[str, Any]:
-    """Return the open (or latest) round's codebook as a tree, with definitions, and its history."""
-    rnd = codebook.round_by_number(session, ctx.study, None)
-    book = codebook.codes(session, rnd)
-    by_id = {c.id: c for c in book if c.id is not None}
-    names = codebook.paths(session, rnd)
-    codes = [{"id": c.id, "name": c.name, "path": names.get(c.id or 0, c.name), "depth": codebook.depth(c, by_id),
-              "colour": c.colour, "definition": c.definition, "inclusion": c.inclusion, "exclusion": c.exclusion,
-              "example": c.example} for c in book]
-    assert ctx.study.id is not None
-    labels = {c.telegram_id: c.label for c in coding_repo.coders_of(session=session, study_id=ctx.study.id)}
-    history = [{"round": h["round"], "at": h["at"], "by": _who(str(h["by"]), labels), "action": h["action"]}
-               for h in codebook.history(session, ctx.study)[-50:]]
-    viewed(session, env, ctx, "codebook", round=rnd.number)
-    return {"round": rnd.number, "open": rnd.closed_at is None, "codes": codes, "history": history}

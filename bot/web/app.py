@@ -20,7 +20,7 @@ import jinja2
 from aiohttp import web
 
 from bot.core.context import Env
-from bot.research import web_access, web_views
+from bot.research import web_access, web_codebook, web_views
 from bot.research.errors import ResearchError
 from bot.research.web_access import Signed, SignInError
 from bot.research.web_views import Refused
@@ -265,8 +265,21 @@ async def case(request: web.Request) -> web.Response:
 
 
 async def codebook_page(request: web.Request) -> web.Response:
-    ctx, data = await study_call(request, web_views.codebook_page)
+    ctx, data = await study_call(request, web_codebook.codebook_page)
     return render(request, "codebook.html.j2", study=ctx.study, me=ctx.label, tab="codebook", **data)
+
+
+async def codebook_change(request: web.Request) -> web.StreamResponse:
+    """One change to the codebook (add, edit, merge, split, move, delete); the form's ``op`` says which."""
+    form = await request.post()
+    fields = {k: str(v) for k, v in form.items() if k not in ("csrf", "op") and isinstance(v, str)}
+    await study_call(request, web_codebook.change, str(form.get("op") or ""), fields)
+    raise back_to(f"/s/{_sid(request)}/codebook")
+
+
+async def codebook_undo(request: web.Request) -> web.StreamResponse:
+    await study_call(request, web_codebook.undo)
+    raise back_to(f"/s/{_sid(request)}/codebook")
 
 
 # ------------------------------------------------------------------------------------- agreement, export
@@ -344,6 +357,8 @@ def build_app(db: Database, env: Env, *, secure_cookie: bool = True) -> web.Appl
         web.post(f"{c}/done", _coding_action(web_views.done)),
         web.get(f"{s}/case/{{item}}", case),
         web.get(f"{s}/codebook", codebook_page),
+        web.post(f"{s}/codebook/change", codebook_change),
+        web.post(f"{s}/codebook/undo", codebook_undo),
         web.get(f"{s}/agreement", agreement),
         web.post(f"{s}/settle/{{round}}/{{item}}", settle),
         web.get(f"{s}/exports", exports_page),
