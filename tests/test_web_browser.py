@@ -230,7 +230,9 @@ def test_a_researcher_of_another_study_is_refused_on_every_url(db, research_env,
              f"/s/{sid}/settle/1/{item.id}": {"accept": "C1"},
              f"/s/{sid}/exports/download": {"format": "csv", "round": "1"},
              f"/s/{sid}/codebook/change": {"op": "add", "name": "Planted"},
-             f"/s/{sid}/codebook/undo": {}}
+             f"/s/{sid}/codebook/undo": {},
+             f"/s/{sid}/code/{item.id}/aside": {},
+             f"/s/{sid}/assign": {"per_item": "2"}}
     for path, fields in forms.items():
         browser.get(f"{server.url}/")
         _post(browser, server.url + path, {"csrf": csrf, **fields})
@@ -285,3 +287,29 @@ def test_every_item_on_the_page_marked_reviewed_at_once(db, research_env, study_
     press(browser, browser.find_element(By.ID, "ok-selected"))
     assert "0 item(s) wait for review, 5 reviewed" in body(browser)
     assert all(i.reviewed_by == "web:C1" for i in items(db))
+
+
+def test_the_lead_assigns_items_and_a_coder_puts_one_aside(db, research_env, study_cohort, server, browser):
+    from storage.research_models import Assignment
+
+    ready_study(db, research_env, study_cohort, assigned=False)
+    study_id = items(db)[0].study_id
+    sign_in(browser, server, db, research_env, RESEARCHER_A)
+    browser.get(f"{server.url}/s/{study_id}/code")
+    assert "No items here" in body(browser)
+    browser.find_element(By.CSS_SELECTOR, "#assign summary").click()
+    browser.find_element(By.NAME, "limit").send_keys("3")
+    press(browser, browser.find_element(By.ID, "assign-items"))
+    assert "3 item(s) assigned (6 assignments)." in browser.find_element(By.ID, "assigned").text
+    assert "Not started (3)" in body(browser)
+    assert db.call(lambda s: len(s.exec(select(Assignment)).all())) == 6
+
+    first = browser.find_elements(By.CSS_SELECTOR, "table.list td a")[0].text
+    press(browser, browser.find_elements(By.CSS_SELECTOR, "table.list td a")[0])
+    press(browser, browser.find_element(By.ID, "aside"))
+    assert "Put aside (1)" in body(browser) and "Not started (2)" in body(browser)
+    assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, "table.list td a")] == [first]
+    aside = db.call(lambda s: [a.item_id for a in s.exec(select(Assignment)).all() if a.skipped_at is not None])
+    assert aside == [int(first.lstrip("#"))]
+    events = db.call(lambda s: [e.action for e in s.exec(select(AuditEvent)).all()])
+    assert {"research.assign", "web.aside"} <= set(events)

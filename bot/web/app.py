@@ -20,7 +20,7 @@ import jinja2
 from aiohttp import web
 
 from bot.core.context import Env
-from bot.research import web_access, web_codebook, web_views
+from bot.research import web_access, web_agreement, web_codebook, web_views
 from bot.research.errors import ResearchError
 from bot.research.web_access import Signed, SignInError
 from bot.research.web_views import Refused
@@ -239,7 +239,10 @@ async def review_ok(request: web.Request) -> web.StreamResponse:
 async def coding_list(request: web.Request) -> web.Response:
     ctx, data = await study_call(request, web_views.coding_list, show=request.query.get("show", "open"),
                                  page=_int(request.query.get("page", "1"), "page"))
-    return render(request, "coding_list.html.j2", study=ctx.study, me=ctx.label, tab="code", **data)
+    assigned = {k: _int(request.query[k], k) for k in ("assigned", "assignments", "waiting", "before")
+                if k in request.query}
+    return render(request, "coding_list.html.j2", study=ctx.study, me=ctx.label, tab="code", assigned=assigned,
+                  **data)
 
 
 async def coding_item(request: web.Request) -> web.Response:
@@ -257,6 +260,23 @@ def _coding_action(fn: Callable[..., Any], *fields: tuple[str, str]) -> Handler:
         raise back_to(f"/s/{_sid(request)}/code/{item}")
 
     return handle
+
+
+async def assign(request: web.Request) -> web.StreamResponse:
+    """Assign queued items of the open round to coders (the study lead's form on the Coding page)."""
+    form = await request.post()
+    limit = form.get("limit")
+    _ctx, result = await study_call(
+        request, web_views.assign, coders=[str(c) for c in form.getall("coder", [])],
+        per_item=_int(form.get("per_item") or 2, "number of coders per item"),
+        limit=_int(limit, "most items") if limit else None, include_unreviewed=form.get("unreviewed") == "1")
+    raise back_to(f"/s/{_sid(request)}/code", assigned=result.items, assignments=result.assignments,
+                  waiting=result.waiting_review, before=result.coded_before)
+
+
+async def put_aside(request: web.Request) -> web.StreamResponse:
+    await study_call(request, web_views.put_aside, _int(request.match_info["item"], "item"))
+    raise back_to(f"/s/{_sid(request)}/code", show="aside")
 
 
 async def case(request: web.Request) -> web.Response:
@@ -286,14 +306,14 @@ async def codebook_undo(request: web.Request) -> web.StreamResponse:
 
 
 async def agreement(request: web.Request) -> web.Response:
-    ctx, data = await study_call(request, web_views.agreement, request.app[AGREEMENT_CACHE])
+    ctx, data = await study_call(request, web_agreement.agreement, request.app[AGREEMENT_CACHE])
     return render(request, "agreement.html.j2", study=ctx.study, me=ctx.label, tab="agreement", **data)
 
 
 async def settle(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     accept, note = form.get("accept"), form.get("note")
-    await study_call(request, web_views.settle, _int(request.match_info["round"], "round"),
+    await study_call(request, web_agreement.settle, _int(request.match_info["round"], "round"),
                      _int(request.match_info["item"], "item"), accept=str(accept) if accept else None,
                      note=str(note) if note else None)
     raise back_to(f"/s/{_sid(request)}/agreement")
@@ -355,6 +375,8 @@ def build_app(db: Database, env: Env, *, secure_cookie: bool = True) -> web.Appl
         web.post(f"{c}/uncode", _coding_action(web_views.uncode, ("coding", "coding"))),
         web.post(f"{c}/memo", _coding_action(web_views.memo, ("text", "text"))),
         web.post(f"{c}/done", _coding_action(web_views.done)),
+        web.post(f"{c}/aside", put_aside),
+        web.post(f"{s}/assign", assign),
         web.get(f"{s}/case/{{item}}", case),
         web.get(f"{s}/codebook", codebook_page),
         web.post(f"{s}/codebook/change", codebook_change),
