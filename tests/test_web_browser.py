@@ -132,6 +132,9 @@ def test_the_blind_rule_and_a_settle(db, research_env, study_cohort, server, bro
     sign_in(a, server, db, research_env, RESEARCHER_A)
     sign_in(b, server, db, research_env, RESEARCHER_B)
 
+    _open_item(a, server, item)
+    select_text(a, item.id, "out of my depth")
+    press(a, a.find_elements(By.CSS_SELECTOR, "button.apply")[0])
     _code_and_finish(a, server, item, nth=0)
     _open_item(b, server, item)
     assert b.find_elements(By.ID, "blind") and not b.find_elements(By.ID, "others")
@@ -145,6 +148,16 @@ def test_the_blind_rule_and_a_settle(db, research_env, study_cohort, server, bro
 
     a.get(f"{server.url}/s/{item.study_id}/agreement")
     box = a.find_element(By.ID, f"d-1-{item.id}")
+    # side by side: the item's text once per coder, each coder's passages highlighted in the code's colour
+    assert "1 item(s) coded by two or more coders; coders C1, C2." in a.find_element(By.ID, "round-1").text
+    columns = box.find_elements(By.CSS_SELECTOR, ".coder-column")
+    assert [c.get_attribute("data-coder") for c in columns] == ["C1", "C2"]
+    assert all(item.text[:30] in c.find_element(By.CSS_SELECTOR, ".text").text for c in columns)
+    passages = columns[0].find_elements(By.CSS_SELECTOR, ".text span.coded")
+    assert [p.text for p in passages] == ["out of my depth"]
+    assert "background" in passages[0].get_attribute("style")
+    assert not columns[1].find_elements(By.CSS_SELECTOR, ".text span.coded")
+    screenshot(a, "agreement")
     box.find_element(By.CSS_SELECTOR, "input[name=note]").send_keys("C2's reading fits the definition")
     press(a, box.find_element(By.CSS_SELECTOR, "form.settle button"))
     assert not a.find_elements(By.ID, f"d-1-{item.id}")  # settled: out of the queue

@@ -350,11 +350,22 @@ async def download(request: web.Request) -> web.StreamResponse:
 # ---------------------------------------------------------------------------------------------- build
 
 
+async def warm_agreement(app: web.Application) -> None:
+    """Read the agreement figures of every round before serving, so the first Agreement page is quick."""
+    try:
+        rounds = await app[DB].run(web_agreement.warm, app[ENV], app[AGREEMENT_CACHE])
+    except Exception:  # the pages compute them when asked; serving must not wait on this
+        log.exception("agreement figures not read ahead", extra={"event": "web_agreement_warm_failed"})
+        return
+    log.info("agreement figures ready", extra={"event": "web_agreement_warm", "rounds": rounds})
+
+
 def build_app(db: Database, env: Env, *, secure_cookie: bool = True) -> web.Application:
     """Build the workbench app on an open database (the caller closes it)."""
     app = web.Application(middlewares=[errors, headers, signed_in, csrf], client_max_size=1 << 20)
     app[DB], app[ENV], app[TEMPLATES], app[SECURE] = db, env, templates(), secure_cookie
     app[AGREEMENT_CACHE] = {}
+    app.on_startup.append(warm_agreement)
     s = f"{PREFIX}/s/{{sid}}"
     c = f"{s}/code/{{item}}"
     app.add_routes([
