@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from bot.research import chat_exemplar, codebook, coding, theme_render, theme_re
 from storage import coding_repo, research_repo, theme_repo
 from storage.db import Database
 from storage.models import Study
-from storage.research_models import Coder
+from storage.research_models import Coder, CodingItem
 from storage.theme_models import Exemplar
 from tests.factories import DomainChat
 from tests.research_support import *  # noqa: F403
@@ -207,3 +208,18 @@ def test_the_report_renders_in_every_format_with_the_map_on_the_command_line(
             assert any(n.startswith("word/media/") and n.endswith(".png") for n in z.namelist())
     code, _, err = balint("research", "themes", "report", "--format", "pdf")
     assert code == 2 and err.strip() == "Error: unknown report format 'pdf'; choose md, html or docx"
+
+
+def test_an_item_from_a_circle_post_counts_as_a_circle_post():
+    def item(id_: int, circle_post: int | None) -> CodingItem:
+        return CodingItem(id=id_, study_id=1, participant_id=id_, session_id=None if circle_post else 1,
+                          circle_post_id=circle_post, cohort_id=1, week=1, step="s", source_digest="",
+                          text="t", written_at=datetime(2026, 1, 1, tzinfo=UTC))
+
+    p = theme_report.Prevalence()
+    p.add(item(1, None))
+    p.add(item(2, 7))
+    p.add(item(3, 8))
+    assert {k: sorted(v) for k, v in p.by_source.items()} == {"private reflection": [1], "circle post": [2, 3]}
+    row = theme_render.ThemeRow("T", "", "#000", [], p, [])
+    assert theme_render.prevalence_line(row).endswith("(sources: 1 private reflection(s), 2 circle post(s))")

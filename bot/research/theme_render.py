@@ -12,7 +12,7 @@ from collections.abc import Callable
 from html import escape
 from typing import IO
 
-from bot.research.theme_report import CodeRow, Quote, ThemeReport, ThemeRow
+from bot.research.theme_report import SOURCE_CIRCLE, SOURCE_REFLECTION, CodeRow, Quote, ThemeReport, ThemeRow
 
 FORMATS = ("md", "html", "docx")
 HEADERS = ("Code", "Items", "Participants", "Weeks", "% agreement", "Cohen's κ", "Krippendorff's α")
@@ -35,9 +35,9 @@ def code_cells(row: CodeRow) -> list[str]:
 def prevalence_line(theme: ThemeRow) -> str:
     """Return a theme's prevalence in words."""
     p = theme.prevalence
-    sources = ", ".join(f"{len(v)} {k}" for k, v in sorted(p.by_source.items())) or "none"
     return (f"{len(p.items)} item(s) from {len(p.participants)} participant(s) in {len(p.weeks)} week(s) "
-            f"(sources: {sources}; circle sessions: 0)")
+            f"(sources: {len(p.by_source.get(SOURCE_REFLECTION, ()))} private reflection(s), "
+            f"{len(p.by_source.get(SOURCE_CIRCLE, ()))} circle post(s))")
 
 
 def quote_line(q: Quote) -> str:

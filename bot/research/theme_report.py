@@ -23,6 +23,12 @@ from storage.models import Study
 from storage.research_models import Coder, CodingItem, CodingRound, ResearchParticipant
 
 SOURCE_REFLECTION = "private reflection"
+SOURCE_CIRCLE = "circle post"  # an item made from a Balint circle post (``circle_intake``)
+
+
+def source_of(item: CodingItem) -> str:
+    """Say where an item came from: a private reflection or a circle post."""
+    return SOURCE_CIRCLE if item.circle_post_id is not None else SOURCE_REFLECTION
 
 
 @dataclass
@@ -34,8 +40,9 @@ class Prevalence:
     weeks: set[int] = field(default_factory=set)
     by_source: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
 
-    def add(self, item: CodingItem, source: str = SOURCE_REFLECTION) -> None:
+    def add(self, item: CodingItem) -> None:
         assert item.id is not None
+        source = source_of(item)
         self.items.add(item.id)
         self.participants.add(item.participant_id)
         self.weeks.add(item.week)
