@@ -227,7 +227,9 @@ def test_a_researcher_of_another_study_is_refused_on_every_url(db, research_env,
     csrf = browser.find_element(By.CSS_SELECTOR, "input[name=csrf]").get_attribute("value")
 
     pages = [f"/s/{sid}/review", f"/s/{sid}/review?done=1", f"/s/{sid}/code", f"/s/{sid}/code/{item.id}",
-             f"/s/{sid}/agreement", f"/s/{sid}/exports", f"/s/{sid}/case/{item.id}", f"/s/{sid}/codebook"]
+             f"/s/{sid}/agreement", f"/s/{sid}/exports", f"/s/{sid}/case/{item.id}", f"/s/{sid}/codebook",
+             f"/s/{sid}/themes", f"/s/{sid}/themes?round=1", f"/s/{sid}/themes/map.png",
+             f"/s/{sid}/themes/map.png?round=1"]
     for page in pages:
         browser.get(server.url + page)
         assert "not part of a study you research" in body(browser), page
@@ -326,3 +328,59 @@ def test_the_lead_assigns_items_and_a_coder_puts_one_aside(db, research_env, stu
     assert aside == [int(first.lstrip("#"))]
     events = db.call(lambda s: [e.action for e in s.exec(select(AuditEvent)).all()])
     assert {"research.assign", "web.aside"} <= set(events)
+
+
+def _coded_with_an_exemplar(db, env) -> CodingItem:
+    """Seed the themes; both coders code "out of my depth" as Naming own feelings and finish; C1 marks it."""
+    from bot.research import codebook, coding, themes
+    from storage import coding_repo
+    from storage.models import Study
+
+    item = _item_with(db, "out of my depth")
+
+    def run(session) -> None:
+        s = session.get(Study, item.study_id)
+        themes.seed(session, env, s, actor="test")
+        rnd = codebook.open_round(session, s.id)
+        code = codebook.find_code(session, rnd, "Naming own feelings")
+        start = item.text.index("out of my depth")
+        for person in (RESEARCHER_A, RESEARCHER_B):
+            me = coding_repo.get_coder(session=session, study_id=s.id, telegram_id=person.telegram_id)
+            a = coding_repo.get_assignment(session=session, round_id=rnd.id, item_id=item.id, coder_id=me.id)
+            row = coding.add_segment(session, env, a, session.get(CodingItem, item.id), code, start, start + 15)
+            coding.finish(session, env, a)
+            if person is RESEARCHER_A:
+                themes.mark_exemplar(session, env, row, me, note="in the student's own words", actor="test")
+
+    db.call(run)
+    return item
+
+
+def test_the_themes_page_shows_a_theme_its_quote_and_its_map(db, research_env, study_cohort, server, browser):
+    ready_study(db, research_env, study_cohort)
+    item = _coded_with_an_exemplar(db, research_env)
+    sign_in(browser, server, db, research_env, RESEARCHER_A)
+    browser.get(f"{server.url}/s/{item.study_id}/code")
+    press(browser, browser.find_element(By.LINK_TEXT, "Themes"))
+    assert browser.find_element(By.CSS_SELECTOR, "h1").text == "Themes, round 1 (open)"
+    theme = next(t for t in browser.find_elements(By.CSS_SELECTOR, "section.theme")
+                 if "Attunement to encounters" in t.find_element(By.TAG_NAME, "h2").text)
+    text = theme.text
+    assert "Prevalence: 1 item(s) from 1 participant(s) in 1 week(s): 1 private reflection(s), 0 circle post(s)" in text
+    assert "Attunement to encounters/Naming own feelings 1 1 1 100% –" in text  # κ undefined on one item
+    quote = theme.find_element(By.CSS_SELECTOR, "blockquote.quote").text
+    assert "out of my depth" in quote
+    assert "P001, week 1 (Attunement to encounters/Naming own feelings; marked by C1; in the student's own words)" \
+        in quote
+    image = browser.find_element(By.ID, "theme-map")
+    browser.execute_script("arguments[0].scrollIntoView()", image)
+    width = browser.execute_script(
+        "const i = arguments[0]; return i.complete ? i.naturalWidth : await new Promise(r => i.onload = "
+        "() => r(i.naturalWidth));", image)
+    assert width > 300  # the PNG came from its route and decoded
+    assert str(RESEARCHER_A.telegram_id) not in body(browser)
+    browser.execute_script("window.scrollTo(0, 0)")
+    screenshot(browser, "themes")
+    views = db.call(lambda s: [e.detail.get("what") for e in s.exec(select(AuditEvent)).all()
+                               if e.action == "web.view"])
+    assert {"themes", "theme_map"} <= set(views)

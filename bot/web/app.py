@@ -20,7 +20,7 @@ import jinja2
 from aiohttp import web
 
 from bot.core.context import Env
-from bot.research import web_access, web_agreement, web_codebook, web_views
+from bot.research import web_access, web_agreement, web_codebook, web_themes, web_views
 from bot.research.errors import ResearchError
 from bot.research.web_access import Signed, SignInError
 from bot.research.web_views import Refused
@@ -302,6 +302,24 @@ async def codebook_undo(request: web.Request) -> web.StreamResponse:
     raise back_to(f"/s/{_sid(request)}/codebook")
 
 
+# ---------------------------------------------------------------------------------------------- themes
+
+
+def _round_query(request: web.Request) -> int | None:
+    value = request.query.get("round")
+    return _int(value, "round") if value else None
+
+
+async def themes_page(request: web.Request) -> web.Response:
+    ctx, data = await study_call(request, web_themes.themes_page, _round_query(request))
+    return render(request, "themes.html.j2", study=ctx.study, me=ctx.label, tab="themes", **data)
+
+
+async def theme_map(request: web.Request) -> web.Response:
+    _ctx, png = await study_call(request, web_themes.theme_map, _round_query(request))
+    return web.Response(body=png, content_type="image/png")
+
+
 # ------------------------------------------------------------------------------------- agreement, export
 
 
@@ -392,6 +410,8 @@ def build_app(db: Database, env: Env, *, secure_cookie: bool = True) -> web.Appl
         web.get(f"{s}/codebook", codebook_page),
         web.post(f"{s}/codebook/change", codebook_change),
         web.post(f"{s}/codebook/undo", codebook_undo),
+        web.get(f"{s}/themes", themes_page),
+        web.get(f"{s}/themes/map.png", theme_map),
         web.get(f"{s}/agreement", agreement),
         web.post(f"{s}/settle/{{round}}/{{item}}", settle),
         web.get(f"{s}/exports", exports_page),
