@@ -157,7 +157,7 @@ def test_the_blind_rule_and_a_settle(db, research_env, study_cohort, server, bro
     assert [p.text for p in passages] == ["out of my depth"]
     assert "background" in passages[0].get_attribute("style")
     assert not columns[1].find_elements(By.CSS_SELECTOR, ".text span.coded")
-    screenshot(a, "agreement")
+    screenshot(a, "agreement", whole_page=True)
     box.find_element(By.CSS_SELECTOR, "input[name=note]").send_keys("C2's reading fits the definition")
     press(a, box.find_element(By.CSS_SELECTOR, "form.settle button"))
     assert not a.find_elements(By.ID, f"d-1-{item.id}")  # settled: out of the queue
