@@ -135,8 +135,9 @@ def build(session: Session, env: Env, study: Study, rnd: CodingRound) -> ThemeRe
     per_code: dict[int, Prevalence] = defaultdict(Prevalence)
     applied = _item_codes(session, rnd)
     kinds = research_repo.transcript_kinds(session=session, study_id=study.id or 0)
+    found = research_repo.items_by_id(session=session, item_ids=applied)
     for item_id, code_ids in applied.items():
-        item = research_repo.get_item(session=session, item_id=item_id)
+        item = found.get(item_id)
         if item is None or item.excluded_at is not None:
             continue
         items[item_id] = item
