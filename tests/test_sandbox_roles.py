@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.test_cli import balint
+from tests.test_cli import ROOT, balint
 
 
 def test_the_student_sandbox_writes_mydata_and_shows_the_alert_a_facilitator_would_get(tmp_path: Path) -> None:
@@ -58,3 +58,19 @@ def test_sandbox_as_someone_unknown_gets_one_clear_line(tmp_path: Path) -> None:
     ran = balint("sandbox", "--as", "dean", env={"DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}, cwd=tmp_path)
     assert ran.returncode == 2
     assert ran.stderr.strip() == "--as takes student, facilitator, researcher; 'dean' isn't one of them."
+
+
+def test_the_sandbox_starts_without_library_log_lines(tmp_path: Path) -> None:
+    ran = balint("sandbox", env={"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "LOG_LEVEL": "INFO"},
+                 stdin="/quit\n", cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.startswith("balintbot sandbox")
+    assert ran.stderr == ""  # no "INFO alembic.runtime.migration: …" before the first line (issue 16)
+
+
+def test_every_guide_starts_with_the_demo() -> None:
+    guides = sorted((ROOT / "docs").glob("*.md"))
+    assert len(guides) >= 6
+    for guide in guides:
+        opening = "\n".join(guide.read_text(encoding="utf-8").splitlines()[:6])
+        assert "balint demo" in opening, f"{guide.name} does not start with balint demo"
