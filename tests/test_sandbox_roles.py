@@ -32,6 +32,7 @@ def test_demo_then_facilitator_and_researcher_sandboxes(tmp_path: Path) -> None:
     assert seeded.returncode == 0, seeded.stderr
     assert seeded.stdout.startswith("Seeded “Demo psychiatry placement”")
     assert "12 students, 6 weeks" in seeded.stdout and "balint sandbox --as researcher" in seeded.stdout
+    assert "balint research themes seed" in seeded.stdout  # the theme report needs themes: the demo says how
     again = balint("demo", env=env, cwd=tmp_path)
     assert again.returncode == 0 and again.stdout.startswith("The demo placement is already in")
 
@@ -52,6 +53,12 @@ def test_demo_then_facilitator_and_researcher_sandboxes(tmp_path: Path) -> None:
     agreement = balint("research", "agreement", "--json", env=env, cwd=tmp_path)
     assert agreement.returncode == 0, agreement.stderr
     assert json.loads(agreement.stdout)["items"] == 1
+    for step in (["research", "themes", "seed"], ["export", "--format", "csv", "--out", "demo.csv"],
+                 ["research", "themes", "report", "--out", "themes.md"]):  # the rest of a researcher's ten minutes
+        done = balint(*step, env=env, cwd=tmp_path)
+        assert done.returncode == 0, (step, done.stderr)
+    assert (tmp_path / "demo.csv").read_text(encoding="utf-8-sig").startswith("item,pseudonym,cohort,week")
+    assert (tmp_path / "themes.md").read_text(encoding="utf-8").startswith("# Themes of Demo study")
 
 
 def test_sandbox_as_someone_unknown_gets_one_clear_line(tmp_path: Path) -> None:
