@@ -434,6 +434,9 @@ def test_cli_stats_count_a_week_sent_before_the_first_day(db, env, cli, tmp_path
     code, out, _ = cli("stats", "--cohort", "Paeds later")
     assert "No prompt has fallen due" not in out and out.splitlines()[2].split() == ["1", "2", "2", "2", "1", "1",
                                                                                      "0", "0"]
+    code, out, _ = cli("cohort", "schedule", "Paeds later")
+    [week1] = [line for line in out.splitlines() if "week  1:" in line]
+    assert week1.startswith("✓ week  1:") and " — sent early, " in week1, out  # the schedule view shows it too
 
 
 def test_cli_pause_never_touches_a_student_enrolment(db, env, cohort, cli):
