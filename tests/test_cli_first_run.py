@@ -70,6 +70,28 @@ def test_listing_and_counting_commands_import_no_heavy_module(tmp_path: Path) ->
         assert _imported_by(argv, url) == [], argv
 
 
+def test_a_failing_command_says_one_line_without_importing_every_error_class(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/db.db"
+    assert balint("db", "upgrade", env={"DATABASE_URL": url}, cwd=tmp_path).returncode == 0
+    code = ("import sys; from typer.testing import CliRunner; from bot.cli import app; "
+            "r = CliRunner().invoke(app, ['stats', '--cohort', 'nope']); print(r.exit_code, r.stderr.strip()); "
+            "print([m for m in ('bot.core.data_files', 'bot.research.refi_qda.model', 'bot.research.errors') "
+            "if m in sys.modules])")
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                         env={"DATABASE_URL": url, "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+    assert ran.stdout.splitlines() == ["2 Error: no cohort 'nope': `balint cohort list` shows ids and names", "[]"]
+
+
+def test_the_expected_errors_are_named_by_the_module_that_defines_them() -> None:
+    import importlib
+
+    from bot.cli.common import _PLAIN, _PREFIXED
+
+    for module, name in _PLAIN + _PREFIXED:
+        kind = getattr(importlib.import_module(module), name)
+        assert issubclass(kind, Exception) and kind.__module__ == module, (module, name)
+
+
 def test_code_heads_read_as_text_agree_with_alembic() -> None:
     from alembic.script import ScriptDirectory
 
