@@ -11,15 +11,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Files another engineer is rewriting now: the lead moves and splits them later (safety/, privacy/redaction/).
-# Until then their own import cycles and sizes are let through; nothing else is.
-NOT_YET_RESTRUCTURED = {
-    "bot/core/privacy/redaction.py", "bot/core/privacy/redaction_rules.py", "bot/core/privacy/redaction_lexicon.py",
-    "bot/core/privacy/redaction_shapes.py",
-    "bot/core/safety/safeguarding.py", "bot/core/safety/safeguarding_checkin.py",
-    "bot/core/safety/safeguarding_rules.py",
+# The one import cycle still let through, exactly as it stands: bot/core/safety/ is being rewritten by another
+# engineer, who breaks it there. Any other cycle, or this one grown by a module, fails.
+WAIVED_CYCLES = [
+    {"bot.core.safety.safeguarding", "bot.core.safety.safeguarding_checkin"},
     # the Bot API emulator (moved from tests/): control and users name the server only under TYPE_CHECKING
-    "bot/devtools/emulator/server.py", "bot/devtools/emulator/control.py", "bot/devtools/emulator/users.py",
+    {"bot.devtools.emulator.control", "bot.devtools.emulator.server", "bot.devtools.emulator.users"},
+]
+# Rule tables still over MAX_LINES, waiting for their split (safety/ is the other engineer's).
+TOO_LONG_FOR_NOW = {
+    "bot/core/privacy/redaction_rules.py", "bot/core/privacy/redaction_lexicon.py",
+    "bot/core/safety/safeguarding_rules.py",
 }
 MAX_LINES = 500
 LONG_ALLOWED = {  # data, not logic: a long file here is a long table
@@ -125,8 +127,7 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
 
 
 def test_no_import_cycle_between_modules() -> None:
-    waived = {module_name(ROOT / f) for f in NOT_YET_RESTRUCTURED}
-    assert [sorted(c) for c in cycles(import_graph()) if not c <= waived] == []
+    assert [sorted(c) for c in cycles(import_graph()) if c not in WAIVED_CYCLES] == []
 
 
 def test_imports_run_down_the_layers() -> None:
@@ -173,5 +174,5 @@ def test_no_file_over_500_lines() -> None:
     """The bot's own code (tests/ waits for its split into unit/, domain/ and e2e/)."""
     long = {rel(p): n for p in files("bot", "storage")
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES
-            and rel(p) not in NOT_YET_RESTRUCTURED and not any(rel(p).startswith(a) for a in LONG_ALLOWED)}
+            and rel(p) not in TOO_LONG_FOR_NOW and not any(rel(p).startswith(a) for a in LONG_ALLOWED)}
     assert long == {}

@@ -79,15 +79,14 @@ The evaluation on the gold corpus: ``python benchmarks/redaction_eval.py``.
 from __future__ import annotations
 
 import re
-import tomllib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
-from bot.core.paths import PROMPTS
-from bot.core.privacy.redaction_rules import ALL_RULES, Candidate, RuleSet, is_valid_nhs_number, nhs_check_digit
+from bot.core.privacy.redaction_config import ALL_RULES, ALL_TYPES, DEFAULT_TOML, RedactionConfig
+from bot.core.privacy.redaction_patterns import Candidate, is_valid_nhs_number, nhs_check_digit
+from bot.core.privacy.redaction_rules import RuleSet
 from bot.core.safety.textnorm import fold
 
 __all__ = [
@@ -104,20 +103,7 @@ __all__ = [
     "redact",
 ]
 
-ALL_TYPES: tuple[str, ...] = (
-    "NHS_NUMBER",
-    "EMAIL",
-    "PHONE",
-    "HOSPITAL_NUMBER",
-    "POSTCODE",
-    "DATE",
-    "ADDRESS",
-    "AGE",
-    "LOCATION",
-    "NAME",
-)
 UNTYPED = "REDACTED"
-DEFAULT_TOML = PROMPTS / "redaction.toml"
 _TYPE_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 
@@ -136,149 +122,6 @@ class Span:
 class RedactionResult:
     text: str  # the redacted text
     spans: tuple[Span, ...]  # what was replaced, as offsets into the original text
-
-
-def _fs(values: Iterable[str]) -> frozenset[str]:
-    return frozenset(values)
-
-
-@dataclass(frozen=True)
-class RedactionConfig:
-    """Switches and word lists; normally loaded from ``prompts/redaction.toml``.
-
-    Constructed directly, all word lists are empty (the structural rules - numbers, e-mails, phones,
-    postcodes, dates - still work, the word-driven name rules find little).
-    """
-
-    enabled_types: frozenset[str] = frozenset(ALL_TYPES)
-    disabled_rules: frozenset[str] = frozenset()
-    priority: tuple[str, ...] = ALL_TYPES
-    placeholder: str = "[{type}]"
-    id_keywords: frozenset[str] = frozenset()
-    postcode_areas: frozenset[str] = frozenset()  # empty: any area is accepted
-    street_suffixes: frozenset[str] = frozenset()
-    not_age_units: frozenset[str] = frozenset()
-    age_followers: frozenset[str] = frozenset()
-    age_subjects: frozenset[str] = frozenset()
-    ordinal_followers: frozenset[str] = frozenset()
-    titles: frozenset[str] = frozenset()
-    relation_words: frozenset[str] = frozenset()
-    intro_phrases: frozenset[str] = frozenset()
-    speech_verbs: frozenset[str] = frozenset()
-    person_verbs: frozenset[str] = frozenset()
-    object_verbs: frozenset[str] = frozenset()
-    function_words: frozenset[str] = frozenset()
-    not_names: frozenset[str] = frozenset()
-    not_names_untitled: frozenset[str] = frozenset()
-    institution_after: frozenset[str] = frozenset()
-    institution_before: frozenset[str] = frozenset()
-    ambiguous_first_names: frozenset[str] = frozenset()
-    first_names: frozenset[str] = frozenset()
-    # from the files named in [names] files (prompts/names/*.txt), lower case
-    listed_first_names: frozenset[str] = frozenset()
-    surnames: frozenset[str] = frozenset()
-    english_words: frozenset[str] = frozenset()
-    places: frozenset[str] = frozenset()
-    not_name_suffixes: tuple[str, ...] = ()
-    # [locations] and [addresses]
-    location_suffixes: frozenset[str] = frozenset()
-    known_locations: frozenset[str] = frozenset()
-    gazetteer: frozenset[str] = frozenset()  # names/places.txt, as written (see location_gazetteer)
-    house_suffixes: frozenset[str] = frozenset()
-    welsh_place_words: frozenset[str] = frozenset()
-    occasions: frozenset[str] = frozenset()
-    ordinal_nouns: frozenset[str] = frozenset()
-
-    def __post_init__(self) -> None:
-        unknown = set(self.enabled_types) - set(ALL_TYPES)
-        if unknown:
-            raise ValueError(f"unknown identifier types: {sorted(unknown)}")
-        bad_rules = set(self.disabled_rules) - set(ALL_RULES)
-        if bad_rules:
-            raise ValueError(f"unknown rule names: {sorted(bad_rules)}")
-        if set(self.priority) != set(ALL_TYPES) or len(self.priority) != len(ALL_TYPES):
-            raise ValueError(f"priority must list each of {list(ALL_TYPES)} once")
-        if "{type}" not in self.placeholder:
-            raise ValueError("placeholder must contain {type}")
-
-    @classmethod
-    def from_toml(cls, path: Path | None = None) -> RedactionConfig:
-        path = path or DEFAULT_TOML
-        with path.open("rb") as fh:
-            return cls.from_mapping(tomllib.load(fh), base=path.parent)
-
-    @classmethod
-    def from_mapping(cls, data: Mapping[str, Any], base: Path | None = None) -> RedactionConfig:
-        """Build from the parsed TOML structure (missing sections give empty lists / defaults)."""
-
-        def section(name: str) -> Mapping[str, Any]:
-            value = data.get(name, {})
-            if not isinstance(value, Mapping):
-                raise ValueError(f"[{name}] must be a table")
-            return value
-
-        def words(sec: str, key: str) -> frozenset[str]:
-            value = section(sec).get(key, [])
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ValueError(f"[{sec}] {key} must be a list of strings")
-            return _fs(value)
-
-        def list_file(key: str) -> frozenset[str]:
-            """A list file named in [names] files, relative to the TOML's folder (one entry a line), as written."""
-            files = section("names").get("files", {})
-            name = files.get(key) if isinstance(files, Mapping) else None
-            if not name:
-                return frozenset()
-            text = ((base or DEFAULT_TOML.parent) / str(name)).read_text(encoding="utf-8")
-            return frozenset(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
-
-        def word_file(key: str) -> frozenset[str]:
-            """The same list file, case folded (the name and word lists are matched in any case)."""
-            return frozenset(w.casefold() for w in list_file(key))
-
-        types = section("types")
-        unknown = set(types) - set(ALL_TYPES)
-        if unknown:
-            raise ValueError(f"unknown identifier types in [types]: {sorted(unknown)}")
-        names = "names"
-        return cls(
-            enabled_types=_fs(t for t in ALL_TYPES if bool(types.get(t, True))),
-            disabled_rules=words("rules", "disabled"),
-            priority=tuple(section("rules").get("priority", ALL_TYPES)),
-            placeholder=str(data.get("placeholder", "[{type}]")),
-            id_keywords=words("ids", "keywords"),
-            postcode_areas=words("postcodes", "areas"),
-            street_suffixes=words("addresses", "street_suffixes"),
-            not_age_units=words("ages", "not_age_units"),
-            age_followers=words("ages", "age_followers"),
-            age_subjects=words("ages", "subjects"),
-            ordinal_followers=words("dates", "ordinal_followers"),
-            titles=words(names, "titles"),
-            relation_words=words(names, "relation_words"),
-            intro_phrases=words(names, "intro_phrases"),
-            speech_verbs=words(names, "speech_verbs"),
-            person_verbs=words(names, "person_verbs"),
-            object_verbs=words(names, "object_verbs"),
-            function_words=words(names, "function_words"),
-            not_names=words(names, "not_names"),
-            not_names_untitled=words(names, "not_names_untitled"),
-            institution_after=words(names, "institution_after"),
-            institution_before=words(names, "institution_before"),
-            ambiguous_first_names=words(names, "ambiguous_first_names"),
-            first_names=words(names, "first_names"),
-            listed_first_names=word_file("first_names") | word_file("world_first_names"),
-            surnames=word_file("surnames") | word_file("world_surnames") | words(names, "surnames"),
-            english_words=word_file("english_words") | _fs(w.casefold() for w in words(names, "english_words")),
-            places=words(names, "places"),
-            not_name_suffixes=tuple(sorted(w.casefold() for w in words(names, "not_name_suffixes"))),
-            location_suffixes=words("locations", "suffixes"),
-            known_locations=words("locations", "known"),
-            gazetteer=list_file("places"),
-            house_suffixes=words("addresses", "house_suffixes"),
-            welsh_place_words=words("addresses", "welsh_words"),
-            occasions=words("dates", "occasions"),
-            ordinal_nouns=words("dates", "ordinal_nouns"),
-        )
 
 
 class Redactor:

@@ -9,19 +9,16 @@ showed slipping, each caught by its shape and the words around it, not by a list
   "the woman in bed 11 was 101", "and will be 100 on…", "Bilal, is 16", "Fatima, was only 19";
 * names known by where they belong: "Xiaoling from my PBL group", "Bill (bed 12)".
 
-:class:`bot.core.privacy.redaction_rules.RuleSet` runs them; pure functions over the folded text.
+:class:`bot.core.privacy.redaction_rules.RuleSet` runs them, read through :class:`RuleHost`; pure functions over the
+folded text.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
 
-from bot.core.privacy.redaction_rules import HSP, LO, MEASURE_BEFORE, NUMBER_WORD, UP, Candidate
-
-if TYPE_CHECKING:  # pragma: no cover
-    from bot.core.privacy.redaction_rules import RuleSet
+from bot.core.privacy.redaction_patterns import HSP, LO, MEASURE_BEFORE, NUMBER_WORD, UP, Candidate, RuleHost
 
 AGE_N = rf"(?:1[01][0-9]|[1-9]?[0-9]|(?i:{NUMBER_WORD}))"
 # what a French-gauge size is the size of ("a 14F catheter"): such a number is no age
@@ -48,7 +45,7 @@ ROLE_PLACE_AFTER = re.compile(
 class FormRules:
     """The round-seven rules over one :class:`RuleSet`'s configuration."""
 
-    def __init__(self, base: RuleSet) -> None:
+    def __init__(self, base: RuleHost) -> None:
         self.base = base
         self.places = frozenset(p.casefold() for p in base.cfg.places)
         self.run_sex_age_re = re.compile(

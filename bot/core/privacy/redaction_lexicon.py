@@ -2,7 +2,7 @@
 places of care (LOCATION), house and street names, named occasions, partial dates, initials.
 
 Split out of :mod:`bot.core.privacy.redaction_rules` for size;
-:class:`bot.core.privacy.redaction_rules.RuleSet` runs them.
+:class:`bot.core.privacy.redaction_rules.RuleSet` runs them (reading its word sets through :class:`RuleHost`).
 Pure functions over ``str`` (the folded text): no I/O, no telegram, no storage.
 
 The lexicon test is what lets names generalise beyond any list: a capitalised word in the middle of a
@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING
 
-from bot.core.privacy.redaction_rules import (
+from bot.core.privacy.redaction_patterns import (
     _HAS_DIGIT,
     AGENT_VERBS,
     DAY,
@@ -34,11 +33,9 @@ from bot.core.privacy.redaction_rules import (
     WEEKDAY,
     YEAR4,
     Candidate,
+    RuleHost,
     is_sentence_initial,
 )
-
-if TYPE_CHECKING:  # pragma: no cover
-    from bot.core.privacy.redaction_rules import RuleSet
 
 CAP = rf"[{UP}][{LO}'’]*(?:-[{UP}]?[{LO}]+)*"  # a capitalised word ("Queen's", "Eze-Williams")
 PARTICLE = r"(?:y|yr|'r|de|la|le|du|des|del|della|di|da|of|and|the)"
@@ -72,7 +69,7 @@ def _alt(words: Iterable[str]) -> str:
 class LexiconRules:
     """The list-driven rules, compiled once for a :class:`RuleSet` (whose word sets they share)."""
 
-    def __init__(self, base: RuleSet) -> None:
+    def __init__(self, base: RuleHost) -> None:
         cfg = base.cfg
         self.base = base
         self.english = cfg.english_words

@@ -9,174 +9,52 @@ reviewer can see why something was redacted.  Overlaps between candidates are re
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Callable, Iterator
 
 from bot.core.privacy.first_chars import with_first_chars
-
-if TYPE_CHECKING:  # pragma: no cover - import only for type checking (avoids an import cycle)
-    from bot.core.privacy.redaction import RedactionConfig
-
-
-class Candidate(NamedTuple):
-    start: int
-    end: int
-    type: str
-    rule: str
-
-
-# --------------------------------------------------------------------------- NHS check digit
-
-
-def nhs_check_digit(first_nine: str) -> int | None:
-    """Modulus-11 check digit for the first nine digits of an NHS number (None: no valid digit)."""
-    if len(first_nine) != 9 or not first_nine.isascii() or not first_nine.isdigit():
-        raise ValueError("expected nine ASCII digits")
-    total = sum(int(d) * w for d, w in zip(first_nine, range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    if check == 11:
-        return 0
-    if check == 10:
-        return None
-    return check
-
-
-def is_valid_nhs_number(value: str) -> bool:
-    """True if ``value`` (spaces, dashes or dots allowed) is 10 digits with a correct mod-11 check digit."""
-    digits = re.sub(r"[\s\-–.]", "", value)
-    if len(digits) != 10 or not digits.isascii() or not digits.isdigit():
-        return False
-    return nhs_check_digit(digits[:9]) == int(digits[9])
-
-
-# --------------------------------------------------------------------------- shared patterns
-
-# Latin Extended-A, -B and Additional mix cases: "Łukasz", "Nguyễn", "Ionuț", "Şerban"
-UP = "A-ZÀ-ÖØ-Þ\u0100-\u024f\u1e00-\u1eff"
-LO = "a-zß-öø-ÿ\u0100-\u024f\u1e00-\u1eff"
-HSP = "[ \u00a0]"  # horizontal space only: names and dates never run across a line break
-NAME_TOKEN = re.compile(
-    rf"(?<![\w'’-])(?:Mc|Mac|O['’]|D['’]|N['’]|M['’]|(?:[Aa]l|[Ee]l|[Uu]l|[Aa]bu|[Bb]in|[Ii]bn)-)?[{UP}][{LO}]+(?:[-'’][{UP}][{LO}]+|-[{LO}]{{2,}})*(?!\w)"
+from bot.core.privacy.redaction_config import RedactionConfig
+from bot.core.privacy.redaction_forms import FormRules
+from bot.core.privacy.redaction_lexicon import LexiconRules
+from bot.core.privacy.redaction_patterns import (
+    _HAS_DIGIT,
+    ADDRESS_BEFORE_POSTCODE,
+    AGE_LIST_REST,
+    AGE_WAS_N_AND,
+    AGE_WORDS,
+    AGENT_VERBS,
+    APPOSITION,
+    DAY,
+    EIRCODE,
+    HSP,
+    HSP_LOWER,
+    HSP_RUN,
+    INITIAL,
+    INTRO_INITIAL,
+    LO,
+    LOWER_TOKEN,
+    LOWERCASE_STYLE,
+    MEASURE_BEFORE,
+    MEASURE_SUBJECTS,
+    MONTH,
+    MONTH_NAMES,
+    NAME_TOKEN,
+    NHS_LOOSE,
+    NUMBER_WORD,
+    OBJECT_PHRASE,
+    ORD,
+    PARTICLES,
+    PHONE_EXTENSION,
+    ROLE_AFTER,
+    UP,
+    WEEKDAY,
+    YEAR4,
+    Candidate,
+    _alt,
+    _fold,
+    is_sentence_initial,
+    is_valid_nhs_number,
 )
-INITIAL = re.compile(rf"(?<![\w'’-])[{UP}](?:\.(?={HSP}*[{UP}])|(?![\w&'’]))")
-INTRO_INITIAL = re.compile(rf"([{UP}])(?:\.|(?![\w'’]))")
-LOWER_TOKEN = re.compile(rf"(?<![\w'’-])[{LO}]+(?:-[{LO}]+)*(?!\w)")
-PARTICLES = re.compile(
-    rf"(?:(?:van|von|der|den|de|da|di|du|del|della|dela|delos|dos|das|le|la|bin|bint|binti|ibn|al|el|ap){HSP}+){{1,2}}"
-)
-LOWERCASE_STYLE = re.compile(r"(?<![\w'’])i(?:['’](?:m|ve|d|ll)|(?=[ \u00a0]+[a-z]))(?!\w)")
-HSP_RUN = re.compile(HSP + "+")
-HSP_LOWER = re.compile(HSP + "+[a-z]")
-SENTENCE_END = ".!?…:\n"
-OPENERS = "\"'“‘([«"
-
-MONTHS_FULL = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sept", "Sep", "Oct", "Nov", "Dec")
-WEEKDAYS = (
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Weds",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-    "Mon",
-    "Tues",
-    "Tue",
-    "Wed",
-    "Thurs",
-    "Thur",
-    "Thu",
-    "Fri",
-    "Sat",
-    "Sun",
-)
-MONTH_NAMES = frozenset(m.casefold() for m in MONTHS_FULL)
-NUMBER_WORD = (
-    r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six"
-    r"|seven|eight|nine))?|a[- ]hundred(?:[- ]and[- ]\w+)?|one|two|three|four|five|six|seven|eight|nine|ten"
-    r"|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
-)
-
-
-def misspellings(word: str) -> set[str]:
-    """One slip of the keyboard in a long month or weekday name: a letter dropped or two swapped
-    ("Febuary", "Feburary", "Ocotber", "Wendesday", "Spetember"). Only where the name sits next to a day
-    number or a year, as every date pattern here requires, so "Frida" alone is never a date."""
-    w = word
-    out = {w[:i] + w[i + 1 :] for i in range(1, len(w))}
-    out |= {w[:i] + w[i + 1] + w[i] + w[i + 2 :] for i in range(1, len(w) - 1)}
-    return {v for v in out if v != w and len(v) >= 5}
-
-
-# slips that add or change a letter, as students type them
-COMMON_SLIPS = ("Janurary", "Feburary", "Febuary", "Novemeber", "Decemeber", "Septmeber", "Wensday", "Wednsday",
-                "Wedensday", "Thursady", "Thrusday", "Tusday", "Saterday", "Satuday", "Marhc", "Mrach", "Apirl",
-                "Aprli", "Agust", "Augest", "Ocober", "Decmeber")  # fmt: skip
-
-
-def _month_alt() -> str:
-    """Month names; capitalised only for May / March / Mar (verbs), any case for the others."""
-    parts = []
-    slips = {v for m in MONTHS_FULL if len(m) >= 6 for v in misspellings(m)}
-    slips |= {v for v in COMMON_SLIPS if v[:3].casefold() not in {d[:3].casefold() for d in WEEKDAYS}}
-    slips -= set(MONTHS_FULL + MONTH_ABBR)
-    for m in sorted(MONTHS_FULL + MONTH_ABBR + tuple(sorted(slips)), key=len, reverse=True):
-        if m in ("May", "March", "Mar"):
-            parts.append(m)
-        else:
-            parts.append(f"[{m[0]}{m[0].lower()}](?i:{m[1:]})")
-    return "(?:" + "|".join(parts) + r")(?<=\w)(?:\.(?=\s))?"
-
-
-MONTH = _month_alt()
-_WEEKDAY_SLIPS = {v for d in WEEKDAYS if len(d) >= 6 for v in misspellings(d)} | {
-    v for v in COMMON_SLIPS if v[:3].casefold() in {d[:3].casefold() for d in WEEKDAYS}
-}
-WEEKDAY = "(?:" + "|".join(sorted(set(WEEKDAYS) | (_WEEKDAY_SLIPS - {"Frida"}), key=len, reverse=True)) + r")\.?"
-DAY = r"(?:3[01]|[12][0-9]|0?[1-9])"
-ORD = r"(?:st|nd|rd|th)"
-YEAR4 = r"(?:19|20)[0-9]{2}"
-
-
-def _alt(words: Iterable[str], *, ignore_case: bool) -> str:
-    """A regex alternation of ``words`` (longest first); spaces inside an entry match any space run."""
-    items = sorted({w for w in words if w}, key=len, reverse=True)
-    if not items:
-        return r"(?!x)x"
-    body = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in items)
-    return f"(?i:{body})" if ignore_case else f"(?:{body})"
-
-
-def _fold(words: Iterable[str]) -> frozenset[str]:
-    return frozenset(w.casefold() for w in words)
-
-
-def is_sentence_initial(text: str, pos: int) -> bool:
-    """True if ``pos`` starts a sentence, a line or a quotation."""
-    i = pos - 1
-    quoted = False
-    while i >= 0 and (text[i] in OPENERS or text[i] in " \t\u00a0"):
-        if text[i] in OPENERS:
-            quoted = True
-        i -= 1
-    if i < 0 or quoted:
-        return True
-    return text[i] in SENTENCE_END or (text[i] in "-•*" and (i == 0 or text[i - 1] == "\n"))
+from bot.core.privacy.redaction_shapes import ShapeRules
 
 
 def _speed_up(holder: object) -> None:
@@ -186,49 +64,6 @@ def _speed_up(holder: object) -> None:
             setattr(holder, attr, with_first_chars(value))
 
 
-AGENT_VERBS = frozenset(
-    """kept wanted sat stood walked came went felt knew thought looked cried smiled laughed held gave took
-    showed brought helped needed loved hated lived worked died asked told said whispered refused grabbed
-    squeezed waved winked nodded shouted screamed sobbed phoned rang texted arrived left""".split()
-)
-_ADDR_WORD = rf"[{UP}][{LO}'’\-]+(?:{HSP}+(?:na|y|yr|an|am|de|la|du|of|on|upon|le){HSP}+[{UP}][{LO}'’\-]+)?"
-ADDRESS_BEFORE_POSTCODE = re.compile(
-    rf"(?<![\w])(?P<addr>(?:(?i:flat|apt|apartment|unit|room)\.?{HSP}*[0-9]+[A-Za-z]?,?{HSP}+)?[0-9]{{1,4}}[A-Za-z]?,?{HSP}+"
-    rf"{_ADDR_WORD}(?:{HSP}+{_ADDR_WORD}){{0,3}}(?:,?[ \u00a0\n]+{_ADDR_WORD}(?:{HSP}+{_ADDR_WORD}){{0,2}}){{0,2}})"
-    rf"[ \u00a0]*,?[ \u00a0\n]*$"
-)
-NHS_LOOSE = re.compile(r"(?<![\w.\-/])[0-9](?:(?:[ \u00a0]{1,2}|[.\-])?[0-9]){9}(?![\w\-/]|[.\-][0-9])")
-PHONE_EXTENSION = re.compile(r"[ \u00a0]*,?[ \u00a0]*(?i:ext\.?|extn\.?|extension|x)[ \u00a0]*[0-9]{2,5}(?![\w])")
-EIRCODE = re.compile(r"(?<![\w])([AC-FHKNPRTV-Y][0-9]{2}|D6W)[ \u00a0]?([0-9AC-FHKNPRTV-Y]{4})(?![\w])")
-AGE_WORDS = re.compile(
-    r"(?<![\w\-])(?P<n>(?i:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-(?:one|two|three|four|five|six|"
-    r"seven|eight|nine))?|a[- ]hundred(?:[- ]and[- ][a-z]+)?|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
-    r"seventeen|eighteen|nineteen))(?![\w\-])"
-)
-AGE_LIST_REST = re.compile(
-    r"(?:[ \u00a0]*,[ \u00a0]*[0-9]{1,3})*[ \u00a0]*(?:,[ \u00a0]*)?(?:and|&)[ \u00a0]+[0-9]{1,3}"
-    r"(?![0-9%/:.]|[ \u00a0]*(?:mg|kg|g|ml|mins?|minutes|hours|hrs|days|weeks|months|times|%|patients|beds)\b)"
-)
-AGE_WAS_N_AND = re.compile(
-    r"(?<![\w])(?:was|is|'s)[ \u00a0]+(?P<n>[0-9]{1,3})(?:,[ \u00a0]*|[ \u00a0]+(?:and|but)[ \u00a0]+)"
-    r"(?:had|has|have|still|lived|lives|living|was|is|never|always|already|sharp|fit|frail|independent|"
-    r"dying|married|widowed|a|the|my|her|his|only|just)\b"
-)
-MEASURE_BEFORE = re.compile(
-    r"(?i:score|bp|pressure|rate|temp|temperature|sats|saturation|level|count|pain|glucose|sugar|weight|bmi|"
-    r"news|gcs|result|number|total|mark|marks|hb|inr|crp|potassium|sodium|creatinine|egfr|age\s+gap|minutes|"
-    r"hours|time|percent|%)[^.!?]*$"
-)
-MEASURE_SUBJECTS = frozenset(
-    """hb hba1c inr crp bp bmi gcs score sodium potassium creatinine egfr glucose sugar sats temp temperature
-    weight pulse level count total result mark lactate troponin platelets wcc ferritin""".split()
-)
-ROLE_AFTER = re.compile(r"[ \u00a0]+(?:was|is)[ \u00a0]+(?:the|a|an|my|our)[ \u00a0]+([a-z]+)(?:[ \u00a0]+([a-z]+))?")
-APPOSITION = re.compile(r",[ \u00a0]+(?:the|my|our|a|an|who|aged|age|her|his)[ \u00a0]")
-OBJECT_PHRASE = re.compile(
-    r"(?<![\w])(?:spoke|speaking|talked|talking|listened|listening|chatted|chatting|sat|sitting|looked|looking|"
-    r"cared|caring|waved|waving|went|going|stayed|staying)[ \u00a0]+(?:to|with|after|for|at|beside)[ \u00a0]+$"
-)
 
 
 class RuleSet:
@@ -395,9 +230,6 @@ class RuleSet:
             "name_list_lowercase": self.name_list_lowercase,
             "name_ambiguous_in_context": self.name_ambiguous_in_context,
         }
-        from bot.core.privacy.redaction_forms import FormRules
-        from bot.core.privacy.redaction_lexicon import LexiconRules  # imports this module's names: load it late
-        from bot.core.privacy.redaction_shapes import ShapeRules
 
         lexicon = LexiconRules(self)
         shapes = ShapeRules(self)
@@ -900,7 +732,6 @@ class RuleSet:
 
 
 NHS_4_3_3 = re.compile(r"(?<![\w\-/.])([0-9]{4})([\-–])([0-9]{3})\2([0-9]{3})(?![\w\-/]|\.\d)")
-_HAS_DIGIT = re.compile(r"[0-9]")
 ADDRESS_GAP = re.compile(r"[ \u00a0]*,?[ \u00a0]*\n?[ \u00a0]*")
 # a town: "Caernarfon", "Bangor-on-Dee", "Kirkby Lonsdale", "Co. Cork", "Isle of Mull", "Dublin 6"
 _TOWN = (
@@ -971,74 +802,4 @@ ROLE_NEXT = re.compile(
     r"(?:team|ward|chaplaincy|pharmacy|physio|clinic|office)\b"
     r"|[ \u00a0]+in[ \u00a0]+(?:bed|bay|side[ \u00a0]?room|room)[ \u00a0]*[0-9]"
     r"|[ \u00a0]+\((?:[A-Z0-9]{2,5}|[a-z]+(?:[ \u00a0][a-z]+)?)\)"
-)
-
-
-ALL_RULES: tuple[str, ...] = (
-    "nhs_number",
-    "nhs_like_invalid_checksum",
-    "id_after_keyword",
-    "alphanumeric_id",
-    "email",
-    "uk_phone",
-    "international_phone",
-    "uk_postcode",
-    "date_numeric",
-    "date_iso",
-    "date_day_month",
-    "date_month_day",
-    "date_month_year",
-    "date_dashed",
-    "date_weekday_ordinal",
-    "date_ordinal_in_context",
-    "age_n_year_old",
-    "age_keyword",
-    "age_yo",
-    "age_pronoun",
-    "age_was_n_and",
-    "age_in_words",
-    "age_birthday",
-    "address_numbered",
-    "address_lowercase",
-    "address_before_postcode",
-    "name_title",
-    "name_intro",
-    "name_relation",
-    "name_list",
-    "name_list_lowercase",
-    "name_ambiguous_in_context",
-    "location_named",
-    "location_known",
-    "location_in_care_context",
-    "address_house_name",
-    "address_street",
-    "address_home_named",
-    "date_occasion",
-    "date_partial",
-    "hospital_number_seven_digits",
-    "age_future",
-    "age_and_date_lists",
-    "name_initials",
-    "name_lexicon",
-    "name_unknown_capitalised",
-    "name_lexicon_lowercase",
-    "name_lowercase_in_context",
-    "age_sex_shorthand",
-    "age_words_in_brackets",
-    "age_after_person",
-    "location_lowercase_ward",
-    "location_ward_number",
-    "location_gazetteer",
-    "location_lowercase_saint",
-    "name_by_role",
-    "location_possessive",
-    "name_initial_in_context",
-    "name_particles",
-    "name_after_lowercase_title",
-    "name_propagation",
-    "address_joined",
-    "age_after_name",
-    "age_forms",
-    "name_by_belonging",
-    "ner",
 )

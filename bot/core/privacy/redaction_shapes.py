@@ -10,7 +10,7 @@ text written outside this repository showed, each caught by its shape rather tha
   ("von Willebrand disease", "de Quervain's").
 
 Split out of :mod:`bot.core.privacy.redaction_rules` for size;
-:class:`bot.core.privacy.redaction_rules.RuleSet` runs them.
+:class:`bot.core.privacy.redaction_rules.RuleSet` runs them (reading its word sets through :class:`RuleHost`).
 Pure functions over ``str`` (the folded text): no I/O, no telegram, no storage.
 """
 
@@ -18,13 +18,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
 
 from bot.core.privacy.redaction_lexicon import ACRONYMS, CAP, GENERIC_UNIT_WORDS
-from bot.core.privacy.redaction_rules import AGENT_VERBS, HSP, LO, NUMBER_WORD, UP, Candidate, is_sentence_initial
-
-if TYPE_CHECKING:  # pragma: no cover
-    from bot.core.privacy.redaction_rules import RuleSet
+from bot.core.privacy.redaction_patterns import (
+    AGENT_VERBS,
+    HSP,
+    LO,
+    NUMBER_WORD,
+    UP,
+    Candidate,
+    RuleHost,
+    is_sentence_initial,
+)
 
 # People a bracketed or apposed age may follow ("the lad (sixteen)", "a woman, 72,").
 PERSON_NOUNS = frozenset(
@@ -97,7 +102,7 @@ ADJECTIVE_END = ("al", "ac", "ic", "ical", "ive", "ous", "ary", "ory", "ful", "l
 class ShapeRules:
     """The shape-and-context rules, compiled once for a :class:`RuleSet` (whose word sets they share)."""
 
-    def __init__(self, base: RuleSet) -> None:
+    def __init__(self, base: RuleHost) -> None:
         self.base = base
         self.english = base.cfg.english_words
         self.names = base.cfg.listed_first_names | base.cfg.surnames | base.first_names

@@ -1,0 +1,243 @@
+"""The shared vocabulary of the redaction rules: spans, character classes, month and weekday patterns, word sets.
+
+Every rule module (:mod:`redaction_rules`, :mod:`redaction_lexicon`, :mod:`redaction_shapes`,
+:mod:`redaction_forms`) builds on these; this module imports none of them, so the rules form no import cycle.
+:class:`RuleHost` is the part of :class:`bot.core.privacy.redaction_rules.RuleSet` the split-out rule modules read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import NamedTuple, Protocol
+
+from bot.core.privacy.redaction_config import RedactionConfig
+
+
+class Candidate(NamedTuple):
+    start: int
+    end: int
+    type: str
+    rule: str
+
+
+# --------------------------------------------------------------------------- NHS check digit
+
+
+def nhs_check_digit(first_nine: str) -> int | None:
+    """Modulus-11 check digit for the first nine digits of an NHS number (None: no valid digit)."""
+    if len(first_nine) != 9 or not first_nine.isascii() or not first_nine.isdigit():
+        raise ValueError("expected nine ASCII digits")
+    total = sum(int(d) * w for d, w in zip(first_nine, range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    if check == 11:
+        return 0
+    if check == 10:
+        return None
+    return check
+
+
+def is_valid_nhs_number(value: str) -> bool:
+    """True if ``value`` (spaces, dashes or dots allowed) is 10 digits with a correct mod-11 check digit."""
+    digits = re.sub(r"[\s\-–.]", "", value)
+    if len(digits) != 10 or not digits.isascii() or not digits.isdigit():
+        return False
+    return nhs_check_digit(digits[:9]) == int(digits[9])
+
+
+# --------------------------------------------------------------------------- shared patterns
+
+# Latin Extended-A, -B and Additional mix cases: "Łukasz", "Nguyễn", "Ionuț", "Şerban"
+UP = "A-ZÀ-ÖØ-Þ\u0100-\u024f\u1e00-\u1eff"
+LO = "a-zß-öø-ÿ\u0100-\u024f\u1e00-\u1eff"
+HSP = "[ \u00a0]"  # horizontal space only: names and dates never run across a line break
+NAME_TOKEN = re.compile(
+    rf"(?<![\w'’-])(?:Mc|Mac|O['’]|D['’]|N['’]|M['’]|(?:[Aa]l|[Ee]l|[Uu]l|[Aa]bu|[Bb]in|[Ii]bn)-)?[{UP}][{LO}]+(?:[-'’][{UP}][{LO}]+|-[{LO}]{{2,}})*(?!\w)"
+)
+INITIAL = re.compile(rf"(?<![\w'’-])[{UP}](?:\.(?={HSP}*[{UP}])|(?![\w&'’]))")
+INTRO_INITIAL = re.compile(rf"([{UP}])(?:\.|(?![\w'’]))")
+LOWER_TOKEN = re.compile(rf"(?<![\w'’-])[{LO}]+(?:-[{LO}]+)*(?!\w)")
+PARTICLES = re.compile(
+    rf"(?:(?:van|von|der|den|de|da|di|du|del|della|dela|delos|dos|das|le|la|bin|bint|binti|ibn|al|el|ap){HSP}+){{1,2}}"
+)
+LOWERCASE_STYLE = re.compile(r"(?<![\w'’])i(?:['’](?:m|ve|d|ll)|(?=[ \u00a0]+[a-z]))(?!\w)")
+HSP_RUN = re.compile(HSP + "+")
+HSP_LOWER = re.compile(HSP + "+[a-z]")
+SENTENCE_END = ".!?…:\n"
+OPENERS = "\"'“‘([«"
+
+MONTHS_FULL = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sept", "Sep", "Oct", "Nov", "Dec")
+WEEKDAYS = (
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Weds",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "Mon",
+    "Tues",
+    "Tue",
+    "Wed",
+    "Thurs",
+    "Thur",
+    "Thu",
+    "Fri",
+    "Sat",
+    "Sun",
+)
+MONTH_NAMES = frozenset(m.casefold() for m in MONTHS_FULL)
+NUMBER_WORD = (
+    r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six"
+    r"|seven|eight|nine))?|a[- ]hundred(?:[- ]and[- ]\w+)?|one|two|three|four|five|six|seven|eight|nine|ten"
+    r"|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
+)
+
+
+def misspellings(word: str) -> set[str]:
+    """One slip of the keyboard in a long month or weekday name: a letter dropped or two swapped
+    ("Febuary", "Feburary", "Ocotber", "Wendesday", "Spetember"). Only where the name sits next to a day
+    number or a year, as every date pattern here requires, so "Frida" alone is never a date."""
+    w = word
+    out = {w[:i] + w[i + 1 :] for i in range(1, len(w))}
+    out |= {w[:i] + w[i + 1] + w[i] + w[i + 2 :] for i in range(1, len(w) - 1)}
+    return {v for v in out if v != w and len(v) >= 5}
+
+
+# slips that add or change a letter, as students type them
+COMMON_SLIPS = ("Janurary", "Feburary", "Febuary", "Novemeber", "Decemeber", "Septmeber", "Wensday", "Wednsday",
+                "Wedensday", "Thursady", "Thrusday", "Tusday", "Saterday", "Satuday", "Marhc", "Mrach", "Apirl",
+                "Aprli", "Agust", "Augest", "Ocober", "Decmeber")  # fmt: skip
+
+
+def _month_alt() -> str:
+    """Month names; capitalised only for May / March / Mar (verbs), any case for the others."""
+    parts = []
+    slips = {v for m in MONTHS_FULL if len(m) >= 6 for v in misspellings(m)}
+    slips |= {v for v in COMMON_SLIPS if v[:3].casefold() not in {d[:3].casefold() for d in WEEKDAYS}}
+    slips -= set(MONTHS_FULL + MONTH_ABBR)
+    for m in sorted(MONTHS_FULL + MONTH_ABBR + tuple(sorted(slips)), key=len, reverse=True):
+        if m in ("May", "March", "Mar"):
+            parts.append(m)
+        else:
+            parts.append(f"[{m[0]}{m[0].lower()}](?i:{m[1:]})")
+    return "(?:" + "|".join(parts) + r")(?<=\w)(?:\.(?=\s))?"
+
+
+MONTH = _month_alt()
+_WEEKDAY_SLIPS = {v for d in WEEKDAYS if len(d) >= 6 for v in misspellings(d)} | {
+    v for v in COMMON_SLIPS if v[:3].casefold() in {d[:3].casefold() for d in WEEKDAYS}
+}
+WEEKDAY = "(?:" + "|".join(sorted(set(WEEKDAYS) | (_WEEKDAY_SLIPS - {"Frida"}), key=len, reverse=True)) + r")\.?"
+DAY = r"(?:3[01]|[12][0-9]|0?[1-9])"
+ORD = r"(?:st|nd|rd|th)"
+YEAR4 = r"(?:19|20)[0-9]{2}"
+
+
+def _alt(words: Iterable[str], *, ignore_case: bool) -> str:
+    """A regex alternation of ``words`` (longest first); spaces inside an entry match any space run."""
+    items = sorted({w for w in words if w}, key=len, reverse=True)
+    if not items:
+        return r"(?!x)x"
+    body = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in items)
+    return f"(?i:{body})" if ignore_case else f"(?:{body})"
+
+
+def _fold(words: Iterable[str]) -> frozenset[str]:
+    return frozenset(w.casefold() for w in words)
+
+
+def is_sentence_initial(text: str, pos: int) -> bool:
+    """True if ``pos`` starts a sentence, a line or a quotation."""
+    i = pos - 1
+    quoted = False
+    while i >= 0 and (text[i] in OPENERS or text[i] in " \t\u00a0"):
+        if text[i] in OPENERS:
+            quoted = True
+        i -= 1
+    if i < 0 or quoted:
+        return True
+    return text[i] in SENTENCE_END or (text[i] in "-•*" and (i == 0 or text[i - 1] == "\n"))
+
+
+
+
+
+AGENT_VERBS = frozenset(
+    """kept wanted sat stood walked came went felt knew thought looked cried smiled laughed held gave took
+    showed brought helped needed loved hated lived worked died asked told said whispered refused grabbed
+    squeezed waved winked nodded shouted screamed sobbed phoned rang texted arrived left""".split()
+)
+_ADDR_WORD = rf"[{UP}][{LO}'’\-]+(?:{HSP}+(?:na|y|yr|an|am|de|la|du|of|on|upon|le){HSP}+[{UP}][{LO}'’\-]+)?"
+ADDRESS_BEFORE_POSTCODE = re.compile(
+    rf"(?<![\w])(?P<addr>(?:(?i:flat|apt|apartment|unit|room)\.?{HSP}*[0-9]+[A-Za-z]?,?{HSP}+)?[0-9]{{1,4}}[A-Za-z]?,?{HSP}+"
+    rf"{_ADDR_WORD}(?:{HSP}+{_ADDR_WORD}){{0,3}}(?:,?[ \u00a0\n]+{_ADDR_WORD}(?:{HSP}+{_ADDR_WORD}){{0,2}}){{0,2}})"
+    rf"[ \u00a0]*,?[ \u00a0\n]*$"
+)
+NHS_LOOSE = re.compile(r"(?<![\w.\-/])[0-9](?:(?:[ \u00a0]{1,2}|[.\-])?[0-9]){9}(?![\w\-/]|[.\-][0-9])")
+PHONE_EXTENSION = re.compile(r"[ \u00a0]*,?[ \u00a0]*(?i:ext\.?|extn\.?|extension|x)[ \u00a0]*[0-9]{2,5}(?![\w])")
+EIRCODE = re.compile(r"(?<![\w])([AC-FHKNPRTV-Y][0-9]{2}|D6W)[ \u00a0]?([0-9AC-FHKNPRTV-Y]{4})(?![\w])")
+AGE_WORDS = re.compile(
+    r"(?<![\w\-])(?P<n>(?i:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-(?:one|two|three|four|five|six|"
+    r"seven|eight|nine))?|a[- ]hundred(?:[- ]and[- ][a-z]+)?|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    r"seventeen|eighteen|nineteen))(?![\w\-])"
+)
+AGE_LIST_REST = re.compile(
+    r"(?:[ \u00a0]*,[ \u00a0]*[0-9]{1,3})*[ \u00a0]*(?:,[ \u00a0]*)?(?:and|&)[ \u00a0]+[0-9]{1,3}"
+    r"(?![0-9%/:.]|[ \u00a0]*(?:mg|kg|g|ml|mins?|minutes|hours|hrs|days|weeks|months|times|%|patients|beds)\b)"
+)
+AGE_WAS_N_AND = re.compile(
+    r"(?<![\w])(?:was|is|'s)[ \u00a0]+(?P<n>[0-9]{1,3})(?:,[ \u00a0]*|[ \u00a0]+(?:and|but)[ \u00a0]+)"
+    r"(?:had|has|have|still|lived|lives|living|was|is|never|always|already|sharp|fit|frail|independent|"
+    r"dying|married|widowed|a|the|my|her|his|only|just)\b"
+)
+MEASURE_BEFORE = re.compile(
+    r"(?i:score|bp|pressure|rate|temp|temperature|sats|saturation|level|count|pain|glucose|sugar|weight|bmi|"
+    r"news|gcs|result|number|total|mark|marks|hb|inr|crp|potassium|sodium|creatinine|egfr|age\s+gap|minutes|"
+    r"hours|time|percent|%)[^.!?]*$"
+)
+MEASURE_SUBJECTS = frozenset(
+    """hb hba1c inr crp bp bmi gcs score sodium potassium creatinine egfr glucose sugar sats temp temperature
+    weight pulse level count total result mark lactate troponin platelets wcc ferritin""".split()
+)
+ROLE_AFTER = re.compile(r"[ \u00a0]+(?:was|is)[ \u00a0]+(?:the|a|an|my|our)[ \u00a0]+([a-z]+)(?:[ \u00a0]+([a-z]+))?")
+APPOSITION = re.compile(r",[ \u00a0]+(?:the|my|our|a|an|who|aged|age|her|his)[ \u00a0]")
+OBJECT_PHRASE = re.compile(
+    r"(?<![\w])(?:spoke|speaking|talked|talking|listened|listening|chatted|chatting|sat|sitting|looked|looking|"
+    r"cared|caring|waved|waving|went|going|stayed|staying)[ \u00a0]+(?:to|with|after|for|at|beside)[ \u00a0]+$"
+)
+
+
+_HAS_DIGIT = re.compile(r"[0-9]")
+
+
+class RuleHost(Protocol):
+    """What the split-out rule modules read from the :class:`RuleSet` they belong to (its folded word sets)."""
+
+    cfg: RedactionConfig
+    function_words: frozenset[str]
+    never_names: frozenset[str]
+    not_names: frozenset[str]
+    first_names: frozenset[str]
+    ambiguous: frozenset[str]
+    inst_after: frozenset[str]
+    person_verbs: frozenset[str]
+    speech_verbs: frozenset[str]
+    not_age_units: frozenset[str]
+
+    def _institutional(self, text: str, start: int, end: int, *, before: bool = True, digit: bool = True) -> bool: ...
