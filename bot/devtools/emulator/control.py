@@ -30,7 +30,7 @@ from .common import Upload
 from .state import Profile
 
 if TYPE_CHECKING:
-    from .server import BotAPIEmulator
+    from .inspection import EmulatorInspection
 
 ACTIONS = (
     "send_text",
@@ -84,7 +84,7 @@ def _int_query(request: web.Request, name: str, default: int | None = None) -> i
     return int(raw)
 
 
-def add_control_routes(app: web.Application, emu: BotAPIEmulator) -> None:
+def add_control_routes(app: web.Application, emu: EmulatorInspection) -> None:
     async def action(request: web.Request) -> web.Response:
         name = request.match_info["action"]
         if name not in ACTIONS:

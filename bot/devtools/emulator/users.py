@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .server import BotAPIEmulator
+    from .inspection import EmulatorInspection
 
 
 class EmuUser:
@@ -16,7 +16,7 @@ class EmuUser:
     All actions act in the user's private chat with the bot (chat id == user id).
     """
 
-    def __init__(self, emu: BotAPIEmulator, user_id: int) -> None:
+    def __init__(self, emu: EmulatorInspection, user_id: int) -> None:
         self.emu = emu
         self.id = user_id
 
