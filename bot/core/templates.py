@@ -1,4 +1,9 @@
-"""Render the templates in ``prompts/`` in Jinja2's sandbox (facilitators may edit them)."""
+"""Render the templates in ``prompts/`` in Jinja2's sandbox (facilitators may edit them).
+
+:func:`sandboxed_environment` is the one way the bot makes a Jinja environment: the prompts here and the web
+workbench's pages use it, each with its own loader (the safeguarding support reply's, in ``bot/core/safety/``, moves
+onto it with that package's rewrite).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
+from jinja2 import BaseLoader, FileSystemLoader, StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from bot.core.bidi import without_bidi_controls
@@ -22,16 +27,26 @@ class TemplateProblem(Exception):
     """A template is missing or broken; the message says which and why."""
 
 
-@lru_cache(maxsize=4)
-def environment(root: Path = PROMPTS) -> SandboxedEnvironment:
-    """Return the sandboxed environment: HTML autoescape, so student names can never inject markup."""
+def sandboxed_environment(loader: BaseLoader | None = None, *, lstrip_blocks: bool = False) -> SandboxedEnvironment:
+    """Return a new sandboxed environment: HTML autoescape, strict undefined, block tags trimmed.
+
+    Autoescape is on for every template, plain-text ones too: what they render is sent in Telegram's HTML parse
+    mode or served as HTML, so a student's ``<`` must arrive as ``&lt;``. ``loader`` None: templates from strings.
+    """
     return SandboxedEnvironment(
-        loader=FileSystemLoader(str(root)),
+        loader=loader,
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
+        lstrip_blocks=lstrip_blocks,
         keep_trailing_newline=False,
     )
+
+
+@lru_cache(maxsize=4)
+def environment(root: Path = PROMPTS) -> SandboxedEnvironment:
+    """Return the environment of the prompt templates under ``root``, so student names can never inject markup."""
+    return sandboxed_environment(FileSystemLoader(str(root)))
 
 
 def render(name: str, root: Path = PROMPTS, **context: Any) -> str:

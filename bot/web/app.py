@@ -20,6 +20,7 @@ import jinja2
 from aiohttp import web
 
 from bot.core.context import Env
+from bot.core.templates import sandboxed_environment
 from bot.research import web_access, web_agreement, web_codebook, web_themes, web_views
 from bot.research.errors import ResearchError
 from bot.research.web_access import Signed, SignInError
@@ -47,8 +48,7 @@ class BadRequest(Exception):
 
 def templates() -> jinja2.Environment:
     """The page templates, HTML-escaped everywhere (user text, placeholders, code names)."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = sandboxed_environment(jinja2.FileSystemLoader(HERE / "templates"), lstrip_blocks=True)
     env.globals["prefix"] = PREFIX
     return env
 
