@@ -20,7 +20,7 @@ from typing import TextIO
 
 from sqlmodel import Session, col, select
 
-from bot.chat import commands, student, welcome
+from bot.chat import command_line, commands, student, welcome
 from bot.core.context import Env, Person
 from bot.core.delivery import delivery
 from bot.core.replies import Button, CallbackOutcome, Reply
@@ -155,11 +155,10 @@ class Sandbox:
             self.show_alerts()
             return True
         self.message_id += 1
-        if line.startswith("/"):
-            name, _, args = line[1:].partition(" ")
-            name = name.lower()
+        if (typed := command_line.parse(line)) is not None:
+            name, args = typed
             if name == "start":
-                self.show(self.db.call(welcome.start, self.env, self.person, args.strip() or None))
+                self.show(self.db.call(welcome.start, self.env, self.person, next(iter(args.split()), None)))
             elif name in self.commands:
                 self.show(self.db.call(self.commands[name], self.env, self.person, args))
             elif name == "prompt":

@@ -25,7 +25,7 @@ from bot.core.delivery import delivery
 from bot.core.delivery.dispatch import Dispatcher
 from bot.core.delivery.send_budget import SendBudget
 from bot.telegram import safety_screen
-from bot.telegram.context import DB_KEY, ENV_KEY, BotApp, db_of, env_of, person_of
+from bot.telegram.context import DB_KEY, ENV_KEY, BotApp, command_of, db_of, env_of, person_of
 from bot.telegram.send import TelegramSender, keyboard, send_after_commit
 from bot.telegram.sending import BUDGET_KEY
 from storage.db import Database
@@ -59,9 +59,9 @@ async def circle_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def circle_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/circle [text|leave|next|close|remove|help]."""
     msg = update.effective_message
-    assert msg is not None and msg.text is not None
+    assert msg is not None
     db, env, person = db_of(context), env_of(context), person_of(update)
-    args = msg.text.partition(" ")[2]
+    args = command_of(update).args
     replies = await safety_screen.screened(update, context, args, lambda verdict: db.run_grouped(
         chat.command, env, person, args, chat_id=msg.chat_id, message_id=msg.message_id, verdict=verdict,
         reply_to=_replied_to(msg)))

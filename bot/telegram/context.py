@@ -7,6 +7,7 @@ from typing import Any, TypeAlias
 from telegram import Update
 from telegram.ext import Application, ContextTypes
 
+from bot.chat.command_line import CommandLine, parse
 from bot.core.context import Env, Person
 from storage.db import Database
 
@@ -35,3 +36,11 @@ def person_of(update: Update) -> Person:
     user = update.effective_user
     assert user is not None
     return Person(telegram_id=user.id, first_name=user.first_name or "", username=user.username)
+
+
+def command_of(update: Update) -> CommandLine:
+    """The command a message typed, parsed by the one parser (a CommandHandler only hands us commands)."""
+    msg = update.effective_message
+    found = parse(msg.text or "") if msg is not None else None
+    assert found is not None
+    return found

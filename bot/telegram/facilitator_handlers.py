@@ -6,7 +6,6 @@ facilitator does not wait for the next tick; everything else happens in the doma
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from telegram import Update
@@ -18,30 +17,21 @@ from bot.core.actions import Action
 from bot.core.facilitator import facilitator
 from bot.core.scheduling import scheduling
 from bot.telegram import handlers
-from bot.telegram.context import BotApp, db_of, env_of, person_of
+from bot.telegram.context import BotApp, command_of, db_of, env_of, person_of
 from bot.telegram.jobs import scheduler_of
 from bot.telegram.send import send_after_commit
 
 SEND_NOW_SETTLE = 60.0  # seconds a send-now waits for 429 retries before reporting
-_ARGS = re.compile(r"^/\S+\s*(.*)$", re.S)
 
 COMMANDS = {name: spec.entry for name, spec in commands.of_role(commands.FACILITATOR).items() if not spec.background}
 BACKGROUND = [name for name, spec in commands.of_role(commands.FACILITATOR).items() if spec.background]  # /sendnow
-
-
-def _name_and_args(update: Update) -> tuple[str, str]:
-    msg = update.effective_message
-    assert msg is not None and msg.text is not None
-    name = msg.text.split()[0].lstrip("/").split("@")[0].lower()
-    found = _ARGS.match(msg.text.strip())
-    return name, found.group(1).strip() if found else ""  # keeps line breaks (an announcement's paragraphs)
 
 
 async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Run a facilitator command such as /cohorts or /stats."""
     msg = update.effective_message
     assert msg is not None
-    name, args = _name_and_args(update)
+    name, args = command_of(update)
     replies = await db_of(context).run(COMMANDS[name], env_of(context), person_of(update), args)
     await send_after_commit(context.bot, msg.chat_id, replies)
     scheduler = scheduler_of(context)
@@ -53,7 +43,7 @@ async def send_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/sendnow: queue a week's prompt, send it through the dispatcher, then say how it went."""
     msg = update.effective_message
     assert msg is not None
-    _, args = _name_and_args(update)
+    _, args = command_of(update)
     db, env = db_of(context), env_of(context)
     replies, queued = await db.run(facilitator.send_now, env, person_of(update), args)
     await send_after_commit(context.bot, msg.chat_id, replies)

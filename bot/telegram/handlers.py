@@ -11,7 +11,7 @@ from telegram.ext import ContextTypes
 from bot.chat import commands, student, welcome
 from bot.core.replies import Reply
 from bot.telegram import safety_screen
-from bot.telegram.context import db_of, env_of, person_of
+from bot.telegram.context import command_of, db_of, env_of, person_of
 from bot.telegram.send import send_after_commit, send_replies
 
 log = logging.getLogger(__name__)
@@ -21,7 +21,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Join from a deep link (/start CODE) or greet."""
     msg = update.effective_message
     assert msg is not None
-    payload = context.args[0] if context.args else None
+    payload = next(iter(command_of(update).args.split()), None)  # a deep link's code is one word
     replies = await db_of(context).run(welcome.start, env_of(context), person_of(update), payload)
     await send_after_commit(context.bot, msg.chat_id, replies)
 
@@ -29,9 +29,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def student_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Run a student command such as /status or /skip."""
     msg = update.effective_message
-    assert msg is not None and msg.text is not None
-    name = msg.text.split()[0].lstrip("/").split("@")[0].lower()
-    args = " ".join(context.args or [])
+    assert msg is not None
+    name, args = command_of(update)
     entry = commands.entries(commands.STUDENT)[name]  # the one table: /help is rendered from it
     replies = await db_of(context).run(entry, env_of(context), person_of(update), args)
     await send_after_commit(context.bot, msg.chat_id, replies)
@@ -99,7 +98,6 @@ async def group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A command nobody handles."""
     msg = update.effective_message
-    assert msg is not None and msg.text is not None
-    name = msg.text.split()[0].lstrip("/").split("@")[0]
-    await send_replies(context.bot, msg.chat_id, student.unknown_command(name))
+    assert msg is not None
+    await send_replies(context.bot, msg.chat_id, student.unknown_command(command_of(update).name))
 

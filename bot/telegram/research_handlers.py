@@ -8,7 +8,6 @@ reflection is open, otherwise the researcher's (see ``bot.research.chat``).
 from __future__ import annotations
 
 import logging
-import re
 
 from telegram import Message, Update
 from telegram.error import BadRequest
@@ -20,13 +19,12 @@ from bot.chat import research as chat_research
 from bot.core.actions import Action
 from bot.core.replies import Reply
 from bot.research import chat, chat_quote
-from bot.telegram.context import BotApp, db_of, env_of, person_of
+from bot.telegram.context import BotApp, command_of, db_of, env_of, person_of
 from bot.telegram.send import keyboard, send_after_commit
 
 log = logging.getLogger(__name__)
 
 COMMANDS = commands.entries(commands.RESEARCHER)  # /code, /memo, /exemplar, /skip, /progress, /web
-_ARGS = re.compile(r"^/\S+\s*(.*)$", re.S)
 CODING_ACTIONS = "|".join(a.value for a in (Action.CODE_TOGGLE, Action.CODE_SEGMENT, Action.CODE_DONE))
 
 
@@ -42,10 +40,8 @@ class _ReplyToItem(MessageFilter):
 async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Run a researcher command."""
     msg = update.effective_message
-    assert msg is not None and msg.text is not None
-    name = msg.text.split()[0].lstrip("/").split("@")[0].lower()
-    found = _ARGS.match(msg.text.strip())
-    args = found.group(1).strip() if found else ""
+    assert msg is not None
+    name, args = command_of(update)
     replies = await db_of(context).run(COMMANDS[name], env_of(context), person_of(update), args)
     await send_after_commit(context.bot, msg.chat_id, replies)
 

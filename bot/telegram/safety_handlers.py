@@ -13,7 +13,7 @@ from bot.chat import commands
 from bot.core.actions import Action
 from bot.core.safety import safeguarding
 from bot.telegram import safety_jobs
-from bot.telegram.context import BotApp, db_of, env_of, person_of
+from bot.telegram.context import BotApp, command_of, db_of, env_of, person_of
 from bot.telegram.handlers import button
 from bot.telegram.send import send_after_commit
 
@@ -22,7 +22,7 @@ async def ack(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Acknowledge a safeguarding alert (/ack 12), or list the open ones (/ack)."""
     msg = update.effective_message
     assert msg is not None
-    args = " ".join(context.args or [])
+    args = command_of(update).args
     replies = await db_of(context).run(safeguarding.ack_command, env_of(context), person_of(update), args)
     await send_after_commit(context.bot, msg.chat_id, replies)
 
