@@ -21,7 +21,7 @@ from bot.core.context import Env, Person
 from bot.core.delivery import delivery
 from bot.core.facilitator import facilitator
 from bot.core.replies import Reply
-from bot.core.scheduling import scheduling
+from bot.core.scheduling import send_now as send_now_service
 from bot.sandbox import Sandbox, loop
 from storage.db import Database
 
@@ -36,7 +36,7 @@ def _send_now(session: Session, env: Env, person: Person, args: str) -> list[Rep
     for n, delivery_id in enumerate(delivery.claim(session, env, "sandbox", cohort_id=queued.cohort_id)):
         if delivery.prepare(session, env, delivery_id) is not None:
             delivery.mark_sent(session, env, delivery_id, 50_000 + n)
-    return [*replies, facilitator.sent_summary(queued, scheduling.week_tally(session, queued.cohort_id, queued.week))]
+    return [*replies, facilitator.sent_summary(queued, send_now_service.tally(session, queued))]
 
 
 # as the chat answers them (bot/chat/commands.py), but /sendnow "sends" here

@@ -78,7 +78,8 @@ async def test_a_week_sent_before_the_first_day_is_in_the_stats(db: Database, en
                                             send_time=time(9, 0), timezone="Europe/London"))
     people = join(db, env, early, 6200, 2)
     async with BotAPIEmulator() as emu, running_bot(emu, db, env):
-        result = await send_now(settings_for(emu, db), db, env, early.name, 1)  # as `balint prompt send-now` does
+        # as `balint prompt send-now` does
+        result = await send_now(settings_for(emu, db), db, env, early.name, 1, actor="cli:test")
         assert result["sent"] == 2
         anna = emu.user(people[0].telegram_id, people[0].first_name)
         assert "Your next prompt comes Monday 12 January at 09:00." in await reflect(anna, 1)

@@ -45,7 +45,7 @@ async def test_join_consent_prompt_five_steps_close(db: Database, env: Env, coho
         await anna.wait_for_message(lambda m: "you're all set" in (m["plain_text"] or ""), after=0)
         assert anna.messages()[1]["plain_text"] == "✓ You chose to take part."  # the pressed message was updated
 
-        result = await send_now(settings_for(emu, db), db, env, str(cohort.id), 1)
+        result = await send_now(settings_for(emu, db), db, env, str(cohort.id), 1, actor="cli:test")
         assert result["sent"] == 1
         prompt = await anna.wait_for_message(lambda m: "Week 1 of 6" in (m["plain_text"] or ""), after=0)
         assert "1 · The encounter" in prompt["plain_text"]
@@ -86,7 +86,7 @@ async def test_an_edit_is_kept_as_a_new_version(db: Database, env: Env, cohort) 
         await cara.click(q1["message_id"], button(q1, "Yes, I'll take part"))
         q2 = await cara.wait_for_message(lambda m: "Choice 2 of 2" in (m["plain_text"] or ""), after=0)
         await cara.click(q2["message_id"], button(q2, "No, keep them out of research"))
-        await send_now(settings_for(emu, db), db, env, cohort.name, 1)
+        await send_now(settings_for(emu, db), db, env, cohort.name, 1, actor="cli:test")
         await cara.wait_for_message(lambda m: "Week 1" in (m["plain_text"] or ""), after=0)
         sent = cara.send_text(REPLIES[0])
         await cara.wait_for_message(lambda m: "2 · What I felt" in (m["plain_text"] or ""), after=0)

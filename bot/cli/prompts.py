@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from bot.cli.common import database, emit_json, fail, friendly, settings
+from bot.cli.common import actor, database, emit_json, fail, friendly, settings
 from bot.runtime import make_env
 
 if TYPE_CHECKING:
@@ -64,4 +64,4 @@ async def _send_with_progress(s: Settings, db: Any, cohort: str, week: int | Non
         bar.update(task, total=p.total, completed=p.done, description=f"Sending (by {p.sender})")
 
     with bar:
-        return await send_now(s, db, make_env(s), cohort, week, on_progress=update)
+        return await send_now(s, db, make_env(s), cohort, week, actor=actor(), on_progress=update)

@@ -1,6 +1,7 @@
 """Send a week's prompt now from the CLI, within the bot-wide send budget.
 
-The rows are queued first (the same path as a facilitator's /sendnow). Then this process competes for the send
+The rows are queued first, and audited, by the one send-now service (``bot.core.scheduling.send_now``, as a
+facilitator's /sendnow). Then this process competes for the send
 lease like any bot process: when a bot is running it holds the lease and sends the rows within a second, and
 this command only watches them go; with no bot running this command takes the lease and sends them itself. If
 the bot dies mid-way its lease lapses and this command takes over. Either way only one process sends for the
@@ -24,8 +25,9 @@ from bot.config import Settings
 from bot.core.context import Env
 from bot.core.delivery.dispatch import Dispatcher
 from bot.core.delivery.send_budget import SendBudget, current_holder, holder_name
+from bot.core.scheduling import send_now as send_now_service
 from bot.core.scheduling.cohorts import cohort_status
-from bot.core.scheduling.scheduling import WeekTally, queue_now, week_tally
+from bot.core.scheduling.scheduling import WeekTally, week_tally
 from bot.telegram.ratelimit import PerChatRateLimiter
 from bot.telegram.send import TelegramSender
 from storage.db import Database
@@ -41,12 +43,12 @@ class Progress:
     sender: str  # "this command" or the lease holder's name
 
 
-async def send_now(settings: Settings, db: Database, env: Env, ref: str, week: int | None, *,
+async def send_now(settings: Settings, db: Database, env: Env, ref: str, week: int | None, *, actor: str,
                    on_progress: Callable[[Progress], None] | None = None) -> dict[str, Any]:
     """Queue the week's prompt for every consented student, see it sent (by the bot or here); return counts."""
-    queued = await db.run(queue_now, env, ref, week)  # the same path as a facilitator's /sendnow
+    queued = await db.run(send_now_service.queue_by_ref, env, ref, week, actor=actor)  # as a facilitator's /sendnow
     cohort_id, wk = queued.cohort_id, queued.week
-    before = await db.run(week_tally, cohort_id, wk)
+    before = await db.run(send_now_service.tally, queued)
     assert settings.telegram_bot_token is not None
     bot: Bot = ExtBot(settings.telegram_bot_token.get_secret_value(), base_url=settings.telegram_api_base_url,
                       rate_limiter=PerChatRateLimiter(max_retries=0))

@@ -15,7 +15,7 @@ from telegram.ext.filters import BaseFilter
 from bot.chat import commands
 from bot.core.actions import Action
 from bot.core.facilitator import facilitator
-from bot.core.scheduling import scheduling
+from bot.core.scheduling import send_now as send_now_service
 from bot.telegram import handlers
 from bot.telegram.context import BotApp, command_of, db_of, env_of, person_of
 from bot.telegram.jobs import scheduler_of
@@ -53,7 +53,7 @@ async def send_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     # the periodic dispatch may send some of them first (same dispatcher, so this waits for it): count from the
     # database afterwards, not from this run
     await scheduler.dispatcher.run_once(cohort_id=queued.cohort_id, settle=SEND_NOW_SETTLE)
-    tally = await db.run(scheduling.week_tally, queued.cohort_id, queued.week)
+    tally = await db.run(send_now_service.tally, queued)
     summary = facilitator.sent_summary(queued, tally)
     await send_after_commit(context.bot, msg.chat_id, [summary])
 

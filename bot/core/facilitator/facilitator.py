@@ -18,9 +18,10 @@ from bot.core.context import Env, Person
 from bot.core.facilitator import role_links, stats
 from bot.core.replies import Attachment, Reply
 from bot.core.scheduling import progress
+from bot.core.scheduling import send_now as send_now_service
 from bot.core.scheduling.cohort_schedule import quiet_text, set_status
 from bot.core.scheduling.schedule import current_week, describe_local, due_at, spec_of
-from bot.core.scheduling.scheduling import Queued, WeekTally, queue_week_now
+from bot.core.scheduling.scheduling import Queued, WeekTally
 from bot.core.student.enrolment import find_cohort, normalise_code
 from bot.core.student.reflection import prompt_replies
 from bot.core.templates import TemplateProblem, escape
@@ -193,9 +194,7 @@ def send_now(session: Session, env: Env, person: Person, args: str) -> tuple[lis
     week = week or current_week(spec_of(found), env.clock.now()) or 1
     if not 1 <= week <= found.weeks:
         return [Reply(f"<b>{escape(found.name)}</b> has weeks 1 to {found.weeks}; there is no week {week}.")], None
-    queued = queue_week_now(session, env, found, week)
-    repo.audit(session=session, actor=person.actor, action="facilitator.sendnow", cohort_id=found.id,
-               at=env.clock.now(), week=week)
+    queued = send_now_service.queue(session, env, found, week, actor=person.actor)
     note = f" ({queued.already} had it already, and won't get it twice)" if queued.already else ""
     return [Reply(f"Sending week {week}'s prompt to <b>{escape(found.name)}</b> now{note}. "
                   "I'll tell you when it's done.")], queued

@@ -26,7 +26,6 @@ from sqlmodel import Session, col, delete, or_, select
 
 from bot.core.context import Env
 from bot.core.delivery import delivery
-from bot.core.scheduling.cohorts import resolve_week
 from bot.core.scheduling.schedule import ScheduleSpec, current_week, due_at, spec_of, zone
 from storage.models import Cohort, CohortStatus, Delivery, DeliveryState, User
 
@@ -243,12 +242,6 @@ def queue_week_now(session: Session, env: Env, cohort: Cohort, week: int) -> Que
         Delivery.cohort_id == cohort.id, Delivery.week == week,
         col(Delivery.sent_at).is_not(None))).all())
     return Queued(cohort_id=cohort.id, name=cohort.name, week=week, already=already)
-
-
-def queue_now(session: Session, env: Env, ref: str, week: int | None) -> Queued:
-    """Find the cohort (id or name) and week (default: the current one), and queue it to go out now."""
-    cohort, wk = resolve_week(session, env, ref, week)
-    return queue_week_now(session, env, cohort, wk)
 
 
 @dataclass(frozen=True)
