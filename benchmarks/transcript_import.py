@@ -4,7 +4,8 @@
 
 For each format (.txt, .docx, .vtt, .srt) prints the median seconds, over --repeat runs, to read the file and to
 preview it as ``balint research import-transcript`` does (map speakers, check consent in the database, redact
-every turn). Goal: under 5 s for 600 turns.
+every turn), and to store it with ``--store`` (preview again in the cohort, then one transcript of queue items).
+Goal: under 5 s for 600 turns.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import storage.schema  # noqa: E402,F401
 from bot.core.clock import ManualClock  # noqa: E402
 from bot.core.context import Env, Person  # noqa: E402
 from bot.core.student.enrolment import CohortIn, create_cohort  # noqa: E402
-from bot.research import transcripts  # noqa: E402
+from bot.research import transcript_import, transcripts  # noqa: E402
 from bot.research.queue import on_consent_changed
 from storage import research_repo  # noqa: E402
 from storage.db import Database  # noqa: E402
@@ -87,10 +88,10 @@ def main() -> None:
             mapping[name.lower()] = f"tg:{3000 + i}"
         paths = make_files(folder, args.turns)
         print(f"{args.turns} turns, {len(SPEAKERS)} speakers, median of {args.repeat} runs")  # noqa: T201
-        print(f"{'format':<6} {'read s':>8} {'preview s':>10} {'turns in':>9}")  # noqa: T201
+        print(f"{'format':<6} {'read s':>8} {'preview s':>10} {'store s':>8} {'turns in':>9}")  # noqa: T201
         for fmt, path in paths.items():
-            reads, previews, kept = [], [], 0
-            for _ in range(args.repeat):
+            reads, previews, stores, kept = [], [], [], 0
+            for n in range(args.repeat):
                 t0 = time.perf_counter()
                 turns = transcripts.read(path)
                 t1 = time.perf_counter()
@@ -100,11 +101,22 @@ def main() -> None:
                     assert study is not None
                     return transcripts.preview(session, env, study, turns, mapping)
 
+                def store(session: Session, turns: list[transcripts.Turn] = turns, title: str = f"{fmt} {n}") -> int:
+                    study = research_repo.get_study_by_name(session=session, name="Bench study")
+                    assert study is not None
+                    cohort = transcript_import.cohort_of(session, study, None)
+                    preview = transcripts.preview(session, env, study, turns, mapping, cohort.id)
+                    return len(transcript_import.store(session, env, study, cohort, 1, title, preview,
+                                                       actor="bench").items)
+
                 kept = len(db.call(run).turns)
                 reads.append(t1 - t0)
                 previews.append(time.perf_counter() - t1)
+                t2 = time.perf_counter()
+                assert db.call(store) == kept
+                stores.append(time.perf_counter() - t2)
             print(f"{fmt:<6} {statistics.median(reads):>8.3f} {statistics.median(previews):>10.3f} "  # noqa: T201
-                  f"{kept:>9}")
+                  f"{statistics.median(stores):>8.3f} {kept:>9}")
         db.close()
 
 

@@ -8,8 +8,11 @@ Run from the repository root:
 The database holds one study: 200 participants x 10 weeks x 5 steps = 10,000 redacted items (300-900
 characters), half of them reviewed; a 40-code codebook in the open round; two coders, each assigned every item,
 a third of the items finished by both with two or three codes each (so the agreement page has real work:
-3,333 items x 40 codes). The agreement page caches each round's figures under a fingerprint of what they depend
-on, so its first view (and the first after a coder finishes an item) is measured apart from later views.
+3,333 items x 40 codes); four themes of ten codes each (the Themes page builds the theme report).
+The agreement page keeps each round's input and figures under a fingerprint of what they depend on (read
+ahead when the app starts), so its first view, the first after a coder finishes an item
+(only that item is read) and the first after a codebook change (everything is read again: the cost of computing
+the page from nothing) are measured apart from later views.
 
 The real app (``bot.web.app.build_app``) serves on 127.0.0.1; a signed-in client requests each page and posts
 each action ``--repeat`` times. "Server time" is measured inside the app, from the first middleware in to the
@@ -53,9 +56,11 @@ from storage.research_models import (  # noqa: E402
     ResearchCoding,
     ResearchParticipant,
 )
+from storage.theme_models import Theme, ThemeCode  # noqa: E402
 
 PARTICIPANTS, WEEKS, STEPS = 200, 10, ("encounter", "felt", "patient", "between", "takeaway")
 CODES = 40
+THEMES = 4  # each made of 10 of the codes, for the Themes page
 RESEARCHER = 900_000
 
 
@@ -83,6 +88,12 @@ def build(url: str, seed: int = 15) -> tuple[int, int]:
                               definition=f"Definition of code {k + 1}.", colour="#4E79A7", position=k)
                  for k in range(CODES)]
         s.add_all(codes)
+        s.flush()
+        themes = [Theme(study_id=study.id, round_id=rnd.id, lineage=f"T{t}", name=f"Theme {t + 1}",
+                        definition=f"Definition of theme {t + 1}.", position=t) for t in range(THEMES)]
+        s.add_all(themes)
+        s.flush()
+        s.add_all([ThemeCode(theme_id=themes[k % THEMES].id, code_id=c.id) for k, c in enumerate(codes)])
         s.commit()
         study_id, cohort_id, round_id = study.id or 0, cohort.id or 0, rnd.id or 0
         coder_ids, code_ids = [c.id or 0 for c in coders], [c.id or 0 for c in codes]
@@ -179,13 +190,15 @@ async def measure(url: str, study_id: int, item_id: int, repeat: int) -> list[tu
                     times.append(ms(r.headers["Server-Timing"]))
             results.append((label, times))
 
-        await timed("agreement, first view (computed)", "GET", f"{s}/agreement", times_=1)
+        await timed("agreement, first view", "GET", f"{s}/agreement", times_=1)
         for label, path in [("home (studies)", "/"), ("review queue, page 1", f"{s}/review"),
                             ("review queue, page 200", f"{s}/review?page=200"),
                             ("reviewed items", f"{s}/review?done=1"), ("coding list", f"{s}/code?show=all"),
                             ("coding list, page 100", f"{s}/code?show=all&page=100"),
                             ("an item to code", f"{s}/code/{item_id}"), ("exports", f"{s}/exports"),
-                            ("agreement, later views (cached)", f"{s}/agreement")]:
+                            ("agreement, later views (cached)", f"{s}/agreement"),
+                            ("themes (the theme report)", f"{s}/themes"),
+                            ("the theme map (PNG)", f"{s}/themes/map.png")]:
             await timed(label, "GET", path)
         csrf = signed.csrf
         await timed("action: tick a whole-item code", "POST", f"{s}/code/{item_id}/toggle",
@@ -195,6 +208,9 @@ async def measure(url: str, study_id: int, item_id: int, repeat: int) -> list[tu
         await timed("action: add a memo", "POST", f"{s}/code/{item_id}/memo", {"csrf": csrf, "text": "A note."})
         await timed("action: done with this item", "POST", f"{s}/code/{item_id}/done", {"csrf": csrf}, times_=1)
         await timed("agreement after a coder finished", "GET", f"{s}/agreement", times_=1)
+        await timed("codebook change: rename a code", "POST", f"{s}/codebook/change",
+                    {"csrf": csrf, "op": "edit", "code": "1", "name": "Code one"}, times_=1)
+        await timed("agreement after a codebook change", "GET", f"{s}/agreement", times_=1)
     await runner.cleanup()
     db.close()
     return results

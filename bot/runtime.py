@@ -80,7 +80,7 @@ def pseudonym_key(settings: Settings) -> str | None:
         return settings.pseudonym_key.get_secret_value()
     if settings.environment != "development":
         return None
-    from bot.research.pseudonyms import data_folder, dev_key
+    from bot.research.pseudonym_key import data_folder, dev_key
 
     return dev_key(data_folder(settings.database_url))
 

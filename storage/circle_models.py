@@ -97,6 +97,9 @@ class CirclePost(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     removed_by: str | None = None
+    # the post this one replied to (a Telegram reply to its copy); no foreign key, so a quoted post erased
+    # with its author still marks this one as quoting someone who is gone
+    quotes_post_id: int | None = None
 
 
 class CircleOutbox(SQLModel, table=True):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,24 +56,23 @@ def is_up_to_date(engine: Engine, url: str) -> bool:
     return current_revision(engine) == head_revision(url)
 
 
+# ``revision = '0009'`` / ``down_revision: str | None = '0008'`` at the start of a line, as Alembic writes them.
+_REVISION_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(.+?)\s*$", re.MULTILINE)
+
+
 def code_heads() -> set[str]:
-    """Return the head revisions of the migration files, read as text (no Alembic import)."""
+    """Return the head revisions of the migration files, read as text (no Alembic import, no parse of the whole
+    file: every command pays for this). Empty when a file says anything but plain literals, so Alembic decides."""
     revisions: dict[str, object] = {}
     for path in (MIGRATIONS / "versions").glob("*.py"):
         values: dict[str, object] = {}
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            target: ast.expr
-            if isinstance(node, ast.AnnAssign) and node.value is not None:
-                target, value = node.target, node.value
-            elif isinstance(node, ast.Assign) and len(node.targets) == 1:
-                target, value = node.targets[0], node.value
-            else:
-                continue
-            if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
-                try:
-                    values[target.id] = ast.literal_eval(value)
-                except ValueError:
-                    return set()  # not plain literals: let Alembic decide
+        for name, value in _REVISION_LINE.findall(path.read_text(encoding="utf-8")):
+            if name in values:
+                return set()  # said twice: not for us to guess which one counts
+            try:
+                values[name] = ast.literal_eval(value)
+            except (ValueError, SyntaxError):
+                return set()
         if isinstance(values.get("revision"), str):
             revisions[str(values["revision"])] = values.get("down_revision")
     downs: set[str] = set()

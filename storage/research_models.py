@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+import storage.circle_models  # noqa: F401  (research_transcripts refers to circle_weeks: no flush without it)
 from storage.types import UTCDateTime, utcnow
 
 
@@ -44,8 +45,26 @@ def pseudonym_of(number: int) -> str:
     return f"P{number:03d}"
 
 
+class ResearchTranscript(SQLModel, table=True):
+    """One session as a research source, its turns the items that point here: a closed Balint circle week
+    (``kind`` "circle", deleted with its week, its turns with it) or an in-person session imported from a
+    transcript file (``kind`` "import", no circle week)."""
+
+    __tablename__ = "research_transcripts"
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: int = Field(foreign_key="studies.id", index=True)
+    kind: str = "circle"
+    circle_week_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("circle_weeks.id", ondelete="CASCADE"), nullable=True, unique=True))
+    cohort_id: int = Field(foreign_key="cohorts.id")
+    week: int
+    title: str  # "Circle Rose · week 1": the session column of the exports, the source's name in REFI-QDA
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class CodingItem(SQLModel, table=True):
-    """One reflection step (the latest version of what the student wrote at that step), redacted.
+    """One reflection step (the latest version of what the student wrote at that step), redacted; or one turn
+    of a transcript (``transcript_id`` set, with its number, the speaker's role and the phase it was said in).
 
     ``spans`` lists what was replaced: ``start``/``end`` in the raw text (offsets only, never the words) and
     ``at``/``to`` where the placeholder sits in ``text``. ``excluded_at`` set: out of the queue and of every
@@ -60,6 +79,10 @@ class CodingItem(SQLModel, table=True):
     session_id: int | None = _fk("reflection_sessions.id", nullable=True, index=False)  # None: a circle post
     circle_post_id: int | None = Field(default=None, sa_column=Column(  # an item made from a Balint circle post
         Integer, ForeignKey("circle_posts.id", ondelete="CASCADE"), nullable=True, unique=True))
+    transcript_id: int | None = _fk("research_transcripts.id", nullable=True)
+    turn: int | None = None  # the turn's place in its session (gaps: turns left out)
+    speaker_role: str | None = None  # "presenter" | "member" | "leader"
+    phase: str | None = None  # "case" | "questions" | "discussion" | "response" | "closing"
     cohort_id: int = Field(foreign_key="cohorts.id")
     week: int
     step: str
@@ -74,6 +97,19 @@ class CodingItem(SQLModel, table=True):
     reviewed_by: str | None = None
     excluded_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     excluded_reason: str | None = None
+
+
+class ImportedTurn(SQLModel, table=True):
+    """The raw words of an imported transcript turn (encrypted at rest like a reflection; server side only) and
+    whose they are, so review marks, consent changes and /delete reach the turn as they reach a reflection."""
+
+    __tablename__ = "research_imported_turns"
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(sa_column=Column(Integer, ForeignKey("research_items.id", ondelete="CASCADE"),
+                                          nullable=False, unique=True))
+    user_id: int = _fk("users.id")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    encrypted: bool = False
 
 
 class ItemMark(SQLModel, table=True):

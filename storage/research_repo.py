@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,11 +25,13 @@ from storage.research_models import (
     Assignment,
     CodingItem,
     ExportParticipant,
+    ImportedTurn,
     ItemMark,
     Memo,
     ResearchCoding,
     ResearchExport,
     ResearchParticipant,
+    ResearchTranscript,
     RoundItem,
     Settlement,
 )
@@ -60,6 +62,12 @@ def list_studies(*, session: Session) -> Sequence[Study]:
 def lock_study(*, session: Session, study_id: int) -> Study | None:
     """Return the study row locked for this transaction (PostgreSQL), so intakes of one study queue up."""
     return session.exec(select(Study).where(Study.id == study_id).with_for_update()).first()
+
+
+def transcript_kinds(*, session: Session, study_id: int) -> dict[int, str]:
+    """Return transcript id -> kind ("circle", "import") for a study's sessions."""
+    return {int(i): k for i, k in session.exec(select(ResearchTranscript.id, ResearchTranscript.kind).where(
+        ResearchTranscript.study_id == study_id)).all() if i is not None}
 
 
 def study_cohorts(*, session: Session, study_id: int) -> Sequence[Cohort]:
@@ -150,7 +158,17 @@ def ineligible_item_ids(*, session: Session, study_id: int) -> list[int]:
         .where(CodingItem.study_id == study_id, col(CodingItem.excluded_at).is_(None),
                (col(Enrolment.research).is_not(True)) | (col(Enrolment.withdrawn_at).is_not(None)))
     )
-    return [int(i) for i in session.exec(stmt).all() if i is not None]
+    imported = (  # an imported turn's speaker: research consent yes in the session's cohort, or out
+        select(CodingItem.id)
+        .join(ImportedTurn, col(ImportedTurn.item_id) == CodingItem.id)
+        .join(ResearchTranscript, col(ResearchTranscript.id) == CodingItem.transcript_id)
+        .outerjoin(Enrolment, (col(Enrolment.user_id) == ImportedTurn.user_id)
+                   & (col(Enrolment.cohort_id) == ResearchTranscript.cohort_id))
+        .where(CodingItem.study_id == study_id, col(CodingItem.excluded_at).is_(None),
+               col(Enrolment.id).is_(None) | col(Enrolment.research).is_not(True)
+               | col(Enrolment.withdrawn_at).is_not(None))
+    )
+    return [int(i) for i in [*session.exec(stmt).all(), *session.exec(imported).all()] if i is not None]
 
 
 def studies_consenting(*, session: Session, user_id: int) -> set[int]:
@@ -166,6 +184,17 @@ def get_item(*, session: Session, item_id: int) -> CodingItem | None:
     return session.get(CodingItem, item_id)
 
 
+def items_by_id(*, session: Session, item_ids: Iterable[int], chunk: int = 1_000) -> dict[int, CodingItem]:
+    """Return the items with these ids (missing ones left out), read a chunk at a time rather than one by one."""
+    ids = sorted(set(item_ids))
+    found: dict[int, CodingItem] = {}
+    for i in range(0, len(ids), chunk):
+        for item in session.exec(select(CodingItem).where(col(CodingItem.id).in_(ids[i:i + chunk]))).all():
+            assert item.id is not None
+            found[item.id] = item
+    return found
+
+
 def add_item(*, session: Session, item: CodingItem) -> CodingItem:
     """Insert an item."""
     session.add(item)
@@ -174,9 +203,13 @@ def add_item(*, session: Session, item: CodingItem) -> CodingItem:
 
 
 def items_of_user(*, session: Session, user_id: int) -> Sequence[CodingItem]:
-    """Return every research item made from a student's reflections, in any study."""
-    stmt = (select(CodingItem).join(ReflectionSession, col(ReflectionSession.id) == CodingItem.session_id)
-            .where(ReflectionSession.user_id == user_id).order_by(col(CodingItem.id)))
+    """Return every research item made from a student's reflections or their imported transcript turns, in any
+    study (circle turns go with their posts: ``delete_items_of_posts``)."""
+    reflections = select(CodingItem.id).join(ReflectionSession, col(ReflectionSession.id) == CodingItem.session_id
+                                             ).where(ReflectionSession.user_id == user_id)
+    imported = select(ImportedTurn.item_id).where(ImportedTurn.user_id == user_id)
+    stmt = select(CodingItem).where(col(CodingItem.id).in_(reflections) | col(CodingItem.id).in_(imported)
+                                    ).order_by(col(CodingItem.id))
     return session.exec(stmt).all()
 
 
@@ -210,7 +243,18 @@ def delete_items(*, session: Session, item_ids: Sequence[int]) -> None:
     session.execute(delete(Memo).where(col(Memo.item_id).in_(ids)))
     session.execute(delete(ItemMark).where(col(ItemMark.item_id).in_(ids)))
     session.execute(delete(RoundItem).where(col(RoundItem.item_id).in_(ids)))
+    session.execute(delete(ImportedTurn).where(col(ImportedTurn.item_id).in_(ids)))
     session.execute(delete(CodingItem).where(col(CodingItem.id).in_(ids)))
+
+
+def delete_items_of_posts(*, session: Session, post_ids: Sequence[int]) -> int:
+    """Delete the items made from these circle posts (and everything hanging off them); return how many."""
+    if not post_ids:
+        return 0
+    ids = [int(i) for i in session.exec(select(CodingItem.id).where(col(CodingItem.circle_post_id).in_(
+        list(post_ids)))).all() if i is not None]
+    delete_items(session=session, item_ids=ids)
+    return len(ids)
 
 
 def marks_of(*, session: Session, item_id: int) -> Sequence[ItemMark]:

@@ -5,9 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import case
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
-from storage.research_models import Assignment, CodingItem, ItemMark, Memo, Settlement
+from storage.research_models import (
+    Assignment,
+    CodeEvent,
+    CodingItem,
+    ItemMark,
+    Memo,
+    ResearchCoding,
+    Settlement,
+)
 from storage.web_models import WebLink, WebSession
 
 
@@ -95,14 +105,50 @@ def settled_items(*, session: Session, round_id: int) -> set[int]:
 
 
 def agreement_fingerprint(*, session: Session, round_id: int, study_id: int) -> tuple[Any, ...]:
-    """Return a cheap summary that changes whenever a round's agreement figures could: a coder finishing, a
-    settlement, an item leaving or coming back, an item's text changing (offsets move)."""
+    """Return a cheap summary that changes whenever a round's agreement figures could.
+
+    In order: the round's assignments (count), the codebook's last change (a merge moves codings, a rename changes
+    names), the items of the study (count and last change: an item leaving or coming back, offsets moving), then
+    the finished assignments (count, last finish) and the settlements (count, last). Everything before the
+    finished assignments is what ``finished_since`` cannot catch up with.
+    """
+    assigned = session.exec(select(func.count()).select_from(Assignment).where(Assignment.round_id == round_id)).one()
+    changed = session.exec(select(func.max(CodeEvent.id)).where(CodeEvent.round_id == round_id)).one()
+    items = session.exec(select(func.count(), func.max(CodingItem.updated_at))
+                         .where(CodingItem.study_id == study_id, col(CodingItem.excluded_at).is_(None))).one()
     done = session.exec(select(func.count(), func.max(Assignment.done_at))
                         .where(Assignment.round_id == round_id, col(Assignment.done_at).is_not(None))).one()
     settled = session.exec(select(func.count(), func.max(Settlement.at)).where(Settlement.round_id == round_id)).one()
-    items = session.exec(select(func.count(), func.max(CodingItem.updated_at))
-                         .where(CodingItem.study_id == study_id, col(CodingItem.excluded_at).is_(None))).one()
-    return (*done, *settled, *items)
+    return (assigned, changed, *items, *done, *settled)
+
+
+def round_assignment_rows(*, session: Session, round_id: int, done_since: Any = None
+                          ) -> list[tuple[int, int, int, bool, int | None]]:
+    """Return (assignment, item, coder, finished, text length if finished) of a round's assignments on queued
+    items, in assignment order; with ``done_since``, only those finished after that time."""
+    done = col(Assignment.done_at)
+    stmt = (sa_select(col(Assignment.id), col(Assignment.item_id), col(Assignment.coder_id), done.is_not(None),
+                      case((done.is_not(None), func.length(col(CodingItem.text)))))  # only those finished: 3x faster
+            .join(CodingItem, col(CodingItem.id) == col(Assignment.item_id))
+            .where(col(Assignment.round_id) == round_id, col(CodingItem.excluded_at).is_(None)))
+    if done_since is not None:
+        stmt = stmt.where(done > done_since)
+    rows = session.connection().execute(stmt.order_by(col(Assignment.id))).all()
+    return [(a, i, c, bool(d), n) for a, i, c, d, n in rows]
+
+
+def finished_coding_rows(*, session: Session, round_id: int, done_since: Any = None
+                         ) -> list[tuple[int, int, int | None, int | None]]:
+    """Return (assignment, code, start, end) of the codings of a round's finished assignments, in coding order;
+    with ``done_since``, only of assignments finished after that time. Excluded items are not filtered
+    here: the caller keeps the assignments ``round_assignment_rows`` returned."""
+    stmt = (sa_select(col(ResearchCoding.assignment_id), col(ResearchCoding.code_id), col(ResearchCoding.start),
+                      col(ResearchCoding.end))
+            .join(Assignment, col(Assignment.id) == col(ResearchCoding.assignment_id))
+            .where(col(Assignment.round_id) == round_id, col(Assignment.done_at).is_not(None)))
+    if done_since is not None:
+        stmt = stmt.where(col(Assignment.done_at) > done_since)
+    return [tuple(r) for r in session.connection().execute(stmt.order_by(col(ResearchCoding.id))).all()]  # type: ignore[misc]
 
 
 def marks_of_items(*, session: Session, item_ids: Sequence[int]) -> dict[int, list[ItemMark]]:

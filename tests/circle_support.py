@@ -9,14 +9,14 @@ from sqlmodel import col, select
 
 from bot.chat import circles as chat
 from bot.chat import student
-from bot.core.circles import setup
+from bot.core.circles import relay, setup
 from bot.core.context import Env, Person
 from storage.circle_models import Circle, CircleOutbox
 from storage.db import Database
 from storage.models import Cohort
 from tests.research_support import enrol
 
-STUDENTS = [(3001, "Anna"), (3002, "Ben"), (3003, "Cara"), (3004, "Dev")]
+STUDENTS = [(3001, "Anna"), (3002, "Ben"), (3003, "Cara"), (3004, "Dev"), (3005, "Eve")]
 LEADER = (3100, "Ruth")
 # the default rhythm over the cohort's first week (Europe/London, winter: local time = UTC)
 OPEN = datetime(2026, 1, 10, 10, 1, tzinfo=UTC)  # Saturday 10:00 + a minute
@@ -28,7 +28,7 @@ CASE_END = datetime(2026, 1, 12, 20, 1, tzinfo=UTC)  # Monday 20:00
 
 
 def make_circle(db: Database, env: Env, cohort: Cohort, *, research: bool = True, aliases: bool = False) -> Circle:
-    """Four consenting students of the cohort, a leader who has opened the bot, and a circle of them."""
+    """Five consenting students of the cohort, a leader who has opened the bot, and a circle of them."""
     for telegram_id, name in STUDENTS:
         enrol(db, env, cohort, telegram_id, name, research=research)
     db.call(student.start, env, Person(telegram_id=LEADER[0], first_name=LEADER[1]), None)
@@ -80,16 +80,27 @@ class CircleChat:
                         return outcome
         raise AssertionError(f"no button {label!r} for {self.person.first_name}")
 
-    def say(self, text: str) -> list[Any]:
+    def say(self, text: str, *, reply_to: int | None = None) -> list[Any]:
         self.message_id += 1
         got = list(self.db.call(chat.text, self.env, self.person, text, chat_id=self.person.telegram_id,
-                                message_id=self.message_id))
+                                message_id=self.message_id, reply_to=reply_to))
         self.replies.extend(got)
         return got
 
-    def command(self, args: str) -> list[Any]:
+    def delivered(self, text: str) -> int:
+        """Mark the copy holding ``text`` as sent to this chat, as the relay does; return its message id."""
+        def run(session: Any) -> int:
+            for row in session.exec(select(CircleOutbox).where(CircleOutbox.chat_id == self.person.telegram_id)
+                                    .order_by(col(CircleOutbox.id))).all():
+                if text in self.env.cipher.decrypt(row.text, row.encrypted):
+                    relay.mark_sent(session, self.env, row.id, 9000 + row.id)
+                    return 9000 + int(row.id)
+            raise AssertionError(f"no copy of {text!r} for {self.person.first_name}")
+        return int(self.db.call(run))
+
+    def command(self, args: str, *, reply_to: int | None = None) -> list[Any]:
         self.message_id += 1
         got = list(self.db.call(chat.command, self.env, self.person, args, chat_id=self.person.telegram_id,
-                                message_id=self.message_id))
+                                message_id=self.message_id, reply_to=reply_to))
         self.replies.extend(got)
         return got

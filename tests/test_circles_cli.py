@@ -52,12 +52,12 @@ def test_create_list_show_close_and_each_command_closes_the_database(db: Databas
                             *members)
     assert code == 0, err
     assert out.splitlines() == [
-        "Circle 1 'Circle Rose' created: 5 invitations (the leader and 4 students) go out when the bot next runs.",
+        "Circle 1 'Circle Rose' created: 6 invitations (the leader and 5 students) go out when the bot next runs.",
         "Week 1 opens Saturday 10 January at 10:00 (Europe/London); rhythm: open sat 10:00, case mon 20:00, "
         "questions tue 20:00, discussion thu 20:00, response fri 20:00"]
     code, out, err = balint("circle", "list", "--json")
     assert code == 0, err
-    assert [(r["id"], r["name"], r["invited"]) for r in json.loads(out)] == [(1, "Circle Rose", 4)]
+    assert [(r["id"], r["name"], r["invited"]) for r in json.loads(out)] == [(1, "Circle Rose", 5)]
     code, out, err = balint("circle", "show", "Circle Rose")
     assert code == 0, err
     assert out.startswith("Circle 1 'Circle Rose' · cohort Psychiatry Jan 2026 · ")

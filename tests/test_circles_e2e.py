@@ -12,6 +12,7 @@ from bot.devtools.emulator import BotAPIEmulator
 from bot.telegram import circles as circle_jobs
 from storage.circle_models import CircleMember, CirclePost, MemberStatus
 from storage.db import Database
+from storage.models import AuditEvent
 from tests.botharness import running_bot
 from tests.circle_support import (
     CASE_END,
@@ -33,6 +34,7 @@ QUESTION = "What did her face do when you said you had to go?"
 ANSWER = "She looked away and said 'of course, doctor'."
 DISCUSSION = "I feel a kind of guilt reading this, as if I had left her too."
 ADVICE = "You should have asked the nurse to cover the bloods."
+REPLY = "Ben's question stays with me: I think her face was what you couldn't bear."
 PUSHBACK_TRY = "Can I just explain why I left?"
 RESPONSE = "Hearing you all, I think I left because her calm frightened me."
 CLOSING = "Thank you, Anna, and everyone: we stayed with her. See you next week."
@@ -61,11 +63,12 @@ def posts_seen(user: Any) -> list[str]:
     return [m["plain_text"] for m in user.messages() if (m["plain_text"] or "").startswith(heads)]
 
 
-async def test_a_circle_of_four_through_one_full_week(db: Database, env: Env, clock: ManualClock, cohort) -> None:
+async def test_a_circle_of_five_and_a_leader_through_one_full_week(db: Database, env: Env, clock: ManualClock,
+                                                                   cohort) -> None:
     make_circle(db, env, cohort)
     async with BotAPIEmulator() as emu, running_bot(emu, db, env) as app:
         users = {name: emu.user(tid, name) for tid, name in [*STUDENTS, LEADER]}
-        anna, ben, cara, dev, ruth = (users[n] for n in ("Anna", "Ben", "Cara", "Dev", "Ruth"))
+        anna, ben, cara, dev, eve, ruth = (users[n] for n in ("Anna", "Ben", "Cara", "Dev", "Eve", "Ruth"))
         await joined_circle(emu, app, users)
 
         clock.set(OPEN)
@@ -95,10 +98,10 @@ async def test_a_circle_of_four_through_one_full_week(db: Database, env: Env, cl
 
         # questions: a member writes (✍️), the presenter answers with /circle TEXT
         await write(ben, questions)
-        assert "Shared with the circle (4 people)" in (await ben.say(QUESTION))["plain_text"]
+        assert "Shared with the circle (5 people)" in (await ben.say(QUESTION))["plain_text"]
         await anna.say(f"/circle {ANSWER}")
         await circle_jobs.relay_once(app)
-        for user in (anna, cara, dev, ruth):
+        for user in (anna, cara, dev, eve, ruth):
             await user.wait_for_message(has(QUESTION), after=0)
         await ben.wait_for_message(has(ANSWER), after=0)
 
@@ -117,8 +120,26 @@ async def test_a_circle_of_four_through_one_full_week(db: Database, env: Env, cl
         dev.send_text(ADVICE)
         frame = await dev.wait_for_message(has("Balint frame"), after=after)
         assert "Your post has been shared" in frame["plain_text"]
+        # Eve answers Ben's question with a Telegram reply: the others see whom she answers
+        await write(eve, await eve.wait_for_message(has("Push-back"), after=0))
+        question = await eve.wait_for_message(has(QUESTION), after=0)
+        await eve.say(REPLY, reply_to_message_id=question["message_id"])
         await circle_jobs.relay_once(app)
         await anna.wait_for_message(has(DISCUSSION), after=0)  # the presenter reads
+        assert (await ben.wait_for_message(has(REPLY), after=0))["plain_text"].startswith("💬 Eve ↩ Ben · push-back")
+
+        # the leader removes one post by replying to it; a member can't; everyone's copy says it was removed
+        advice = await ruth.wait_for_message(has(ADVICE), after=0)
+        refused = await cara.say("/circle remove", reply_to_message_id=(
+            await cara.wait_for_message(has(ADVICE), after=0))["message_id"])
+        assert "Only the circle's leader can remove a post" in refused["plain_text"]
+        done = await ruth.say("/circle remove", reply_to_message_id=advice["message_id"])
+        assert "Removed Dev's post from week 1: everyone now sees “a message was removed”" in done["plain_text"]
+        await circle_jobs.relay_once(app)
+        for user in (anna, ben, cara, eve, ruth):
+            await user.wait_for_message(has("A message was removed."), after=0)
+            assert not any(ADVICE in (m["plain_text"] or "") for m in user.messages())
+        await dev.wait_for_message(has("took one of your posts out of the circle"), after=0)
 
         # the presenter's response, then the leader closes
         clock.set(DISCUSSION_END)
@@ -130,12 +151,12 @@ async def test_a_circle_of_four_through_one_full_week(db: Database, env: Env, cl
         await ruth.say(f"/circle {CLOSING}")
         await ruth.click(closing["message_id"], button(closing, "Close the week"))
         await circle_jobs.relay_once(app)
-        for user in (anna, ben, cara, dev):
+        for user in (anna, ben, cara, dev, eve):
             await user.wait_for_message(has("week 1 is closed"), after=0)
 
         # every member saw every post of the others once, in the one order the posts were made
-        order = [CASE_SHOWN := case["plain_text"], QUESTION, ANSWER, DISCUSSION, ADVICE, RESPONSE, CLOSING]
-        authors = {"Anna": {0, 2, 5}, "Ben": {1}, "Cara": {3}, "Dev": {4}, "Ruth": {6}}
+        order = [CASE_SHOWN := case["plain_text"], QUESTION, ANSWER, DISCUSSION, REPLY, RESPONSE, CLOSING]  # no ADVICE
+        authors = {"Anna": {0, 2, 5}, "Ben": {1}, "Cara": {3}, "Dev": set(), "Eve": {4}, "Ruth": {6}}
         for name, user in users.items():
             seen = posts_seen(user)
             expected = [t for i, t in enumerate(order) if i not in authors[name]]
@@ -148,8 +169,14 @@ async def test_a_circle_of_four_through_one_full_week(db: Database, env: Env, cl
     stored = db.call(lambda s: list(s.exec(select(CirclePost).order_by(col(CirclePost.id))).all()))
     assert [(p.role, p.phase, p.kind) for p in stored] == [
         ("presenter", "choosing", "case"), ("member", "questions", "post"), ("presenter", "questions", "post"),
-        ("member", "discussion", "post"), ("member", "discussion", "post"), ("presenter", "response", "post"),
+        ("member", "discussion", "post"), ("member", "discussion", "post"), ("member", "discussion", "post"),
+        ("presenter", "response", "post"),
         ("leader", "closing", "post")]
+    assert stored[5].quotes_post_id == stored[1].id  # Eve's reply is recorded as quoting Ben's question
+    removed = stored[4]
+    assert removed.removed_at is not None and removed.text == "" and removed.removed_by == f"telegram:{LEADER[0]}"
+    events = db.call(lambda s: s.exec(select(AuditEvent).where(AuditEvent.action == "circle.post_removed")).all())
+    assert [(e.actor, e.detail["post_id"]) for e in events] == [(f"telegram:{LEADER[0]}", removed.id)]
 
 
 async def test_a_week_where_nobody_volunteers_says_so_kindly(db: Database, env: Env, clock: ManualClock,

@@ -412,6 +412,33 @@ def test_cli_pauses_and_resumes_and_prints_stats(db, env, cohort, cli, tmp_path)
                                            "Unreachable", "Declined"]
 
 
+def test_cli_stats_count_a_week_sent_before_the_first_day(db, env, cli, tmp_path):
+    """`balint stats` and its chart count what was delivered and answered, whatever the schedule says (issue 16)."""
+    from datetime import UTC, datetime
+
+    from bot.core.student.enrolment import CohortIn, create_cohort
+
+    start = datetime.now(UTC).date() + timedelta(days=40)  # the command line runs on the real clock: not yet due
+    early = db.call(create_cohort, CohortIn(name="Paeds later", start_date=start, weeks=6, weekday=start.weekday(),
+                                            send_time=time(9, 0), timezone="Europe/London"))
+    writer, _ = join(db, env, early, 6300, 2)
+    send_week(db, env, early, 1)  # as `balint prompt send-now` does
+    chat = DomainChat(db, env, writer, next_message_id=900)
+    for text in REPLIES:
+        chat.say(text)
+    code, out, err = cli("stats", "--cohort", "Paeds later", "--json", "--chart", str(tmp_path / "early.png"))
+    assert code == 0, err
+    assert json.loads(out)["weeks"] == [{"week": 1, "invited": 2, "consented": 2, "prompted": 2, "replied": 1,
+                                         "completed": 1, "unreachable": 0, "declined": 0}]
+    assert (tmp_path / "early.png").read_bytes().startswith(b"\x89PNG")
+    code, out, _ = cli("stats", "--cohort", "Paeds later")
+    assert "No prompt has fallen due" not in out and out.splitlines()[2].split() == ["1", "2", "2", "2", "1", "1",
+                                                                                     "0", "0"]
+    code, out, _ = cli("cohort", "schedule", "Paeds later")
+    [week1] = [line for line in out.splitlines() if "week  1:" in line]
+    assert week1.startswith("✓ week  1:") and " — sent early, " in week1, out  # the schedule view shows it too
+
+
 def test_cli_pause_never_touches_a_student_enrolment(db, env, cohort, cli):
     join(db, env, cohort, 5900, 1)
     cli("cohort", "pause", str(cohort.id))

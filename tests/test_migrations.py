@@ -30,3 +30,23 @@ def test_an_empty_database_is_not_up_to_date(empty_database_url: str) -> None:
         assert not is_up_to_date(engine, empty_database_url)
     finally:
         engine.dispose()
+
+
+def test_the_circle_and_transcript_migrations_go_down_and_up_again(empty_database_url: str) -> None:
+    """0010 (circle transcripts) and 0011 (imported turns) undo cleanly, and redo to the models' schema."""
+    from alembic import command
+
+    from storage.migrate import alembic_config
+
+    upgrade(empty_database_url)
+    command.downgrade(alembic_config(empty_database_url), "0009")
+    engine = create_engine(empty_database_url)
+    try:
+        assert current_revision(engine) == "0009"
+        upgrade(empty_database_url)
+        assert is_up_to_date(engine, empty_database_url)
+        with engine.connect() as conn:
+            ctx = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
+            assert compare_metadata(ctx, storage.schema.metadata) == []
+    finally:
+        engine.dispose()

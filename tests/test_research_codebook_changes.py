@@ -102,3 +102,23 @@ def test_derived_from_colour_names_and_labels(db: Database, research_env, study_
         return db.call(run)
 
     assert found("· Speaking up") == found("☐ Speaking up") == found("Speaking up") == "Speaking up"
+
+
+def test_move_a_code_under_another_and_back_to_the_top(db: Database, research_env, study_cohort,
+                                                       cli_env):  # noqa: F811
+    assert balint("research", "codebook", "seed")[0] == 0
+    assert balint("research", "codebook", "add", "Speaking up", "--parent", "Identity within the hierarchy")[0] == 0
+    code, out, err = balint("research", "codebook", "move", "Speaking up", "--under", "Self-preservation")
+    assert code == 0, err
+    assert out.strip() == "Round 1 of Balint Study 2026: moved 'Speaking up' under 'Self-preservation'."
+    assert "Self-preservation/Speaking up" in _paths()
+    code, _, err = balint("research", "codebook", "move", "Self-preservation", "--under", "Speaking up")
+    assert code == 2 and "cannot go under itself or under one of its own sub-codes" in err
+    code, out, _ = balint("research", "codebook", "move", "Speaking up")
+    assert out.strip() == "Round 1 of Balint Study 2026: moved 'Speaking up' to the top level."
+    assert "Speaking up" in _paths()
+    assert balint("research", "codebook", "undo")[0] == 0  # a move is undone like any other change
+    assert "Self-preservation/Speaking up" in _paths()
+    history = json.loads(balint("research", "codebook", "history", "--json")[1])
+    moves = [(h["code"], h["parent"]) for h in history if h["action"] == "move"]
+    assert moves == [("Speaking up", "Self-preservation"), ("Speaking up", None)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import Session, select
 
 from bot.chat import research as chat_research
@@ -14,7 +15,7 @@ from bot.research.access import NOT_A_RESEARCHER, OLD_LINK
 from bot.research.errors import ResearchError
 from storage.db import Database
 from storage.models import Study
-from storage.research_models import Assignment, CodingItem, Memo, ResearchCoding
+from storage.research_models import Assignment, Coder, CodingItem, Memo, ResearchCoding
 from tests.research_support import *  # noqa: F403
 from tests.research_support import (
     OUTSIDER,
@@ -221,6 +222,34 @@ def test_skip_is_the_students_during_a_reflection_and_the_researchers_otherwise(
     # a student (not a researcher) gets the student's /skip
     ana = Person(telegram_id=2001, first_name="S0")
     assert "There's no reflection open right now" in db.call(chat_research.skip_command, research_env, ana)[0].text
+
+
+def test_an_item_put_aside_comes_after_the_others_and_a_finished_one_cannot_be(db, research_env, study_cohort):
+    _ready(db, research_env, study_cohort)
+    _assign(db, research_env)
+
+    def mine(session: Session) -> list[Assignment]:
+        coder = session.exec(select(Coder).where(Coder.telegram_id == RESEARCHER_A.telegram_id)).one()
+        return list(session.exec(select(Assignment).where(Assignment.coder_id == coder.id)
+                                 .order_by(Assignment.item_id)).all())
+
+    def aside(session: Session, index: int) -> None:
+        coding.put_aside(session, research_env, mine(session)[index])
+
+    db.call(aside, 0)
+    first = db.call(lambda s: [(a.item_id, a.skipped_at is not None) for a in mine(s)])
+    assert first[0][1] and not any(skipped for _, skipped in first[1:])
+    shown = db.call(chat.code_command, research_env, RESEARCHER_A)
+    assert f"<b>Item #{first[1][0]} ·" in shown[-1].text  # the next one, not the one put aside
+
+    def finish_then_aside(session: Session) -> None:
+        a = mine(session)[1]
+        coding.finish(session, research_env, a)
+        coding.put_aside(session, research_env, a)
+
+    with pytest.raises(ResearchError, match="You've finished this item"):
+        db.call(finish_then_aside)
+    assert db.call(lambda s: mine(s)[1].skipped_at) is None
 
 
 def test_disagreements_queue_and_settling_keeps_each_coders_original(db, research_env, study_cohort):

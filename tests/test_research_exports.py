@@ -78,10 +78,12 @@ def test_csv_has_one_row_per_step_codes_by_coder_agreed_and_is_neutralised(db, r
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert result.rows == len(rows) == 10 and result.participants == 2
-    assert list(rows[0]) == ["item", "pseudonym", "cohort", "week", "step", "prompt", "text", "codes C1",
+    assert list(rows[0]) == ["item", "pseudonym", "cohort", "week", "step", "session", "turn", "speaker", "role",
+                             "phase", "prompt", "text", "codes C1",
                              "codes C2", "finished by", "agreed codes", "status", "settle note", "memos"]
     first = rows[0]
     assert first["pseudonym"] == "P001" and first["step"] == "encounter" and first["week"] == "1"
+    assert [first[k] for k in ("session", "turn", "speaker", "role", "phase")] == [""] * 5  # a private reflection
     assert first["prompt"].startswith("1 · The encounter. Tell me about it")
     assert first["codes C1"] == "Attunement to encounters; Attunement to encounters [0:5]"
     assert first["codes C2"] == "Self-preservation; Attunement to encounters [0:5]"
@@ -103,9 +105,10 @@ def test_xlsx_cells_are_text_not_formulas_and_the_codebook_rides_along(db, resea
     book = load_workbook(path)
     sheet = book["Reflections"]
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:7] == ("item", "pseudonym", "cohort", "week", "step", "prompt", "text")
+    assert rows[0][:12] == ("item", "pseudonym", "cohort", "week", "step", "session", "turn", "speaker", "role",
+                            "phase", "prompt", "text")
     assert len(rows) == 11 == result.rows + 1
-    danger = [c for c in sheet["G"] if isinstance(c.value, str) and c.value.startswith(("=", "+", "-", "@"))]
+    danger = [c for c in sheet["L"] if isinstance(c.value, str) and c.value.startswith(("=", "+", "-", "@"))]
     assert len(danger) == 4
     assert all(c.data_type == "s" and c.quotePrefix for c in danger)  # text, and kept text when edited
     assert danger[0].value.startswith("=HYPERLINK")  # the words themselves are unchanged

@@ -28,10 +28,13 @@ def test_export_before_any_codebook_gives_the_queue(db: Database, research_env, 
                         "text, no codings (10 new item(s) came in just now).")
     assert lines[1].startswith(f"Wrote 10 row(s) from 2 participant(s) of Balint Study 2026 to {out} (")
     rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
-    assert rows[0] == ["item", "pseudonym", "cohort", "week", "step", "prompt", "text"]
+    assert rows[0] == ["item", "pseudonym", "cohort", "week", "step", "session", "turn", "speaker", "role", "phase",
+                       "prompt", "text"]
     assert {r[1] for r in rows[1:]} == {"P001", "P002"}
     first = rows[1]
-    assert first[4] == "encounter" and "Mrs [NAME]" in first[6] and "07700" not in first[6] and "Jones" not in first[6]
+    assert first[5:10] == [""] * 5  # no session, turn, speaker, role or phase: a private reflection
+    assert first[4] == "encounter" and "Mrs [NAME]" in first[11] and "07700" not in first[11]
+    assert "Jones" not in first[11]
     code, said, _ = balint("research", "exports", "--json")
     assert code == 0 and json.loads(said)[0]["round"] is None
     code, _, err = balint("export", "--format", "qdpx", "--out", str(tmp_path / "x.qdpx"))

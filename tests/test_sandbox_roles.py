@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.test_cli import balint
+from tests.test_cli import ROOT, balint
 
 
 def test_the_student_sandbox_writes_mydata_and_shows_the_alert_a_facilitator_would_get(tmp_path: Path) -> None:
@@ -32,6 +32,7 @@ def test_demo_then_facilitator_and_researcher_sandboxes(tmp_path: Path) -> None:
     assert seeded.returncode == 0, seeded.stderr
     assert seeded.stdout.startswith("Seeded “Demo psychiatry placement”")
     assert "12 students, 6 weeks" in seeded.stdout and "balint sandbox --as researcher" in seeded.stdout
+    assert "balint research themes seed" in seeded.stdout  # the theme report needs themes: the demo says how
     again = balint("demo", env=env, cwd=tmp_path)
     assert again.returncode == 0 and again.stdout.startswith("The demo placement is already in")
 
@@ -52,9 +53,31 @@ def test_demo_then_facilitator_and_researcher_sandboxes(tmp_path: Path) -> None:
     agreement = balint("research", "agreement", "--json", env=env, cwd=tmp_path)
     assert agreement.returncode == 0, agreement.stderr
     assert json.loads(agreement.stdout)["items"] == 1
+    for step in (["research", "themes", "seed"], ["export", "--format", "csv", "--out", "demo.csv"],
+                 ["research", "themes", "report", "--out", "themes.md"]):  # the rest of a researcher's ten minutes
+        done = balint(*step, env=env, cwd=tmp_path)
+        assert done.returncode == 0, (step, done.stderr)
+    assert (tmp_path / "demo.csv").read_text(encoding="utf-8-sig").startswith("item,pseudonym,cohort,week")
+    assert (tmp_path / "themes.md").read_text(encoding="utf-8").startswith("# Themes of Demo study")
 
 
 def test_sandbox_as_someone_unknown_gets_one_clear_line(tmp_path: Path) -> None:
     ran = balint("sandbox", "--as", "dean", env={"DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}, cwd=tmp_path)
     assert ran.returncode == 2
     assert ran.stderr.strip() == "--as takes student, facilitator, researcher; 'dean' isn't one of them."
+
+
+def test_the_sandbox_starts_without_library_log_lines(tmp_path: Path) -> None:
+    ran = balint("sandbox", env={"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "LOG_LEVEL": "INFO"},
+                 stdin="/quit\n", cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.startswith("balintbot sandbox")
+    assert ran.stderr == ""  # no "INFO alembic.runtime.migration: …" before the first line (issue 16)
+
+
+def test_every_guide_starts_with_the_demo() -> None:
+    guides = sorted((ROOT / "docs").glob("*.md"))
+    assert len(guides) >= 6
+    for guide in guides:
+        opening = "\n".join(guide.read_text(encoding="utf-8").splitlines()[:6])
+        assert "balint demo" in opening, f"{guide.name} does not start with balint demo"

@@ -207,3 +207,65 @@ def test_the_report_renders_in_every_format_with_the_map_on_the_command_line(
             assert any(n.startswith("word/media/") and n.endswith(".png") for n in z.namelist())
     code, _, err = balint("research", "themes", "report", "--format", "pdf")
     assert code == 2 and err.strip() == "Error: unknown report format 'pdf'; choose md, html or docx"
+
+
+def test_the_report_counts_circle_and_in_person_turns_by_their_sessions(db, research_env, study_cohort, clock):
+    """A circle week, an imported in-person session and a private reflection, coded: the sources and the number of
+    group sessions a theme draws on match the database."""
+    from bot.research import transcript_import, transcripts
+    from tests.circle_support import LEADER, STUDENTS, CircleChat, make_circle
+    from tests.test_circles_research import _week
+
+    env = research_env
+    make_circle(db, env, study_cohort)
+    chats = {name: CircleChat(db, env, tid, name) for tid, name in [*STUDENTS, LEADER]}
+    reflect(db, env, study_cohort, [enrol(db, env, study_cohort, 2001, "Ola")])
+    _week(db, env, clock, chats)  # Anna's case: "… I froze."
+    run_intake(db, env)
+
+    def in_person(session: Session) -> None:
+        s = _study(session, db)
+        cohort = transcript_import.cohort_of(session, s, None)
+        turns = transcripts.parse_lines(["Ruth: Who has a case?", "Anna: I froze again on the ward.",
+                                         "Ben: I felt useless too."])
+        speakers = transcripts.parse_map(["Ruth=leader", "Anna=tg:3001", "Ben=tg:3002"])
+        transcript_import.store(session, env, s, cohort, 1, "In person · week 1",
+                                transcripts.preview(session, env, s, turns, speakers, cohort.id), actor="test")
+
+    db.call(in_person)
+    researchers(db, env)
+    db.call(lambda s: themes.seed(s, env, _study(s, db), actor="test"))
+    review_all(db, env)
+
+    def code(session: Session) -> None:  # both coders: "Naming own feelings" wherever someone froze or felt useless
+        s = _study(session, db)
+        rnd = codebook.open_round(session, s.id)
+        coding.assign(session, env, s, rnd, actor="lead")
+        naming = codebook.find_code(session, rnd, "Naming own feelings")
+        for telegram_id in PLAN:
+            me = coding_repo.get_coder(session=session, study_id=s.id, telegram_id=telegram_id)
+            for a in coding_repo.assignments_of_coder(session=session, round_id=rnd.id, coder_id=me.id):
+                item = research_repo.get_item(session=session, item_id=a.item_id)
+                if "froze" in item.text or "useless" in item.text:
+                    coding.toggle(session, env, a, naming)
+                coding.finish(session, env, a)
+
+    db.call(code)
+    attune = {t.name: t for t in _report(db, env).themes}["Attunement to encounters"]
+    sql = text("""
+        SELECT COALESCE(t.kind, 'reflection'), COUNT(DISTINCT i.id), COUNT(DISTINCT t.id)
+        FROM research_codings c JOIN research_assignments a ON a.id = c.assignment_id
+        JOIN research_items i ON i.id = a.item_id JOIN research_codes k ON k.id = c.code_id
+        LEFT JOIN research_transcripts t ON t.id = i.transcript_id
+        WHERE a.done_at IS NOT NULL AND i.excluded_at IS NULL AND k.name = 'Naming own feelings'
+        GROUP BY COALESCE(t.kind, 'reflection')""")
+    stored = {kind: (n, sessions) for kind, n, sessions in db.call(lambda s: s.execute(sql).all())}
+    assert stored == {"circle": (1, 1), "import": (2, 1), "reflection": (1, 0)}
+    p = attune.prevalence
+    assert {k: len(v) for k, v in p.by_source.items()} == {"circle turn": 1, "in-person turn": 2,
+                                                            "private reflection": 1}
+    assert len(p.sessions) == 2 and len(p.items) == 4
+    assert len(p.participants) == 3 and p.weeks == {1}  # Ola; Anna in the circle and in person; Ben
+    assert theme_render.prevalence_line(attune) == (
+        "4 item(s) from 3 participant(s) in 1 week(s) (sources: 1 circle turn, 2 in-person turn, "
+        "1 private reflection; group sessions: 2)")

@@ -106,12 +106,15 @@ def test_speakers_map_to_consenting_participants_and_the_leader_and_turns_are_re
                             "--speaker", "sam=tg:2001", "--speaker", "Alex=tg:2002", "--json")
     assert code == 0, err
     r = json.loads(out)
-    assert (r["turns_read"], r["turns_in"], r["stored"]) == (5, 3, False)
-    assert r["left_out"] == [{"speaker": "Alex", "turns": 1, "why": "no research consent in this study"},
-                             {"speaker": "Visitor", "turns": 1, "why": "not in the speaker map"}]
-    assert [(t["role"], t["pseudonym"]) for t in r["turns"]] == [("leader", None), ("member", "P001"),
-                                                                   ("member", "P001")]
-    assert "Jones" not in r["turns"][1]["text"] and "Tom" not in r["turns"][1]["text"]
-    assert "[NAME]" in r["turns"][1]["text"] and r["redactions"] >= 2
+    assert (r["turns_read"], r["turns_in"], r["stored"]) == (5, 2, False)
+    assert r["left_out"] == [
+        {"speaker": "Dr Lee", "turns": 1, "why": "the leader: not a research participant, so leader turns are not "
+                                                 "stored"},
+        {"speaker": "Alex", "turns": 1, "why": "no research consent in this study"},
+        {"speaker": "Visitor", "turns": 1, "why": "not in the speaker map"}]
+    assert [(t["turn"], t["role"], t["pseudonym"]) for t in r["turns"]] == [(2, "member", "P001"),
+                                                                              (4, "member", "P001")]
+    assert "Jones" not in r["turns"][0]["text"] and "Tom" not in r["turns"][0]["text"]
+    assert "[NAME]" in r["turns"][0]["text"] and r["redactions"] >= 2
     code, out, err = balint("research", "import-transcript", str(tmp_path / "s.txt"), "--speaker", "Sam")
     assert code == 2 and err.strip().startswith("Error: --speaker 'Sam': write LABEL=leader")

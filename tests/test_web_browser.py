@@ -132,6 +132,9 @@ def test_the_blind_rule_and_a_settle(db, research_env, study_cohort, server, bro
     sign_in(a, server, db, research_env, RESEARCHER_A)
     sign_in(b, server, db, research_env, RESEARCHER_B)
 
+    _open_item(a, server, item)
+    select_text(a, item.id, "out of my depth")
+    press(a, a.find_elements(By.CSS_SELECTOR, "button.apply")[0])
     _code_and_finish(a, server, item, nth=0)
     _open_item(b, server, item)
     assert b.find_elements(By.ID, "blind") and not b.find_elements(By.ID, "others")
@@ -145,6 +148,16 @@ def test_the_blind_rule_and_a_settle(db, research_env, study_cohort, server, bro
 
     a.get(f"{server.url}/s/{item.study_id}/agreement")
     box = a.find_element(By.ID, f"d-1-{item.id}")
+    # side by side: the item's text once per coder, each coder's passages highlighted in the code's colour
+    assert "1 item(s) coded by two or more coders; coders C1, C2." in a.find_element(By.ID, "round-1").text
+    columns = box.find_elements(By.CSS_SELECTOR, ".coder-column")
+    assert [c.get_attribute("data-coder") for c in columns] == ["C1", "C2"]
+    assert all(item.text[:30] in c.find_element(By.CSS_SELECTOR, ".text").text for c in columns)
+    passages = columns[0].find_elements(By.CSS_SELECTOR, ".text span.coded")
+    assert [p.text for p in passages] == ["out of my depth"]
+    assert "background" in passages[0].get_attribute("style")
+    assert not columns[1].find_elements(By.CSS_SELECTOR, ".text span.coded")
+    screenshot(a, "agreement", whole_page=True)
     box.find_element(By.CSS_SELECTOR, "input[name=note]").send_keys("C2's reading fits the definition")
     press(a, box.find_element(By.CSS_SELECTOR, "form.settle button"))
     assert not a.find_elements(By.ID, f"d-1-{item.id}")  # settled: out of the queue
@@ -214,7 +227,9 @@ def test_a_researcher_of_another_study_is_refused_on_every_url(db, research_env,
     csrf = browser.find_element(By.CSS_SELECTOR, "input[name=csrf]").get_attribute("value")
 
     pages = [f"/s/{sid}/review", f"/s/{sid}/review?done=1", f"/s/{sid}/code", f"/s/{sid}/code/{item.id}",
-             f"/s/{sid}/agreement", f"/s/{sid}/exports", f"/s/{sid}/case/{item.id}", f"/s/{sid}/codebook"]
+             f"/s/{sid}/agreement", f"/s/{sid}/exports", f"/s/{sid}/case/{item.id}", f"/s/{sid}/codebook",
+             f"/s/{sid}/themes", f"/s/{sid}/themes?round=1", f"/s/{sid}/themes/map.png",
+             f"/s/{sid}/themes/map.png?round=1"]
     for page in pages:
         browser.get(server.url + page)
         assert "not part of a study you research" in body(browser), page
@@ -228,7 +243,11 @@ def test_a_researcher_of_another_study_is_refused_on_every_url(db, research_env,
              f"/s/{sid}/code/{item.id}/memo": {"text": "hello"},
              f"/s/{sid}/code/{item.id}/done": {},
              f"/s/{sid}/settle/1/{item.id}": {"accept": "C1"},
-             f"/s/{sid}/exports/download": {"format": "csv", "round": "1"}}
+             f"/s/{sid}/exports/download": {"format": "csv", "round": "1"},
+             f"/s/{sid}/codebook/change": {"op": "add", "name": "Planted"},
+             f"/s/{sid}/codebook/undo": {},
+             f"/s/{sid}/code/{item.id}/aside": {},
+             f"/s/{sid}/assign": {"per_item": "2"}}
     for path, fields in forms.items():
         browser.get(f"{server.url}/")
         _post(browser, server.url + path, {"csrf": csrf, **fields})
@@ -283,3 +302,86 @@ def test_every_item_on_the_page_marked_reviewed_at_once(db, research_env, study_
     press(browser, browser.find_element(By.ID, "ok-selected"))
     assert "0 item(s) wait for review, 5 reviewed" in body(browser)
     assert all(i.reviewed_by == "web:C1" for i in items(db))
+
+
+def test_the_lead_assigns_items_and_a_coder_puts_one_aside(db, research_env, study_cohort, server, browser):
+    from storage.research_models import Assignment
+
+    ready_study(db, research_env, study_cohort, assigned=False)
+    study_id = items(db)[0].study_id
+    sign_in(browser, server, db, research_env, RESEARCHER_A)
+    browser.get(f"{server.url}/s/{study_id}/code")
+    assert "No items here" in body(browser)
+    browser.find_element(By.CSS_SELECTOR, "#assign summary").click()
+    browser.find_element(By.NAME, "limit").send_keys("3")
+    press(browser, browser.find_element(By.ID, "assign-items"))
+    assert "3 item(s) assigned (6 assignments)." in browser.find_element(By.ID, "assigned").text
+    assert "Not started (3)" in body(browser)
+    assert db.call(lambda s: len(s.exec(select(Assignment)).all())) == 6
+
+    first = browser.find_elements(By.CSS_SELECTOR, "table.list td a")[0].text
+    press(browser, browser.find_elements(By.CSS_SELECTOR, "table.list td a")[0])
+    press(browser, browser.find_element(By.ID, "aside"))
+    assert "Put aside (1)" in body(browser) and "Not started (2)" in body(browser)
+    assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, "table.list td a")] == [first]
+    aside = db.call(lambda s: [a.item_id for a in s.exec(select(Assignment)).all() if a.skipped_at is not None])
+    assert aside == [int(first.lstrip("#"))]
+    events = db.call(lambda s: [e.action for e in s.exec(select(AuditEvent)).all()])
+    assert {"research.assign", "web.aside"} <= set(events)
+
+
+def _coded_with_an_exemplar(db, env) -> CodingItem:
+    """Seed the themes; both coders code "out of my depth" as Naming own feelings and finish; C1 marks it."""
+    from bot.research import codebook, coding, themes
+    from storage import coding_repo
+    from storage.models import Study
+
+    item = _item_with(db, "out of my depth")
+
+    def run(session) -> None:
+        s = session.get(Study, item.study_id)
+        themes.seed(session, env, s, actor="test")
+        rnd = codebook.open_round(session, s.id)
+        code = codebook.find_code(session, rnd, "Naming own feelings")
+        start = item.text.index("out of my depth")
+        for person in (RESEARCHER_A, RESEARCHER_B):
+            me = coding_repo.get_coder(session=session, study_id=s.id, telegram_id=person.telegram_id)
+            a = coding_repo.get_assignment(session=session, round_id=rnd.id, item_id=item.id, coder_id=me.id)
+            row = coding.add_segment(session, env, a, session.get(CodingItem, item.id), code, start, start + 15)
+            coding.finish(session, env, a)
+            if person is RESEARCHER_A:
+                themes.mark_exemplar(session, env, row, me, note="in the student's own words", actor="test")
+
+    db.call(run)
+    return item
+
+
+def test_the_themes_page_shows_a_theme_its_quote_and_its_map(db, research_env, study_cohort, server, browser):
+    ready_study(db, research_env, study_cohort)
+    item = _coded_with_an_exemplar(db, research_env)
+    sign_in(browser, server, db, research_env, RESEARCHER_A)
+    browser.get(f"{server.url}/s/{item.study_id}/code")
+    press(browser, browser.find_element(By.LINK_TEXT, "Themes"))
+    assert browser.find_element(By.CSS_SELECTOR, "h1").text == "Themes, round 1 (open)"
+    theme = next(t for t in browser.find_elements(By.CSS_SELECTOR, "section.theme")
+                 if "Attunement to encounters" in t.find_element(By.TAG_NAME, "h2").text)
+    text = theme.text
+    assert ("Prevalence: 1 item(s) from 1 participant(s) in 1 week(s): 1 private reflection(s), 0 circle turn(s), "
+            "0 in-person turn(s); group sessions: 0") in text
+    assert "Attunement to encounters/Naming own feelings 1 1 1 100% –" in text  # κ undefined on one item
+    quote = theme.find_element(By.CSS_SELECTOR, "blockquote.quote").text
+    assert "out of my depth" in quote
+    assert "P001, week 1 (Attunement to encounters/Naming own feelings; marked by C1; in the student's own words)" \
+        in quote
+    image = browser.find_element(By.ID, "theme-map")
+    browser.execute_script("arguments[0].scrollIntoView()", image)
+    width = browser.execute_script(
+        "const i = arguments[0]; return i.complete ? i.naturalWidth : await new Promise(r => i.onload = "
+        "() => r(i.naturalWidth));", image)
+    assert width > 300  # the PNG came from its route and decoded
+    assert str(RESEARCHER_A.telegram_id) not in body(browser)
+    browser.execute_script("window.scrollTo(0, 0)")
+    screenshot(browser, "themes")
+    views = db.call(lambda s: [e.detail.get("what") for e in s.exec(select(AuditEvent)).all()
+                               if e.action == "web.view"])
+    assert {"themes", "theme_map"} <= set(views)

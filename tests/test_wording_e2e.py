@@ -105,3 +105,31 @@ async def test_a_patients_name_gets_one_gentle_note_a_week(db: Database, env: En
         assert "“Okafor” looks like a name" in anna.messages()[after]["plain_text"]
     stored = db.call(lambda s: [e.text for e in s.exec(select(ReflectionEntry).order_by(ReflectionEntry.id))])
     assert stored[0] == "I met Mrs Patel on the ward; she had been waiting all day."  # kept as written
+
+
+def test_the_name_note_is_worded_in_prompts_and_off_when_emptied(db: Database, env: Env, cohort: Cohort,
+                                                                 tmp_path, monkeypatch) -> None:
+    from sqlmodel import select
+
+    from bot.core import templates
+    from bot.core.privacy import name_nudge
+    from storage.models import AuditEvent
+    from tests.factories import DomainChat
+    from tests.scheduling_helpers import join as join_domain
+
+    folder = tmp_path / "prompts"
+    folder.mkdir()
+    monkeypatch.setattr(name_nudge, "render", lambda name, **kw: templates.render(name, root=folder, **kw))
+    first, second = join_domain(db, env, cohort, 6400, 2)
+    send_week(db, env, cohort, 1)
+    (folder / name_nudge.TEMPLATE).write_text("Names like {{ found }} are taken out before research, "
+                                              "{{ first_name }}.", encoding="utf-8")
+    said = [r.text for r in DomainChat(db, env, first, next_message_id=500).say("I met Mrs Patel on the ward.")]
+    assert said[0] == f"Names like Patel are taken out before research, {first.first_name}."
+    (folder / name_nudge.TEMPLATE).write_text("{#- off -#}\n", encoding="utf-8")
+    templates.environment.cache_clear()  # Jinja2 would notice the file changed; don't rely on its mtime check
+    said = [r.text for r in DomainChat(db, env, second, next_message_id=600).say("I met Mrs Patel on the ward.")]
+    assert not any("Patel" in text for text in said) and said  # no note, but the conversation goes on
+    noted = db.call(lambda s: [e.actor for e in s.exec(
+        select(AuditEvent).where(AuditEvent.action == name_nudge.ACTION))])
+    assert noted == [first.actor]  # only the note that was sent is recorded

@@ -121,11 +121,17 @@ def browser(browser_factory: Any) -> Any:
     return browser_factory()
 
 
-def screenshot(driver: Any, name: str) -> Path:
-    """Save a screenshot under tests/artifacts/ (git-ignored; CI keeps it)."""
+def screenshot(driver: Any, name: str, *, whole_page: bool = False) -> Path:
+    """Save a screenshot under tests/artifacts/ (git-ignored; CI keeps it): the window, or the whole page."""
+    import base64
+
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    driver.save_screenshot(str(path))
+    if whole_page:  # Chromium's DevTools can capture below the fold; Selenium's own screenshot cannot
+        shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
+        path.write_bytes(base64.b64decode(shot["data"]))
+    else:
+        driver.save_screenshot(str(path))
     return path
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from bot.chat import student
-from bot.core.circles import setup, week
+from bot.core.circles import moderation, setup, week
 from bot.core.circles.buttons import Verb, parse
 from bot.core.context import Env, Person
 from bot.core.replies import CallbackOutcome, Reply
@@ -22,7 +22,7 @@ from storage.circle_models import Circle, CircleMember, Phase
 
 CIRCLE_HELP = ("/circle — where your circle is this week\n/circle <i>text</i> — post to the circle\n"
                "/circle leave — leave the circle\nLeaders also: /circle next (move to the next phase), "
-               "/circle close (close the week)")
+               "/circle close (close the week), /circle remove as a reply to a post (take it out of the circle)")
 
 
 def _membership(session: Session, person: Person) -> tuple[CircleMember, Circle] | None:
@@ -31,7 +31,7 @@ def _membership(session: Session, person: Person) -> tuple[CircleMember, Circle]
 
 
 def text(session: Session, env: Env, person: Person, body: str, *, chat_id: int, message_id: int,
-         verdict: Verdict | None = None) -> list[Reply]:
+         verdict: Verdict | None = None, reply_to: int | None = None) -> list[Reply]:
     """A typed message: the circle's if its author is writing to the circle, else the student's as before."""
     found = _membership(session, person)
     if found is None or found[0].composing is None:
@@ -40,12 +40,13 @@ def text(session: Session, env: Env, person: Person, body: str, *, chat_id: int,
     safety = safeguarding.screen(session, env, person, body, verdict=verdict)
     if member.composing == "case":
         return safety + week.case_draft(session, env, member, circle, body)
-    return safety + week.post(session, env, member, circle, body, chat_id=chat_id, message_id=message_id)
+    return safety + week.post(session, env, member, circle, body, chat_id=chat_id, message_id=message_id,
+                              reply_to=reply_to)
 
 
 def command(session: Session, env: Env, person: Person, args: str, *, chat_id: int, message_id: int,
-            verdict: Verdict | None = None) -> list[Reply]:
-    """/circle, /circle TEXT, /circle leave|next|close|help."""
+            verdict: Verdict | None = None, reply_to: int | None = None) -> list[Reply]:
+    """/circle, /circle TEXT, /circle leave|next|close|remove|help (``reply_to``: the message it replies to)."""
     found = _membership(session, person)
     if found is None:
         return [Reply("You're not in a Balint circle. Your facilitator sets circles up; when you're invited, "
@@ -63,6 +64,8 @@ def command(session: Session, env: Env, person: Person, args: str, *, chat_id: i
         return [Reply(CIRCLE_HELP)]
     if word == "leave":
         return setup.leave(session, env, person)
+    if word == "remove":
+        return moderation.remove(session, env, person, member, circle, reply_to)
     current = week._current(session, circle)
     if word in ("next", "close") and member.role == "leader":
         if current is None:
@@ -71,7 +74,8 @@ def command(session: Session, env: Env, person: Person, args: str, *, chat_id: i
             return [Reply("A week closes after the presenter's response; /circle next moves it on early.")]
         return week.move_on(session, env, circle, current, actor=person.actor)
     safety = safeguarding.screen(session, env, person, args, verdict=verdict)
-    return safety + week.post(session, env, member, circle, args.strip(), chat_id=chat_id, message_id=message_id)
+    return safety + week.post(session, env, member, circle, args.strip(), chat_id=chat_id, message_id=message_id,
+                              reply_to=reply_to)
 
 
 def status(session: Session, env: Env, member: CircleMember, circle: Circle) -> list[Reply]:

@@ -133,59 +133,9 @@ def export_command(out: Path = typer.Option(..., "--out", help="File to write.")
 
 
 def _edit(session: Any, env: Any, study_name: str | None, op: str, **kw: Any) -> dict[str, Any]:
-    from bot.research import codebook
-    from bot.research.errors import ResearchError
+    from bot.research.codebook_change import change
 
-    study = study_of(session, study_name)
-    rnd = codebook.open_round(session, study.id)
-    if rnd is None:
-        raise ResearchError(f"{study.name} has no open round: codebook seed or import opens round 1")
-    from bot.research.codebook_undo import undoable
-
-    who = actor()
-    touching = [codebook.find_code(session, rnd, ref).id or 0 for ref in
-                [kw.get("keep"), *kw.get("others", []), kw.get("move_to")] if ref] if op in ("merge", "delete") else []
-    if op == "delete":
-        touching.append(codebook.find_code(session, rnd, kw["code"]).id or 0)
-    with undoable(session, env, rnd, actor=who, what=op, touching=touching):
-        names = _change(session, env, rnd, op, who, kw)
-    if op == "edit" and len(names) == 2:
-        op = "rename"
-    return {"study": study.name, "round": rnd.number, "action": op, "codes": names}
-
-
-def _change(session: Any, env: Any, rnd: Any, op: str, who: str, kw: dict[str, Any]) -> list[str]:
-    from bot.research import codebook
-    from bot.research.codebook_undo import delete_code
-
-    if op == "delete":
-        code = codebook.find_code(session, rnd, kw["code"])
-        target = codebook.find_code(session, rnd, kw["move_to"]) if kw["move_to"] else None
-        delete_code(session, env, rnd, code, move_to=target, actor=who)
-        return [code.name, *([target.name] if target else [])]
-    if op == "add":
-        parent = codebook.find_code(session, rnd, kw["parent"]) if kw["parent"] else None
-        made = codebook.add_code(session, env, rnd, codebook.CodeIn(
-            name=kw["name"], definition=kw["definition"] or "", inclusion=kw["inclusion"] or "",
-            exclusion=kw["exclusion"] or "", example=kw["example"] or "", colour=kw["colour"]), parent=parent,
-            actor=who)
-        names = [made.name]
-    elif op == "edit":
-        changes = dict(kw)
-        code = codebook.find_code(session, rnd, changes.pop("code"))
-        before = code.name
-        codebook.edit_code(session, env, rnd, code, actor=who, **changes)
-        names = [code.name] if code.name == before else [before, code.name]
-    elif op == "merge":
-        keep = codebook.find_code(session, rnd, kw["keep"])
-        others = [codebook.find_code(session, rnd, o) for o in kw["others"]]
-        merged = [o.name for o in others]
-        codebook.merge_codes(session, env, rnd, keep, others, name=kw["name"], actor=who)
-        names = [keep.name, *merged]
-    else:
-        code = codebook.find_code(session, rnd, kw["code"])
-        names = [code.name, *(m.name for m in codebook.split_code(session, env, rnd, code, kw["into"], actor=who))]
-    return names
+    return change(session, env, study_of(session, study_name), op, actor=actor(), **kw)
 
 
 def _say_edit(r: dict[str, Any], as_json: bool) -> None:
@@ -201,6 +151,10 @@ def _say_edit(r: dict[str, Any], as_json: bool) -> None:
             return
         if r["action"] == "merge":
             typer.echo(f"Round {r['round']} of {r['study']}: merged {', '.join(names[1:])} into {names[0]}.")
+            return
+        if r["action"] == "move":
+            where = f"under {names[1]}" if len(names) > 1 else "to the top level"
+            typer.echo(f"Round {r['round']} of {r['study']}: moved {names[0]} {where}.")
             return
         if r["action"] == "delete":
             moved = f"; its codings moved to {names[1]}" if len(names) > 1 else ""
@@ -266,6 +220,16 @@ def split_command(code: str = typer.Argument(..., help="The code to split."),
     _say_edit(_run(_edit, study, "split", code=code, into=into), as_json)
 
 
+@codebook_app.command("move")
+@friendly
+def move_command(code: str = typer.Argument(..., help="Code id, path or name."),
+                 under: str | None = typer.Option(None, "--under", help="The code to put it under (leave out for "
+                                                  "the top level, as a theme)."),
+                 study: str | None = STUDY, as_json: bool = JSON) -> None:
+    """Move a code (with its sub-codes) under another code, or to the top level."""
+    _say_edit(_run(_edit, study, "move", code=code, parent=under), as_json)
+
+
 @codebook_app.command("delete")
 @friendly
 def delete_command(code: str = typer.Argument(..., help="Code id, path or name."),
@@ -277,15 +241,9 @@ def delete_command(code: str = typer.Argument(..., help="Code id, path or name."
 
 
 def _undo(session: Any, env: Any, study_name: str | None) -> dict[str, Any]:
-    from bot.research import codebook
-    from bot.research.codebook_undo import undo
-    from bot.research.errors import ResearchError
+    from bot.research.codebook_change import undo_last
 
-    study = study_of(session, study_name)
-    rnd = codebook.open_round(session, study.id)
-    if rnd is None:
-        raise ResearchError(f"{study.name} has no open round")
-    return {"study": study.name, "round": rnd.number, "undid": undo(session, env, study, rnd, actor=actor())}
+    return undo_last(session, env, study_of(session, study_name), actor=actor())
 
 
 @codebook_app.command("undo")

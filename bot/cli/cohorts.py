@@ -88,8 +88,8 @@ def _open() -> Iterator[tuple[Any, Any, Any]]:
 
 
 def _find(session: Any, ref: str) -> Any:
+    from bot.core.scheduling.cohorts import find_cohort
     from bot.core.scheduling.schedule import ScheduleError
-    from bot.core.student.enrolment import find_cohort
 
     cohort = find_cohort(session, ref)
     if cohort is None:

@@ -275,9 +275,7 @@ def put_aside(session: Session, env: Env, person: Person) -> list[Reply] | None:
     if current is None:
         return None
     desk, item, assignment = current
-    assignment.skipped_at = env.clock.now()
-    session.add(assignment)
-    session.flush()
+    coding.put_aside(session, env, assignment)
     return [Reply(f"Item #{item.id} put aside; it comes back after the others."),
             *code_command(session, env, person, desk.study.name)]
 

@@ -291,6 +291,30 @@ def edit_code(session: Session, env: Env, rnd: CodingRound, code: ResearchCode, 
     return code
 
 
+def move_code(session: Session, env: Env, rnd: CodingRound, code: ResearchCode, parent: ResearchCode | None, *,
+              actor: str) -> ResearchCode:
+    """Put a code under another code (``None``: at the top, as a theme); its children move with it."""
+    if rnd.closed_at is not None:
+        raise ResearchError(f"round {rnd.number} is closed; its codebook is frozen")
+    assert code.id is not None
+    by_id = {c.id: c for c in codes(session, rnd)}
+    above: ResearchCode | None = parent
+    while above is not None:
+        if above.id == code.id:
+            raise ResearchError(f"{code.name!r} cannot go under itself or under one of its own sub-codes")
+        above = by_id.get(above.parent_id) if above.parent_id is not None else None
+    parent_id = parent.id if parent else None
+    if parent_id == code.parent_id:
+        return code
+    _sibling_clash(session, rnd, parent_id, code.name, skip=code.id)
+    before = by_id[code.parent_id].name if code.parent_id in by_id else None
+    code.parent_id = parent_id
+    session.add(code)
+    _event(session, env, rnd, actor, "move", [code.id], code=code.name, before=before,
+           parent=parent.name if parent else None)
+    return code
+
+
 def merge_codes(session: Session, env: Env, rnd: CodingRound, keep: ResearchCode, others: Sequence[ResearchCode],
                 *, name: str | None = None, actor: str) -> ResearchCode:
     """Merge ``others`` into ``keep`` (optionally renamed): their codings move to it, they are retired."""

@@ -209,6 +209,14 @@ def finish(session: Session, env: Env, assignment: Assignment) -> None:
     session.add(assignment)
 
 
+def put_aside(session: Session, env: Env, assignment: Assignment) -> None:
+    """Put an unfinished item aside: it waits after the coder's other items until they come back to it."""
+    check_open(assignment)
+    assignment.skipped_at = env.clock.now()
+    session.add(assignment)
+    session.flush()
+
+
 def everyone_done(session: Session, assignment: Assignment) -> bool:
     """Say whether every coder of this item in this round has finished (so codes may be compared)."""
     others = coding_repo.assignments_of_item(session=session, item_id=assignment.item_id,

@@ -1,7 +1,8 @@
 """An export of the coding queue itself, for a team that codes elsewhere (NVivo, ATLAS.ti, a spreadsheet).
 
-A study with no coding round yet still has consented, de-identified reflections: one row per reflection step,
-with the participant's pseudonym, cohort, week, the question and the redacted text, and no codings. The queue
+A study with no coding round yet still has consented, de-identified reflections: one row per reflection step (or
+transcript turn, with its session, turn number, speaker, role and phase), with the participant's pseudonym, cohort,
+week, the question and the redacted text, and no codings. The queue
 is brought up to date first (intake), so what is exported is what research consent allows now. Like every
 export it is recorded with its SHA-256 and the participants it held (``round_number`` is empty).
 """
@@ -25,10 +26,11 @@ from bot.research.export_rows import prompt_of
 from bot.research.queue import intake
 from storage import repo, research_repo
 from storage.models import Study
-from storage.research_models import CodingItem, ResearchExport, pseudonym_of
+from storage.research_models import CodingItem, ResearchExport, ResearchTranscript, pseudonym_of
 
 QUEUE_FORMATS = ("csv", "jsonl")
-HEADER = ("item", "pseudonym", "cohort", "week", "step", "prompt", "text")
+HEADER = ("item", "pseudonym", "cohort", "week", "step", "session", "turn", "speaker", "role", "phase", "prompt",
+          "text")  # session … phase: a transcript turn's (a circle week's post); empty for a private reflection
 PAGE = 1000
 
 
@@ -65,16 +67,20 @@ def _rows(session: Session, study: Study, seen: set[int], ids: list[int]) -> Ite
     while True:
         page = session.execute(
             sa_select(col(CodingItem.id), col(CodingItem.participant_id), col(CodingItem.cohort_id),
-                      col(CodingItem.week), col(CodingItem.step), col(CodingItem.text))
+                      col(CodingItem.week), col(CodingItem.step), col(CodingItem.text),
+                      col(CodingItem.transcript_id), col(ResearchTranscript.title), col(CodingItem.turn),
+                      col(CodingItem.speaker_role), col(CodingItem.phase))
+            .outerjoin(ResearchTranscript, col(ResearchTranscript.id) == col(CodingItem.transcript_id))
             .where(col(CodingItem.study_id) == study.id, col(CodingItem.excluded_at).is_(None),
                    col(CodingItem.id) > last).order_by(col(CodingItem.id)).limit(PAGE)).all()
         if not page:
             return
-        for item_id, participant_id, cohort_id, week, step, text in page:
+        for item_id, participant_id, cohort_id, week, step, text, transcript, title, turn, role, phase in page:
             seen.add(participant_id)
             ids.append(item_id)
-            yield (item_id, pseudonym_of(numbers[participant_id]), cohorts.get(cohort_id, ""), week, step,
-                   prompt_of(step), text)
+            pseudonym = pseudonym_of(numbers[participant_id])
+            spoken = (title, turn, pseudonym, role, phase) if transcript is not None else (None,) * 5
+            yield (item_id, pseudonym, cohorts.get(cohort_id, ""), week, step, *spoken, prompt_of(step), text)
         last = page[-1][0]
 
 

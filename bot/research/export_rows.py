@@ -27,6 +27,7 @@ from storage.research_models import (
     CodingItem,
     CodingRound,
     ResearchCoding,
+    ResearchTranscript,
     RoundItem,
     Settlement,
     pseudonym_of,
@@ -51,6 +52,11 @@ class ItemRow(NamedTuple):
     prompt: str
     text: str
     entered_at: datetime
+    transcript_id: int | None = None  # a turn of a session (a circle week); None: a private reflection
+    session: str | None = None  # the session's title, "Circle Rose · week 1"
+    turn: int | None = None
+    role: str | None = None  # the speaker's: presenter, member, leader
+    phase: str | None = None
 
 
 Applied = tuple[int, int | None, int | None, int, datetime | None]  # code id, start, end, row id, when
@@ -115,41 +121,50 @@ class Reader:
             ids |= {m.coder_id for m in self.memos}
         return [c for c in self.coder_list if c.id in ids]
 
-    def rows(self, order: str = "item") -> Iterator[Row]:
-        """Stream the rows by item, or grouped by participant ("participant") or participant and week ("week")."""
+    def rows(self, order: str = "item", *, transcripts: bool | None = None) -> Iterator[Row]:
+        """Stream the rows by item, or grouped by participant ("participant"), participant and week ("week"), or
+        session and turn ("session", transcript turns only). ``transcripts``: only turns (True), only private
+        reflections (False), or both (None)."""
         last: tuple[int, ...] | None = None
         while True:
-            items = self._items(last, order)
+            items = self._items(last, order, True if order == "session" else transcripts)
             if not items:
                 return
             i = items[-1]
-            last = {"item": (i.id,), "week": (i.participant_id, i.week, i.id), "participant": (i.participant_id, i.id)
-                    }[order]
+            last = {"item": (i.id,), "week": (i.participant_id, i.week, i.id), "participant": (i.participant_id, i.id),
+                    "session": (i.transcript_id or 0, i.turn or 0, i.id)}[order]
             yield from self._page(items)
 
-    def _items(self, after: tuple[int, ...] | None, order: str) -> list[ItemRow]:
+    def _items(self, after: tuple[int, ...] | None, order: str, transcripts: bool | None) -> list[ItemRow]:
         table: Any = RoundItem if self.frozen else CodingItem
         item_id = col(RoundItem.item_id) if self.frozen else col(CodingItem.id)
         keys = {"item": [item_id], "week": [col(table.participant_id), col(table.week), item_id],
-                "participant": [col(table.participant_id), item_id]}[order]
+                "participant": [col(table.participant_id), item_id],
+                "session": [col(CodingItem.transcript_id), col(CodingItem.turn), item_id]}[order]
+        turn = (col(CodingItem.transcript_id), col(ResearchTranscript.title), col(CodingItem.turn),
+                col(CodingItem.speaker_role), col(CodingItem.phase))
         if self.frozen:
             stmt: Any = (sa_select(item_id, col(RoundItem.participant_id), col(RoundItem.cohort), col(RoundItem.week),
                                    col(RoundItem.step), col(RoundItem.prompt), col(RoundItem.text),
-                                   col(RoundItem.entered_at))
+                                   col(RoundItem.entered_at), *turn)
                     .join(CodingItem, col(CodingItem.id) == item_id)
                     .where(col(RoundItem.round_id) == self.round_id, col(CodingItem.excluded_at).is_(None)))
         else:
             stmt = (sa_select(item_id, col(CodingItem.participant_id), col(CodingItem.cohort_id), col(CodingItem.week),
                               col(CodingItem.step), col(CodingItem.step), col(CodingItem.text),
-                              col(CodingItem.entered_at))
+                              col(CodingItem.entered_at), *turn)
                     .where(col(CodingItem.study_id) == self.study_id, col(CodingItem.excluded_at).is_(None)))
+        stmt = stmt.outerjoin(ResearchTranscript, col(ResearchTranscript.id) == col(CodingItem.transcript_id))
+        if transcripts is not None:
+            stmt = stmt.where(col(CodingItem.transcript_id).is_not(None) if transcripts
+                              else col(CodingItem.transcript_id).is_(None))
         if after is not None:
             stmt = stmt.where(tuple_(*keys) > tuple_(*after))
         rows = self.session.execute(stmt.order_by(*keys).limit(PAGE)).all()
         if self.frozen:
             return [ItemRow(*r) for r in rows]
-        return [ItemRow(i, p, self.cohorts.get(c, ""), w, st, prompt_of(st), t, at)
-                for i, p, c, w, st, _s, t, at in rows]
+        return [ItemRow(i, p, self.cohorts.get(c, ""), w, st, prompt_of(st), t, at, *rest)
+                for i, p, c, w, st, _s, t, at, *rest in rows]
 
     def participant_cohorts(self) -> dict[int, str]:
         """Return participant id -> cohort of the rows this reader gives (the first cohort of each)."""

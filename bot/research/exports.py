@@ -1,4 +1,5 @@
-"""Exports of a coding round: CSV, XLSX, JSONL (one row per reflection step), REFI-QDA .qdpx and .qdc.
+"""Exports of a coding round: CSV, XLSX, JSONL (one row per reflection step or transcript turn), REFI-QDA .qdpx
+(``export_qdpx``) and .qdc.
 
 Each exporter takes a session and a binary stream and streams the rows ``bot.research.export_rows`` reads
 page by page, so memory stays flat in the number of rows. Only queued items (research consent yes now) are
@@ -22,18 +23,17 @@ import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC
-from typing import IO, Any, BinaryIO, cast
+from typing import IO, Any
 
 from sqlmodel import Session, col, select
 
 from bot.core.context import Env
 from bot.research import codebook, codebook_files
-from bot.research.agreement.input import ITEMS_VARIABLE
 from bot.research.cells import DANGEROUS, safe_cell
 from bot.research.errors import ResearchError
+from bot.research.export_qdpx import write_qdpx_project
 from bot.research.export_rows import Applied, Reader, Row, Tracker
-from bot.research.refi_qda import QdaCase, QdaNote, QdaSelection, QdaSource, QdaUser, QdaVariable, write_qdpx
-from storage import coding_repo, repo, research_repo
+from storage import repo, research_repo
 from storage.models import Study
 from storage.research_models import (
     CodingRound,
@@ -45,9 +45,8 @@ from storage.research_models import (
 
 FORMATS = ("csv", "xlsx", "jsonl", "qdpx", "qdc")
 DOCUMENTS = ("step", "week", "participant")
-ITEMS_KEY = "balintbot_items"
-AGREED_USER = "agreed"
 FINISHED_BY = "finished by"  # who finished each item: a coder who applied no code finished it too
+TURN_COLUMNS = ("session", "turn", "speaker", "role", "phase")  # of a transcript's turn; empty for a reflection
 
 
 @dataclass(frozen=True)
@@ -101,17 +100,26 @@ def _memos_cell(memos: Sequence[tuple[str, str]]) -> str:
     return "\n".join(f"{label}: {text}" for label, text in memos)
 
 
+def turn_cells(row: Row) -> list[Any]:
+    """A transcript turn's session, turn, speaker, role and phase; empty for a private reflection."""
+    item = row.item
+    if item.transcript_id is None:
+        return ["", "", "", "", ""]
+    return [item.session or "", item.turn if item.turn is not None else "", row.pseudonym, item.role or "",
+            item.phase or ""]
+
+
 def _table_rows(reader: Reader, tracker: Tracker) -> tuple[list[str], Iterator[list[Any]]]:
     names = codebook.paths(reader.session, reader.rnd)
     labels = [c.label for c in reader.coders()]
-    header = ["item", "pseudonym", "cohort", "week", "step", "prompt", "text",
+    header = ["item", "pseudonym", "cohort", "week", "step", *TURN_COLUMNS, "prompt", "text",
               *(f"codes {label}" for label in labels), FINISHED_BY, "agreed codes", "status", "settle note", "memos"]
 
     def body() -> Iterator[list[Any]]:
         for row in reader.rows():
             tracker.saw(row)
             item = row.item
-            yield [item.id, row.pseudonym, row.cohort, item.week, item.step, item.prompt, item.text,
+            yield [item.id, row.pseudonym, row.cohort, item.week, item.step, *turn_cells(row), item.prompt, item.text,
                    *(_codes_cell(row.codings.get(label, []), names) for label in labels), "; ".join(row.finished),
                    "" if row.agreed is None else _codes_cell(row.agreed, names), row.status, row.note or "",
                    _memos_cell(row.memos)]
@@ -152,7 +160,8 @@ class _FixedTimeZip(zipfile.ZipFile):
                 shutil.copyfileobj(fh, dest, 1 << 20)
 
 
-XLSX_WIDTHS = {"item": 7, "pseudonym": 10, "cohort": 22, "week": 6, "step": 11, "prompt": 40, "text": 80,
+XLSX_WIDTHS = {"item": 7, "pseudonym": 10, "cohort": 22, "week": 6, "step": 11, "session": 22, "turn": 6,
+               "speaker": 10, "role": 10, "phase": 11, "prompt": 40, "text": 80,
                FINISHED_BY: 14, "agreed codes": 36, "status": 13, "settle note": 30, "memos": 40}
 WRAPPED = {"prompt", "text", "agreed codes", "settle note", "memos"}
 
@@ -249,8 +258,11 @@ def write_jsonl(reader: Reader, out: IO[bytes], tracker: Tracker) -> None:
     for row in reader.rows():
         tracker.saw(row)
         item = row.item
+        turn = item.transcript_id is not None
         record = {"item": item.id, "pseudonym": row.pseudonym, "cohort": row.cohort, "week": item.week,
-                  "step": item.step, "prompt": item.prompt, "text": item.text,
+                  "step": item.step, "session": item.session if turn else None, "turn": item.turn if turn else None,
+                  "speaker": row.pseudonym if turn else None, "role": item.role if turn else None,
+                  "phase": item.phase if turn else None, "prompt": item.prompt, "text": item.text,
                   "codes": {label: coded(v) for label, v in row.codings.items()}, "finished_by": row.finished,
                   "agreed": None if row.agreed is None else coded(row.agreed), "status": row.status,
                   "settle_note": row.note, "memos": [{"by": label, "text": text} for label, text in row.memos]}
@@ -259,138 +271,6 @@ def write_jsonl(reader: Reader, out: IO[bytes], tracker: Tracker) -> None:
             out.write(b"".join(buffer))
             buffer.clear()
     out.write(b"".join(buffer))
-
-
-def _section_title(row: Row, *, with_week: bool) -> str:
-    """The heading of a step's section in a week's or participant's document ("1 · The encounter")."""
-    head = row.item.prompt.split(". ")[0] if "·" in row.item.prompt.split(". ")[0] else row.item.step
-    return f"Week {row.item.week} · {head}" if with_week else head
-
-
-def _group_key(row: Row, documents: str) -> tuple[int, ...]:
-    return (row.item.participant_id, row.item.week) if documents == "week" else (row.item.participant_id,)
-
-
-def write_qdpx_project(reader: Reader, out: IO[bytes], tracker: Tracker, documents: str = "week") -> None:
-    """Write a REFI-QDA project: coders as users, the codebook, memos as notes, and one text source per week's
-    reflection (``documents="week"``, each step a section), per participant, or per step.
-
-    Each source carries a ``balintbot items`` variable (JSON: each item's offsets in the text, status and who
-    finished it), so agreement from the file is the database's, item by item."""
-    session, rnd, study = reader.session, reader.rnd, reader.study
-    coders = reader.coders(with_memos=True)
-    users = [QdaUser(key=f"coder-{c.id}", name=c.label) for c in coders]
-    users.append(QdaUser(key=AGREED_USER, name="Agreed"))  # settled, or what every coder applied alike
-    user_of = {c.label: f"coder-{c.id}" for c in coders}
-    qda_codes = codebook_files.qda_codes(session, rnd)
-    lineage = {c.id: c.lineage for c in coding_repo.codes_of_round(session=session, round_id=rnd.id or 0,
-                                                                      retired=True)}
-    variables = [QdaVariable("cohort", "Cohort", "Text", "The cohort (placement group) of the participant"),
-                 QdaVariable("week", "Week", "Integer", "Week of the placement the reflection was written in"),
-                 QdaVariable("step", "Step", "Text", "Step of the Balint conversation the text answers"),
-                 QdaVariable("finished_by", "Finished by", "Text", "The coders who finished the item, separated by "
-                             "'; ' (one who applied no code finished it too)"),
-                 QdaVariable("status", "Status", "Text", "in progress, agreed, disagreement or settled"),
-                 QdaVariable(ITEMS_KEY, ITEMS_VARIABLE, "Text", "For balintbot: the items (steps) in this document "
-                             "as JSON, with their offsets, status and the coders who finished them")]
-    cases = [QdaCase(key=f"participant-{pid}", name=pseudonym_of(reader.participants.get(pid, 0)),
-                     variables={"cohort": cohort}) for pid, cohort in reader.participant_cohorts().items()]
-    notes = _notes(session, rnd, reader)
-    round_start = rnd.opened_at
-
-    names = codebook.paths(session, rnd)
-
-    def section(row: Row, offset: int) -> tuple[list[QdaSelection], dict[str, Any]]:
-        """The selections of one item placed at ``offset`` in its document, and its entry in ITEMS."""
-        item = row.item
-        a, b = offset, offset + len(item.text)
-        selections: list[QdaSelection] = []
-        whole: dict[str, list[str]] = {}
-        for label, entries in row.codings.items():
-            for code, start, end, cid, at in entries:
-                if start is None:
-                    whole.setdefault(label, []).append(names.get(code, "?"))
-                selections.append(QdaSelection(
-                    key=f"coding-{cid}", start=a if start is None else a + start,
-                    end=b if end is None else a + (end or 0), code_key=lineage[code], coder_key=user_of[label],
-                    created=at or round_start, name=item.step))
-        for code, start, end, gid, at in row.agreed or []:
-            selections.append(QdaSelection(
-                key=f"agreed-{gid}" if gid else f"agreed-{item.id}-{code}", start=a if start is None else a + start,
-                end=b if end is None else a + (end or 0), code_key=lineage[code], coder_key=AGREED_USER,
-                created=at or round_start, name=f"{item.step} (agreed)"))
-        entry = {"item": item.id, "step": item.step, "start": a, "end": b, "status": row.status,
-                 "finished_by": row.finished, "whole": whole}
-        return selections, entry
-
-    def one(group: list[Row]) -> QdaSource:
-        first = group[0]
-        text, selections, entries, notes_of = "", [], [], []
-        for row in group:
-            tracker.saw(row)
-            if documents != "step":
-                title = _section_title(row, with_week=documents == "participant")
-                text += ("\n\n" if text else "") + title + "\n"
-            placed, entry = section(row, len(text))
-            text += row.item.text
-            selections.extend(placed)
-            entries.append(entry)
-            notes_of.extend([*row.memo_keys, *([f"settle-{row.item.id}"] if row.note else [])])
-        item = first.item
-        variables: dict[str, Any] = {"cohort": first.cohort, ITEMS_KEY: json.dumps(entries, ensure_ascii=False)}
-        if documents == "step":
-            key, name = f"item-{item.id}", f"{first.pseudonym} week {item.week} {item.step} #{item.id}"
-            variables.update(week=item.week, step=item.step, finished_by="; ".join(first.finished) or None,
-                             status=first.status)
-        elif documents == "week":
-            key, name = f"week-{item.participant_id}-{item.week}", f"{first.pseudonym} week {item.week}"
-            variables.update(week=item.week)
-        else:
-            key, name = f"participant-{item.participant_id}", first.pseudonym
-        return QdaSource(key=key, name=name, text=text, created=min(r.item.entered_at for r in group),
-                         selections=selections, case_key=f"participant-{item.participant_id}", note_keys=notes_of,
-                         variables=variables)
-
-    def sources() -> Iterator[QdaSource]:
-        # a week's steps enter the queue together (one intake, one after another), so in item order they are
-        # neighbours: only a participant's documents need the rows sorted by participant
-        order = "participant" if documents == "participant" else "item"
-        group: list[Row] = []
-        for row in reader.rows(order):
-            if group and (documents == "step" or _group_key(row, documents) != _group_key(group[0], documents)):
-                yield one(group)
-                group = []
-            group.append(row)
-        if group:
-            yield one(group)
-
-    write_qdpx(cast(BinaryIO, out), project_name=f"{study.name} — round {rnd.number}", users=users, codes=qda_codes,
-               variables=variables, cases=cases, sources=sources(), notes=notes, created=round_start,
-               description=f"De-identified reflections of {study.name}, coding round {rnd.number}, exported by "
-                           "balintbot. Texts are redacted; participants are pseudonyms.")
-
-
-def _notes(session: Session, rnd: CodingRound, reader: Reader) -> list[QdaNote]:
-    names = codebook.paths(session, rnd)
-    notes = []
-    for m in reader.memos:
-        item = research_repo.get_item(session=session, item_id=m.item_id) if m.item_id else None
-        if item is not None and item.excluded_at is not None:
-            continue  # a memo on a withdrawn reflection may quote it
-        about = []
-        if m.item_id is not None:
-            about.append(f"item #{m.item_id}")
-        if m.code_id is not None:
-            about.append(f"code {names.get(m.code_id, '?')}")
-        label = reader.labels.get(m.coder_id, "?")
-        notes.append(QdaNote(key=f"memo-{m.id}", name=f"Memo by {label} on {' and '.join(about) or 'the round'}",
-                             text=m.text, created=m.created_at, creator_key=f"coder-{m.coder_id}"))
-    for st in coding_repo.settlements_of_round(session=session, round_id=rnd.id or 0):
-        item = research_repo.get_item(session=session, item_id=st.item_id)
-        if st.note and item is not None and item.excluded_at is None:
-            notes.append(QdaNote(key=f"settle-{st.item_id}", name=f"Settle note on item #{st.item_id}", text=st.note,
-                                 created=st.at))
-    return notes
 
 
 WRITERS: dict[str, Callable[[Reader, IO[bytes], Tracker], None]] = {

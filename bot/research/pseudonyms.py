@@ -14,17 +14,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-import secrets
-from pathlib import Path
 
 from sqlmodel import Session
 
 from bot.core.context import Env
+
+# the development key: kept apart so that building the Env (every CLI command) needs no research tables
+from bot.research.pseudonym_key import DEV_KEY_FILE as DEV_KEY_FILE
+from bot.research.pseudonym_key import data_folder as data_folder
+from bot.research.pseudonym_key import dev_key as dev_key
 from storage import research_repo
 from storage.research_models import ResearchParticipant
-
-DEV_KEY_FILE = "pseudonym.key"
 
 
 class PseudonymKeyMissing(Exception):
@@ -62,27 +62,3 @@ def find_participant(session: Session, env: Env, study_id: int, telegram_id: int
         return None
     d = digest(env.pseudonym_key, study_id, telegram_id)
     return research_repo.get_participant_by_digest(session=session, study_id=study_id, digest=d)
-
-
-def dev_key(folder: Path) -> str:
-    """Return the development key kept in ``folder/pseudonym.key``, creating it (mode 600) the first time."""
-    path = folder / DEV_KEY_FILE
-    if path.is_file():
-        return path.read_text(encoding="utf-8").strip()
-    folder.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(32)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process made it a moment ago: use theirs
-        return path.read_text(encoding="utf-8").strip()
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(key + "\n")
-    return key
-
-
-def data_folder(database_url: str) -> Path:
-    """Return the data folder: the SQLite database's folder, else ``./data``."""
-    prefix = "sqlite:///"
-    if database_url.startswith(prefix) and database_url != prefix + ":memory:":
-        return Path(database_url.removeprefix(prefix)).parent
-    return Path("data")

@@ -26,7 +26,7 @@ from sqlmodel import Session
 
 from bot.core.context import Env
 from bot.core.student.dialogue import Route, Step
-from bot.research import circle_intake, deidentify, pseudonyms
+from bot.research import circle_intake, deidentify, pseudonyms, transcript_import
 from bot.research.errors import ResearchError
 from storage import repo, research_repo
 from storage.models import ReflectionEntry, ReflectionSession, Study, User
@@ -157,6 +157,8 @@ def raw_text(session: Session, env: Env, item: CodingItem) -> str:
     """Return the raw text an item was made from (server side only: never shown to researchers)."""
     if item.circle_post_id is not None:
         return circle_intake.raw_text(session, env, item)
+    if transcript_import.is_imported(item):
+        return transcript_import.raw_text(session, env, item)
     texts = []
     for entry_id in item.entry_ids:
         entry = session.get(ReflectionEntry, entry_id)

@@ -37,7 +37,7 @@ def prevalence_line(theme: ThemeRow) -> str:
     p = theme.prevalence
     sources = ", ".join(f"{len(v)} {k}" for k, v in sorted(p.by_source.items())) or "none"
     return (f"{len(p.items)} item(s) from {len(p.participants)} participant(s) in {len(p.weeks)} week(s) "
-            f"(sources: {sources}; circle sessions: 0)")
+            f"(sources: {sources}; group sessions: {len(p.sessions)})")
 
 
 def quote_line(q: Quote) -> str:

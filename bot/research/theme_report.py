@@ -1,9 +1,11 @@
 """The theme report of a round: per theme its definition, codes, prevalence, exemplar quotes and agreement.
 
-Prevalence counts items (reflection steps), participants and weeks. An item counts for a code when the code is
-in the item's settlement, or, for an item not settled, when any coder who finished it applied the code (on the
-whole item or on a passage). A theme's prevalence is the union over its codes. Only items still in the queue
-count: a withdrawn student's words leave the report. Everything shown is redacted and pseudonymous.
+Prevalence counts items (reflection steps and session turns), participants and weeks, and by source: private
+reflections, circle turns, in-person turns (imported transcripts), with the group sessions the turns come from. An
+item counts for a code when the code is in the item's settlement, or, for an item not settled, when any coder who
+finished it applied the code (on the whole item or on a passage). A theme's prevalence is the union over its codes.
+Only items still in the queue count: a withdrawn student's words leave the report. Everything shown is redacted and
+pseudonymous.
 Rendering (Markdown, HTML, Word) and the theme map are in ``bot.research.theme_render``.
 """
 
@@ -23,6 +25,9 @@ from storage.models import Study
 from storage.research_models import Coder, CodingItem, CodingRound, ResearchParticipant
 
 SOURCE_REFLECTION = "private reflection"
+SOURCE_TURN = "circle turn"
+SOURCE_IMPORTED = "in-person turn"  # a turn of a session imported from a transcript file
+_SOURCES = {"circle": SOURCE_TURN, "import": SOURCE_IMPORTED}
 
 
 @dataclass
@@ -33,13 +38,18 @@ class Prevalence:
     participants: set[int] = field(default_factory=set)
     weeks: set[int] = field(default_factory=set)
     by_source: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    sessions: set[int] = field(default_factory=set)  # the transcripts (circle weeks, imported sessions) of its turns
 
-    def add(self, item: CodingItem, source: str = SOURCE_REFLECTION) -> None:
+    def add(self, item: CodingItem, kind: str | None = None) -> None:
+        """Count an item; ``kind`` is its transcript's ("circle", "import"), None for a private reflection."""
         assert item.id is not None
         self.items.add(item.id)
         self.participants.add(item.participant_id)
         self.weeks.add(item.week)
-        self.by_source[source].add(item.id)
+        self.by_source[SOURCE_REFLECTION if item.transcript_id is None else _SOURCES.get(kind or "", SOURCE_TURN)
+                       ].add(item.id)
+        if item.transcript_id is not None:
+            self.sessions.add(item.transcript_id)
 
     def merge(self, other: Prevalence) -> None:
         self.items |= other.items
@@ -47,6 +57,7 @@ class Prevalence:
         self.weeks |= other.weeks
         for k, v in other.by_source.items():
             self.by_source[k] |= v
+        self.sessions |= other.sessions
 
 
 @dataclass
@@ -123,13 +134,15 @@ def build(session: Session, env: Env, study: Study, rnd: CodingRound) -> ThemeRe
     items: dict[int, CodingItem] = {}
     per_code: dict[int, Prevalence] = defaultdict(Prevalence)
     applied = _item_codes(session, rnd)
+    kinds = research_repo.transcript_kinds(session=session, study_id=study.id or 0)
+    found = research_repo.items_by_id(session=session, item_ids=applied)
     for item_id, code_ids in applied.items():
-        item = research_repo.get_item(session=session, item_id=item_id)
+        item = found.get(item_id)
         if item is None or item.excluded_at is not None:
             continue
         items[item_id] = item
         for code_id in code_ids:
-            per_code[code_id].add(item)
+            per_code[code_id].add(item, kinds.get(item.transcript_id or 0))
     agreement, coders = _agreement(session, rnd)
     pseudonyms: dict[int, str] = {}
     labels = {c.id: c.label for c in coding_repo.coders_of(session=session, study_id=study.id or 0)}

@@ -4,10 +4,13 @@ Formats: plain text with speaker labels (``Name: words``, an optional ``[00:01:0
 label continues the turn before), ``.docx`` (the same, one paragraph a line), WebVTT (``<v Name>words`` or
 ``Name: words`` in a cue) and SRT (``Name: words`` in a cue). Consecutive cues of one speaker make one turn.
 
-A speaker map says who each label is: ``leader``, a student's Telegram id (``tg:123456789``, enrolled in the study
-with research consent yes), or ``exclude``. Turns of unmapped, excluded or non-consenting speakers are left out
-before anything is redacted or shown. Storing turns as items of the coding queue is not built yet: today
-``balint research import-transcript`` checks and previews what would enter.
+A speaker map says who each label is: ``leader``, a student's Telegram id (``tg:123456789``, enrolled with
+research consent yes: in the session's cohort when it is stored, in the study for a preview), or ``exclude``.
+Turns of unmapped, excluded or non-consenting speakers are left out before anything is redacted or shown. The
+leader's turns are left out too: the leader is not a research participant (no pseudonym, no research consent
+recorded), as in a circle, where a leader with no research enrolment never enters. Turns are numbered by their
+place in the file, so a gap marks a turn left out. ``bot.research.transcript_import.store`` stores the turns that
+enter as one session.
 """
 
 from __future__ import annotations
@@ -20,8 +23,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from bot.core.context import Env
-from bot.core.privacy.redaction import default_redactor
-from bot.research import pseudonyms
+from bot.research import deidentify, pseudonyms
 from bot.research.errors import ResearchError
 from storage import repo, research_repo
 from storage.models import Study
@@ -46,11 +48,16 @@ class Turn:
 
 @dataclass
 class MappedTurn:
+    """A turn that may enter: its place in the file, the speaker, the raw words (server side) and the redacted."""
+
     number: int
-    role: str  # "leader" or "member"
-    pseudonym: str | None
+    role: str  # "member"
+    telegram_id: int
+    user_id: int
+    pseudonym: str  # "P003", or "new participant" until the turn is stored
+    raw: str  # never shown: stored encrypted, for review marks
     text: str  # redacted
-    redactions: int
+    spans: deidentify.Spans
 
 
 @dataclass
@@ -58,6 +65,10 @@ class Preview:
     turns: list[MappedTurn] = field(default_factory=list)
     left_out: dict[str, int] = field(default_factory=dict)  # speaker label -> turns left out
     reasons: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def redactions(self) -> int:
+        return sum(len(t.spans) for t in self.turns)
 
 
 # ---------------------------------------------------------------------------------------------- reading
@@ -154,27 +165,35 @@ def parse_map(entries: list[str]) -> dict[str, str]:
     return out
 
 
-def preview(session: Session, env: Env, study: Study, turns: list[Turn], speakers: dict[str, str]) -> Preview:
-    """Map and consent-check every turn, redact the ones that may enter; nothing is stored."""
+LEADER_OUT = "the leader: not a research participant, so leader turns are not stored"
+
+
+def preview(session: Session, env: Env, study: Study, turns: list[Turn], speakers: dict[str, str],
+            cohort_id: int | None = None) -> Preview:
+    """Map and consent-check every turn (in ``cohort_id`` if given, else anywhere in the study), redact the ones
+    that may enter; nothing is stored."""
     assert study.id is not None
     result = Preview()
-    redactor = default_redactor()
-    resolved: dict[str, tuple[str, str | None] | None] = {}
-    for turn in turns:
+    resolved: dict[str, tuple[int, int] | None] = {}
+    for number, turn in enumerate(turns, start=1):
         label = turn.speaker.lower()
         if label not in resolved:
-            resolved[label] = _resolve(session, env, study, turn.speaker, speakers.get(label), result)
+            resolved[label] = _resolve(session, study, cohort_id, turn.speaker, speakers.get(label), result)
         who = resolved[label]
-        if who is None:
+        raw = deidentify.compose([turn.text])
+        if who is None or not raw:
             result.left_out[turn.speaker] = result.left_out.get(turn.speaker, 0) + 1
             continue
-        redacted = redactor.redact(turn.text)
-        result.turns.append(MappedTurn(len(result.turns) + 1, who[0], who[1], redacted.text, len(redacted.spans)))
+        known = pseudonyms.find_participant(session, env, study.id, who[0])
+        red = deidentify.redact(raw)
+        result.turns.append(MappedTurn(number, "member", who[0], who[1], known.pseudonym if known else
+                                       "new participant", raw, red.text, red.spans))
     return result
 
 
-def _resolve(session: Session, env: Env, study: Study, label: str, target: str | None,
-             result: Preview) -> tuple[str, str | None] | None:
+def _resolve(session: Session, study: Study, cohort_id: int | None, label: str, target: str | None,
+             result: Preview) -> tuple[int, int] | None:
+    """Return (Telegram id, user id) of a speaker whose turns may enter, else None with the reason kept."""
     if target is None:
         result.reasons[label] = "not in the speaker map"
         return None
@@ -182,12 +201,20 @@ def _resolve(session: Session, env: Env, study: Study, label: str, target: str |
         result.reasons[label] = "excluded by the speaker map"
         return None
     if target == LEADER:
-        return ("leader", None)
+        result.reasons[label] = LEADER_OUT
+        return None
     telegram_id = int(target.removeprefix("tg:"))
     user = repo.get_user_by_telegram_id(session=session, telegram_id=telegram_id)
-    if user is None or user.id is None or study.id not in research_repo.studies_consenting(session=session,
-                                                                                             user_id=user.id):
-        result.reasons[label] = "no research consent in this study"
+    if user is None or user.id is None:
+        result.reasons[label] = "not enrolled"
         return None
-    known = pseudonyms.find_participant(session, env, study.id, telegram_id)
-    return ("member", known.pseudonym if known else "new participant")
+    if cohort_id is not None:
+        enrolment = repo.get_enrolment(session=session, user_id=user.id, cohort_id=cohort_id)
+        consenting = enrolment is not None and enrolment.research is True and enrolment.withdrawn_at is None
+    else:
+        consenting = study.id in research_repo.studies_consenting(session=session, user_id=user.id)
+    if not consenting:
+        result.reasons[label] = "no research consent " + ("in this cohort" if cohort_id is not None else
+                                                           "in this study")
+        return None
+    return telegram_id, user.id

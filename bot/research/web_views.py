@@ -16,8 +16,7 @@ from sqlmodel import Session
 
 from bot.core.context import Env, Person
 from bot.core.roles import can_research
-from bot.research import access, codebook, coding, compare, exports, queue
-from bot.research.agreement import compute_agreement, report_to_rows
+from bot.research import access, codebook, coding, exports, queue
 from bot.research.errors import ResearchError
 from storage import coding_repo, repo, research_repo, web_repo
 from storage.models import Study
@@ -218,8 +217,10 @@ def coding_list(session: Session, env: Env, ctx: Ctx, *, show: str = "open", pag
              "state": _state(a), "preview": item.text[:140]} for a, item in found]
     counts = web_repo.assigned_counts(session=session, round_id=rnd.id, coder_id=coder.id)
     viewed(session, env, ctx, "coding", show=show, page=page, items=[r["id"] for r in rows])
+    assert ctx.study.id is not None
+    coders = [c.label for c in coding_repo.coders_of(session=session, study_id=ctx.study.id)]
     return {"round": rnd.number, "rows": rows, "counts": counts, "show": show, "page": page,
-            "more": len(found) == LIST_SIZE}
+            "more": len(found) == LIST_SIZE, "coders": coders}
 
 
 def _mine(session: Session, env: Env, ctx: Ctx, item_id: int) -> tuple[CodingItem, CodingRound, Assignment]:
@@ -333,77 +334,31 @@ def done(session: Session, env: Env, ctx: Ctx, item_id: int) -> None:
                item=item_id)
 
 
-# ------------------------------------------------------------------------------------ agreement, settle
+def put_aside(session: Session, env: Env, ctx: Ctx, item_id: int) -> None:
+    """Put one of the coder's unfinished items aside (the *Put aside* filter lists it), as /skip does in chat."""
+    _item_, _rnd, a = _mine(session, env, ctx, item_id)
+    coding.put_aside(session, env, a)
+    repo.audit(session=session, actor=ctx.actor, action="web.aside", study_id=ctx.study.id, at=env.clock.now(),
+               item=item_id)
 
 
-DISAGREEMENTS_SHOWN = 25
-
-
-def _round_figures(session: Session, rnd: CodingRound) -> dict[str, Any]:
-    """Agreement of one round and its unsettled disagreements (item ids with each coder's codes)."""
-    assert rnd.id is not None
-    codings, lengths, reviewed, codes, coders = compare.round_agreement_input(session, rnd)
-    items = [i for i in sorted(reviewed, key=int) if len(reviewed[i]) >= 2]
-    report = compute_agreement(codings, items=items, coders=coders, codes=codes, item_lengths=lengths,
-                               reviewed=reviewed)
-    applied: dict[str, dict[str, set[str]]] = {i: {label: set() for label in reviewed[i]} for i in items}
-    for c in codings:
-        if c.item in applied:
-            applied[c.item].setdefault(c.coder, set()).add(c.code)
-    assigned = web_repo.assignment_counts(session=session, round_id=rnd.id)
-    settled = web_repo.settled_items(session=session, round_id=rnd.id)
-    waiting = [(int(i), by) for i, by in applied.items()
-               if len(by) == assigned.get(int(i), 0) and int(i) not in settled
-               and len({frozenset(v) for v in by.values()}) > 1]
-    return {"number": rnd.number, "open": rnd.closed_at is None, "items": report.items,
-            "coders": list(report.coders), "rows": report_to_rows(report), "waiting": sorted(waiting),
-            "settled": len(settled)}
-
-
-def agreement(session: Session, env: Env, ctx: Ctx, cache: dict[Any, Any] | None = None) -> dict[str, Any]:
-    """Return agreement per code and overall for every round (open first), and each round's open disagreements.
-
-    ``cache`` (kept by the transport) holds each round's figures under a fingerprint of what they depend on, so
-    they are computed again only after a coder finishes, a settlement, a withdrawal or a text change.
-    """
+def assign(session: Session, env: Env, ctx: Ctx, *, coders: list[str], per_item: int, limit: int | None,
+           include_unreviewed: bool) -> coding.AssignResult:
+    """Add queued items to the open round for these coders (labels; all when none), as ``balint research assign``."""
+    rnd = _round(session, ctx)
     assert ctx.study.id is not None
-    rounds = []
-    for rnd in reversed(coding_repo.rounds_of(session=session, study_id=ctx.study.id)):
-        key = (rnd.id, web_repo.agreement_fingerprint(session=session, round_id=rnd.id or 0, study_id=ctx.study.id))
-        figures = cache.get(key) if cache is not None else None
-        if figures is None:
-            figures = _round_figures(session, rnd)
-            if cache is not None:
-                if len(cache) > 64:
-                    cache.clear()
-                cache[key] = figures
-        shown = []
-        for item_id, by in figures["waiting"][:DISAGREEMENTS_SHOWN]:
-            item = research_repo.get_item(session=session, item_id=item_id)
-            shown.append({"item": item_id, "week": item.week if item else None, "step": item.step if item else None,
-                          "agreed": sorted(set.intersection(*by.values())),
-                          "by_coder": {label: sorted(v) for label, v in sorted(by.items())}})
-        rounds.append({**figures, "disagreements": shown, "waiting": len(figures["waiting"])})
-    viewed(session, env, ctx, "agreement")
-    return {"rounds": rounds}
-
-
-def settle(session: Session, env: Env, ctx: Ctx, round_number: int, item_id: int, *, accept: str | None,
-           note: str | None) -> None:
-    """Settle a disagreement by accepting one coder's coding as the agreed one, with a note."""
-    item = _item(session, ctx, item_id)
-    rnd = codebook.round_by_number(session, ctx.study, round_number)
-    assert ctx.study.id is not None
-    coder = coding_repo.get_coder_by_label(session=session, study_id=ctx.study.id, label=accept or "")
-    if coder is None:
-        raise ResearchError("Choose whose coding becomes the agreed one.")
-    compare.settle(session, env, rnd, item, accept=coder, actor=ctx.actor, note=(note or "").strip() or None)
+    known = {c.label: c for c in coding_repo.coders_of(session=session, study_id=ctx.study.id)}
+    unknown = [label for label in coders if label not in known]
+    if unknown:
+        raise ResearchError(f"{ctx.study.name} has no coder {unknown[0]!r}.")
+    return coding.assign(session, env, ctx.study, rnd, coders=[known[c] for c in coders] or None, per_item=per_item,
+                         limit=limit, reviewed_only=not include_unreviewed, actor=ctx.actor)
 
 
 # --------------------------------------------------------------------------------------------- exports
 
 
-def _who(actor: str, labels: dict[int, str]) -> str:
+def who(actor: str, labels: dict[int, str]) -> str:
     """Show who exported without a Telegram id: their coder label, or the kind of account."""
     kind, _, rest = actor.partition(":")
     if kind == "telegram":
@@ -419,7 +374,7 @@ def exports_page(session: Session, env: Env, ctx: Ctx) -> dict[str, Any]:
     labels = {c.telegram_id: c.label for c in coding_repo.coders_of(session=session, study_id=ctx.study.id)}
     register = exports.export_log(session, ctx.study)
     for row in register:
-        row["by"] = _who(str(row["by"]), labels)
+        row["by"] = who(str(row["by"]), labels)
     rounds = [r.number for r in coding_repo.rounds_of(session=session, study_id=ctx.study.id)]
     viewed(session, env, ctx, "exports")
     return {"formats": exports.FORMATS, "rounds": rounds, "register": register,
@@ -435,7 +390,7 @@ def export_file(session: Session, env: Env, ctx: Ctx, fmt: str, round_number: in
                           filename=f"{slug}-round{rnd.number}.{fmt.lower()}")
 
 
-# ------------------------------------------------------------------------------------- case and codebook
+# ------------------------------------------------------------------------------------------------ case
 
 
 def case(session: Session, env: Env, ctx: Ctx, item_id: int) -> dict[str, Any]:
@@ -456,19 +411,3 @@ def case(session: Session, env: Env, ctx: Ctx, item_id: int) -> dict[str, Any]:
     viewed(session, env, ctx, "case", item=item.id, items=[r["id"] for r in rows])
     return {"pseudonym": _pseudonym(session, item), "rows": rows}
 
-
-def codebook_page(session: Session, env: Env, ctx: Ctx) -> dict[str, Any]:
-    """Return the open (or latest) round's codebook as a tree, with definitions, and its history."""
-    rnd = codebook.round_by_number(session, ctx.study, None)
-    book = codebook.codes(session, rnd)
-    by_id = {c.id: c for c in book if c.id is not None}
-    names = codebook.paths(session, rnd)
-    codes = [{"id": c.id, "name": c.name, "path": names.get(c.id or 0, c.name), "depth": codebook.depth(c, by_id),
-              "colour": c.colour, "definition": c.definition, "inclusion": c.inclusion, "exclusion": c.exclusion,
-              "example": c.example} for c in book]
-    assert ctx.study.id is not None
-    labels = {c.telegram_id: c.label for c in coding_repo.coders_of(session=session, study_id=ctx.study.id)}
-    history = [{"round": h["round"], "at": h["at"], "by": _who(str(h["by"]), labels), "action": h["action"]}
-               for h in codebook.history(session, ctx.study)[-50:]]
-    viewed(session, env, ctx, "codebook", round=rnd.number)
-    return {"round": rnd.number, "open": rnd.closed_at is None, "codes": codes, "history": history}

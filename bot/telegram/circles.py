@@ -11,7 +11,7 @@ import asyncio
 import logging
 import socket
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
@@ -39,25 +39,32 @@ PACE = 1 / 25  # seconds between two relayed messages when there is no dispatche
 WORKER = f"circles:{socket.gethostname()}"
 
 
+def _replied_to(msg: Message) -> int | None:
+    """The id of the message this one replies to (a circle post to answer, or for the leader to remove)."""
+    return msg.reply_to_message.message_id if msg.reply_to_message is not None else None
+
+
 async def circle_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A typed message: a circle post when its author is writing to the circle, else the student's as usual."""
     msg = update.effective_message
     assert msg is not None and msg.text is not None
     db, env, person, body = db_of(context), env_of(context), person_of(update), msg.text
     replies = await safety_screen.screened(update, context, body, lambda verdict: db.run_grouped(
-        chat.text, env, person, body, chat_id=msg.chat_id, message_id=msg.message_id, verdict=verdict))
+        chat.text, env, person, body, chat_id=msg.chat_id, message_id=msg.message_id, verdict=verdict,
+        reply_to=_replied_to(msg)))
     kick(context.application)
     await send_after_commit(context.bot, msg.chat_id, replies)
 
 
 async def circle_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/circle [text|leave|next|close|help]."""
+    """/circle [text|leave|next|close|remove|help]."""
     msg = update.effective_message
     assert msg is not None and msg.text is not None
     db, env, person = db_of(context), env_of(context), person_of(update)
     args = msg.text.partition(" ")[2]
     replies = await safety_screen.screened(update, context, args, lambda verdict: db.run_grouped(
-        chat.command, env, person, args, chat_id=msg.chat_id, message_id=msg.message_id, verdict=verdict))
+        chat.command, env, person, args, chat_id=msg.chat_id, message_id=msg.message_id, verdict=verdict,
+        reply_to=_replied_to(msg)))
     kick(context.application)
     await send_after_commit(context.bot, msg.chat_id, replies)
 

@@ -20,7 +20,7 @@ import jinja2
 from aiohttp import web
 
 from bot.core.context import Env
-from bot.research import web_access, web_views
+from bot.research import web_access, web_agreement, web_codebook, web_themes, web_views
 from bot.research.errors import ResearchError
 from bot.research.web_access import Signed, SignInError
 from bot.research.web_views import Refused
@@ -239,7 +239,10 @@ async def review_ok(request: web.Request) -> web.StreamResponse:
 async def coding_list(request: web.Request) -> web.Response:
     ctx, data = await study_call(request, web_views.coding_list, show=request.query.get("show", "open"),
                                  page=_int(request.query.get("page", "1"), "page"))
-    return render(request, "coding_list.html.j2", study=ctx.study, me=ctx.label, tab="code", **data)
+    assigned = {k: _int(request.query[k], k) for k in ("assigned", "assignments", "waiting", "before")
+                if k in request.query}
+    return render(request, "coding_list.html.j2", study=ctx.study, me=ctx.label, tab="code", assigned=assigned,
+                  **data)
 
 
 async def coding_item(request: web.Request) -> web.Response:
@@ -259,28 +262,76 @@ def _coding_action(fn: Callable[..., Any], *fields: tuple[str, str]) -> Handler:
     return handle
 
 
+async def assign(request: web.Request) -> web.StreamResponse:
+    """Assign queued items of the open round to coders (the study lead's form on the Coding page)."""
+    form = await request.post()
+    limit = form.get("limit")
+    _ctx, result = await study_call(
+        request, web_views.assign, coders=[str(c) for c in form.getall("coder", [])],
+        per_item=_int(form.get("per_item") or 2, "number of coders per item"),
+        limit=_int(limit, "most items") if limit else None, include_unreviewed=form.get("unreviewed") == "1")
+    raise back_to(f"/s/{_sid(request)}/code", assigned=result.items, assignments=result.assignments,
+                  waiting=result.waiting_review, before=result.coded_before)
+
+
+async def put_aside(request: web.Request) -> web.StreamResponse:
+    await study_call(request, web_views.put_aside, _int(request.match_info["item"], "item"))
+    raise back_to(f"/s/{_sid(request)}/code", show="aside")
+
+
 async def case(request: web.Request) -> web.Response:
     ctx, data = await study_call(request, web_views.case, _int(request.match_info["item"], "item"))
     return render(request, "case.html.j2", study=ctx.study, me=ctx.label, tab="code", **data)
 
 
 async def codebook_page(request: web.Request) -> web.Response:
-    ctx, data = await study_call(request, web_views.codebook_page)
+    ctx, data = await study_call(request, web_codebook.codebook_page)
     return render(request, "codebook.html.j2", study=ctx.study, me=ctx.label, tab="codebook", **data)
+
+
+async def codebook_change(request: web.Request) -> web.StreamResponse:
+    """One change to the codebook (add, edit, merge, split, move, delete); the form's ``op`` says which."""
+    form = await request.post()
+    fields = {k: str(v) for k, v in form.items() if k not in ("csrf", "op") and isinstance(v, str)}
+    await study_call(request, web_codebook.change, str(form.get("op") or ""), fields)
+    raise back_to(f"/s/{_sid(request)}/codebook")
+
+
+async def codebook_undo(request: web.Request) -> web.StreamResponse:
+    await study_call(request, web_codebook.undo)
+    raise back_to(f"/s/{_sid(request)}/codebook")
+
+
+# ---------------------------------------------------------------------------------------------- themes
+
+
+def _round_query(request: web.Request) -> int | None:
+    value = request.query.get("round")
+    return _int(value, "round") if value else None
+
+
+async def themes_page(request: web.Request) -> web.Response:
+    ctx, data = await study_call(request, web_themes.themes_page, _round_query(request))
+    return render(request, "themes.html.j2", study=ctx.study, me=ctx.label, tab="themes", **data)
+
+
+async def theme_map(request: web.Request) -> web.Response:
+    _ctx, png = await study_call(request, web_themes.theme_map, _round_query(request))
+    return web.Response(body=png, content_type="image/png")
 
 
 # ------------------------------------------------------------------------------------- agreement, export
 
 
 async def agreement(request: web.Request) -> web.Response:
-    ctx, data = await study_call(request, web_views.agreement, request.app[AGREEMENT_CACHE])
+    ctx, data = await study_call(request, web_agreement.agreement, request.app[AGREEMENT_CACHE])
     return render(request, "agreement.html.j2", study=ctx.study, me=ctx.label, tab="agreement", **data)
 
 
 async def settle(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     accept, note = form.get("accept"), form.get("note")
-    await study_call(request, web_views.settle, _int(request.match_info["round"], "round"),
+    await study_call(request, web_agreement.settle, _int(request.match_info["round"], "round"),
                      _int(request.match_info["item"], "item"), accept=str(accept) if accept else None,
                      note=str(note) if note else None)
     raise back_to(f"/s/{_sid(request)}/agreement")
@@ -317,11 +368,22 @@ async def download(request: web.Request) -> web.StreamResponse:
 # ---------------------------------------------------------------------------------------------- build
 
 
+async def warm_agreement(app: web.Application) -> None:
+    """Read the agreement figures of every round before serving, so the first Agreement page is quick."""
+    try:
+        rounds = await app[DB].run(web_agreement.warm, app[ENV], app[AGREEMENT_CACHE])
+    except Exception:  # the pages compute them when asked; serving must not wait on this
+        log.exception("agreement figures not read ahead", extra={"event": "web_agreement_warm_failed"})
+        return
+    log.info("agreement figures ready", extra={"event": "web_agreement_warm", "rounds": rounds})
+
+
 def build_app(db: Database, env: Env, *, secure_cookie: bool = True) -> web.Application:
     """Build the workbench app on an open database (the caller closes it)."""
     app = web.Application(middlewares=[errors, headers, signed_in, csrf], client_max_size=1 << 20)
     app[DB], app[ENV], app[TEMPLATES], app[SECURE] = db, env, templates(), secure_cookie
     app[AGREEMENT_CACHE] = {}
+    app.on_startup.append(warm_agreement)
     s = f"{PREFIX}/s/{{sid}}"
     c = f"{s}/code/{{item}}"
     app.add_routes([
@@ -342,8 +404,14 @@ def build_app(db: Database, env: Env, *, secure_cookie: bool = True) -> web.Appl
         web.post(f"{c}/uncode", _coding_action(web_views.uncode, ("coding", "coding"))),
         web.post(f"{c}/memo", _coding_action(web_views.memo, ("text", "text"))),
         web.post(f"{c}/done", _coding_action(web_views.done)),
+        web.post(f"{c}/aside", put_aside),
+        web.post(f"{s}/assign", assign),
         web.get(f"{s}/case/{{item}}", case),
         web.get(f"{s}/codebook", codebook_page),
+        web.post(f"{s}/codebook/change", codebook_change),
+        web.post(f"{s}/codebook/undo", codebook_undo),
+        web.get(f"{s}/themes", themes_page),
+        web.get(f"{s}/themes/map.png", theme_map),
         web.get(f"{s}/agreement", agreement),
         web.post(f"{s}/settle/{{round}}/{{item}}", settle),
         web.get(f"{s}/exports", exports_page),

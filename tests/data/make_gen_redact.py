@@ -1,6 +1,8 @@
 """Turn ``tests/data/gen_redact.txt`` into the ``"split": "gen-redact"`` rows of ``redaction_corpus.jsonl``.
 
-Run:  python tests/data/make_gen_redact.py
+Run:  python tests/data/make_gen_redact.py [SOURCE SPLIT]
+
+With two arguments the same conversion serves a later round's file (``tests/data/gen_r7.txt gen-r7``).
 
 The rows of every other split are kept as they are, in place; the gen-redact rows are replaced by a fresh
 conversion of the text file, appended at the end.  Markup: ``{T:text}`` with ``T`` one of the letters in
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
@@ -40,7 +43,7 @@ def valid_nhs(digits: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
-def parse(line: str) -> dict[str, object]:
+def parse(line: str, split: str = SPLIT) -> dict[str, object]:
     text: list[str] = []
     spans: list[dict[str, object]] = []
     pos = 0
@@ -60,17 +63,18 @@ def parse(line: str) -> dict[str, object]:
     text.append(line[pos:])
     out = "".join(text).replace("\\n", "\n")
     assert "{" not in out and "}" not in out, line
-    return {"text": out, "spans": spans, "split": SPLIT}
+    return {"text": out, "spans": spans, "split": split}
 
 
 def main() -> None:
+    source_path, split = (Path(sys.argv[1]), sys.argv[2]) if len(sys.argv) == 3 else (SOURCE, SPLIT)
     kept = [
         line
         for line in CORPUS.read_text(encoding="utf-8").splitlines()
-        if line.strip() and json.loads(line).get("split") != SPLIT
+        if line.strip() and json.loads(line).get("split") != split
     ]
-    source = SOURCE.read_text(encoding="utf-8").splitlines()
-    rows = [parse(line) for line in source if line and not line.startswith("#")]
+    source = source_path.read_text(encoding="utf-8").splitlines()
+    rows = [parse(line, split) for line in source if line and not line.startswith("#")]
     texts = [r["text"] for r in rows]
     assert len(texts) == len(set(texts)), "duplicate lines"
     with CORPUS.open("w", encoding="utf-8") as fh:
@@ -79,7 +83,7 @@ def main() -> None:
         for row in rows:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     n_spans = sum(len(r["spans"]) for r in rows)  # type: ignore[arg-type]
-    print(f"wrote {len(rows)} {SPLIT} rows ({n_spans} spans) after {len(kept)} other rows to {CORPUS}")
+    print(f"wrote {len(rows)} {split} rows ({n_spans} spans) after {len(kept)} other rows to {CORPUS}")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ from bot.core.context import Env
 from storage import research_repo
 from storage.circle_models import CircleMember, CircleOutbox, CirclePost, CircleWeek
 from storage.models import User
-from storage.research_models import CodingItem
 
 
 def forget_user(session: Session, env: Env, user: User) -> int:
@@ -57,9 +56,4 @@ def data_of(session: Session, env: Env, user: User) -> list[dict[str, object]]:
 
 def forget_posts(session: Session, post_ids: list[int]) -> int:
     """Delete the research items (and their codings) made from these posts; return how many."""
-    if not post_ids:
-        return 0
-    items = [i for i in session.exec(select(CodingItem.id).where(col(CodingItem.circle_post_id).in_(post_ids))
-                                     ).all() if i is not None]
-    research_repo.delete_items(session=session, item_ids=items)
-    return len(items)
+    return research_repo.delete_items_of_posts(session=session, post_ids=post_ids)

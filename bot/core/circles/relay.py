@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from bot.core.context import Env
 from bot.core.delivery.delivery import claim_rows
 from bot.core.replies import Button, Reply
-from storage import repo
+from storage import repo, research_repo
 from storage.circle_models import CircleMember, CircleOutbox, CirclePost, CircleWeek
 
 REMOVED = "<i>A message was removed.</i>"
@@ -110,10 +110,12 @@ def read_counts(session: Session, circle_id: int) -> dict[int, int]:
 
 
 def remove_post(session: Session, env: Env, post: CirclePost, *, actor: str) -> None:
-    """Take a post out of the circle: its text is erased, every chat shows "a message was removed"."""
+    """Take a post out of the circle: its text is erased, every chat shows "a message was removed", and its turn
+    leaves research at once (not only at the next intake)."""
     post.removed_at, post.removed_by = env.clock.now(), actor
     post.text, post.encrypted = "", False
     session.add(post)
+    research_repo.delete_items_of_posts(session=session, post_ids=[post.id or 0])
     for row in session.exec(select(CircleOutbox).where(CircleOutbox.post_id == post.id,
                                                        col(CircleOutbox.edit_of).is_(None))).all():
         token, encrypted = env.cipher.encrypt(REMOVED)
@@ -127,6 +129,18 @@ def remove_post(session: Session, env: Env, post: CirclePost, *, actor: str) -> 
     week = session.get(CircleWeek, post.week_id)
     repo.audit(session=session, actor=actor, action="circle.post_removed", at=env.clock.now(),
                circle_id=week.circle_id if week else None, post_id=post.id)
+
+
+def post_behind(session: Session, member: CircleMember, message_id: int) -> CirclePost | None:
+    """The circle post behind a message of this member's chat: a copy relayed to them, or their own post."""
+    copy = session.exec(select(CircleOutbox.post_id).where(
+        CircleOutbox.member_id == member.id, CircleOutbox.message_id == message_id,
+        col(CircleOutbox.post_id).is_not(None), col(CircleOutbox.edit_of).is_(None))).first()
+    if copy is not None:
+        return session.get(CirclePost, copy)
+    return session.exec(select(CirclePost).where(CirclePost.chat_id == member.chat_id,
+                                                 CirclePost.message_id == message_id,
+                                                 CirclePost.member_id == member.id)).first()
 
 
 def remove_posts_of(session: Session, env: Env, member: CircleMember, *, actor: str) -> int:

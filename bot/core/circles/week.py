@@ -348,8 +348,11 @@ def _current(session: Session, circle: Circle) -> CircleWeek | None:
 
 
 def post(session: Session, env: Env, member: CircleMember, circle: Circle, body: str, *, chat_id: int,
-         message_id: int) -> list[Reply]:
-    """A member's post: kept to the phase, stored once, relayed to everyone else in the circle."""
+         message_id: int, reply_to: int | None = None) -> list[Reply]:
+    """A member's post: kept to the phase, stored once, relayed to everyone else in the circle.
+
+    ``reply_to``: the message of the member's chat it answers (a Telegram reply); a reply to a circle post is
+    recorded as quoting it, and the others see whom it answers."""
     member.composing = None
     session.add(member)
     if session.exec(select(CirclePost.id).where(CirclePost.chat_id == chat_id,
@@ -383,8 +386,15 @@ def post(session: Session, env: Env, member: CircleMember, circle: Circle, body:
         return [Reply(PUSHBACK_REFUSED.format(until=until))]
     role = "leader" if leader else "presenter" if presenter else "member"
     stored = _store(session, env, member, week, role, "post", body, chat_id=chat_id, message_id=message_id)
+    quoted = relay.post_behind(session, member, reply_to) if reply_to else None
+    answers = ""
+    quoted_week = session.get(CircleWeek, quoted.week_id) if quoted is not None else None
+    if quoted is not None and quoted_week is not None and quoted_week.circle_id == circle.id:
+        stored.quotes_post_id = quoted.id
+        session.add(stored)
+        answers = f" ↩ {escape(_name(session, circle, session.get(CircleMember, quoted.member_id)))}"
     label = setup.label(circle, member, _user(session, member)) + (" (presenter)" if presenter else "")
-    _broadcast(session, env, circle, f"💬 <b>{label}</b> · {PHASE_NAMES[phase].lower()}\n{escape(body)}",
+    _broadcast(session, env, circle, f"💬 <b>{label}</b>{answers} · {PHASE_NAMES[phase].lower()}\n{escape(body)}",
                except_id=member.id, post_id=stored.id)
     others = len(setup.joined(session, circle.id or 0)) - 1
     replies = [Reply(f"✓ Shared with the circle ({others} {'person' if others == 1 else 'people'}).")]

@@ -25,6 +25,7 @@ from bot.core.privacy.redaction_rules import (
     LO,
     LOWER_TOKEN,
     LOWERCASE_STYLE,
+    MEASURE_BEFORE,
     MONTH,
     NAME_TOKEN,
     NUMBER_WORD,
@@ -41,6 +42,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 CAP = rf"[{UP}][{LO}'’]*(?:-[{UP}]?[{LO}]+)*"  # a capitalised word ("Queen's", "Eze-Williams")
 PARTICLE = r"(?:y|yr|'r|de|la|le|du|des|del|della|di|da|of|and|the)"
+# Irish and Scottish Gaelic articles in street and house names too ("Bóthar na Trá", "Sráid an Chaisleáin")
+GAEL_PARTICLE = r"(?:y|yr|'r|de|la|le|du|des|del|della|di|da|of|and|the|na|an|nan|a')"
 GENERIC_UNIT_WORDS = frozenset(
     """intensive care acute medical surgical assessment admissions emergency coronary high dependency stroke
     renal day maternity labour neonatal special baby children's paediatric discharge clinical decisions short
@@ -115,8 +118,8 @@ class LexiconRules:
             rf"|(?<![\w'’])The{HSP}+Old{HSP}+{CAP}(?![\w])"
         )
         self.welsh_re = re.compile(
-            rf"(?<![\w'’])(?:{num})?{_alt(cfg.welsh_place_words)}(?:{HSP}+{PARTICLE}){{0,2}}{HSP}+{CAP}"
-            rf"(?:{HSP}+(?:{PARTICLE}{HSP}+)?{CAP})?(?![\w])"
+            rf"(?<![\w'’])(?:{num})?{_alt(cfg.welsh_place_words)}(?:{HSP}+{GAEL_PARTICLE}){{0,2}}{HSP}+{CAP}"
+            rf"(?:{HSP}+(?:{GAEL_PARTICLE}{HSP}+)?{CAP})?(?![\w])"
         )
         strong = [s for s in cfg.street_suffixes if s in STRONG_STREET_SUFFIXES]
         self.street_re = re.compile(
@@ -134,7 +137,7 @@ class LexiconRules:
             rf"{HSP}*:?{HSP}+(?P<a>(?:The{HSP}+)?{CAP}(?:{HSP}+{CAP}){{0,2}})(?![\w])"
         )
         self.flat_re = re.compile(
-            rf"(?<![\w])(?:Flat|Apartment|Apt\.?){HSP}*[0-9]{{1,4}}[A-Za-z]?(?:,?{HSP}+(?:Block|Floor|Building){HSP}+[0-9A-Z]{{1,3}})?"
+            rf"(?<![\w])(?:Flat|Apartment|Apt\.?|Croft|Plot){HSP}*[0-9]{{1,4}}[A-Za-z]?(?:,?{HSP}+(?:Block|Floor|Building){HSP}+[0-9A-Z]{{1,3}})?"
             r"(?![\w])"
         )
         occ = _alt(cfg.occasions)
@@ -415,6 +418,8 @@ class LexiconRules:
                 continue
             context = bool(m.group("wd")) or bool(self.date_ctx_before.search(text[max(0, m.start() - 12) : m.start()]))
             two_digit = len(a) == 2 and len(b) == 2
+            if sep == "." and MEASURE_BEFORE.search(text, max(0, m.start() - 25), m.start()):
+                continue  # "a potassium of 7.2", "Hb of 10.5": a result
             if (sep == "/" and (two_digit or context)) or (sep == "." and context):
                 yield Candidate(m.start(), m.end(), "DATE", "date_partial")
 

@@ -219,6 +219,10 @@ MEASURE_BEFORE = re.compile(
     r"news|gcs|result|number|total|mark|marks|hb|inr|crp|potassium|sodium|creatinine|egfr|age\s+gap|minutes|"
     r"hours|time|percent|%)[^.!?]*$"
 )
+MEASURE_SUBJECTS = frozenset(
+    """hb hba1c inr crp bp bmi gcs score sodium potassium creatinine egfr glucose sugar sats temp temperature
+    weight pulse level count total result mark lactate troponin platelets wcc ferritin""".split()
+)
 ROLE_AFTER = re.compile(r"[ \u00a0]+(?:was|is)[ \u00a0]+(?:the|a|an|my|our)[ \u00a0]+([a-z]+)(?:[ \u00a0]+([a-z]+))?")
 APPOSITION = re.compile(r",[ \u00a0]+(?:the|my|our|a|an|who|aged|age|her|his)[ \u00a0]")
 OBJECT_PHRASE = re.compile(
@@ -391,16 +395,20 @@ class RuleSet:
             "name_list_lowercase": self.name_list_lowercase,
             "name_ambiguous_in_context": self.name_ambiguous_in_context,
         }
+        from bot.core.privacy.redaction_forms import FormRules
         from bot.core.privacy.redaction_lexicon import LexiconRules  # imports this module's names: load it late
         from bot.core.privacy.redaction_shapes import ShapeRules
 
         lexicon = LexiconRules(self)
         shapes = ShapeRules(self)
+        self.forms = FormRules(self)
         self.rules.update(lexicon.rules())
         self.rules.update(shapes.rules())
+        self.rules.update(self.forms.rules())
         if first_chars:
             _speed_up(lexicon)
             _speed_up(shapes)
+            _speed_up(self.forms)
 
     # ------------------------------------------------------------------ running
 
@@ -418,6 +426,8 @@ class RuleSet:
             found.extend(self.address_before_postcode(text, [c for c in found if c.type == "POSTCODE"]))
         if enabled("age_after_name"):
             found.extend(self.age_after_name(text, [c for c in found if c.type == "NAME"]))
+        if enabled("age_forms"):
+            found.extend(self.forms.age_after_name_verb(text, [c for c in found if c.type == "NAME"]))
         return found
 
     @staticmethod
@@ -561,6 +571,8 @@ class RuleSet:
     def age_pronoun(self, text: str) -> Iterator[Candidate]:
         for m in self.age_pronoun_re.finditer(text):
             subj = m.group("subj").replace("’", "'")
+            if subj.casefold() in MEASURE_SUBJECTS:
+                continue  # "His Hb was 62": a result, not an age
             if not subj[0].isupper() and subj not in self.age_subjects:
                 continue
             if subj[0].isupper() and subj.casefold() not in self.age_subjects:
@@ -857,15 +869,23 @@ class RuleSet:
                 chains.append([c.start, c.end, 1])
         for start, end, count in chains:
             lower = not any(ch.isupper() for ch in text[start:end])
+            window = text[max(0, start - 80) : start]
+            before = UNIT_BEFORE.search(window) or HOUSE_BEFORE.search(window) or NUMBER_BEFORE.search(window)
+            if before:
+                start, count = start - (len(window) - before.start("a")), count + 1
+            side = STREET_SIDE_AFTER.match(text, end)  # "30 Paisley Road West"
+            if side:
+                end = side.end()
+            # an address that opens its sentence is its subject: the town before the verb is still its own
+            # ("41 Church Lane, Ormskirk is where they live"; "She lives at 8 Ffordd Las, Rhyl is where she grew up"
+            # keeps Rhyl, a clause of its own)
+            subject = is_sentence_initial(text, start)
+            after = TOWN_AFTER_LOWER if lower else TOWN_AFTER_SUBJECT if subject else TOWN_AFTER
             for _ in range(3):
-                town = (TOWN_AFTER_LOWER if lower else TOWN_AFTER).match(text, end)
+                town = after.match(text, end)
                 if not town or town.group(1).split()[0].casefold() in self.function_words:
                     break
                 end, count = town.end(1), count + 1
-            window = text[max(0, start - 80) : start]
-            before = UNIT_BEFORE.search(window) or HOUSE_BEFORE.search(window)
-            if before:
-                start, count = start - (len(window) - before.start("a")), count + 1
             if count > 1:
                 yield Candidate(start, end, "ADDRESS", "address_joined")
 
@@ -893,6 +913,12 @@ _TOWN = (
 TOWN_AFTER = re.compile(
     rf",{HSP}*\n?{HSP}*({_TOWN})(?!{HSP}+(?:is|was|has|had|are|were|will|would|can|could|seems|seemed|looks)\b)(?={HSP}*(?:$|\n|[.;:,!?)\"“”'’—–]|-{HSP}|[A-Z]{{1,2}}[0-9]|{HSP}[{LO}0-9(]))"
 )
+TOWN_AFTER_SUBJECT = re.compile(
+    rf",{HSP}*\n?{HSP}*({_TOWN})(?={HSP}*(?:$|\n|[.;:,!?)\"“”'’—–]|-{HSP}|[A-Z]{{1,2}}[0-9]|{HSP}[{LO}0-9(]))"
+)
+# "No. 7 Castle Street", "number 12 Station Road": the word for the number goes with it
+NUMBER_BEFORE = re.compile(rf"(?<![\w])(?P<a>(?:No\.?|no\.|Number|number|Nº){HSP}*)$")
+STREET_SIDE_AFTER = re.compile(rf"{HSP}+(?:North|South|East|West|Upper|Lower)(?![\w'’])")
 TOWN_AFTER_LOWER = re.compile(
     rf",{HSP}*\n?{HSP}*([{LO}]{{3,}}(?:-[{LO}]+)*)(?={HSP}*(?:$|\n|[.;:,!?)—–]|[a-z]{{1,2}}[0-9]|{HSP}(?:with|and|but|for|so|since|where|because|to|near|until|till|then|now|is|was|son|daughter|mum|dad|wife|husband|partner)\b))"
 )
@@ -1012,5 +1038,7 @@ ALL_RULES: tuple[str, ...] = (
     "name_propagation",
     "address_joined",
     "age_after_name",
+    "age_forms",
+    "name_by_belonging",
     "ner",
 )

@@ -33,6 +33,10 @@ PERSON_NOUNS = frozenset(
     granddaughter grandmother grandfather gran grandma grandad granddad nan nana aunt uncle niece nephew cousin
     friend flatmate boyfriend girlfriend fiancé fiancée resident client neighbour twin twins male female""".split()
 )
+CALENDAR_WORDS = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday weekend today tomorrow yesterday morning afternoon
+    evening night january february march april june july august september october november december""".split()
+)
 CARE_PLACE_WORDS = ("ward", "unit", "home", "hospice", "surgery", "practice", "centre", "hospital", "clinic")
 # particles that only ever start a surname ("van Dijk", "Ó Briain", "Ní Bhriain", "Mac Giolla")
 STRONG_PARTICLES = frozenset("van von bin bint ibn ap ó ní nic uí mac mic".split())
@@ -225,6 +229,8 @@ class ShapeRules:
                 tokens.pop(0)
             if not tokens or all(self._generic(t) for t in tokens):
                 continue
+            if re.sub(r"['’]s?$", "", tokens[0]).casefold() in CALENDAR_WORDS:
+                continue  # "Tuesday's clinic", "Monday clinic": a day's clinic, not a place's name
             kind = m.group("kind")
             if kind not in ("ward", "unit") and len(tokens) == 1 and tokens[0].casefold() in self.english:
                 if is_sentence_initial(text, m.start()) or text[m.start() - 1 : m.start()] != " ":

@@ -99,16 +99,19 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from bot.core.paths import PROMPTS
 from bot.core.safety import literals
-from bot.core.safety.safeguarding_model import Model
 from bot.core.safety.textnorm import fold
 from bot.core.safety.word_forms import expand_families
+
+if TYPE_CHECKING:  # the model brings numpy (onnxruntime soon): imported where the rules are loaded, not by
+    # every command that lists alerts or reads a Verdict
+    from bot.core.safety.safeguarding_model import Model
 
 __all__ = [
     "Category",
@@ -606,6 +609,8 @@ class SafeguardingRules:
         path = path or DEFAULT_RULES_PATH
         with path.open("rb") as fh:
             data = tomllib.load(fh)
+        from bot.core.safety.safeguarding_model import Model
+
         model = Model.load(model_path) if model_path is not None else None  # a missing model is an error
         return cls(data, source=str(path), model=model)
 

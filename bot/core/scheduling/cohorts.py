@@ -15,6 +15,16 @@ if TYPE_CHECKING:  # `balint cohort list` needs neither (enrolment pulls in cons
     from bot.core.context import Env
 
 
+def find_cohort(session: Session, ref: str) -> Cohort | None:
+    """Find a cohort by id or by name (in this module, not enrolment: ``balint stats`` needs no Jinja2)."""
+    ref = ref.strip()
+    if ref.isdigit():
+        found = repo.get_cohort(session=session, cohort_id=int(ref))
+        if found:
+            return found
+    return repo.get_cohort_by_name(session=session, name=ref)
+
+
 def cohort_rows(session: Session) -> list[dict[str, Any]]:
     """Return every cohort as a plain row, with its number of active students."""
     counts = dict(session.exec(
@@ -35,7 +45,6 @@ def cohort_rows(session: Session) -> list[dict[str, Any]]:
 def resolve_week(session: Session, env: Env, ref: str, week: int | None) -> tuple[Cohort, int]:
     """Find the cohort and the week to send: the given one, else the current one (1 before the start)."""
     from bot.core.scheduling.schedule import spec_of
-    from bot.core.student.enrolment import find_cohort
 
     cohort = find_cohort(session, ref)
     if cohort is None:

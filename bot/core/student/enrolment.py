@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from bot.core.context import Env, Person
 from bot.core.replies import Reply
+from bot.core.scheduling.cohorts import find_cohort as find_cohort  # here too: callers found it here first
 from bot.core.scheduling.schedule import ScheduleError, zone
 from bot.core.student import consent
 from bot.core.templates import escape
@@ -79,16 +80,6 @@ def create_cohort(session: Session, data: CohortIn, *, actor: str = "cli") -> Co
     )
     repo.audit(session=session, actor=actor, action="cohort.create", cohort_id=cohort.id, name=name)
     return cohort
-
-
-def find_cohort(session: Session, ref: str) -> Cohort | None:
-    """Find a cohort by id or by name."""
-    ref = ref.strip()
-    if ref.isdigit():
-        found = repo.get_cohort(session=session, cohort_id=int(ref))
-        if found:
-            return found
-    return repo.get_cohort_by_name(session=session, name=ref)
 
 
 def join(session: Session, env: Env, person: Person, raw_code: str) -> list[Reply]:

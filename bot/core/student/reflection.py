@@ -14,7 +14,6 @@ from sqlmodel import Session, select
 from bot.core import actions
 from bot.core.actions import Action
 from bot.core.context import Env, Person
-from bot.core.privacy import name_nudge
 from bot.core.privacy.at_rest import unseal
 from bot.core.replies import Button, CallbackOutcome, Reply
 from bot.core.scheduling import progress
@@ -138,6 +137,8 @@ def answer(session: Session, env: Env, person: Person, user: User, enrolment: En
     if turn.store_as is not None:
         store_entry(session, env, rs, turn.store_as.value, text, chat_id=chat_id, message_id=message_id)
         answered = _mark_answered(session, env, rs)
+        from bot.core.privacy import name_nudge  # the redactor and Jinja2: only once a student writes
+
         note = name_nudge.nudge(session, env, person, rs, text)
     elif state.step is Step.ENCOUNTER and turn.state.path is Route.SHORT:
         # "nothing this week" is an answer too: keep it, so the week shows as answered

@@ -101,6 +101,7 @@ class QdaSource:
     note_keys: Sequence[str] = ()
     creator_key: str | None = None
     variables: Mapping[str, VariableValue] = field(default_factory=dict)
+    case_keys: Sequence[str] = ()  # further cases the source belongs to (every speaker of a group session)
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ class QdaVariable:
 class QdaCase:
     """A participant (pseudonym). ``variables`` maps :attr:`QdaVariable.key` to the participant's value.
 
-    The participant's sources are linked by :attr:`QdaSource.case_key`.
+    The participant's sources are linked by :attr:`QdaSource.case_key` (and :attr:`QdaSource.case_keys`).
     """
 
     key: str

@@ -295,10 +295,12 @@ class _Project:
             body.append(f'      <NoteRef targetGUID="{self.notes[note_key][1]}"/>\n')
         body.extend(self.variable_values(src.variables, what, "      "))
 
-        if src.case_key is not None:
-            if src.case_key not in self.cases:
-                raise RefiQdaError(f"{what}: unknown case_key {src.case_key!r}")
-            index = self.cases[src.case_key][0]
+        if isinstance(src.case_keys, str):
+            raise RefiQdaError(f"{what}: case_keys must be a sequence of keys, not a str")
+        for case_key in dict.fromkeys([*([src.case_key] if src.case_key is not None else []), *src.case_keys]):
+            if case_key not in self.cases:
+                raise RefiQdaError(f"{what}: unknown case_key {case_key!r}")
+            index = self.cases[case_key][0]
             self.case_sources.add(struct.pack(">IQ", index, seq) + _guid_bytes(g))
 
         if body:

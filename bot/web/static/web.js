@@ -67,3 +67,28 @@ document.addEventListener("DOMContentLoaded", () => {
     if (button && currentSelection()) { ev.preventDefault(); button.click(); }
   });
 });
+
+// the codebook: drag a code onto another (or onto "top level") to move it there, through the "move" form
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.getElementById("drop-move");
+  if (!form) return;
+  let dragged = null;
+  document.querySelectorAll("li.code-node[draggable]").forEach((li) => {
+    li.addEventListener("dragstart", (ev) => {
+      ev.stopPropagation();
+      dragged = li.dataset.code;
+      ev.dataTransfer.setData("text/plain", dragged);
+    });
+  });
+  document.querySelectorAll("[data-drop]").forEach((target) => {
+    target.addEventListener("dragover", (ev) => { if (dragged && target.dataset.drop !== dragged) ev.preventDefault(); });
+    target.addEventListener("drop", (ev) => {
+      ev.preventDefault();
+      ev.stopPropagation();
+      if (!dragged || target.dataset.drop === dragged) return;
+      form.querySelector("input[name=code]").value = dragged;
+      form.querySelector("input[name=parent]").value = target.dataset.drop;
+      form.submit();
+    });
+  });
+});

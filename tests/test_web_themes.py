@@ -1,0 +1,38 @@
+"""The Themes page's content: the theme report of a round and its map, audited."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from bot.core.context import Person
+from bot.research import themes, web_themes, web_views
+from storage.models import AuditEvent, Study
+from tests.research_support import *  # noqa: F403
+from tests.research_support import RESEARCHER_A
+from tests.web_support import ready_study
+
+
+def _ctx(session: Session, env) -> web_views.Ctx:
+    study = session.exec(select(Study)).one()
+    return web_views.enter(session, env, Person(telegram_id=RESEARCHER_A.telegram_id), study.id or 0)
+
+
+def test_a_round_without_themes_says_so_and_a_seeded_one_shows_them(db, research_env, study_cohort):
+    ready_study(db, research_env, study_cohort)
+    empty = db.call(lambda s: web_themes.themes_page(s, research_env, _ctx(s, research_env)))
+    assert (empty["round"], empty["open"], empty["themes"], empty["rounds"]) == (1, True, [], [1])
+
+    db.call(lambda s: themes.seed(s, research_env, _ctx(s, research_env).study, actor="test"))
+    page = db.call(lambda s: web_themes.themes_page(s, research_env, _ctx(s, research_env), 1))
+    assert [t["name"] for t in page["themes"]][:2] == ["Container for vulnerability", "Attunement to encounters"]
+    first = page["themes"][0]
+    assert first["prevalence"] == {"items": 0, "participants": 0, "weeks": 0, "private": 0, "circle": 0,
+                                   "in_person": 0, "sessions": 0}
+    assert first["codes"][0]["path"] == "Container for vulnerability" and first["codes"][0]["agreement"] is None
+
+    png = db.call(lambda s: web_themes.theme_map(s, research_env, _ctx(s, research_env), 1))
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    views = db.call(lambda s: [(e.actor, e.detail.get("what"), e.detail.get("round"))
+                               for e in s.exec(select(AuditEvent)).all() if e.action == "web.view"])
+    assert views == [("web:C1", "themes", 1), ("web:C1", "themes", 1), ("web:C1", "theme_map", 1)]
+
