@@ -352,24 +352,13 @@ def test_a_risk_at_the_end_of_a_long_reflection_is_still_read(rules: Safeguardin
     story = "We saw a man with low mood in clinic and the registrar talked through his medication with him. " * 45
     assert len(story) > 4000
     text, tier = MODEL_CATCHES[0]
-    verdict = rules.check(story + text)  # the network reads a 4 KB message in windows of 512 pieces
+    verdict = rules.check(story + text)  # a 4 KB message is read in runs of two sentences
     assert verdict.rule == MODEL_RULE and verdict.tier is tier, verdict.summary()
-
-
-def test_the_fused_ensemble_is_the_average_of_its_members(rules: SafeguardingRules) -> None:
-    import numpy as np
-
-    model = rules.model
-    assert model is not None and len(model._members) == 3
-    for text in ("I want to disappear for good", "lovely day on the ward", "he grabbed my waist", "ok"):
-        ids = np.asarray(model.pieces.ids(rules.normalise(text)), dtype=np.int64)
-        members = np.mean([m.probs(ids, model.kernels) for m in model._members], axis=0)
-        assert np.allclose(model._fused.probs(ids, model.kernels), members, atol=1e-5), text
 
 
 def test_a_model_folder_with_other_classes_is_refused(tmp_path: Path) -> None:
     shipped = DEFAULT_MODEL_PATH
-    for name in ("tokenizer.json", "pieces.npy", "weights.npz"):
+    for name in ("network.onnx", "encoder_tokenizer.json"):
         (tmp_path / name).write_bytes((shipped / name).read_bytes())
     meta = json.loads((shipped / "model.json").read_text())
     (tmp_path / "model.json").write_text(json.dumps({**meta, "classes": ["a", "b"]}))

@@ -1,4 +1,4 @@
-"""The second opinion beside the safeguarding rules: a small convolutional network over word-piece embeddings.
+"""The second opinion beside the safeguarding rules: a fine-tuned sentence encoder that reads risk.
 
 Why a learned model at all: hand-written rules scored perfectly on the corpora they were written against and
 caught about half of the explicit risk in messages written by others (docs/safeguarding.md, "Measured"). The
@@ -6,18 +6,15 @@ rules stay, transparent and first; this model catches what they have no phrase f
 
 What it is, all of it data under ``prompts/safeguarding/model/`` (nothing is downloaded, no torch at run time):
 
-* ``tokenizer.json`` — the word-piece vocabulary of the sentence encoder all-MiniLM-L6-v2.
-* ``pieces.npy`` — one 48-number vector per word piece: a static vector distilled from that encoder with
-  Model2Vec (the encoder read each piece once; 128 principal components), times a projection learned in
-  training. Similar words and pieces lie near each other, so "overdose", "ODed" and "took all my tablets"
-  look alike to the model even when no rule has the phrase.
-* ``weights.npz`` — convolutions over 1, 2 and 3 consecutive pieces (so word order, and "I" against "she",
-  count), max-pooled over the whole message (a risk buried in one sentence of a long reflection still shows),
-  then a softmax over five classes. Trained by ``benchmarks/safeguarding_model_train.py`` on the
-  development messages in ``tests/data``; the held-out sets in ``tests/data/testset`` are never trained on.
-* ``model.json`` — classes, kernel sizes, the two thresholds and what it was trained on.
+* ``network.onnx`` and ``encoder_tokenizer.json`` — all-MiniLM-L6-v2 with a linear layer to five classes,
+  fine-tuned whole on the development messages in ``tests/data`` (``benchmarks/safeguarding_model_train.py``),
+  run with ONNX Runtime, int8 (:mod:`bot.core.safety.safeguarding_network`). The held-out sets in
+  ``tests/data/testset`` are never trained on.
+* ``model.json`` — classes, the two thresholds and what it was trained on.
 
-Inference is NumPy: one lookup, three small matrix products and a max per 512-piece window.
+A message of one or two sentences is read whole; a longer one also (or, past 254 word pieces, only) in pairs of
+neighbouring sentences, and the most worrying run speaks for it (``chunks``). About 2-4 ms for a chat message
+on one core, a tenth of a second for a 4 KB reflection (benchmarks/safeguarding_eval.py prints it).
 How its verdict combines with the rules is ``SafeguardingRules.check``'s business.
 """
 
@@ -25,101 +22,25 @@ from __future__ import annotations
 
 import copy
 import json
-import unicodedata
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
-__all__ = ["CLASSES", "Model", "Scores", "WordPieces"]
+from bot.core.safety.safeguarding_network import MAX_PIECES, Network
+from bot.core.safety.word_pieces import WordPieces
+
+__all__ = ["CLASSES", "Model", "Scores", "WordPieces", "chunks"]
 
 #: what the model tells apart; "no_risk" is ordinary, clinical, negated, figurative and teaching text
 CLASSES = ("explicit_self_risk", "warning_sign", "peer", "harassment", "no_risk")
-#: longer messages are read in windows of this many pieces (with an overlap), so a 4 KB message costs what
-#: its length costs and no more
-_WINDOW = 512
-_OVERLAP = 16
-#: up to this many pieces the members run fused (see _Fused); beyond it, one after another
-_FUSED_UP_TO = 160
-
-
-def _is_punctuation(ch: str) -> bool:
-    """BERT's rule: ASCII symbols and every Unicode punctuation mark are words of their own."""
-    o = ord(ch)
-    return (
-        33 <= o <= 47 or 58 <= o <= 64 or 91 <= o <= 96 or 123 <= o <= 126 or unicodedata.category(ch).startswith("P")
-    )
-
-
-def _words(chunk: str) -> list[str]:
-    """One whitespace-free chunk split as BERT's pre-tokenizer does, accents stripped."""
-    plain = "".join(
-        c for c in unicodedata.normalize("NFD", chunk.lower()) if unicodedata.category(c) not in ("Mn", "Cc", "Cf")
-    )
-    words: list[str] = []
-    current: list[str] = []
-    for c in plain:
-        if _is_punctuation(c) or 0x4E00 <= ord(c) <= 0x9FFF:
-            if current:
-                words.append("".join(current))
-                current = []
-            words.append(c)
-        else:
-            current.append(c)
-    if current:
-        words.append("".join(current))
-    return words
-
-
-class WordPieces:
-    """BERT's uncased word-piece split (greedy longest match, "##" continuations), with a cache per word.
-
-    The same split as the encoder's ``tokenizer.json``, in Python: the words of student messages repeat, so
-    after the first few messages nearly every word is one dictionary lookup (the Rust tokenizer took longer
-    on a 4 KB message than the whole network).
-    """
-
-    def __init__(self, vocab: dict[str, int], unk: str = "[UNK]", max_chars: int = 100) -> None:
-        self.vocab, self.unk_id, self.max_chars = vocab, vocab[unk], max_chars
-        self._cache: dict[str, tuple[int, ...]] = {}
-
-    @classmethod
-    def from_file(cls, path: Path) -> WordPieces:
-        model = json.loads(path.read_text(encoding="utf-8"))["model"]
-        return cls(dict(model["vocab"]), model.get("unk_token", "[UNK]"), model.get("max_input_chars_per_word", 100))
-
-    def _pieces(self, word: str) -> tuple[int, ...]:
-        if len(word) > self.max_chars:
-            return (self.unk_id,)
-        out: list[int] = []
-        start = 0
-        while start < len(word):
-            end = len(word)
-            while end > start:
-                piece = word[start:end] if start == 0 else "##" + word[start:end]
-                if piece in self.vocab:
-                    out.append(self.vocab[piece])
-                    break
-                end -= 1
-            else:
-                return (self.unk_id,)
-            start = end
-        return tuple(out)
-
-    def ids(self, text: str) -> list[int]:
-        """Piece ids of ``text`` (lower case expected; accents are stripped here, as BERT uncased does)."""
-        out: list[int] = []
-        cache = self._cache
-        for chunk in text.split():
-            got = cache.get(chunk)
-            if got is None:
-                got = tuple(i for word in _words(chunk) for i in self._pieces(word))
-                if len(cache) < 200_000:
-                    cache[chunk] = got
-            out.extend(got)
-        return out
+#: a message of up to this many word pieces is read whole (the encoder's own limit)...
+WHOLE = MAX_PIECES - 2
+#: a pair of sentences read on its own is cut at this many pieces
+CHUNK = 128
 
 
 @dataclass(frozen=True)
@@ -148,86 +69,33 @@ class Scores:
         return self.alerting >= threshold and self.explicit + self.harassment >= self.warning
 
 
-@dataclass(frozen=True)
-class _Member:
-    pieces: np.ndarray  # (pieces, dims)
-    convs: list[tuple[np.ndarray, np.ndarray]]  # per kernel size: (k * dims, filters) and (filters,)
-    out_w: np.ndarray  # (filters * kernels, classes)
-    out_b: np.ndarray
-
-    @staticmethod
-    def logits(
-        pieces: np.ndarray,
-        convs: list[tuple[np.ndarray, np.ndarray]],
-        out_w: np.ndarray,
-        out_b: np.ndarray,
-        ids: np.ndarray,
-        kernels: tuple[int, ...],
-    ) -> np.ndarray:
-        emb = pieces[ids]  # (T, dims)
-        n, dim = emb.shape
-        pooled = []
-        for k, (weight, bias) in zip(kernels, convs, strict=True):
-            if n < k:
-                emb = np.vstack([emb, np.zeros((k - n, dim), np.float32)])
-                n = k
-            windows = np.lib.stride_tricks.sliding_window_view(emb, (k, dim)).reshape(n - k + 1, k * dim)
-            pooled.append(np.maximum(windows @ weight + bias, 0.0).max(axis=0))
-        return np.asarray(np.concatenate(pooled) @ out_w + out_b)
-
-    def probs(self, ids: np.ndarray, kernels: tuple[int, ...]) -> np.ndarray:
-        logits = self.logits(self.pieces, self.convs, self.out_w, self.out_b, ids, kernels)
-        e = np.exp(logits - logits.max())
-        return np.asarray(e / e.sum())
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")
 
 
-@dataclass(frozen=True)
-class _Fused:
-    """The members as one wider network: one lookup and one product per kernel size, whatever their number.
+def chunks(ids_of: Callable[[str], list[int]], text: str, limit: int = CHUNK) -> list[list[int]]:
+    """The runs of word pieces the encoder reads, the most worrying of which speaks for the message.
 
-    Their piece tables side by side, their weights block-diagonal; the members never mix (the zero blocks see
-    to it), and each member's softmax is taken apart before the average. A few large products instead of many
-    small ones: Python's overhead, not arithmetic, is most of the cost of a short message.
-    """
+    * One or two sentences: the message, whole.
+    * More, up to ``WHOLE`` pieces: the message whole and every pair of neighbouring sentences. A meaning is an
+      average, so one worrying sentence among six ordinary ones barely moves the whole; in a pair it shows.
+    * Longer still: pairs of sentences, side by side without overlap (each at most ``limit`` pieces).
 
-    pieces: np.ndarray  # (pieces, members * dims)
-    convs: list[tuple[np.ndarray, np.ndarray]]  # per kernel size: (k * members * dims, members * filters), bias
-    out_w: np.ndarray  # (kernels * members * filters, members * classes)
-    out_b: np.ndarray
-    members: int
-
-    @classmethod
-    def of(cls, members: list[_Member], kernels: tuple[int, ...]) -> _Fused:
-        n = len(members)
-        dims = members[0].pieces.shape[1]
-        filters = members[0].convs[0][0].shape[1]
-        classes = members[0].out_b.shape[0]
-        convs = []
-        for i, k in enumerate(kernels):
-            weight = np.zeros((k * n * dims, n * filters), np.float32)
-            for m, member in enumerate(members):
-                for tap in range(k):
-                    rows = slice(tap * n * dims + m * dims, tap * n * dims + (m + 1) * dims)
-                    weight[rows, m * filters : (m + 1) * filters] = member.convs[i][0][tap * dims : (tap + 1) * dims]
-            convs.append((weight, np.concatenate([member.convs[i][1] for member in members])))
-        out_w = np.zeros((len(kernels) * n * filters, n * classes), np.float32)
-        for i in range(len(kernels)):
-            for m, member in enumerate(members):
-                rows = slice(i * n * filters + m * filters, i * n * filters + (m + 1) * filters)
-                out_w[rows, m * classes : (m + 1) * classes] = member.out_w[i * filters : (i + 1) * filters]
-        return cls(
-            pieces=np.ascontiguousarray(np.concatenate([member.pieces for member in members], axis=1)),
-            convs=convs,
-            out_w=out_w,
-            out_b=np.concatenate([member.out_b for member in members]),
-            members=n,
-        )
-
-    def probs(self, ids: np.ndarray, kernels: tuple[int, ...]) -> np.ndarray:
-        logits = _Member.logits(self.pieces, self.convs, self.out_w, self.out_b, ids, kernels)
-        per_member = logits.reshape(self.members, -1)
-        e = np.exp(per_member - per_member.max(axis=1, keepdims=True))
-        return np.asarray((e / e.sum(axis=1, keepdims=True)).mean(axis=0))
+    The training script reads its messages through this same function, so what it learnt on is what the bot
+    shows it."""
+    ids = ids_of(text) or [0]
+    sentences = [ids_of(m.group()) for m in _SENTENCE.finditer(text)]
+    sentences = [x for x in sentences if x]
+    if len(sentences) <= 2 and len(ids) <= WHOLE:
+        return [ids]
+    whole = len(ids) <= WHOLE
+    # every pair overlapping when the message is read whole too; side by side (the last one alone if the count
+    # is odd) when it is not
+    starts = range(max(1, len(sentences) - 1)) if whole else range(0, len(sentences), 2)
+    runs = [ids] if whole else []
+    for i in starts:
+        pair = [p for x in sentences[i : i + 2] for p in x]
+        runs.extend(pair[j : j + limit] for j in range(0, len(pair), limit))
+    return [r for r in runs if r] or [ids[:WHOLE]]
 
 
 class Model:
@@ -241,28 +109,15 @@ class Model:
         #: probability of the student's own risk or harassment (``Scores.alerting``) at or above which the model
         #: alone raises the alert
         self.alert_threshold = float(meta["alert_threshold"])
-        #: probability of any risk at or above which the model alone asks the gentle check-in
+        #: probability of the student's own risk at or above which the model alone asks the gentle check-in
         self.check_in_threshold = float(meta["check_in_threshold"])
-        self.kernels = tuple(int(k) for k in meta["kernels"])
-        # the products are tiny: BLAS threads only fight each other (and the bot) for the cores, ten times slower
-        threadpool_limits(limits=1, user_api="blas")
-        self.pieces = WordPieces.from_file(folder / "tokenizer.json")
-        # one network or an ensemble of a few trained from different seeds, their probabilities averaged:
-        # pieces.npy is (members, pieces, dims), weights.npz has "m<i>." before each member's names
-        pieces = np.load(folder / "pieces.npy").astype(np.float32)
-        self._members: list[_Member] = []
-        with np.load(folder / "weights.npz") as w:
-            for m in range(pieces.shape[0]):
-                convs = []
-                for i, k in enumerate(self.kernels):
-                    weight = w[f"m{m}.convs.{i}.weight"]  # Conv1d: (filters, dims, k)
-                    # -> one (k * dims, filters) matrix over k consecutive piece vectors
-                    convs.append((np.ascontiguousarray(weight.transpose(2, 1, 0).reshape(k * weight.shape[1], -1)),
-                                  w[f"m{m}.convs.{i}.bias"].astype(np.float32)))  # fmt: skip
-                self._members.append(
-                    _Member(pieces[m], convs, w[f"m{m}.out.weight"].T.copy(), w[f"m{m}.out.bias"].copy())
-                )
-        self._fused = _Fused.of(self._members, self.kernels)
+        #: a message of at most ``short_words`` words needs at least ``short_threshold`` for either: a plain short
+        #: answer to one of the five questions ("He told me to go away.") gives the network little to read, and
+        #: those answers are most of what students write (round seven, docs/safeguarding.md)
+        short: dict[str, Any] = meta.get("short_message", {})
+        self.short_words = int(short.get("words", 0))
+        self.short_threshold = float(short.get("threshold", 0.0))
+        self.network = Network.load(folder)
 
     @classmethod
     def load(cls, folder: Path) -> Model:
@@ -272,18 +127,22 @@ class Model:
         """The same network with other thresholds (for measuring, and for tests)."""
         other = copy.copy(self)
         other.alert_threshold, other.check_in_threshold = alert, check_in
+        other.short_threshold = 0.0  # exactly these thresholds, whatever the length
         return other
 
-    def _window_probs(self, ids: np.ndarray) -> np.ndarray:
-        if len(ids) <= _FUSED_UP_TO:  # short: overhead dominates, one wide product per kernel
-            return self._fused.probs(ids, self.kernels)
-        # long: arithmetic dominates, and the fused products would multiply the zero blocks too
-        return np.asarray(np.mean([member.probs(ids, self.kernels) for member in self._members], axis=0))
+    def thresholds(self, normalised: str) -> tuple[float, float]:
+        """The alert and check-in thresholds for this message (a short one needs more)."""
+        if len(normalised.split()) <= self.short_words:
+            return max(self.alert_threshold, self.short_threshold), max(self.check_in_threshold, self.short_threshold)
+        return self.alert_threshold, self.check_in_threshold
+
+    def chunk_probs(self, normalised: str) -> np.ndarray:
+        """(chunks, classes): the network's probabilities for each run it reads."""
+        return np.stack([self.network.probs(r) for r in chunks(self.network.ids, normalised)])
 
     def scores(self, normalised: str) -> Scores:
-        """Scores of a message already normalised by the rules (lower case, invisible characters folded)."""
-        ids = np.asarray(self.pieces.ids(normalised) or [0], dtype=np.int64)
-        step = _WINDOW - _OVERLAP
-        probs = [self._window_probs(ids[i : i + _WINDOW]) for i in range(0, max(1, len(ids) - _OVERLAP), step)]
-        top = np.max(np.stack(probs), axis=0)
+        """Scores of a message already normalised by the rules (lower case, invisible characters folded): those
+        of its most worrying run, so a risk buried in one sentence of a long reflection still shows."""
+        probs = self.chunk_probs(normalised)
+        top = probs[int(np.argmin(probs[:, CLASSES.index("no_risk")]))]
         return Scores(explicit=float(top[0]), warning=float(top[1]), peer=float(top[2]), harassment=float(top[3]))

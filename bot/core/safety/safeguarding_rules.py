@@ -710,9 +710,16 @@ class SafeguardingRules:
         present = self._present(norm)
         live = self._live_patterns(norm, present)
         verdict = _verdict(_Message(self, norm, present).hits(live)) if live else NO_RISK
-        if self.model is not None and not verdict.alerts_facilitator and all(h.risk for h in verdict.hits):
+        if (
+            self.model is not None
+            and not verdict.alerts_facilitator
+            and all(h.risk for h in verdict.hits)
+            and verdict.category is not Category.PATIENT_SAFETY
+        ):
             # a rule that matched and judged its match no risk (negated, a patient's, a figure of speech,
-            # teaching) has read the sentence more closely than the model can: the model keeps out
+            # teaching) has read the sentence more closely than the model can: the model keeps out. So it does
+            # from a patient-safety concern, a kind it has no class for ("told to sign the controlled drugs book
+            # for something I didn't witness" read to it as the student's own risk, round seven)
             return self._second_opinion(norm, verdict)
         return verdict
 
@@ -725,8 +732,9 @@ class SafeguardingRules:
         """
         assert self.model is not None
         s = self.model.scores(norm)
+        alert_at, check_in_at = self.model.thresholds(norm)
         shown = f"p={s.alerting:.2f}"
-        if s.alerts(self.model.alert_threshold):
+        if s.alerts(alert_at):
             # sure of risk, split between explicit and warning signs, and not mostly a warning sign: the alert (round
             # four, issue 10: such messages went unanswered when only the explicit share counted). Mostly a warning
             # sign: the check-in below, as the tiers say.
@@ -734,7 +742,7 @@ class SafeguardingRules:
             return Verdict(True, category, Subject.STUDENT, MODEL_RULE, shown, hits=verdict.hits)
         if verdict.risk:
             return verdict  # the rules' check-in, someone-else or patient-safety reply stands
-        if s.own_risk >= self.model.check_in_threshold:
+        if s.own_risk >= check_in_at:
             # a peer's disclosure is left to the rules: the model learnt "my friend told me" too well
             shown = f"p={s.own_risk:.2f}"
             return Verdict(True, Category.WARNING_SIGN, Subject.STUDENT, MODEL_RULE, shown, hits=verdict.hits)
