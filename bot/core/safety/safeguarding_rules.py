@@ -101,15 +101,15 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from bot.core.paths import PROMPTS
 from bot.core.safety import literals
 from bot.core.safety.textnorm import fold
 from bot.core.safety.word_forms import expand_families
+from bot.core.templates import sandboxed_environment
 
-if TYPE_CHECKING:  # the model brings numpy (onnxruntime soon): imported where the rules are loaded, not by
+if TYPE_CHECKING:  # the model brings numpy and onnxruntime: imported where the rules are loaded, not by
     # every command that lists alerts or reads a Verdict
     from bot.core.safety.safeguarding_model import Model
 
@@ -1394,13 +1394,7 @@ def _capitalize_first(value: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _environment() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=False,
-        undefined=StrictUndefined,
-    )
+    env = sandboxed_environment(lstrip_blocks=True)  # the one factory of bot.core.templates
     env.filters["capitalize_first"] = _capitalize_first
     return env
 
