@@ -241,6 +241,27 @@ def test_negation_reaching_a_list_or_the_one_who_did_it(text: str, tier: Tier) -
     assert alone.check(text).tier is tier, alone.check(text).summary()
 
 
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        # round seven: a contrast, "none of this", Pidgin and Patois negators, a question answered "I hadn't"
+        ("wanting a nap is not the same as wanting to die, relax bot", Tier.NONE),
+        ("None of this is about me wanting to die, it's about how hard it is to hear someone else say it", Tier.NONE),
+        ("I no dey think of killing myself o, na just tiredness.", Tier.NONE),
+        ("Mi nuh tink bout killing myself or nutten like dat. Mi just tired.", Tier.NONE),
+        ("A patient asked whether I'd ever felt suicidal. I hadn't, and I redirected kindly.", Tier.NONE),
+        # ...and the same Englishes saying it
+        ("i no want to live again", Tier.ALERT),
+        ("I no dey fit again, I wan die", Tier.ALERT),
+        ("it's not the same as before, I want to die", Tier.ALERT),
+        ("I'm not the same as I was, I keep thinking of killing myself", Tier.ALERT),
+    ],
+)
+def test_negation_in_other_englishes_and_contrasts(text: str, tier: Tier) -> None:
+    alone = SafeguardingRules.from_toml(model_path=None)
+    assert alone.check(text).tier is tier, alone.check(text).summary()
+
+
 # --------------------------------------------------------------------------------------------
 # word families in rule patterns
 # --------------------------------------------------------------------------------------------

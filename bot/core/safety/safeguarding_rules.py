@@ -1243,7 +1243,8 @@ _NOBODY = re.compile(
 _ASKED_IF = re.compile(r"\b(?:asked|asking|asks|wondered|checking|checked)\b[^.!?]{0,50}\b(?:if|whether)\b")
 _ANSWERED_NO = re.compile(
     r"[^.!?]{0,60}[.!?,;]?\s*(?:and\s+|but\s+)?(?:i\s+(?:said|told\s+(?:him|her|them))\s+(?:no|that\s+i\s+(?:haven't|hadn't|don't|didn't|wasn't))\b"
-    r"|no\s*[,.]\s*i\s+(?:haven't|don't|do\s+not|am\s+not|i'm\s+not)\b|i\s+(?:do|have|am|was)\s+not\b[^.!?]{0,20}(?:[.!?]|$)|i\s+(?:don't|haven't|wasn't)\b[^.!?]{0,5}(?:[.!?;,]|$))"
+    r"|no\s*[,.]\s*i\s+(?:haven't|don't|do\s+not|am\s+not|i'm\s+not)\b|i\s+(?:do|have|had|did|am|was)\s+not\b[^.!?]{0,20}(?:[.!?]|$)"
+    r"|i\s+(?:don't|haven't|hadn't|didn't|wasn't)\b[^.!?]{0,5}(?:[.!?;,]|$))"
 )
 _ANSWERED_YES = re.compile(
     r"[^.!?]{0,60}[.!?,;]?\s*(?:and\s+|but\s+)?(?:honestly\s+|truthfully\s+)?(?:i\s+(?:said|told\s+(?:him|her|them))\s+"
