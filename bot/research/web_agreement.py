@@ -116,7 +116,9 @@ def _round_figures(session: Session, rnd: CodingRound, data: RoundInput) -> dict
                and len({frozenset(v) for v in by.values()}) > 1]
     return {"number": rnd.number, "open": rnd.closed_at is None, "items": report.items,
             "coders": list(report.coders), "rows": report_to_rows(report), "waiting": sorted(waiting),
-            "settled": len(settled)}
+            "settled": len(settled), 
+            # what the theme report takes (``theme_report.Agreement``): no figures before an item is double coded
+            "per_code": ({row.code: row for row in report.codes} if items else {}, coders)}
 
 
 def _side_by_side(session: Session, item_id: int, by: dict[str, set[str]], mine: dict[str, list[Coding]],
@@ -151,6 +153,20 @@ def _disagreements(session: Session, rnd: CodingRound, data: RoundInput,
     return [_side_by_side(session, item_id, by, codings[str(item_id)], colour) for item_id, by in waiting]
 
 
+def round_figures(session: Session, rnd: CodingRound, cache: dict[Any, Any] | None
+                  ) -> tuple[RoundInput, tuple[Any, ...], dict[str, Any]]:
+    """Return a round's agreement input, its fingerprint and its figures, from ``cache`` when they are kept."""
+    fingerprint = web_repo.agreement_fingerprint(session=session, round_id=rnd.id or 0, study_id=rnd.study_id)
+    key = (rnd.id, fingerprint)
+    data = round_input(session, rnd, fingerprint, cache)
+    figures = cache.get(key) if cache is not None else None
+    if figures is None:
+        figures = _round_figures(session, rnd, data)
+        if cache is not None:
+            cache[key] = figures
+    return data, fingerprint, figures
+
+
 def agreement(session: Session, env: Env, ctx: Ctx, cache: dict[Any, Any] | None = None) -> dict[str, Any]:
     """Return agreement per code and overall for every round (open first), and each round's open disagreements.
 
@@ -161,14 +177,7 @@ def agreement(session: Session, env: Env, ctx: Ctx, cache: dict[Any, Any] | None
     if cache is not None and len(cache) > CACHE_LIMIT:
         cache.clear()
     for rnd in reversed(coding_repo.rounds_of(session=session, study_id=ctx.study.id)):
-        fingerprint = web_repo.agreement_fingerprint(session=session, round_id=rnd.id or 0, study_id=ctx.study.id)
-        key = (rnd.id, fingerprint)
-        data = round_input(session, rnd, fingerprint, cache)
-        figures = cache.get(key) if cache is not None else None
-        if figures is None:
-            figures = _round_figures(session, rnd, data)
-            if cache is not None:
-                cache[key] = figures
+        data, _fingerprint, figures = round_figures(session, rnd, cache)
         shown = _disagreements(session, rnd, data, figures["waiting"][:DISAGREEMENTS_SHOWN])
         rounds.append({**figures, "disagreements": shown, "waiting": len(figures["waiting"])})
     viewed(session, env, ctx, "agreement")

@@ -4,6 +4,11 @@ The same report as ``balint research themes report`` (``theme_report.build``): p
 prevalence, agreement per code and exemplar quotes (redacted, with pseudonym and week), and the theme map
 (``theme_render.theme_map_png``), which the page loads from its own address. Themes are changed on the command
 line (``balint research themes …``); the page only shows them. Each view is audited as ``web.view``.
+
+With the transport's ``cache`` (the Agreement page's), each code's agreement is the Agreement page's kept
+figures, and the page's data and the map's PNG (matplotlib takes hundreds of milliseconds to draw it) are kept
+per round under a fingerprint of everything the report shows: the agreement fingerprint (assignments, finishes,
+settlements, the codebook's changes, the items), the themes' last change and exemplar marks, and the study's name.
 """
 
 from __future__ import annotations
@@ -13,16 +18,33 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.core.context import Env
-from bot.research import codebook, theme_render, theme_report
+from bot.research import codebook, theme_render, theme_report, web_agreement
 from bot.research.theme_report import SOURCE_IMPORTED, SOURCE_REFLECTION, SOURCE_TURN, Prevalence, ThemeReport
 from bot.research.web_views import Ctx, viewed
-from storage import coding_repo
+from storage import coding_repo, theme_repo
 from storage.research_models import CodingRound
 
 
-def _report(session: Session, env: Env, ctx: Ctx, round_number: int | None) -> tuple[CodingRound, ThemeReport]:
+def _fingerprint(session: Session, ctx: Ctx, rnd: CodingRound, agreement_fp: tuple[Any, ...]) -> tuple[Any, ...]:
+    return (ctx.study.name, agreement_fp, theme_repo.report_fingerprint(session=session, round_id=rnd.id or 0))
+
+
+def _report(session: Session, env: Env, ctx: Ctx, round_number: int | None, cache: dict[Any, Any] | None
+            ) -> tuple[CodingRound, ThemeReport, tuple[Any, ...]]:
+    """Return the round, its theme report (kept in ``cache`` while its fingerprint holds) and the fingerprint."""
     rnd = codebook.round_by_number(session, ctx.study, round_number)
-    return rnd, theme_report.build(session, env, ctx.study, rnd)
+    if cache is None:
+        return rnd, theme_report.build(session, env, ctx.study, rnd), ()
+    _data, agreement_fp, figures = web_agreement.round_figures(session, rnd, cache)
+    fingerprint = _fingerprint(session, ctx, rnd, agreement_fp)
+    kept = cache.get(("themes", rnd.id))
+    if kept is not None and kept[0] == fingerprint:
+        return rnd, kept[1], fingerprint
+    report = theme_report.build(session, env, ctx.study, rnd, agreement=figures["per_code"])
+    # building carries the previous round's themes over the first time (new theme events): read it again
+    fingerprint = _fingerprint(session, ctx, rnd, agreement_fp)
+    cache[("themes", rnd.id)] = (fingerprint, report)
+    return rnd, report, fingerprint
 
 
 def _prevalence(p: Prevalence) -> dict[str, int]:
@@ -31,9 +53,10 @@ def _prevalence(p: Prevalence) -> dict[str, int]:
             "in_person": len(p.by_source.get(SOURCE_IMPORTED, ())), "sessions": len(p.sessions)}
 
 
-def themes_page(session: Session, env: Env, ctx: Ctx, round_number: int | None = None) -> dict[str, Any]:
+def themes_page(session: Session, env: Env, ctx: Ctx, round_number: int | None = None,
+                cache: dict[Any, Any] | None = None) -> dict[str, Any]:
     """Return a round's theme report as the page shows it (the open or latest round when none is asked for)."""
-    rnd, report = _report(session, env, ctx, round_number)
+    rnd, report, _fingerprint = _report(session, env, ctx, round_number, cache)
     assert ctx.study.id is not None
     rounds = [r.number for r in coding_repo.rounds_of(session=session, study_id=ctx.study.id)]
     shown = [{
@@ -48,8 +71,15 @@ def themes_page(session: Session, env: Env, ctx: Ctx, round_number: int | None =
             "coded_items": report.coded_items, "participants": report.participants, "coders": report.coders}
 
 
-def theme_map(session: Session, env: Env, ctx: Ctx, round_number: int | None = None) -> bytes:
+def theme_map(session: Session, env: Env, ctx: Ctx, round_number: int | None = None,
+              cache: dict[Any, Any] | None = None) -> bytes:
     """Return the round's theme map as a PNG (themes to codes, each code's dot sized by its items)."""
-    rnd, report = _report(session, env, ctx, round_number)
+    rnd, report, fingerprint = _report(session, env, ctx, round_number, cache)
     viewed(session, env, ctx, "theme_map", round=rnd.number)
-    return theme_render.theme_map_png(report)
+    kept = cache.get(("theme_map", rnd.id)) if cache is not None else None
+    if kept is not None and kept[0] == fingerprint:
+        return bytes(kept[1])
+    png = theme_render.theme_map_png(report)
+    if cache is not None:
+        cache[("theme_map", rnd.id)] = (fingerprint, png)
+    return png

@@ -311,12 +311,12 @@ def _round_query(request: web.Request) -> int | None:
 
 
 async def themes_page(request: web.Request) -> web.Response:
-    ctx, data = await study_call(request, web_themes.themes_page, _round_query(request))
+    ctx, data = await study_call(request, web_themes.themes_page, _round_query(request), request.app[AGREEMENT_CACHE])
     return render(request, "themes.html.j2", study=ctx.study, me=ctx.label, tab="themes", **data)
 
 
 async def theme_map(request: web.Request) -> web.Response:
-    _ctx, png = await study_call(request, web_themes.theme_map, _round_query(request))
+    _ctx, png = await study_call(request, web_themes.theme_map, _round_query(request), request.app[AGREEMENT_CACHE])
     return web.Response(body=png, content_type="image/png")
 
 
