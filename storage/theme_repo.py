@@ -92,7 +92,7 @@ def finished_item_facts(*, session: Session, round_id: int) -> list[tuple[int, i
                       col(CodingItem.transcript_id)).distinct()
             .join(Assignment, col(Assignment.item_id) == col(CodingItem.id))
             .where(*_finished_on_queued(round_id)))
-    return [(i, p, w, t) for i, p, w, t in session.connection().execute(stmt).all()]
+    return [(i, p, w, t) for i, p, w, t in session.connection().execute(stmt).all() if i is not None]
 
 
 def finished_item_codes(*, session: Session, round_id: int) -> list[tuple[int, int]]:
@@ -122,4 +122,4 @@ def report_fingerprint(*, session: Session, round_id: int) -> tuple[Any, ...]:
         .join(ResearchCoding, col(ResearchCoding.id) == col(Exemplar.coding_id))
         .join(Assignment, col(Assignment.id) == col(ResearchCoding.assignment_id))
         .where(col(Assignment.round_id) == round_id).order_by(col(Exemplar.id))).all()
-    return (last, tuple((int(e), int(c)) for e, c in marks))
+    return (last, tuple((e, c) for e, c in marks))

@@ -172,12 +172,12 @@ def build(session: Session, env: Env, study: Study, rnd: CodingRound, agreement:
     exemplars = theme_repo.exemplars_of_round(session=session, round_id=rnd.id)
     texts = research_repo.items_by_id(session=session, item_ids=[a.item_id for _m, _c, a in exemplars])
     for mark, coding, assignment in exemplars:
-        item = texts.get(assignment.item_id)
-        if item is None or item.excluded_at is not None:
+        text = texts.get(assignment.item_id)
+        if text is None or text.excluded_at is not None:
             continue
         marker = session.get(Coder, mark.coder_id)
-        quotes[coding.code_id].append(Quote(text=themes.quote_of(item, coding), pseudonym=pseudonym(
-            item.participant_id), week=item.week, code=paths.get(coding.code_id, "?"),
+        quotes[coding.code_id].append(Quote(text=themes.quote_of(text, coding), pseudonym=pseudonym(
+            text.participant_id), week=text.week, code=paths.get(coding.code_id, "?"),
             coder=marker.label if marker else labels.get(assignment.coder_id, "?"), note=mark.note))
     rows = []
     for theme in themes.themes(session, env, rnd):

@@ -116,7 +116,7 @@ def _round_figures(session: Session, rnd: CodingRound, data: RoundInput) -> dict
                and len({frozenset(v) for v in by.values()}) > 1]
     return {"number": rnd.number, "open": rnd.closed_at is None, "items": report.items,
             "coders": list(report.coders), "rows": report_to_rows(report), "waiting": sorted(waiting),
-            "settled": len(settled), 
+            "settled": len(settled),
             # what the theme report takes (``theme_report.Agreement``): no figures before an item is double coded
             "per_code": ({row.code: row for row in report.codes} if items else {}, coders)}
 
