@@ -70,3 +70,14 @@ def test_the_kept_map_and_page_are_served_until_a_theme_changes(db, research_env
     assert [c["path"] for c in after_page["themes"][0]["codes"]] == [
         c["path"] for c in first_page["themes"][0]["codes"][1:]]
     assert after_page["themes"][1:] == first_page["themes"][1:]
+
+
+def test_maps_drawn_at_start_up_are_served_without_drawing(db, research_env, study_cohort, monkeypatch):
+    ready_study(db, research_env, study_cohort)
+    cache: dict = {}
+    assert db.call(web_themes.warm, research_env, cache) == 0  # no themes yet: nothing to draw
+    db.call(lambda s: themes.seed(s, research_env, _ctx(s, research_env).study, actor="test"))
+    assert db.call(web_themes.warm, research_env, cache) == 1
+    drawn = db.call(lambda s: web_themes.theme_map(s, research_env, _ctx(s, research_env), 1))
+    monkeypatch.setattr(web_themes.theme_render, "theme_map_png", lambda report: b"drawn again")
+    assert db.call(lambda s: web_themes.theme_map(s, research_env, _ctx(s, research_env), 1, cache)) == drawn

@@ -368,14 +368,21 @@ async def download(request: web.Request) -> web.StreamResponse:
 # ---------------------------------------------------------------------------------------------- build
 
 
-async def warm_agreement(app: web.Application) -> None:
-    """Read the agreement figures of every round before serving, so the first Agreement page is quick."""
+async def warm_pages(app: web.Application) -> None:
+    """Read the agreement figures of every round before serving, and build the theme reports and maps, so the
+    first Agreement and Themes pages are quick."""
     try:
         rounds = await app[DB].run(web_agreement.warm, app[ENV], app[AGREEMENT_CACHE])
     except Exception:  # the pages compute them when asked; serving must not wait on this
         log.exception("agreement figures not read ahead", extra={"event": "web_agreement_warm_failed"})
         return
     log.info("agreement figures ready", extra={"event": "web_agreement_warm", "rounds": rounds})
+    try:  # after the agreement figures: each theme report takes its codes' agreement from them
+        maps = await app[DB].run(web_themes.warm, app[ENV], app[AGREEMENT_CACHE])
+    except Exception:
+        log.exception("theme maps not drawn ahead", extra={"event": "web_themes_warm_failed"})
+        return
+    log.info("theme maps ready", extra={"event": "web_themes_warm", "maps": maps})
 
 
 def build_app(db: Database, env: Env, *, secure_cookie: bool = True) -> web.Application:
@@ -383,7 +390,7 @@ def build_app(db: Database, env: Env, *, secure_cookie: bool = True) -> web.Appl
     app = web.Application(middlewares=[errors, headers, signed_in, csrf], client_max_size=1 << 20)
     app[DB], app[ENV], app[TEMPLATES], app[SECURE] = db, env, templates(), secure_cookie
     app[AGREEMENT_CACHE] = {}
-    app.on_startup.append(warm_agreement)
+    app.on_startup.append(warm_pages)
     s = f"{PREFIX}/s/{{sid}}"
     c = f"{s}/code/{{item}}"
     app.add_routes([
