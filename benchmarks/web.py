@@ -210,8 +210,8 @@ async def measure(url: str, study_id: int, item_id: int, repeat: int) -> list[tu
                             ("an item to code", f"{s}/code/{item_id}"), ("exports", f"{s}/exports"),
                             ("agreement, later views (cached)", f"{s}/agreement")]:
             await timed(label, "GET", path)
-        await timed("themes, first view (report built)", "GET", f"{s}/themes", times_=1)
-        await timed("the theme map, first view (drawn)", "GET", f"{s}/themes/map.png", times_=1)
+        await timed("themes, first view (built at start-up)", "GET", f"{s}/themes", times_=1)
+        await timed("the theme map, first view (drawn at start-up)", "GET", f"{s}/themes/map.png", times_=1)
         await timed("themes, later views (kept)", "GET", f"{s}/themes")
         await timed("the theme map, later views (kept)", "GET", f"{s}/themes/map.png")
         db.call(rename_theme, env, study_id)

@@ -111,15 +111,21 @@ class ThemeReport:
     coders: list[str]
 
 
-def _item_codes(session: Session, rnd: CodingRound) -> tuple[dict[int, set[int]], dict[int, ItemFacts]]:
-    """Return item -> codes it counts for (the settlement, else every finished coder's codes), and the facts of
-    every queued item a coder finished."""
+def _item_codes(session: Session, rnd: CodingRound, coded: dict[int, set[int]] | None
+                ) -> tuple[dict[int, set[int]], dict[int, ItemFacts]]:
+    """Return item -> codes it counts for (the settlement, else every finished coder's codes: ``coded`` when
+    already read), and the facts of every queued item a coder finished."""
     assert rnd.id is not None
     facts = {i: ItemFacts(i, p, w, t) for i, p, w, t in theme_repo.finished_item_facts(session=session,
                                                                                          round_id=rnd.id)}
     applied: dict[int, set[int]] = {i: set() for i in facts}
-    for item_id, code_id in theme_repo.finished_item_codes(session=session, round_id=rnd.id):
-        applied[item_id].add(code_id)
+    if coded is None:
+        for item_id, code_id in theme_repo.finished_item_codes(session=session, round_id=rnd.id):
+            applied[item_id].add(code_id)
+    else:
+        for item_id, code_ids in coded.items():
+            if item_id in applied:
+                applied[item_id] = set(code_ids)
     settled: dict[int, set[int]] = defaultdict(set)
     for item_id, agreed in theme_repo.settled_codes(session=session, round_id=rnd.id):
         if agreed is not None:
@@ -146,13 +152,14 @@ def round_agreement(session: Session, rnd: CodingRound) -> Agreement:
     return {row.code: row for row in report.codes}, coders
 
 
-def build(session: Session, env: Env, study: Study, rnd: CodingRound, agreement: Agreement | None = None
-          ) -> ThemeReport:
-    """Gather a round's theme report from the database (``agreement``: the round's, when already computed)."""
+def build(session: Session, env: Env, study: Study, rnd: CodingRound, agreement: Agreement | None = None,
+          coded: dict[int, set[int]] | None = None) -> ThemeReport:
+    """Gather a round's theme report from the database. Given what is already known (the workbench keeps it),
+    ``agreement`` is the round's per code, and ``coded`` item -> the codes its finished coders applied."""
     assert rnd.id is not None
     paths = codebook.paths(session, rnd)
     per_code: dict[int, Prevalence] = defaultdict(Prevalence)
-    applied, items = _item_codes(session, rnd)
+    applied, items = _item_codes(session, rnd, coded)
     kinds = research_repo.transcript_kinds(session=session, study_id=study.id or 0)
     for item_id, code_ids in applied.items():
         item = items[item_id]

@@ -38,9 +38,18 @@ class RoundInput:
 
     base: tuple[Any, ...]  # the fingerprint's part that only a full read catches up with
     done: tuple[Any, ...]  # (finished assignments, last finish) when read
-    assigned: dict[int, int] = field(default_factory=dict)  # item -> coders assigned
+    assigned: dict[int, int] = field(default_factory=dict)  # item -> coders assigned, of items with a finished one
     finished: dict[int, tuple[str, str, int]] = field(default_factory=dict)  # assignment -> item, coder, length
     codings: dict[int, list[Coding]] = field(default_factory=dict)  # finished assignment -> its codings
+    code_ids: dict[int, list[int]] = field(default_factory=dict)  # finished assignment -> its codings' code ids
+
+    def item_codes(self) -> dict[int, set[int]]:
+        """Return item -> the codes any coder who finished it applied (what the theme report counts)."""
+        applied: dict[int, set[int]] = {}
+        with _READING:  # another page may be adding to it
+            for aid, (item, _label, _length) in self.finished.items():
+                applied.setdefault(int(item), set()).update(self.code_ids.get(aid, ()))
+        return applied
 
 
 def _add(session: Session, rnd: CodingRound, into: RoundInput, since: Any = None) -> None:
@@ -51,17 +60,22 @@ def _add(session: Session, rnd: CodingRound, into: RoundInput, since: Any = None
     names = codebook.paths(session, rnd)
     labels = {c.id: c.label for c in coding_repo.coders_of(session=session, study_id=rnd.study_id)}
     new: set[int] = set()
-    for aid, item, coder, done, length in web_repo.round_assignment_rows(session=session, round_id=rnd.id,
-                                                                          done_since=since):
-        if since is None:
-            into.assigned[item] = into.assigned.get(item, 0) + 1
-        if done and aid not in into.finished:
+    for aid, item, coder, length in web_repo.finished_assignment_rows(session=session, round_id=rnd.id,
+                                                                       done_since=since):
+        if aid not in into.finished:
             into.finished[aid] = (str(item), labels.get(coder, "?"), length or 0)
             new.add(aid)
+    if since is None:
+        into.assigned = web_repo.coders_assigned(session=session, round_id=rnd.id)
+    else:  # assignments made since a full read change the fingerprint's base: only these items are new here
+        items = sorted({int(into.finished[aid][0]) for aid in new} - into.assigned.keys())
+        if items:
+            into.assigned.update(web_repo.coders_assigned(session=session, round_id=rnd.id, item_ids=items))
     for aid, code, start, end in web_repo.finished_coding_rows(session=session, round_id=rnd.id, done_since=since):
         if aid in new:
             item_key, label, _length = into.finished[aid]
             into.codings.setdefault(aid, []).append(Coding(item_key, label, names.get(code, "?"), start, end))
+            into.code_ids.setdefault(aid, []).append(code)
 
 
 def round_input(session: Session, rnd: CodingRound, fingerprint: tuple[Any, ...],

@@ -5,10 +5,11 @@ prevalence, agreement per code and exemplar quotes (redacted, with pseudonym and
 (``theme_render.theme_map_png``), which the page loads from its own address. Themes are changed on the command
 line (``balint research themes …``); the page only shows them. Each view is audited as ``web.view``.
 
-With the transport's ``cache`` (the Agreement page's), each code's agreement is the Agreement page's kept
-figures, and the page's data and the map's PNG (matplotlib takes hundreds of milliseconds to draw it) are kept
-per round under a fingerprint of everything the report shows: the agreement fingerprint (assignments, finishes,
-settlements, the codebook's changes, the items), the themes' last change and exemplar marks, and the study's name.
+With the transport's ``cache`` (the Agreement page's), each code's agreement and the codes of each finished item
+come from what the Agreement page keeps, and the page's data and the map's PNG (matplotlib takes hundreds of
+milliseconds to draw it) are kept per round under a fingerprint of everything the report shows: the agreement
+fingerprint (assignments, finishes, settlements, the codebook's changes, the items), the themes' last change and
+exemplar marks, and the study's name.
 Both are made ahead at start-up (``warm``) for rounds that have themes.
 """
 
@@ -34,12 +35,12 @@ def _fingerprint(session: Session, study: Study, rnd: CodingRound, agreement_fp:
 def _kept_report(session: Session, env: Env, study: Study, rnd: CodingRound, cache: dict[Any, Any]
                  ) -> tuple[ThemeReport, tuple[Any, ...]]:
     """Return the round's theme report (kept in ``cache`` while its fingerprint holds) and the fingerprint."""
-    _data, agreement_fp, figures = web_agreement.round_figures(session, rnd, cache)
+    data, agreement_fp, figures = web_agreement.round_figures(session, rnd, cache)
     fingerprint = _fingerprint(session, study, rnd, agreement_fp)
     kept = cache.get(("themes", rnd.id))
     if kept is not None and kept[0] == fingerprint:
         return kept[1], fingerprint
-    report = theme_report.build(session, env, study, rnd, agreement=figures["per_code"])
+    report = theme_report.build(session, env, study, rnd, agreement=figures["per_code"], coded=data.item_codes())
     # building carries the previous round's themes over the first time (new theme events): read it again
     fingerprint = _fingerprint(session, study, rnd, agreement_fp)
     cache[("themes", rnd.id)] = (fingerprint, report)
