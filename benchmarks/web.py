@@ -178,7 +178,7 @@ def rename_theme(session: Session, env: Env, study_id: int) -> None:
 async def measure(url: str, study_id: int, item_id: int, repeat: int) -> list[tuple[str, list[float]]]:
     db = Database(url)
     env = Env(clock=SystemClock())
-    app = build_app(db, env, secure_cookie=False)
+    app = build_app(db, env, secure_cookie=False, freeze=True)  # as ``balint web`` serves
     app.middlewares.insert(0, timing)
     token = db.call(issue_link, env, RESEARCHER, actor="bench")
     cookie, signed = db.call(redeem, env, token)
