@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import case
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
@@ -122,26 +121,37 @@ def agreement_fingerprint(*, session: Session, round_id: int, study_id: int) -> 
     return (assigned, changed, *items, *done, *settled)
 
 
-def round_assignment_rows(*, session: Session, round_id: int, done_since: Any = None
-                          ) -> list[tuple[int, int, int, bool, int | None]]:
-    """Return (assignment, item, coder, finished, text length if finished) of a round's assignments on queued
-    items, in assignment order; with ``done_since``, only those finished after that time."""
+def finished_assignment_rows(*, session: Session, round_id: int, done_since: Any = None
+                             ) -> list[tuple[int, int, int, int]]:
+    """Return (assignment, item, coder, text length) of a round's finished assignments on queued items, in
+    assignment order; with ``done_since``, only those finished after that time. (Reading only the finished ones,
+    and the assigned counts apart, is 3x faster than reading every assignment.)"""
     done = col(Assignment.done_at)
-    stmt = (sa_select(col(Assignment.id), col(Assignment.item_id), col(Assignment.coder_id), done.is_not(None),
-                      case((done.is_not(None), func.length(col(CodingItem.text)))))  # only those finished: 3x faster
+    stmt = (sa_select(col(Assignment.id), col(Assignment.item_id), col(Assignment.coder_id),
+                      func.length(col(CodingItem.text)))
             .join(CodingItem, col(CodingItem.id) == col(Assignment.item_id))
-            .where(col(Assignment.round_id) == round_id, col(CodingItem.excluded_at).is_(None)))
+            .where(col(Assignment.round_id) == round_id, done.is_not(None), col(CodingItem.excluded_at).is_(None)))
     if done_since is not None:
         stmt = stmt.where(done > done_since)
-    rows = session.connection().execute(stmt.order_by(col(Assignment.id))).all()
-    return [(a, i, c, bool(d), n) for a, i, c, d, n in rows]
+    return [(a, i, c, n) for a, i, c, n in session.connection().execute(stmt.order_by(col(Assignment.id))).all()]
+
+
+def coders_assigned(*, session: Session, round_id: int, item_ids: Sequence[int] | None = None) -> dict[int, int]:
+    """Return item -> coders assigned in a round, for the items some coder finished (or for ``item_ids``)."""
+    stmt = (sa_select(col(Assignment.item_id), func.count()).where(col(Assignment.round_id) == round_id)
+            .group_by(col(Assignment.item_id)))
+    if item_ids is None:
+        stmt = stmt.having(func.count(col(Assignment.done_at)) > 0)
+    else:
+        stmt = stmt.where(col(Assignment.item_id).in_(item_ids))
+    return {int(i): int(n) for i, n in session.connection().execute(stmt).all()}
 
 
 def finished_coding_rows(*, session: Session, round_id: int, done_since: Any = None
                          ) -> list[tuple[int, int, int | None, int | None]]:
     """Return (assignment, code, start, end) of the codings of a round's finished assignments, in coding order;
     with ``done_since``, only of assignments finished after that time. Excluded items are not filtered
-    here: the caller keeps the assignments ``round_assignment_rows`` returned."""
+    here: the caller keeps the assignments ``finished_assignment_rows`` returned."""
     stmt = (sa_select(col(ResearchCoding.assignment_id), col(ResearchCoding.code_id), col(ResearchCoding.start),
                       col(ResearchCoding.end))
             .join(Assignment, col(Assignment.id) == col(ResearchCoding.assignment_id))

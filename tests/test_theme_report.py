@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import bindparam, text
 from sqlmodel import Session, select
 
 from bot.core.context import Env, Person
-from bot.research import chat_exemplar, codebook, coding, theme_render, theme_report, themes
+from bot.research import chat_exemplar, codebook, coding, compare, theme_render, theme_report, themes, web_themes
 from storage import coding_repo, research_repo, theme_repo
 from storage.db import Database
 from storage.models import Study
@@ -269,3 +270,27 @@ def test_the_report_counts_circle_and_in_person_turns_by_their_sessions(db, rese
     assert theme_render.prevalence_line(attune) == (
         "4 item(s) from 3 participant(s) in 1 week(s) (sources: 1 circle turn, 2 in-person turn, "
         "1 private reflection; group sessions: 2)")
+
+
+def test_the_workbench_report_from_kept_figures_equals_the_command_lines(db, research_env, study_cohort):
+    coded_round(db, research_env, study_cohort)
+
+    def mark_and_settle(session: Session) -> None:  # an exemplar, and a settlement that overrides both coders
+        s = _study(session, db)
+        rnd = codebook.round_by_number(session, s, 1)
+        coding_row, a = next((c, a) for c, a in theme_repo.codings_of_round(session=session, round_id=1)
+                             if c.start is not None)
+        themes.mark_exemplar(session, research_env, coding_row, session.get(Coder, a.coder_id), actor="test")
+        item = research_repo.get_item(session=session, item_id=a.item_id)
+        compare.settle(session, research_env, rnd, item, accept=session.get(Coder, 2), actor="test", note="C2's")
+
+    db.call(mark_and_settle)
+
+    def both(session: Session) -> tuple[theme_report.ThemeReport, theme_report.ThemeReport]:
+        s = _study(session, db)
+        rnd = codebook.round_by_number(session, s, 1)
+        kept, _fingerprint = web_themes._kept_report(session, research_env, s, rnd, {})
+        return kept, replace(theme_report.build(session, research_env, s, rnd), made_at=kept.made_at)
+
+    kept, built = db.call(both)
+    assert kept == built and kept.coded_items == 25 and any(t.quotes for t in kept.themes)

@@ -36,3 +36,48 @@ def test_a_round_without_themes_says_so_and_a_seeded_one_shows_them(db, research
                                for e in s.exec(select(AuditEvent)).all() if e.action == "web.view"])
     assert views == [("web:C1", "themes", 1), ("web:C1", "themes", 1), ("web:C1", "theme_map", 1)]
 
+
+
+def test_the_kept_map_and_page_are_served_until_a_theme_changes(db, research_env, study_cohort, monkeypatch):
+    ready_study(db, research_env, study_cohort)
+    db.call(lambda s: themes.seed(s, research_env, _ctx(s, research_env).study, actor="test"))
+    cache: dict = {}
+    drawn = []
+    draw = web_themes.theme_render.theme_map_png
+    monkeypatch.setattr(web_themes.theme_render, "theme_map_png", lambda report: drawn.append(1) or draw(report))
+
+    def served() -> tuple[bytes, dict]:
+        ctx = lambda s: _ctx(s, research_env)  # noqa: E731
+        return (db.call(lambda s: web_themes.theme_map(s, research_env, ctx(s), 1, cache)),
+                db.call(lambda s: web_themes.themes_page(s, research_env, ctx(s), 1, cache)))
+
+    first_png, first_page = served()
+    again_png, again_page = served()
+    assert (again_png, again_page) == (first_png, first_page) and len(drawn) == 1  # drawn once, then kept
+    assert len(first_page["themes"][0]["codes"]) >= 2
+
+    def rename(s: Session) -> None:
+        ctx = _ctx(s, research_env)
+        rnd = web_themes.codebook.round_by_number(s, ctx.study, 1)
+        theme = themes.themes(s, research_env, rnd)[0]
+        themes.edit_theme(s, research_env, rnd, theme, name="Holding the vulnerable", actor="test")
+        themes.unlink(s, research_env, rnd, theme, themes.codes_of(s, theme)[:1], actor="test")
+
+    db.call(rename)
+    after_png, after_page = served()
+    assert len(drawn) == 2 and after_png != first_png and after_png.startswith(b"\x89PNG")
+    assert after_page["themes"][0]["name"] == "Holding the vulnerable"
+    assert [c["path"] for c in after_page["themes"][0]["codes"]] == [
+        c["path"] for c in first_page["themes"][0]["codes"][1:]]
+    assert after_page["themes"][1:] == first_page["themes"][1:]
+
+
+def test_maps_drawn_at_start_up_are_served_without_drawing(db, research_env, study_cohort, monkeypatch):
+    ready_study(db, research_env, study_cohort)
+    cache: dict = {}
+    assert db.call(web_themes.warm, research_env, cache) == 0  # no themes yet: nothing to draw
+    db.call(lambda s: themes.seed(s, research_env, _ctx(s, research_env).study, actor="test"))
+    assert db.call(web_themes.warm, research_env, cache) == 1
+    drawn = db.call(lambda s: web_themes.theme_map(s, research_env, _ctx(s, research_env), 1))
+    monkeypatch.setattr(web_themes.theme_render, "theme_map_png", lambda report: b"drawn again")
+    assert db.call(lambda s: web_themes.theme_map(s, research_env, _ctx(s, research_env), 1, cache)) == drawn

@@ -34,7 +34,7 @@ def serve(ctx: typer.Context,
         s = settings()
         with database(s) as db:
             typer.echo(f"Workbench on http://{host}:{port}/web/ (public address: {base_url(s.web_url, host, port)}/)")
-            web.run_app(build_app(db, make_env(s)), host=host, port=port, print=None)
+            web.run_app(build_app(db, make_env(s), freeze=True), host=host, port=port, print=None)
 
     run()
 

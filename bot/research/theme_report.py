@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlmodel import Session
 
@@ -22,12 +23,21 @@ from bot.research import codebook, compare, themes
 from bot.research.agreement import CodeAgreement, compute_agreement
 from storage import coding_repo, research_repo, theme_repo
 from storage.models import Study
-from storage.research_models import Coder, CodingItem, CodingRound, ResearchParticipant
+from storage.research_models import Coder, CodingRound, ResearchParticipant
 
 SOURCE_REFLECTION = "private reflection"
 SOURCE_TURN = "circle turn"
 SOURCE_IMPORTED = "in-person turn"  # a turn of a session imported from a transcript file
 _SOURCES = {"circle": SOURCE_TURN, "import": SOURCE_IMPORTED}
+
+
+class ItemFacts(NamedTuple):
+    """What prevalence needs of a coded item (not its text)."""
+
+    id: int
+    participant_id: int
+    week: int
+    transcript_id: int | None
 
 
 @dataclass
@@ -40,9 +50,8 @@ class Prevalence:
     by_source: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     sessions: set[int] = field(default_factory=set)  # the transcripts (circle weeks, imported sessions) of its turns
 
-    def add(self, item: CodingItem, kind: str | None = None) -> None:
+    def add(self, item: ItemFacts, kind: str | None = None) -> None:
         """Count an item; ``kind`` is its transcript's ("circle", "import"), None for a private reflection."""
-        assert item.id is not None
         self.items.add(item.id)
         self.participants.add(item.participant_id)
         self.weeks.add(item.week)
@@ -102,22 +111,38 @@ class ThemeReport:
     coders: list[str]
 
 
-def _item_codes(session: Session, rnd: CodingRound) -> dict[int, set[int]]:
-    """Return item -> codes it counts for (the settlement, else every finished coder's codes)."""
+def _item_codes(session: Session, rnd: CodingRound, coded: dict[int, set[int]] | None
+                ) -> tuple[dict[int, set[int]], dict[int, ItemFacts]]:
+    """Return item -> codes it counts for (the settlement, else every finished coder's codes: ``coded`` when
+    already read), and the facts of every queued item a coder finished."""
     assert rnd.id is not None
-    applied: dict[int, set[int]] = defaultdict(set)
-    for item_id, _coder, code_id, _s, _e in coding_repo.finished_codings(session=session, round_id=rnd.id):
-        applied[item_id].add(code_id)
-    for item_id, _coder, _length in coding_repo.finished_assignments(session=session, round_id=rnd.id):
-        applied.setdefault(item_id, set())
-    for settlement in coding_repo.settlements_of_round(session=session, round_id=rnd.id):
-        if settlement.item_id in applied:
-            applied[settlement.item_id] = {a.code_id for a in coding_repo.agreed_codings(
-                session=session, settlement_id=settlement.id or 0)}
-    return applied
+    facts = {i: ItemFacts(i, p, w, t) for i, p, w, t in theme_repo.finished_item_facts(session=session,
+                                                                                         round_id=rnd.id)}
+    applied: dict[int, set[int]] = {i: set() for i in facts}
+    if coded is None:
+        for item_id, code_id in theme_repo.finished_item_codes(session=session, round_id=rnd.id):
+            applied[item_id].add(code_id)
+    else:
+        for item_id, code_ids in coded.items():
+            if item_id in applied:
+                applied[item_id] = set(code_ids)
+    settled: dict[int, set[int]] = defaultdict(set)
+    for item_id, agreed in theme_repo.settled_codes(session=session, round_id=rnd.id):
+        if agreed is not None:
+            settled[item_id].add(agreed)
+        else:
+            settled.setdefault(item_id, set())
+    for item_id, codes in settled.items():
+        if item_id in applied:
+            applied[item_id] = codes
+    return applied, facts
 
 
-def _agreement(session: Session, rnd: CodingRound) -> tuple[dict[str, CodeAgreement], list[str]]:
+Agreement = tuple[dict[str, CodeAgreement], list[str]]  # per code path, and the coders
+
+
+def round_agreement(session: Session, rnd: CodingRound) -> Agreement:
+    """Return each code's agreement in the round (none before an item is double coded) and its coders."""
     codings, lengths, reviewed, codes, coders = compare.round_agreement_input(session, rnd)
     double = [i for i in sorted(reviewed, key=int) if len(reviewed[i]) >= 2]
     if not double:
@@ -127,23 +152,20 @@ def _agreement(session: Session, rnd: CodingRound) -> tuple[dict[str, CodeAgreem
     return {row.code: row for row in report.codes}, coders
 
 
-def build(session: Session, env: Env, study: Study, rnd: CodingRound) -> ThemeReport:
-    """Gather a round's theme report from the database."""
+def build(session: Session, env: Env, study: Study, rnd: CodingRound, agreement: Agreement | None = None,
+          coded: dict[int, set[int]] | None = None) -> ThemeReport:
+    """Gather a round's theme report from the database. Given what is already known (the workbench keeps it),
+    ``agreement`` is the round's per code, and ``coded`` item -> the codes its finished coders applied."""
     assert rnd.id is not None
     paths = codebook.paths(session, rnd)
-    items: dict[int, CodingItem] = {}
     per_code: dict[int, Prevalence] = defaultdict(Prevalence)
-    applied = _item_codes(session, rnd)
+    applied, items = _item_codes(session, rnd, coded)
     kinds = research_repo.transcript_kinds(session=session, study_id=study.id or 0)
-    found = research_repo.items_by_id(session=session, item_ids=applied)
     for item_id, code_ids in applied.items():
-        item = found.get(item_id)
-        if item is None or item.excluded_at is not None:
-            continue
-        items[item_id] = item
+        item = items[item_id]
         for code_id in code_ids:
             per_code[code_id].add(item, kinds.get(item.transcript_id or 0))
-    agreement, coders = _agreement(session, rnd)
+    by_code, coders = agreement if agreement is not None else round_agreement(session, rnd)
     pseudonyms: dict[int, str] = {}
     labels = {c.id: c.label for c in coding_repo.coders_of(session=session, study_id=study.id or 0)}
 
@@ -154,13 +176,15 @@ def build(session: Session, env: Env, study: Study, rnd: CodingRound) -> ThemeRe
         return pseudonyms[participant_id]
 
     quotes: dict[int, list[Quote]] = defaultdict(list)
-    for mark, coding, assignment in theme_repo.exemplars_of_round(session=session, round_id=rnd.id):
-        item = items.get(assignment.item_id) or research_repo.get_item(session=session, item_id=assignment.item_id)
-        if item is None or item.excluded_at is not None:
+    exemplars = theme_repo.exemplars_of_round(session=session, round_id=rnd.id)
+    texts = research_repo.items_by_id(session=session, item_ids=[a.item_id for _m, _c, a in exemplars])
+    for mark, coding, assignment in exemplars:
+        text = texts.get(assignment.item_id)
+        if text is None or text.excluded_at is not None:
             continue
         marker = session.get(Coder, mark.coder_id)
-        quotes[coding.code_id].append(Quote(text=themes.quote_of(item, coding), pseudonym=pseudonym(
-            item.participant_id), week=item.week, code=paths.get(coding.code_id, "?"),
+        quotes[coding.code_id].append(Quote(text=themes.quote_of(text, coding), pseudonym=pseudonym(
+            text.participant_id), week=text.week, code=paths.get(coding.code_id, "?"),
             coder=marker.label if marker else labels.get(assignment.coder_id, "?"), note=mark.note))
     rows = []
     for theme in themes.themes(session, env, rnd):
@@ -172,7 +196,7 @@ def build(session: Session, env: Env, study: Study, rnd: CodingRound) -> ThemeRe
             p = per_code.get(code.id, Prevalence())
             prevalence.merge(p)
             path = paths.get(code.id, code.name)
-            code_rows.append(CodeRow(code.id, path, code.name, code.definition, p, agreement.get(path)))
+            code_rows.append(CodeRow(code.id, path, code.name, code.definition, p, by_code.get(path)))
             theme_quotes.extend(q for q in quotes.get(code.id, []) if q not in theme_quotes)
         rows.append(ThemeRow(theme.name, theme.definition, theme.colour, code_rows, prevalence, theme_quotes))
     return ThemeReport(study=study.name, round=rnd.number, open=rnd.closed_at is None, made_at=env.clock.now(),

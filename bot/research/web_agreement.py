@@ -38,9 +38,21 @@ class RoundInput:
 
     base: tuple[Any, ...]  # the fingerprint's part that only a full read catches up with
     done: tuple[Any, ...]  # (finished assignments, last finish) when read
-    assigned: dict[int, int] = field(default_factory=dict)  # item -> coders assigned
+    assigned: dict[int, int] = field(default_factory=dict)  # item -> coders assigned, of items with a finished one
     finished: dict[int, tuple[str, str, int]] = field(default_factory=dict)  # assignment -> item, coder, length
     codings: dict[int, list[Coding]] = field(default_factory=dict)  # finished assignment -> its codings
+    code_ids: dict[int, list[int]] = field(default_factory=dict)  # finished assignment -> its codings' code ids
+    # every Coding made, by its fields: a full read takes most over from the input it replaces (a frozen
+    # dataclass costs 3 µs to make, most of a full read of 17,000 codings)
+    made: dict[tuple[Any, ...], Coding] = field(default_factory=dict)
+
+    def item_codes(self) -> dict[int, set[int]]:
+        """Return item -> the codes any coder who finished it applied (what the theme report counts)."""
+        applied: dict[int, set[int]] = {}
+        with _READING:  # another page may be adding to it
+            for aid, (item, _label, _length) in self.finished.items():
+                applied.setdefault(int(item), set()).update(self.code_ids.get(aid, ()))
+        return applied
 
 
 def _add(session: Session, rnd: CodingRound, into: RoundInput, since: Any = None) -> None:
@@ -51,17 +63,27 @@ def _add(session: Session, rnd: CodingRound, into: RoundInput, since: Any = None
     names = codebook.paths(session, rnd)
     labels = {c.id: c.label for c in coding_repo.coders_of(session=session, study_id=rnd.study_id)}
     new: set[int] = set()
-    for aid, item, coder, done, length in web_repo.round_assignment_rows(session=session, round_id=rnd.id,
-                                                                          done_since=since):
-        if since is None:
-            into.assigned[item] = into.assigned.get(item, 0) + 1
-        if done and aid not in into.finished:
+    for aid, item, coder, length in web_repo.finished_assignment_rows(session=session, round_id=rnd.id,
+                                                                       done_since=since):
+        if aid not in into.finished:
             into.finished[aid] = (str(item), labels.get(coder, "?"), length or 0)
             new.add(aid)
+    if since is None:
+        into.assigned = web_repo.coders_assigned(session=session, round_id=rnd.id)
+    else:  # assignments made since a full read change the fingerprint's base: only these items are new here
+        items = sorted({int(into.finished[aid][0]) for aid in new} - into.assigned.keys())
+        if items:
+            into.assigned.update(web_repo.coders_assigned(session=session, round_id=rnd.id, item_ids=items))
+    made = into.made
     for aid, code, start, end in web_repo.finished_coding_rows(session=session, round_id=rnd.id, done_since=since):
         if aid in new:
             item_key, label, _length = into.finished[aid]
-            into.codings.setdefault(aid, []).append(Coding(item_key, label, names.get(code, "?"), start, end))
+            key = (item_key, label, names.get(code, "?"), start, end)
+            coding = made.get(key)
+            if coding is None:
+                coding = made[key] = Coding(*key)
+            into.codings.setdefault(aid, []).append(coding)
+            into.code_ids.setdefault(aid, []).append(code)
 
 
 def round_input(session: Session, rnd: CodingRound, fingerprint: tuple[Any, ...],
@@ -83,6 +105,8 @@ def _round_input(session: Session, rnd: CodingRound, fingerprint: tuple[Any, ...
         if len(kept.finished) == done[0]:
             return kept
     fresh = RoundInput(base=base, done=done)
+    if isinstance(kept, RoundInput) and len(kept.made) <= 2 * sum(map(len, kept.codings.values())) + 1_000:
+        fresh.made = kept.made  # unless mostly stale (codings deleted, codes renamed)
     _add(session, rnd, fresh)
     if cache is not None:
         cache[("input", rnd.id)] = fresh
@@ -116,7 +140,9 @@ def _round_figures(session: Session, rnd: CodingRound, data: RoundInput) -> dict
                and len({frozenset(v) for v in by.values()}) > 1]
     return {"number": rnd.number, "open": rnd.closed_at is None, "items": report.items,
             "coders": list(report.coders), "rows": report_to_rows(report), "waiting": sorted(waiting),
-            "settled": len(settled)}
+            "settled": len(settled),
+            # what the theme report takes (``theme_report.Agreement``): no figures before an item is double coded
+            "per_code": ({row.code: row for row in report.codes} if items else {}, coders)}
 
 
 def _side_by_side(session: Session, item_id: int, by: dict[str, set[str]], mine: dict[str, list[Coding]],
@@ -151,6 +177,20 @@ def _disagreements(session: Session, rnd: CodingRound, data: RoundInput,
     return [_side_by_side(session, item_id, by, codings[str(item_id)], colour) for item_id, by in waiting]
 
 
+def round_figures(session: Session, rnd: CodingRound, cache: dict[Any, Any] | None
+                  ) -> tuple[RoundInput, tuple[Any, ...], dict[str, Any]]:
+    """Return a round's agreement input, its fingerprint and its figures, from ``cache`` when they are kept."""
+    fingerprint = web_repo.agreement_fingerprint(session=session, round_id=rnd.id or 0, study_id=rnd.study_id)
+    key = (rnd.id, fingerprint)
+    data = round_input(session, rnd, fingerprint, cache)
+    figures = cache.get(key) if cache is not None else None
+    if figures is None:
+        figures = _round_figures(session, rnd, data)
+        if cache is not None:
+            cache[key] = figures
+    return data, fingerprint, figures
+
+
 def agreement(session: Session, env: Env, ctx: Ctx, cache: dict[Any, Any] | None = None) -> dict[str, Any]:
     """Return agreement per code and overall for every round (open first), and each round's open disagreements.
 
@@ -161,14 +201,7 @@ def agreement(session: Session, env: Env, ctx: Ctx, cache: dict[Any, Any] | None
     if cache is not None and len(cache) > CACHE_LIMIT:
         cache.clear()
     for rnd in reversed(coding_repo.rounds_of(session=session, study_id=ctx.study.id)):
-        fingerprint = web_repo.agreement_fingerprint(session=session, round_id=rnd.id or 0, study_id=ctx.study.id)
-        key = (rnd.id, fingerprint)
-        data = round_input(session, rnd, fingerprint, cache)
-        figures = cache.get(key) if cache is not None else None
-        if figures is None:
-            figures = _round_figures(session, rnd, data)
-            if cache is not None:
-                cache[key] = figures
+        data, _fingerprint, figures = round_figures(session, rnd, cache)
         shown = _disagreements(session, rnd, data, figures["waiting"][:DISAGREEMENTS_SHOWN])
         rounds.append({**figures, "disagreements": shown, "waiting": len(figures["waiting"])})
     viewed(session, env, ctx, "agreement")
