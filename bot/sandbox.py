@@ -36,7 +36,7 @@ from storage.safety_models import SafeguardingAlert
 
 log = logging.getLogger(__name__)
 SANDBOX_CODE = "SANDBOX"
-_TAG = re.compile(r"</?(b|i|u|s|code|pre|a)( [^>]*)?>")
+_TAG = re.compile(r"</?(b|i|u|s|code|pre|a|blockquote)( [^>]*)?>")
 
 
 def plain(text: str, *, bold: bool) -> str:
@@ -110,7 +110,7 @@ class Sandbox:
         if not 1 <= number <= len(self.buttons):
             self.out.write("There's no button with that number.\n")
             return
-        outcome: CallbackOutcome = self.db.call(student.callback, self.env, self.person, self.buttons[number - 1].data)
+        outcome = self.callback(self.buttons[number - 1].data)
         if outcome.toast:
             self.out.write(f"   ({outcome.toast})\n")
         if outcome.edit_text:
@@ -122,6 +122,16 @@ class Sandbox:
             self.show([Reply("", buttons=redrawn)])
         elif kept and not self.buttons:
             self.buttons = kept
+
+    def callback(self, data: str | None) -> CallbackOutcome:
+        """Press a button's data as the chat would (the circle sandbox routes circle buttons too)."""
+        outcome: CallbackOutcome = self.db.call(student.callback, self.env, self.person, data)
+        return outcome
+
+    def typed(self, line: str) -> list[Reply]:
+        """Answer a typed message as the chat would."""
+        return list(self.db.call(student.text, self.env, self.person, line, chat_id=self.person.telegram_id,
+                                 message_id=self.message_id))
 
     def deliver_prompt(self) -> None:
         def run(session: Session) -> list[Reply]:
@@ -168,8 +178,7 @@ class Sandbox:
             else:
                 self.show(student.unknown_command(name))
             return True
-        self.show(self.db.call(student.text, self.env, self.person, line, chat_id=self.person.telegram_id,
-                               message_id=self.message_id))
+        self.show(self.typed(line))
         self.show_alerts()
         return True
 

@@ -25,7 +25,7 @@ from bot.core.scheduling import send_now as send_now_service
 from bot.sandbox import Sandbox, loop
 from storage.db import Database
 
-ROLES = ("student", "facilitator", "researcher")
+ROLES = ("student", "facilitator", "researcher", "circle")
 
 
 def _send_now(session: Session, env: Env, person: Person, args: str) -> list[Reply]:

@@ -110,6 +110,7 @@ class BotProcess:
             **os.environ,
             "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_BASE_URL": base_url, "DATABASE_URL": database_url,
             "WORKER_ID": "crash-test", "LOG_LEVEL": "WARNING", "ENVIRONMENT": "test",
+            "HEALTH_PORT": "0",  # any free port: another bot or `balint web` on this machine may hold 8080
             "PYTHONPATH": str(ROOT), "BALINT_PROMPTS_DIR": str(ROOT / "prompts"),
         }
         self.workdir = workdir

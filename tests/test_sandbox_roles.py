@@ -61,10 +61,42 @@ def test_demo_then_facilitator_and_researcher_sandboxes(tmp_path: Path) -> None:
     assert (tmp_path / "themes.md").read_text(encoding="utf-8").startswith("# Themes of Demo study")
 
 
+CASE = "On my first night on call an old man asked me if he was dying. I said I'd get the doctor and never went back."
+
+
+def test_the_circle_sandbox_plays_a_week_with_you_presenting(tmp_path: Path) -> None:
+    script = "\n".join(["1", "1", CASE, "1", "/circle His daughter was there, holding his hand.", "/next",
+                         "/circle Can I explain why I left?", "/next",
+                         "/circle I think I ran because I was afraid of his answer.", "/next", "/circle", "/quit"])
+    ran = balint("sandbox", "--as", "circle", "--name", "Sam", env={"DATABASE_URL": f"sqlite:///{tmp_path}/x.db"},
+                 stdin=script + "\n", cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    out = ran.stdout
+    assert "Traceback" not in out + ran.stderr and "Something went wrong" not in out
+    steps = ["Hello Sam. Your facilitator has invited you to Sandbox circle", "[1] Yes, I'll join",
+             "week 1 is open. Who would like to present?", "Thank you for presenting. Write the case here",
+             "This is how the circle will see your case", f"\n{CASE}\n   [1] Share it with the circle   [2] Edit",
+             "· Questions until", "💬 Ben · questions\nWhat happened just before that moment?",
+             "💬 Cara · questions", "✓ Shared with the circle (5 people).",
+             "(Ruth, the leader, moves the circle on.) Moved on: Push-back.", "This is the push-back, Sam",
+             "💬 Anna · push-back", "💬 Ruth (leader) · push-back",
+             "Not posted: during push-back you read and listen.",
+             "Moved on: The presenter's response.", "Sam comes back in and responds",
+             "Moved on: Closing.", "💬 Ruth (leader) · closing\nThank you for bringing this, Sam",
+             "week 1 is closed. Thank you, everyone", "week 1 of 1: Closed", "Bye."]
+    at = 0
+    for step in steps:  # each step appears, after the one before
+        found = out.find(step, at)
+        assert found >= 0, (step, out[at:at + 600])
+        at = found + len(step)
+    assert out.count("What happened just before that moment?") == 1  # each relayed post shown once
+    assert "<blockquote>" not in out
+
+
 def test_sandbox_as_someone_unknown_gets_one_clear_line(tmp_path: Path) -> None:
     ran = balint("sandbox", "--as", "dean", env={"DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}, cwd=tmp_path)
     assert ran.returncode == 2
-    assert ran.stderr.strip() == "--as takes student, facilitator, researcher; 'dean' isn't one of them."
+    assert ran.stderr.strip() == "--as takes student, facilitator, researcher, circle; 'dean' isn't one of them."
 
 
 def test_the_sandbox_starts_without_library_log_lines(tmp_path: Path) -> None:

@@ -80,10 +80,11 @@ def run(
 @friendly
 def sandbox(
     name: str = typer.Option("Student", help="Your first name in the sandbox."),
-    role: str = typer.Option("student", "--as", help="student (a fresh sandbox cohort), or facilitator or "
-                             "researcher (on the demo placement: run balint demo first)."),
+    role: str = typer.Option("student", "--as", help="student (a fresh sandbox cohort), circle (present in a "
+                             "Balint circle of simulated members), or facilitator or researcher (on the demo "
+                             "placement: run balint demo first)."),
 ) -> None:
-    """Try the bot in the terminal as a student, facilitator or researcher, without Telegram or a token."""
+    """Try the bot in the terminal as a student, in a circle, as a facilitator or researcher, without Telegram."""
     from bot.sandbox_roles import ROLES
 
     if role.lower() not in ROLES:
@@ -92,6 +93,11 @@ def sandbox(
         from bot.sandbox import run_sandbox
 
         run_sandbox(name=name)
+        return
+    if role.lower() == "circle":
+        from bot.sandbox_circle import run_circle_sandbox
+
+        run_circle_sandbox(name=name)
         return
     from bot.sandbox_roles import run_role_sandbox
 

@@ -129,7 +129,8 @@ def write_qdpx_project(reader: Reader, out: IO[bytes], tracker: Tracker, documen
         for row in group:
             tracker.saw(row)
             item = row.item
-            text += ("\n\n" if text else "") + f"{item.turn}. {row.pseudonym} ({item.role}) · {item.phase}\n"
+            phase = f" · {item.phase}" if item.phase else ""  # an imported in-person session has no phases
+            text += ("\n\n" if text else "") + f"{item.turn}. {row.pseudonym} ({item.role}){phase}\n"
             placed, entry = section(row, len(text))
             entry.update(turn=item.turn, speaker=row.pseudonym, role=item.role, phase=item.phase)
             text += item.text

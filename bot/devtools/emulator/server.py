@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -88,6 +89,8 @@ class BotAPIEmulator(EmulatorInspection):
         self.host = "127.0.0.1"
         self.state = EmuState(token, bot_username)
         self.faults = FaultInjector()
+        # awaited before a call is answered: a test can hold one call (say, to SIGKILL the bot while it waits)
+        self.before_call: Callable[[str, dict[str, Any]], Awaitable[None]] | None = None
         self.count_429 = 0
         self.errors: list[tuple[str, int, str]] = []  # (method, error_code, description) of error responses
         self.webhook_attempts: list[dict[str, Any]] = []
@@ -176,6 +179,8 @@ class BotAPIEmulator(EmulatorInspection):
         try:
             params = await read_params(request)
             self.state.calls.append((name, params))
+            if self.before_call is not None:
+                await self.before_call(name, params)
             fault = self.faults.take(name, params.get("chat_id"))
             if fault is not None:
                 raise fault
