@@ -16,10 +16,9 @@ ROOT = Path(__file__).resolve().parents[1]
 WAIVED_CYCLES = [
     {"bot.core.safety.safeguarding", "bot.core.safety.safeguarding_checkin"},
 ]
-# Rule tables still over MAX_LINES, waiting for their split (safety/ is the other engineer's).
+# Rule tables still over MAX_LINES, waiting for their split.
 TOO_LONG_FOR_NOW = {
     "bot/core/privacy/redaction_rules.py", "bot/core/privacy/redaction_lexicon.py",
-    "bot/core/safety/safeguarding_rules.py",
 }
 MAX_LINES = 500
 LONG_ALLOWED = {  # data, not logic: a long file here is a long table
