@@ -9,7 +9,7 @@ verdict comes from ``bot.core.safety.safeguarding_rules``; its tier decides what
   reached (or the cohort has no facilitator). The alert names the student (first name, @username, Telegram id,
   a tap-to-open link) and the kind of concern, never what they wrote. The message is then handled as usual;
 * check-in (warning signs, nothing explicit): "are you safe right now?" (``safeguarding_checkin``); "not sure"
-  and "not safe" raise the alert through ``raise_alert`` exactly as above;
+  and "not safe" raise the alert through ``raise_alert`` (``safeguarding_alerting``) exactly as above;
 * someone else in the student's life at risk, or a patient-safety concern: the support reply of that kind
   (how to help a friend; how to raise a concern about care) and no alert, as the participant information
   promises; at most once a day each, so a reflection about one incident isn't answered with the same contacts
@@ -31,7 +31,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from sqlmodel import Session, col, select
 
@@ -40,13 +39,13 @@ from bot.core.context import Env, Person
 from bot.core.replies import CallbackOutcome, Reply
 from bot.core.safety import safeguarding_checkin as checkin
 from bot.core.safety import safeguarding_delivery as sg_delivery
+from bot.core.safety.safeguarding_alerting import open_alert, raise_alert, resources
 from bot.core.safety.safeguarding_rules import (
     Category,
     Resource,
     Tier,
     Verdict,
     check,
-    load_resources,
     render_support_reply,
     reply_variant,
 )
@@ -67,29 +66,6 @@ OTHER_REPLY_EVERY = timedelta(days=1)  # someone-else / patient-safety replies, 
 
 NOT_ALLOWED = ("Only the facilitators of this student's cohort, the safeguarding lead and admins can "
                "acknowledge safeguarding alerts.")
-
-
-@lru_cache(maxsize=8)
-def resources(institution: str | None) -> tuple[Resource, ...]:
-    """The support contacts for an institution (prompts/safeguarding/resources.toml), read once.
-
-    An unknown institution falls back to the UK defaults (and says so in the log): a student in distress gets
-    contacts even when the configuration is wrong. ``bot.telegram.safety_jobs`` refuses to start with one.
-    """
-    try:
-        return tuple(load_resources(institution=institution))
-    except KeyError:
-        log.error("SAFEGUARDING_INSTITUTION=%s is not in resources.toml; using the defaults", institution,
-                  extra={"event": "resources_fallback"})
-        return tuple(load_resources())
-
-
-def _open_alert(session: Session, user_id: int) -> SafeguardingAlert | None:
-    return session.exec(
-        select(SafeguardingAlert)
-        .where(SafeguardingAlert.user_id == user_id, col(SafeguardingAlert.acknowledged_at).is_(None))
-        .order_by(col(SafeguardingAlert.id).desc())
-    ).first()
 
 
 def _recently_replied(session: Session, env: Env, person: Person, variant: str) -> bool:
@@ -129,16 +105,6 @@ def first_aid(env: Env, person: Person, body: str, verdict: Verdict | None = Non
         return None
     return FirstAid(verdict, Reply(render_support_reply(contacts, student_name=person.first_name or None,
                                                         variant=variant, category=verdict.category)))
-
-
-def support_for(env: Env, person: Person, category: str) -> Reply:
-    """The support reply for the student's own risk, as after an explicit message (no database needed)."""
-    try:
-        kind: Category | None = Category(category)
-    except ValueError:
-        kind = None
-    return Reply(render_support_reply(resources(env.safeguarding_institution), student_name=person.first_name or None,
-                                      variant="self", category=kind))
 
 
 def screen(session: Session, env: Env, person: Person, body: str, *, verdict: Verdict | None = None) -> list[Reply]:
@@ -184,27 +150,6 @@ def _count_hit(session: Session, env: Env, alert: SafeguardingAlert) -> None:
     session.add(alert)
 
 
-def raise_alert(session: Session, env: Env, user: User, *, category: str, rule: str, subject: str,
-                at: datetime | None = None, told_already: tuple[int, ...] = ()) -> tuple[SafeguardingAlert, bool]:
-    """Raise an alert about a student (or return their open one, and False); its copies go to the outbox."""
-    assert user.id is not None
-    existing = _open_alert(session, user.id)
-    if existing is not None:
-        return existing, False
-    now = at or env.clock.now()
-    enrolment = repo.active_enrolment(session=session, user_id=user.id)
-    cohort = repo.get_cohort(session=session, cohort_id=enrolment.cohort_id) if enrolment else None
-    alert = SafeguardingAlert(user_id=user.id, cohort_id=cohort.id if cohort else None, category=category,
-                              rule=rule, subject=subject, created_at=now, last_hit_at=now, notified=[])
-    session.add(alert)
-    session.flush()
-    notices = sg_delivery.plan(session, env, alert, told_already=told_already)
-    repo.audit(session=session, actor="safeguarding", action="safeguarding.alert",
-               cohort_id=alert.cohort_id, at=now, alert_id=alert.id, category=alert.category,
-               rule=alert.rule, to=len(notices) + len(told_already))
-    return alert, True
-
-
 def record_after_outage(session: Session, env: Env, person: Person, verdict: Verdict, at: datetime,
                         told: tuple[int, ...]) -> int:
     """Store an alert that could not be stored when it was raised; return its id.
@@ -226,7 +171,7 @@ def record_after_outage(session: Session, env: Env, person: Person, verdict: Ver
 def note_told(session: Session, env: Env, person: Person, told: tuple[int, ...]) -> None:
     """Record the direct copies sent while the database was slow, once the alert was stored after all."""
     user = repo.get_user_by_telegram_id(session=session, telegram_id=person.telegram_id)
-    alert = _open_alert(session, user.id) if user is not None and user.id is not None else None
+    alert = open_alert(session, user.id) if user is not None and user.id is not None else None
     if alert is None or alert.id is None:
         return
     have = {n.telegram_id for n in sg_delivery.notices_of(session, alert.id)}

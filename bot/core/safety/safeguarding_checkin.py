@@ -24,6 +24,7 @@ from bot.core import actions
 from bot.core.actions import Action
 from bot.core.context import Env, Person
 from bot.core.replies import Button, CallbackOutcome, Reply
+from bot.core.safety import safeguarding_alerting as alerting
 from bot.core.safety.safeguarding_rules import Verdict
 from bot.core.student import dialogue
 from bot.core.student.reflection import state_of
@@ -93,8 +94,6 @@ def _current_question(session: Session, user: User) -> str:
 
 def answer(session: Session, env: Env, person: Person, check_in_id: int, value: int) -> CallbackOutcome:
     """A check-in button: record the answer; "not sure" and "not safe" raise the alert."""
-    from bot.core.safety import safeguarding  # late: safeguarding asks through this module
-
     choice = ANSWERS.get(value)
     user = repo.get_user_by_telegram_id(session=session, telegram_id=person.telegram_id)
     if choice is None or user is None or user.id is None:
@@ -120,14 +119,14 @@ def answer(session: Session, env: Env, person: Person, check_in_id: int, value: 
                cohort_id=row.cohort_id, check_in_id=row.id)
     edited = render(TEMPLATE, part="answered", first_name="", question="", answer=LABELS[choice], listener=None)
     if choice is CheckInAnswer.SAFE:
-        contacts = safeguarding.resources(env.safeguarding_institution)
+        contacts = alerting.resources(env.safeguarding_institution)
         listener = next((r for r in contacts if r.kind == "support"), None)
         text = render(TEMPLATE, part="safe", first_name=person.first_name or "", answer="",
                       question=_current_question(session, user), listener=listener)
         return CallbackOutcome(toast="Thank you", edit_text=edited, replies=[Reply(text)])
-    alert, _new = safeguarding.raise_alert(session, env, user, category="warning_sign",
+    alert, _new = alerting.raise_alert(session, env, user, category="warning_sign",
                                            rule=f"check_in.{choice.value}", subject="student", at=now)
     row.alert_id = alert.id
     session.add(row)
-    support = safeguarding.support_for(env, person, "warning_sign")
+    support = alerting.support_for(env, person, "warning_sign")
     return CallbackOutcome(toast="Thank you for telling me", edit_text=edited, replies=[support])
