@@ -29,6 +29,7 @@ from bot.core.privacy.redaction_patterns import (
     NAME_TOKEN,
     NUMBER_WORD,
     ORD,
+    ROLE_NEXT,
     UP,
     WEEKDAY,
     YEAR4,
@@ -106,7 +107,9 @@ class LexiconRules:
         )
         self.the_date_re = re.compile(rf"(?<![\w])(?i:the){HSP}+{DAY}{ORD}{HSP}+of{HSP}+{MONTH}(?![\w])")
         self.age_future_re = re.compile(
-            rf"(?<![\w])(?i:he|she|they|i|you|we)(?:'d|'ll|{HSP}+(?i:will|would|is\s+going\s+to)){HSP}+be{HSP}+"
+            rf"(?:(?<![\w])(?i:he|she|they|i|you|we|who)(?:'d|'ll|{HSP}+(?i:will|would|is\s+going\s+to))"
+            rf"|(?:^|(?<=\n))(?i:will|would))"  # a note's dropped subject: "will be 18 next month" (round 8)
+            rf"{HSP}+be{HSP}+"
             rf"(?P<n>[0-9]{{1,3}})(?={HSP}*(?:[,.;!?)]|$)|{HSP}+(?i:next|this|in|on|soon|tomorrow|at|when|by|and)\b)"
         )
         num = rf"(?:(?i:flat|apartment|apt|unit)\.?{HSP}*[0-9]+[A-Za-z]?,?{HSP}+)?[0-9]{{1,4}}[A-Za-z]?,?{HSP}+"
@@ -523,6 +526,8 @@ class LexiconRules:
         """A verb of a person ("was", "said"), a possessive or an apposition ("Okonkwo, the registrar,")."""
         if re.match(r",[ \u00a0]+(?:the|my|our|a|an|who|aged|age)[ \u00a0]", text[end : end + 12]):
             return True
+        if self._role_follows(text, end):
+            return True
         nxt = re.match(r"(?:['’]s\b|[ \u00a0]+([a-z'’]+))", text[end : end + 30])
         if not nxt:
             return False
@@ -530,6 +535,46 @@ class LexiconRules:
         if verb is None or verb in self.base.person_verbs or verb in AGENT_VERBS:
             return True
         return len(verb) > 4 and verb.endswith("ed") and verb in self.english  # "Ahmadzai waited"
+
+    def name_coordinated(self, text: str, names: list[Candidate]) -> Iterator[Candidate]:
+        """A word listed with a name is a name too: "Ade, Bisi and Chidi", "dapo and seun", "Kemi & Tolu" (round 8).
+        The word must look like its neighbour (capitalised beside a capitalised name, lower case beside a lower-case
+        one) and be no English word, place, medicine or acronym, so "Okafor and Crohn's" stays half-named."""
+        seen: set[tuple[int, int]] = set()
+        todo = sorted({(c.start, c.end) for c in names})
+        steps = 0
+        while todo and steps < 40:
+            steps += 1
+            start, end = todo.pop()
+            if (start, end) in seen:
+                continue
+            seen.add((start, end))
+            upper = text[start : start + 1].isupper()
+            for m in (COORD_AFTER.match(text, end), COORD_BEFORE.search(text, max(0, start - 40), start)):
+                if m is None:
+                    continue
+                a, b = m.span("tok")
+                tok = m.group("tok")
+                key = tok.casefold().replace("’", "'")
+                if tok[:1].isupper() != upper or tok.isupper() or len(tok) < 3:
+                    continue
+                if self._blocked(key) or self._is_word(tok) or key.endswith(self.suffixes):
+                    continue
+                if key in self.base.inst_after:
+                    continue
+                if self.base._institutional(text, a, b):
+                    continue
+                if (a, b) not in seen:
+                    todo.append((a, b))
+                    yield Candidate(a, b, "NAME", "name_coordinated")
+
+    def _role_follows(self, text: str, end: int) -> bool:
+        """ "Shahnaz the receptionist", "Gaz on the porter team", "Shona at the front desk": a role or a team
+        right after the word (round 8); a bracket ("Tazocin (pip-taz)") is not enough here."""
+        role = ROLE_NEXT.match(text, end)
+        if role is None or text[role.start() : role.end()].lstrip(" \u00a0").startswith("("):
+            return False
+        return role.group("role") is None or role.group("role") in self.base.relation_words
 
     def name_lowercase_in_context(self, text: str) -> Iterator[Candidate]:
         """In text typed all in lower case, a word in no list and no dictionary right after "saw", "told",
@@ -545,7 +590,7 @@ class LexiconRules:
             before = LOWER_BEFORE.search(text, max(0, m.start() - 20), m.start())
             if before and before.group().startswith("with") and CONDITION_HOST.search(text, 0, before.start()):
                 continue  # "a 9yo with dengue", "admitted with pyelo": a condition, not a companion
-            if before or LOWER_AFTER.match(text, m.end()):
+            if before or LOWER_AFTER.match(text, m.end()) or self._role_follows(text, m.end()):
                 yield Candidate(m.start(), m.end(), "NAME", "name_lowercase_in_context")
 
     def name_lexicon_lowercase(self, text: str) -> Iterator[Candidate]:
@@ -571,10 +616,21 @@ LOWER_APOSTROPHE_NAME = re.compile(rf"(?<![\w'’])[od]['’][{LO}]{{3,}}(?:-[{L
 MONTH_WORDS = frozenset(
     "january february march april may june july august september october november december".split()
 )
+# a name's neighbour in a list: ", X", " and X", ", and X", " & X" after it;
+# "X, " or "X and " before it
+_COORD_TOKEN = rf"[{UP}{LO}][{LO}]+(?:[-'’][{UP}{LO}][{LO}]+)*"
+COORD_AFTER = re.compile(
+    rf"(?:[ \u00a0]*,[ \u00a0]*(?:(?:and|&)[ \u00a0]+)?|[ \u00a0]+(?:and|&)[ \u00a0]+)"
+    rf"(?P<tok>{_COORD_TOKEN})(?![\w'’-])"
+)
+COORD_BEFORE = re.compile(
+    rf"(?<![\w'’-])(?P<tok>{_COORD_TOKEN})(?:[ \u00a0]*,[ \u00a0]*|[ \u00a0]+(?:and|&)[ \u00a0]+)$"
+)
 PRECEDING_TOKEN = re.compile(r"(?<![\w'’-])([A-Z][a-z]+)[ \u00a0]$")
 LOWER_BEFORE = re.compile(
     r"(?<![\w])(?:saw|met|told|asked|with|me and|and me|thanked|texted|messaged|called|named|helped|"
-    r"shadowed|shadowing|hugged|and)[ \u00a0]+$"
+    r"shadowed|shadowing|hugged|and|spoke to|spoke with|talked to|talked with|chatted to|chatted with|rang|phoned)"
+    r"[ \u00a0]+$"
 )
 CONDITION_HOST = re.compile(
     r"(?i:old|yo|y/o|[0-9]+[mf]?|patient|pt|man|woman|lady|gent|gentleman|boy|girl|baby|child|kid|infant|teen|"

@@ -222,6 +222,18 @@ OBJECT_PHRASE = re.compile(
     r"cared|caring|waved|waving|went|going|stayed|staying)[ \u00a0]+(?:to|with|after|for|at|beside)[ \u00a0]+$"
 )
 
+# after a name: its role ("Mark the charge nurse"), its team ("Joy from the discharge team"), its bed
+ROLE_NEXT = re.compile(
+    r"[ \u00a0]+(?:the|our|my)[ \u00a0]+(?:[a-z]+[ \u00a0]+)?(?P<role>[a-z]+)(?![\w'’-])"
+    r"|[ \u00a0]+from[ \u00a0]+(?:the[ \u00a0]+)?(?:[a-z]+[ \u00a0]+)?"
+    r"(?:team|ward|chaplaincy|pharmacy|physio|clinic|office)\b"
+    r"|[ \u00a0]+in[ \u00a0]+(?:bed|bay|side[ \u00a0]?room|room)[ \u00a0]*[0-9]"
+    # "Gaz on the porter team", "Shona at the front desk", "Iñaki on the elective": where a person works (round 8)
+    r"|[ \u00a0]+(?:on|at)[ \u00a0]+(?:the|our|my)[ \u00a0]+(?:[a-z]+[ \u00a0]+)?"
+    r"(?:team|desk|reception|elective|firm|rota|placement|switchboard|nights)\b"
+    r"|[ \u00a0]+\((?:[A-Z0-9]{2,5}|[a-z]+(?:[ \u00a0][a-z]+)?)\)"
+)
+
 
 _HAS_DIGIT = re.compile(r"[0-9]")
 
@@ -236,6 +248,7 @@ class RuleHost(Protocol):
     first_names: frozenset[str]
     ambiguous: frozenset[str]
     inst_after: frozenset[str]
+    relation_words: frozenset[str]
     person_verbs: frozenset[str]
     speech_verbs: frozenset[str]
     not_age_units: frozenset[str]

@@ -45,6 +45,7 @@ from bot.core.privacy.redaction_patterns import (
     PARTICLES,
     PHONE_EXTENSION,
     ROLE_AFTER,
+    ROLE_NEXT,
     UP,
     WEEKDAY,
     YEAR4,
@@ -165,7 +166,8 @@ class RuleSet:
             r"partner|brother|sister|grandmother|grandfather|gran|grandad|nan|baby|child|carer|widow|widower|neighbour)"
             r"(?:,\s*|\s+\(|\s+-\s+|:\s*|\s+)"
             r"(?P<n>[0-9]{1,3})(?=\s*[,)]|\.(?!\d)|\s+(?:[MF]|male|female)\b)"
-            r"|(?<![\w])(?i:man|woman|lady|gentleman|girl|boy|patient|child)\s+of\s+(?P<n2>[0-9]{1,3})(?![\w%/.:]|\.[0-9])"
+            r"|(?<![\w])(?i:man|woman|lady|gentleman|girl|boy|patient|child|lad|lass|chap|bloke|fella|fellow|gent|kid|"
+            r"teenager|youngster)\s+of\s+(?P<n2>[0-9]{1,3})(?![\w%/.:]|\.[0-9])"
             r"(?!\s+(?:years|yrs|weeks|months|days|minutes|hours)\b)"
             r"|(?<![\w])(?i:at|by)\s+(?:the\s+age\s+of\s+)?(?P<n3>[0-9]{1,2})(?=,?\s+(?:she|he|they|I|we)\b)"
             r"|(?<![\w])(?i:and|but|who)\s+(?:is|was|'s)\s+now\s+(?P<n8>[0-9]{1,3})(?![\w%/:]|\.[0-9])"
@@ -185,7 +187,8 @@ class RuleSet:
             rf"(?:[{UP}][{LO}]+['’]?s?{HSP}+){{1,3}}{sfx}(?!\w)"
         )
 
-        self.title_re = re.compile(rf"(?<![\w]){_alt(cfg.titles, ignore_case=False)}\.?{HSP}+")
+        # "Dr Khan", "Dr. Khan", and "Dr.Khan" with no space after the full stop (round 8)
+        self.title_re = re.compile(rf"(?<![\w]){_alt(cfg.titles, ignore_case=False)}(?:\.?{HSP}+|\.(?=[{UP}][{LO}]))")
         self.relation_re = re.compile(
             rf"(?<![\w\-]){_alt(cfg.relation_words, ignore_case=False)}(?:{HSP}*,{HSP}*|{HSP}+)"
         )
@@ -232,6 +235,7 @@ class RuleSet:
         }
 
         lexicon = LexiconRules(self)
+        self.lexicon = lexicon
         shapes = ShapeRules(self)
         self.forms = FormRules(self)
         self.rules.update(lexicon.rules())
@@ -250,6 +254,8 @@ class RuleSet:
         for name, rule in self.rules.items():
             if enabled(name):
                 found.extend(rule(text))
+        if enabled("name_coordinated"):
+            found.extend(self.lexicon.name_coordinated(text, [c for c in found if c.type == "NAME"]))
         if enabled("name_propagation"):
             found.extend(self.name_propagation(text, [c for c in found if c.type == "NAME"]))
         if enabled("address_joined"):
@@ -446,6 +452,11 @@ class RuleSet:
             compound = "-" in n or n.casefold().startswith(("twenty", "thirty", "forty", "fifty", "sixty",
                                                             "seventy", "eighty", "ninety", "a hundred"))
             told = re.search(r"(?i:was|is|'s|’s|turned|turning|aged|be|now|said|says|hit|reached)[ \u00a0]+$", before)
+            # "at eighty-seven, he was still driving": an age that opens what a person did at it (round 8)
+            told = told or (
+                AT_OPENING.search(before)
+                and re.match(r"[ \u00a0]*,[ \u00a0]*(?i:she|he|they|i|we)\b", after)
+            )
             apposed = re.search(r"[A-Za-z][ \u00a0]*,[ \u00a0]*$", before) and re.match(r"[ \u00a0]*[,;)]", after)
             teen = n.casefold().endswith("teen") or n.casefold() in ("eleven", "twelve")
             if (compound and (told or apposed)) or (opened and (compound or teen)) or (apposed and teen and not told):
@@ -731,6 +742,8 @@ class RuleSet:
             yield Candidate(m.start("a"), m.end("a"), "ADDRESS", "address_lowercase")
 
 
+# "at" opening a clause: the start, a stop or comma before it, or "and", "but", "even" ("and at ninety-one, she")
+AT_OPENING = re.compile(r"(?:^|[.!?\n;,][ \u00a0\"'“]*|(?<![\w])(?i:and|but|even)[ \u00a0]+)(?i:at)[ \u00a0]+$")
 NHS_4_3_3 = re.compile(r"(?<![\w\-/.])([0-9]{4})([\-–])([0-9]{3})\2([0-9]{3})(?![\w\-/]|\.\d)")
 ADDRESS_GAP = re.compile(r"[ \u00a0]*,?[ \u00a0]*\n?[ \u00a0]*")
 # a town: "Caernarfon", "Bangor-on-Dee", "Kirkby Lonsdale", "Co. Cork", "Isle of Mull", "Dublin 6"
@@ -796,10 +809,3 @@ AGE_AFTER_NAME = re.compile(
     r"(?=[ \u00a0]*(?:[,;)]|$)|[ \u00a0]+[^0-9:/])"
 )
 
-ROLE_NEXT = re.compile(
-    r"[ \u00a0]+(?:the|our|my)[ \u00a0]+(?:[a-z]+[ \u00a0]+)?(?P<role>[a-z]+)(?![\w'’-])"
-    r"|[ \u00a0]+from[ \u00a0]+(?:the[ \u00a0]+)?(?:[a-z]+[ \u00a0]+)?"
-    r"(?:team|ward|chaplaincy|pharmacy|physio|clinic|office)\b"
-    r"|[ \u00a0]+in[ \u00a0]+(?:bed|bay|side[ \u00a0]?room|room)[ \u00a0]*[0-9]"
-    r"|[ \u00a0]+\((?:[A-Z0-9]{2,5}|[a-z]+(?:[ \u00a0][a-z]+)?)\)"
-)
