@@ -109,7 +109,7 @@ class LexiconRules:
         self.age_future_re = re.compile(
             rf"(?:(?<![\w])(?i:he|she|they|i|you|we|who)(?:'d|'ll|{HSP}+(?i:will|would|is\s+going\s+to))"
             rf"|(?:^|(?<=\n))(?i:will|would))"  # a note's dropped subject: "will be 18 next month" (round 8)
-            rf"{HSP}+be{HSP}+"
+            rf"{HSP}+(?:be|turn){HSP}+"
             rf"(?P<n>[0-9]{{1,3}})(?={HSP}*(?:[,.;!?)]|$)|{HSP}+(?i:next|this|in|on|soon|tomorrow|at|when|by|and)\b)"
         )
         num = rf"(?:(?i:flat|apartment|apt|unit)\.?{HSP}*[0-9]+[A-Za-z]?,?{HSP}+)?[0-9]{{1,4}}[A-Za-z]?,?{HSP}+"

@@ -153,7 +153,7 @@ class RuleSet:
             r"(?<![\w\-])[0-9]{1,3}[\s\-]?(?i:y/o|y\.o\.|y-o|yo|yrs?\s+old|yr\.?\s+old)(?![\w])"
             r"|(?<![\w\-£$€.])[0-9]{1,3}\s?(?:yo|y/o)?[MF](?=\s+(?:with|presenting|admitted|who|pt|patient)\b|,|\)|"
             r"[ \u00a0]*[/|;]|[ \u00a0]*$)"
-            r"|(?<![\w/])[0-9]{1,2}/(?:12|52)(?=[ \u00a0\-]*old\b)"
+            r"|(?<![\w/])[0-9]{1,2}/(?:7|12|52)(?=[ \u00a0\-]*old\b)"
         )
         # any word, then the list is checked in Python: a long alternation of subjects is slow on 4 KB
         self.age_pronoun_re = re.compile(
@@ -179,12 +179,19 @@ class RuleSet:
             r"[A-Z]{2,6}|admitted|referred|emigrated|moved\s+here|came\s+over|dropped\s+out|started\s+drinking|"
             r"became\s+a\s+\w+(?:\s+for\s+(?:her|his|their)\s+\w+)?)\s+at\s+(?P<n4>[0-9]{1,2})(?![\w:]|\.[0-9])"
         )
-        self.age_birthday_re = re.compile(r"(?<![\w])(?P<n>[0-9]{1,3}(?:st|nd|rd|th))\s+birthday(?![\w])")
+        self.age_birthday_re = re.compile(
+            r"(?<![\w])(?P<n>[0-9]{1,3}(?:st|nd|rd|th))\s+birthday(?![\w])"
+            # "she celebrated her 80th last week": the birthday left unsaid (round 8)
+            r"|(?<![\w])(?i:celebrated|celebrating|celebrate|celebrates)\s+(?:her|his|their|my)\s+"
+            r"(?P<n2>[0-9]{1,3}(?:st|nd|rd|th))(?![\w])"
+        )
 
         sfx = _alt(cfg.street_suffixes, ignore_case=False)
         self.address_re = re.compile(
             rf"(?<![\w])(?:(?i:flat|apartment|apt|unit|room)\.?{HSP}*[0-9]+[A-Za-z]?,?{HSP}+)?[0-9]{{1,4}}[A-Za-z]?,?{HSP}+"
             rf"(?:[{UP}][{LO}]+['’]?s?{HSP}+){{1,3}}{sfx}(?!\w)"
+            # a street in one word ending in its suffix: "41 Kingsway", "3 Southgate" (round 8)
+            rf"|(?<![\w])[0-9]{{1,4}}[A-Za-z]?,?{HSP}+[{UP}][{LO}]{{2,}}(?:way|gate)(?![\w'’])"
         )
 
         # "Dr Khan", "Dr. Khan", and "Dr.Khan" with no space after the full stop (round 8)
@@ -223,7 +230,7 @@ class RuleSet:
             "age_pronoun": self.age_pronoun,
             "age_was_n_and": self.age_was_n_and,
             "age_in_words": self.age_in_words,
-            "age_birthday": self.group(self.age_birthday_re, "n", "AGE", "age_birthday"),
+            "age_birthday": self.age_birthday,
             "address_numbered": self.simple(self.address_re, "ADDRESS", "address_numbered"),
             "address_lowercase": self.address_lowercase,
             "name_title": self.name_title,
@@ -461,6 +468,11 @@ class RuleSet:
             teen = n.casefold().endswith("teen") or n.casefold() in ("eleven", "twelve")
             if (compound and (told or apposed)) or (opened and (compound or teen)) or (apposed and teen and not told):
                 yield Candidate(m.start("n"), m.end("n"), "AGE", "age_in_words")
+
+    def age_birthday(self, text: str) -> Iterator[Candidate]:
+        for m in self.age_birthday_re.finditer(text):
+            grp = "n" if m.group("n") is not None else "n2"
+            yield Candidate(m.start(grp), m.end(grp), "AGE", "age_birthday")
 
     def age_was_n_and(self, text: str) -> Iterator[Candidate]:
         """ "was 93 and had outlived", "is 71 and has lived", "was 102 and still did": a life, so an age
@@ -755,7 +767,7 @@ _TOWN = (
 # capitalised word: the end, punctuation, a postcode, or a lower-case word ("..., Leith with her partner"), but not
 # a verb ("8 Ffordd Las, Rhyl is where she grew up": Rhyl starts a clause of its own)
 TOWN_AFTER = re.compile(
-    rf",{HSP}*\n?{HSP}*({_TOWN})(?!{HSP}+(?:is|was|has|had|are|were|will|would|can|could|seems|seemed|looks)\b)(?={HSP}*(?:$|\n|[.;:,!?)\"“”'’—–]|-{HSP}|[A-Z]{{1,2}}[0-9]|{HSP}[{LO}0-9(]))"
+    rf",{HSP}*\n?{HSP}*({_TOWN})(?!{HSP}+(?:is|was|are|were|will|would|can|could|seems|seemed|looks)\b)(?={HSP}*(?:$|\n|[.;:,!?)\"“”'’—–]|-{HSP}|[A-Z]{{1,2}}[0-9]|{HSP}[{LO}0-9(]))"
 )
 TOWN_AFTER_SUBJECT = re.compile(
     rf",{HSP}*\n?{HSP}*({_TOWN})(?={HSP}*(?:$|\n|[.;:,!?)\"“”'’—–]|-{HSP}|[A-Z]{{1,2}}[0-9]|{HSP}[{LO}0-9(]))"
