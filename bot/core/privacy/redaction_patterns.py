@@ -213,7 +213,8 @@ MEASURE_BEFORE = re.compile(
 )
 MEASURE_SUBJECTS = frozenset(
     """hb hba1c inr crp bp bmi gcs score sodium potassium creatinine egfr glucose sugar sats temp temperature
-    weight pulse level count total result mark lactate troponin platelets wcc ferritin""".split()
+    weight pulse level count total result mark lactate troponin platelets wcc ferritin psa tsh bnp esr alt alp
+    ggt bilirubin albumin calcium magnesium phosphate urea cholesterol ldl hdl amylase lipase ck""".split()
 )
 ROLE_AFTER = re.compile(r"[ \u00a0]+(?:was|is)[ \u00a0]+(?:the|a|an|my|our)[ \u00a0]+([a-z]+)(?:[ \u00a0]+([a-z]+))?")
 APPOSITION = re.compile(r",[ \u00a0]+(?:the|my|our|a|an|who|aged|age|her|his)[ \u00a0]")
