@@ -36,6 +36,7 @@ from bot.core.privacy.redaction_patterns import (
     Candidate,
     RuleHost,
     is_sentence_initial,
+    misspellings,
 )
 
 CAP = rf"[{UP}][{LO}'’]*(?:-[{UP}]?[{LO}]+)*"  # a capitalised word ("Queen's", "Eze-Williams")
@@ -503,7 +504,12 @@ class LexiconRules:
                 if len(tok) < 3 or tok.isupper() or key in self.base.inst_after or key.endswith(self.suffixes):
                     continue
                 bracketed = text[m.start() - 1 : m.start()] == "(" and text[m.end() : m.end() + 1] == ")"
-                if initial and not bracketed and not self._person_follows(text, m.end()):
+                if (
+                    initial
+                    and not bracketed
+                    and not self._person_follows(text, m.end())
+                    and not (self._person_acts(text, m.end()) and not self._near_word(key))
+                ):
                     continue  # "The F2 (Ravindra) stayed": a name in brackets is no sentence start
                 if PLACE_BEFORE.search(text, max(0, m.start() - 24), m.start()):
                     continue  # "in Ruthin", "near Brecon": a town, which is not redacted
@@ -529,6 +535,8 @@ class LexiconRules:
         if re.match(r",[ \u00a0]+(?:the|my|our|a|an|who|aged|age)[ \u00a0]", text[end : end + 12]):
             return True
         if self._role_follows(text, end):
+            return True
+        if AGE_APPOSED.match(text, end):  # "Tendai, 45, came in", "Wanjiru (29) said" (round 8)
             return True
         nxt = re.match(r"(?:['’]s\b|[ \u00a0]+([a-z'’]+))", text[end : end + 30])
         if not nxt:
@@ -570,6 +578,26 @@ class LexiconRules:
                     todo.append((a, b))
                     yield Candidate(a, b, "NAME", "name_coordinated")
 
+    def _person_acts(self, text: str, end: int) -> bool:
+        """What follows a sentence-opening word that only a person does (round 8): a modal or an auxiliary
+        ("Tendai will go home", "Wambui can't walk far"), an adverb of a person's doing ("Otieno never
+        complained", "Sipho also has diabetes"), a person's verb in -s ("Lerato hates hospitals"),
+        "who", a dash apposition ("Themba – the HCA –"), a bed or bay ("Selam from bay 3"), or a question to
+        them ("Zanele, can you help?")."""
+        if PERSON_ACTS.match(text, end):
+            return True
+        return False
+
+    def _near_word(self, key: str) -> bool:
+        """One slip away from an English word (a letter added, dropped or two swapped), so a sentence
+        opener that may be a typo is not taken for a name by the weaker cues."""
+        if any(v in self.english for v in misspellings(key) if len(v) >= 4):
+            return True
+        # a letter left out of a word ("nothin", "Everyting"): only tried on the few words these cues reach
+        return any(
+            key[:i] + c + key[i:] in self.english for i in range(1, len(key) + 1) for c in "abcdefghijklmnopqrstuvwxyz"
+        )
+
     def _role_follows(self, text: str, end: int) -> bool:
         """ "Shahnaz the receptionist", "Gaz on the porter team", "Shona at the front desk": a role or a team
         right after the word (round 8); a bracket ("Tazocin (pip-taz)") is not enough here."""
@@ -594,6 +622,27 @@ class LexiconRules:
                 continue  # "a 9yo with dengue", "admitted with pyelo": a condition, not a companion
             if before or LOWER_AFTER.match(text, m.end()) or self._role_follows(text, m.end()):
                 yield Candidate(m.start(), m.end(), "NAME", "name_lowercase_in_context")
+            elif (
+                not CONTRACTION_NEXT.match(text, m.end())  # "doesn't", "won't": a contraction, not a name
+                and not self._near_word(tok)
+                and (self._lower_subject(text, m.start(), m.end()) or self._lower_role_before(text, m.start()))
+            ):
+                yield Candidate(m.start(), m.end(), "NAME", "name_lowercase_in_context")
+
+    def _lower_subject(self, text: str, start: int, end: int) -> bool:
+        """ "tendai was upset", "otieno's mum rang", "wambui can't walk far": a sentence opened by the word, then
+        what a person does (round 8)."""
+        if not is_sentence_initial(text, start):
+            return False
+        if re.match(r"['’]s[ \u00a0]+[a-z]", text[end : end + 4]) or self._person_acts(text, end):
+            return True
+        nxt = re.match(r"[ \u00a0]+([a-z'’]+)", text[end : end + 30])
+        return nxt is not None and (nxt.group(1) in self.base.person_verbs or nxt.group(1) in AGENT_VERBS)
+
+    def _lower_role_before(self, text: str, start: int) -> bool:
+        """ "the hca tendai", "my reg otieno": a role or relation word just before (round 8)."""
+        prev = ROLE_BEFORE_LOWER.search(text[max(0, start - 30) : start])
+        return prev is not None and prev.group(1) in self.base.relation_words
 
     def name_lexicon_lowercase(self, text: str) -> Iterator[Candidate]:
         for m in LOWER_TOKEN.finditer(text):
@@ -627,6 +676,22 @@ COORD_AFTER = re.compile(
 )
 COORD_BEFORE = re.compile(
     rf"(?<![\w'’-])(?P<tok>{_COORD_TOKEN})(?:[ \u00a0]*,[ \u00a0]*|[ \u00a0]+(?:and|&)[ \u00a0]+)$"
+)
+PERSON_ACTS = re.compile(
+    r"[ \u00a0]+(?:will|would|can|could|should|might|must|shall|can['’]t|cannot|won['’]t|wouldn['’]t|couldn['’]t|"
+    r"shouldn['’]t|doesn['’]t|does|don['’]t|also|never|always|still|barely|finally|already|really|suddenly|"
+    r"actually|often|usually|then|who|tried|told|just|hates|loves|likes|needs|lives|works|thinks|feels|knows|"
+    r"goes|comes|gets|keeps|takes|refuses|prefers|enjoys|misses|worries|smokes|drinks|drives|speaks|sings|"
+    r"remembers|believes|cries|laughs|smiles|prays|wants|says|tells|asks)(?![\w'’-])"
+    r"|[ \u00a0]+[–—-][ \u00a0]+(?:the|my|our|a|an|who|aged)[ \u00a0]"
+    r"|[ \u00a0]+(?:from|in)[ \u00a0]+(?:bed|bay|side[ \u00a0]?room|room|cubicle)[ \u00a0]*[0-9]"
+    r"|[ \u00a0]*,[ \u00a0]+(?:can|could|would|will|do|are|did)[ \u00a0]+you\b"
+)
+CONTRACTION_NEXT = re.compile(r"['’](?:t|ll|ve|re|d|m)(?![\w])")
+ROLE_BEFORE_LOWER = re.compile(r"(?<![\w'’-])(?:the|my|our|his|her|their)[ \u00a0]+([a-z0-9]+)[ \u00a0]+$")
+AGE_APPOSED = re.compile(
+    r"(?:[ \u00a0]*,[ \u00a0]*[0-9]{1,3}(?:[ \u00a0]*(?:[MFmf]|y/?o|yrs?))?[ \u00a0]*[,;)]"
+    r"|[ \u00a0]+\([ \u00a0]*[0-9]{1,3}(?:[ \u00a0]*(?:[MFmf]|y/?o|yrs?))?[ \u00a0]*\))"
 )
 PRECEDING_TOKEN = re.compile(r"(?<![\w'’-])([A-Z][a-z]+)[ \u00a0]$")
 LOWER_BEFORE = re.compile(
