@@ -601,6 +601,9 @@ class LexiconRules:
     def _role_follows(self, text: str, end: int) -> bool:
         """ "Shahnaz the receptionist", "Gaz on the porter team", "Shona at the front desk": a role or a team
         right after the word (round 8); a bracket ("Tazocin (pip-taz)") is not enough here."""
+        two = ROLE_TWO_WORDS.match(text, end)  # "the receptionist knew": the role may be the first word
+        if two and any(w in self.base.relation_words for w in two.groups() if w):
+            return True
         role = ROLE_NEXT.match(text, end)
         if role is None or text[role.start() : role.end()].lstrip(" \u00a0").startswith("("):
             return False
@@ -687,6 +690,7 @@ PERSON_ACTS = re.compile(
     r"|[ \u00a0]+(?:from|in)[ \u00a0]+(?:bed|bay|side[ \u00a0]?room|room|cubicle)[ \u00a0]*[0-9]"
     r"|[ \u00a0]*,[ \u00a0]+(?:can|could|would|will|do|are|did)[ \u00a0]+you\b"
 )
+ROLE_TWO_WORDS = re.compile(r"[ \u00a0]+(?:the|our|my)[ \u00a0]+([a-z0-9]+)(?:[ \u00a0]+([a-z0-9]+))?")
 CONTRACTION_NEXT = re.compile(r"['’](?:t|ll|ve|re|d|m)(?![\w])")
 ROLE_BEFORE_LOWER = re.compile(r"(?<![\w'’-])(?:the|my|our|his|her|their)[ \u00a0]+([a-z0-9]+)[ \u00a0]+$")
 AGE_APPOSED = re.compile(
