@@ -117,3 +117,30 @@ def test_copula_after_a_town_still_opens_its_own_clause(r: Redactor) -> None:
     # round 7's choice stands: a town before "is" starts a clause of its own
     text = "She lives at 8 Ffordd Las, Rhyl is where she grew up"
     assert shown(r, text, "Rhyl is where")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("I asked rutendo to check the obs", "rutendo"),
+        ("Me and wambui went for lunch after clinic", "wambui"),
+        ("Mrs chebet was upset about the delay", "chebet"),
+        ("Dr kiptoo was lovely to me", "kiptoo"),
+    ],
+)
+def test_lower_case_name_in_capitalised_text(r: Redactor, text: str, name: str) -> None:
+    assert hidden(r, text, name), r.redact(text).text
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("She told the nurse she'd been self-harming.", "she'd"),
+        ("I sat down and didn't speak again.", "didn't"),
+        ("I clerked a woman with catatonia.", "catatonia"),
+        ("The sim facilitator said it was fine.", "facilitator"),
+        ("I saw thrombolysis for the first time.", "thrombolysis"),
+    ],
+)
+def test_lower_case_words_in_capitalised_text_stay(r: Redactor, text: str, kept: str) -> None:
+    assert shown(r, text, kept), r.redact(text).text

@@ -612,8 +612,12 @@ class LexiconRules:
     def name_lowercase_in_context(self, text: str) -> Iterator[Candidate]:
         """In text typed all in lower case, a word in no list and no dictionary right after "saw", "told",
         "with", "me and"... or right before "said", "told"... is a name ("chatted with nkemdirim")."""
-        if not LOWERCASE_STYLE.search(text) and any(c.isupper() for c in text):
-            return
+        mixed = not LOWERCASE_STYLE.search(text) and any(c.isupper() for c in text)
+        for m in (LOWER_TITLE_UNLISTED.finditer(text) if mixed else ()):  # "Mrs tendai", "Dr otieno" (round 8)
+            tok = m.group("n")
+            if self._blocked(tok) or self._is_word(tok) or tok.endswith(self.suffixes) or self._near_word(tok):
+                continue
+            yield Candidate(m.start("n"), m.end("n"), "NAME", "name_lowercase_in_context")
         for m in LOWER_TOKEN.finditer(text):
             tok = m.group()
             if len(tok) < 4 or self._blocked(tok) or tok.endswith(self.suffixes):
@@ -623,6 +627,18 @@ class LexiconRules:
             before = LOWER_BEFORE.search(text, max(0, m.start() - 20), m.start())
             if before and before.group().startswith("with") and CONDITION_HOST.search(text, 0, before.start()):
                 continue  # "a 9yo with dengue", "admitted with pyelo": a condition, not a companion
+            if mixed:
+                # text with capitals: a lower-case word is a name only right after a title or a strong cue
+                # that only a person takes ("I asked tendai to", "Me and otieno went"), never a word one slip from
+                # an English one; "with", "saw" or "said" after it are not enough here ("with catatonia", "the
+                # facilitator said") (round 8)
+                if (
+                    STRONG_LOWER_BEFORE.search(text, max(0, m.start() - 20), m.start())
+                    and not CONTRACTION_NEXT.match(text, m.end())
+                    and not self._near_word(tok)
+                ):
+                    yield Candidate(m.start(), m.end(), "NAME", "name_lowercase_in_context")
+                continue
             if before or LOWER_AFTER.match(text, m.end()) or self._role_follows(text, m.end()):
                 yield Candidate(m.start(), m.end(), "NAME", "name_lowercase_in_context")
             elif (
@@ -691,6 +707,14 @@ PERSON_ACTS = re.compile(
     r"|[ \u00a0]*,[ \u00a0]+(?:can|could|would|will|do|are|did)[ \u00a0]+you\b"
 )
 ROLE_TWO_WORDS = re.compile(r"[ \u00a0]+(?:the|our|my)[ \u00a0]+([a-z0-9]+)(?:[ \u00a0]+([a-z0-9]+))?")
+LOWER_TITLE_UNLISTED = re.compile(
+    r"(?<![\w])(?:(?i:mr|mrs|ms|mx|dr|prof)|Nurse|Sister|Sr)\.?[ \u00a0]+"
+    r"(?P<n>(?:[od]['’])?[a-z]{3,}(?:-[a-z]{2,})?)(?![\w'’-])"
+)
+STRONG_LOWER_BEFORE = re.compile(
+    r"(?<![\w])(?:asked|told|thanked|texted|messaged|met|hugged|[Mm]e and|and me|spoke to|spoke with|talked to|"
+    r"chatted with|rang|phoned)[ \u00a0]+$"
+)
 CONTRACTION_NEXT = re.compile(r"['’](?:t|ll|ve|re|d|m)(?![\w])")
 ROLE_BEFORE_LOWER = re.compile(r"(?<![\w'’-])(?:the|my|our|his|her|their)[ \u00a0]+([a-z0-9]+)[ \u00a0]+$")
 AGE_APPOSED = re.compile(
