@@ -73,6 +73,7 @@ ALL_RULES: tuple[str, ...] = (
     "age_future",
     "age_and_date_lists",
     "name_initials",
+    "name_coordinated",
     "name_lexicon",
     "name_unknown_capitalised",
     "name_lexicon_lowercase",

@@ -29,12 +29,14 @@ from bot.core.privacy.redaction_patterns import (
     NAME_TOKEN,
     NUMBER_WORD,
     ORD,
+    ROLE_NEXT,
     UP,
     WEEKDAY,
     YEAR4,
     Candidate,
     RuleHost,
     is_sentence_initial,
+    misspellings,
 )
 
 CAP = rf"[{UP}][{LO}'’]*(?:-[{UP}]?[{LO}]+)*"  # a capitalised word ("Queen's", "Eze-Williams")
@@ -54,7 +56,9 @@ GENERIC_UNIT_WORDS = frozenset(
 )
 ACRONYMS = frozenset(
     """ID GP ED AE ICU ITU HDU CCU AMU SAU NICU SCBU PICU MAU CT MRI ECG EEG HIV TB UTI DNR DNACPR NHS OT
-    HCA SHO FY MDT BP HR OK UK US IV IM PO PRN TTO TTA DOB MRN PE DVT MI AKI CKD COPD""".split()
+    HCA SHO FY MDT BP HR OK UK US IV IM PO PRN TTO TTA DOB MRN PE DVT MI AKI CKD COPD
+    DKA PSA TSH BNP ESR CRP INR ALT ALP GGT LFT FBC ABG VBG CXR AXR OGD PEG CSF SAH TIA CVA ACS SVT PEA GCS
+    BMI RTC NOF THR TKR IBD IBS PUD MND HHS""".split()
 )
 DOTTED_NOT_INITIALS = frozenset({"U.K.", "U.S.", "N.H.S.", "D.O.B.", "A.M.", "P.M.", "E.G.", "I.E.", "A.K.A."})
 
@@ -106,7 +110,9 @@ class LexiconRules:
         )
         self.the_date_re = re.compile(rf"(?<![\w])(?i:the){HSP}+{DAY}{ORD}{HSP}+of{HSP}+{MONTH}(?![\w])")
         self.age_future_re = re.compile(
-            rf"(?<![\w])(?i:he|she|they|i|you|we)(?:'d|'ll|{HSP}+(?i:will|would|is\s+going\s+to)){HSP}+be{HSP}+"
+            rf"(?:(?<![\w])(?i:he|she|they|i|you|we|who)(?:'d|'ll|{HSP}+(?i:will|would|is\s+going\s+to))"
+            rf"|(?:^|(?<=\n))(?i:will|would))"  # a note's dropped subject: "will be 18 next month" (round 8)
+            rf"{HSP}+(?:be|turn){HSP}+"
             rf"(?P<n>[0-9]{{1,3}})(?={HSP}*(?:[,.;!?)]|$)|{HSP}+(?i:next|this|in|on|soon|tomorrow|at|when|by|and)\b)"
         )
         num = rf"(?:(?i:flat|apartment|apt|unit)\.?{HSP}*[0-9]+[A-Za-z]?,?{HSP}+)?[0-9]{{1,4}}[A-Za-z]?,?{HSP}+"
@@ -498,7 +504,12 @@ class LexiconRules:
                 if len(tok) < 3 or tok.isupper() or key in self.base.inst_after or key.endswith(self.suffixes):
                     continue
                 bracketed = text[m.start() - 1 : m.start()] == "(" and text[m.end() : m.end() + 1] == ")"
-                if initial and not bracketed and not self._person_follows(text, m.end()):
+                if (
+                    initial
+                    and not bracketed
+                    and not self._person_follows(text, m.end())
+                    and not (self._person_acts(text, m.end()) and not self._near_word(key))
+                ):
                     continue  # "The F2 (Ravindra) stayed": a name in brackets is no sentence start
                 if PLACE_BEFORE.search(text, max(0, m.start() - 24), m.start()):
                     continue  # "in Ruthin", "near Brecon": a town, which is not redacted
@@ -523,6 +534,10 @@ class LexiconRules:
         """A verb of a person ("was", "said"), a possessive or an apposition ("Okonkwo, the registrar,")."""
         if re.match(r",[ \u00a0]+(?:the|my|our|a|an|who|aged|age)[ \u00a0]", text[end : end + 12]):
             return True
+        if self._role_follows(text, end):
+            return True
+        if AGE_APPOSED.match(text, end):  # "Tendai, 45, came in", "Wanjiru (29) said" (round 8)
+            return True
         nxt = re.match(r"(?:['’]s\b|[ \u00a0]+([a-z'’]+))", text[end : end + 30])
         if not nxt:
             return False
@@ -531,11 +546,78 @@ class LexiconRules:
             return True
         return len(verb) > 4 and verb.endswith("ed") and verb in self.english  # "Ahmadzai waited"
 
+    def name_coordinated(self, text: str, names: list[Candidate]) -> Iterator[Candidate]:
+        """A word listed with a name is a name too: "Ade, Bisi and Chidi", "dapo and seun", "Kemi & Tolu" (round 8).
+        The word must look like its neighbour (capitalised beside a capitalised name, lower case beside a lower-case
+        one) and be no English word, place, medicine or acronym, so "Okafor and Crohn's" stays half-named."""
+        seen: set[tuple[int, int]] = set()
+        todo = sorted({(c.start, c.end) for c in names})
+        steps = 0
+        while todo and steps < 40:
+            steps += 1
+            start, end = todo.pop()
+            if (start, end) in seen:
+                continue
+            seen.add((start, end))
+            upper = text[start : start + 1].isupper()
+            for m in (COORD_AFTER.match(text, end), COORD_BEFORE.search(text, max(0, start - 40), start)):
+                if m is None:
+                    continue
+                a, b = m.span("tok")
+                tok = m.group("tok")
+                key = tok.casefold().replace("’", "'")
+                if tok[:1].isupper() != upper or tok.isupper() or len(tok) < 3:
+                    continue
+                if self._blocked(key) or self._is_word(tok) or key.endswith(self.suffixes):
+                    continue
+                if key in self.base.inst_after:
+                    continue
+                if self.base._institutional(text, a, b):
+                    continue
+                if (a, b) not in seen:
+                    todo.append((a, b))
+                    yield Candidate(a, b, "NAME", "name_coordinated")
+
+    def _person_acts(self, text: str, end: int) -> bool:
+        """What follows a sentence-opening word that only a person does (round 8): a modal or an auxiliary
+        ("Tendai will go home", "Wambui can't walk far"), an adverb of a person's doing ("Otieno never
+        complained", "Sipho also has diabetes"), a person's verb in -s ("Lerato hates hospitals"),
+        "who", a dash apposition ("Themba – the HCA –"), a bed or bay ("Selam from bay 3"), or a question to
+        them ("Zanele, can you help?")."""
+        if PERSON_ACTS.match(text, end):
+            return True
+        return False
+
+    def _near_word(self, key: str) -> bool:
+        """One slip away from an English word (a letter added, dropped or two swapped), so a sentence
+        opener that may be a typo is not taken for a name by the weaker cues."""
+        if any(v in self.english for v in misspellings(key) if len(v) >= 4):
+            return True
+        # a letter left out of a word ("nothin", "Everyting"): only tried on the few words these cues reach
+        return any(
+            key[:i] + c + key[i:] in self.english for i in range(1, len(key) + 1) for c in "abcdefghijklmnopqrstuvwxyz"
+        )
+
+    def _role_follows(self, text: str, end: int) -> bool:
+        """ "Shahnaz the receptionist", "Gaz on the porter team", "Shona at the front desk": a role or a team
+        right after the word (round 8); a bracket ("Tazocin (pip-taz)") is not enough here."""
+        two = ROLE_TWO_WORDS.match(text, end)  # "the receptionist knew": the role may be the first word
+        if two and any(w in self.base.relation_words for w in two.groups() if w):
+            return True
+        role = ROLE_NEXT.match(text, end)
+        if role is None or text[role.start() : role.end()].lstrip(" \u00a0").startswith("("):
+            return False
+        return role.group("role") is None or role.group("role") in self.base.relation_words
+
     def name_lowercase_in_context(self, text: str) -> Iterator[Candidate]:
         """In text typed all in lower case, a word in no list and no dictionary right after "saw", "told",
         "with", "me and"... or right before "said", "told"... is a name ("chatted with nkemdirim")."""
-        if not LOWERCASE_STYLE.search(text) and any(c.isupper() for c in text):
-            return
+        mixed = not LOWERCASE_STYLE.search(text) and any(c.isupper() for c in text)
+        for m in (LOWER_TITLE_UNLISTED.finditer(text) if mixed else ()):  # "Mrs tendai", "Dr otieno" (round 8)
+            tok = m.group("n")
+            if self._blocked(tok) or self._is_word(tok) or tok.endswith(self.suffixes) or self._near_word(tok):
+                continue
+            yield Candidate(m.start("n"), m.end("n"), "NAME", "name_lowercase_in_context")
         for m in LOWER_TOKEN.finditer(text):
             tok = m.group()
             if len(tok) < 4 or self._blocked(tok) or tok.endswith(self.suffixes):
@@ -545,8 +627,41 @@ class LexiconRules:
             before = LOWER_BEFORE.search(text, max(0, m.start() - 20), m.start())
             if before and before.group().startswith("with") and CONDITION_HOST.search(text, 0, before.start()):
                 continue  # "a 9yo with dengue", "admitted with pyelo": a condition, not a companion
-            if before or LOWER_AFTER.match(text, m.end()):
+            if mixed:
+                # text with capitals: a lower-case word is a name only right after a title or a strong cue
+                # that only a person takes ("I asked tendai to", "Me and otieno went"), never a word one slip from
+                # an English one; "with", "saw" or "said" after it are not enough here ("with catatonia", "the
+                # facilitator said") (round 8)
+                if (
+                    STRONG_LOWER_BEFORE.search(text, max(0, m.start() - 20), m.start())
+                    and not CONTRACTION_NEXT.match(text, m.end())
+                    and not self._near_word(tok)
+                ):
+                    yield Candidate(m.start(), m.end(), "NAME", "name_lowercase_in_context")
+                continue
+            if before or LOWER_AFTER.match(text, m.end()) or self._role_follows(text, m.end()):
                 yield Candidate(m.start(), m.end(), "NAME", "name_lowercase_in_context")
+            elif (
+                not CONTRACTION_NEXT.match(text, m.end())  # "doesn't", "won't": a contraction, not a name
+                and not self._near_word(tok)
+                and (self._lower_subject(text, m.start(), m.end()) or self._lower_role_before(text, m.start()))
+            ):
+                yield Candidate(m.start(), m.end(), "NAME", "name_lowercase_in_context")
+
+    def _lower_subject(self, text: str, start: int, end: int) -> bool:
+        """ "tendai was upset", "otieno's mum rang", "wambui can't walk far": a sentence opened by the word, then
+        what a person does (round 8)."""
+        if not is_sentence_initial(text, start):
+            return False
+        if re.match(r"['’]s[ \u00a0]+[a-z]", text[end : end + 4]) or self._person_acts(text, end):
+            return True
+        nxt = re.match(r"[ \u00a0]+([a-z'’]+)", text[end : end + 30])
+        return nxt is not None and (nxt.group(1) in self.base.person_verbs or nxt.group(1) in AGENT_VERBS)
+
+    def _lower_role_before(self, text: str, start: int) -> bool:
+        """ "the hca tendai", "my reg otieno": a role or relation word just before (round 8)."""
+        prev = ROLE_BEFORE_LOWER.search(text[max(0, start - 30) : start])
+        return prev is not None and prev.group(1) in self.base.relation_words
 
     def name_lexicon_lowercase(self, text: str) -> Iterator[Candidate]:
         for m in LOWER_TOKEN.finditer(text):
@@ -571,10 +686,46 @@ LOWER_APOSTROPHE_NAME = re.compile(rf"(?<![\w'’])[od]['’][{LO}]{{3,}}(?:-[{L
 MONTH_WORDS = frozenset(
     "january february march april may june july august september october november december".split()
 )
+# a name's neighbour in a list: ", X", " and X", ", and X", " & X" after it;
+# "X, " or "X and " before it
+_COORD_TOKEN = rf"[{UP}{LO}][{LO}]+(?:[-'’][{UP}{LO}][{LO}]+)*"
+COORD_AFTER = re.compile(
+    rf"(?:[ \u00a0]*,[ \u00a0]*(?:(?:and|&)[ \u00a0]+)?|[ \u00a0]+(?:and|&)[ \u00a0]+)"
+    rf"(?P<tok>{_COORD_TOKEN})(?![\w'’-])"
+)
+COORD_BEFORE = re.compile(
+    rf"(?<![\w'’-])(?P<tok>{_COORD_TOKEN})(?:[ \u00a0]*,[ \u00a0]*|[ \u00a0]+(?:and|&)[ \u00a0]+)$"
+)
+PERSON_ACTS = re.compile(
+    r"[ \u00a0]+(?:will|would|can|could|should|might|must|shall|can['’]t|cannot|won['’]t|wouldn['’]t|couldn['’]t|"
+    r"shouldn['’]t|doesn['’]t|does|don['’]t|also|never|always|still|barely|finally|already|really|suddenly|"
+    r"actually|often|usually|then|who|tried|told|just|hates|loves|likes|needs|lives|works|thinks|feels|knows|"
+    r"goes|comes|gets|keeps|takes|refuses|prefers|enjoys|misses|worries|smokes|drinks|drives|speaks|sings|"
+    r"remembers|believes|cries|laughs|smiles|prays|wants|says|tells|asks)(?![\w'’-])"
+    r"|[ \u00a0]+[–—-][ \u00a0]+(?:the|my|our|a|an|who|aged)[ \u00a0]"
+    r"|[ \u00a0]+(?:from|in)[ \u00a0]+(?:bed|bay|side[ \u00a0]?room|room|cubicle)[ \u00a0]*[0-9]"
+    r"|[ \u00a0]*,[ \u00a0]+(?:can|could|would|will|do|are|did)[ \u00a0]+you\b"
+)
+ROLE_TWO_WORDS = re.compile(r"[ \u00a0]+(?:the|our|my)[ \u00a0]+([a-z0-9]+)(?:[ \u00a0]+([a-z0-9]+))?")
+LOWER_TITLE_UNLISTED = re.compile(
+    r"(?<![\w])(?:(?i:mr|mrs|ms|mx|dr|prof)|Nurse|Sister|Sr)\.?[ \u00a0]+"
+    r"(?P<n>(?:[od]['’])?[a-z]{3,}(?:-[a-z]{2,})?)(?![\w'’-])"
+)
+STRONG_LOWER_BEFORE = re.compile(
+    r"(?<![\w])(?:asked|told|thanked|texted|messaged|met|hugged|[Mm]e and|and me|spoke to|spoke with|talked to|"
+    r"chatted with|rang|phoned)[ \u00a0]+$"
+)
+CONTRACTION_NEXT = re.compile(r"['’](?:t|ll|ve|re|d|m)(?![\w])")
+ROLE_BEFORE_LOWER = re.compile(r"(?<![\w'’-])(?:the|my|our|his|her|their)[ \u00a0]+([a-z0-9]+)[ \u00a0]+$")
+AGE_APPOSED = re.compile(
+    r"(?:[ \u00a0]*,[ \u00a0]*[0-9]{1,3}(?:[ \u00a0]*(?:[MFmf]|y/?o|yrs?))?[ \u00a0]*[,;)]"
+    r"|[ \u00a0]+\([ \u00a0]*[0-9]{1,3}(?:[ \u00a0]*(?:[MFmf]|y/?o|yrs?))?[ \u00a0]*\))"
+)
 PRECEDING_TOKEN = re.compile(r"(?<![\w'’-])([A-Z][a-z]+)[ \u00a0]$")
 LOWER_BEFORE = re.compile(
     r"(?<![\w])(?:saw|met|told|asked|with|me and|and me|thanked|texted|messaged|called|named|helped|"
-    r"shadowed|shadowing|hugged|and)[ \u00a0]+$"
+    r"shadowed|shadowing|hugged|and|spoke to|spoke with|talked to|talked with|chatted to|chatted with|rang|phoned)"
+    r"[ \u00a0]+$"
 )
 CONDITION_HOST = re.compile(
     r"(?i:old|yo|y/o|[0-9]+[mf]?|patient|pt|man|woman|lady|gent|gentleman|boy|girl|baby|child|kid|infant|teen|"

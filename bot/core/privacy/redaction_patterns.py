@@ -213,13 +213,26 @@ MEASURE_BEFORE = re.compile(
 )
 MEASURE_SUBJECTS = frozenset(
     """hb hba1c inr crp bp bmi gcs score sodium potassium creatinine egfr glucose sugar sats temp temperature
-    weight pulse level count total result mark lactate troponin platelets wcc ferritin""".split()
+    weight pulse level count total result mark lactate troponin platelets wcc ferritin psa tsh bnp esr alt alp
+    ggt bilirubin albumin calcium magnesium phosphate urea cholesterol ldl hdl amylase lipase ck""".split()
 )
 ROLE_AFTER = re.compile(r"[ \u00a0]+(?:was|is)[ \u00a0]+(?:the|a|an|my|our)[ \u00a0]+([a-z]+)(?:[ \u00a0]+([a-z]+))?")
 APPOSITION = re.compile(r",[ \u00a0]+(?:the|my|our|a|an|who|aged|age|her|his)[ \u00a0]")
 OBJECT_PHRASE = re.compile(
     r"(?<![\w])(?:spoke|speaking|talked|talking|listened|listening|chatted|chatting|sat|sitting|looked|looking|"
     r"cared|caring|waved|waving|went|going|stayed|staying)[ \u00a0]+(?:to|with|after|for|at|beside)[ \u00a0]+$"
+)
+
+# after a name: its role ("Mark the charge nurse"), its team ("Joy from the discharge team"), its bed
+ROLE_NEXT = re.compile(
+    r"[ \u00a0]+(?:the|our|my)[ \u00a0]+(?:[a-z]+[ \u00a0]+)?(?P<role>[a-z]+)(?![\w'’-])"
+    r"|[ \u00a0]+from[ \u00a0]+(?:the[ \u00a0]+)?(?:[a-z]+[ \u00a0]+)?"
+    r"(?:team|ward|chaplaincy|pharmacy|physio|clinic|office)\b"
+    r"|[ \u00a0]+in[ \u00a0]+(?:bed|bay|side[ \u00a0]?room|room)[ \u00a0]*[0-9]"
+    # "Gaz on the porter team", "Shona at the front desk", "Iñaki on the elective": where a person works (round 8)
+    r"|[ \u00a0]+(?:on|at)[ \u00a0]+(?:the|our|my)[ \u00a0]+(?:[a-z]+[ \u00a0]+)?"
+    r"(?:team|desk|reception|elective|firm|rota|placement|switchboard|nights)\b"
+    r"|[ \u00a0]+\((?:[A-Z0-9]{2,5}|[a-z]+(?:[ \u00a0][a-z]+)?)\)"
 )
 
 
@@ -236,6 +249,7 @@ class RuleHost(Protocol):
     first_names: frozenset[str]
     ambiguous: frozenset[str]
     inst_after: frozenset[str]
+    relation_words: frozenset[str]
     person_verbs: frozenset[str]
     speech_verbs: frozenset[str]
     not_age_units: frozenset[str]

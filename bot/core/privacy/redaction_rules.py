@@ -45,6 +45,7 @@ from bot.core.privacy.redaction_patterns import (
     PARTICLES,
     PHONE_EXTENSION,
     ROLE_AFTER,
+    ROLE_NEXT,
     UP,
     WEEKDAY,
     YEAR4,
@@ -152,7 +153,7 @@ class RuleSet:
             r"(?<![\w\-])[0-9]{1,3}[\s\-]?(?i:y/o|y\.o\.|y-o|yo|yrs?\s+old|yr\.?\s+old)(?![\w])"
             r"|(?<![\w\-£$€.])[0-9]{1,3}\s?(?:yo|y/o)?[MF](?=\s+(?:with|presenting|admitted|who|pt|patient)\b|,|\)|"
             r"[ \u00a0]*[/|;]|[ \u00a0]*$)"
-            r"|(?<![\w/])[0-9]{1,2}/(?:12|52)(?=[ \u00a0\-]*old\b)"
+            r"|(?<![\w/])[0-9]{1,2}/(?:7|12|52)(?=[ \u00a0\-]*old\b)"
         )
         # any word, then the list is checked in Python: a long alternation of subjects is slow on 4 KB
         self.age_pronoun_re = re.compile(
@@ -165,7 +166,8 @@ class RuleSet:
             r"partner|brother|sister|grandmother|grandfather|gran|grandad|nan|baby|child|carer|widow|widower|neighbour)"
             r"(?:,\s*|\s+\(|\s+-\s+|:\s*|\s+)"
             r"(?P<n>[0-9]{1,3})(?=\s*[,)]|\.(?!\d)|\s+(?:[MF]|male|female)\b)"
-            r"|(?<![\w])(?i:man|woman|lady|gentleman|girl|boy|patient|child)\s+of\s+(?P<n2>[0-9]{1,3})(?![\w%/.:]|\.[0-9])"
+            r"|(?<![\w])(?i:man|woman|lady|gentleman|girl|boy|patient|child|lad|lass|chap|bloke|fella|fellow|gent|kid|"
+            r"teenager|youngster)\s+of\s+(?P<n2>[0-9]{1,3})(?![\w%/.:]|\.[0-9])"
             r"(?!\s+(?:years|yrs|weeks|months|days|minutes|hours)\b)"
             r"|(?<![\w])(?i:at|by)\s+(?:the\s+age\s+of\s+)?(?P<n3>[0-9]{1,2})(?=,?\s+(?:she|he|they|I|we)\b)"
             r"|(?<![\w])(?i:and|but|who)\s+(?:is|was|'s)\s+now\s+(?P<n8>[0-9]{1,3})(?![\w%/:]|\.[0-9])"
@@ -177,15 +179,23 @@ class RuleSet:
             r"[A-Z]{2,6}|admitted|referred|emigrated|moved\s+here|came\s+over|dropped\s+out|started\s+drinking|"
             r"became\s+a\s+\w+(?:\s+for\s+(?:her|his|their)\s+\w+)?)\s+at\s+(?P<n4>[0-9]{1,2})(?![\w:]|\.[0-9])"
         )
-        self.age_birthday_re = re.compile(r"(?<![\w])(?P<n>[0-9]{1,3}(?:st|nd|rd|th))\s+birthday(?![\w])")
+        self.age_birthday_re = re.compile(
+            r"(?<![\w])(?P<n>[0-9]{1,3}(?:st|nd|rd|th))\s+birthday(?![\w])"
+            # "she celebrated her 80th last week": the birthday left unsaid (round 8)
+            r"|(?<![\w])(?i:celebrated|celebrating|celebrate|celebrates)\s+(?:her|his|their|my)\s+"
+            r"(?P<n2>[0-9]{1,3}(?:st|nd|rd|th))(?![\w])"
+        )
 
         sfx = _alt(cfg.street_suffixes, ignore_case=False)
         self.address_re = re.compile(
             rf"(?<![\w])(?:(?i:flat|apartment|apt|unit|room)\.?{HSP}*[0-9]+[A-Za-z]?,?{HSP}+)?[0-9]{{1,4}}[A-Za-z]?,?{HSP}+"
             rf"(?:[{UP}][{LO}]+['’]?s?{HSP}+){{1,3}}{sfx}(?!\w)"
+            # a street in one word ending in its suffix: "41 Kingsway", "3 Southgate" (round 8)
+            rf"|(?<![\w])[0-9]{{1,4}}[A-Za-z]?,?{HSP}+[{UP}][{LO}]{{2,}}(?:way|gate)(?![\w'’])"
         )
 
-        self.title_re = re.compile(rf"(?<![\w]){_alt(cfg.titles, ignore_case=False)}\.?{HSP}+")
+        # "Dr Khan", "Dr. Khan", and "Dr.Khan" with no space after the full stop (round 8)
+        self.title_re = re.compile(rf"(?<![\w]){_alt(cfg.titles, ignore_case=False)}(?:\.?{HSP}+|\.(?=[{UP}][{LO}]))")
         self.relation_re = re.compile(
             rf"(?<![\w\-]){_alt(cfg.relation_words, ignore_case=False)}(?:{HSP}*,{HSP}*|{HSP}+)"
         )
@@ -220,7 +230,7 @@ class RuleSet:
             "age_pronoun": self.age_pronoun,
             "age_was_n_and": self.age_was_n_and,
             "age_in_words": self.age_in_words,
-            "age_birthday": self.group(self.age_birthday_re, "n", "AGE", "age_birthday"),
+            "age_birthday": self.age_birthday,
             "address_numbered": self.simple(self.address_re, "ADDRESS", "address_numbered"),
             "address_lowercase": self.address_lowercase,
             "name_title": self.name_title,
@@ -232,6 +242,7 @@ class RuleSet:
         }
 
         lexicon = LexiconRules(self)
+        self.lexicon = lexicon
         shapes = ShapeRules(self)
         self.forms = FormRules(self)
         self.rules.update(lexicon.rules())
@@ -250,6 +261,8 @@ class RuleSet:
         for name, rule in self.rules.items():
             if enabled(name):
                 found.extend(rule(text))
+        if enabled("name_coordinated"):
+            found.extend(self.lexicon.name_coordinated(text, [c for c in found if c.type == "NAME"]))
         if enabled("name_propagation"):
             found.extend(self.name_propagation(text, [c for c in found if c.type == "NAME"]))
         if enabled("address_joined"):
@@ -446,10 +459,20 @@ class RuleSet:
             compound = "-" in n or n.casefold().startswith(("twenty", "thirty", "forty", "fifty", "sixty",
                                                             "seventy", "eighty", "ninety", "a hundred"))
             told = re.search(r"(?i:was|is|'s|’s|turned|turning|aged|be|now|said|says|hit|reached)[ \u00a0]+$", before)
+            # "at eighty-seven, he was still driving": an age that opens what a person did at it (round 8)
+            told = told or (
+                AT_OPENING.search(before)
+                and re.match(r"[ \u00a0]*,[ \u00a0]*(?i:she|he|they|i|we)\b", after)
+            )
             apposed = re.search(r"[A-Za-z][ \u00a0]*,[ \u00a0]*$", before) and re.match(r"[ \u00a0]*[,;)]", after)
             teen = n.casefold().endswith("teen") or n.casefold() in ("eleven", "twelve")
             if (compound and (told or apposed)) or (opened and (compound or teen)) or (apposed and teen and not told):
                 yield Candidate(m.start("n"), m.end("n"), "AGE", "age_in_words")
+
+    def age_birthday(self, text: str) -> Iterator[Candidate]:
+        for m in self.age_birthday_re.finditer(text):
+            grp = "n" if m.group("n") is not None else "n2"
+            yield Candidate(m.start(grp), m.end(grp), "AGE", "age_birthday")
 
     def age_was_n_and(self, text: str) -> Iterator[Candidate]:
         """ "was 93 and had outlived", "is 71 and has lived", "was 102 and still did": a life, so an age
@@ -731,6 +754,8 @@ class RuleSet:
             yield Candidate(m.start("a"), m.end("a"), "ADDRESS", "address_lowercase")
 
 
+# "at" opening a clause: the start, a stop or comma before it, or "and", "but", "even" ("and at ninety-one, she")
+AT_OPENING = re.compile(r"(?:^|[.!?\n;,][ \u00a0\"'“]*|(?<![\w])(?i:and|but|even)[ \u00a0]+)(?i:at)[ \u00a0]+$")
 NHS_4_3_3 = re.compile(r"(?<![\w\-/.])([0-9]{4})([\-–])([0-9]{3})\2([0-9]{3})(?![\w\-/]|\.\d)")
 ADDRESS_GAP = re.compile(r"[ \u00a0]*,?[ \u00a0]*\n?[ \u00a0]*")
 # a town: "Caernarfon", "Bangor-on-Dee", "Kirkby Lonsdale", "Co. Cork", "Isle of Mull", "Dublin 6"
@@ -742,7 +767,7 @@ _TOWN = (
 # capitalised word: the end, punctuation, a postcode, or a lower-case word ("..., Leith with her partner"), but not
 # a verb ("8 Ffordd Las, Rhyl is where she grew up": Rhyl starts a clause of its own)
 TOWN_AFTER = re.compile(
-    rf",{HSP}*\n?{HSP}*({_TOWN})(?!{HSP}+(?:is|was|has|had|are|were|will|would|can|could|seems|seemed|looks)\b)(?={HSP}*(?:$|\n|[.;:,!?)\"“”'’—–]|-{HSP}|[A-Z]{{1,2}}[0-9]|{HSP}[{LO}0-9(]))"
+    rf",{HSP}*\n?{HSP}*({_TOWN})(?!{HSP}+(?:is|was|are|were|will|would|can|could|seems|seemed|looks)\b)(?={HSP}*(?:$|\n|[.;:,!?)\"“”'’—–]|-{HSP}|[A-Z]{{1,2}}[0-9]|{HSP}[{LO}0-9(]))"
 )
 TOWN_AFTER_SUBJECT = re.compile(
     rf",{HSP}*\n?{HSP}*({_TOWN})(?={HSP}*(?:$|\n|[.;:,!?)\"“”'’—–]|-{HSP}|[A-Z]{{1,2}}[0-9]|{HSP}[{LO}0-9(]))"
@@ -796,10 +821,3 @@ AGE_AFTER_NAME = re.compile(
     r"(?=[ \u00a0]*(?:[,;)]|$)|[ \u00a0]+[^0-9:/])"
 )
 
-ROLE_NEXT = re.compile(
-    r"[ \u00a0]+(?:the|our|my)[ \u00a0]+(?:[a-z]+[ \u00a0]+)?(?P<role>[a-z]+)(?![\w'’-])"
-    r"|[ \u00a0]+from[ \u00a0]+(?:the[ \u00a0]+)?(?:[a-z]+[ \u00a0]+)?"
-    r"(?:team|ward|chaplaincy|pharmacy|physio|clinic|office)\b"
-    r"|[ \u00a0]+in[ \u00a0]+(?:bed|bay|side[ \u00a0]?room|room)[ \u00a0]*[0-9]"
-    r"|[ \u00a0]+\((?:[A-Z0-9]{2,5}|[a-z]+(?:[ \u00a0][a-z]+)?)\)"
-)
