@@ -3,11 +3,13 @@
 Three students write three weeks; one coder joins by the researcher link, the independent one is granted from
 the CLI. Each round is assigned, coded in Telegram, settled and closed; the test checks on the way that rounds
 never grow, skipped items come back, closing needs everything finished (or --force), counts add up, a closed
-round's export never changes, and agreement from our own files equals the database's.
+round's export never changes (until a withdrawal takes out exactly that student's rows), an agreed item cannot
+be settled, and agreement from our own files equals the database's.
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from pathlib import Path
@@ -212,3 +214,29 @@ async def test_three_rounds_through_telegram(db: Database, research_env: Env, st
             assert _export(db, env, fmt, 1) == data, fmt
         assert b"angry at myself" not in round1["csv"]  # the edit went to the open round only
         assert b"angry at myself" in _export(db, env, "csv", 3)
+
+        # an agreed item of round 3 cannot be settled; round 3 closes only with --force, and then as it stood
+        agreed = next(n for n in week3[:4] if n % 2)  # Rhea and Ida both applied Attunement
+        try:
+            _in(db, lambda s, st: compare.settle(s, env, codebook.open_round(s, st.id), s.get(CodingItem, agreed),
+                                                 code_ids=[], actor="lead"))
+        except ResearchError as exc:
+            assert f"item {agreed} needs no settling: its coders agree already" in str(exc)
+        else:
+            raise AssertionError("settled an agreed item")
+        forced = _close(db, env, force=True)
+        assert forced.members == 5 and forced.forced.codings == [(week3[4], "Ida")]
+        round3 = _export(db, env, "csv", 3)
+
+        # Ana withdraws: the closed rounds lose exactly her rows, and each export says how many
+        ana = students[0]
+        ana.command("withdraw")
+        ana.press("Yes, withdraw")
+        for number, before in ((1, round1["csv"]), (3, round3)):
+            after = io.BytesIO()
+            result = _in(db, lambda s, st, n=number, out=after: exports.export(s, env, st, "csv", out, round_number=n,
+                                                                             actor="cli:lead"))
+            old = list(csv.reader(io.StringIO(before.decode("utf-8-sig"))))
+            new = list(csv.reader(io.StringIO(after.getvalue().decode("utf-8-sig"))))
+            kept = [row for row in old if row[1] != "P001"]
+            assert new == kept and result.left_out == len(old) - len(kept) > 0, number
