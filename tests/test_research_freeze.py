@@ -177,3 +177,27 @@ def test_settle_notes_and_memos_travel_in_every_format_and_in_disagreements(db, 
         texts = {z.read(n).decode() for n in z.namelist() if n.endswith(".txt")}
         assert 'name="Settle note on item #1"' in z.read("project.qde").decode()
     assert "settled 1 at the meeting" in texts and "memo by C2 on 1" in texts
+
+
+def test_an_erased_students_rows_leave_a_closed_round_and_the_export_counts_them(db, research_env, study_cohort):
+    """The other half of 'withdrew or erased their data since': /delete takes the frozen copies too."""
+    from storage.research_models import RoundItem
+
+    env = research_env
+    ana = enrol(db, env, study_cohort, 2001, "Ana")
+    ben = enrol(db, env, study_cohort, 2002, "Ben")
+    reflect(db, env, study_cohort, [ana, ben])
+    run_intake(db, env)
+    researchers(db, env)
+    seed(db, env)
+    review_all(db, env)
+    _assign(db, env)
+    code_round(db, env)
+    close(db, env)
+    before = list(csv.reader(io.StringIO(export(db, env, "csv", 1)[0].decode("utf-8-sig"))))
+    ana.command("delete")
+    ana.press("Yes, erase everything")
+    assert db.call(lambda s: len(s.exec(select(RoundItem)).all())) == 5  # Ana's frozen texts are gone
+    after, result = export(db, env, "csv", 1)
+    rows = list(csv.reader(io.StringIO(after.decode("utf-8-sig"))))
+    assert rows == [row for row in before if row[1] != "P001"] and result.left_out == 5
