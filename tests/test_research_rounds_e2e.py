@@ -188,6 +188,8 @@ async def test_three_rounds_through_telegram(db: Database, research_env: Env, st
         next_week(env.clock)  # type: ignore[arg-type]
         reflect(db, env, study_cohort, students, week=2)
         run_intake(db, env)
+        edited = db.call(lambda s: next(i for i in s.exec(select(CodingItem)).all() if "angry at myself" in i.text))
+        assert edited.reviewed_at is None and edited.week == 1  # the edit sent the item back into review
         review_all(db, env)
         week2 = db.call(lambda s: [i.id for i in s.exec(select(CodingItem).where(CodingItem.week == 2)).all()])
         # the codebook of round 2 (the open one) changes and is taken back; CSS colour names are colours
