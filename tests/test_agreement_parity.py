@@ -101,11 +101,22 @@ def test_agreement_from_our_csv_and_qdpx_equals_the_database_on_random_rounds(db
                 path = tmp_path / f"round{n}.{fmt}"
                 path.write_bytes(out.getvalue())
                 files[fmt] = path
-            return compare.round_agreement(session, rnd), files
+            labels = {c.id: c.label for c in coding_repo.coders_of(session=session, study_id=s.id)}
+            names = codebook.paths(session, rnd)
+            finished: dict[str, set[str]] = {}
+            for a in coding_repo.round_assignments(session=session, round_id=rnd.id):
+                if a.done_at is not None:
+                    finished.setdefault(str(a.item_id), set()).add(labels[a.coder_id])
+            applied = {(str(i), labels[c], names[k], b, e) for i, c, k, b, e in coding_repo.finished_codings(
+                session=session, round_id=rnd.id)}
+            return compare.round_agreement(session, rnd), files, finished, applied
 
-        ours, files = db.call(figures)
+        ours, files, finished, applied = db.call(figures)
         for fmt, path in files.items():
             loaded = load_file(path)
+            # item by item: who finished each item, and what each coder applied where, as the database has it
+            assert {i: set(c) for i, c in (loaded.reviewed or {}).items() if c} == finished, fmt
+            assert {(c.item, c.coder, c.code, c.start, c.end) for c in loaded.codings} == applied, fmt
             theirs = compute_agreement(loaded.codings, item_lengths=loaded.lengths, coders=loaded.coders,
                                        items=loaded.items, codes=loaded.codes, reviewed=loaded.reviewed)
             assert theirs.items == ours.items and theirs.coders == ours.coders, fmt

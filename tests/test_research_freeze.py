@@ -137,3 +137,67 @@ def test_a_closed_round_exports_the_same_bytes_until_a_withdrawal_removes_only_t
                if w["what"] == "left the queue"]
     assert left["participants"] == ["P002"] and left["left_out_of"] == [result.export_id]
     assert [h["export"] for h in left["held_by_exports"]][:4] == [1, 2, 3, 4]
+
+
+def test_settle_notes_and_memos_travel_in_every_format_and_in_disagreements(db, research_env, study_cohort):
+    """Issue 14, point 8: a settle note and the item's memos are in the CSV, the XLSX, the JSONL and the .qdpx,
+    and the note is in ``disagreements --json`` too; a closed round keeps them."""
+    import json
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    env = research_env
+    ana = enrol(db, env, study_cohort, 2001, "Ana")
+    reflect(db, env, study_cohort, [ana])
+    run_intake(db, env)
+    researchers(db, env)
+    seed(db, env)
+    review_all(db, env)
+    _assign(db, env)
+    code_round(db, env)  # C2 adds Self-preservation on odd items: item 1 is settled with a note
+
+    close(db, env)
+    settled = db.call(lambda s: compare.disagreements(
+        s, codebook.round_by_number(s, s.get(Study, study(db).id), 1), include_settled=True))
+    assert [(d["item"], d["note"]) for d in settled] == [(i, f"settled {i} at the meeting") for i in (1, 3, 5)]
+    memos = [{"by": "C1", "text": "memo by C1 on 1"}, {"by": "C2", "text": "memo by C2 on 1"}]
+    first = json.loads(export(db, env, "jsonl", 1)[0].decode().splitlines()[0])
+    assert (first["item"], first["status"], first["settle_note"]) == (1, "settled", "settled 1 at the meeting")
+    assert first["memos"] == memos
+    book = load_workbook(io.BytesIO(export(db, env, "xlsx", 1)[0]))
+    rows = list(book["Reflections"].iter_rows(values_only=True))
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["settle note"] == "settled 1 at the meeting"
+    assert row["memos"] == "C1: memo by C1 on 1\nC2: memo by C2 on 1"
+    header = [c.value for c in book["Reflections"][1]]
+    for name in ("text", "settle note", "memos"):  # long text wraps
+        assert book["Reflections"].cell(2, header.index(name) + 1).alignment.wrap_text, name
+    with zipfile.ZipFile(io.BytesIO(export(db, env, "qdpx", 1)[0])) as z:
+        texts = {z.read(n).decode() for n in z.namelist() if n.endswith(".txt")}
+        assert 'name="Settle note on item #1"' in z.read("project.qde").decode()
+    assert "settled 1 at the meeting" in texts and "memo by C2 on 1" in texts
+
+
+def test_an_erased_students_rows_leave_a_closed_round_and_the_export_counts_them(db, research_env, study_cohort):
+    """The other half of 'withdrew or erased their data since': /delete takes the frozen copies too."""
+    from storage.research_models import RoundItem
+
+    env = research_env
+    ana = enrol(db, env, study_cohort, 2001, "Ana")
+    ben = enrol(db, env, study_cohort, 2002, "Ben")
+    reflect(db, env, study_cohort, [ana, ben])
+    run_intake(db, env)
+    researchers(db, env)
+    seed(db, env)
+    review_all(db, env)
+    _assign(db, env)
+    code_round(db, env)
+    close(db, env)
+    before = list(csv.reader(io.StringIO(export(db, env, "csv", 1)[0].decode("utf-8-sig"))))
+    ana.command("delete")
+    ana.press("Yes, erase everything")
+    assert db.call(lambda s: len(s.exec(select(RoundItem)).all())) == 5  # Ana's frozen texts are gone
+    after, result = export(db, env, "csv", 1)
+    rows = list(csv.reader(io.StringIO(after.decode("utf-8-sig"))))
+    assert rows == [row for row in before if row[1] != "P001"] and result.left_out == 5

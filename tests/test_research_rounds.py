@@ -138,3 +138,30 @@ def test_status_counts_add_up_and_an_agreed_item_cannot_be_settled(db, research_
     assert r["assigned"] == r["in_progress"] + r["agreed"] + r["disagreements"] + r["settled"]
     assert r["double_coded"] == r["agreed"] + r["disagreements"] + r["settled"]
     assert (r["assigned"], r["in_progress"], r["agreed"], r["disagreements"], r["settled"]) == (5, 1, 2, 1, 1)
+
+
+def test_close_round_names_items_not_reviewed_and_needs_force(db, research_env, study_cohort):
+    """Issue 14, 'Closing a round': items assigned before review (or sent back by an edit) hold the round open."""
+    from tests.research_support import enrol, reflect, researchers, run_intake, seed
+
+    ana = enrol(db, research_env, study_cohort, 2001, "Ana")
+    reflect(db, research_env, study_cohort, [ana])
+    run_intake(db, research_env)
+    researchers(db, research_env)
+    seed(db, research_env)
+    assert _assign(db, research_env, reviewed_only=False, limit=2).items == 2
+    for person in (RESEARCHER_A, RESEARCHER_B):
+        _code_all(db, research_env, person, {1: [], 2: []})  # finished, agreed: only the review is open
+
+    def close(session: Session, force: bool) -> rounds.Closed:
+        return rounds.close_round(session, research_env, session.get(Study, study(db).id), actor="lead", force=force)
+
+    try:
+        db.call(close, False)
+    except rounds.RoundNotFinished as exc:
+        assert exc.report.lines() == ["2 item(s) not reviewed: #1, #2"]
+        assert "--force" in str(exc)
+    else:
+        raise AssertionError("closed a round whose items were never reviewed")
+    done = db.call(close, True)
+    assert done.members == 2 and done.forced.unreviewed == [1, 2]

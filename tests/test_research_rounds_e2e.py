@@ -3,12 +3,16 @@
 Three students write three weeks; one coder joins by the researcher link, the independent one is granted from
 the CLI. Each round is assigned, coded in Telegram, settled and closed; the test checks on the way that rounds
 never grow, skipped items come back, closing needs everything finished (or --force), counts add up, a closed
-round's export never changes, and agreement from our own files equals the database's.
+round's export never changes (until a withdrawal takes out exactly that student's rows), an agreed item cannot
+be settled, and agreement from our own files equals the database's. On the way the codebook is changed and the
+change taken back, and round 1's files are opened as a QDA user would (notes, XLSX header, week documents).
 """
 
 from __future__ import annotations
 
+import csv
 import io
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -18,7 +22,7 @@ from sqlmodel import Session, select
 from bot.chat import student
 from bot.core.context import Env
 from bot.devtools.emulator import BotAPIEmulator
-from bot.research import access, codebook, coding, compare, exports, rounds
+from bot.research import access, codebook, codebook_change, coding, compare, exports, rounds
 from bot.research.agreement import compute_agreement, report_to_rows
 from bot.research.agreement.io import load_file
 from bot.research.errors import ResearchError
@@ -115,6 +119,24 @@ def _close(db: Database, env: Env, force: bool = False) -> rounds.Closed:
     return _in(db, lambda s, st: rounds.close_round(s, env, st, actor="lead", force=force))
 
 
+def _check_round1_files(files: dict[str, bytes]) -> None:
+    """Round 1's files as a QDA user opens them: settle notes in the rows, a ready XLSX, a document per week."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    rows = list(csv.DictReader(io.StringIO(files["csv"].decode("utf-8-sig"))))
+    assert {r["settle note"] for r in rows if r["status"] == "settled"} == {
+        f"item {r['item']}: discussed at the coding meeting" for r in rows if r["status"] == "settled"}
+    first = [json.loads(line) for line in files["jsonl"].decode().splitlines()][0]
+    assert "settle_note" in first and "memos" in first
+    book = load_workbook(io.BytesIO(files["xlsx"]))
+    assert all(book[name].freeze_panes == "A2" and book[name].auto_filter.ref for name in book.sheetnames)
+    with zipfile.ZipFile(io.BytesIO(files["qdpx"])) as z:
+        project = z.read("project.qde").decode()
+    assert project.count("<TextSource ") == len({r["pseudonym"] for r in rows})  # one week each: a document each
+
+
 async def test_three_rounds_through_telegram(db: Database, research_env: Env, study_cohort, tmp_path: Path) -> None:
     env = research_env
     students = [enrol(db, env, study_cohort, 2001 + i, name) for i, name in enumerate(("Ana", "Ben", "Cai"))]
@@ -157,6 +179,7 @@ async def test_three_rounds_through_telegram(db: Database, research_env: Env, st
                      "double_coded": 6}
         assert _close(db, env).members == 6
         round1 = {fmt: _export(db, env, fmt, 1) for fmt in ("csv", "qdpx", "xlsx", "jsonl")}
+        _check_round1_files(round1)
 
         # ---- round 2: week 2, while Ana edits a week-1 reply
         entry = next(e for e in db.call(lambda s: s.exec(select(ReflectionEntry)).all()) if e.step == "felt")
@@ -165,8 +188,18 @@ async def test_three_rounds_through_telegram(db: Database, research_env: Env, st
         next_week(env.clock)  # type: ignore[arg-type]
         reflect(db, env, study_cohort, students, week=2)
         run_intake(db, env)
+        edited = db.call(lambda s: next(i for i in s.exec(select(CodingItem)).all() if "angry at myself" in i.text))
+        assert edited.reviewed_at is None and edited.week == 1  # the edit sent the item back into review
         review_all(db, env)
         week2 = db.call(lambda s: [i.id for i in s.exec(select(CodingItem).where(CodingItem.week == 2)).all()])
+        # the codebook of round 2 (the open one) changes and is taken back; CSS colour names are colours
+        added = _in(db, lambda s, st: codebook_change.change(s, env, st, "add", actor="lead", name="Speaking up",
+                                                             parent="Identity within the hierarchy", colour="teal"))
+        assert (added["round"], added["codes"]) == (2, ["Speaking up"])
+        assert _in(db, lambda s, st: codebook_change.change(s, env, st, "delete", actor="lead", code="Speaking up"))
+        assert _in(db, lambda s, st: codebook_change.undo_last(s, env, st, actor="lead"))["undid"] == "delete"
+        speaking = _in(db, lambda s, st: codebook.find_code(s, codebook.open_round(s, st.id), "· Speaking up"))
+        assert (speaking.name, speaking.colour) == ("Speaking up", "#008080")
         assert _assign(db, env, items=week2[:4]).items == 4
         for user in (rhea, ida):
             assert len(await code_in_chat(user, {n: [ATT, SELF] for n in week2[:4]})) == 4
@@ -212,3 +245,35 @@ async def test_three_rounds_through_telegram(db: Database, research_env: Env, st
             assert _export(db, env, fmt, 1) == data, fmt
         assert b"angry at myself" not in round1["csv"]  # the edit went to the open round only
         assert b"angry at myself" in _export(db, env, "csv", 3)
+
+        # an agreed item of round 3 cannot be settled; round 3 closes only with --force, and then as it stood
+        agreed = next(n for n in week3[:4] if n % 2)  # Rhea and Ida both applied Attunement
+        try:
+            _in(db, lambda s, st: compare.settle(s, env, codebook.open_round(s, st.id), s.get(CodingItem, agreed),
+                                                 code_ids=[], actor="lead"))
+        except ResearchError as exc:
+            assert f"item {agreed} needs no settling: its coders agree already" in str(exc)
+        else:
+            raise AssertionError("settled an agreed item")
+        try:  # a code with codings in the open round is deleted only by moving them
+            _in(db, lambda s, st: codebook_change.change(s, env, st, "delete", actor="lead", code=SELF))
+        except ResearchError as exc:
+            assert "give --move-to CODE" in str(exc)
+        else:
+            raise AssertionError("deleted a code with codings in the open round")
+        forced = _close(db, env, force=True)
+        assert forced.members == 5 and forced.forced.codings == [(week3[4], "Ida")]
+        round3 = _export(db, env, "csv", 3)
+
+        # Ana withdraws: the closed rounds lose exactly her rows, and each export says how many
+        ana = students[0]
+        ana.command("withdraw")
+        ana.press("Yes, withdraw")
+        for number, before in ((1, round1["csv"]), (3, round3)):
+            after = io.BytesIO()
+            result = _in(db, lambda s, st, n=number, out=after: exports.export(s, env, st, "csv", out, round_number=n,
+                                                                             actor="cli:lead"))
+            old = list(csv.reader(io.StringIO(before.decode("utf-8-sig"))))
+            new = list(csv.reader(io.StringIO(after.getvalue().decode("utf-8-sig"))))
+            kept = [row for row in old if row[1] != "P001"]
+            assert new == kept and result.left_out == len(old) - len(kept) > 0, number
