@@ -6,21 +6,12 @@ from __future__ import annotations
 import pytest
 
 from bot.core.privacy.redaction import Redactor, default_redactor
+from tests.redaction_support import hidden, shown
 
 
 @pytest.fixture(scope="module")
 def r() -> Redactor:
     return default_redactor()
-
-
-def hidden(r: Redactor, text: str, part: str) -> bool:
-    start = text.index(part)
-    end = start + len(part)
-    return any(s.start <= start and s.end >= end for s in r.find(text))
-
-
-def shown(r: Redactor, text: str, part: str) -> bool:
-    return part in r.redact(text).text
 
 
 @pytest.mark.parametrize(
