@@ -31,9 +31,8 @@ from typing import Any
 import numpy as np
 
 from bot.core.safety.safeguarding_network import MAX_PIECES, Network
-from bot.core.safety.word_pieces import WordPieces
 
-__all__ = ["CLASSES", "Model", "Scores", "WordPieces", "chunks"]
+__all__ = ["CLASSES", "Model", "Scores", "chunks"]
 
 #: what the model tells apart; "no_risk" is ordinary, clinical, negated, figurative and teaching text
 CLASSES = ("explicit_self_risk", "warning_sign", "peer", "harassment", "no_risk")
