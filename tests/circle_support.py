@@ -9,7 +9,8 @@ from sqlmodel import col, select
 
 from bot.chat import circles as chat
 from bot.chat import student
-from bot.core.circles import relay, setup
+from bot.core.circles import relay, setup, week
+from bot.core.clock import ManualClock
 from bot.core.context import Env, Person
 from storage.circle_models import Circle, CircleOutbox
 from storage.db import Database
@@ -104,3 +105,14 @@ class CircleChat:
                                 message_id=self.message_id, reply_to=reply_to))
         self.replies.extend(got)
         return got
+
+
+def open_week(db: Database, env: Env, clock: ManualClock) -> dict[str, CircleChat]:
+    """Every student and the leader join the circle made by ``make_circle``, and its first week opens: their chats,
+    by first name."""
+    chats = {name: CircleChat(db, env, tid, name) for tid, name in [*STUDENTS, LEADER]}
+    for c in chats.values():
+        c.press("Yes, I'll join")
+    clock.set(OPEN)
+    db.call(week.tick, env)
+    return chats

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlmodel import col, select, update
 
-from bot.core.circles import relay, week
+from bot.core.circles import relay
 from bot.core.clock import ManualClock
 from bot.core.context import Env
 from bot.devtools.emulator import EmulatorThread
@@ -25,7 +25,7 @@ from storage.circle_models import CircleOutbox
 from storage.db import Database
 from storage.lease import SendLease
 from storage.migrate import stamp
-from tests.circle_support import LEADER, OPEN, STUDENTS, CircleChat, make_circle
+from tests.circle_support import LEADER, STUDENTS, make_circle, open_week
 from tests.crash_harness import BotProcess
 
 CASE = "A man on the ward asked me whether he was dying, and I changed the subject. I still hear him ask."
@@ -55,11 +55,7 @@ class HoldOne:
 def _queue_three_posts(db: Database, env: Env, clock: ManualClock, cohort: Any) -> None:
     """A circle whose case and two questions wait in the outbox, everything before them already delivered."""
     make_circle(db, env, cohort)
-    chats = {name: CircleChat(db, env, tid, name) for tid, name in [*STUDENTS, LEADER]}
-    for c in chats.values():
-        c.press("Yes, I'll join")
-    clock.set(OPEN)
-    db.call(week.tick, env)
+    chats = open_week(db, env, clock)
     chats["Anna"].press("I'll present this week")
     chats["Anna"].say(CASE)
     chats["Anna"].press("Share it with the circle")

@@ -20,6 +20,7 @@ from tests.circle_support import (
     STUDENTS,
     CircleChat,
     make_circle,
+    open_week,
 )
 from tests.research_support import *  # noqa: F403
 from tests.research_support import enrol, items, run_intake
@@ -112,11 +113,7 @@ def test_a_risk_post_to_the_circle_raises_the_alert(db: Database, research_env: 
 
     env = research_env
     make_circle(db, env, study_cohort)
-    chats = {name: CircleChat(db, env, tid, name) for tid, name in [*STUDENTS, LEADER]}
-    for c in chats.values():
-        c.press("Yes, I'll join")
-    clock.set(OPEN)
-    db.call(week.tick, env)
+    chats = open_week(db, env, clock)
     chats["Anna"].press("I'll present this week")
     replies = chats["Anna"].say("Since that night I want to kill myself and I have a plan.")
     assert any("support" in r.text.lower() or "samaritans" in r.text.lower() for r in replies)
@@ -155,12 +152,8 @@ def test_a_closed_week_is_one_transcript_of_turns_by_consent_and_quotes(db: Data
     env = research_env
     make_circle(db, env, study_cohort)
     _set_research(db, 3003, False)  # Cara says no to research
-    chats = {name: CircleChat(db, env, tid, name) for tid, name in [*STUDENTS, LEADER]}
+    chats = open_week(db, env, clock)
     anna, ben, cara, dev, ruth = (chats[n] for n in ("Anna", "Ben", "Cara", "Dev", "Ruth"))
-    for c in chats.values():
-        c.press("Yes, I'll join")
-    clock.set(OPEN)
-    db.call(week.tick, env)
     anna.press("I'll present this week")
     anna.say("Mr Rashid Begum, 64, cried when I told him the scan result. I froze.")
     anna.press("Share it with the circle")
