@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -70,6 +71,20 @@ def code_round(db: Database, env: Env, *, finish: bool = True) -> None:
                                actor="lead", note=f"settled {d['item']} at the meeting")
 
     db.call(run)
+
+
+def coded_round(db: Database, env: Env, cohort: Any, students: list[tuple[int, str]]) -> list[Any]:
+    """Students enrolled and reflecting, intake, researchers, the seed codebook, everything reviewed, assigned and
+    coded by both coders: round 1 ready to close. Returns the enrolments."""
+    enrolled = [enrol(db, env, cohort, tid, name) for tid, name in students]
+    reflect(db, env, cohort, enrolled)
+    run_intake(db, env)
+    researchers(db, env)
+    seed(db, env)
+    review_all(db, env)
+    _assign(db, env)
+    code_round(db, env)
+    return enrolled
 
 
 def close(db: Database, env: Env, *, force: bool = False) -> rounds.Closed:
@@ -148,14 +163,8 @@ def test_settle_notes_and_memos_travel_in_every_format_and_in_disagreements(db, 
     from openpyxl import load_workbook
 
     env = research_env
-    ana = enrol(db, env, study_cohort, 2001, "Ana")
-    reflect(db, env, study_cohort, [ana])
-    run_intake(db, env)
-    researchers(db, env)
-    seed(db, env)
-    review_all(db, env)
-    _assign(db, env)
-    code_round(db, env)  # C2 adds Self-preservation on odd items: item 1 is settled with a note
+    coded_round(db, env, study_cohort, [(2001, "Ana")])  # C2 adds Self-preservation on odd items: item 1 is settled
+    # with a note
 
     close(db, env)
     settled = db.call(lambda s: compare.disagreements(
@@ -184,15 +193,7 @@ def test_an_erased_students_rows_leave_a_closed_round_and_the_export_counts_them
     from storage.research_models import RoundItem
 
     env = research_env
-    ana = enrol(db, env, study_cohort, 2001, "Ana")
-    ben = enrol(db, env, study_cohort, 2002, "Ben")
-    reflect(db, env, study_cohort, [ana, ben])
-    run_intake(db, env)
-    researchers(db, env)
-    seed(db, env)
-    review_all(db, env)
-    _assign(db, env)
-    code_round(db, env)
+    ana, _ben = coded_round(db, env, study_cohort, [(2001, "Ana"), (2002, "Ben")])
     close(db, env)
     before = list(csv.reader(io.StringIO(export(db, env, "csv", 1)[0].decode("utf-8-sig"))))
     ana.command("delete")
