@@ -50,6 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bot.core.privacy.redaction import default_redactor  # noqa: E402
 from bot.core.safety.safeguarding_rules import DEFAULT_MODEL_PATH, SafeguardingRules, Subject, Tier, Verdict  # noqa: E402
 
 DEFAULT_CORPUS = ROOT / "tests" / "data" / "safeguarding_corpus.jsonl"
@@ -348,7 +349,7 @@ def _four_kb(texts: list[str]) -> str:
 
 
 def timings(
-    texts: list[str], check: Callable[[str], Verdict], *, long_texts: dict[str, str], rounds: int = 5
+    texts: list[str], check: Callable[[str], object], *, long_texts: dict[str, str], rounds: int = 5
 ) -> dict[str, float]:
     """Mean and p99 per message over the texts, and p99 on each 4 KB message (milliseconds)."""
     for t in texts:
@@ -447,6 +448,12 @@ def main(argv: list[str] | None = None) -> int:
         # 10-20 ms, so every development message five times over would take most of an hour
         sample = random.Random(0).sample(texts, min(len(texts), 2000))
         out["timing"] = timings(sample, rules.check, long_texts=long_texts, rounds=3)
+        redactor = default_redactor()
+
+        def both(text: str) -> object:  # what the bot does to each reflection answer: screen it, redact it
+            return rules.check(text), redactor.redact(text)
+
+        out["timing_with_redaction"] = timings(sample, both, long_texts=long_texts, rounds=3)
     out["columns"] = columns
     if args.json:
         print(json.dumps(out, indent=2))
@@ -461,7 +468,7 @@ def main(argv: list[str] | None = None) -> int:
     if "timing" in out:
         t = out["timing"]
         print(
-            f"\ntiming (safeguarding only, {t['n']} messages x 5, load average {t['load_average']:.1f}): "
+            f"\ntiming (safeguarding only, {t['n']} messages x 3, load average {t['load_average']:.1f}): "
             f"mean {t['mean_ms']:.3f} ms, p50 {t['p50_ms']:.3f} ms, p99 {t['p99_ms']:.3f} ms per message\n"
             f"  4 KB reflection (one disclosure buried): p50 {t['p50_4kb_reflection_ms']:.2f} ms, "
             f"p99 {t['p99_4kb_reflection_ms']:.2f} ms (CPU time: p50 {t['cpu_p50_4kb_reflection_ms']:.2f} ms, "
@@ -469,6 +476,13 @@ def main(argv: list[str] | None = None) -> int:
             f"  4 KB of risk messages back to back:      p50 {t['p50_4kb_all_risk_ms']:.2f} ms, "
             f"p99 {t['p99_4kb_all_risk_ms']:.2f} ms (CPU time: p50 {t['cpu_p50_4kb_all_risk_ms']:.2f} ms, "
             f"p99 {t['cpu_p99_4kb_all_risk_ms']:.2f} ms)"
+        )
+        t = out["timing_with_redaction"]
+        print(
+            f"safeguarding + redaction: mean {t['mean_ms']:.3f} ms, p50 {t['p50_ms']:.3f} ms, "
+            f"p99 {t['p99_ms']:.3f} ms per message; 4 KB reflection p50 {t['p50_4kb_reflection_ms']:.2f} ms, "
+            f"p99 {t['p99_4kb_reflection_ms']:.2f} ms (CPU p99 {t['cpu_p99_4kb_reflection_ms']:.2f} ms); "
+            f"4 KB of risk messages p99 {t['p99_4kb_all_risk_ms']:.2f} ms"
         )
     return 0 if ok else 1
 
