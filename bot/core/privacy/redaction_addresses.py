@@ -43,7 +43,7 @@ class AddressRules:
         self.base = base
         self.places = frozenset(p.casefold() for p in cfg.places)
         self._house_words = frozenset(x.casefold() for x in (*cfg.house_suffixes, *cfg.welsh_place_words)) | {
-            "flat", "apartment", "apt", "old"
+            "flat", "apartment", "apt", "old", "plot", "croft"
         }
         self._street_words = frozenset(x.casefold() for x in STRONG_STREET_SUFFIXES)
         sfx = _alt(cfg.street_suffixes, ignore_case=False)
@@ -67,7 +67,8 @@ class AddressRules:
         )
         strong = _alt([s for s in cfg.street_suffixes if s in STRONG_STREET_SUFFIXES], ignore_case=False)
         self.street_re = re.compile(
-            rf"(?<![\w'’])(?:{num})?(?P<words>{CAP}(?:{HSP}+{CAP}){{0,2}}){HSP}+{strong}(?![\w])"
+            rf"(?<![\w'’])(?:{num})?(?P<words>{CAP}(?:{HSP}+{CAP}){{0,2}}){HSP}+{strong}"
+            rf"(?:{HSP}+(?:North|South|East|West|Upper|Lower))?(?![\w])"  # "Cowbridge Road East" (round 9)
         )
         self.address_ctx_re = re.compile(
             rf"(?<![\w])(?i:lives|lived|living|live|address|addressed|moved|home|house|went|goes|go|at|to)"
@@ -81,9 +82,17 @@ class AddressRules:
             rf"{HSP}*:?{HSP}+(?P<a>(?:The{HSP}+)?{CAP}(?:{HSP}+{CAP}){{0,2}})(?![\w])"
         )
         self.flat_re = re.compile(
-            rf"(?<![\w])(?:Flat|Apartment|Apt\.?|Croft|Plot){HSP}*[0-9]{{1,4}}[A-Za-z]?(?:,?{HSP}+(?:Block|Floor|Building){HSP}+[0-9A-Z]{{1,3}})?"
-            r"(?![\w])"
+            rf"(?<![\w])(?:Flat|Apartment|Apt\.?|Croft|Plot){HSP}*{FLAT_NUMBER}"
+            rf"(?:,?{HSP}+(?:Block|Floor|Building){HSP}+[0-9A-Z]{{1,3}})?"
+            # the building or park the flat is in: "Apartment 14, The Maltings", "Plot 12, Oak Tree Park" (round 9)
+            rf"(?:,{HSP}*(?P<building>(?:The{HSP}+)?{CAP}(?:{HSP}+(?:{GAEL_PARTICLE}{HSP}+)?{CAP}){{0,3}}))?"
+            r"(?![\w'’])"
+            # a room, unit, suite or berth is an address only with its building ("Room 214, Cathays Terrace Hall",
+            # "Berth 14, Victoria Dock"); "Room 5" alone is somewhere in the hospital (round 9)
+            rf"|(?<![\w])(?:Room|Unit|Suite|Berth){HSP}*[0-9]{{1,4}}[A-Za-z]?,{HSP}*"
+            rf"(?P<hall>(?:The{HSP}+)?{CAP}(?:{HSP}+(?:{GAEL_PARTICLE}{HSP}+)?{CAP}){{0,3}})(?![\w'’])"
         )
+        self._care_words = frozenset(w.casefold() for x in cfg.location_suffixes for w in x.split())
 
     def rules(self) -> dict[str, Callable[[str], Iterator[Candidate]]]:
         return {
@@ -95,16 +104,36 @@ class AddressRules:
         }
 
     def address_house_name(self, text: str) -> Iterator[Candidate]:
-        if self.base.words(text).isdisjoint(self._house_words):
+        words = self.base.words(text)
+        if not words.isdisjoint(self._house_words):
+            for rx in (self.house_re, self.welsh_re):
+                for m in rx.finditer(text):
+                    first = m.group().split()[0].casefold()
+                    if first in self.base.function_words and first != "the":
+                        continue
+                    yield Candidate(m.start(), m.end(), "ADDRESS", "address_house_name")
+        if words.isdisjoint(FLAT_WORDS) or not _HAS_DIGIT.search(text):
             return
-        for rx in (self.house_re, self.welsh_re):
-            for m in rx.finditer(text):
-                first = m.group().split()[0].casefold()
-                if first in self.base.function_words and first != "the":
+        for m in self.flat_re.finditer(text):
+            end = m.end()
+            hall = m.group("hall")
+            if hall is not None:
+                keys = [w.casefold() for w in hall.split() if w != "The"]
+                if not keys or any(k in self._care_words or k in self.base.never_names for k in keys):
+                    continue  # "Room 5, Ward 7", "Unit 2, The": a place of care or no building at all
+                if all(k in self.places for k in keys):
                     continue
                 yield Candidate(m.start(), m.end(), "ADDRESS", "address_house_name")
-        for m in self.flat_re.finditer(text):
-            yield Candidate(m.start(), m.end(), "ADDRESS", "address_house_name")
+                continue
+            building = m.group("building")
+            if building is not None and (
+                building.split()[0].casefold() in self.base.function_words - {"the"}
+                or all(w.casefold() in self.places for w in building.split() if w != "The")
+            ):
+                end = m.start("building") - 1  # "Flat 3, She said", "Flat 3, Leeds": the flat alone here
+                while text[end - 1] in ", \u00a0":
+                    end -= 1
+            yield Candidate(m.start(), end, "ADDRESS", "address_house_name")
 
     def address_home_named(self, text: str) -> Iterator[Candidate]:
         """ "lives at The Laurels", "her house is called Hafod": a named home (towns and places stay)."""
@@ -162,8 +191,9 @@ class AddressRules:
                 end = side.end()
             # an address that opens its sentence is its subject: the town before the verb is still its own
             # ("41 Church Lane, Ormskirk is where they live"; "She lives at 8 Ffordd Las, Rhyl is where she grew up"
-            # keeps Rhyl, a clause of its own)
-            subject = is_sentence_initial(text, start)
+            # keeps Rhyl, a clause of its own); so is one inside the noun phrase that opens it ("The flat at 21 Sráid
+            # Mhór, Dingle was too cold", round 9)
+            subject = is_sentence_initial(text, start) or bool(HOME_SUBJECT_BEFORE.search(text, 0, start))
             after = TOWN_AFTER_LOWER if lower else TOWN_AFTER_SUBJECT if subject else TOWN_AFTER
             for _ in range(3):
                 town = after.match(text, end)
@@ -173,16 +203,21 @@ class AddressRules:
             if count > 1:
                 yield Candidate(start, end, "ADDRESS", "address_joined")
 
-    @staticmethod
-    def address_lowercase(text: str) -> Iterator[Candidate]:
+    def address_lowercase(self, text: str) -> Iterator[Candidate]:
         """ "lives at 9 church st", "moved to 21 heol y nant": a numbered street in lower case, after a word
-        that says an address follows (a bare "2 buses down the road" stays)."""
+        that says an address follows (a bare "2 buses down the road" stays, and so does "at 2 in the park")."""
         if not _HAS_DIGIT.search(text):
             return
         for m in LOWER_STREET.finditer(text):
+            words = re.findall(r"[a-zŵŷô]+", re.split(r"[0-9]+[a-z]?", m.group("a"))[-1])[:-1]
+            if any(w in self.base.function_words for w in words if w not in ("y", "yr")):
+                continue
             yield Candidate(m.start("a"), m.end("a"), "ADDRESS", "address_lowercase")
 
 
+FLAT_WORDS = frozenset({"flat", "apartment", "apt", "croft", "plot", "room", "unit", "suite", "berth"})
+# a flat's number: "3", "2B", Glasgow's "0/2" and "G/1", "1/L" (round 9)
+FLAT_NUMBER = r"(?:[0-9]{1,4}(?:/[0-9A-Za-z]{1,2})?[A-Za-z]?|[0-9GB]/[0-9LR]{1,2})"
 ADDRESS_GAP = re.compile(r"[ \u00a0]*,?[ \u00a0]*\n?[ \u00a0]*")
 # a town: "Caernarfon", "Bangor-on-Dee", "Kirkby Lonsdale", "Co. Cork", "Isle of Mull", "Dublin 6"
 _TOWN = (
@@ -198,8 +233,8 @@ TOWN_AFTER = re.compile(
 TOWN_AFTER_SUBJECT = re.compile(
     rf",{HSP}*\n?{HSP}*({_TOWN})(?={HSP}*(?:$|\n|[.;:,!?)\"“”'’—–]|-{HSP}|[A-Z]{{1,2}}[0-9]|{HSP}[{LO}0-9(]))"
 )
-# "No. 7 Castle Street", "number 12 Station Road": the word for the number goes with it
-NUMBER_BEFORE = re.compile(rf"(?<![\w])(?P<a>(?:No\.?|no\.|Number|number|Nº){HSP}*)$")
+# "No. 7 Castle Street", "number 12 Station Road", "no 9 Nelson St": the word for the number goes with it
+NUMBER_BEFORE = re.compile(rf"(?<![\w])(?P<a>(?:No\.?|no\.?|Number|number|Nº){HSP}*)$")
 STREET_SIDE_AFTER = re.compile(rf"{HSP}+(?:North|South|East|West|Upper|Lower)(?![\w'’])")
 TOWN_AFTER_LOWER = re.compile(
     rf",{HSP}*\n?{HSP}*([{LO}]{{3,}}(?:-[{LO}]+)*)(?={HSP}*(?:$|\n|[.;:,!?)—–]|[a-z]{{1,2}}[0-9]|{HSP}(?:with|and|but|for|so|since|where|because|to|near|until|till|then|now|is|was|son|daughter|mum|dad|wife|husband|partner)\b))"
@@ -208,9 +243,15 @@ TOWN_AFTER_LOWER = re.compile(
 # "c/o someone, "
 UNIT_BEFORE = re.compile(
     rf"(?P<a>(?:(?i:c/o){HSP}+[^,\n]{{1,40}},{HSP}*\n?{HSP}*)?"
-    rf"(?:(?:(?i:flat|apartment|apt|unit|room|plot|berth|suite|number|no\.)){HSP}*(?:[0-9]{{1,4}}(?:/[0-9A-Za-z]{{1,2}})?[A-Za-z]?|[A-Z])(?![\w/])"
-    rf"|[0-9]{{1,2}}F[0-9]{{1,2}}|[0-9]{{1,2}}/[0-9]{{1,2}}|(?i:c/o){HSP}+[^,\n]{{1,40}})"
+    rf"(?:(?:(?i:flat|apartment|apt|unit|room|plot|berth|suite|number|no\.)){HSP}*(?:{FLAT_NUMBER}|[A-Z])(?![\w/])"
+    rf"|[0-9]{{1,2}}F[0-9]{{1,2}}|[0-9]{{1,2}}/[0-9]{{1,2}}|(?i:c/o)(?={HSP}*$)|(?i:c/o)(?:{HSP}+[^,\n]{{1,40}}(?=,)|(?:{HSP}+[{UP}][\w'’.&-]*){{1,4}}))"
     rf"{HSP}*,?{HSP}*\n?{HSP}*)$"
+)
+# a sentence opened by a home and "at": what follows is still its subject ("Her flat at ...", "The house on ...")
+HOME_SUBJECT_BEFORE = re.compile(
+    rf"(?:^|[.!?\n][ \u00a0\"'“]*)(?i:the|her|his|their|my|our|a|an)(?:{HSP}+[a-z]+)?{HSP}+"
+    rf"(?i:flat|house|home|bungalow|cottage|place|address|room|farm|farmhouse|caravan|bedsit|maisonette|croft)"
+    rf"{HSP}+(?i:at|on|in){HSP}+$"
 )
 _HOUSE_CUES = ("at", "from", "to", "At", "From", "address", "Address", "Home", "home", "is", "was", "as")
 # before a chain, after "at", "from", "to" or "address:": a house name and its comma ("Hillside, ",
@@ -225,6 +266,7 @@ LOWER_STREET = re.compile(
     rf"(?:{HSP}+(?:back|in|out|is|was|to|at))?{HSP}*:?{HSP}+"
     rf"(?P<a>(?:(?:flat|apt|apartment|unit|room|no\.?){HSP}*[0-9]{{1,4}}[a-z]?,?{HSP}+(?:[0-9]{{1,4}}[a-z]?,?{HSP}+)?|[0-9]{{1,4}}[a-z]?,?{HSP}+)"
     rf"(?:(?:heol|ffordd|stryd|lon|lôn|maes|bryn|ty|tŷ|plas|cae|rhodfa)(?:{HSP}+(?:y|yr))?{HSP}+[a-zŵŷ]+"
-    rf"|(?:[a-z]+{HSP}+){{1,3}}(?:street|st|road|rd|avenue|ave|lane|crescent|terrace|drive|gardens|ct|mews|wynd))"
+    rf"|(?:[a-z]+{HSP}+){{1,3}}(?:street|st|road|rd|avenue|ave|lane|crescent|terrace|drive|gardens|ct|mews|wynd"
+    rf"|close|grove|way|place|row|square|court|parade|rise|walk|view|brae|vale))"
     rf"(?:,?{HSP}+(?:[a-z]+{HSP}+){{1,2}}(?:st|street|rd|road|lane|ct|court))?)(?![\w])"
 )

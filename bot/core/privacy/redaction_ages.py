@@ -36,6 +36,13 @@ from bot.core.privacy.redaction_patterns import (
 # "at" opening a clause: the start, a stop or comma before it, or "and", "but", "even" ("and at ninety-one, she")
 AT_OPENING = re.compile(r"(?:^|[.!?\n;,][ \u00a0\"'“]*|(?<![\w])(?i:and|but|even)[ \u00a0]+)(?i:at)[ \u00a0]+$")
 
+# after an age that opens a sentence: "and" and what the person is or did ("Twenty-one and newly diagnosed",
+# "Nineteen and pregnant"); round 9
+AND_A_PERSON = re.compile(
+    r"[ \u00a0]+and[ \u00a0]+(?:newly|recently|pregnant|already|still|alone|single|widowed|married|homeless|"
+    r"terrified|scared|frightened|living|never|just|has|had|was|is)\b"
+)
+
 
 class AgeRules:
     """The age rules, compiled once for a :class:`RuleSet`."""
@@ -51,20 +58,25 @@ class AgeRules:
             rf"(?<![\w\-])(?i:{num}(?:[ \u00a0\-]+|-)(?:years?|yrs?|months?|weeks?|days?)(?:[ \u00a0\-]+|-)old)(?![\w])"
         )
         self.age_keyword_re = re.compile(
-            rf"(?<![\w])(?i:aged|age)(?:\s*:\s*|\s+)(?:of\s+)?(?:(?i:just|only|barely|nearly|almost|about|around)\s+)?(?P<n>(?i:{num})(?:\s*(?i:years?|yrs?|y/o|yo)(?:\s+old)?)?)"
+            rf"(?<![\w])(?i:aged|age)(?:\s*[:=\-–]\s*|\s+)(?:of\s+)?(?:(?i:just|only|barely|nearly|almost|about|around)\s+)?(?P<n>(?i:{num})(?:\s*(?i:years?|yrs?|y/o|yo)(?:\s+old)?)?)"
             r"(?!\s*(?:-|–|to|and)\s*[0-9])(?![\w%/])"
         )
         self.age_yo_re = re.compile(
             r"(?<![\w\-])[0-9]{1,3}[\s\-]?(?i:y/o|y\.o\.|y-o|yo|yrs?\s+old|yr\.?\s+old)(?![\w])"
-            r"|(?<![\w\-£$€.])[0-9]{1,3}\s?(?:yo|y/o)?[MF](?=\s+(?:with|presenting|admitted|who|pt|patient)\b|,|\)|"
+            r"|(?<![\w\-£$€./])[0-9]{1,3}(?:\s?(?:yo|y/o|y|yrs?))?(?:\s?|/)[MF](?=\s+(?:with|presenting|admitted|who|pt|patient)\b|,|\)|"
             r"[ \u00a0]*[/|;]|[ \u00a0]*$)"
+            # round 9: the sex first ("F/36, anxiety"), and a lower-case sex opening a note ("76m, fall at home")
+            r"|(?<![\w/])[MF]/[0-9]{1,3}(?=[ \u00a0]*(?:[,;)]|$))"
+            r"|(?:^|(?<=\n)|(?<=[:\-–][ \u00a0]))[0-9]{1,3}[mf]"
+            r"(?=,(?![ \u00a0]*(?:then|and|or|before|after|so)\b)|[ \u00a0]*[;/]"
+            r"|[ \u00a0]+(?:with|presenting|admitted|pt)\b)"
             r"|(?<![\w/])[0-9]{1,2}/(?:7|12|52)(?=[ \u00a0\-]*old\b)"
         )
         # any word, then the list is checked in Python: a long alternation of subjects is slow on 4 KB
         self.age_pronoun_re = re.compile(
             rf"(?<![\w'’])(?P<subj>[{UP}{LO}]+(?:['’]d)?)(?:['’](?:s|m|re)(?:\s+(?:now|turning|just\s+turned))?|\s+(?:was|is|am|are|"
             rf"had\s+just\s+turned|has\s+just\s+turned|just\s+turned|turned|turns|is\s+now|was\s+now|is\s+turning|was\s+turning|were))(?:\s+(?:only|just|barely|nearly|almost|"
-            rf"about|around|roughly|aged))?\s+(?P<n>[0-9]{{1,3}}|{NUMBER_WORD})(?![\w%/:.,\-]\w|[0-9])"
+            rf"about|around|roughly|aged))?\s+(?P<n>[0-9]{{1,3}}|{NUMBER_WORD})(?![\w%/:.,\-+]\w|[0-9])"
         )
         self.age_appositive_re = re.compile(
             r"(?<![\w])(?i:man|woman|lady|gentleman|girl|boy|patient|pt|son|daughter|he|she|mum|mother|dad|father|wife|husband|"
@@ -83,6 +95,11 @@ class AgeRules:
             r"|(?<![\w])(?i:died|passed\s+away|diagnosed|married|widowed|retired|left\s+school|left\s+home|discharged\s+from\s+"
             r"[A-Z]{2,6}|admitted|referred|emigrated|moved\s+here|came\s+over|dropped\s+out|started\s+drinking|"
             r"became\s+a\s+\w+(?:\s+for\s+(?:her|his|their)\s+\w+)?)\s+at\s+(?P<n4>[0-9]{1,2})(?![\w:]|\.[0-9])"
+        )
+        self.age_reached_re = re.compile(  # round 9
+            rf"(?<![\w'’])(?P<subj>[{UP}{LO}]+)(?:\s+(?:has|had|have|just|finally|only|recently|already)){{0,2}}"
+            r"\s+(?:hit|hits|reached|reaches|reaching|made\s+it\s+to)\s+(?P<n>[0-9]{1,3})"
+            r"(?=\s+(?:last|this|next|on|in|today|yesterday|and|but|when|so)\b|\s*[,.;!?)]|\s*$)"
         )
         self.age_birthday_re = re.compile(
             r"(?<![\w])(?P<n>[0-9]{1,3}(?:st|nd|rd|th))\s+birthday(?![\w])"
@@ -153,6 +170,10 @@ class AgeRules:
                 for n in re.finditer(r"[0-9]{1,3}", more.group()):
                     if int(n.group()) <= 125:
                         yield Candidate(m.end("n") + n.start(), m.end("n") + n.end(), "AGE", "age_pronoun")
+        for m in self.age_reached_re.finditer(text):
+            subj = m.group("subj").casefold()  # not "I hit 110 on a 60 road": a speed, a score (round 9)
+            if subj in self.age_subjects and subj not in ("i", "we", "you") and int(m.group("n")) <= 110:
+                yield Candidate(m.start("n"), m.end("n"), "AGE", "age_pronoun")
         for m in self.age_appositive_re.finditer(text):
             grp = next(g for g in ("n", "n2", "n3", "n4", "n5", "n6", "n7", "n8") if m.group(g) is not None)
             if int(m.group(grp)) <= 125:
@@ -170,7 +191,9 @@ class AgeRules:
                 continue
             if unit and unit.group(1).casefold() not in self.age_followers and not re.match(r"\s*[,.;:!?)]", after):
                 continue
-            opened = re.search(r"(?:^|[.!?\n][ \u00a0\"'“]*)$", before) and re.match(r"[ \u00a0]*,", after)
+            opened = re.search(r"(?:^|[.!?\n][ \u00a0\"'“]*)$", before) and (
+                re.match(r"[ \u00a0]*,", after) or AND_A_PERSON.match(after)
+            )
             compound = "-" in n or n.casefold().startswith(("twenty", "thirty", "forty", "fifty", "sixty",
                                                             "seventy", "eighty", "ninety", "a hundred"))
             told = re.search(r"(?i:was|is|'s|’s|turned|turning|aged|be|now|said|says|hit|reached)[ \u00a0]+$", before)
@@ -239,6 +262,9 @@ class AgeRules:
         if not _HAS_DIGIT.search(text):
             return
         for m in self.age_list_re.finditer(text):
+            first = re.search(r"[0-9]{1,3}", m.group())  # "ages 34 and 36" (round 9; "aged 4" is age_keyword's)
+            if first:
+                yield Candidate(m.start() + first.start(), m.start() + first.end(), "AGE", "age_and_date_lists")
             for n in re.finditer(r"[0-9]{1,3}", m.group("more")):
                 yield Candidate(m.start("more") + n.start(), m.start("more") + n.end(), "AGE", "age_and_date_lists")
         for m in self.date_range_re.finditer(text):

@@ -30,6 +30,7 @@ from bot.core.privacy.redaction_patterns import (
 MONTH_WORDS = frozenset(
     "january february march april may june july august september october november december".split()
 )
+NAMED_DAY_WORDS = frozenset({"day", "eve", "night", "sunday", "monday", "friday", "weekend", "week"})
 ADJECTIVE_ENDINGS = ("al", "ac", "ic", "ive", "ous", "ary", "ory")
 
 
@@ -42,7 +43,8 @@ class DateRules:
         self.english = cfg.english_words
         self.ordinal_followers = _fold(cfg.ordinal_followers)
         self.ordinal_nouns = frozenset(w.casefold() for w in cfg.ordinal_nouns)
-        self._occasion_words = frozenset(o.split()[0].casefold() for o in cfg.occasions)
+        # the first word of each occasion, as the text's words are split ("Valentine's" is "valentine", "s")
+        self._occasion_words = frozenset(re.split(r"['’]", o.split()[0].casefold())[0] for o in cfg.occasions)
         sep_date = (
             r"(?P<a>[0-9]{1,2})(?P<s>[/.\-]|[ \u00a0][/.\-][ \u00a0])(?P<b>[0-9]{1,2})(?P=s)(?P<y>[0-9]{4}|[0-9]{2})"
         )
@@ -66,7 +68,8 @@ class DateRules:
         self.date_dashed_re = re.compile(  # "14-Nov-2023", "3/Mar/24", "19.March.1971"
             rf"(?<![\w\-/.]){DAY}{ORD}?(?P<s>[\-/.]){MONTH}(?P=s)(?:{YEAR4}|[0-9]{{2}})(?![\w\-/])"
         )
-        self.date_month_year_re = re.compile(rf"(?<![\w]){MONTH},?{HSP}+{YEAR4}(?![\w])")
+        # "October 2021", "Sept '22" (round 9: the year cut to two digits)
+        self.date_month_year_re = re.compile(rf"(?<![\w]){MONTH},?{HSP}+(?:{YEAR4}|['’][0-9]{{2}})(?![\w'’])")
         self.date_weekday_ord_re = re.compile(rf"(?<![\w]){WEEKDAY},?{HSP}+(?:the{HSP}+)?{DAY}{ORD}(?![\w])")
         self.date_ordinal_ctx_re = re.compile(
             rf"(?<![\w])(?i:on|by|until|till|from|since|before|after|of|is|was|for)\s+the\s+(?P<o>{DAY}{ORD})(?![\w])"
@@ -80,6 +83,17 @@ class DateRules:
         self.occasion_re = re.compile(
             rf"(?<![\w])(?:(?i:the){HSP}+)?{occ}(?:{HSP}+(?i:weekend|holidays?|break|period|week))?"
             rf"(?:,?{HSP}+(?:of{HSP}+)?(?:{YEAR4}|'[0-9]{{2}})|{HSP}*\({YEAR4}\))(?![\w])|(?<![\w]){day_occ}(?![\w'’])"
+        )
+        # any named day with its year: "Sports Day 2023", "Armistice Day 2018", "Results Week 2022" (round 9)
+        self.named_day_year_re = re.compile(
+            rf"(?<![\w'’])(?:(?:St\.?|Saint){HSP}+)?(?:[A-Z][a-z]+(?:['’]s|s['’])?{HSP}+){{1,3}}"
+            rf"(?:Day|Eve|Night|Sunday|Monday|Friday|Weekend|Week)(?:{HSP}+Weekend)?,?{HSP}+(?:of{HSP}+)?{YEAR4}(?![\w])"
+        )
+        # the first day of a range: "from 2 to 5 Jan 2024", "between the 3rd and 6th of May" (round 9)
+        self.range_start_re = re.compile(
+            rf"(?<![\w])(?i:from|between){HSP}+(?:the{HSP}+)?(?P<d>{DAY}{ORD}?)(?:{HSP}+of)?{HSP}+(?i:to|and|until|till)"
+            rf"{HSP}+(?:the{HSP}+)?{DAY}{ORD}?(?:{HSP}+of)?{HSP}+{MONTH}(?![\w])"
+            rf"|(?<![\w/])(?P<d2>{DAY}{ORD}){HSP}+(?i:to|until|till){HSP}+(?:the{HSP}+)?{DAY}{ORD}?(?:{HSP}+of)?{HSP}+{MONTH}(?![\w])"
         )
         self.the_ordinal_re = re.compile(rf"(?<![\w])(?i:the){HSP}+{DAY}{ORD}(?![\w])")
         self.bare_ordinal_re = re.compile(
@@ -141,7 +155,13 @@ class DateRules:
             yield Candidate(m.start("o"), m.end("o"), "DATE", "date_ordinal_in_context")
 
     def date_occasion(self, text: str) -> Iterator[Candidate]:
-        if self.base.words(text).isdisjoint(self._occasion_words):
+        words = self.base.words(text)
+        if _HAS_DIGIT.search(text) and not words.isdisjoint(NAMED_DAY_WORDS):
+            for m in self.named_day_year_re.finditer(text):
+                first = m.group().split()[0].casefold()
+                if first not in self.base.function_words or first in ("st", "saint"):
+                    yield Candidate(m.start(), m.end(), "DATE", "date_occasion")
+        if words.isdisjoint(self._occasion_words):
             return
         for m in self.occasion_re.finditer(text):
             yield Candidate(m.start(), m.end(), "DATE", "date_occasion")
@@ -169,6 +189,9 @@ class DateRules:
                 yield Candidate(m.start(), m.end(), "DATE", "date_partial")
         for m in self.the_date_re.finditer(text):
             yield Candidate(m.start(), m.end(), "DATE", "date_partial")
+        for m in self.range_start_re.finditer(text):
+            grp = "d" if m.group("d") is not None else "d2"
+            yield Candidate(m.start(grp), m.end(grp), "DATE", "date_partial")
         for m in self.bare_ordinal_re.finditer(text):
             if not self._ordinal_noun_follows(text, m.end()):
                 yield Candidate(m.start("o"), m.end("o"), "DATE", "date_partial")

@@ -231,6 +231,8 @@ class LexiconRules:
             tok = m.group()
             if len(tok) < 4 or self._blocked(tok) or tok.endswith(self.suffixes):
                 continue
+            if self._verb_form(tok):
+                continue  # "rigoring", "sundowning": a ward verb a dictionary lacks, no name (round 9)
             if all(part in self.english for part in tok.split("-")):
                 continue
             before = LOWER_BEFORE.search(text, max(0, m.start() - 20), m.start())
@@ -256,6 +258,15 @@ class LexiconRules:
                 and (self._lower_subject(text, m.start(), m.end()) or self._lower_role_before(text, m.start()))
             ):
                 yield Candidate(m.start(), m.end(), "NAME", "name_lowercase_in_context")
+
+    def _verb_form(self, tok: str) -> bool:
+        """An "-ing" form of an English word ("rigoring", "sundowning", "desaturating"), which is no one's name;
+        "xiaoling" and "zhiming" stand on no English stem (round 9)."""
+        if len(tok) < 7 or not tok.endswith("ing"):
+            return False
+        stem = tok[:-3]
+        stems = (stem, stem + "e", stem + "s", stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] else "")
+        return any(s in self.english for s in stems if len(s) >= 4)
 
     def _lower_subject(self, text: str, start: int, end: int) -> bool:
         """ "tendai was upset", "otieno's mum rang", "wambui can't walk far": a sentence opened by the word, then

@@ -109,7 +109,7 @@ WEEKDAYS = (
 MONTH_NAMES = frozenset(m.casefold() for m in MONTHS_FULL)
 NUMBER_WORD = (
     r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six"
-    r"|seven|eight|nine))?|a[- ]hundred(?:[- ]and[- ]\w+)?|one|two|three|four|five|six|seven|eight|nine|ten"
+    r"|seven|eight|nine))?|(?:a|one)[- ]hundred(?:[- ]and[- ]\w+)?|one|two|three|four|five|six|seven|eight|nine|ten"
     r"|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
 )
 
@@ -223,7 +223,7 @@ PHONE_EXTENSION = re.compile(r"[ \u00a0]*,?[ \u00a0]*(?i:ext\.?|extn\.?|extensio
 EIRCODE = re.compile(r"(?<![\w])([AC-FHKNPRTV-Y][0-9]{2}|D6W)[ \u00a0]?([0-9AC-FHKNPRTV-Y]{4})(?![\w])")
 AGE_WORDS = re.compile(
     r"(?<![\w\-])(?P<n>(?i:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-(?:one|two|three|four|five|six|"
-    r"seven|eight|nine))?|a[- ]hundred(?:[- ]and[- ][a-z]+)?|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    r"seven|eight|nine))?|(?:a|one)[- ]hundred(?:[- ]and[- ][a-z]+)?|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
     r"seventeen|eighteen|nineteen))(?![\w\-])"
 )
 AGE_LIST_REST = re.compile(

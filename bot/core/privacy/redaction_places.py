@@ -24,6 +24,9 @@ from bot.core.privacy.redaction_patterns import (
 )
 
 _GAZ_TOKEN = re.compile(r"[\w&][\w&'’.\-]*(?<![.'’])")
+COMPASS = frozenset(
+    "north south east west northern southern eastern western mid upper lower greater central inner outer".split()
+)
 NOT_ROYAL_PLACES = frozenset(
     {"Mail", "Navy", "Family", "Society", "Air", "Force", "Army", "Marines", "Ballet", "Opera", "Academy",
      "Mint", "Household", "Highness", "Couple", "Wedding", "Baby", "Mother", "Victoria"}
@@ -142,6 +145,8 @@ class PlaceRules:
                 continue
             if len(keys) == 1 and (keys[0] in self.places or keys[0] in self.base.never_names):
                 continue
+            if len(keys) > 1 and keys[0] in COMPASS and all(k in self.places for k in keys[1:]):
+                continue  # "a placement in Northern Ireland", "in North Wales": a region (round 9)
             yield Candidate(m.start("loc"), m.end("loc"), "LOCATION", "location_in_care_context")
 
     def location_known(self, text: str) -> Iterator[Candidate]:
