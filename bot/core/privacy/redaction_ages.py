@@ -36,6 +36,27 @@ from bot.core.privacy.redaction_patterns import (
 # "at" opening a clause: the start, a stop or comma before it, or "and", "but", "even" ("and at ninety-one, she")
 AT_OPENING = re.compile(r"(?:^|[.!?\n;,][ \u00a0\"'“]*|(?<![\w])(?i:and|but|even)[ \u00a0]+)(?i:at)[ \u00a0]+$")
 
+# the age itself inside a span a rule found ("34" in "34 year old", "twenty-three" in "twenty-three-year-old", "90th",
+# "3/7" in "3/7 old"), and what may stand around it: units, "old", the sex ("89M", "F/36"); round 9
+AGE_CORE = re.compile(rf"[0-9]{{1,3}}(?:/[0-9]{{1,2}}|st|nd|rd|th)?|(?i:{NUMBER_WORD})")
+AGE_AROUND = re.compile(
+    r"(?:[\s\-–/.,()]|(?i:years?|yrs?|yr|y/o|y\.o|y-o|yo|y|months?|mths?|mo|weeks?|wks?|days?|old|of|age|"
+    r"male|female|m|f)(?![a-z]))*"
+)
+
+
+def narrow_age(text: str, c: Candidate) -> Candidate:
+    """An age span cut to its number, as every held-out set draws it ("a [AGE] year old", "[AGE]M", "[AGE]yo"):
+    the unit and the sex stay readable for the research. A span with anything else around its number stays whole."""
+    span = text[c.start : c.end]
+    m = AGE_CORE.search(span)
+    if m is None or (m.start() == 0 and m.end() == len(span)):
+        return c
+    if AGE_AROUND.fullmatch(span, 0, m.start()) and AGE_AROUND.fullmatch(span, m.end()):
+        return Candidate(c.start + m.start(), c.start + m.end(), c.type, c.rule)
+    return c
+
+
 # after an age that opens a sentence: "and" and what the person is or did ("Twenty-one and newly diagnosed",
 # "Nineteen and pregnant"); round 9
 AND_A_PERSON = re.compile(

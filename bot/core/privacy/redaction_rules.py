@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 
 from bot.core.privacy.first_chars import with_first_chars
 from bot.core.privacy.redaction_addresses import AddressRules
-from bot.core.privacy.redaction_ages import AgeRules
+from bot.core.privacy.redaction_ages import AgeRules, narrow_age
 from bot.core.privacy.redaction_config import RedactionConfig
 from bot.core.privacy.redaction_dates import DateRules
 from bot.core.privacy.redaction_forms import FormRules
@@ -135,7 +135,7 @@ class RuleSet:
             found.extend(self.ages.age_after_name(text, [c for c in found if c.type == "NAME"]))
         if enabled("age_forms"):
             found.extend(self.forms.age_after_name_verb(text, [c for c in found if c.type == "NAME"]))
-        return found
+        return [narrow_age(text, c) if c.type == "AGE" else c for c in found]
 
     def words(self, text: str) -> frozenset[str]:
         """The text's words, lower case (memoised for the text being redacted): lets a rule skip a text
