@@ -57,6 +57,10 @@ def narrow_age(text: str, c: Candidate) -> Candidate:
     return c
 
 
+# the subject before "hit" or "reached" an age, perhaps with "has", "just", "finally" between
+REACHED_SUBJECT = re.compile(
+    r"(?<![\w'’])([^\W\d_]+)(?:[ \u00a0]+(?:has|had|have|just|finally|only|recently|already)){0,2}[ \u00a0]+$"
+)
 # after an age that opens a sentence: "and" and what the person is or did ("Twenty-one and newly diagnosed",
 # "Nineteen and pregnant"); round 9
 AND_A_PERSON = re.compile(
@@ -117,9 +121,9 @@ class AgeRules:
             r"[A-Z]{2,6}|admitted|referred|emigrated|moved\s+here|came\s+over|dropped\s+out|started\s+drinking|"
             r"became\s+a\s+\w+(?:\s+for\s+(?:her|his|their)\s+\w+)?)\s+at\s+(?P<n4>[0-9]{1,2})(?![\w:]|\.[0-9])"
         )
-        self.age_reached_re = re.compile(  # round 9
-            rf"(?<![\w'’])(?P<subj>[{UP}{LO}]+)(?:\s+(?:has|had|have|just|finally|only|recently|already)){{0,2}}"
-            r"\s+(?:hit|hits|reached|reaches|reaching|made\s+it\s+to)\s+(?P<n>[0-9]{1,3})"
+        # round 9: "he hit 80 last month", "mum reached 100 in May"; found by the verb, its subject read before it
+        self.age_reached_re = re.compile(
+            r"(?<![\w'’])(?:hit|hits|reached|reaches|reaching|made\s+it\s+to)\s+(?P<n>[0-9]{1,3})"
             r"(?=\s+(?:last|this|next|on|in|today|yesterday|and|but|when|so)\b|\s*[,.;!?)]|\s*$)"
         )
         self.age_birthday_re = re.compile(
@@ -192,7 +196,8 @@ class AgeRules:
                     if int(n.group()) <= 125:
                         yield Candidate(m.end("n") + n.start(), m.end("n") + n.end(), "AGE", "age_pronoun")
         for m in self.age_reached_re.finditer(text):
-            subj = m.group("subj").casefold()  # not "I hit 110 on a 60 road": a speed, a score (round 9)
+            before = REACHED_SUBJECT.search(text, max(0, m.start() - 40), m.start())
+            subj = before.group(1).casefold() if before else ""  # not "I hit 110 on a 60 road", "sats hit 85"
             if subj in self.age_subjects and subj not in ("i", "we", "you") and int(m.group("n")) <= 110:
                 yield Candidate(m.start("n"), m.end("n"), "AGE", "age_pronoun")
         for m in self.age_appositive_re.finditer(text):

@@ -30,6 +30,10 @@ from bot.core.privacy.redaction_patterns import (
 MONTH_WORDS = frozenset(
     "january february march april may june july august september october november december".split()
 )
+# a named day right before its year: the cheap test before the full pattern of named_day_year_re
+NAMED_DAY_YEAR = re.compile(
+    r"(?:Day|Eve|Night|Sunday|Monday|Friday|Weekend|Week),?[ \u00a0]+(?:of[ \u00a0]+)?(?:19|20)[0-9]{2}"
+)
 NAMED_DAY_WORDS = frozenset({"day", "eve", "night", "sunday", "monday", "friday", "weekend", "week"})
 ADJECTIVE_ENDINGS = ("al", "ac", "ic", "ive", "ous", "ary", "ory")
 
@@ -156,7 +160,7 @@ class DateRules:
 
     def date_occasion(self, text: str) -> Iterator[Candidate]:
         words = self.base.words(text)
-        if _HAS_DIGIT.search(text) and not words.isdisjoint(NAMED_DAY_WORDS):
+        if not words.isdisjoint(NAMED_DAY_WORDS) and NAMED_DAY_YEAR.search(text):
             for m in self.named_day_year_re.finditer(text):
                 first = m.group().split()[0].casefold()
                 if first not in self.base.function_words or first in ("st", "saint"):

@@ -110,9 +110,9 @@ class RuleSet:
         }
         parts = (self.numbers, self.dates, self.ages, self.addresses, self.locations, self.lexicon, self.shapes)
         for part in (*parts, self.forms):
-            self.rules.update(part.rules())
             if first_chars:
-                _speed_up(part)
+                _speed_up(part)  # before rules(): a one-pattern rule keeps the pattern it is given
+            self.rules.update(part.rules())
 
     # ------------------------------------------------------------------ running
 
