@@ -16,7 +16,8 @@ type covers >= 50% of its characters):
 * NAME: the name tokens only, without the title ("Dr {{Patel}}") or a possessive 's; first name and
   surname together form one span.
 * DATE: the date expression, with an attached weekday ("Monday 4th"), without "on the".
-* AGE: the number plus an attached unit ("45-year-old", "45 yo"), without "aged" / "she was".
+* AGE: the number only ("{{45}}-year-old", "{{58}} yo", "{{35}}F"), without "aged" / "she was", as in every later
+  set and the held-out sets (round 9 redrew the 32 spans that took the unit too; until then "45-year-old").
 * HOSPITAL_NUMBER: the identifier token only, without "MRN".
 * Decades ("in her 80s"), bare weekdays, bare months, years, durations and times are NOT identifiers.
 
@@ -118,11 +119,11 @@ Her NHS number, {{NHS:spaced}}, was written on a post-it stuck to the drug chart
 I noticed the discharge letter had the wrong NHS number ({{NHS:plain}}) and flagged it to the F1.
 We were told to check the NHS no. {{NHS:dashed}} against the wristband before every blood test.
 The referral form listed {{NHS:spaced}} as his number but the surname was spelt differently.
-A {{AGE:45-year-old}} man came into A&E with chest pain and his wife, {{NAME:Margaret}}, would not leave his side.
+A {{AGE:45}}-year-old man came into A&E with chest pain and his wife, {{NAME:Margaret}}, would not leave his side.
 She was {{AGE:19}} and had just started university when the voices began.
 He was aged {{AGE:72}} and had lived alone since his wife died.
-The GP saw a {{AGE:3-year-old}} with a barking cough, and the mum was clearly exhausted.
-Patient is a {{AGE:58 yo}} builder with back pain that wakes him at night.
+The GP saw a {{AGE:3}}-year-old with a barking cough, and the mum was clearly exhausted.
+Patient is a {{AGE:58}} yo builder with back pain that wakes him at night.
 I was anxious about the Mental Health Act assessment because I had never seen a Section 2 before.
 We discussed the case at the Balint group and I felt less alone afterwards.
 May I say that this was the hardest week of my placement so far.
@@ -185,15 +186,15 @@ Mr {{NAME:O'Brien}} was adamant that he would go home, whatever the OT said.
 His partner, {{NAME:Jamal}}, asked me directly whether he was dying.
 I found it hard when {{NAME:Chloe}}, who is my age, told me she had stopped eating.
 The registrar, Dr {{NAME:Nwosu}}, took me aside and asked how I was coping.
-A {{AGE:67-year-old}} woman presented with confusion and a UTI, which turned out to be sepsis.
-Her {{AGE:6-week-old}} baby had not fed properly for two days.
+A {{AGE:67}}-year-old woman presented with confusion and a UTI, which turned out to be sepsis.
+Her {{AGE:6}}-week-old baby had not fed properly for two days.
 The patient was a {{AGE:34}} year old teacher who had been signed off with stress.
 He is {{AGE:88}} and still insists on doing his own shopping.
 A {{AGE:16}} year old was brought in by police under Section 136.
 She was in her 80s and had outlived all of her friends, she said.
 He was only {{AGE:23}} when he was first sectioned, his mum told me.
 The patient, age {{AGE:41}}, had been waiting for a psychiatric bed for three days.
-I saw a {{AGE:92-year-old}} man who was more cheerful than anyone on the team.
+I saw a {{AGE:92}}-year-old man who was more cheerful than anyone on the team.
 The postcode {{PC:B15 2TT}} came up again and again in the safeguarding referrals.
 Her old address was {{ADDR:4 Mill Lane}}, {{PC:LS1 4AP}}, and she still had the keys.
 The family moved to {{PC:CF10 3AT}} last year and had not registered with a GP.
@@ -266,11 +267,11 @@ We have teaching on the 2nd year curriculum every Thursday.
 She phoned on {{DATE:Wednesday the 6th}} to say she had run out of her tablets.
 The date on the form was {{DATE:11-11-2023}}, the day her husband died.
 Her youngest, aged {{AGE:7}}, had been the one to call the ambulance.
-A {{AGE:seventy-two-year-old}} man was waiting on a trolley for eleven hours.
+A {{AGE:seventy-two}}-year-old man was waiting on a trolley for eleven hours.
 He's {{AGE:32}} and already has two heart attacks behind him.
-I met a {{AGE:15 year old}} girl who had been self-harming since primary school.
+I met a {{AGE:15}} year old girl who had been self-harming since primary school.
 The patient was {{AGE:101}} and still sharp as a tack.
-Her baby, only {{AGE:3 months old}}, was admitted with bronchiolitis.
+Her baby, only {{AGE:3}} months old, was admitted with bronchiolitis.
 He turned {{AGE:18}} on the ward, and the nurses brought him a cake.
 She texted me from {{PHONE:07700 900 987}} after discharge, which crossed a line.
 The daughter's landline is {{PHONE:0121 496 0412}} and she prefers calls after six.
@@ -326,7 +327,7 @@ When {{NAME:Jack}} described the crash, his hands were shaking.
 Our GP tutor, Dr {{NAME:Morgan-Evans}}, runs the practice like a family.
 The woman, who I'll call {{NAME:Beth}}, had three children under five.
 I spoke to the patient's wife, {{NAME:Deborah}}, in the relatives' room.
-I keep thinking about {{NAME:Dylan}}, the {{AGE:17-year-old}} on the adolescent unit.
+I keep thinking about {{NAME:Dylan}}, the {{AGE:17}}-year-old on the adolescent unit.
 She was brought in by her neighbour {{NAME:Pat}}, who had a key.
 The consultant, Mr {{NAME:Achebe}}, operated on him the same night.
 {{NAME:Eilidh}} had moved down from Inverness for the job and had no one here.
@@ -435,12 +436,12 @@ The boy, {{NAME:Kai}}, wanted to know if the cannula would hurt.
 Professor {{NAME:Hamilton}} told us that the best doctors never stop being curious.
 He asked for his daughter {{NAME:May}} to be called before anything was decided.
 His wife {{NAME:Joy}} was with him when he was told.
-A {{AGE:fifty-year-old}} lorry driver came in with chest pain he had ignored for a week.
+A {{AGE:fifty}}-year-old lorry driver came in with chest pain he had ignored for a week.
 The woman, {{AGE:38}}, had been trying to get a diagnosis for years.
 The child, aged {{AGE:4}}, was brought in with a fever and a purpuric rash.
-A {{AGE:79 yr old}} with dementia was sent in from a care home at 3am.
+A {{AGE:79}} yr old with dementia was sent in from a care home at 3am.
 The girl was just {{AGE:12}} and had already been excluded from two schools.
-I saw an {{AGE:84-year-old}} with a fractured neck of femur who only wanted her cat.
+I saw an {{AGE:84}}-year-old with a fractured neck of femur who only wanted her cat.
 I felt totally useless in my first week on the surgical firm.
 The consultant told me that May is always the busiest month for hay fever.
 Some patients may not want students present, and that is their right.
@@ -496,7 +497,7 @@ Ring me on {{PHONE:07700 900 555}} if there's any change, his wife said.
 The practice manager's address is {{EMAIL:pm.riverside@nhs.net}} for any complaints.
 They live at {{PC:TR1 3LJ}}, right at the end of the line.
 We saw him on {{DATE:7th February}} and again a week later.
-A {{AGE:29-year-old}} mum of two was admitted after an overdose.
+A {{AGE:29}}-year-old mum of two was admitted after an overdose.
 {{NAME:Tom}}, {{NAME:Priya}} and I were sent to clerk the new admissions together.
 Dr. {{NAME:Wong}} let me present the case at the morning meeting.
 The patient (let's call her {{NAME:Maya}}) had been discharged three times in a month.
@@ -522,11 +523,11 @@ His surgery was on {{DATE:Wed 12 June}}, and he was home by the Friday.
 The last entry was {{DATE:21st Dec 2023}}, then nothing.
 Her repeat bloods were due on {{DATE:4.3.24}} but the request was never made.
 A woman of {{AGE:64}} came in with her third fall this month.
-He is an {{AGE:81 year-old}} retired miner who still walks his dog every day.
+He is an {{AGE:81}} year-old retired miner who still walks his dog every day.
 The patient, aged just {{AGE:19}}, had been living in a tent.
 On the handover sheet: age: {{AGE:33}}, PMH of asthma.
-{{AGE:35F}} with abdominal pain, query ectopic, the F1 said in handover.
-A {{AGE:45 year old}} male was brought in by ambulance after a fall from scaffolding.
+{{AGE:35}}F with abdominal pain, query ectopic, the F1 said in handover.
+A {{AGE:45}} year old male was brought in by ambulance after a fall from scaffolding.
 At {{AGE:17}} she was already caring for her mum full-time.
 He moved into {{ADDR:44b Harcourt Road}} after the divorce.
 The ambulance went to {{ADDR:Flat 12, 9 Rowan Court}} instead of the hostel.
@@ -634,14 +635,14 @@ I'll refer to him as {{NAME:R.}} to protect his privacy.
 {{NAME:A.B.}} was the patient we discussed in the group.
 Dr {{NAME:M. Hussain}} let me lead the consultation.
 She was only {{AGE:34}} and had two small children.
-A {{AGE:34 year old}} woman came in with chest pain that turned out to be anxiety.
-He was a {{AGE:twenty-two-year-old}} student like me.
+A {{AGE:34}} year old woman came in with chest pain that turned out to be anxiety.
+He was a {{AGE:twenty-two}}-year-old student like me.
 The patient, aged {{AGE:63}}, had never been to a doctor before.
 Aged {{AGE:91}}, she was still living independently.
-We saw a {{AGE:6 week old}} baby with a fever.
+We saw a {{AGE:6}} week old baby with a fever.
 My patient was {{AGE:88}} and sharper than any of us.
 He told me he'd be {{AGE:70}} next month.
-The {{AGE:17-year-old}} came in alone at night.
+The {{AGE:17}}-year-old came in alone at night.
 She had just turned {{AGE:40}} and said that made it worse.
 Her boy, {{AGE:9}}, sat reading while we talked.
 A man in his mid-fifties was the first cardiac arrest I saw.
@@ -744,7 +745,7 @@ I spoke to {{NAME:Sаrah}} about the results.
 Mr {{NAME:Jоnes}} was ready for discharge.
 She rang on {{PHONE:07700<ZW>900<ZW>123}} and asked for me.
 It happened on {{DATE:12/<SHY>03/2023}} at night.
-The {{AGE:4<ZW>5 year old}} man refused to stay.
+The {{AGE:4<ZW>5}} year old man refused to stay.
 I saw him at {{LOC:Alder<ZW> Hey}} after his surgery.
 """
 
@@ -792,17 +793,17 @@ Sister {{NAME:Bernadette}} showed me how to lay out the body.
 Matron {{NAME:Adeola}} walked the ward every morning.
 Nurse {{NAME:Kowalczyk}} took the bloods in seconds.
 A man of {{AGE:52}} came in with crushing chest pain.
-The {{AGE:80-year-old}} had fallen at home and lain there overnight.
+The {{AGE:80}}-year-old had fallen at home and lain there overnight.
 She was aged just {{AGE:19}} when she first became unwell.
 His daughter, age {{AGE:7}}, drew pictures for the nurses.
 At {{AGE:16}} she left home and never went back.
-We saw a {{AGE:38-year-old}} with sudden headache.
-The {{AGE:twelve-year-old}} was terrified of needles.
+We saw a {{AGE:38}}-year-old with sudden headache.
+The {{AGE:twelve}}-year-old was terrified of needles.
 He was {{AGE:nineteen}} and had been sleeping rough.
 My patient turned {{AGE:100}} on the ward and the staff sang.
 She is {{AGE:23}}, the same age as me.
-They brought in a {{AGE:2 year old}} who had swallowed a battery.
-We had an {{AGE:18 yo}} with an overdose on my first night.
+They brought in a {{AGE:2}} year old who had swallowed a battery.
+We had an {{AGE:18}} yo with an overdose on my first night.
 The man was in his 60s and had never been ill.
 I met her on {{DATE:3rd Feb}}, the day after the snow.
 By {{DATE:Feb 3rd}} she had lost another stone.
@@ -908,7 +909,7 @@ I had to check {{HOSP:4410982}} against the wristband three times because the na
 His NHS number, {{NHS:spaced}}, was wrong on the discharge letter, and I noticed before anyone else.
 On {{DATE:Boxing Day}} we lost a patient I'd got to know well. {{NAME:Stanisław}} was a retired miner from near {{LOC:Glangwili}}.
 I spent {{DATE:New Year's Eve 2024}} on nights in {{LOC:the Heath}} and it was the loneliest shift I've done.
-A {{AGE:fifty-six year old}} builder came in after falling from scaffolding. His wife {{NAME:Bronwen}} arrived still in her slippers.
+A {{AGE:fifty-six}} year old builder came in after falling from scaffolding. His wife {{NAME:Bronwen}} arrived still in her slippers.
 The care coordinator, {{NAME:Marguerite Dufresne}}, explained that the family had refused a care home twice.
 We moved him to {{LOC:Oak Ward}} on {{DATE:Tues 3/12}} and he seemed calmer there.
 honestly {{NAME:kemi}} is the best nurse on the unit, she showed me how to talk to the family without rushing
@@ -920,7 +921,7 @@ The baby was transferred to {{LOC:the Jessop Wing}} with breathing problems.
 {{NAME:Aleksander}} told me he had worked at {{LOC:Ysbyty Maelor}} as a porter for thirty years.
 The ward sister, {{NAME:Precious Mahlangu}}, said I handled the conversation well.
 He was born on {{DATE:14/07/1948}} and kept telling me about the war.
-We saw a {{AGE:9 month old}} with bronchiolitis whose mum had not slept for days.
+We saw a {{AGE:9}} month old with bronchiolitis whose mum had not slept for days.
 At the MDT, {{NAME:Lindqvist}} argued for palliation and nobody disagreed.
 I first met {{NAME:Gwenllian}} on {{DATE:Christmas Eve 2023}}, when she was admitted from {{LOC:Plas Gwyn Care Home}}.
 {{NAME:Tobenna}}'s mum brought in a photo of him before the accident.
@@ -943,7 +944,7 @@ I remembered that {{DATE:the 14th of February}} was her wedding anniversary.
 {{NAME:Ahmadzai}} waited four hours in A&E before anyone saw him.
 Her son, {{NAME:Kwabena}}, rang from Ghana every evening.
 I sat in on clinic at {{LOC:Tŷ Elli Surgery}} and saw eleven patients in a morning.
-The {{AGE:38-year-old}} mother of two had been told she had weeks.
+The {{AGE:38}}-year-old mother of two had been told she had weeks.
 We saw Mrs {{NAME:Ng}} again on {{DATE:5th March}} and she had lost more weight.
 Call me on {{PHONE:01632 960 447}} or email, the GP said to the family.
 Her home, {{ADDR:Pen y Graig}}, is up a track that the ambulance couldn't manage.
@@ -968,7 +969,7 @@ I saw {{NAME:Connolly}} on the stairs and she asked how I was doing, which nobod
 The nurse in charge, {{NAME:Bukola}}, was firm with the family and I admired it.
 He was discharged to {{LOC:Riverside View}} on {{DATE:Friday 22nd}}.
 Grandma {{NAME:Wu}} (as the ward called her) refused all her tablets.
-The {{AGE:64 yr old}} man had been a pilot and hated losing control.
+The {{AGE:64}} yr old man had been a pilot and hated losing control.
 Her grandson {{NAME:Declan}} was only {{AGE:6}} and didn't understand why she couldn't talk.
 I was sent to {{LOC:Cherry Tree Ward}} to help with the drug round.
 She was admitted from {{ADDR:Flat 14, Llys Dewi}} after a fall.
@@ -1005,7 +1006,7 @@ I was on {{LOC:Ward 5C}} with Dr {{NAME:Oyebanji}} for the whole rotation.
 A woman of {{AGE:41}} was admitted with a stroke, younger than my mum.
 I think {{NAME:Grzegorz}} knew he was dying before we did.
 Her wristband said {{HOSP:2290541}} and her name, but the notes were someone else's.
-The baby, just {{AGE:3 days old}}, was taken to {{LOC:the Neonatal Unit at Singleton}}.
+The baby, just {{AGE:3}} days old, was taken to {{LOC:the Neonatal Unit at Singleton}}.
 We met again at {{DATE:Christmas 2022}} when she was readmitted.
 Mr {{NAME:Hakimi}}, {{AGE:58}}, had been a surgeon in Kabul.
 i honestly don't know how {{NAME:zainab}} does nights with two kids

@@ -42,8 +42,9 @@ Policy decisions (each can be revisited in the TOML or here):
   well-known hospitals and units by their short names ("Alder Hey", "the Maudsley", "St Mary's"), and a
   proper name where a patient is sent or treated ("transferred to Heartlands").  Generic units ("the
   stroke unit", "Intensive Care Unit", "ITU") are kept.
-* **Ages.**  Exact ages are redacted ("a [AGE] man", "aged [AGE]", "she was [AGE]").  Decades
-  ("in her 80s", "in his seventies") are left: they are already aggregated and clinically useful.
+* **Ages.**  Exact ages are redacted, the number only ("a [AGE] year old", "[AGE]M", "aged [AGE]", "she was
+  [AGE]"), so the unit and the sex stay readable.  Decades ("in her 80s", "in his seventies") are left: they
+  are already aggregated and clinically useful.
 * **Dates.**  Day-level dates in every common form, partial ones ("the 28th", "01/06", "Tues 14/11"),
   month + year ("October 2022") and named occasions with a year or naming one day ("Christmas 2023",
   "Boxing Day") are redacted; a weekday, a month or a year on its own is not, nor durations or times.

@@ -1,6 +1,7 @@
 """The shared vocabulary of the redaction rules: spans, character classes, month and weekday patterns, word sets.
 
-Every rule module (:mod:`redaction_rules`, :mod:`redaction_lexicon`, :mod:`redaction_shapes`,
+Every rule module (:mod:`redaction_rules`, :mod:`redaction_numbers`, :mod:`redaction_dates`, :mod:`redaction_ages`,
+:mod:`redaction_addresses`, :mod:`redaction_places`, :mod:`redaction_lexicon`, :mod:`redaction_shapes`,
 :mod:`redaction_forms`) builds on these; this module imports none of them, so the rules form no import cycle.
 :class:`RuleHost` is the part of :class:`bot.core.privacy.redaction_rules.RuleSet` the split-out rule modules read.
 """
@@ -8,7 +9,7 @@ Every rule module (:mod:`redaction_rules`, :mod:`redaction_lexicon`, :mod:`redac
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple, Protocol
 
 from bot.core.privacy.redaction_config import RedactionConfig
@@ -51,6 +52,10 @@ def is_valid_nhs_number(value: str) -> bool:
 UP = "A-ZÀ-ÖØ-Þ\u0100-\u024f\u1e00-\u1eff"
 LO = "a-zß-öø-ÿ\u0100-\u024f\u1e00-\u1eff"
 HSP = "[ \u00a0]"  # horizontal space only: names and dates never run across a line break
+CAP = rf"[{UP}][{LO}'’]*(?:-[{UP}]?[{LO}]+)*"  # a capitalised word ("Queen's", "Eze-Williams")
+PARTICLE = r"(?:y|yr|'r|de|la|le|du|des|del|della|di|da|of|and|the)"
+# Irish and Scottish Gaelic articles in street and house names too ("Bóthar na Trá", "Sráid an Chaisleáin")
+GAEL_PARTICLE = r"(?:y|yr|'r|de|la|le|du|des|del|della|di|da|of|and|the|na|an|nan|a')"
 NAME_TOKEN = re.compile(
     rf"(?<![\w'’-])(?:Mc|Mac|O['’]|D['’]|N['’]|M['’]|(?:[Aa]l|[Ee]l|[Uu]l|[Aa]bu|[Bb]in|[Ii]bn)-)?[{UP}][{LO}]+(?:[-'’][{UP}][{LO}]+|-[{LO}]{{2,}})*(?!\w)"
 )
@@ -104,7 +109,7 @@ WEEKDAYS = (
 MONTH_NAMES = frozenset(m.casefold() for m in MONTHS_FULL)
 NUMBER_WORD = (
     r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six"
-    r"|seven|eight|nine))?|a[- ]hundred(?:[- ]and[- ]\w+)?|one|two|three|four|five|six|seven|eight|nine|ten"
+    r"|seven|eight|nine))?|(?:a|one)[- ]hundred(?:[- ]and[- ]\w+)?|one|two|three|four|five|six|seven|eight|nine|ten"
     r"|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
 )
 
@@ -162,6 +167,16 @@ def _fold(words: Iterable[str]) -> frozenset[str]:
     return frozenset(w.casefold() for w in words)
 
 
+def simple(rx: re.Pattern[str], typ: str, rule: str) -> Callable[[str], Iterator[Candidate]]:
+    """A rule that is one pattern: every match is a candidate of ``typ``."""
+
+    def _run(text: str) -> Iterator[Candidate]:
+        for m in rx.finditer(text):
+            yield Candidate(m.start(), m.end(), typ, rule)
+
+    return _run
+
+
 def is_sentence_initial(text: str, pos: int) -> bool:
     """True if ``pos`` starts a sentence, a line or a quotation."""
     i = pos - 1
@@ -175,9 +190,23 @@ def is_sentence_initial(text: str, pos: int) -> bool:
     return text[i] in SENTENCE_END or (text[i] in "-•*" and (i == 0 or text[i - 1] == "\n"))
 
 
-
-
-
+GENERIC_UNIT_WORDS = frozenset(
+    """intensive care acute medical surgical assessment admissions emergency coronary high dependency stroke
+    renal day maternity labour neonatal special baby children's paediatric discharge clinical decisions short
+    stay elderly respiratory cardiac mental health general psychiatric community district teaching university
+    private independent local main new old the a an our my their his her this that royal national regional
+    minor injuries urgent treatment eye dental sexual outpatient outpatients inpatient inpatients day-case
+    endoscopy dialysis oncology cancer haematology burns plastics trauma spinal rehabilitation rehab memory
+    pain sleep fertility ivf genetics blood transfusion x-ray imaging radiology pathology research student
+    students education training simulation postgraduate medical care nursing residential home homes
+    walk-in family primary secondary tertiary specialist admission observation""".split()
+)
+ACRONYMS = frozenset(
+    """ID GP ED AE ICU ITU HDU CCU AMU SAU NICU SCBU PICU MAU CT MRI ECG EEG HIV TB UTI DNR DNACPR NHS OT
+    HCA SHO FY MDT BP HR OK UK US IV IM PO PRN TTO TTA DOB MRN PE DVT MI AKI CKD COPD
+    DKA PSA TSH BNP ESR CRP INR ALT ALP GGT LFT FBC ABG VBG CXR AXR OGD PEG CSF SAH TIA CVA ACS SVT PEA GCS
+    BMI RTC NOF THR TKR IBD IBS PUD MND HHS""".split()
+)
 AGENT_VERBS = frozenset(
     """kept wanted sat stood walked came went felt knew thought looked cried smiled laughed held gave took
     showed brought helped needed loved hated lived worked died asked told said whispered refused grabbed
@@ -194,7 +223,7 @@ PHONE_EXTENSION = re.compile(r"[ \u00a0]*,?[ \u00a0]*(?i:ext\.?|extn\.?|extensio
 EIRCODE = re.compile(r"(?<![\w])([AC-FHKNPRTV-Y][0-9]{2}|D6W)[ \u00a0]?([0-9AC-FHKNPRTV-Y]{4})(?![\w])")
 AGE_WORDS = re.compile(
     r"(?<![\w\-])(?P<n>(?i:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-(?:one|two|three|four|five|six|"
-    r"seven|eight|nine))?|a[- ]hundred(?:[- ]and[- ][a-z]+)?|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    r"seven|eight|nine))?|(?:a|one)[- ]hundred(?:[- ]and[- ][a-z]+)?|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
     r"seventeen|eighteen|nineteen))(?![\w\-])"
 )
 AGE_LIST_REST = re.compile(
@@ -253,5 +282,7 @@ class RuleHost(Protocol):
     person_verbs: frozenset[str]
     speech_verbs: frozenset[str]
     not_age_units: frozenset[str]
+
+    def words(self, text: str) -> frozenset[str]: ...
 
     def _institutional(self, text: str, start: int, end: int, *, before: bool = True, digit: bool = True) -> bool: ...

@@ -19,9 +19,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
-from bot.core.privacy.redaction_lexicon import ACRONYMS, CAP, GENERIC_UNIT_WORDS
 from bot.core.privacy.redaction_patterns import (
+    ACRONYMS,
     AGENT_VERBS,
+    CAP,
+    GENERIC_UNIT_WORDS,
     HSP,
     LO,
     NUMBER_WORD,
