@@ -50,6 +50,7 @@ from bot.core.privacy.redaction_patterns import (
 )
 from bot.core.privacy.redaction_places import PlaceRules
 from bot.core.privacy.redaction_shapes import ShapeRules
+from bot.core.privacy.word_scan import WordStarts
 
 
 def _speed_up(holder: object) -> None:
@@ -89,6 +90,7 @@ class RuleSet:
             rf"{HSP}*[,:]?{HSP}*[\"'“‘]?"
         )
         self._memo: tuple[str, frozenset[str]] = ("", frozenset())
+        self._starts = WordStarts("")
 
         if first_chars:  # same matches, found faster (see bot.core.privacy.first_chars); tests compare both ways
             _speed_up(self)
@@ -143,6 +145,13 @@ class RuleSet:
         if self._memo[0] is not text:
             self._memo = (text, frozenset(re.findall(r"[^\W\d_]+", text.casefold())))
         return self._memo[1]
+
+    def word_starts(self, text: str) -> WordStarts:
+        """Where each word of the text starts (memoised for the text being redacted), for
+        :func:`bot.core.privacy.word_scan.scan`."""
+        if self._starts.text is not text:
+            self._starts = WordStarts(text)
+        return self._starts
 
     # ------------------------------------------------------------------ names
 
