@@ -50,7 +50,7 @@ from bot.core.privacy.redaction_patterns import (
 )
 from bot.core.privacy.redaction_places import PlaceRules
 from bot.core.privacy.redaction_shapes import ShapeRules
-from bot.core.privacy.word_scan import WordStarts
+from bot.core.privacy.word_scan import WordStarts, first_words, scan
 
 
 def _speed_up(holder: object) -> None:
@@ -89,6 +89,10 @@ class RuleSet:
             rf"(?:{HSP}+(?i:her|him|them|this{HSP}+(?:patient|lady|man|woman|girl|boy)|the{HSP}+patient))?"
             rf"{HSP}*[,:]?{HSP}*[\"'“‘]?"
         )
+        # the words a match of each pattern starts with: it is tried only there (word_scan.scan)
+        self.title_starts = first_words(cfg.titles)
+        self.relation_starts = first_words(cfg.relation_words)
+        self.intro_starts = first_words(cfg.intro_phrases)
         self._memo: tuple[str, frozenset[str]] = ("", frozenset())
         self._starts = WordStarts("")
 
@@ -216,7 +220,7 @@ class RuleSet:
         return False
 
     def name_title(self, text: str) -> Iterator[Candidate]:
-        for m in self.title_re.finditer(text):
+        for m in scan(self.title_re, text, self.word_starts(text), self.title_starts):
             run = self.name_run(text, m.end(), after_title=True)
             if run and not self._institutional(text, *run, before=False, digit=False):
                 yield Candidate(run[0], run[1], "NAME", "name_title")
@@ -240,7 +244,7 @@ class RuleSet:
                 yield Candidate(low.start(), low.end(), "NAME", rule)
 
     def name_intro(self, text: str) -> Iterator[Candidate]:
-        for m in self.intro_re.finditer(text):
+        for m in scan(self.intro_re, text, self.word_starts(text), self.intro_starts):
             found = list(self._context_name(text, m.end(), "name_intro"))
             yield from found
             initial = None if found else INTRO_INITIAL.match(text, m.end())
@@ -248,7 +252,7 @@ class RuleSet:
                 yield Candidate(initial.start(), initial.end(), "NAME", "name_intro")
 
     def name_relation(self, text: str) -> Iterator[Candidate]:
-        for m in self.relation_re.finditer(text):
+        for m in scan(self.relation_re, text, self.word_starts(text), self.relation_starts):
             yield from self._context_name(text, m.end(), "name_relation")
 
     def _listed(self, tok: str) -> bool:
