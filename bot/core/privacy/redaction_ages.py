@@ -32,6 +32,7 @@ from bot.core.privacy.redaction_patterns import (
     _fold,
     simple,
 )
+from bot.core.privacy.word_scan import first_words, scan
 
 # "at" opening a clause: the start, a stop or comma before it, or "and", "but", "even" ("and at ninety-one, she")
 AT_OPENING = re.compile(r"(?:^|[.!?\n;,][ \u00a0\"'“]*|(?<![\w])(?i:and|but|even)[ \u00a0]+)(?i:at)[ \u00a0]+$")
@@ -121,6 +122,13 @@ class AgeRules:
             r"[A-Z]{2,6}|admitted|referred|emigrated|moved\s+here|came\s+over|dropped\s+out|started\s+drinking|"
             r"became\s+a\s+\w+(?:\s+for\s+(?:her|his|their)\s+\w+)?)\s+at\s+(?P<n4>[0-9]{1,2})(?![\w:]|\.[0-9])"
         )
+        self.appositive_starts = first_words(
+            "man woman lady gentleman girl boy patient pt son daughter he she mum mother dad father wife husband "
+            "partner brother sister grandmother grandfather gran grandad nan baby child carer widow widower neighbour "
+            "lad lass chap bloke fella fellow gent kid teenager youngster at by and but who makes made making "
+            "turned turning turns died passed diagnosed married widowed retired left discharged admitted referred "
+            "emigrated moved came dropped started became".split()
+        )
         # round 9: "he hit 80 last month", "mum reached 100 in May"; found by the verb, its subject read before it
         self.age_reached_re = re.compile(
             r"(?<![\w'’])(?:hit|hits|reached|reaches|reaching|made\s+it\s+to)\s+(?P<n>[0-9]{1,3})"
@@ -200,7 +208,7 @@ class AgeRules:
             subj = before.group(1).casefold() if before else ""  # not "I hit 110 on a 60 road", "sats hit 85"
             if subj in self.age_subjects and subj not in ("i", "we", "you") and int(m.group("n")) <= 110:
                 yield Candidate(m.start("n"), m.end("n"), "AGE", "age_pronoun")
-        for m in self.age_appositive_re.finditer(text):
+        for m in scan(self.age_appositive_re, text, self.base.word_starts(text), self.appositive_starts):
             grp = next(g for g in ("n", "n2", "n3", "n4", "n5", "n6", "n7", "n8") if m.group(g) is not None)
             if int(m.group(grp)) <= 125:
                 yield Candidate(m.start(grp), m.end(grp), "AGE", "age_pronoun")

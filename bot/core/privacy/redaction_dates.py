@@ -17,15 +17,19 @@ from bot.core.privacy.redaction_patterns import (
     HSP,
     MEASURE_BEFORE,
     MONTH,
+    MONTH_STARTS,
     ORD,
     WEEKDAY,
+    WEEKDAY_STARTS,
     YEAR4,
     Candidate,
     RuleHost,
     _alt,
     _fold,
     simple,
+    simple_at,
 )
+from bot.core.privacy.word_scan import first_words, scan
 
 MONTH_WORDS = frozenset(
     "january february march april may june july august september october november december".split()
@@ -35,6 +39,7 @@ NAMED_DAY_YEAR = re.compile(
     r"(?:Day|Eve|Night|Sunday|Monday|Friday|Weekend|Week),?[ \u00a0]+(?:of[ \u00a0]+)?(?:19|20)[0-9]{2}"
 )
 NAMED_DAY_WORDS = frozenset({"day", "eve", "night", "sunday", "monday", "friday", "weekend", "week"})
+THE = frozenset({"the"})
 ADJECTIVE_ENDINGS = ("al", "ac", "ic", "ive", "ous", "ary", "ory")
 
 
@@ -111,25 +116,36 @@ class DateRules:
             r"(?i:on|for|from|since|until|till|by|dated|date|dob|born|booked|due|before|after|of|seen|admitted|"
             r"discharged|reviewed|operated|appointment|clinic|scan)\s*:?\s*$"
         )
-        ordw = (
-            r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|"
-            r"fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth|"
-            r"(?:twenty|thirty)[- ](?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth))"
-        )
+        ordinals = (
+            "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
+            "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth thirtieth"
+        ).split()
+        ordw = rf"(?:{'|'.join(ordinals)}|(?:twenty|thirty)[- ](?:{'|'.join(ordinals[:9])}))"
         self.ordinal_word_date_re = re.compile(
             rf"(?<![\w])(?:(?i:the){HSP}+)?(?i:{ordw}){HSP}+of{HSP}+{MONTH}(?:,?{HSP}+{YEAR4})?(?![\w])"
             rf"|(?<![\w]){MONTH}{HSP}+(?:the{HSP}+)?(?i:{ordw})(?![\w])"
         )
+        # the words each pattern's matches start with: the pattern is tried only there (word_scan.scan)
+        self.ordinal_word_starts = first_words(["the", "twenty", "thirty"], ordinals) | MONTH_STARTS
+        self.dm_context_starts = first_words("on from since until till by dated DOB D born seen".split(),
+                                             ["admitted", "discharged", "reviewed"])  # fmt: skip
+        self.ordinal_ctx_starts = first_words("on by until till from since before after of is was for".split())
+        self.bare_ordinal_starts = first_words("on by since until till from before after dated".split())
+        self.occasion_starts = first_words(["the"], cfg.occasions)
 
     def rules(self) -> dict[str, Callable[[str], Iterator[Candidate]]]:
         return {
             "date_numeric": self.date_numeric,
             "date_iso": simple(self.date_iso_re, "DATE", "date_iso"),
             "date_day_month": simple(self.date_day_month_re, "DATE", "date_day_month"),
-            "date_month_day": simple(self.date_month_day_re, "DATE", "date_month_day"),
-            "date_month_year": simple(self.date_month_year_re, "DATE", "date_month_year"),
+            "date_month_day": simple_at(
+                self.base, self.date_month_day_re, WEEKDAY_STARTS | MONTH_STARTS, "DATE", "date_month_day"
+            ),
+            "date_month_year": simple_at(self.base, self.date_month_year_re, MONTH_STARTS, "DATE", "date_month_year"),
             "date_dashed": simple(self.date_dashed_re, "DATE", "date_dashed"),
-            "date_weekday_ordinal": simple(self.date_weekday_ord_re, "DATE", "date_weekday_ordinal"),
+            "date_weekday_ordinal": simple_at(
+                self.base, self.date_weekday_ord_re, WEEKDAY_STARTS, "DATE", "date_weekday_ordinal"
+            ),
             "date_ordinal_in_context": self.date_ordinal_in_context,
             "date_occasion": self.date_occasion,
             "date_partial": self.date_partial,
@@ -143,13 +159,13 @@ class DateRules:
         for m in self.date_numeric_re.finditer(text):
             if self._day_month_ok(int(m.group("a")), int(m.group("b"))):
                 yield Candidate(m.start(), m.end(), "DATE", "date_numeric")
-        for m in self.date_dm_context_re.finditer(text):
+        for m in scan(self.date_dm_context_re, text, self.base.word_starts(text), self.dm_context_starts):
             if self._day_month_ok(int(m.group("a")), int(m.group("b"))):
                 yield Candidate(m.start("d"), m.end("d"), "DATE", "date_numeric")
 
     def date_ordinal_in_context(self, text: str) -> Iterator[Candidate]:
         """An ordinal after "on the" is a date unless a noun follows ("on the 2nd floor", "for the 3rd time")."""
-        for m in self.date_ordinal_ctx_re.finditer(text):
+        for m in scan(self.date_ordinal_ctx_re, text, self.base.word_starts(text), self.ordinal_ctx_starts):
             rest = text[m.end("o") : m.end("o") + 60]
             if rest[:1] in ("-", "/"):
                 continue
@@ -167,7 +183,7 @@ class DateRules:
                     yield Candidate(m.start(), m.end(), "DATE", "date_occasion")
         if words.isdisjoint(self._occasion_words):
             return
-        for m in self.occasion_re.finditer(text):
+        for m in scan(self.occasion_re, text, self.base.word_starts(text), self.occasion_starts):
             yield Candidate(m.start(), m.end(), "DATE", "date_occasion")
 
     def _ordinal_noun_follows(self, text: str, end: int) -> bool:
@@ -184,19 +200,20 @@ class DateRules:
     def date_partial(self, text: str) -> Iterator[Candidate]:
         """ "the 28th", "on 23rd", "01/06", "Tues 14/11", "on 12.05": dates without a month or a year."""
         if not self.base.words(text).isdisjoint(MONTH_WORDS):
-            for m in self.ordinal_word_date_re.finditer(text):
+            for m in scan(self.ordinal_word_date_re, text, self.base.word_starts(text), self.ordinal_word_starts):
                 yield Candidate(m.start(), m.end(), "DATE", "date_partial")
         if not _HAS_DIGIT.search(text):
             return
-        for m in self.the_ordinal_re.finditer(text):
+        starts = self.base.word_starts(text)
+        for m in scan(self.the_ordinal_re, text, starts, THE):
             if not self._ordinal_noun_follows(text, m.end()):
                 yield Candidate(m.start(), m.end(), "DATE", "date_partial")
-        for m in self.the_date_re.finditer(text):
+        for m in scan(self.the_date_re, text, starts, THE):
             yield Candidate(m.start(), m.end(), "DATE", "date_partial")
         for m in self.range_start_re.finditer(text):
             grp = "d" if m.group("d") is not None else "d2"
             yield Candidate(m.start(grp), m.end(grp), "DATE", "date_partial")
-        for m in self.bare_ordinal_re.finditer(text):
+        for m in scan(self.bare_ordinal_re, text, starts, self.bare_ordinal_starts):
             if not self._ordinal_noun_follows(text, m.end()):
                 yield Candidate(m.start("o"), m.end("o"), "DATE", "date_partial")
         for m in self.day_month_re.finditer(text):

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple, Protocol
 
 from bot.core.privacy.redaction_config import RedactionConfig
+from bot.core.privacy.word_scan import WordStarts, first_words, scan
 
 
 class Candidate(NamedTuple):
@@ -130,13 +131,18 @@ COMMON_SLIPS = ("Janurary", "Feburary", "Febuary", "Novemeber", "Decemeber", "Se
                 "Aprli", "Agust", "Augest", "Ocober", "Decmeber")  # fmt: skip
 
 
-def _month_alt() -> str:
-    """Month names; capitalised only for May / March / Mar (verbs), any case for the others."""
-    parts = []
+def _month_forms() -> tuple[str, ...]:
+    """Month names, abbreviations and their slips of the keyboard, longest first."""
     slips = {v for m in MONTHS_FULL if len(m) >= 6 for v in misspellings(m)}
     slips |= {v for v in COMMON_SLIPS if v[:3].casefold() not in {d[:3].casefold() for d in WEEKDAYS}}
     slips -= set(MONTHS_FULL + MONTH_ABBR)
-    for m in sorted(MONTHS_FULL + MONTH_ABBR + tuple(sorted(slips)), key=len, reverse=True):
+    return tuple(sorted(MONTHS_FULL + MONTH_ABBR + tuple(sorted(slips)), key=len, reverse=True))
+
+
+def _month_alt() -> str:
+    """Month names; capitalised only for May / March / Mar (verbs), any case for the others."""
+    parts = []
+    for m in _month_forms():
         if m in ("May", "March", "Mar"):
             parts.append(m)
         else:
@@ -149,6 +155,9 @@ _WEEKDAY_SLIPS = {v for d in WEEKDAYS if len(d) >= 6 for v in misspellings(d)} |
     v for v in COMMON_SLIPS if v[:3].casefold() in {d[:3].casefold() for d in WEEKDAYS}
 }
 WEEKDAY = "(?:" + "|".join(sorted(set(WEEKDAYS) | (_WEEKDAY_SLIPS - {"Frida"}), key=len, reverse=True)) + r")\.?"
+# the words a match of MONTH or WEEKDAY starts with, for word_scan.scan
+MONTH_STARTS = first_words(_month_forms())
+WEEKDAY_STARTS = first_words(WEEKDAYS, _WEEKDAY_SLIPS)
 DAY = r"(?:3[01]|[12][0-9]|0?[1-9])"
 ORD = r"(?:st|nd|rd|th)"
 YEAR4 = r"(?:19|20)[0-9]{2}"
@@ -172,6 +181,19 @@ def simple(rx: re.Pattern[str], typ: str, rule: str) -> Callable[[str], Iterator
 
     def _run(text: str) -> Iterator[Candidate]:
         for m in rx.finditer(text):
+            yield Candidate(m.start(), m.end(), typ, rule)
+
+    return _run
+
+
+def simple_at(
+    base: RuleHost, rx: re.Pattern[str], words: frozenset[str], typ: str, rule: str
+) -> Callable[[str], Iterator[Candidate]]:
+    """A rule that is one pattern whose every match starts with one of ``words``: :func:`simple`, tried only at
+    those words (see :mod:`bot.core.privacy.word_scan`)."""
+
+    def _run(text: str) -> Iterator[Candidate]:
+        for m in scan(rx, text, base.word_starts(text), words):
             yield Candidate(m.start(), m.end(), typ, rule)
 
     return _run
@@ -284,5 +306,7 @@ class RuleHost(Protocol):
     not_age_units: frozenset[str]
 
     def words(self, text: str) -> frozenset[str]: ...
+
+    def word_starts(self, text: str) -> WordStarts: ...
 
     def _institutional(self, text: str, start: int, end: int, *, before: bool = True, digit: bool = True) -> bool: ...
