@@ -195,7 +195,9 @@ TRAIN_GLOB = "safeguarding_train_*.jsonl"
 TEST_DIR = ROOT / "tests" / "data" / "testset"
 TEST_GLOB = "safeguarding_*.jsonl"
 GROUPS = ("explicit_self_risk", "warning_sign", "peer", "harassment", "no_risk")
-SELF_RISK_GROUPS = ("explicit_self_risk", "warning_sign", "peer")
+# the student's own risk, explicit or a warning sign, as tests/data/testset/README.md scores it; a peer's
+# disclosure is reported on its own line (until round 8 this figure counted it too)
+SELF_RISK_GROUPS = ("explicit_self_risk", "warning_sign")
 GOALS = {"explicit_recall": 1.0, "self_risk_recall": 0.90, "harassment_recall": 0.90, "false_alarm_rate": 0.05}
 
 
