@@ -85,7 +85,10 @@ class LexiconRules:
         key = token.casefold().replace("’", "'")
         if key.endswith("'s"):
             key = key[:-2]
-        return key in self.english or all(part in self.english for part in key.split("-"))
+        if key in self.english:
+            return True
+        # a listed name whose parts are words is still a name ("Ji-hoon", round 10)
+        return key not in self.names and all(part in self.english for part in key.split("-"))
 
     def _blocked(self, key: str) -> bool:
         b = self.base
@@ -137,7 +140,23 @@ class LexiconRules:
                 )
                 if first and not (key_before in self.base.never_names or key_before in self.places):
                     start = before.start(1)  # "Paddy O'Shea": a listed first name before the surname goes too
-            yield Candidate(start, m.end(), "NAME", "name_lexicon" if listed else "name_unknown_capitalised")
+            end = m.end()
+            if listed and key in self.base.cfg.listed_first_names:
+                end = self._surname_after(text, end)
+            yield Candidate(start, end, "NAME", "name_lexicon" if listed else "name_unknown_capitalised")
+
+    def _surname_after(self, text: str, end: int) -> int:
+        """A listed first name takes the surname after it even where that is also a word ("Jignesh Shah",
+        "Ji-hoon Park"), unless the pair names a place ("Kwame Nkrumah Ward") (round 10)."""
+        nxt = FOLLOWING_TOKEN.match(text, end)
+        if nxt is None:
+            return end
+        key = nxt.group(1).casefold().replace("’", "'")
+        if key not in self.base.cfg.surnames or self._blocked(key) or key in self.base.inst_after:
+            return end
+        if self.base._institutional(text, nxt.start(1), nxt.end(1)):
+            return end
+        return nxt.end(1)
 
     def _person_follows(self, text: str, end: int) -> bool:
         """A verb of a person ("was", "said"), a possessive or an apposition ("Okonkwo, the registrar,")."""
@@ -222,7 +241,8 @@ class LexiconRules:
         """In text typed all in lower case, a word in no list and no dictionary right after "saw", "told",
         "with", "me and"... or right before "said", "told"... is a name ("chatted with nkemdirim")."""
         mixed = not LOWERCASE_STYLE.search(text) and any(c.isupper() for c in text)
-        for m in (LOWER_TITLE_UNLISTED.finditer(text) if mixed else ()):  # "Mrs tendai", "Dr otieno" (round 8)
+        # "Mrs tendai", "Dr otieno" (round 8); and in text all in lower case, "dr okonjo" (round 10)
+        for m in LOWER_TITLE_UNLISTED.finditer(text):
             tok = m.group("n")
             if self._blocked(tok) or self._is_word(tok) or tok.endswith(self.suffixes) or self._near_word(tok):
                 continue
@@ -321,7 +341,7 @@ PERSON_ACTS = re.compile(
 ROLE_TWO_WORDS = re.compile(r"[ \u00a0]+(?:the|our|my)[ \u00a0]+([a-z0-9]+)(?:[ \u00a0]+([a-z0-9]+))?")
 LOWER_TITLE_UNLISTED = re.compile(
     r"(?<![\w])(?:(?i:mr|mrs|ms|mx|dr|prof)|Nurse|Sister|Sr)\.?[ \u00a0]+"
-    r"(?P<n>(?:[od]['’])?[a-z]{3,}(?:-[a-z]{2,})?)(?![\w'’-])"
+    rf"(?P<n>(?:[od]['’])?[{LO}]{{3,}}(?:-[{LO}]{{2,}})?)(?![\w'’-])"  # accents too: "dr wiśniewska" (round 10)
 )
 STRONG_LOWER_BEFORE = re.compile(
     r"(?<![\w])(?:asked|told|thanked|texted|messaged|met|hugged|[Mm]e and|and me|spoke to|spoke with|talked to|"
@@ -333,6 +353,7 @@ AGE_APPOSED = re.compile(
     r"(?:[ \u00a0]*,[ \u00a0]*[0-9]{1,3}(?:[ \u00a0]*(?:[MFmf]|y/?o|yrs?))?[ \u00a0]*[,;)]"
     r"|[ \u00a0]+\([ \u00a0]*[0-9]{1,3}(?:[ \u00a0]*(?:[MFmf]|y/?o|yrs?))?[ \u00a0]*\))"
 )
+FOLLOWING_TOKEN = re.compile(rf"[ \u00a0]([{UP}][{LO}]+)(?![\w'’-])")
 PRECEDING_TOKEN = re.compile(r"(?<![\w'’-])([A-Z][a-z]+)[ \u00a0]$")
 LOWER_BEFORE = re.compile(
     r"(?<![\w])(?:saw|met|told|asked|with|me and|and me|thanked|texted|messaged|called|named|helped|"
