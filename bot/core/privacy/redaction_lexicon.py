@@ -272,6 +272,12 @@ class LexiconRules:
                 continue
             if before or LOWER_AFTER.match(text, m.end()) or self._role_follows(text, m.end()):
                 yield Candidate(m.start(), m.end(), "NAME", "name_lowercase_in_context")
+            elif (  # "it was ebele who helped" (round 10); not "the hcas who", nor a slip from a word
+                WHO_AFTER.match(text, m.end())
+                and not self._near_word(tok)
+                and not (tok.endswith("s") and tok[:-1] in self.english)
+            ):
+                yield Candidate(m.start(), m.end(), "NAME", "name_lowercase_in_context")
             elif (
                 not CONTRACTION_NEXT.match(text, m.end())  # "doesn't", "won't": a contraction, not a name
                 and not self._near_word(tok)
@@ -366,6 +372,7 @@ CONDITION_HOST = re.compile(
     r"someone|people|person|adult|adults|children|patients|ward|bay|bed)[ \u00a0]*$"
 )
 LOWER_AFTER = re.compile(r"[ \u00a0]+(?:said|says|told|asked|explained|replied|texted|messaged|and i|and me)\b")
+WHO_AFTER = re.compile(r"[ \u00a0]+who\b")
 PLACE_BEFORE = re.compile(
     r"(?<![\w])(?:in|near|outside|around|towards|across|nr"
     r"|(?:drove|drive|driving|driven|travelled|traveled|commuted|commute|flew|relocated)"
