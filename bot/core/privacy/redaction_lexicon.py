@@ -80,6 +80,15 @@ class LexiconRules:
                 is_sentence_initial(text, m.start()) and re.match(rf",{HSP}*[0-9]{{1,3}},", text[m.end() : m.end() + 6])
             ):
                 yield Candidate(m.start(), m.end(), "NAME", "name_initials")
+        for m in _CAPS_SURNAME.finditer(text):  # "Mr OKONKWO", "NWANKWO, Chiamaka": a surname in capitals (round 10)
+            word = m.group("w")
+            if word in ACRONYMS or self._blocked(word.casefold()):
+                continue
+            first = m.group("f")
+            listed_first = first and first.casefold() in self.names and not self._is_word(first)
+            listed = word.casefold() in self.names and not self._is_word(word)  # not "URGENT, Thomas", "AMHP, Jo"
+            if m.group("t") or (listed_first and listed):
+                yield Candidate(m.start("w"), m.end("w"), "NAME", "name_initials")
 
     def _is_word(self, token: str) -> bool:
         key = token.casefold().replace("’", "'")
@@ -379,4 +388,9 @@ PLACE_BEFORE = re.compile(
     r"(?:[ \u00a0]+(?:out|up|down|over))?[ \u00a0]+to)[ \u00a0]+$"
 )
 _DOTTED_CAPITAL = re.compile(r"[A-Z]\.")
+_CAPS_SURNAME = re.compile(
+    r"(?:(?P<t>(?<![\w])(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?[ \u00a0]+)|(?<![\w&'’-]))"
+    r"(?P<w>(?:[OD]['’])?[A-Z]{4,}(?:[-'’][A-Z]{2,})*)(?![\w&'’-])"
+    r"(?:,[ \u00a0]+(?P<f>[A-Z][a-z]+))?"
+)
 _CAPS_WORD = re.compile(r"(?<![\w&'’-])[A-Z]{2,3}(?![\w&'’-])")
