@@ -87,7 +87,7 @@ class LexiconRules:
             first = m.group("f")
             listed_first = first and first.casefold() in self.names and not self._is_word(first)
             listed = word.casefold() in self.names and not self._is_word(word)  # not "URGENT, Thomas", "AMHP, Jo"
-            if m.group("t") or (listed_first and listed):
+            if (listed_first and listed) or _TITLE_BEFORE_CAPS.search(text, max(0, m.start() - 8), m.start()):
                 yield Candidate(m.start("w"), m.end("w"), "NAME", "name_initials")
 
     def _is_word(self, token: str) -> bool:
@@ -389,8 +389,7 @@ PLACE_BEFORE = re.compile(
 )
 _DOTTED_CAPITAL = re.compile(r"[A-Z]\.")
 _CAPS_SURNAME = re.compile(
-    r"(?:(?P<t>(?<![\w])(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?[ \u00a0]+)|(?<![\w&'’-]))"
-    r"(?P<w>(?:[OD]['’])?[A-Z]{4,}(?:[-'’][A-Z]{2,})*)(?![\w&'’-])"
-    r"(?:,[ \u00a0]+(?P<f>[A-Z][a-z]+))?"
+    r"(?<![\w&'’-])(?P<w>(?:[OD]['’])?[A-Z]{4,}(?:[-'’][A-Z]{2,})*)(?![\w&'’-])(?:,[ \u00a0]+(?P<f>[A-Z][a-z]+))?"
 )
+_TITLE_BEFORE_CAPS = re.compile(r"(?<![\w])(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?[ \u00a0]+$")
 _CAPS_WORD = re.compile(r"(?<![\w&'’-])[A-Z]{2,3}(?![\w&'’-])")
