@@ -80,12 +80,24 @@ class LexiconRules:
                 is_sentence_initial(text, m.start()) and re.match(rf",{HSP}*[0-9]{{1,3}},", text[m.end() : m.end() + 6])
             ):
                 yield Candidate(m.start(), m.end(), "NAME", "name_initials")
+        for m in _CAPS_SURNAME.finditer(text):  # "Mr OKONKWO", "NWANKWO, Chiamaka": a surname in capitals (round 10)
+            word = m.group("w")
+            if word in ACRONYMS or self._blocked(word.casefold()):
+                continue
+            first = m.group("f")
+            listed_first = first and first.casefold() in self.names and not self._is_word(first)
+            listed = word.casefold() in self.names and not self._is_word(word)  # not "URGENT, Thomas", "AMHP, Jo"
+            if (listed_first and listed) or _TITLE_BEFORE_CAPS.search(text, max(0, m.start() - 8), m.start()):
+                yield Candidate(m.start("w"), m.end("w"), "NAME", "name_initials")
 
     def _is_word(self, token: str) -> bool:
         key = token.casefold().replace("’", "'")
         if key.endswith("'s"):
             key = key[:-2]
-        return key in self.english or all(part in self.english for part in key.split("-"))
+        if key in self.english:
+            return True
+        # a listed name whose parts are words is still a name ("Ji-hoon", round 10)
+        return key not in self.names and all(part in self.english for part in key.split("-"))
 
     def _blocked(self, key: str) -> bool:
         b = self.base
@@ -137,7 +149,23 @@ class LexiconRules:
                 )
                 if first and not (key_before in self.base.never_names or key_before in self.places):
                     start = before.start(1)  # "Paddy O'Shea": a listed first name before the surname goes too
-            yield Candidate(start, m.end(), "NAME", "name_lexicon" if listed else "name_unknown_capitalised")
+            end = m.end()
+            if listed and key in self.base.cfg.listed_first_names:
+                end = self._surname_after(text, end)
+            yield Candidate(start, end, "NAME", "name_lexicon" if listed else "name_unknown_capitalised")
+
+    def _surname_after(self, text: str, end: int) -> int:
+        """A listed first name takes the surname after it even where that is also a word ("Jignesh Shah",
+        "Ji-hoon Park"), unless the pair names a place ("Kwame Nkrumah Ward") (round 10)."""
+        nxt = FOLLOWING_TOKEN.match(text, end)
+        if nxt is None:
+            return end
+        key = nxt.group(1).casefold().replace("’", "'")
+        if key not in self.base.cfg.surnames or self._blocked(key) or key in self.base.inst_after:
+            return end
+        if self.base._institutional(text, nxt.start(1), nxt.end(1)):
+            return end
+        return nxt.end(1)
 
     def _person_follows(self, text: str, end: int) -> bool:
         """A verb of a person ("was", "said"), a possessive or an apposition ("Okonkwo, the registrar,")."""
@@ -222,7 +250,8 @@ class LexiconRules:
         """In text typed all in lower case, a word in no list and no dictionary right after "saw", "told",
         "with", "me and"... or right before "said", "told"... is a name ("chatted with nkemdirim")."""
         mixed = not LOWERCASE_STYLE.search(text) and any(c.isupper() for c in text)
-        for m in (LOWER_TITLE_UNLISTED.finditer(text) if mixed else ()):  # "Mrs tendai", "Dr otieno" (round 8)
+        # "Mrs tendai", "Dr otieno" (round 8); and in text all in lower case, "dr okonjo" (round 10)
+        for m in LOWER_TITLE_UNLISTED.finditer(text):
             tok = m.group("n")
             if self._blocked(tok) or self._is_word(tok) or tok.endswith(self.suffixes) or self._near_word(tok):
                 continue
@@ -251,6 +280,12 @@ class LexiconRules:
                     yield Candidate(m.start(), m.end(), "NAME", "name_lowercase_in_context")
                 continue
             if before or LOWER_AFTER.match(text, m.end()) or self._role_follows(text, m.end()):
+                yield Candidate(m.start(), m.end(), "NAME", "name_lowercase_in_context")
+            elif (  # "it was ebele who helped" (round 10); not "the hcas who", nor a slip from a word
+                WHO_AFTER.match(text, m.end())
+                and not self._near_word(tok)
+                and not (tok.endswith("s") and tok[:-1] in self.english)
+            ):
                 yield Candidate(m.start(), m.end(), "NAME", "name_lowercase_in_context")
             elif (
                 not CONTRACTION_NEXT.match(text, m.end())  # "doesn't", "won't": a contraction, not a name
@@ -321,7 +356,7 @@ PERSON_ACTS = re.compile(
 ROLE_TWO_WORDS = re.compile(r"[ \u00a0]+(?:the|our|my)[ \u00a0]+([a-z0-9]+)(?:[ \u00a0]+([a-z0-9]+))?")
 LOWER_TITLE_UNLISTED = re.compile(
     r"(?<![\w])(?:(?i:mr|mrs|ms|mx|dr|prof)|Nurse|Sister|Sr)\.?[ \u00a0]+"
-    r"(?P<n>(?:[od]['’])?[a-z]{3,}(?:-[a-z]{2,})?)(?![\w'’-])"
+    rf"(?P<n>(?:[od]['’])?[{LO}]{{3,}}(?:-[{LO}]{{2,}})?)(?![\w'’-])"  # accents too: "dr wiśniewska" (round 10)
 )
 STRONG_LOWER_BEFORE = re.compile(
     r"(?<![\w])(?:asked|told|thanked|texted|messaged|met|hugged|[Mm]e and|and me|spoke to|spoke with|talked to|"
@@ -333,6 +368,7 @@ AGE_APPOSED = re.compile(
     r"(?:[ \u00a0]*,[ \u00a0]*[0-9]{1,3}(?:[ \u00a0]*(?:[MFmf]|y/?o|yrs?))?[ \u00a0]*[,;)]"
     r"|[ \u00a0]+\([ \u00a0]*[0-9]{1,3}(?:[ \u00a0]*(?:[MFmf]|y/?o|yrs?))?[ \u00a0]*\))"
 )
+FOLLOWING_TOKEN = re.compile(rf"[ \u00a0]([{UP}][{LO}]+)(?![\w'’-])")
 PRECEDING_TOKEN = re.compile(r"(?<![\w'’-])([A-Z][a-z]+)[ \u00a0]$")
 LOWER_BEFORE = re.compile(
     r"(?<![\w])(?:saw|met|told|asked|with|me and|and me|thanked|texted|messaged|called|named|helped|"
@@ -345,10 +381,15 @@ CONDITION_HOST = re.compile(
     r"someone|people|person|adult|adults|children|patients|ward|bay|bed)[ \u00a0]*$"
 )
 LOWER_AFTER = re.compile(r"[ \u00a0]+(?:said|says|told|asked|explained|replied|texted|messaged|and i|and me)\b")
+WHO_AFTER = re.compile(r"[ \u00a0]+who\b")
 PLACE_BEFORE = re.compile(
     r"(?<![\w])(?:in|near|outside|around|towards|across|nr"
     r"|(?:drove|drive|driving|driven|travelled|traveled|commuted|commute|flew|relocated)"
     r"(?:[ \u00a0]+(?:out|up|down|over))?[ \u00a0]+to)[ \u00a0]+$"
 )
 _DOTTED_CAPITAL = re.compile(r"[A-Z]\.")
+_CAPS_SURNAME = re.compile(
+    r"(?<![\w&'’-])(?P<w>(?:[OD]['’])?[A-Z]{4,}(?:[-'’][A-Z]{2,})*)(?![\w&'’-])(?:,[ \u00a0]+(?P<f>[A-Z][a-z]+))?"
+)
+_TITLE_BEFORE_CAPS = re.compile(r"(?<![\w])(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?[ \u00a0]+$")
 _CAPS_WORD = re.compile(r"(?<![\w&'’-])[A-Z]{2,3}(?![\w&'’-])")

@@ -216,7 +216,8 @@ class RuleSet:
         if before:
             prev = re.search(r"([\w.'’]+)" + HSP + r"+$", text[max(0, start - 40) : start])
             if prev and prev.group(1).casefold() in self.inst_before:
-                return True
+                # "the Okafor family", "the Nguyen twins": people, not "the Walton" (round 10)
+                return not (prev.group(1).casefold() in ("the", "a", "an") and FAMILY_AFTER.match(text, end))
         return False
 
     def name_title(self, text: str) -> Iterator[Candidate]:
@@ -357,4 +358,8 @@ PERSON_PREDICATE = re.compile(
     r"|(?:sitting|lying|sat|standing|crying|sobbing|asleep|awake|smiling|waiting|married|widowed|pregnant|"
     r"discharged|admitted|transferred|sober|born|diagnosed|sectioned|readmitted|intubated|ventilated|bed-bound|"
     r"housebound|a[ \u00a0]+(?:care|dinner|lollipop|school|retired|former|single|young|widowed)[ \u00a0]+\w+)\b)"
+)
+# a family or its members after "the X" (round 10): "the Okafor family", "the Nguyen twins"
+FAMILY_AFTER = re.compile(
+    r"(?:['’]s)?[ \u00a0]+(?:family|family's|families|household|twins|triplets|brothers|sisters|boys|girls|kids)\b"
 )
