@@ -21,7 +21,6 @@ from bot.research.agreement.io import load_file
 from storage import coding_repo
 from storage.models import Study
 from storage.research_models import CodingItem
-from tests.support.research_support import *  # noqa: F403
 from tests.support.research_support import enrol, reflect, researchers, review_all, run_intake, seed, study
 
 

@@ -14,39 +14,16 @@ from storage.models import User
 from tests.support.circle_support import (
     DISCUSSION_END,
     LEADER,
-    OPEN,
     QUESTIONS_END,
     RESPONSE_END,
     STUDENTS,
     CircleChat,
     make_circle,
     open_week,
+    play_week,
 )
 from tests.support.paths import DATA
-from tests.support.research_support import *  # noqa: F403
 from tests.support.research_support import enrol, items, run_intake
-
-
-def _week(db: Database, env: Env, clock: ManualClock, chats: dict[str, CircleChat]) -> None:
-    for c in chats.values():
-        c.press("Yes, I'll join")
-    clock.set(OPEN)
-    db.call(week.tick, env)
-    chats["Anna"].press("I'll present this week")
-    chats["Anna"].say("Mr Rashid Begum, 64, cried when I told him the scan result. I froze.")
-    chats["Anna"].press("Share it with the circle")
-    chats["Ben"].press("✍️ Write to the circle")
-    chats["Ben"].say("What did you do with your hands while he cried?")
-    chats["Cara"].command("Did he have anyone with him?")
-    clock.set(QUESTIONS_END)
-    db.call(week.tick, env)
-    chats["Dev"].command("I imagine he was protecting you from his fear.")
-    clock.set(DISCUSSION_END)
-    db.call(week.tick, env)
-    clock.set(RESPONSE_END)
-    db.call(week.tick, env)
-    chats["Ruth"].command("Thank you all.")
-    chats["Ruth"].command("close")
 
 
 def test_posts_enter_by_consent_and_leave_with_delete(db: Database, research_env: Env, clock: ManualClock,
@@ -57,7 +34,7 @@ def test_posts_enter_by_consent_and_leave_with_delete(db: Database, research_env
                        s.exec(select(data_rights.Enrolment).join(User).where(User.telegram_id == 3003)).all()])
     chats = {name: CircleChat(db, env, tid, name) for tid, name in [*STUDENTS, LEADER]}
     chats["Ben"].say("hello")  # not writing to the circle: handled as the student's own, never shared
-    _week(db, env, clock, chats)
+    play_week(db, env, clock, chats)
 
     result = run_intake(db, env)
     queued = items(db)
@@ -87,7 +64,7 @@ def test_a_late_no_takes_circle_items_out_and_yes_brings_them_back(db: Database,
     env = research_env
     make_circle(db, env, study_cohort)
     chats = {name: CircleChat(db, env, tid, name) for tid, name in [*STUDENTS, LEADER]}
-    _week(db, env, clock, chats)
+    play_week(db, env, clock, chats)
     assert run_intake(db, env)["new"] == 4
 
     def set_research(value: bool) -> None:
@@ -104,8 +81,6 @@ def test_a_late_no_takes_circle_items_out_and_yes_brings_them_back(db: Database,
     run_intake(db, env)
     assert len(items(db)) == 4
 
-
-__all__ = ["enrol"]
 
 
 def test_a_risk_post_to_the_circle_raises_the_alert(db: Database, research_env: Env, clock: ManualClock,
@@ -129,7 +104,7 @@ def test_mydata_holds_the_circle_posts(db: Database, research_env: Env, clock: M
     env = research_env
     make_circle(db, env, study_cohort)
     chats = {name: CircleChat(db, env, tid, name) for tid, name in [*STUDENTS, LEADER]}
-    _week(db, env, clock, chats)
+    play_week(db, env, clock, chats)
     replies = db.call(data_rights.my_data, env, chats["Ben"].person)
     data = json.loads(replies[0].attachment.content)
     assert data["balint_circles"][0]["circle"] == "Circle Rose"
@@ -221,7 +196,7 @@ def test_a_transcript_exports_with_its_turns_and_one_qdpx_source(db: Database, r
     make_circle(db, env, study_cohort)
     chats = {name: CircleChat(db, env, tid, name) for tid, name in [*STUDENTS, LEADER]}
     reflect(db, env, study_cohort, [enrol(db, env, study_cohort, 2001, "Ola")])  # a private reflection too
-    _week(db, env, clock, chats)
+    play_week(db, env, clock, chats)
     run_intake(db, env)
     seed(db, env)
 

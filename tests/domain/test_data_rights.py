@@ -37,7 +37,6 @@ from storage.models import (
 from storage.research_models import CodingItem, ResearchParticipant
 from storage.safety_models import SafeguardingAlert
 from tests.support.factories import DomainChat, send_week, stored_entries
-from tests.support.research_support import *  # noqa: F403
 from tests.support.research_support import enrol, next_week, reflect, run_intake, seed, study
 
 runner = CliRunner()

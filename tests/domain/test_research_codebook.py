@@ -15,7 +15,6 @@ from bot.research.rounds import close_round
 from storage.db import Database
 from storage.models import Study
 from storage.research_models import Assignment, CodingItem
-from tests.support.research_support import *  # noqa: F403
 from tests.support.research_support import enrol, reflect, researchers, review_all, run_intake, seed, study
 
 SEED_NAMES = ["Container for vulnerability", "Attunement to encounters", "Identity within the hierarchy",

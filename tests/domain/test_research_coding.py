@@ -6,23 +6,24 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.chat import research as chat_research
-from bot.chat import student
 from bot.core import actions
 from bot.core.actions import Action
-from bot.core.context import Env, Person
+from bot.core.context import Person
 from bot.research import chat, chat_quote, codebook, coding, compare
 from bot.research.access import NOT_A_RESEARCHER, OLD_LINK
 from bot.research.errors import ResearchError
 from storage.db import Database
 from storage.models import Study
 from storage.research_models import Assignment, Coder, CodingItem, Memo, ResearchCoding
-from tests.support.research_support import *  # noqa: F403
+from tests.support.factories import buttons, press
 from tests.support.research_support import (
     OUTSIDER,
     RESEARCHER_A,
     RESEARCHER_B,
+    assign,
     enrol,
     items,
+    ready_to_code,
     reflect,
     researchers,
     review_all,
@@ -32,39 +33,14 @@ from tests.support.research_support import (
 )
 
 
-def _ready(db: Database, env: Env, cohort, *, students: int = 1, independent_b: bool = True) -> None:
-    chats = [enrol(db, env, cohort, 2001 + i, f"S{i}") for i in range(students)]
-    reflect(db, env, cohort, chats)
-    run_intake(db, env)
-    researchers(db, env, independent_b=independent_b)
-    seed(db, env)
-    review_all(db, env)
-
-
-def _assign(db: Database, env: Env, **kw) -> coding.AssignResult:
-    def run(session: Session) -> coding.AssignResult:
-        s = session.get(Study, study(db).id)
-        return coding.assign(session, env, s, codebook.open_round(session, s.id), actor="lead", **kw)
-
-    return db.call(run)
-
-
 def _assignments(db: Database) -> list[tuple[int, int, bool]]:
     return db.call(lambda s: [(a.item_id, a.coder_id, a.independent) for a in s.exec(
         select(Assignment).order_by(Assignment.id)).all()])
 
 
-def press(db: Database, env: Env, person: Person, data: str):
-    return db.call(student.callback, env, person, data)
-
-
-def buttons(reply) -> dict[str, str]:
-    return {b.label: b.data for row in reply.buttons for b in row}
-
-
 def test_each_item_gets_two_coders_one_independent(db, research_env, study_cohort):
-    _ready(db, research_env, study_cohort, students=2)
-    result = _assign(db, research_env)
+    ready_to_code(db, research_env, study_cohort, students=2)
+    result = assign(db, research_env)
     assert (result.items, result.assignments) == (10, 20)
     rows = _assignments(db)
     per_item: dict[int, list[tuple[int, bool]]] = {}
@@ -73,11 +49,11 @@ def test_each_item_gets_two_coders_one_independent(db, research_env, study_cohor
     assert all(len(v) == 2 and sum(ind for _c, ind in v) == 1 for v in per_item.values())
     independent_coders = {c for v in per_item.values() for c, ind in v if ind}
     assert len(independent_coders) == 1  # always C2, flagged independent
-    assert _assign(db, research_env).items == 0  # nothing left to assign
+    assert assign(db, research_env).items == 0  # nothing left to assign
 
 
 def test_without_an_independent_coder_the_second_is_marked_and_load_is_balanced(db, research_env, study_cohort):
-    _ready(db, research_env, study_cohort, independent_b=False)
+    ready_to_code(db, research_env, study_cohort, independent_b=False)
 
     def third(session):
         from bot.research.access import grant
@@ -86,7 +62,7 @@ def test_without_an_independent_coder_the_second_is_marked_and_load_is_balanced(
               actor="lead")
 
     db.call(third)
-    _assign(db, research_env)
+    assign(db, research_env)
     rows = _assignments(db)
     loads: dict[int, int] = {}
     for _item, coder, _ind in rows:
@@ -101,15 +77,15 @@ def test_unreviewed_items_wait_unless_asked(db, research_env, study_cohort):
     run_intake(db, research_env)
     researchers(db, research_env)
     seed(db, research_env)
-    first = _assign(db, research_env)
+    first = assign(db, research_env)
     assert (first.items, first.waiting_review) == (0, 5)
-    assert _assign(db, research_env, reviewed_only=False).items == 5
+    assert assign(db, research_env, reviewed_only=False).items == 5
 
 
 def test_too_few_coders_is_a_clear_error(db, research_env, study_cohort):
-    _ready(db, research_env, study_cohort)
+    ready_to_code(db, research_env, study_cohort)
     try:
-        _assign(db, research_env, per_item=3)
+        assign(db, research_env, per_item=3)
     except ResearchError as exc:
         assert "2 coder(s); 3 are needed per item" in str(exc)
     else:
@@ -117,8 +93,8 @@ def test_too_few_coders_is_a_clear_error(db, research_env, study_cohort):
 
 
 def test_blind_coding_through_the_chat(db, research_env, study_cohort):
-    _ready(db, research_env, study_cohort)
-    _assign(db, research_env)
+    ready_to_code(db, research_env, study_cohort)
+    assign(db, research_env)
     intro, view_a = db.call(chat.code_command, research_env, RESEARCHER_A)
     assert "Round 1 of <b>Balint Study 2026</b>" in intro.text
     assert view_a.text.startswith("<b>Item #1 · P001 · week 1 · The encounter</b>")
@@ -161,7 +137,7 @@ def test_a_quoted_passage_is_coded_in_code_points(db, research_env, study_cohort
     researchers(db, research_env)
     seed(db, research_env)
     review_all(db, research_env)
-    _assign(db, research_env)
+    assign(db, research_env)
     _, view = db.call(chat.code_command, research_env, RESEARCHER_A)
     shown = _plain(view.text)  # what the Telegram client shows
     quote = "the ward felt like home"
@@ -198,8 +174,8 @@ def _plain(html_text: str) -> str:
 
 
 def test_a_reply_without_a_quote_is_a_memo_and_memo_command_works(db, research_env, study_cohort):
-    _ready(db, research_env, study_cohort)
-    _assign(db, research_env)
+    ready_to_code(db, research_env, study_cohort)
+    assign(db, research_env)
     _, view = db.call(chat.code_command, research_env, RESEARCHER_A)
     said = db.call(chat_quote.reply_to_item, research_env, RESEARCHER_A, replied_text=_plain(view.text),
                    body="Note the phone calls.", quote=None, quote_position=None)
@@ -213,8 +189,8 @@ def test_a_reply_without_a_quote_is_a_memo_and_memo_command_works(db, research_e
 
 
 def test_skip_is_the_students_during_a_reflection_and_the_researchers_otherwise(db, research_env, study_cohort):
-    _ready(db, research_env, study_cohort)
-    _assign(db, research_env)
+    ready_to_code(db, research_env, study_cohort)
+    assign(db, research_env)
     db.call(chat.code_command, research_env, RESEARCHER_A)
     skipped = db.call(chat_research.skip_command, research_env, RESEARCHER_A)
     assert skipped[0].text == "Item #1 put aside; it comes back after the others."
@@ -225,8 +201,8 @@ def test_skip_is_the_students_during_a_reflection_and_the_researchers_otherwise(
 
 
 def test_an_item_put_aside_comes_after_the_others_and_a_finished_one_cannot_be(db, research_env, study_cohort):
-    _ready(db, research_env, study_cohort)
-    _assign(db, research_env)
+    ready_to_code(db, research_env, study_cohort)
+    assign(db, research_env)
 
     def mine(session: Session) -> list[Assignment]:
         coder = session.exec(select(Coder).where(Coder.telegram_id == RESEARCHER_A.telegram_id)).one()
@@ -253,8 +229,8 @@ def test_an_item_put_aside_comes_after_the_others_and_a_finished_one_cannot_be(d
 
 
 def test_disagreements_queue_and_settling_keeps_each_coders_original(db, research_env, study_cohort):
-    _ready(db, research_env, study_cohort)
-    _assign(db, research_env)
+    ready_to_code(db, research_env, study_cohort)
+    assign(db, research_env)
 
     def code(session, person: Person, names_by_item: dict[int, list[str]]):
         s = session.get(Study, study(db).id)
@@ -294,8 +270,8 @@ def test_disagreements_queue_and_settling_keeps_each_coders_original(db, researc
 
 
 def test_nobody_but_researchers_of_the_study_may_code(db, research_env, study_cohort):
-    _ready(db, research_env, study_cohort)
-    _assign(db, research_env)
+    ready_to_code(db, research_env, study_cohort)
+    assign(db, research_env)
     assert db.call(chat.code_command, research_env, OUTSIDER)[0].text == NOT_A_RESEARCHER
     forged = actions.encode(Action.CODE_TOGGLE, 1, 1)
     assert press(db, research_env, OUTSIDER, forged).toast == NOT_A_RESEARCHER
@@ -311,8 +287,8 @@ def test_nobody_but_researchers_of_the_study_may_code(db, research_env, study_co
 
 
 def test_progress(db, research_env, study_cohort):
-    _ready(db, research_env, study_cohort)
-    _assign(db, research_env)
+    ready_to_code(db, research_env, study_cohort)
+    assign(db, research_env)
     _, view = db.call(chat.code_command, research_env, RESEARCHER_A)
     press(db, research_env, RESEARCHER_A, buttons(view)["✓ Done with this item"])
     text = db.call(chat.progress_command, research_env, RESEARCHER_A)[0].text
@@ -322,8 +298,8 @@ def test_progress(db, research_env, study_cohort):
 
 
 def test_skip_during_an_open_reflection_is_the_students_even_for_a_researcher(db, research_env, study_cohort):
-    _ready(db, research_env, study_cohort)
-    _assign(db, research_env)
+    ready_to_code(db, research_env, study_cohort)
+    assign(db, research_env)
     db.call(chat.code_command, research_env, RESEARCHER_A)  # an item is on screen …
     rhea = enrol(db, research_env, study_cohort, RESEARCHER_A.telegram_id, "Rhea")  # … and she is a student too
     from tests.support.factories import send_week
@@ -357,7 +333,7 @@ def test_a_long_item_still_finishes_within_telegrams_limit(db, research_env, stu
     researchers(db, research_env)
     seed(db, research_env)
     review_all(db, research_env)
-    _assign(db, research_env)
+    assign(db, research_env)
     _, view = db.call(chat.code_command, research_env, RESEARCHER_A)
     assert len(view.text) > 4096  # the transport sends it in parts; the buttons go on the last
     done = press(db, research_env, RESEARCHER_A, buttons(view)["✓ Done with this item"])

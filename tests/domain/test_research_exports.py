@@ -20,7 +20,6 @@ from storage.db import Database
 from storage.models import AuditEvent, Study
 from storage.research_models import Assignment, CodingItem, ResearchExport
 from tests.support.paths import DATA
-from tests.support.research_support import *  # noqa: F403
 from tests.support.research_support import enrol, reflect, researchers, review_all, run_intake, seed, study
 
 SCHEMA_DIR = DATA / "refi-qda"

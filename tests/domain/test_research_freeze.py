@@ -18,11 +18,10 @@ from storage import coding_repo
 from storage.db import Database
 from storage.models import ReflectionEntry, Study
 from storage.research_models import CodingItem
-from tests.domain.test_research_coding import _assign
-from tests.support.research_support import *  # noqa: F403
 from tests.support.research_support import (
     RESEARCHER_A,
     RESEARCHER_B,
+    assign,
     enrol,
     next_week,
     reflect,
@@ -82,7 +81,7 @@ def coded_round(db: Database, env: Env, cohort: Any, students: list[tuple[int, s
     researchers(db, env)
     seed(db, env)
     review_all(db, env)
-    _assign(db, env)
+    assign(db, env)
     code_round(db, env)
     return enrolled
 
@@ -101,7 +100,7 @@ def test_a_closed_round_exports_the_same_bytes_until_a_withdrawal_removes_only_t
     researchers(db, env)
     seed(db, env)
     review_all(db, env)
-    assert _assign(db, env).items == 10
+    assert assign(db, env).items == 10
     code_round(db, env)
     done = close(db, env)
     assert (done.closed.number, done.members) == (1, 10) and not done.forced
@@ -126,7 +125,7 @@ def test_a_closed_round_exports_the_same_bytes_until_a_withdrawal_removes_only_t
     reflect(db, env, study_cohort, [ana, ben], week=2)
     run_intake(db, env)
     review_all(db, env)
-    assert _assign(db, env).items == 10  # week 2 only: week 1 was coded in round 1
+    assert assign(db, env).items == 10  # week 2 only: week 1 was coded in round 1
     code_round(db, env, finish=False)
     try:
         close(db, env)

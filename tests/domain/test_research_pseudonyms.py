@@ -14,7 +14,6 @@ from bot.core.context import Env
 from bot.research import pseudonyms
 from storage.db import Database
 from storage.research_models import ResearchParticipant
-from tests.support.research_support import *  # noqa: F403
 from tests.support.research_support import KEY, WEEK, enrol, items, next_week, reflect, run_intake, study
 
 

@@ -12,7 +12,6 @@ from bot.research.codebook import open_round
 from storage.db import Database
 from storage.models import AuditEvent, Cohort, ReflectionEntry, Study, User
 from storage.research_models import CodingItem, ResearchCode
-from tests.support.research_support import *  # noqa: F403
 from tests.support.research_support import (
     RESEARCHER_A,
     RESEARCHER_B,

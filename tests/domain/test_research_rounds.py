@@ -12,9 +12,8 @@ from storage import coding_repo
 from storage.db import Database
 from storage.models import Study
 from storage.research_models import Assignment, CodingItem
-from tests.domain.test_research_coding import _assign, _ready, buttons, press
-from tests.support.research_support import *  # noqa: F403
-from tests.support.research_support import RESEARCHER_A, RESEARCHER_B, study
+from tests.support.factories import buttons, press
+from tests.support.research_support import RESEARCHER_A, RESEARCHER_B, assign, ready_to_code, study
 
 
 def _members(db: Database) -> set[int]:
@@ -40,12 +39,12 @@ def _code_all(db: Database, env: Env, person, codes_by_item: dict[int, list[str]
 
 
 def test_code_serves_only_assigned_items_and_the_round_never_grows(db, research_env, study_cohort):
-    _ready(db, research_env, study_cohort, students=2)  # 10 items in the queue
+    ready_to_code(db, research_env, study_cohort, students=2)  # 10 items in the queue
     (nothing,) = db.call(chat.code_command, research_env, RESEARCHER_A)
     assert "No items are assigned to you in round 1" in nothing.text
     assert _members(db) == set()
 
-    assert _assign(db, research_env, limit=2).items == 2  # a calibration subset
+    assert assign(db, research_env, limit=2).items == 2  # a calibration subset
     assert _members(db) == {1, 2}
     for _ in range(2):
         _, view = db.call(chat.code_command, research_env, RESEARCHER_A)
@@ -56,8 +55,8 @@ def test_code_serves_only_assigned_items_and_the_round_never_grows(db, research_
 
 
 def test_a_put_aside_item_comes_back_after_the_others(db, research_env, study_cohort):
-    _ready(db, research_env, study_cohort)
-    _assign(db, research_env, limit=3)
+    ready_to_code(db, research_env, study_cohort)
+    assign(db, research_env, limit=3)
     _, first = db.call(chat.code_command, research_env, RESEARCHER_A)
     assert first.text.startswith("<b>Item #1 ·")
     skipped = db.call(chat_research.skip_command, research_env, RESEARCHER_A)
@@ -74,8 +73,8 @@ def test_a_put_aside_item_comes_back_after_the_others(db, research_env, study_co
 
 
 def test_code_with_a_number_opens_that_item_when_it_is_theirs(db, research_env, study_cohort):
-    _ready(db, research_env, study_cohort)
-    _assign(db, research_env, limit=3)
+    ready_to_code(db, research_env, study_cohort)
+    assign(db, research_env, limit=3)
     _, view = db.call(chat.code_command, research_env, RESEARCHER_A, "3")
     assert view.text.startswith("<b>Item #3 ·")
     _, view = db.call(chat.code_command, research_env, RESEARCHER_A, "#2")
@@ -89,11 +88,11 @@ def test_code_with_a_number_opens_that_item_when_it_is_theirs(db, research_env, 
 
 
 def test_assign_names_items_and_leaves_out_those_coded_in_an_earlier_round(db, research_env, study_cohort):
-    _ready(db, research_env, study_cohort, students=2)
-    assert _assign(db, research_env, items=[4, 9]).items == 2
+    ready_to_code(db, research_env, study_cohort, students=2)
+    assert assign(db, research_env, items=[4, 9]).items == 2
     assert _members(db) == {4, 9}
     try:
-        _assign(db, research_env, items=[99])
+        assign(db, research_env, items=[99])
     except ResearchError as exc:
         assert str(exc) == "item 99 is not in the queue of Balint Study 2026"
     else:
@@ -103,9 +102,9 @@ def test_assign_names_items_and_leaves_out_those_coded_in_an_earlier_round(db, r
         rounds.close_round(session, research_env, session.get(Study, study(db).id), actor="lead", force=True)
 
     db.call(close)
-    again = _assign(db, research_env)
+    again = assign(db, research_env)
     assert (again.items, again.coded_before) == (8, 2)  # 4 and 9 were coded in round 1
-    assert _assign(db, research_env, items=[4]).items == 1  # named: coded again
+    assert assign(db, research_env, items=[4]).items == 1  # named: coded again
 
 
 def _status_rounds(db: Database, research_env: Env) -> list[dict]:
@@ -115,8 +114,8 @@ def _status_rounds(db: Database, research_env: Env) -> list[dict]:
 
 
 def test_status_counts_add_up_and_an_agreed_item_cannot_be_settled(db, research_env, study_cohort):
-    _ready(db, research_env, study_cohort)
-    _assign(db, research_env)  # items 1-5
+    ready_to_code(db, research_env, study_cohort)
+    assign(db, research_env)  # items 1-5
     _code_all(db, research_env, RESEARCHER_A, {1: ["Self-preservation"], 2: ["Self-preservation"], 3: [], 4: []})
     _code_all(db, research_env, RESEARCHER_B, {1: ["Self-preservation"], 2: ["Attunement to encounters"],
                                                3: ["Self-preservation"], 4: []})
@@ -149,7 +148,7 @@ def test_close_round_names_items_not_reviewed_and_needs_force(db, research_env, 
     run_intake(db, research_env)
     researchers(db, research_env)
     seed(db, research_env)
-    assert _assign(db, research_env, reviewed_only=False, limit=2).items == 2
+    assert assign(db, research_env, reviewed_only=False, limit=2).items == 2
     for person in (RESEARCHER_A, RESEARCHER_B):
         _code_all(db, research_env, person, {1: [], 2: []})  # finished, agreed: only the review is open
 

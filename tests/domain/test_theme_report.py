@@ -18,9 +18,8 @@ from storage.db import Database
 from storage.models import Study
 from storage.research_models import Coder
 from storage.theme_models import Exemplar
-from tests.e2e.test_research_cli import balint, cli_env  # noqa: F401  (fixture)
+from tests.support.cli_support import balint
 from tests.support.factories import DomainChat
-from tests.support.research_support import *  # noqa: F403
 from tests.support.research_support import (
     RESEARCHER_A,
     RESEARCHER_B,
@@ -214,14 +213,13 @@ def test_the_report_counts_circle_and_in_person_turns_by_their_sessions(db, rese
     """A circle week, an imported in-person session and a private reflection, coded: the sources and the number of
     group sessions a theme draws on match the database."""
     from bot.research import transcript_import, transcripts
-    from tests.domain.test_circles_research import _week
-    from tests.support.circle_support import LEADER, STUDENTS, CircleChat, make_circle
+    from tests.support.circle_support import LEADER, STUDENTS, CircleChat, make_circle, play_week
 
     env = research_env
     make_circle(db, env, study_cohort)
     chats = {name: CircleChat(db, env, tid, name) for tid, name in [*STUDENTS, LEADER]}
     reflect(db, env, study_cohort, [enrol(db, env, study_cohort, 2001, "Ola")])
-    _week(db, env, clock, chats)  # Anna's case: "… I froze."
+    play_week(db, env, clock, chats)  # Anna's case: "… I froze."
     run_intake(db, env)
 
     def in_person(session: Session) -> None:

@@ -11,8 +11,7 @@ from bot.research.errors import ResearchError
 from bot.research.rounds import close_round
 from storage.db import Database
 from storage.models import Study
-from tests.e2e.test_research_cli import balint, cli_env  # noqa: F401  (fixture)
-from tests.support.research_support import *  # noqa: F403
+from tests.support.cli_support import balint
 from tests.support.research_support import study
 
 SEED_THEMES = ["Container for vulnerability", "Attunement to encounters", "Identity within the hierarchy",

@@ -10,8 +10,7 @@ from docx import Document
 
 from bot.research import transcripts
 from bot.research.errors import ResearchError
-from tests.e2e.test_research_cli import balint, cli_env  # noqa: F401  (fixture)
-from tests.support.research_support import *  # noqa: F403
+from tests.support.cli_support import balint
 from tests.support.research_support import enrol, reflect, run_intake
 
 TEXT = """Balint group, week 2 (in person)

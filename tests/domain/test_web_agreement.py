@@ -12,7 +12,6 @@ from bot.research import codebook, codebook_change, coding, compare, web_agreeme
 from bot.research.agreement import report_to_rows
 from storage.models import Study
 from storage.research_models import Assignment, ResearchCode
-from tests.support.research_support import *  # noqa: F403
 from tests.support.research_support import RESEARCHER_A
 from tests.support.web_support import ready_study
 

@@ -15,7 +15,6 @@ from bot.research.access import NOT_A_RESEARCHER
 from bot.research.web_access import SignInError, current, redeem, web_command
 from storage.migrate import stamp
 from storage.web_models import WebLink
-from tests.support.research_support import *  # noqa: F403
 from tests.support.research_support import KEY, RESEARCHER_A, researchers
 
 LINK = re.compile(r"(https?://\S+)/login\?t=([\w-]{40,})")

@@ -7,7 +7,6 @@ from sqlmodel import Session, select
 from bot.core.context import Person
 from bot.research import themes, web_themes, web_views
 from storage.models import AuditEvent, Study
-from tests.support.research_support import *  # noqa: F403
 from tests.support.research_support import RESEARCHER_A
 from tests.support.web_support import ready_study
 

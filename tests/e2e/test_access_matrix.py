@@ -45,7 +45,6 @@ from storage.research_models import Assignment, ResearchCode
 from storage.safety_models import CheckIn, SafeguardingAlert
 from tests.support.botharness import running_bot
 from tests.support.factories import DomainChat, send_week
-from tests.support.research_support import *  # noqa: F403
 from tests.support.research_support import RESEARCHER_A, next_week, reflect, researchers, review_all, run_intake, seed
 
 STUDENT = Person(telegram_id=1001, first_name="Alice", username="alice")

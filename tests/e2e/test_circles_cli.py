@@ -12,7 +12,6 @@ from bot.cli import app
 from bot.core.context import Env, Person
 from storage.db import Database
 from storage.models import Cohort
-from tests.e2e.test_research_cli import cli_env  # noqa: F401  (the fixture)
 from tests.support.circle_support import LEADER, STUDENTS
 from tests.support.research_support import enrol
 

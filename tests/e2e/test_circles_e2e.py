@@ -13,7 +13,7 @@ from bot.telegram import circles as circle_jobs
 from storage.circle_models import CircleMember, CirclePost, MemberStatus
 from storage.db import Database
 from storage.models import AuditEvent
-from tests.support.botharness import running_bot
+from tests.support.botharness import button, has, running_bot
 from tests.support.circle_support import (
     CASE_END,
     DISCUSSION_END,
@@ -23,8 +23,6 @@ from tests.support.circle_support import (
     QUESTIONS_END,
     RESPONSE_END,
     STUDENTS,
-    button,
-    has,
     make_circle,
 )
 

@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 from bot.devtools.emulator import EmulatorThread
-from tests.e2e.test_cli import ROOT, balint
+from tests.support.cli_support import balint_process
+from tests.support.paths import ROOT
 
 
 def emulator(*args: str, cwd: Path) -> subprocess.Popen[str]:
@@ -44,9 +45,10 @@ def test_a_port_in_use_is_one_clear_line(tmp_path: Path) -> None:
 
 def test_the_real_bot_answers_start_through_it(empty_database_url: str, tmp_path: Path) -> None:
     env = {"DATABASE_URL": empty_database_url}
-    assert balint("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
-    assert balint("cohort", "create", "--name", "GP", "--start", "2026-01-05", env=env, cwd=tmp_path).returncode == 0
-    code = json.loads(balint("cohort", "list", "--json", env=env, cwd=tmp_path).stdout)[0]["invite_code"]
+    assert balint_process("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
+    made = balint_process("cohort", "create", "--name", "GP", "--start", "2026-01-05", env=env, cwd=tmp_path)
+    assert made.returncode == 0
+    code = json.loads(balint_process("cohort", "list", "--json", env=env, cwd=tmp_path).stdout)[0]["invite_code"]
     emu = emulator("--port", "0", "--name", "Noor", cwd=tmp_path)
     assert emu.stdout is not None and emu.stdin is not None
     run_line = ""

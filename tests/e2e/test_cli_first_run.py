@@ -9,20 +9,21 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_cli import ROOT, balint
+from tests.support.cli_support import balint_process
+from tests.support.paths import ROOT
 
 
 def test_a_command_prints_no_library_log_lines_unless_verbose(tmp_path: Path) -> None:
     env = {"DATABASE_URL": f"sqlite:///{tmp_path}/fresh.db", "LOG_LEVEL": "INFO"}
-    listed = balint("cohort", "list", env=env, cwd=tmp_path)  # the first command migrates the new database
+    listed = balint_process("cohort", "list", env=env, cwd=tmp_path)  # the first command migrates the new database
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout.startswith("No cohorts yet.")
     assert listed.stderr == ""
-    verbose = balint("--verbose", "db", "upgrade", env={**env, "DATABASE_URL": f"sqlite:///{tmp_path}/v.db"},
-                     cwd=tmp_path)
+    verbose = balint_process("--verbose", "db", "upgrade", env={**env, "DATABASE_URL": f"sqlite:///{tmp_path}/v.db"},
+                             cwd=tmp_path)
     assert "INFO alembic.runtime.migration: Running upgrade" in verbose.stderr
-    debug = balint("cohort", "list", env={**env, "DATABASE_URL": f"sqlite:///{tmp_path}/d.db", "LOG_LEVEL": "DEBUG"},
-                   cwd=tmp_path)
+    debug = balint_process("cohort", "list", cwd=tmp_path,
+                           env={**env, "DATABASE_URL": f"sqlite:///{tmp_path}/d.db", "LOG_LEVEL": "DEBUG"})
     assert "alembic.runtime.migration" in debug.stderr
 
 
@@ -35,7 +36,7 @@ def test_help_imports_neither_the_database_nor_telegram_layers() -> None:
 
 def test_a_database_command_at_the_current_schema_does_not_load_alembic(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/db.db"
-    assert balint("db", "upgrade", env={"DATABASE_URL": url}, cwd=tmp_path).returncode == 0
+    assert balint_process("db", "upgrade", env={"DATABASE_URL": url}, cwd=tmp_path).returncode == 0
     code = ("import sys; from typer.testing import CliRunner; from bot.cli import app; "
             "r = CliRunner().invoke(app, ['cohort', 'list']); print(r.output.strip()); print('alembic' in sys.modules)")
     ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
@@ -62,8 +63,8 @@ def _imported_by(argv: list[str], url: str) -> list[str]:
 
 def test_listing_and_counting_commands_import_no_heavy_module(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/db.db"
-    made = balint("cohort", "create", "--name", "Ward 1", "--start", "2026-01-05", env={"DATABASE_URL": url},
-                  cwd=tmp_path)
+    made = balint_process("cohort", "create", "--name", "Ward 1", "--start", "2026-01-05", env={"DATABASE_URL": url},
+                          cwd=tmp_path)
     assert made.returncode == 0, made.stderr
     for argv in (["cohort", "list"], ["stats", "--cohort", "Ward 1"], ["safeguarding", "alerts"],
                  ["cohort", "schedule", "Ward 1"], ["role", "list"]):
@@ -72,7 +73,7 @@ def test_listing_and_counting_commands_import_no_heavy_module(tmp_path: Path) ->
 
 def test_a_failing_command_says_one_line_without_importing_every_error_class(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/db.db"
-    assert balint("db", "upgrade", env={"DATABASE_URL": url}, cwd=tmp_path).returncode == 0
+    assert balint_process("db", "upgrade", env={"DATABASE_URL": url}, cwd=tmp_path).returncode == 0
     code = ("import sys; from typer.testing import CliRunner; from bot.cli import app; "
             "r = CliRunner().invoke(app, ['stats', '--cohort', 'nope']); print(r.exit_code, r.stderr.strip()); "
             "print([m for m in ('bot.core.data_files', 'bot.research.refi_qda.model', 'bot.research.errors') "

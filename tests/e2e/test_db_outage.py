@@ -16,8 +16,8 @@ from bot.devtools.emulator import BotAPIEmulator
 from storage.db import Database
 from storage.inbox import keep_updates, unhandled_updates
 from storage.models import ReflectionEntry
-from tests.conftest import using_postgres
 from tests.support.botharness import running_bot
+from tests.support.database import using_postgres
 from tests.support.factories import DomainChat, send_week
 from tests.support.tcp_proxy import TcpProxy
 

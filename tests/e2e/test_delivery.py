@@ -21,7 +21,7 @@ from bot.devtools.emulator import BotAPIEmulator
 from bot.telegram.send import TelegramSender
 from storage.db import Database
 from storage.models import Cohort, Delivery, DeliveryState, User
-from tests.conftest import using_postgres
+from tests.support.database import using_postgres
 from tests.support.scheduling_helpers import deliveries, join, tick, wired
 
 ONLY_POSTGRES = pytest.mark.skipif(

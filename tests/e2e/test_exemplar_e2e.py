@@ -8,10 +8,8 @@ from bot.core.context import Env
 from bot.devtools.emulator import BotAPIEmulator
 from storage.db import Database
 from storage.theme_models import Exemplar
-from tests.e2e.test_research_e2e import assign_round, is_item
 from tests.support.botharness import running_bot
-from tests.support.research_support import *  # noqa: F403
-from tests.support.research_support import enrol, reflect, review_all, run_intake, seed, study
+from tests.support.research_support import assign_round, enrol, is_item, reflect, review_all, run_intake, seed, study
 
 
 async def test_a_coder_marks_a_quoted_passage_as_an_exemplar_in_chat(db: Database, research_env: Env,

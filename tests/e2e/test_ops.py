@@ -138,7 +138,7 @@ def test_doctor_says_what_is_wrong_one_line_per_check(empty_database_url: str, t
     from cryptography.fernet import Fernet
 
     from bot.devtools.emulator import EmulatorThread
-    from tests.e2e.test_cli import balint
+    from tests.support.cli_support import balint_process as balint
 
     with EmulatorThread() as et:
         good = {"DATABASE_URL": empty_database_url, "TELEGRAM_BOT_TOKEN": et.emu.token,

@@ -6,32 +6,9 @@ import hashlib
 import json
 from pathlib import Path
 
-import pytest
-from typer.testing import CliRunner
-
-from bot.cli import app
 from storage.db import Database
-from storage.migrate import stamp
-from tests.support.research_support import *  # noqa: F403
-from tests.support.research_support import KEY, enrol, reflect
-
-runner = CliRunner()
-
-
-@pytest.fixture
-def cli_env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Point the CLI at the test database (schema made by create_all, stamped at head)."""
-    stamp(database_url)
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("PSEUDONYM_KEY", KEY)
-    monkeypatch.setenv("ENVIRONMENT", "test")
-    monkeypatch.setenv("LOG_LEVEL", "WARNING")
-    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
-
-
-def balint(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args), input=stdin)
-    return result.exit_code, result.stdout, result.stderr
+from tests.support.cli_support import balint
+from tests.support.research_support import enrol, reflect
 
 
 def test_redact_reads_stdin_and_prints_text_or_spans() -> None:

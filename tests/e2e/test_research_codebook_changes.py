@@ -10,10 +10,9 @@ from sqlmodel import select
 from bot.research import chat
 from storage.db import Database
 from storage.research_models import ResearchCoding
-from tests.domain.test_research_coding import _assign, buttons, press
-from tests.e2e.test_research_cli import balint, cli_env  # noqa: F401  (the fixture)
-from tests.support.research_support import *  # noqa: F403
-from tests.support.research_support import RESEARCHER_A, enrol, reflect, researchers, review_all, run_intake
+from tests.support.cli_support import balint
+from tests.support.factories import buttons, press
+from tests.support.research_support import RESEARCHER_A, assign, enrol, reflect, researchers, review_all, run_intake
 
 
 def _paths(number: int | None = None) -> list[str]:
@@ -28,7 +27,7 @@ def test_delete_move_to_and_undo(db: Database, research_env, study_cohort, cli_e
     researchers(db, research_env)
     assert balint("research", "codebook", "seed")[0] == 0
     review_all(db, research_env)
-    _assign(db, research_env, limit=1)
+    assign(db, research_env, limit=1)
     _, view = db.call(chat.code_command, research_env, RESEARCHER_A)
     press(db, research_env, RESEARCHER_A, buttons(view)["☐ Self-preservation"])
 
@@ -87,7 +86,7 @@ def test_derived_from_colour_names_and_labels(db: Database, research_env, study_
     run_intake(db, research_env)
     researchers(db, research_env)
     review_all(db, research_env)
-    _assign(db, research_env, limit=1)
+    assign(db, research_env, limit=1)
     _, view = db.call(chat.code_command, research_env, RESEARCHER_A)
     assert "☐ Speaking up" in buttons(view) and not any("·" in label for label in buttons(view))
     # a code name copied from a button, old "· " mark or new box included, is still the code (issue 14, point 6)

@@ -10,25 +10,12 @@ from bot.core.context import Env
 from bot.devtools.emulator import BotAPIEmulator
 from storage.db import Database
 from storage.research_models import ResearchCoding
-from tests.support.botharness import running_bot
-from tests.support.research_support import *  # noqa: F403
-from tests.support.research_support import enrol, reflect, review_all, run_intake, seed, study
-
-
-def button(message: dict[str, Any], label: str) -> str:
-    for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
-        for b in row:
-            if b["text"] == label:
-                return str(b["callback_data"])
-    raise AssertionError(f"no button {label!r} on {(message.get('plain_text') or '')[:60]!r}")
+from tests.support.botharness import button, running_bot
+from tests.support.research_support import assign_round, enrol, is_item, reflect, review_all, run_intake, seed, study
 
 
 def labels(message: dict[str, Any]) -> list[str]:
     return [b["text"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
-
-
-def is_item(m: dict[str, Any]) -> bool:
-    return (m.get("plain_text") or "").startswith("Item #") and m.get("reply_markup") is not None
 
 
 async def test_researcher_link_code_toggle_quote_done(db: Database, research_env: Env, study_cohort) -> None:
@@ -92,20 +79,6 @@ async def test_researcher_link_code_toggle_quote_done(db: Database, research_env
     spans = db.call(lambda s: [(c.start, c.end) for c in s.exec(select(ResearchCoding).where(
         ResearchCoding.start.is_not(None)).order_by(ResearchCoding.id)).all()])  # type: ignore[union-attr]
     assert [text[a:b] for a, b in spans] == ["her son [NAME]", "twice while I was there"]
-
-
-def assign_round(db: Database, env: Env, **kw: Any) -> Any:
-    """A second coder joins from the CLI and the lead assigns the open round (``coding.assign``)."""
-    from bot.research import access, codebook, coding
-    from storage.models import Study
-
-    def run(session: Any) -> Any:
-        s = session.get(Study, study(db).id)
-        if len(access.coding_repo.coders_of(session=session, study_id=s.id)) < 2:
-            access.grant(session, env, s, 9002, label="Ida", independent=True, actor="lead")
-        return coding.assign(session, env, s, codebook.open_round(session, s.id), actor="lead", **kw)
-
-    return db.call(run)
 
 
 def run_text(db: Database) -> str:

@@ -10,8 +10,7 @@ from pathlib import Path
 
 from bot.cli.cohorts import DEFAULT_STUDY
 from storage.db import Database
-from tests.e2e.test_research_cli import balint, cli_env  # noqa: F401  (the fixture)
-from tests.support.research_support import *  # noqa: F403
+from tests.support.cli_support import balint
 from tests.support.research_support import enrol, reflect, run_intake, seed
 
 
@@ -42,7 +41,7 @@ def test_export_before_any_codebook_gives_the_queue(db: Database, research_env, 
 
 
 def test_cohort_create_without_a_study_names_the_default_one(empty_database_url: str, tmp_path: Path) -> None:
-    from tests.e2e.test_cli import balint as run
+    from tests.support.cli_support import balint_process as run
 
     env = {"DATABASE_URL": empty_database_url}
     assert run("db", "upgrade", env=env, cwd=tmp_path).returncode == 0  # PostgreSQL is upgraded explicitly

@@ -9,8 +9,7 @@ from sqlmodel import select
 from bot.chat import student
 from storage.db import Database
 from storage.models import ReflectionEntry
-from tests.e2e.test_research_cli import balint, cli_env  # noqa: F401  (the fixture)
-from tests.support.research_support import *  # noqa: F403
+from tests.support.cli_support import balint
 from tests.support.research_support import enrol, items, reflect, run_intake
 
 

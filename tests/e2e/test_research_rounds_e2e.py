@@ -29,10 +29,8 @@ from bot.research.errors import ResearchError
 from storage.db import Database
 from storage.models import ReflectionEntry, Study
 from storage.research_models import Assignment, CodingItem
-from tests.e2e.test_research_e2e import button, is_item
-from tests.support.botharness import running_bot
-from tests.support.research_support import *  # noqa: F403
-from tests.support.research_support import enrol, next_week, reflect, review_all, run_intake, seed, study
+from tests.support.botharness import button, running_bot
+from tests.support.research_support import enrol, is_item, next_week, reflect, review_all, run_intake, seed, study
 
 ATT, SELF = "Attunement to encounters", "Self-preservation"
 

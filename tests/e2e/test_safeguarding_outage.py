@@ -22,9 +22,8 @@ from storage import repo
 from storage.db import Database
 from storage.models import Role
 from storage.safety_models import SafeguardingAlert
-from tests.conftest import using_postgres
-from tests.e2e.test_safety_e2e import has
-from tests.support.botharness import running_bot
+from tests.support.botharness import has, running_bot
+from tests.support.database import using_postgres
 from tests.support.factories import DomainChat, send_week
 from tests.support.tcp_proxy import TcpProxy
 

@@ -25,8 +25,7 @@ from storage import repo
 from storage.db import Database
 from storage.models import ReflectionEntry, Role
 from storage.safety_models import CheckIn, SafeguardingAlert
-from tests.e2e.test_safety_e2e import button, has, join
-from tests.support.botharness import running_bot
+from tests.support.botharness import button, has, join, running_bot
 from tests.support.factories import send_week
 from tests.support.paths import ROOT
 

@@ -17,33 +17,10 @@ from storage import repo
 from storage.db import Database
 from storage.models import ReflectionEntry, Role, User
 from storage.safety_models import SafeguardingAlert
-from tests.support.botharness import running_bot
+from tests.support.botharness import button, has, join, running_bot
 from tests.support.factories import send_week
 
 FRAN, LEAD = 2001, 3001
-
-
-def button(message: dict, label: str) -> str:
-    for row in (message["reply_markup"] or {}).get("inline_keyboard", []):
-        for b in row:
-            if b["text"] == label:
-                return b["callback_data"]
-    raise AssertionError(f"no button {label!r} on {message['plain_text'][:60]!r}")
-
-
-def has(text: str):
-    return lambda m: text in (m["plain_text"] or m["plain_caption"] or "")
-
-
-async def join(emu: BotAPIEmulator, cohort, user_id: int = 1001, name: str = "Anna"):
-    student = emu.user(user_id, name, name.lower())
-    await student.say(f"/start {cohort.invite_code}")
-    choice = await student.wait_for_message(has("Choice 1"), after=0)
-    await student.click(choice["message_id"], button(choice, "Yes, I'll take part"))
-    research = await student.wait_for_message(has("Choice 2 of 2"), after=0)
-    await student.click(research["message_id"], button(research, "Yes, you may use them"))
-    await student.wait_for_message(has("you're all set"), after=0)
-    return student
 
 
 async def test_risk_message_support_alert_and_acknowledge_over_telegram(db: Database, env: Env, cohort,

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.e2e.test_cli import ROOT, balint
+from tests.support.cli_support import balint_process
+from tests.support.paths import ROOT
 
 
 def test_the_student_sandbox_writes_mydata_and_shows_the_alert_a_facilitator_would_get(tmp_path: Path) -> None:
     script = "/start SANDBOX\n1\n1\n/prompt\nI don't want to be alive anymore\n/mydata\n/quit\n"
-    ran = balint("sandbox", env={"DATABASE_URL": f"sqlite:///{tmp_path}/unused.db"}, stdin=script, cwd=tmp_path)
+    ran = balint_process("sandbox", env={"DATABASE_URL": f"sqlite:///{tmp_path}/unused.db"}, stdin=script, cwd=tmp_path)
     assert ran.returncode == 0, ran.stderr
     assert "This is the sandbox, so no one was told. In a real cohort the facilitators would get this alert" \
         in ran.stdout
@@ -24,38 +25,39 @@ def test_the_student_sandbox_writes_mydata_and_shows_the_alert_a_facilitator_wou
 
 def test_demo_then_facilitator_and_researcher_sandboxes(tmp_path: Path) -> None:
     env = {"DATABASE_URL": f"sqlite:///{tmp_path}/demo.db"}
-    before = balint("sandbox", "--as", "researcher", env=env, stdin="/quit\n", cwd=tmp_path)
+    before = balint_process("sandbox", "--as", "researcher", env=env, stdin="/quit\n", cwd=tmp_path)
     assert before.returncode == 2
     assert before.stderr.strip() == "There's no demo placement in this database yet. Make one with: balint demo"
 
-    seeded = balint("demo", env=env, cwd=tmp_path)
+    seeded = balint_process("demo", env=env, cwd=tmp_path)
     assert seeded.returncode == 0, seeded.stderr
     assert seeded.stdout.startswith("Seeded “Demo psychiatry placement”")
     assert "12 students, 6 weeks" in seeded.stdout and "balint sandbox --as researcher" in seeded.stdout
     assert "balint research themes seed" in seeded.stdout  # the theme report needs themes: the demo says how
-    again = balint("demo", env=env, cwd=tmp_path)
+    again = balint_process("demo", env=env, cwd=tmp_path)
     assert again.returncode == 0 and again.stdout.startswith("The demo placement is already in")
 
-    status = json.loads(balint("research", "status", "--json", env=env, cwd=tmp_path).stdout)
+    status = json.loads(balint_process("research", "status", "--json", env=env, cwd=tmp_path).stdout)
     assert status["study"] == "Demo study"
 
-    console = balint("sandbox", "--as", "facilitator", env=env, stdin="/cohorts\n/stats\n/quit\n", cwd=tmp_path)
+    console = balint_process("sandbox", "--as", "facilitator", env=env, stdin="/cohorts\n/stats\n/quit\n", cwd=tmp_path)
     assert console.returncode == 0, console.stderr
     assert "week 6 of 6 · every prompt has gone out" in console.stdout
     assert "participation per week" in console.stdout
     assert (tmp_path / "stats-cohort-1.png").read_bytes().startswith(b"\x89PNG")
 
-    coding = balint("sandbox", "--as", "researcher", env=env, stdin="/code\n2\n5\n/progress\n/quit\n", cwd=tmp_path)
+    coding = balint_process("sandbox", "--as", "researcher", env=env, stdin="/code\n2\n5\n/progress\n/quit\n",
+                            cwd=tmp_path)
     assert coding.returncode == 0, coding.stderr
     assert "Item #1 · P001 · week 1" in coding.stdout and "☑ Attunement to encounters" in coding.stdout
     assert "You: 1 of" in coding.stdout
     assert "Traceback" not in coding.stdout + coding.stderr
-    agreement = balint("research", "agreement", "--json", env=env, cwd=tmp_path)
+    agreement = balint_process("research", "agreement", "--json", env=env, cwd=tmp_path)
     assert agreement.returncode == 0, agreement.stderr
     assert json.loads(agreement.stdout)["items"] == 1
     for step in (["research", "themes", "seed"], ["export", "--format", "csv", "--out", "demo.csv"],
                  ["research", "themes", "report", "--out", "themes.md"]):  # the rest of a researcher's ten minutes
-        done = balint(*step, env=env, cwd=tmp_path)
+        done = balint_process(*step, env=env, cwd=tmp_path)
         assert done.returncode == 0, (step, done.stderr)
     assert (tmp_path / "demo.csv").read_text(encoding="utf-8-sig").startswith("item,pseudonym,cohort,week")
     assert (tmp_path / "themes.md").read_text(encoding="utf-8").startswith("# Themes of Demo study")
@@ -68,8 +70,8 @@ def test_the_circle_sandbox_plays_a_week_with_you_presenting(tmp_path: Path) -> 
     script = "\n".join(["1", "1", CASE, "1", "/circle His daughter was there, holding his hand.", "/next",
                          "/circle Can I explain why I left?", "/next",
                          "/circle I think I ran because I was afraid of his answer.", "/next", "/circle", "/quit"])
-    ran = balint("sandbox", "--as", "circle", "--name", "Sam", env={"DATABASE_URL": f"sqlite:///{tmp_path}/x.db"},
-                 stdin=script + "\n", cwd=tmp_path)
+    ran = balint_process("sandbox", "--as", "circle", "--name", "Sam", env={"DATABASE_URL": f"sqlite:///{tmp_path}/x.db"},
+                         stdin=script + "\n", cwd=tmp_path)
     assert ran.returncode == 0, ran.stderr
     out = ran.stdout
     assert "Traceback" not in out + ran.stderr and "Something went wrong" not in out
@@ -94,14 +96,14 @@ def test_the_circle_sandbox_plays_a_week_with_you_presenting(tmp_path: Path) -> 
 
 
 def test_sandbox_as_someone_unknown_gets_one_clear_line(tmp_path: Path) -> None:
-    ran = balint("sandbox", "--as", "dean", env={"DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}, cwd=tmp_path)
+    ran = balint_process("sandbox", "--as", "dean", env={"DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}, cwd=tmp_path)
     assert ran.returncode == 2
     assert ran.stderr.strip() == "--as takes student, facilitator, researcher, circle; 'dean' isn't one of them."
 
 
 def test_the_sandbox_starts_without_library_log_lines(tmp_path: Path) -> None:
-    ran = balint("sandbox", env={"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "LOG_LEVEL": "INFO"},
-                 stdin="/quit\n", cwd=tmp_path)
+    ran = balint_process("sandbox", env={"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "LOG_LEVEL": "INFO"},
+                         stdin="/quit\n", cwd=tmp_path)
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.startswith("balintbot sandbox")
     assert ran.stderr == ""  # no "INFO alembic.runtime.migration: …" before the first line (issue 16)

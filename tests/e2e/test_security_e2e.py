@@ -15,9 +15,8 @@ from bot.telegram.errors import KIND_MESSAGE
 from storage import repo
 from storage.db import Database
 from storage.models import ConsentRecord, Role
-from tests.conftest import using_postgres
-from tests.e2e.test_safety_e2e import button, has, join
-from tests.support.botharness import running_bot
+from tests.support.botharness import button, has, join, running_bot
+from tests.support.database import using_postgres
 from tests.support.factories import send_week, stored_entries
 
 ADMIN, FRAN = 7001, 2001

@@ -9,7 +9,7 @@ from bot.devtools.emulator import BotAPIEmulator
 from bot.telegram.broadcast import send_now
 from storage.db import Database
 from storage.models import ReflectionEntry
-from tests.support.botharness import running_bot, settings_for
+from tests.support.botharness import button, running_bot, settings_for
 
 REPLIES = [
     "An older woman with severe depression who hadn't eaten for days; she barely looked up when I came in.",
@@ -18,14 +18,6 @@ REPLIES = [
     "When I stopped asking questions and just sat, she started talking about her garden.",
     "Sometimes being there matters more than getting the history.",
 ]
-
-
-def button(message: dict, label: str) -> str:
-    for row in message["reply_markup"]["inline_keyboard"]:
-        for b in row:
-            if b["text"] == label:
-                return b["callback_data"]
-    raise AssertionError(f"no button {label!r} on {message['plain_text'][:60]!r}")
 
 
 def entries(db: Database) -> list[ReflectionEntry]:

@@ -22,11 +22,10 @@ from storage import coding_repo
 from storage.db import Database
 from storage.models import Study
 from storage.research_models import CodingItem
-from tests.e2e.test_research_cli import balint, cli_env  # noqa: F401  (fixture)
-from tests.e2e.test_transcript_import import MAP, _write, team  # noqa: F401  (fixture)
+from tests.support.cli_support import balint
 from tests.support.paths import DATA
-from tests.support.research_support import *  # noqa: F403
 from tests.support.research_support import RESEARCHER_A, RESEARCHER_B, STUDY, study
+from tests.support.transcript_support import MAP, write_transcript
 
 pytestmark = pytest.mark.usefixtures("cli_env")
 SCHEMA = DATA / "refi-qda" / "Project.xsd"
@@ -62,7 +61,7 @@ def _code(db: Database, env: Any, person: Any, plan: dict[int, list[str]], passa
 
 def test_docx_and_vtt_sessions_imported_coded_by_two_coders_and_exported_as_valid_qdpx(
         db: Database, research_env, team, tmp_path: Path) -> None:  # noqa: F811
-    docx, vtt = _write(tmp_path, "docx"), _write(tmp_path, "vtt")
+    docx, vtt = write_transcript(tmp_path, "docx"), write_transcript(tmp_path, "vtt")
     for path, week in ((docx, "2"), (vtt, "3")):
         out = _ok("research", "import-transcript", str(path), *MAP, "--week", week, "--title",
                   f"Balint group week {week} (in person)", "--store", "--json")

@@ -9,49 +9,19 @@ import json
 from pathlib import Path
 
 import pytest
-from docx import Document
 from sqlmodel import Session, select
 
 from bot.research import exports
 from storage.db import Database
 from storage.models import AuditEvent, Study
 from storage.research_models import CodingItem, ImportedTurn, ResearchParticipant, ResearchTranscript
-from tests.e2e.test_research_cli import balint, cli_env  # noqa: F401  (fixture)
-from tests.support.research_support import *  # noqa: F403
-from tests.support.research_support import enrol, items, run_intake, seed, study
+from tests.support.cli_support import balint, balint_process
+from tests.support.research_support import items, run_intake, seed, study
+from tests.support.transcript_support import MAP, write_transcript
 
 pytestmark = pytest.mark.usefixtures("cli_env")
 
 TITLE = "Psychiatry Jan 2026 (study) · week 2 · in person"
-LINES = [("Dr Lee", "Who has a case this week?"),
-         ("Sam", "I do. I met Mrs Jones, aged 82, on the ward; her son Tom rang twice."),
-         ("Alex", "Why did that stay with you?"),
-         ("Jo", "I wonder whether she felt nobody was listening."),
-         ("Sam", "I felt useless at the end of the bed.")]
-MAP = ["--speaker", "Dr Lee=leader", "--speaker", "Sam=tg:2001", "--speaker", "Alex=tg:2002",
-       "--speaker", "Jo=tg:2003"]
-
-
-def _write(tmp_path: Path, fmt: str) -> Path:
-    path = tmp_path / f"week2.{fmt}"
-    if fmt == "txt":
-        path.write_text("".join(f"[00:00:{5 * i:02d}] {who}: {words}\n" for i, (who, words) in enumerate(LINES)),
-                        encoding="utf-8")
-    elif fmt == "docx":
-        doc = Document()
-        doc.add_paragraph("Balint group, week 2 (in person)")
-        for who, words in LINES:
-            doc.add_paragraph(f"{who}: {words}")
-        doc.save(str(path))
-    else:
-        sep = "." if fmt == "vtt" else ","
-        cues = []
-        for i, (who, words) in enumerate(LINES):
-            timing = f"00:00:{5 * i:02d}{sep}000 --> 00:00:{5 * i + 4:02d}{sep}000"
-            text = f"<v {who}>{words}</v>" if fmt == "vtt" else f"{who}: {words}"
-            cues.append(f"{timing}\n{text}" if fmt == "vtt" else f"{i + 1}\n{timing}\n{text}")
-        path.write_text(("WEBVTT\n\n" if fmt == "vtt" else "") + "\n\n".join(cues) + "\n", encoding="utf-8")
-    return path
 
 
 def _stored(db: Database) -> tuple[list[ResearchTranscript], list[CodingItem], list[ImportedTurn], list[str]]:
@@ -66,17 +36,9 @@ def _stored(db: Database) -> tuple[list[ResearchTranscript], list[CodingItem], l
     return db.call(run)
 
 
-@pytest.fixture
-def team(db: Database, research_env, study_cohort):  # type: ignore[no-untyped-def]
-    """Sam and Jo consent to research, Alex does not."""
-    return {"Sam": enrol(db, research_env, study_cohort, 2001, "Sam"),
-            "Alex": enrol(db, research_env, study_cohort, 2002, "Alex", research=False),
-            "Jo": enrol(db, research_env, study_cohort, 2003, "Jo")}
-
-
 def test_a_preview_stores_nothing_and_store_makes_one_session_of_redacted_turns_for_review(
         db: Database, team, tmp_path: Path) -> None:
-    path = _write(tmp_path, "txt")
+    path = write_transcript(tmp_path, "txt")
     code, out, err = balint("research", "import-transcript", str(path), *MAP)
     assert code == 0, err
     assert out.splitlines()[0] == "week2.txt: 5 turn(s) read; 3 may enter Balint Study 2026 (3 redaction(s))."
@@ -128,7 +90,7 @@ def test_a_preview_stores_nothing_and_store_makes_one_session_of_redacted_turns_
 
 @pytest.mark.parametrize("fmt", ["docx", "vtt", "srt"])
 def test_docx_webvtt_and_srt_store_the_same_session(db: Database, team, tmp_path: Path, fmt: str) -> None:
-    code, out, err = balint("research", "import-transcript", str(_write(tmp_path, fmt)), *MAP, "--week", "2",
+    code, out, err = balint("research", "import-transcript", str(write_transcript(tmp_path, fmt)), *MAP, "--week", "2",
                             "--title", f"Week 2 ({fmt})", "--store", "--json")
     assert code == 0, err
     r = json.loads(out)
@@ -146,8 +108,8 @@ def test_docx_webvtt_and_srt_store_the_same_session(db: Database, team, tmp_path
 
 def test_consent_and_delete_reach_imported_turns_and_exports_carry_the_session(
         db: Database, research_env, team, tmp_path: Path) -> None:
-    code, _out, err = balint("research", "import-transcript", str(_write(tmp_path, "txt")), *MAP, "--week", "2",
-                             "--store")
+    path = write_transcript(tmp_path, "txt")
+    code, _out, err = balint("research", "import-transcript", str(path), *MAP, "--week", "2", "--store")
     assert code == 0, err
     seed(db, research_env)
 
@@ -181,9 +143,8 @@ def test_consent_and_delete_reach_imported_turns_and_exports_carry_the_session(
 def test_the_balint_process_itself_stores_a_session(db: Database, database_url: str, team, tmp_path: Path) -> None:
     """In its own process, where only what the command imports is loaded (CliRunner shares the tests' imports: it
     missed that research_transcripts could not be flushed without the circle tables)."""
-    from tests.e2e.test_cli import balint as balint_process
-
-    ran = balint_process("research", "import-transcript", str(_write(tmp_path, "vtt")), *MAP, "--week", "2", "--store",
+    ran = balint_process("research", "import-transcript", str(write_transcript(tmp_path, "vtt")), *MAP, "--week", "2",
+                         "--store",
                          env={"DATABASE_URL": database_url, "PSEUDONYM_KEY": "test-pseudonym-key-not-for-production",
                               "ENVIRONMENT": "test"}, cwd=tmp_path)
     assert ran.returncode == 0, ran.stderr

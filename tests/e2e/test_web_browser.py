@@ -16,9 +16,7 @@ from sqlmodel import select
 
 from storage.models import AuditEvent
 from storage.research_models import CodingItem, ItemMark, ResearchCoding, ResearchExport, Settlement
-from tests.support.research_support import *  # noqa: F403
 from tests.support.research_support import RESEARCHER_A, RESEARCHER_B, items
-from tests.support.web_support import *  # noqa: F403
 from tests.support.web_support import link_for, press, ready_study, screenshot, select_text, sign_in
 
 

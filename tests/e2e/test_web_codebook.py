@@ -10,9 +10,7 @@ from sqlmodel import Session, select
 from bot.research import codebook, coding
 from storage.models import AuditEvent, Study
 from storage.research_models import Assignment, CodeEvent, ResearchCode, ResearchCoding
-from tests.support.research_support import *  # noqa: F403
 from tests.support.research_support import RESEARCHER_A, items
-from tests.support.web_support import *  # noqa: F403
 from tests.support.web_support import press, ready_study, screenshot, sign_in
 
 

@@ -10,8 +10,7 @@ from bot.devtools.emulator import BotAPIEmulator
 from storage import repo
 from storage.db import Database
 from storage.models import Cohort, Role
-from tests.e2e.test_safety_e2e import button, has, join
-from tests.support.botharness import running_bot
+from tests.support.botharness import button, has, join, running_bot
 from tests.support.factories import send_week
 
 REPLIES = ["A woman in clinic who cried when I took her blood pressure.", "Out of my depth.",

@@ -1,9 +1,10 @@
-"""Run the real bot (PTB Application + our poller) against the Bot API emulator, inside a test."""
+"""Run the real bot (PTB Application + our poller) against the Bot API emulator, inside a test, and read what a
+chat received: a button's data, a message that says something, a student who has joined."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -11,7 +12,7 @@ from telegram.ext import Application
 
 from bot.config import Settings
 from bot.core.context import Env
-from bot.devtools.emulator import BotAPIEmulator
+from bot.devtools.emulator import BotAPIEmulator, EmuUser
 from bot.telegram import sending
 from bot.telegram.app import ALLOWED_UPDATES, build_application
 from bot.telegram.polling import SafePoller
@@ -41,3 +42,29 @@ async def running_bot(emu: BotAPIEmulator, db: Database, env: Env, **overrides: 
             await task
             await sending.stop(app)
             await app.stop()
+
+
+def button(message: dict[str, Any], label: str) -> str:
+    """The callback data of the button with this label."""
+    for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
+        for b in row:
+            if b["text"] == label:
+                return str(b["callback_data"])
+    raise AssertionError(f"no button {label!r} on {(message.get('plain_text') or '')[:60]!r}")
+
+
+def has(text: str) -> Callable[[dict[str, Any]], bool]:
+    """A predicate for ``wait_for_message``: the message (or its caption) contains ``text``."""
+    return lambda m: text in (m["plain_text"] or m["plain_caption"] or "")
+
+
+async def join(emu: BotAPIEmulator, cohort: Any, user_id: int = 1001, name: str = "Anna") -> EmuUser:
+    """A student who opens the invite link and says yes to both choices, in the emulator."""
+    student = emu.user(user_id, name, name.lower())
+    await student.say(f"/start {cohort.invite_code}")
+    choice = await student.wait_for_message(has("Choice 1"), after=0)
+    await student.click(choice["message_id"], button(choice, "Yes, I'll take part"))
+    research = await student.wait_for_message(has("Choice 2 of 2"), after=0)
+    await student.click(research["message_id"], button(research, "Yes, you may use them"))
+    await student.wait_for_message(has("you're all set"), after=0)
+    return student

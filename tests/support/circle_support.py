@@ -37,20 +37,6 @@ def make_circle(db: Database, env: Env, cohort: Cohort, *, research: bool = True
                                                      students=[t for t, _ in STUDENTS], aliases=aliases))
 
 
-def button(message: dict[str, Any], label: str) -> str:
-    """The callback data of the button with this label."""
-    for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
-        for b in row:
-            if b["text"] == label:
-                return str(b["callback_data"])
-    raise AssertionError(f"no button {label!r} on {(message['plain_text'] or '')[:80]!r}")
-
-
-def has(text: str) -> Any:
-    """A predicate: the message contains ``text``."""
-    return lambda m: text in (m["plain_text"] or "")
-
-
 class CircleChat:
     """A circle member's chat with the domain (no Telegram): what the outbox holds for them, their presses."""
 
@@ -116,3 +102,27 @@ def open_week(db: Database, env: Env, clock: ManualClock) -> dict[str, CircleCha
     clock.set(OPEN)
     db.call(week.tick, env)
     return chats
+
+
+def play_week(db: Database, env: Env, clock: ManualClock, chats: dict[str, CircleChat]) -> None:
+    """A whole first week of the circle: everyone joins, Anna presents (a named patient, "I froze"), Ben and Cara
+    ask, Dev responds, and Ruth, the leader, closes."""
+    for c in chats.values():
+        c.press("Yes, I'll join")
+    clock.set(OPEN)
+    db.call(week.tick, env)
+    chats["Anna"].press("I'll present this week")
+    chats["Anna"].say("Mr Rashid Begum, 64, cried when I told him the scan result. I froze.")
+    chats["Anna"].press("Share it with the circle")
+    chats["Ben"].press("✍️ Write to the circle")
+    chats["Ben"].say("What did you do with your hands while he cried?")
+    chats["Cara"].command("Did he have anyone with him?")
+    clock.set(QUESTIONS_END)
+    db.call(week.tick, env)
+    chats["Dev"].command("I imagine he was protecting you from his fear.")
+    clock.set(DISCUSSION_END)
+    db.call(week.tick, env)
+    clock.set(RESPONSE_END)
+    db.call(week.tick, env)
+    chats["Ruth"].command("Thank you all.")
+    chats["Ruth"].command("close")

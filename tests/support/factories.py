@@ -90,3 +90,13 @@ def stored_entries(db: Database, telegram_id: int | None = None) -> list[Reflect
         return list(session.exec(stmt).all())
 
     return db.call(run)
+
+
+def press(db: Database, env: Env, person: Person, data: str) -> CallbackOutcome:
+    """Press a button by its callback data, as ``person`` (a forged or stale press too)."""
+    return db.call(student.callback, env, person, data)
+
+
+def buttons(reply: Reply) -> dict[str, str]:
+    """A reply's buttons: label to callback data."""
+    return {b.label: b.data for row in reply.buttons for b in row}

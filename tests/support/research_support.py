@@ -1,19 +1,19 @@
-"""Fixtures and helpers for the research tests: a study cohort, students who reflect, researchers who code.
+"""Helpers of the research tests: students who reflect, researchers who code, a round made ready and assigned.
 
-Import the fixtures into a test module with ``from tests.support.research_support import *  # noqa: F403``.
+The fixtures they go with (``research_env``: the test environment with ``KEY``; ``study_cohort``: a cohort in the
+study ``STUDY``) are in ``tests/conftest.py``.
 """
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import timedelta
+from typing import Any
 
-import pytest
 from sqlmodel import Session, select
 
 from bot.core.clock import ManualClock
 from bot.core.context import Env, Person
-from bot.core.student.enrolment import CohortIn, create_cohort
-from bot.research import access, codebook_files
+from bot.research import access, codebook, codebook_files, coding
 from bot.research.queue import intake
 from storage.db import Database
 from storage.models import Cohort, Study
@@ -30,21 +30,6 @@ WEEK = [
     "Something shifted when I sat down instead of standing over her.",
     "Sitting down changes the conversation more than anything I say.",
 ]
-
-
-@pytest.fixture
-def research_env(env: Env) -> Env:
-    """The test environment with a pseudonym key."""
-    env.pseudonym_key = KEY
-    return env
-
-
-@pytest.fixture
-def study_cohort(db: Database, research_env: Env) -> Cohort:
-    """A six-week cohort in the study ``STUDY``, starting Monday 5 January 2026."""
-    return db.call(create_cohort, CohortIn(name="Psychiatry Jan 2026 (study)", start_date=date(2026, 1, 5),
-                                           weeks=6, weekday=0, send_time=time(9, 0), timezone="Europe/London",
-                                           study=STUDY))
 
 
 def study(db: Database) -> Study:
@@ -124,4 +109,45 @@ def review_all(db: Database, env: Env) -> None:
     db.call(run)
 
 
-__all__ = ["research_env", "study_cohort"]
+def ready_to_code(db: Database, env: Env, cohort: Cohort, *, students: int = 1, independent_b: bool = True,
+                  reviewed: bool = True) -> None:
+    """Students reflect, intake, researchers A and B, the seed codebook, and (by default) every item reviewed."""
+    chats = [enrol(db, env, cohort, 2001 + i, f"S{i}") for i in range(students)]
+    reflect(db, env, cohort, chats)
+    run_intake(db, env)
+    researchers(db, env, independent_b=independent_b)
+    seed(db, env)
+    if reviewed:
+        review_all(db, env)
+
+
+def _assign_open_round(session: Session, db: Database, env: Env, **kw: Any) -> coding.AssignResult:
+    s = session.get(Study, study(db).id)
+    assert s is not None and s.id is not None
+    rnd = codebook.open_round(session, s.id)
+    assert rnd is not None
+    return coding.assign(session, env, s, rnd, actor="lead", **kw)
+
+
+def assign(db: Database, env: Env, **kw: Any) -> coding.AssignResult:
+    """The lead assigns the open round to the study's coders (``coding.assign``)."""
+    return db.call(lambda session: _assign_open_round(session, db, env, **kw))
+
+
+def assign_round(db: Database, env: Env, **kw: Any) -> coding.AssignResult:
+    """A second coder (Ida, independent) joins if the study has fewer than two, then the lead assigns the open
+    round."""
+
+    def run(session: Session) -> coding.AssignResult:
+        s = session.get(Study, study(db).id)
+        assert s is not None
+        if len(access.coding_repo.coders_of(session=session, study_id=s.id)) < 2:
+            access.grant(session, env, s, 9002, label="Ida", independent=True, actor="lead")
+        return _assign_open_round(session, db, env, **kw)
+
+    return db.call(run)
+
+
+def is_item(m: dict[str, Any]) -> bool:
+    """Say whether a message the emulator holds is a coding item (the text and its buttons)."""
+    return (m.get("plain_text") or "").startswith("Item #") and m.get("reply_markup") is not None

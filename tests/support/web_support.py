@@ -2,7 +2,8 @@
 
 The server runs on its own event loop in a thread (Selenium blocks, so it cannot share the test's loop). The
 browser is Debian's ``chromium`` with ``chromium-driver``, passed explicitly so Selenium Manager never downloads
-anything; the tests skip, saying why, only when they are not installed (``.ci/run`` installs them).
+anything; the tests skip, saying why, only when they are not installed (``.ci/run`` installs them). The fixtures
+(``server``, ``browser``, ``browser_factory``) are in ``tests/e2e/conftest.py``.
 """
 
 from __future__ import annotations
@@ -12,22 +13,17 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from aiohttp import web
-from sqlmodel import Session
 
 from bot.core.context import Env, Person
-from bot.research import codebook, coding
 from bot.research.web_access import issue_link
 from bot.web.app import build_app
 from storage.db import Database
-from storage.models import Study
 from tests.support.paths import ARTIFACTS
-from tests.support.research_support import enrol, reflect, researchers, review_all, run_intake, seed, study
+from tests.support.research_support import assign, ready_to_code
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 
@@ -63,13 +59,6 @@ class Server:
         self.loop.close()
 
 
-@pytest.fixture
-def server(db: Database, research_env: Env) -> Iterator[Server]:
-    s = Server(db, research_env)
-    yield s
-    s.close()
-
-
 def browser_missing() -> str | None:
     """Say why the browser tests cannot run here, or None."""
     for path in (CHROMIUM, CHROMEDRIVER):
@@ -82,43 +71,26 @@ def browser_missing() -> str | None:
     return None
 
 
-@pytest.fixture
-def browser_factory(tmp_path: Path) -> Iterator[Any]:
-    """Start fresh headless Chromiums (each with its own profile and download folder); quit them afterwards."""
-    reason = browser_missing()
-    if reason:
-        pytest.skip(reason)
+def start_chromium(tmp_path: Path, n: int) -> Any:
+    """Start headless Chromium number ``n`` of a test, with its own profile and download folder under ``tmp_path``."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     os.environ["SE_OFFLINE"] = "true"  # belt and braces: Selenium Manager must never reach the network
-    started: list[Any] = []
-
-    def start() -> Any:
-        profile = tempfile.mkdtemp(prefix="chromium-", dir=tmp_path)
-        downloads = tmp_path / f"downloads-{len(started)}"
-        downloads.mkdir()
-        options = webdriver.ChromeOptions()
-        options.binary_location = CHROMIUM
-        for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                    f"--user-data-dir={profile}", "--window-size=1280,900"):
-            options.add_argument(arg)
-        options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
-                                                  "download.prompt_for_download": False})
-        driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-        driver.downloads = downloads
-        started.append(driver)
-        return driver
-
-    yield start
-    for driver in started:
-        driver.quit()
-
-
-@pytest.fixture
-def browser(browser_factory: Any) -> Any:
-    return browser_factory()
+    profile = tempfile.mkdtemp(prefix="chromium-", dir=tmp_path)
+    downloads = tmp_path / f"downloads-{n}"
+    downloads.mkdir()
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+                f"--user-data-dir={profile}", "--window-size=1280,900"):
+        options.add_argument(arg)
+    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
+                                              "download.prompt_for_download": False})
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.downloads = downloads
+    return driver
 
 
 def screenshot(driver: Any, name: str, *, whole_page: bool = False) -> Path:
@@ -185,22 +157,9 @@ def select_text(driver: Any, item_id: int, words: str) -> None:
 def ready_study(db: Database, env: Env, cohort: Any, *, students: int = 1, reviewed: bool = True,
                 assigned: bool = True) -> None:
     """Students reflect, intake, researchers A and B, the seed codebook, review and assignment."""
-    chats = [enrol(db, env, cohort, 2001 + i, f"S{i}") for i in range(students)]
-    reflect(db, env, cohort, chats)
-    run_intake(db, env)
-    researchers(db, env)
-    seed(db, env)
-    if reviewed:
-        review_all(db, env)
+    ready_to_code(db, env, cohort, students=students, reviewed=reviewed)
     if assigned:
-        def run(session: Session) -> None:
-            s = session.get(Study, study(db).id)
-            assert s is not None and s.id is not None
-            rnd = codebook.open_round(session, s.id)
-            assert rnd is not None
-            coding.assign(session, env, s, rnd, actor="lead")
-
-        db.call(run)
+        assign(db, env)
 
 
 def press(driver: Any, element: Any) -> None:

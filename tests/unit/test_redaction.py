@@ -31,11 +31,6 @@ from tests.support.paths import DATA, ROOT
 CORPUS = DATA / "redaction_corpus.jsonl"
 
 
-@pytest.fixture(scope="module")
-def r() -> Redactor:
-    return default_redactor()
-
-
 def found(r: Redactor, text: str) -> list[tuple[str, str]]:
     return [(s.text, s.type) for s in r.find(text)]
 

@@ -5,13 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.privacy.redaction import Redactor, default_redactor
+from bot.core.privacy.redaction import Redactor
 from tests.support.redaction_support import hidden
-
-
-@pytest.fixture(scope="module")
-def r() -> Redactor:
-    return default_redactor()
 
 
 @pytest.mark.parametrize(
