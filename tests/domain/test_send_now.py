@@ -1,9 +1,11 @@
-"""The one send-now service: a facilitator's /sendnow and ``balint prompt send-now`` queue, audit and count alike."""
+"""The one send-now service: a facilitator's /sendnow and ``balint prompt send-now`` queue, audit, count and refuse
+alike."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlmodel import select
 
 from bot.config import Settings
@@ -14,8 +16,9 @@ from bot.devtools.emulator import BotAPIEmulator
 from bot.telegram import broadcast
 from storage.db import Database
 from storage.models import AuditEvent, Cohort
+from tests.support.cli_support import balint
 from tests.support.factories import DomainChat
-from tests.support.scheduling_helpers import join, wired
+from tests.support.scheduling_helpers import deliveries, join, wired
 
 RUTH = Person(telegram_id=9001, first_name="Ruth")
 
@@ -52,3 +55,28 @@ async def test_chat_and_cli_send_now_leave_the_same_audit_row_and_count_from_the
         ("cli:ops", "facilitator.sendnow", cohort.id, {"week": 3}),
         ("cli:ops", "facilitator.sendnow", cohort.id, {"week": 3}),
     ]
+
+
+def test_the_command_line_refuses_a_paused_cohort_with_the_chats_words_and_queues_nothing(
+        db: Database, env: Env, cohort: Cohort, cli_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    join(db, env, cohort, 5200, 3)
+    DomainChat(db, env, RUTH).start(f"f-{cohort.facilitator_code}")
+    code, out, err = balint("cohort", "pause", str(cohort.id))
+    assert (code, out, err) == (0, "Psychiatry Jan 2026 paused.\n", "")
+
+    said, queued = db.call(facilitator.send_now, env, RUTH, "2")  # the chat's /sendnow
+    assert queued is None
+    assert [r.text for r in said] == [
+        f"<b>Psychiatry Jan 2026</b> is paused, so nothing can go out. /resume {cohort.id} opens it again."]
+
+    # the command line: a token, but a Bot API nobody answers (port 9), so a send that got through would fail loudly
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:not-a-real-token")
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:9/bot")
+    code, out, err = balint("prompt", "send-now", "--cohort", "Psychiatry Jan 2026", "--week", "2")
+    assert (code, out) == (2, "")
+    assert err == f"Psychiatry Jan 2026 is paused, so nothing can go out. /resume {cohort.id} opens it again.\n"
+    code, _, err = balint("prompt", "send-now", "--cohort", str(cohort.id), "--week", "99")  # refused before the week
+    assert code == 2 and err.startswith("Psychiatry Jan 2026 is paused")
+
+    assert deliveries(db, cohort.id) == []  # nothing queued
+    assert audit_rows(db) == []  # and, as in chat, no send-now audit row for a refusal

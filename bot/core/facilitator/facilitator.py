@@ -188,9 +188,10 @@ def send_now(session: Session, env: Env, person: Person, args: str) -> tuple[lis
     found = pick_cohort(session, env, person, ref, "sendnow", example=f"{week or 1} ")
     if not isinstance(found, Cohort):
         return found, None
-    if found.status != CohortStatus.OPEN:
-        return [Reply(f"<b>{escape(found.name)}</b> is {found.status}, so nothing can go out. "
-                      f"/resume {found.id} opens it again.")], None
+    try:
+        send_now_service.check_open(found)  # the command line refuses with the same words
+    except send_now_service.Refused as refused:
+        return [Reply(refused.html())], None
     week = week or current_week(spec_of(found), env.clock.now()) or 1
     if not 1 <= week <= found.weeks:
         return [Reply(f"<b>{escape(found.name)}</b> has weeks 1 to {found.weeks}; there is no week {week}.")], None
