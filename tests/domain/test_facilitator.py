@@ -21,7 +21,7 @@ from bot.core.context import Env, Person
 from bot.core.delivery.outbox import drain
 from bot.core.facilitator import facilitator, facilitator_announce
 from bot.core.replies import Reply
-from bot.core.scheduling import scheduling
+from bot.core.scheduling import send_now
 from bot.research.queue import on_consent_changed
 from bot.telegram.facilitator_handlers import COMMANDS
 from storage.db import Database
@@ -230,7 +230,7 @@ async def test_sendnow_goes_out_through_the_dispatcher_once_per_student(db, env,
         assert "Sending week 2's prompt" in ruth.text("sendnow", "2")
         _, queued = db.call(facilitator.send_now, env, RUTH, "2")
         assert (await w.dispatcher.run_once(cohort_id=cohort.id)).sent == 3
-        tally = db.call(scheduling.week_tally, cohort.id, 2)
+        tally = db.call(send_now.week_tally, cohort.id, 2)
         assert facilitator.sent_summary(queued, tally).text == (
             "Week 2 of <b>Psychiatry Jan 2026</b>: sent 3, 1 unreachable (they blocked the bot).")
         assert "(3 had it already" in ruth.text("sendnow", "2")

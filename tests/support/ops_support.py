@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from sqlmodel import Session
 
 from bot.core.context import Env
-from bot.core.scheduling.scheduling import queue_week_now
+from bot.core.scheduling.send_now import queue_week_now
 from bot.core.student.enrolment import CohortIn, create_cohort
 from storage.db import Database
 from storage.models import Cohort, Enrolment, User

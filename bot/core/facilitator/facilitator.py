@@ -21,7 +21,7 @@ from bot.core.scheduling import progress
 from bot.core.scheduling import send_now as send_now_service
 from bot.core.scheduling.cohort_schedule import quiet_text, set_status
 from bot.core.scheduling.schedule import current_week, describe_local, due_at, spec_of
-from bot.core.scheduling.scheduling import Queued, WeekTally
+from bot.core.scheduling.send_now import Queued, WeekTally
 from bot.core.student.enrolment import find_cohort, normalise_code
 from bot.core.student.reflection import prompt_replies
 from bot.core.templates import TemplateProblem, escape
