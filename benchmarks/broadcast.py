@@ -13,7 +13,7 @@ week falls due for both; whichever holds the lease sends. ``--mode dispatcher``:
 The emulator enforces a strict sliding one-second window of 30 messages (and 1/s per chat) and answers 429 beyond;
 it notes when it accepted each message, and the rates below are computed from those times.
 
-The path is production's: durable delivery rows (``scheduling.queue_week_now``, the send-now path), the
+The path is production's: durable delivery rows (``send_now.queue_week_now``, the send-now path), the
 ``Dispatcher`` claiming and pacing them, ``TelegramSender`` on a PTB ``ExtBot`` with the same ``AIORateLimiter``
 as ``build_application``, over HTTP to the emulator in its own thread with flood control on (30 messages/s
 overall, 1/s per chat, 429 with retry_after beyond). The database is a fresh SQLite file unless
@@ -54,7 +54,7 @@ import storage.schema  # noqa: E402, F401  (every table, the send lease too)
 from bot.core.context import Env  # noqa: E402
 from bot.core.delivery.dispatch import Dispatcher  # noqa: E402
 from bot.core.replies import Reply  # noqa: E402
-from bot.core.scheduling.scheduling import queue_week_now  # noqa: E402
+from bot.core.scheduling.send_now import queue_week_now  # noqa: E402
 from bot.core.student.enrolment import CohortIn, create_cohort  # noqa: E402
 from bot.devtools.emulator import EmulatorThread  # noqa: E402
 from bot.research.queue import on_consent_changed

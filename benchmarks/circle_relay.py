@@ -33,8 +33,8 @@ from bot.devtools.emulator import BotAPIEmulator  # noqa: E402
 from bot.research.queue import on_consent_changed  # noqa: E402
 from bot.telegram import circles  # noqa: E402
 from storage.db import Database  # noqa: E402
-from tests.botharness import running_bot  # noqa: E402
-from tests.research_support import enrol  # noqa: E402
+from tests.support.botharness import running_bot  # noqa: E402
+from tests.support.research_support import enrol  # noqa: E402
 
 STUDENTS = [(4000 + i, f"Student{i}") for i in range(1, 11)]
 LEADER = (4100, "Leader")

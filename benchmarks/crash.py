@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.crash_harness import CrashPlan, run_crash  # noqa: E402
+from tests.support.crash_harness import CrashPlan, run_crash  # noqa: E402
 
 
 def main() -> None:

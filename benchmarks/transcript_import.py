@@ -32,7 +32,7 @@ from bot.research import transcript_import, transcripts  # noqa: E402
 from bot.research.queue import on_consent_changed
 from storage import research_repo  # noqa: E402
 from storage.db import Database  # noqa: E402
-from tests.factories import DomainChat  # noqa: E402
+from tests.support.factories import DomainChat  # noqa: E402
 
 SPEAKERS = ["Dr Lee", "Sam", "Alex", "Priya", "Jo", "Kim"]
 LINES = ["I met Mrs Jones, aged 82, on the ward; her son Tom rang 07700 900123 twice while I was there.",

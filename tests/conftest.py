@@ -1,12 +1,17 @@
-"""Fixtures: a real database per test (SQLite file, or PostgreSQL when TEST_DATABASE_URL says so).
+"""The fixtures every folder shares: a real database per test (SQLite file, or PostgreSQL when TEST_DATABASE_URL
+says so), the clock, the environment, a cohort and a student; the research study; the CLI pointed at the database.
 
 PostgreSQL: one throwaway database per test run (created here, dropped at the end); each test starts from
 empty tables (TRUNCATE). SQLite: a fresh file per test.
+
+The tests are in three folders by what they need: ``unit/`` (no database, no network: its conftest refuses the
+database fixtures), ``domain/`` (domain functions on the real database) and ``e2e/`` (the real Application
+against the Bot API emulator, the CLI, the browser, real processes; its conftest has the browser's fixtures).
+Helpers are in ``support/``, imported by name.
 """
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
@@ -23,14 +28,10 @@ from bot.core.context import Env, Person
 from bot.core.student.enrolment import CohortIn, create_cohort
 from bot.research.queue import on_consent_changed
 from storage.db import Database
+from storage.migrate import stamp
 from storage.models import Cohort
-
-PG_URL = os.environ.get("TEST_DATABASE_URL", "")
-
-
-def using_postgres() -> bool:
-    """Say whether this run tests against PostgreSQL."""
-    return PG_URL.startswith("postgresql")
+from tests.support.database import PG_URL, using_postgres
+from tests.support.research_support import KEY, STUDY
 
 
 @pytest.fixture(scope="session")
@@ -127,3 +128,29 @@ def empty_database_url(tmp_path: object) -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def research_env(env: Env) -> Env:
+    """The test environment with a pseudonym key."""
+    env.pseudonym_key = KEY
+    return env
+
+
+@pytest.fixture
+def study_cohort(db: Database, research_env: Env) -> Cohort:
+    """A six-week cohort in the study ``STUDY``, starting Monday 5 January 2026."""
+    return db.call(create_cohort, CohortIn(name="Psychiatry Jan 2026 (study)", start_date=date(2026, 1, 5),
+                                           weeks=6, weekday=0, send_time=time(9, 0), timezone="Europe/London",
+                                           study=STUDY))
+
+
+@pytest.fixture
+def cli_env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point the CLI at the test database (schema made by create_all, stamped at head)."""
+    stamp(database_url)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("PSEUDONYM_KEY", KEY)
+    monkeypatch.setenv("ENVIRONMENT", "test")
+    monkeypatch.setenv("LOG_LEVEL", "WARNING")
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)

@@ -33,7 +33,8 @@ def fail(message: str, code: int = 2) -> None:
 
 
 # Expected problems, as (the module that defines it, class): said as they are, or after "Error: ".
-_PLAIN = (("bot.config", "ConfigError"), ("bot.runtime", "OutOfDate"), ("bot.core.data_files", "DataFilesMissing"))
+_PLAIN = (("bot.config", "ConfigError"), ("bot.runtime", "OutOfDate"), ("bot.core.data_files", "DataFilesMissing"),
+          ("bot.core.scheduling.send_now", "Refused"))
 _PREFIXED = (("bot.core.scheduling.schedule", "ScheduleError"), ("bot.research.errors", "ResearchError"),
              ("bot.research.pseudonyms", "PseudonymKeyMissing"),
              ("bot.research.agreement.input", "AgreementInputError"), ("bot.research.refi_qda.model", "RefiQdaError"))

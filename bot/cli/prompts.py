@@ -59,9 +59,17 @@ async def _send_with_progress(s: Settings, db: Any, cohort: str, week: int | Non
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                    console=Console(stderr=True), disable=not show, transient=False)
     task = bar.add_task("Sending", total=None)
+    shown = False
 
-    def update(p: Sent) -> None:
+    def update(p: Sent) -> None:  # the bar appears once the week is queued: a refusal is its one line alone
+        nonlocal shown
+        if not shown:
+            bar.start()
+            shown = True
         bar.update(task, total=p.total, completed=p.done, description=f"Sending (by {p.sender})")
 
-    with bar:
+    try:
         return await send_now(s, db, make_env(s), cohort, week, actor=actor(), on_progress=update)
+    finally:
+        if shown:
+            bar.stop()

@@ -27,7 +27,7 @@ from bot.core.delivery.dispatch import Dispatcher
 from bot.core.delivery.send_budget import SendBudget, current_holder, holder_name
 from bot.core.scheduling import send_now as send_now_service
 from bot.core.scheduling.cohorts import cohort_status
-from bot.core.scheduling.scheduling import WeekTally, week_tally
+from bot.core.scheduling.send_now import WeekTally, week_tally
 from bot.telegram.ratelimit import PerChatRateLimiter
 from bot.telegram.send import TelegramSender
 from storage.db import Database

@@ -2,16 +2,19 @@
 
 A delivery is claimed by one sender (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite has a single writer),
 sent, then marked; a crash between claim and mark leaves a claim that expires and is retried, so the worst
-case is one duplicate for what was in flight, never a loss.
+case is one duplicate for what was in flight, never a loss. Two bot processes making the same rows at once is no
+error either (``racing``: a savepoint on PostgreSQL).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
 from sqlalchemy import and_, or_
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -21,6 +24,7 @@ from bot.core.scheduling.schedule import due_at, spec_of
 from bot.core.student.reflection import open_week, prompt_replies
 from storage.models import Cohort, CohortStatus, Delivery, DeliveryState, Enrolment, User
 
+T = TypeVar("T")
 CLAIM_FOR = timedelta(minutes=5)
 MAX_ATTEMPTS = 6
 
@@ -279,3 +283,17 @@ def seconds_to_next_retry(session: Session, env: Env, *, cohort_id: int | None =
 def backoff(attempts: int) -> float:
     """Seconds to wait before the next attempt after a transient error."""
     return float(min(5 * 2 ** attempts, 600))
+
+
+def racing(session: Session, fn: Callable[[], T], lost: T) -> T:
+    """Run ``fn`` so that losing a race to another bot process (the same rows inserted at the same moment) is
+    not an error: on PostgreSQL in a savepoint, answering ``lost`` when the other process's rows won. (SQLite
+    has one writer: the second process waits, and ``Database.call`` retries it on "database is locked".) With
+    ``claim_rows``, one of the two places the domain tells SQLite and PostgreSQL apart."""
+    if session.get_bind().dialect.name != "postgresql":
+        return fn()
+    try:
+        with session.begin_nested():
+            return fn()
+    except IntegrityError:
+        return lost

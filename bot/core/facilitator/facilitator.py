@@ -21,7 +21,7 @@ from bot.core.scheduling import progress
 from bot.core.scheduling import send_now as send_now_service
 from bot.core.scheduling.cohort_schedule import quiet_text, set_status
 from bot.core.scheduling.schedule import current_week, describe_local, due_at, spec_of
-from bot.core.scheduling.scheduling import Queued, WeekTally
+from bot.core.scheduling.send_now import Queued, WeekTally
 from bot.core.student.enrolment import find_cohort, normalise_code
 from bot.core.student.reflection import prompt_replies
 from bot.core.templates import TemplateProblem, escape
@@ -188,9 +188,10 @@ def send_now(session: Session, env: Env, person: Person, args: str) -> tuple[lis
     found = pick_cohort(session, env, person, ref, "sendnow", example=f"{week or 1} ")
     if not isinstance(found, Cohort):
         return found, None
-    if found.status != CohortStatus.OPEN:
-        return [Reply(f"<b>{escape(found.name)}</b> is {found.status}, so nothing can go out. "
-                      f"/resume {found.id} opens it again.")], None
+    try:
+        send_now_service.check_open(found)  # the command line refuses with the same words
+    except send_now_service.Refused as refused:
+        return [Reply(refused.html())], None
     week = week or current_week(spec_of(found), env.clock.now()) or 1
     if not 1 <= week <= found.weeks:
         return [Reply(f"<b>{escape(found.name)}</b> has weeks 1 to {found.weeks}; there is no week {week}.")], None

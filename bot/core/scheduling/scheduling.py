@@ -10,24 +10,22 @@ When a week's moment comes, ``fire_week`` creates its deliveries (idempotently) 
 long as the week is inside the grace window (a student who joined an hour after the prompt still gets it). At
 start-up it also records, as missed, the current week's prompt for students who were due it while the bot was
 down longer than the grace window: it is never sent late. Automatic sends wait for the end of a cohort's quiet
-hours; a facilitator's explicit send-now does not.
+hours; a facilitator's explicit send-now (``send_now``, which queues a week at once) does not.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TypeVar
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, or_, select
 
 from bot.core.context import Env
 from bot.core.delivery import delivery
 from bot.core.scheduling.schedule import ScheduleSpec, current_week, due_at, spec_of, zone
-from storage.models import Cohort, CohortStatus, Delivery, DeliveryState, User
+from storage.models import Cohort, CohortStatus, Delivery, DeliveryState
 
 T = TypeVar("T")
 JOB_PREFIX = "cohort:"
@@ -63,14 +61,6 @@ class SyncReport:
     created: int = 0  # deliveries made for the current week (late joiners, missed job firings, catch-up)
     missed: int = 0  # deliveries recorded as missed at start-up
     deferred: int = 0  # deliveries held until a cohort's quiet hours end
-
-
-@dataclass(frozen=True)
-class Queued:
-    cohort_id: int
-    name: str
-    week: int
-    already: int  # students who had this week's prompt already
 
 
 def open_cohorts(session: Session, cohort_id: int | None = None) -> list[Cohort]:
@@ -115,22 +105,9 @@ def _week_rows(session: Session, cohort_id: int, week: int) -> set[int]:
         select(Delivery.enrolment_id).where(Delivery.cohort_id == cohort_id, Delivery.week == week)).all())
 
 
-def racing(session: Session, fn: Callable[[], T], lost: T) -> T:
-    """Run ``fn`` so that losing a race to another bot process (the same rows inserted at the same moment) is
-    not an error: on PostgreSQL in a savepoint, answering ``lost`` when the other process's rows won. (SQLite
-    has one writer: the second process waits, and ``Database.call`` retries it on "database is locked".)"""
-    if session.get_bind().dialect.name != "postgresql":
-        return fn()
-    try:
-        with session.begin_nested():
-            return fn()
-    except IntegrityError:
-        return lost
-
-
 def _ensure(session: Session, env: Env, cohort: Cohort, week: int) -> tuple[int, int]:
     """Create a week's missing deliveries at its due moment, held to the end of quiet hours; (new, deferred)."""
-    return racing(session, lambda: _ensure_now(session, env, cohort, week), (0, 0))
+    return delivery.racing(session, lambda: _ensure_now(session, env, cohort, week), (0, 0))
 
 
 def _ensure_now(session: Session, env: Env, cohort: Cohort, week: int) -> tuple[int, int]:
@@ -207,7 +184,7 @@ def sync(session: Session, env: Env, *, starting: bool = False) -> SyncReport:
             report.created += created
             report.deferred += deferred
         elif starting:
-            report.missed += racing(session, partial(_record_missed, session, env, cohort, week), 0)
+            report.missed += delivery.racing(session, partial(_record_missed, session, env, cohort, week), 0)
         if starting and (until := quiet_until(spec, now)) is not None:
             report.deferred += _defer_unsent(session, env, cohort, until)
     if starting:
@@ -225,40 +202,3 @@ def forget_unsent(session: Session, env: Env, cohort_id: int) -> int:
         col(Delivery.attempts) == 0,
         or_(col(Delivery.claimed_until).is_(None), col(Delivery.claimed_until) < now)))
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-def queue_week_now(session: Session, env: Env, cohort: Cohort, week: int) -> Queued:
-    """Queue a week's prompt to go out now to every eligible student who has not had it (send-now)."""
-    assert cohort.id is not None
-    now = env.clock.now()
-    racing(session, lambda: delivery.ensure_deliveries(session, env, cohort, week, when=now), 0)
-    # a send-now is explicit: bring this week's pending rows forward to now, quiet hours or not
-    for d in session.exec(select(Delivery).where(Delivery.cohort_id == cohort.id, Delivery.week == week,
-                                                 Delivery.state == DeliveryState.PENDING)).all():
-        d.next_attempt_at = min(d.next_attempt_at, now)
-        d.due_at = min(d.due_at, now)
-        session.add(d)
-    already = len(session.exec(select(Delivery.id).where(
-        Delivery.cohort_id == cohort.id, Delivery.week == week,
-        col(Delivery.sent_at).is_not(None))).all())
-    return Queued(cohort_id=cohort.id, name=cohort.name, week=week, already=already)
-
-
-@dataclass(frozen=True)
-class WeekTally:
-    sent: int  # have the week's prompt (sent; answered or expired since)
-    unreachable: int  # failed: the student blocked the bot
-    failed: int  # failed for another reason
-    pending: int  # still to go (waiting to retry after a 429 or a network error)
-
-
-def week_tally(session: Session, cohort_id: int, week: int) -> WeekTally:
-    """Count where a week's deliveries stand, whichever sender sent them."""
-    rows = session.exec(select(Delivery.state, Delivery.sent_at, User.unreachable_at)
-                        .join(User, col(User.id) == col(Delivery.user_id))
-                        .where(Delivery.cohort_id == cohort_id, Delivery.week == week)).all()
-    failed = [unreachable for state, _, unreachable in rows if state == DeliveryState.FAILED]
-    return WeekTally(sent=sum(1 for _, sent_at, _ in rows if sent_at is not None),
-                     unreachable=sum(1 for u in failed if u is not None),
-                     failed=sum(1 for u in failed if u is None),
-                     pending=sum(1 for state, _, _ in rows if state == DeliveryState.PENDING))
