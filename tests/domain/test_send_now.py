@@ -74,7 +74,8 @@ def test_the_command_line_refuses_a_paused_cohort_with_the_chats_words_and_queue
     monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:9/bot")
     code, out, err = balint("prompt", "send-now", "--cohort", "Psychiatry Jan 2026", "--week", "2")
     assert (code, out) == (2, "")
-    assert err == f"Psychiatry Jan 2026 is paused, so nothing can go out. /resume {cohort.id} opens it again.\n"
+    assert err == (f"Psychiatry Jan 2026 is paused, so nothing can go out. balint cohort resume {cohort.id} opens it "
+                   "again.\n")  # the chat's sentence, naming the command line's own way to reopen it
     code, _, err = balint("prompt", "send-now", "--cohort", str(cohort.id), "--week", "99")  # refused before the week
     assert code == 2 and err.startswith("Psychiatry Jan 2026 is paused")
 

@@ -48,19 +48,21 @@ class WeekTally:
 class Refused(Exception):
     """A send-now to a cohort that is not open: nothing is queued and nothing audited.
 
-    ``str()`` is the sentence as plain text (the command line); :meth:`html` the same sentence for the chat."""
+    ``str()`` is the sentence as plain text for the command line, naming its own command to reopen a paused
+    cohort; :meth:`html` the same sentence for the chat, naming ``/resume``. A closed cohort is not reopened."""
 
     def __init__(self, cohort: Cohort) -> None:
         self.name, self.status, self.cohort_id = cohort.name, str(cohort.status), cohort.id
-        super().__init__(self._say(without_bidi_controls(self.name)))
+        super().__init__(self._say(without_bidi_controls(self.name), f"balint cohort resume {self.cohort_id}"))
 
-    def _say(self, name: str) -> str:
-        return f"{name} is {self.status}, so nothing can go out. /resume {self.cohort_id} opens it again."
+    def _say(self, name: str, reopen: str) -> str:
+        said = f"{name} is {self.status}, so nothing can go out."
+        return f"{said} {reopen} opens it again." if self.status == str(CohortStatus.PAUSED) else said
 
     def html(self) -> str:
         from bot.core.templates import escape  # Jinja2's module: only the chat, which has it loaded, asks for this
 
-        return self._say(f"<b>{escape(self.name)}</b>")
+        return self._say(f"<b>{escape(self.name)}</b>", f"/resume {self.cohort_id}")
 
 
 def check_open(cohort: Cohort) -> None:
