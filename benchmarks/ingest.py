@@ -4,6 +4,7 @@ The emulator and the simulated students run in a child process (as Telegram runs
 test has its process to itself, as it would in production.
 
     python benchmarks/ingest.py [--students 400] [--replies 5] [--rate 100] [--rounds 5] [--database-url URL]
+                                [--no-model]   # the safeguarding rules alone: what the model costs
 
 Two loads for each bot on the same Bot API emulator:
   * flat out: every student replies as soon as the bot has answered their previous message (closed loop);
@@ -251,11 +252,20 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--rounds", type=int, default=5, help="flat-out rounds per bot, interleaved (default 5)")
     parser.add_argument("--database-url", default=None, help="default: a SQLite file in a temporary folder")
+    parser.add_argument("--no-model", action="store_true",
+                        help="screen with the safeguarding rules alone, to show what the model costs")
     parser.add_argument("--serve-emulator", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_emulator:
         asyncio.run(serve_emulator())
         return
+    if args.no_model:
+        import functools
+
+        from bot.core.safety import safeguarding_rules
+
+        rules_alone = safeguarding_rules.SafeguardingRules.from_toml(model_path=None)
+        safeguarding_rules.default_rules = functools.lru_cache(maxsize=1)(lambda: rules_alone)  # what check() reads
     child = subprocess.Popen([sys.executable, __file__, "--serve-emulator"], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, text=True)
     assert child.stdout is not None and child.stdin is not None
