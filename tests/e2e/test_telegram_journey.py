@@ -16,7 +16,10 @@ REPLIES = [
     "Useless at first, then a kind of heaviness I carried into the afternoon.",
     "Maybe that another young doctor wanting something from her was one more demand she couldn't meet.",
     "When I stopped asking questions and just sat, she started talking about her garden.",
-    "Sometimes being there matters more than getting the history.",
+    # a take-away from the plain answers the safeguarding tests pin; "Sometimes being there matters more than
+    # getting the history." was the line here until round 8's model checked in on it (a known false alarm, pinned in
+    # tests/unit/test_safeguarding_detector.py)
+    "To listen before I start talking.",
 ]
 
 

@@ -197,8 +197,11 @@ def test_no_file_over_500_lines() -> None:
     """The bot's own code and the tests."""
     long = {rel(p): n for p in files("bot", "storage", "tests")
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES
-            and not any(rel(p).startswith(a) for a in LONG_ALLOWED)}
+            and rel(p) not in TOO_LONG_FOR_NOW and not any(rel(p).startswith(a) for a in LONG_ALLOWED)}
     assert long == {}
+    # a waiver ends with its split: a waived file that is short again must leave the list
+    short_again = {f for f in TOO_LONG_FOR_NOW if len((ROOT / f).read_text(encoding="utf-8").splitlines()) <= MAX_LINES}
+    assert short_again == set()
 
 
 def files_of_the_tests() -> list[Path]:

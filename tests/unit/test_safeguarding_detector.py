@@ -414,6 +414,17 @@ def test_plain_answers_to_the_five_questions_raise_nothing(rules: SafeguardingRu
     assert raised == [], raised
 
 
+# Plain answers the shipped model checks in on: known false alarms (docs/safeguarding.md, "Known limits"). Strict,
+# so a model that stops raising one fails here and the line moves up into PLAIN_ANSWERS.
+KNOWN_FALSE_ALARMS = ["Sometimes being there matters more than getting the history."]  # round 8, warning p 0.89
+
+
+@pytest.mark.xfail(strict=True, reason="a known false alarm of the round-8 model")
+@pytest.mark.parametrize("text", KNOWN_FALSE_ALARMS)
+def test_known_false_alarms_on_plain_answers(rules: SafeguardingRules, text: str) -> None:
+    assert rules.check(text).tier is Tier.NONE, rules.check(text).summary()
+
+
 # --------------------------------------------------------------------------------------------
 # the development set and its goals
 # --------------------------------------------------------------------------------------------
