@@ -93,6 +93,25 @@ def _on_research_consent(session: Any, env: Env, user_id: int, *, actor: str = "
     on_consent_changed(session, env, user_id, actor=actor)
 
 
+class _ResearchRecords:
+    """``bot.research.queue``'s records of a student, imported on first use (as ``_on_research_consent``)."""
+
+    def participant_summary(self, session: Any, env: Env, user: Any, /) -> dict[str, Any]:
+        from bot.research.queue import participant_summary
+
+        return participant_summary(session, env, user)
+
+    def erase_participant(self, session: Any, env: Env, user: Any, /) -> dict[str, Any]:
+        from bot.research.queue import erase_participant
+
+        return erase_participant(session, env, user)
+
+    def purge_entries(self, session: Any, env: Env, entry_ids: list[int], /, *, dry_run: bool = False) -> int:
+        from bot.research.queue import purge_entries
+
+        return purge_entries(session, env, entry_ids, dry_run=dry_run)
+
+
 def make_env(settings: Settings) -> Env:
     """Build the domain environment from settings."""
     from bot.core.context import Env
@@ -100,6 +119,7 @@ def make_env(settings: Settings) -> Env:
 
     return Env(
         on_research_consent=_on_research_consent,
+        research_records=_ResearchRecords(),
         cipher=TextCipher.from_setting(
             settings.data_encryption_key.get_secret_value() if settings.data_encryption_key else None),
         admin_ids=frozenset(settings.admin_telegram_ids),

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from storage.models import User
 
 from bot.core.bidi import without_bidi_controls
 from bot.core.clock import Clock, SystemClock
@@ -27,6 +33,17 @@ class Person:
         return f"telegram:{self.telegram_id}"
 
 
+class ResearchRecords(Protocol):
+    """What the research pipeline holds about a student, as /mydata, /delete and the retention purge reach it.
+    ``bot.research.queue`` is one; core never imports it: whoever builds the Env hands it in."""
+
+    def participant_summary(self, session: Session, env: Env, user: User, /) -> dict[str, Any]: ...
+
+    def erase_participant(self, session: Session, env: Env, user: User, /) -> dict[str, Any]: ...
+
+    def purge_entries(self, session: Session, env: Env, entry_ids: list[int], /, *, dry_run: bool = ...) -> int: ...
+
+
 @dataclass
 class Env:
     """Dependencies of the domain, built once by the transport (chat, CLI or sandbox)."""
@@ -47,6 +64,9 @@ class Env:
     # where the Env is built (bot.runtime.make_env: bot.research.queue.on_consent_changed), so core never
     # imports research; a research consent change with no hook set raises rather than skip a withdrawal.
     on_research_consent: Callable[..., None] | None = None
+    # the research pipeline's rows of a student (bot.research.queue, set where the Env is built like the hook above);
+    # None in a build without research: /mydata shows none, /delete and the purge have none to remove
+    research_records: ResearchRecords | None = None
 
     def invite_link(self, code: str) -> str:
         """Return the deep link that opens the bot with /start <code>."""

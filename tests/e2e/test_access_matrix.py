@@ -33,6 +33,7 @@ from bot.core.safety import safeguarding
 from bot.core.student.enrolment import CohortIn, create_cohort
 from bot.devtools.emulator import BotAPIEmulator
 from bot.research import codebook, coding
+from bot.research import queue as research_queue
 from bot.research.access import NOT_A_RESEARCHER
 from bot.research.queue import on_consent_changed
 from bot.telegram import circles, facilitator_handlers, handlers, research_handlers, safety_handlers
@@ -169,7 +170,7 @@ def registered_commands(db: Database) -> dict[str, Callable[..., Any]]:
     from bot.config import Settings
 
     settings = Settings(_env_file=None, telegram_bot_token="123456:TEST", database_url=db.url)  # type: ignore[call-arg]
-    app = build_application(settings, db, Env(on_research_consent=on_consent_changed))
+    app = build_application(settings, db, Env(on_research_consent=on_consent_changed, research_records=research_queue))
     found: dict[str, Callable[..., Any]] = {}
     for group in app.handlers.values():
         for h in group:

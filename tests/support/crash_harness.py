@@ -27,6 +27,7 @@ from bot.core.delivery.delivery import ensure_deliveries, mark_sent, prepare
 from bot.core.student.enrolment import CohortIn, create_cohort
 from bot.core.student.reflection import open_week
 from bot.devtools.emulator import EmulatorThread
+from bot.research import queue as research_queue
 from bot.research.queue import on_consent_changed
 from storage.migrate import stamp
 from storage.models import Delivery, DeliveryState, Enrolment, ReflectionEntry, User
@@ -68,7 +69,7 @@ def prepare_database(url: str, plan: CrashPlan) -> int:
     SQLModel.metadata.drop_all(engine)
     SQLModel.metadata.create_all(engine)
     stamp(url)
-    env = Env(on_research_consent=on_consent_changed, clock=SystemClock())
+    env = Env(on_research_consent=on_consent_changed, research_records=research_queue, clock=SystemClock())
     today = datetime.now(UTC).date()
     with Session(engine) as session:
         reply_cohort = create_cohort(session, CohortIn(name="Crash repliers", start_date=today - timedelta(days=3),

@@ -33,9 +33,9 @@ LAYERS = {
     "bot.chat": {"bot.core", "bot.research", "storage"},
 }
 TRANSPORTS = ("bot/telegram", "bot/cli", "bot/web")
-# Arrows up the layers let through, each by name: core's data rights and retention reach the research pipeline
-# at run time (importlib, so a build without bot.research still erases and purges), not by an import.
-WAIVED_UPWARD = {"bot.core.privacy.retention": {"bot.research.queue"}}
+# Arrows up the layers let through, each by name (none now: core reaches the research pipeline only through the
+# hooks on Env, bot.core.context.Env.on_research_consent and research_records, set where the Env is built).
+WAIVED_UPWARD: dict[str, set[str]] = {}
 
 
 def imported_modules(path: Path) -> set[str]:

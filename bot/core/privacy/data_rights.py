@@ -27,7 +27,7 @@ from bot.core.circles.forget import forget_user as forget_circles
 from bot.core.context import Env, Person
 from bot.core.privacy.at_rest import unseal
 from bot.core.privacy.crypto import KeyProblem, TextCipher
-from bot.core.privacy.retention import ERASED_ACTOR, forget_actor, research_queue
+from bot.core.privacy.retention import ERASED_ACTOR, forget_actor
 from bot.core.replies import Attachment, Button, CallbackOutcome, Reply
 from bot.core.safety.safeguarding import escalation_recipients
 from bot.core.templates import escape
@@ -267,11 +267,9 @@ def _hand_over_open_alerts(session: Session, env: Env, user: User) -> list[Reply
 
 def research_summary(session: Session, env: Env, user: User) -> dict[str, Any]:
     """What the research pipeline holds about the user (pseudonym, queue items, exports), if it is installed."""
-    hooks = research_queue()
-    if hooks is None or not hasattr(hooks, "participant_summary"):
+    if env.research_records is None:
         return {}
-    result: dict[str, Any] = hooks.participant_summary(session, env, user)
-    return result
+    return env.research_records.participant_summary(session, env, user)
 
 
 def research_exports_holding(session: Session, env: Env, user: User) -> list[int]:
@@ -281,8 +279,6 @@ def research_exports_holding(session: Session, env: Env, user: User) -> list[int
 
 def research_erase(session: Session, env: Env, user: User) -> dict[str, Any]:
     """Erase the user's research rows through the pipeline's own hook; return ``{"items", "exports"}``."""
-    hooks = research_queue()
-    if hooks is None or not hasattr(hooks, "erase_participant"):
+    if env.research_records is None:
         return {}
-    result: dict[str, Any] = hooks.erase_participant(session, env, user)
-    return result
+    return env.research_records.erase_participant(session, env, user)

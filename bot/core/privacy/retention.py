@@ -14,7 +14,6 @@ The audit log keeps one ``data.purge`` event per run with counts only. ``dry_run
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -180,17 +179,8 @@ def forget_actor(session: Session, telegram_id: int) -> None:
         session.execute(update(AuditEvent).where(mine).values(actor=ERASED_ACTOR))
 
 
-def research_queue() -> Any:
-    """The research pipeline's queue module (bot.research.queue), or None when it is not part of this build."""
-    try:
-        return importlib.import_module("bot.research.queue")
-    except ModuleNotFoundError:
-        return None
-
-
 def research_purge(session: Session, env: Env, entry_ids: list[int], dry_run: bool) -> int:
     """Remove the research rows derived from these replies through the pipeline's hook; return how many."""
-    hook = getattr(research_queue(), "purge_entries", None)
-    if hook is None:
+    if env.research_records is None:
         return 0
-    return int(hook(session, env, entry_ids, dry_run=dry_run))
+    return env.research_records.purge_entries(session, env, entry_ids, dry_run=dry_run)
