@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import TypeVar
 
 from sqlmodel import Session, col, delete, or_, select
 
@@ -27,7 +26,6 @@ from bot.core.delivery import delivery
 from bot.core.scheduling.schedule import ScheduleSpec, current_week, due_at, spec_of, zone
 from storage.models import Cohort, CohortStatus, Delivery, DeliveryState
 
-T = TypeVar("T")
 JOB_PREFIX = "cohort:"
 MISSED_NOTE = "fell due while the bot was down, outside the grace window"
 
