@@ -58,7 +58,6 @@ from bot.core.scheduling.send_now import queue_week_now  # noqa: E402
 from bot.core.student.enrolment import CohortIn, create_cohort  # noqa: E402
 from bot.devtools.emulator import EmulatorThread  # noqa: E402
 from bot.research import queue as research_queue
-from bot.research.queue import on_consent_changed
 from bot.telegram.send import TelegramSender  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import Cohort, Delivery, Enrolment, User  # noqa: E402
@@ -121,7 +120,7 @@ def busiest_second(stamps: list[float]) -> int:
 
 async def broadcast(db: Database, base_url: str, token: str, rate: float,
                     ptb_limiter: bool) -> tuple[TimedSender, float, int]:
-    env = Env(on_research_consent=on_consent_changed, research_records=research_queue, bot_username="balint_bench_bot")
+    env = Env(research=research_queue, bot_username="balint_bench_bot")
     cohort = db.call(lambda s: s.get(Cohort, 1))
     queued = db.call(lambda s: queue_week_now(s, env, s.get(Cohort, cohort.id), 1))
     assert queued.already == 0
@@ -211,8 +210,7 @@ def run_processes(mode: str, url: str, n: int) -> tuple[list[float], int, Counte
                                     WEBHOOK_SECRET_TOKEN=secret)))
                     wait_healthy(health)
                 began = time.monotonic()
-                env = Env(on_research_consent=on_consent_changed,
-                          research_records=research_queue, bot_username="balint_bench_bot")
+                env = Env(research=research_queue, bot_username="balint_bench_bot")
                 Database(url).call(lambda s: queue_week_now(s, env, s.get(Cohort, cohort.id), 1))
                 ids = range(FIRST_ID, FIRST_ID + n)
                 deadline = time.monotonic() + n / 20 + 60

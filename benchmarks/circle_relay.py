@@ -31,7 +31,6 @@ from bot.core.context import Env, Person  # noqa: E402
 from bot.core.student.enrolment import CohortIn, create_cohort  # noqa: E402
 from bot.devtools.emulator import BotAPIEmulator  # noqa: E402
 from bot.research import queue as research_queue  # noqa: E402
-from bot.research.queue import on_consent_changed  # noqa: E402
 from bot.telegram import circles  # noqa: E402
 from storage.db import Database  # noqa: E402
 from tests.support.botharness import running_bot  # noqa: E402
@@ -49,8 +48,7 @@ async def run(posts: int) -> list[float]:
     engine.dispose()
     db = Database(url)
     clock = ManualClock(datetime(2026, 1, 5, 10, 0, tzinfo=UTC))
-    env = Env(clock=clock, on_research_consent=on_consent_changed,
-              research_records=research_queue)  # as bot.runtime.make_env wires it
+    env = Env(clock=clock, research=research_queue)  # as bot.runtime.make_env wires it
     cohort = db.call(create_cohort, CohortIn(name="Bench", start_date=date(2026, 1, 5), weeks=6, weekday=0,
                                              send_time=clock_time(9, 0), timezone="Europe/London"))
     for tid, name in STUDENTS:

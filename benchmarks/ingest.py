@@ -46,7 +46,6 @@ from bot.core.delivery.delivery import ensure_deliveries, mark_sent, prepare  # 
 from bot.core.student.enrolment import CohortIn, create_cohort  # noqa: E402
 from bot.devtools.emulator import BotAPIEmulator  # noqa: E402
 from bot.research import queue as research_queue
-from bot.research.queue import on_consent_changed
 from bot.telegram.app import ALLOWED_UPDATES, build_application  # noqa: E402
 from bot.telegram.http import AiohttpRequest  # noqa: E402
 from bot.telegram.polling import SafePoller  # noqa: E402
@@ -80,7 +79,7 @@ def pct(values: list[float], p: float) -> float:
 def prepare_db(url: str, students: int, offset: int) -> None:
     """Students of a cohort whose week-1 conversation is open (so every reply is stored)."""
     engine = create_engine(url)
-    env = Env(on_research_consent=on_consent_changed, research_records=research_queue, clock=SystemClock())
+    env = Env(research=research_queue, clock=SystemClock())
     today = datetime.now(UTC).date()
     with Session(engine) as session:
         cohort = create_cohort(session, CohortIn(name=f"Ingest {offset}", start_date=today - timedelta(days=1),
@@ -193,8 +192,7 @@ async def run_ours(emu: dict[str, str], url: str, users: list[int], replies: int
     db = Database(url)
     settings = Settings(_env_file=None, telegram_bot_token=emu["token"],  # type: ignore[call-arg]
                         telegram_api_base_url=emu["base_url"], database_url=url, log_level="WARNING")
-    app = build_application(settings, db, Env(on_research_consent=on_consent_changed,
-                                              research_records=research_queue, clock=SystemClock()))
+    app = build_application(settings, db, Env(research=research_queue, clock=SystemClock()))
     async with app:
         if app.post_init is not None:
             await app.post_init(app)

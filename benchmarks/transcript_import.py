@@ -30,7 +30,6 @@ from bot.core.context import Env, Person  # noqa: E402
 from bot.core.student.enrolment import CohortIn, create_cohort  # noqa: E402
 from bot.research import queue as research_queue
 from bot.research import transcript_import, transcripts  # noqa: E402
-from bot.research.queue import on_consent_changed
 from storage import research_repo  # noqa: E402
 from storage.db import Database  # noqa: E402
 from tests.support.factories import DomainChat  # noqa: E402
@@ -77,7 +76,7 @@ def main() -> None:
         engine.dispose()
         db = Database(url)
         env = Env(clock=ManualClock(datetime(2026, 1, 5, 10, 0, tzinfo=UTC)), bot_username="bench_bot",
-                  on_research_consent=on_consent_changed, research_records=research_queue)
+                  research=research_queue)
         env.pseudonym_key = "benchmark-key"
         cohort = db.call(create_cohort, CohortIn(name="Bench", start_date=date(2026, 1, 5), weeks=6, weekday=0,
                                                  send_time=clock_time(9, 0), timezone="Europe/London",

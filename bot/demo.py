@@ -23,7 +23,6 @@ from bot.core.replies import CallbackOutcome, Reply
 from bot.core.scheduling.schedule import due_at, spec_of
 from bot.core.student.enrolment import CohortIn, create_cohort
 from bot.research import queue as research_queue
-from bot.research.queue import on_consent_changed
 from storage import repo
 from storage.db import Database
 from storage.models import Cohort, Role, Study
@@ -153,7 +152,7 @@ def seed(db: Database, *, today: datetime | None = None, pseudonym_key: str | No
     start -= timedelta(days=start.weekday())  # a Monday, seven weeks ago: all six prompts and their week are past
     clock = ManualClock(datetime.combine(start, time(8, 0), tzinfo=UTC))
     env = Env(clock=clock, bot_username="balint_demo_bot", pseudonym_key=pseudonym_key,
-              on_research_consent=on_consent_changed, research_records=research_queue)
+              research=research_queue)
     cohort = db.call(create_cohort, CohortIn(name=COHORT, start_date=start, weeks=6, weekday=0,
                                              send_time=time(9, 0), timezone="Europe/London", study=STUDY))
     assert cohort.id is not None

@@ -85,16 +85,14 @@ def pseudonym_key(settings: Settings) -> str | None:
     return dev_key(data_folder(settings.database_url))
 
 
-def _on_research_consent(session: Any, env: Env, user_id: int, *, actor: str = "system") -> None:
-    """``bot.research.queue.on_consent_changed``, imported when a consent changes: the research queue brings Jinja2
-    and the redactor (about 0.3 s), which a command such as ``balint stats`` or ``cohort list`` never needs."""
-    from bot.research.queue import on_consent_changed
+class _Research:
+    """``bot.research.queue``, imported on first use: it brings Jinja2 and the redactor (about 0.3 s), which a
+    command such as ``balint stats`` or ``cohort list`` never needs."""
 
-    on_consent_changed(session, env, user_id, actor=actor)
+    def on_consent_changed(self, session: Any, env: Env, user_id: int, /, *, actor: str = "system") -> None:
+        from bot.research.queue import on_consent_changed
 
-
-class _ResearchRecords:
-    """``bot.research.queue``'s records of a student, imported on first use (as ``_on_research_consent``)."""
+        on_consent_changed(session, env, user_id, actor=actor)
 
     def participant_summary(self, session: Any, env: Env, user: Any, /) -> dict[str, Any]:
         from bot.research.queue import participant_summary
@@ -118,8 +116,7 @@ def make_env(settings: Settings) -> Env:
     from bot.core.privacy.crypto import TextCipher
 
     return Env(
-        on_research_consent=_on_research_consent,
-        research_records=_ResearchRecords(),
+        research=_Research(),
         cipher=TextCipher.from_setting(
             settings.data_encryption_key.get_secret_value() if settings.data_encryption_key else None),
         admin_ids=frozenset(settings.admin_telegram_ids),

@@ -28,7 +28,6 @@ from bot.core.safety import safeguarding
 from bot.core.scheduling.schedule import current_week, spec_of
 from bot.core.student.enrolment import CohortIn, create_cohort
 from bot.research import queue as research_queue
-from bot.research.queue import on_consent_changed
 from storage import repo
 from storage.db import Database
 from storage.migrate import upgrade
@@ -221,8 +220,7 @@ def run_sandbox(*, input_lines: Callable[[], str] = input, out: TextIO = sys.std
     logging.getLogger("bot.core.safety.safeguarding").setLevel(logging.CRITICAL)
     logging.getLogger("bot.core.safety.safeguarding_delivery").setLevel(logging.CRITICAL)
     db = Database(database_url)
-    env = Env(on_research_consent=on_consent_changed,
-              research_records=research_queue, bot_username="balint_sandbox_bot")
+    env = Env(research=research_queue, bot_username="balint_sandbox_bot")
     today = env.clock.now().date()
 
     def setup(session: Session) -> None:

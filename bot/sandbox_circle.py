@@ -27,7 +27,6 @@ from bot.core.replies import CallbackOutcome, Reply
 from bot.core.scheduling.schedule import zone
 from bot.core.student.enrolment import CohortIn, create_cohort
 from bot.research import queue as research_queue
-from bot.research.queue import on_consent_changed
 from bot.sandbox import Sandbox, loop
 from storage.circle_models import Circle, CircleMember, CircleOutbox, CircleWeek, MemberStatus, Phase
 from storage.db import Database
@@ -180,8 +179,7 @@ def run_circle_sandbox(*, input_lines: Callable[[], str] = input, out: TextIO = 
         url = f"sqlite:///{Path(tmp) / 'sandbox.db'}"
         upgrade(url)
         db = Database(url)
-        env = Env(on_research_consent=on_consent_changed,
-                  research_records=research_queue, bot_username="balint_sandbox_bot")
+        env = Env(research=research_queue, bot_username="balint_sandbox_bot")
         try:
             circle_id = db.call(make_circle, env, name)
             box = CircleSandbox(db, env, Person(telegram_id=YOU, first_name=name), out, circle_id=circle_id,

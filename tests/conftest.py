@@ -27,7 +27,6 @@ from bot.core.clock import ManualClock
 from bot.core.context import Env, Person
 from bot.core.student.enrolment import CohortIn, create_cohort
 from bot.research import queue as research_queue
-from bot.research.queue import on_consent_changed
 from storage.db import Database
 from storage.migrate import stamp
 from storage.models import Cohort
@@ -98,8 +97,7 @@ def clock() -> ManualClock:
 @pytest.fixture
 def env(clock: ManualClock) -> Env:
     """The domain environment with a manual clock."""
-    return Env(on_research_consent=on_consent_changed,
-               research_records=research_queue, clock=clock, bot_username="balint_test_bot")
+    return Env(research=research_queue, clock=clock, bot_username="balint_test_bot")
 
 
 @pytest.fixture

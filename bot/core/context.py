@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -33,9 +32,12 @@ class Person:
         return f"telegram:{self.telegram_id}"
 
 
-class ResearchRecords(Protocol):
-    """What the research pipeline holds about a student, as /mydata, /delete and the retention purge reach it.
-    ``bot.research.queue`` is one; core never imports it: whoever builds the Env hands it in."""
+class ResearchPipeline(Protocol):
+    """What core asks of the research pipeline: a research consent change applied to its queue, and its records
+    of a student for /mydata, /delete and the retention purge. ``bot.research.queue`` is one; core never imports
+    it: whoever builds the Env hands it in (``bot.runtime.make_env``, the sandbox, the tests)."""
+
+    def on_consent_changed(self, session: Session, env: Env, user_id: int, /, *, actor: str = ...) -> None: ...
 
     def participant_summary(self, session: Session, env: Env, user: User, /) -> dict[str, Any]: ...
 
@@ -60,13 +62,10 @@ class Env:
     safeguarding_institution: str | None = None  # an [institution.KEY] of prompts/safeguarding/resources.toml
     web_url: str | None = None  # the web workbench's public address (…/web), for /web sign-in links
     retention_days: int = 365 * 5  # for cohorts without a study (a study has its own retention_days)
-    # what a change of research consent does beyond the consent record: (session, env, user_id, actor=…). Set
-    # where the Env is built (bot.runtime.make_env: bot.research.queue.on_consent_changed), so core never
-    # imports research; a research consent change with no hook set raises rather than skip a withdrawal.
-    on_research_consent: Callable[..., None] | None = None
-    # the research pipeline's rows of a student (bot.research.queue, set where the Env is built like the hook above);
-    # None in a build without research: /mydata shows none, /delete and the purge have none to remove
-    research_records: ResearchRecords | None = None
+    # the research pipeline (bot.research.queue), handed in where the Env is built, so core never imports research.
+    # None in a build without research: /mydata shows no research rows and /delete and the purge remove none, but a
+    # research consent change raises rather than skip a withdrawal
+    research: ResearchPipeline | None = None
 
     def invite_link(self, code: str) -> str:
         """Return the deep link that opens the bot with /start <code>."""

@@ -27,7 +27,7 @@ from bot.core.context import Env, Person
 from bot.core.student.enrolment import CohortIn, create_cohort
 from bot.research import exports
 from bot.research import queue as research_queue
-from bot.research.queue import intake, on_consent_changed
+from bot.research.queue import intake
 from storage import repo
 from storage.db import Database
 from storage.models import Cohort, Study
@@ -124,8 +124,7 @@ def reset(db: Database) -> None:
 def new_world(db: Database) -> World:
     reset(db)
     clock = ManualClock(datetime(2026, 1, 5, 10, 0, tzinfo=UTC))
-    env = Env(on_research_consent=on_consent_changed,
-              research_records=research_queue, clock=clock, bot_username="balint_test_bot", pseudonym_key=KEY)
+    env = Env(research=research_queue, clock=clock, bot_username="balint_test_bot", pseudonym_key=KEY)
     cohort = db.call(create_cohort, CohortIn(name="Study cohort", start_date=date(2026, 1, 5), weeks=6, weekday=0,
                                              send_time=time(9, 0), timezone="Europe/London", study=STUDY))
     seed(db, env)  # the seed codebook opens round 1, so exports can be made

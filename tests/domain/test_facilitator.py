@@ -23,7 +23,6 @@ from bot.core.facilitator import facilitator, facilitator_announce
 from bot.core.replies import Reply
 from bot.core.scheduling import send_now
 from bot.research import queue as research_queue
-from bot.research.queue import on_consent_changed
 from bot.telegram.facilitator_handlers import COMMANDS
 from storage.db import Database
 from storage.facilitator_models import FacilitatorDraft
@@ -132,7 +131,7 @@ def test_a_facilitator_of_one_cohort_cannot_act_on_another(db, env, cohort, ruth
     assert get_cohort(db, other.id).status == CohortStatus.OPEN and get_cohort(db, other.id).send_time == time(9)
     assert "GP Spring" not in ruth.text("cohorts")
     admin = Console(db, Env(clock=env.clock, bot_username=env.bot_username, admin_ids=frozenset({SAM.telegram_id}),
-                            on_research_consent=on_consent_changed, research_records=research_queue), SAM)
+                            research=research_queue), SAM)
     assert "GP Spring" in admin.text("cohorts") and "Psychiatry Jan 2026" in admin.text("cohorts")
 
 

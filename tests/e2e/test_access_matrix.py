@@ -35,7 +35,6 @@ from bot.devtools.emulator import BotAPIEmulator
 from bot.research import codebook, coding
 from bot.research import queue as research_queue
 from bot.research.access import NOT_A_RESEARCHER
-from bot.research.queue import on_consent_changed
 from bot.telegram import circles, facilitator_handlers, handlers, research_handlers, safety_handlers
 from bot.telegram.app import build_application
 from storage import repo
@@ -170,7 +169,7 @@ def registered_commands(db: Database) -> dict[str, Callable[..., Any]]:
     from bot.config import Settings
 
     settings = Settings(_env_file=None, telegram_bot_token="123456:TEST", database_url=db.url)  # type: ignore[call-arg]
-    app = build_application(settings, db, Env(on_research_consent=on_consent_changed, research_records=research_queue))
+    app = build_application(settings, db, Env(research=research_queue))
     found: dict[str, Callable[..., Any]] = {}
     for group in app.handlers.values():
         for h in group:

@@ -68,7 +68,6 @@ def test_send_now_from_the_cli_reaches_consented_students(empty_database_url: st
     from bot.core.context import Env, Person
     from bot.core.student.enrolment import find_cohort
     from bot.research import queue as research_queue
-    from bot.research.queue import on_consent_changed
     from storage.db import Database
     from tests.support.factories import DomainChat
 
@@ -80,7 +79,7 @@ def test_send_now_from_the_cli_reaches_consented_students(empty_database_url: st
         assert made.returncode == 0, made.stderr
         db = Database(empty_database_url)
         cohort = db.call(find_cohort, "GP")
-        domain = Env(on_research_consent=on_consent_changed, research_records=research_queue)
+        domain = Env(research=research_queue)
         for tg, research in ((3001, True), (3002, False)):
             DomainChat(db, domain, Person(tg, f"S{tg}")).join_and_consent(cohort.invite_code, research=research)
         DomainChat(db, domain, Person(3003, "Refuser")).start(cohort.invite_code)  # never consents

@@ -28,7 +28,6 @@ from bot.core.student.enrolment import CohortIn, create_cohort
 from bot.core.student.reflection import open_week
 from bot.devtools.emulator import EmulatorThread
 from bot.research import queue as research_queue
-from bot.research.queue import on_consent_changed
 from storage.migrate import stamp
 from storage.models import Delivery, DeliveryState, Enrolment, ReflectionEntry, User
 from tests.support.paths import ROOT
@@ -69,7 +68,7 @@ def prepare_database(url: str, plan: CrashPlan) -> int:
     SQLModel.metadata.drop_all(engine)
     SQLModel.metadata.create_all(engine)
     stamp(url)
-    env = Env(on_research_consent=on_consent_changed, research_records=research_queue, clock=SystemClock())
+    env = Env(research=research_queue, clock=SystemClock())
     today = datetime.now(UTC).date()
     with Session(engine) as session:
         reply_cohort = create_cohort(session, CohortIn(name="Crash repliers", start_date=today - timedelta(days=3),

@@ -34,7 +34,7 @@ LAYERS = {
 }
 TRANSPORTS = ("bot/telegram", "bot/cli", "bot/web")
 # Arrows up the layers let through, each by name (none now: core reaches the research pipeline only through the
-# hooks on Env, bot.core.context.Env.on_research_consent and research_records, set where the Env is built).
+# hook Env.research (bot.core.context.ResearchPipeline), set where the Env is built).
 WAIVED_UPWARD: dict[str, set[str]] = {}
 
 

@@ -267,9 +267,9 @@ def _hand_over_open_alerts(session: Session, env: Env, user: User) -> list[Reply
 
 def research_summary(session: Session, env: Env, user: User) -> dict[str, Any]:
     """What the research pipeline holds about the user (pseudonym, queue items, exports), if it is installed."""
-    if env.research_records is None:
+    if env.research is None:
         return {}
-    return env.research_records.participant_summary(session, env, user)
+    return env.research.participant_summary(session, env, user)
 
 
 def research_exports_holding(session: Session, env: Env, user: User) -> list[int]:
@@ -279,6 +279,6 @@ def research_exports_holding(session: Session, env: Env, user: User) -> list[int
 
 def research_erase(session: Session, env: Env, user: User) -> dict[str, Any]:
     """Erase the user's research rows through the pipeline's own hook; return ``{"items", "exports"}``."""
-    if env.research_records is None:
+    if env.research is None:
         return {}
-    return env.research_records.erase_participant(session, env, user)
+    return env.research.erase_participant(session, env, user)

@@ -181,6 +181,6 @@ def forget_actor(session: Session, telegram_id: int) -> None:
 
 def research_purge(session: Session, env: Env, entry_ids: list[int], dry_run: bool) -> int:
     """Remove the research rows derived from these replies through the pipeline's hook; return how many."""
-    if env.research_records is None:
+    if env.research is None:
         return 0
-    return env.research_records.purge_entries(session, env, entry_ids, dry_run=dry_run)
+    return env.research.purge_entries(session, env, entry_ids, dry_run=dry_run)

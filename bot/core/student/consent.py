@@ -84,11 +84,11 @@ def record(session: Session, env: Env, person: Person, enrolment: Enrolment, kin
     repo.audit(session=session, actor=person.actor, action=f"consent.{kind}", cohort_id=enrolment.cohort_id,
                at=env.clock.now(), value=value, version=version)
     if kind == "research":
-        if env.on_research_consent is None:
-            raise RuntimeError("Env.on_research_consent is not set, so this consent change could not reach the "
-                               "research queue (bot.runtime.make_env sets it)")
+        if env.research is None:
+            raise RuntimeError("Env.research is not set, so this consent change could not reach the research queue "
+                               "(bot.runtime.make_env sets it)")
         session.flush()
-        env.on_research_consent(session, env, enrolment.user_id, actor=person.actor)
+        env.research.on_consent_changed(session, env, enrolment.user_id, actor=person.actor)
 
 
 def choose_participate(session: Session, env: Env, person: Person, enrolment_id: int, value: int) -> CallbackOutcome:
