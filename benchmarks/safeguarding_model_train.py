@@ -53,6 +53,7 @@ from bot.core.safety.word_pieces import WordPieces  # noqa: E402
 DATA = ROOT / "tests" / "data"
 MAX_RUN = 126  # pieces of one run in training (the bot's runs are at most 128; longer ones are cut)
 CLASS_WEIGHTS = (1.5, 1.0, 1.0, 1.2, 1.0)  # missing explicit risk or harassment costs most
+OVER_KEPT = 0.9  # the model's alert over a rule that judged its match no risk (model.json, chosen by hand)
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")
 
 
@@ -225,10 +226,10 @@ def caught(group: str, tier: str) -> bool:
     return tier != "none"  # warning_sign, peer: caught; no_risk: a false alarm
 
 
-def combined(rule_tier: str, p: np.ndarray, alert_t: float, check_t: float) -> str:
-    if rule_tier == "kept":
-        return "none"
+def combined(rule_tier: str, p: np.ndarray, alert_t: float, check_t: float, over_kept: float = OVER_KEPT) -> str:
     scores = Scores(explicit=float(p[0]), warning=float(p[1]), peer=float(p[2]), harassment=float(p[3]))
+    if rule_tier == "kept":  # a rule judged its match no risk: the model alerts only when very sure
+        return "alert" if scores.alerts(max(over_kept, alert_t)) else "none"
     if rule_tier == "alert" or scores.alerts(alert_t):  # the bot's own rule, not a copy of it
         return "alert"
     if rule_tier != "none" or scores.own_risk >= check_t:  # the student's own risk; a peer's is the rules' call
@@ -237,7 +238,7 @@ def combined(rule_tier: str, p: np.ndarray, alert_t: float, check_t: float) -> s
 
 
 def rule_tier(rules: SafeguardingRules, text: str) -> str:
-    """The rules' tier; "kept" when a rule matched and judged it no risk (the model then stays out)."""
+    """The rules' tier; "kept" when a rule matched and judged it no risk (the model then alerts only if very sure)."""
     v = rules.check(text)
     if v.tier is Tier.NONE and v.concerns_someone_else:
         return "check_in"
@@ -367,6 +368,7 @@ def main(argv: list[str] | None = None) -> int:
             "torch": tuner.torch.__version__,
             "alert_score": "explicit + warning + harassment (Scores.alerts)",
             "thresholds_chosen_on": "held-out writers' batches (--cv), docs/safeguarding.md",
+            "over_kept_rule_threshold": old_meta.get("over_kept_rule_threshold", OVER_KEPT),
             "short_message": old_meta.get("short_message"),  # chosen by hand (docs/safeguarding.md), kept
         }
         (args.folder / "model.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")

@@ -3,6 +3,7 @@ families, the classifier's place beside the rules, and the development set's goa
 
 from __future__ import annotations
 
+import copy
 import json
 from collections import Counter
 from pathlib import Path
@@ -355,6 +356,25 @@ def test_a_mostly_warning_sign_message_gets_the_check_in_not_the_alert(rules: Sa
     eager = rules.with_model(rules.model.with_thresholds(0.0, 0.0))
     verdict = eager.check(text)
     assert verdict.tier is Tier.CHECK_IN and verdict.rule == MODEL_RULE, verdict.summary()
+
+
+def test_the_model_overrules_a_rule_that_judged_its_match_no_risk_only_when_very_sure(
+    rules: SafeguardingRules,
+) -> None:
+    """Round eleven: a negation or attribution the rules misread ("harder not to act on") no longer silences the
+    model; it alerts there at ``over_kept_rule_threshold``, never checks in, and without that setting it keeps out."""
+    assert rules.model is not None and rules.model.over_kept_rule_threshold is not None
+    misread = "it's getting harder not to act on the thoughts about ending it"
+    alone = SafeguardingRules.from_toml(model_path=None).check(misread)
+    assert alone.tier is Tier.NONE and alone.negated, alone.summary()  # the rule matched and read a negation
+    verdict = rules.check(misread)
+    assert verdict.tier is Tier.ALERT and verdict.rule == MODEL_RULE, verdict.summary()
+    quiet = copy.copy(rules.model)
+    quiet.over_kept_rule_threshold = None
+    assert rules.with_model(quiet).check(misread).tier is Tier.NONE  # the round-eight behaviour
+    for text in ("I'm not suicidal, just exhausted after nights.", "The patient said she wasn't going to kill herself.",
+                 "I would never hurt myself, I promise, I'm just tired."):  # fmt: skip
+        assert rules.check(text).tier is Tier.NONE, (text, rules.check(text).summary())
 
 
 def test_the_shipped_model_catches_wording_no_rule_has(rules: SafeguardingRules) -> None:

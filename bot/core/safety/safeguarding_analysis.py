@@ -358,17 +358,30 @@ class SafeguardingRules(CompiledRules):
         present = self._present(norm)
         live = self._live_patterns(norm, present)
         verdict = verdict_of(_Message(self, norm, present).hits(live)) if live else NO_RISK
-        if (
-            self.model is not None
-            and not verdict.alerts_facilitator
-            and all(h.risk for h in verdict.hits)
-            and verdict.category is not Category.PATIENT_SAFETY
-        ):
-            # a rule that matched and judged its match no risk (negated, a patient's, a figure of speech,
-            # teaching) has read the sentence more closely than the model can: the model keeps out. So it does
-            # from a patient-safety concern, a kind it has no class for ("told to sign the controlled drugs book
-            # for something I didn't witness" read to it as the student's own risk, round seven)
+        if self.model is None or verdict.alerts_facilitator or verdict.category is Category.PATIENT_SAFETY:
+            # the model keeps out of a patient-safety concern, a kind it has no class for ("told to sign the
+            # controlled drugs book for something I didn't witness" read to it as the student's own risk, round seven)
+            return verdict
+        if all(h.risk for h in verdict.hits):
             return self._second_opinion(norm, verdict)
+        return self._over_kept_rule(norm, verdict)
+
+    def _over_kept_rule(self, norm: str, verdict: Verdict) -> Verdict:
+        """A rule matched and judged its match no risk (negated, quoted, a patient's, a figure of speech, teaching).
+
+        That reading is usually closer than the model's, so the model does not check in here, and it alerts only
+        when it is very sure (``over_kept_rule_threshold``): the rules' negation and attribution miss some turns
+        ("it's getting harder not to act on the thoughts about ending it", "I'd be fine with dying. not killing
+        myself, just dying"), and those were a third of the explicit risk the two together missed (round eleven,
+        docs/safeguarding.md)."""
+        assert self.model is not None
+        over = self.model.over_kept_rule_threshold
+        if over is None:
+            return verdict
+        s = self.model.scores(norm)
+        if s.alerts(max(over, self.model.thresholds(norm)[0])):
+            category = Category.HARASSMENT if s.harassment > s.own_risk else Category.SUICIDAL
+            return Verdict(True, category, Subject.STUDENT, MODEL_RULE, f"p={s.alerting:.2f}", hits=verdict.hits)
         return verdict
 
     def _second_opinion(self, norm: str, verdict: Verdict) -> Verdict:

@@ -116,6 +116,11 @@ class Model:
         short: dict[str, Any] = meta.get("short_message", {})
         self.short_words = int(short.get("words", 0))
         self.short_threshold = float(short.get("threshold", 0.0))
+        #: where a rule matched and judged its match no risk (negated, quoted, a patient's, teaching), the model may
+        #: still raise the alert, but only this sure of it (round eleven: the rules' negation and attribution are
+        #: fallible too, "it's getting harder not to act on the thoughts"); absent: the model keeps out
+        over = meta.get("over_kept_rule_threshold")
+        self.over_kept_rule_threshold = float(over) if over is not None else None
         self.network = Network.load(folder)
 
     @classmethod
