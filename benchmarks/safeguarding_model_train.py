@@ -228,6 +228,8 @@ def caught(group: str, tier: str) -> bool:
 
 def combined(rule_tier: str, p: np.ndarray, alert_t: float, check_t: float, over_kept: float = OVER_KEPT) -> str:
     scores = Scores(explicit=float(p[0]), warning=float(p[1]), peer=float(p[2]), harassment=float(p[3]))
+    if rule_tier == "excluded":
+        return "none"
     if rule_tier == "kept":  # a rule judged its match no risk: the model alerts only when very sure
         return "alert" if scores.alerts(max(over_kept, alert_t)) else "none"
     if rule_tier == "alert" or scores.alerts(alert_t):  # the bot's own rule, not a copy of it
@@ -242,6 +244,8 @@ def rule_tier(rules: SafeguardingRules, text: str) -> str:
     v = rules.check(text)
     if v.tier is Tier.NONE and v.concerns_someone_else:
         return "check_in"
+    if v.tier is Tier.NONE and any(h.excluded_by for h in v.hits):
+        return "excluded"  # a literal reading the rules name: the model stays out
     if v.tier is Tier.NONE and v.hits and not all(h.risk for h in v.hits):
         return "kept"
     return str(v.tier)

@@ -369,14 +369,16 @@ class SafeguardingRules(CompiledRules):
     def _over_kept_rule(self, norm: str, verdict: Verdict) -> Verdict:
         """A rule matched and judged its match no risk (negated, quoted, a patient's, a figure of speech, teaching).
 
-        That reading is usually closer than the model's, so the model does not check in here, and it alerts only
-        when it is very sure (``over_kept_rule_threshold``): the rules' negation and attribution miss some turns
+        That reading is usually closer than the model's, so the model does not check in here, never overrules an
+        exclusion (a literal reading the rules name: an accident, an idiom, traffic), and it alerts only when it is
+        very sure (``over_kept_rule_threshold``): the rules' negation and attribution miss some turns
         ("it's getting harder not to act on the thoughts about ending it", "I'd be fine with dying. not killing
         myself, just dying"), and those were a third of the explicit risk the two together missed (round eleven,
         docs/safeguarding.md)."""
         assert self.model is not None
         over = self.model.over_kept_rule_threshold
-        if over is None:
+        if over is None or any(h.excluded_by for h in verdict.hits):
+            # an exclusion names the literal reading ("cut myself shaving", "trapped in traffic"): it stands
             return verdict
         s = self.model.scores(norm)
         if s.alerts(max(over, self.model.thresholds(norm)[0])):
