@@ -1,8 +1,10 @@
 """Unit tests: pure functions, no database and no network.
 
 A unit test that asks for a database fixture (directly or through another fixture) fails here, saying where it
-belongs: a test on the database is a domain test (``tests/domain/``). The fixtures the unit modules share: the
-shipped redactor (``r``) and the REFI-QDA schemas (``project_schema``, ``codebook_schema``).
+belongs: a test on the database is a domain test (``tests/domain/``).
+
+The fixtures the unit modules share: the shipped redactor (``r``), the safeguarding rules (``rules``) and the
+REFI-QDA schemas (``project_schema``, ``codebook_schema``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 import pytest
 
 from bot.core.privacy.redaction import Redactor, default_redactor
+from bot.core.safety.safeguarding_rules import SafeguardingRules
 from tests.support.refi_qda_support import schema
 
 DATABASE_FIXTURES = frozenset(
@@ -34,6 +37,12 @@ def no_database(request: pytest.FixtureRequest) -> None:
 def r() -> Redactor:
     """The shipped redactor (rules and word lists from prompts/), shared by a module's tests."""
     return default_redactor()
+
+
+@pytest.fixture(scope="module")
+def rules() -> SafeguardingRules:
+    """The shipped safeguarding rules (prompts/safeguarding/, with the model), loaded afresh for a module's tests."""
+    return SafeguardingRules.from_toml()
 
 
 @pytest.fixture(scope="module")
