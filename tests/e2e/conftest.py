@@ -56,9 +56,11 @@ def browser(browser_factory: Callable[[], Any]) -> Any:
 @pytest.fixture
 def team(db: Database, research_env: Env, study_cohort: Cohort) -> dict[str, DomainChat]:
     """Sam and Jo consent to research, Alex does not (the speakers of ``tests.support.transcript_support``)."""
-    return {"Sam": enrol(db, research_env, study_cohort, 2001, "Sam"),
-            "Alex": enrol(db, research_env, study_cohort, 2002, "Alex", research=False),
-            "Jo": enrol(db, research_env, study_cohort, 2003, "Jo")}
+    return {
+        "Sam": enrol(db, research_env, study_cohort, 2001, "Sam"),
+        "Alex": enrol(db, research_env, study_cohort, 2002, "Alex", research=False),
+        "Jo": enrol(db, research_env, study_cohort, 2003, "Jo"),
+    }
 
 
 @pytest.fixture
