@@ -103,8 +103,17 @@ def env(clock: ManualClock) -> Env:
 @pytest.fixture
 def cohort(db: Database, env: Env) -> Cohort:
     """A six-week cohort starting Monday 5 January 2026, prompts Mondays 09:00 London."""
-    return db.call(create_cohort, CohortIn(name="Psychiatry Jan 2026", start_date=date(2026, 1, 5),
-                                           weeks=6, weekday=0, send_time=time(9, 0), timezone="Europe/London"))
+    return db.call(
+        create_cohort,
+        CohortIn(
+            name="Psychiatry Jan 2026",
+            start_date=date(2026, 1, 5),
+            weeks=6,
+            weekday=0,
+            send_time=time(9, 0),
+            timezone="Europe/London",
+        ),
+    )
 
 
 @pytest.fixture
@@ -140,9 +149,18 @@ def research_env(env: Env) -> Env:
 @pytest.fixture
 def study_cohort(db: Database, research_env: Env) -> Cohort:
     """A six-week cohort in the study ``STUDY``, starting Monday 5 January 2026."""
-    return db.call(create_cohort, CohortIn(name="Psychiatry Jan 2026 (study)", start_date=date(2026, 1, 5),
-                                           weeks=6, weekday=0, send_time=time(9, 0), timezone="Europe/London",
-                                           study=STUDY))
+    return db.call(
+        create_cohort,
+        CohortIn(
+            name="Psychiatry Jan 2026 (study)",
+            start_date=date(2026, 1, 5),
+            weeks=6,
+            weekday=0,
+            send_time=time(9, 0),
+            timezone="Europe/London",
+            study=STUDY,
+        ),
+    )
 
 
 @pytest.fixture

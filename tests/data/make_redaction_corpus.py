@@ -1062,7 +1062,9 @@ def main() -> None:
             row = parse(line, rng)
             row["split"] = "val" if i in val else "dev"
             rows.append(row)
-    for line in (ROUND4 + ROUND5 + ROUND6 + ROUND7).strip().splitlines():  # every miss of round 4 was looked at and fixed: all "dev"
+    for line in (
+        (ROUND4 + ROUND5 + ROUND6 + ROUND7).strip().splitlines()
+    ):  # every miss of round 4 was looked at and fixed: all "dev"
         if line.strip():
             row = parse(line.strip(), rng)
             row["split"] = "dev"

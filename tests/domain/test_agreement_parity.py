@@ -39,21 +39,26 @@ def _same(a: dict, b: dict) -> bool:
     return True
 
 
-coder_plan = st.fixed_dictionaries({
-    "whole": st.sets(st.integers(0, 3), max_size=3),
-    "passages": st.lists(st.tuples(st.integers(0, 3), st.integers(0, 60), st.integers(1, 30)), max_size=2),
-    "finish": st.booleans() | st.just(True),
-})
-round_plan = st.fixed_dictionaries({
-    "items": st.lists(st.integers(1, 10), min_size=1, max_size=10, unique=True),
-    "per_item": st.sampled_from([2, 2, 3]),
-    "coders": st.lists(coder_plan, min_size=3, max_size=3),
-    "documents": st.sampled_from(["week", "participant", "step"]),
-})
+coder_plan = st.fixed_dictionaries(
+    {
+        "whole": st.sets(st.integers(0, 3), max_size=3),
+        "passages": st.lists(st.tuples(st.integers(0, 3), st.integers(0, 60), st.integers(1, 30)), max_size=2),
+        "finish": st.booleans() | st.just(True),
+    }
+)
+round_plan = st.fixed_dictionaries(
+    {
+        "items": st.lists(st.integers(1, 10), min_size=1, max_size=10, unique=True),
+        "per_item": st.sampled_from([2, 2, 3]),
+        "coders": st.lists(coder_plan, min_size=3, max_size=3),
+        "documents": st.sampled_from(["week", "participant", "step"]),
+    }
+)
 
 
-def test_agreement_from_our_csv_and_qdpx_equals_the_database_on_random_rounds(db, research_env, study_cohort,
-                                                                             tmp_path: Path):
+def test_agreement_from_our_csv_and_qdpx_equals_the_database_on_random_rounds(
+    db, research_env, study_cohort, tmp_path: Path
+):
     env = research_env
     chats = [enrol(db, env, study_cohort, 2001 + i, f"S{i}") for i in range(2)]
     reflect(db, env, study_cohort, chats)
@@ -106,8 +111,10 @@ def test_agreement_from_our_csv_and_qdpx_equals_the_database_on_random_rounds(db
             for a in coding_repo.round_assignments(session=session, round_id=rnd.id):
                 if a.done_at is not None:
                     finished.setdefault(str(a.item_id), set()).add(labels[a.coder_id])
-            applied = {(str(i), labels[c], names[k], b, e) for i, c, k, b, e in coding_repo.finished_codings(
-                session=session, round_id=rnd.id)}
+            applied = {
+                (str(i), labels[c], names[k], b, e)
+                for i, c, k, b, e in coding_repo.finished_codings(session=session, round_id=rnd.id)
+            }
             return compare.round_agreement(session, rnd), files, finished, applied
 
         ours, files, finished, applied = db.call(figures)
@@ -116,8 +123,14 @@ def test_agreement_from_our_csv_and_qdpx_equals_the_database_on_random_rounds(db
             # item by item: who finished each item, and what each coder applied where, as the database has it
             assert {i: set(c) for i, c in (loaded.reviewed or {}).items() if c} == finished, fmt
             assert {(c.item, c.coder, c.code, c.start, c.end) for c in loaded.codings} == applied, fmt
-            theirs = compute_agreement(loaded.codings, item_lengths=loaded.lengths, coders=loaded.coders,
-                                       items=loaded.items, codes=loaded.codes, reviewed=loaded.reviewed)
+            theirs = compute_agreement(
+                loaded.codings,
+                item_lengths=loaded.lengths,
+                coders=loaded.coders,
+                items=loaded.items,
+                codes=loaded.codes,
+                reviewed=loaded.reviewed,
+            )
             assert theirs.items == ours.items and theirs.coders == ours.coders, fmt
             mine, other = _rows(ours), _rows(theirs)
             # a CSV has no codebook, so it knows only the codes somebody applied (unused ones are pooled by

@@ -26,12 +26,19 @@ from tests.support.paths import DATA
 from tests.support.research_support import enrol, items, run_intake
 
 
-def test_posts_enter_by_consent_and_leave_with_delete(db: Database, research_env: Env, clock: ManualClock,
-                                                       study_cohort) -> None:
+def test_posts_enter_by_consent_and_leave_with_delete(
+    db: Database, research_env: Env, clock: ManualClock, study_cohort
+) -> None:
     env = research_env
     make_circle(db, env, study_cohort)
-    db.call(lambda s: [setattr(e, "research", False) or s.add(e) for e in  # Cara says no to research
-                       s.exec(select(data_rights.Enrolment).join(User).where(User.telegram_id == 3003)).all()])
+    db.call(
+        lambda s: [
+            setattr(e, "research", False) or s.add(e)
+            for e in s.exec(  # Cara says no to research
+                select(data_rights.Enrolment).join(User).where(User.telegram_id == 3003)
+            ).all()
+        ]
+    )
     chats = {name: CircleChat(db, env, tid, name) for tid, name in [*STUDENTS, LEADER]}
     chats["Ben"].say("hello")  # not writing to the circle: handled as the student's own, never shared
     play_week(db, env, clock, chats)
@@ -59,8 +66,9 @@ def test_posts_enter_by_consent_and_leave_with_delete(db: Database, research_env
     assert not any("hands" in t for c in chats.values() for t, _ in c.inbox())
 
 
-def test_a_late_no_takes_circle_items_out_and_yes_brings_them_back(db: Database, research_env: Env,
-                                                                   clock: ManualClock, study_cohort) -> None:
+def test_a_late_no_takes_circle_items_out_and_yes_brings_them_back(
+    db: Database, research_env: Env, clock: ManualClock, study_cohort
+) -> None:
     env = research_env
     make_circle(db, env, study_cohort)
     chats = {name: CircleChat(db, env, tid, name) for tid, name in [*STUDENTS, LEADER]}
@@ -72,6 +80,7 @@ def test_a_late_no_takes_circle_items_out_and_yes_brings_them_back(db: Database,
             for e in session.exec(select(data_rights.Enrolment).join(User).where(User.telegram_id == 3004)).all():
                 e.research = value
                 session.add(e)
+
         db.call(run)
 
     set_research(False)
@@ -82,9 +91,9 @@ def test_a_late_no_takes_circle_items_out_and_yes_brings_them_back(db: Database,
     assert len(items(db)) == 4
 
 
-
-def test_a_risk_post_to_the_circle_raises_the_alert(db: Database, research_env: Env, clock: ManualClock,
-                                                    study_cohort) -> None:
+def test_a_risk_post_to_the_circle_raises_the_alert(
+    db: Database, research_env: Env, clock: ManualClock, study_cohort
+) -> None:
     from storage.safety_models import SafeguardingAlert
 
     env = research_env
@@ -110,7 +119,8 @@ def test_mydata_holds_the_circle_posts(db: Database, research_env: Env, clock: M
     assert data["balint_circles"][0]["circle"] == "Circle Rose"
     assert data["balint_circles"][0]["status"] == "joined"
     assert [p["text"] for p in data["balint_circles"][0]["posts"]] == [
-        "What did you do with your hands while he cried?"]
+        "What did you do with your hands while he cried?"
+    ]
 
 
 def _set_research(db: Database, telegram_id: int, value: bool) -> None:
@@ -118,11 +128,13 @@ def _set_research(db: Database, telegram_id: int, value: bool) -> None:
         for e in session.exec(select(data_rights.Enrolment).join(User).where(User.telegram_id == telegram_id)).all():
             e.research = value
             session.add(e)
+
     db.call(run)
 
 
-def test_a_closed_week_is_one_transcript_of_turns_by_consent_and_quotes(db: Database, research_env: Env,
-                                                                        clock: ManualClock, study_cohort) -> None:
+def test_a_closed_week_is_one_transcript_of_turns_by_consent_and_quotes(
+    db: Database, research_env: Env, clock: ManualClock, study_cohort
+) -> None:
     from storage.research_models import ResearchParticipant, ResearchTranscript
 
     env = research_env
@@ -158,29 +170,41 @@ def test_a_closed_week_is_one_transcript_of_turns_by_consent_and_quotes(db: Data
     turns = [(i.transcript_id, i.turn, names[i.participant_id], i.speaker_role, i.phase) for i in items(db)]
     anna_p, ben_p, dev_p = (turns[0][2], turns[1][2], turns[2][2])
     assert len({anna_p, ben_p, dev_p}) == 3
-    assert turns == [(sources[0].id, 1, anna_p, "presenter", "case"), (sources[0].id, 2, ben_p, "member", "questions"),
-                     (sources[0].id, 6, dev_p, "member", "discussion"),
-                     (sources[0].id, 7, anna_p, "presenter", "response")]
+    assert turns == [
+        (sources[0].id, 1, anna_p, "presenter", "case"),
+        (sources[0].id, 2, ben_p, "member", "questions"),
+        (sources[0].id, 6, dev_p, "member", "discussion"),
+        (sources[0].id, 7, anna_p, "presenter", "response"),
+    ]
     assert "Rashid" not in items(db)[0].text
 
     # Cara says yes: her question enters, and so does the answer that quoted it, each at its place
     _set_research(db, 3003, True)
     run_intake(db, env)
     assert [(i.turn, i.speaker_role) for i in sorted(items(db), key=lambda i: i.turn)] == [
-        (1, "presenter"), (2, "member"), (3, "member"), (4, "presenter"), (6, "member"), (7, "presenter")]
+        (1, "presenter"),
+        (2, "member"),
+        (3, "member"),
+        (4, "presenter"),
+        (6, "member"),
+        (7, "presenter"),
+    ]
     # no again: her turn and the one quoting her leave every export
     _set_research(db, 3003, False)
     run_intake(db, env)
     gone = items(db, excluded=True)
     assert sorted((i.turn, i.excluded_reason) for i in gone) == [
-        (3, "research consent is no longer yes"), (4, "quotes a post whose author is not in the research")]
+        (3, "research consent is no longer yes"),
+        (4, "quotes a post whose author is not in the research"),
+    ]
     # Dev leaves the circle: his turn leaves research at once, before any intake
     dev.command("leave")
     assert 6 not in [i.turn for i in items(db)]
 
 
-def test_a_transcript_exports_with_its_turns_and_one_qdpx_source(db: Database, research_env: Env,
-                                                                  clock: ManualClock, study_cohort) -> None:
+def test_a_transcript_exports_with_its_turns_and_one_qdpx_source(
+    db: Database, research_env: Env, clock: ManualClock, study_cohort
+) -> None:
     import csv
     import io
     import json
@@ -209,15 +233,21 @@ def test_a_transcript_exports_with_its_turns_and_one_qdpx_source(db: Database, r
     cols = ("step", "session", "turn", "speaker", "role", "phase")
     turns = [[r[k] for k in cols] for r in rows if r["session"]]
     speaker = {r["speaker"] for r in rows if r["role"] == "presenter"}.pop()
-    assert turns == [["circle:case", "Circle Rose · week 1", "1", speaker, "presenter", "case"],
-                     ["circle:questions", "Circle Rose · week 1", "2", turns[1][3], "member", "questions"],
-                     ["circle:questions", "Circle Rose · week 1", "3", turns[2][3], "member", "questions"],
-                     ["circle:discussion", "Circle Rose · week 1", "4", turns[3][3], "member", "discussion"]]
+    assert turns == [
+        ["circle:case", "Circle Rose · week 1", "1", speaker, "presenter", "case"],
+        ["circle:questions", "Circle Rose · week 1", "2", turns[1][3], "member", "questions"],
+        ["circle:questions", "Circle Rose · week 1", "3", turns[2][3], "member", "questions"],
+        ["circle:discussion", "Circle Rose · week 1", "4", turns[3][3], "member", "discussion"],
+    ]
     private = [r for r in rows if not r["session"]]
     assert len(private) == 5 and all(r[k] == "" for r in private for k in cols[1:])
     records = [json.loads(line) for line in export("jsonl").splitlines()]
     assert [(r["turn"], r["role"], r["phase"]) for r in records if r["session"]] == [
-        (1, "presenter", "case"), (2, "member", "questions"), (3, "member", "questions"), (4, "member", "discussion")]
+        (1, "presenter", "case"),
+        (2, "member", "questions"),
+        (3, "member", "questions"),
+        (4, "member", "discussion"),
+    ]
     assert all(r["session"] is None and r["speaker"] is None for r in records[:5])
 
     with zipfile.ZipFile(io.BytesIO(export("qdpx"))) as z:
@@ -229,8 +259,12 @@ def test_a_transcript_exports_with_its_turns_and_one_qdpx_source(db: Database, r
     assert 'name="Circle Rose · week 1 (transcript)"' in project and project.count("<TextSource ") == 2
     session_text = next(t for t in texts.values() if t.startswith("1. "))
     heads = [line for line in session_text.splitlines() if line[:2] in ("1.", "2.", "3.", "4.")]
-    assert heads == [f"1. {speaker} (presenter) · case", f"2. {turns[1][3]} (member) · questions",
-                     f"3. {turns[2][3]} (member) · questions", f"4. {turns[3][3]} (member) · discussion"]
+    assert heads == [
+        f"1. {speaker} (presenter) · case",
+        f"2. {turns[1][3]} (member) · questions",
+        f"3. {turns[2][3]} (member) · questions",
+        f"4. {turns[3][3]} (member) · discussion",
+    ]
     assert "Rashid" not in session_text and "What did you do with your hands while he cried?" in session_text
     # every speaker's case holds the session (Anna, Ben, Cara, Dev), and Ola's case her reflection
     assert project.count("<SourceRef ") == 5

@@ -60,8 +60,9 @@ ARGS = {
 }
 # joining with both choices made, and writing, come up more often than the rest, so most runs have text in the
 # queue that could go wrong
-WEIGHTED = ["enrol"] * 3 + ["reflect"] * 4 + ["intake"] * 2 + [
-    k for k in ARGS if k not in ("enrol", "reflect", "intake")]
+WEIGHTED = (
+    ["enrol"] * 3 + ["reflect"] * 4 + ["intake"] * 2 + [k for k in ARGS if k not in ("enrol", "reflect", "intake")]
+)
 OPS = st.sampled_from(WEIGHTED).flatmap(lambda kind: ARGS[kind])
 
 
@@ -125,8 +126,18 @@ def new_world(db: Database) -> World:
     reset(db)
     clock = ManualClock(datetime(2026, 1, 5, 10, 0, tzinfo=UTC))
     env = Env(research=research_queue, clock=clock, bot_username="balint_test_bot", pseudonym_key=KEY)
-    cohort = db.call(create_cohort, CohortIn(name="Study cohort", start_date=date(2026, 1, 5), weeks=6, weekday=0,
-                                             send_time=time(9, 0), timezone="Europe/London", study=STUDY))
+    cohort = db.call(
+        create_cohort,
+        CohortIn(
+            name="Study cohort",
+            start_date=date(2026, 1, 5),
+            weeks=6,
+            weekday=0,
+            send_time=time(9, 0),
+            timezone="Europe/London",
+            study=STUDY,
+        ),
+    )
     seed(db, env)  # the seed codebook opens round 1, so exports can be made
     return World(db, env, cohort)
 
@@ -214,17 +225,19 @@ def check(w: World) -> None:
     w.most_queued = max(w.most_queued, sum(1 for i in items if i.excluded_at is None))
     for sid, (research, joined) in consents.items():
         m = w.model[sid]
-        assert (research if joined else None, joined) == (m.research if m.joined else None, m.joined), \
+        assert (research if joined else None, joined) == (m.research if m.joined else None, m.joined), (
             f"student {sid}: the database and the buttons pressed disagree about consent"
+        )
     forbidden, erased = w.forbidden(), w.erased()
     for item in items:
         in_queue = item.excluded_at is None
-        for word_ in (forbidden if in_queue else erased):
+        for word_ in forbidden if in_queue else erased:
             assert word_ not in item.text, f"item {item.id} holds {word_} of a student without consent"
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(ops=st.lists(OPS, min_size=8, max_size=40))
 def test_no_text_without_research_consent_reaches_the_queue_or_an_export(db: Database, ops: list[Op]) -> None:
     w = new_world(db)
@@ -242,8 +255,14 @@ def test_no_text_without_research_consent_reaches_the_queue_or_an_export(db: Dat
 def test_the_model_sees_a_withdrawal_after_an_export(db: Database) -> None:
     """One hand-written sequence, so the property's machinery is shown to bite."""
     w = new_world(db)
-    for op in [("join", 1001), ("participate", 1001, True), ("research", 1001, True), ("reflect", 1001),
-               ("intake",), ("export", "jsonl")]:
+    for op in [
+        ("join", 1001),
+        ("participate", 1001, True),
+        ("research", 1001, True),
+        ("reflect", 1001),
+        ("intake",),
+        ("export", "jsonl"),
+    ]:
         step(w, op)
         check(w)
     assert not w.forbidden()

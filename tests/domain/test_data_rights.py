@@ -64,12 +64,18 @@ def test_mydata_holds_choices_every_version_of_every_reply_deliveries_and_alerts
     chat.join_and_consent(cohort.invite_code, research=False)
     send_week(db, env, cohort, 1)
     chat.say("A quiet man on the ward who wouldn't look at me.", message_id=700)
-    db.call(student.edited, env, alice, "A quiet man on the ward who would not look at me.", chat_id=1001,
-            message_id=700)
+    db.call(
+        student.edited, env, alice, "A quiet man on the ward who would not look at me.", chat_id=1001, message_id=700
+    )
     chat.say("Honestly I want to die some days")
     data = my_data(chat)
-    assert data["user"] == {"telegram_id": 1001, "first_name": "Alice", "username": "alice",
-                            "first_seen": data["user"]["first_seen"], "unreachable_since": None}
+    assert data["user"] == {
+        "telegram_id": 1001,
+        "first_name": "Alice",
+        "username": "alice",
+        "first_seen": data["user"]["first_seen"],
+        "unreachable_since": None,
+    }
     assert [(c["choice"], c["value"]) for c in data["consent_history"]] == [("participate", True), ("research", False)]
     assert data["enrolments"][0]["cohort"] == "Psychiatry Jan 2026" and data["enrolments"][0]["research_use"] is False
     [week] = data["reflections"]
@@ -117,8 +123,9 @@ def exported(db: Database, research_env: Env, study_cohort, clock: ManualClock) 
     seed(db, research_env)
 
     def export(session: Session) -> int:
-        return exports.export(session, research_env, session.get(Study, study(db).id), "jsonl", io.BytesIO(),
-                              actor="cli:lead").export_id
+        return exports.export(
+            session, research_env, session.get(Study, study(db).id), "jsonl", io.BytesIO(), actor="cli:lead"
+        ).export_id
 
     return ana, ben, db.call(export)
 
@@ -198,8 +205,9 @@ def _days(db: Database, days: int) -> None:
     db.call(run)
 
 
-def test_purge_deletes_what_is_older_than_the_studys_retention_and_keeps_the_rest(db, research_env, study_cohort,
-                                                                                 cohort, clock: ManualClock):
+def test_purge_deletes_what_is_older_than_the_studys_retention_and_keeps_the_rest(
+    db, research_env, study_cohort, cohort, clock: ManualClock
+):
     _days(db, 30)
     ana = enrol(db, research_env, study_cohort, 2001, "Ana")
     reflect(db, research_env, study_cohort, [ana], week=1)
@@ -336,8 +344,10 @@ def test_keys_cli_generate_rotate_status(db, env, cohort, alice, cli_db, monkeyp
     monkeypatch.setenv("DATA_ENCRYPTION_KEY", f"{key},not-a-key")
     result = runner.invoke(app, ["keys", "status"])
     assert result.exit_code == 2
-    assert result.stderr.strip() == ("Configuration error: DATA_ENCRYPTION_KEY: each comma-separated key must be a "
-                                     "Fernet key (make one with: balint keys generate)")
+    assert result.stderr.strip() == (
+        "Configuration error: DATA_ENCRYPTION_KEY: each comma-separated key must be a "
+        "Fernet key (make one with: balint keys generate)"
+    )
 
 
 def test_purge_cli_dry_run_and_json(db, env, cohort, alice, cli_db):
@@ -353,8 +363,14 @@ def test_purge_cli_dry_run_and_json(db, env, cohort, alice, cli_db):
 
 
 def test_safeguarding_check_cli_prints_one_verdict_per_line(tmp_path):
-    lines = ["I want to die", "I'm not suicidal", "the patient said she wanted to die",
-             "the nurse slapped the patient", "", "I could murder a coffee"]
+    lines = [
+        "I want to die",
+        "I'm not suicidal",
+        "the patient said she wanted to die",
+        "the nurse slapped the patient",
+        "",
+        "I could murder a coffee",
+    ]
     result = runner.invoke(app, ["safeguarding", "check"], input="\n".join(lines) + "\n")
     out = result.stdout.splitlines()
     assert result.exit_code == 0 and len(out) == len(lines)
@@ -364,14 +380,16 @@ def test_safeguarding_check_cli_prints_one_verdict_per_line(tmp_path):
     result = runner.invoke(app, ["safeguarding", "check", "--json"], input="\n".join(lines) + "\n")
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(r["action"], r["category"], r["subject"], r["negated"]) for r in rows[:4]] == [
-        ("self", "suicidal", "student", False), ("none", "suicidal", "student", True),
-        ("none", "suicidal", "patient", False), ("patient_safety", "patient_safety", "patient", False)]
+        ("self", "suicidal", "student", False),
+        ("none", "suicidal", "student", True),
+        ("none", "suicidal", "patient", False),
+        ("patient_safety", "patient_safety", "patient", False),
+    ]
     assert rows[0]["rule"] == "suicidal.want_to_die" and rows[0]["quoted"] is False
     bad = tmp_path / "rules.toml"
     bad.write_text("[[rule]]\nid = 'x'\ncategory = 'nonsense'\npatterns = ['a']\n")
     result = runner.invoke(app, ["safeguarding", "check", "--rules", str(bad)], input="hello\n")
     assert result.exit_code == 2 and "category must be one of" in result.stderr and "Traceback" not in result.output
-
 
 
 def test_erasure_takes_the_announcements_sent_to_the_student_too(db, env, cohort, alice):

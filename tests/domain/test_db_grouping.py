@@ -44,8 +44,9 @@ def stored(session: Session) -> list[int]:
     return sorted(session.exec(select(User.telegram_id)).all())
 
 
-async def test_a_burst_of_units_shares_transactions_and_each_gets_its_own_result(db: Database,
-                                                                                commits: list[int]) -> None:
+async def test_a_burst_of_units_shares_transactions_and_each_gets_its_own_result(
+    db: Database, commits: list[int]
+) -> None:
     ids = list(range(1, 41))
     results = await asyncio.gather(*(db.run_grouped(add_user, i) for i in ids))
     assert results == [i * 10 for i in ids]

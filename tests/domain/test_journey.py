@@ -39,8 +39,9 @@ def test_join_shows_participant_information_then_two_separate_choices(db: Databa
     assert db.call(records) == [("participate", True, "v3"), ("research", False, "v3")]
 
 
-def test_consent_and_joining_are_dated_by_the_bot_clock(db: Database, env: Env, clock: ManualClock, cohort,
-                                                       alice: Person):
+def test_consent_and_joining_are_dated_by_the_bot_clock(
+    db: Database, env: Env, clock: ManualClock, cohort, alice: Person
+):
     """The sandbox and the tests run on a clock of their own: the consent history must follow it."""
     chat = DomainChat(db, env, alice)
     chat.start(cohort.invite_code)
@@ -112,8 +113,9 @@ def test_a_week_of_reflection_stores_every_reply_once_linked_to_week_and_step(db
         chat.say(text)
     assert "Thank you, Alice" in chat.last and "Your next prompt comes Monday 12 January at 09:00" in chat.last
     entries = stored_entries(db)
-    assert [(e.week, e.step, e.text) for e in entries] == list(zip(
-        [1] * 5, ["encounter", "felt", "patient", "between", "takeaway"], REPLIES, strict=True))
+    assert [(e.week, e.step, e.text) for e in entries] == list(
+        zip([1] * 5, ["encounter", "felt", "patient", "between", "takeaway"], REPLIES, strict=True)
+    )
     assert {e.cohort_id for e in entries} == {cohort.id}
 
     def states(session):
@@ -193,8 +195,9 @@ def test_an_edit_is_stored_as_a_new_version(db, env, cohort, alice):
     chat.join_and_consent(cohort.invite_code)
     send_week(db, env, cohort, 1)
     chat.say(REPLIES[0], message_id=900)
-    replies = db.call(student.edited, env, alice, REPLIES[0] + " (He was 54.)", chat_id=alice.telegram_id,
-                      message_id=900)
+    replies = db.call(
+        student.edited, env, alice, REPLIES[0] + " (He was 54.)", chat_id=alice.telegram_id, message_id=900
+    )
     assert "kept your edited version" in replies[0].text
     assert [(e.message_id, e.version) for e in stored_entries(db)] == [(900, 1), (900, 2)]
 

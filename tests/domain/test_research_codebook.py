@@ -17,8 +17,12 @@ from storage.models import Study
 from storage.research_models import Assignment, CodingItem
 from tests.support.research_support import enrol, reflect, researchers, review_all, run_intake, seed, study
 
-SEED_NAMES = ["Container for vulnerability", "Attunement to encounters", "Identity within the hierarchy",
-              "Self-preservation"]
+SEED_NAMES = [
+    "Container for vulnerability",
+    "Attunement to encounters",
+    "Identity within the hierarchy",
+    "Self-preservation",
+]
 
 
 def _study(session: Session, db: Database) -> Study:
@@ -27,14 +31,17 @@ def _study(session: Session, db: Database) -> Study:
     return found
 
 
-def test_seed_loads_the_four_themes_with_definitions_into_round_1(db: Database, research_env: Env,
-                                                                  study_cohort) -> None:
+def test_seed_loads_the_four_themes_with_definitions_into_round_1(
+    db: Database, research_env: Env, study_cohort
+) -> None:
     seed(db, research_env)
 
     def look(session):
         rnd = codebook.open_round(session, study(db).id)
-        return rnd.number, [(c.name, c.colour, bool(c.definition and c.inclusion and c.exclusion and c.example))
-                            for c in codebook.codes(session, rnd)]
+        return rnd.number, [
+            (c.name, c.colour, bool(c.definition and c.inclusion and c.exclusion and c.example))
+            for c in codebook.codes(session, rnd)
+        ]
 
     number, codes = db.call(look)
     assert number == 1
@@ -58,8 +65,12 @@ def test_closing_a_round_freezes_it_and_carries_the_codebook_with_its_lineage(db
         s = _study(session, db)
         one, two = codebook.round_by_number(session, s, 1), codebook.round_by_number(session, s, 2)
         a, b = codebook.codes(session, one), codebook.codes(session, two)
-        return ([c.lineage for c in a] == [c.lineage for c in b], [c.derived_from for c in b] == [[c.id] for c in a],
-                one.closed_at is not None, two.closed_at is None)
+        return (
+            [c.lineage for c in a] == [c.lineage for c in b],
+            [c.derived_from for c in b] == [[c.id] for c in a],
+            one.closed_at is not None,
+            two.closed_at is None,
+        )
 
     assert db.call(rounds) == (True, True, True, True)
 
@@ -79,27 +90,50 @@ def test_rename_merge_split_keep_their_history(db, research_env, study_cohort):
         close_round(session, research_env, s, actor="lead", force=True)
         rnd = codebook.open_round(session, s.id)
         find = lambda ref: codebook.find_code(session, rnd, ref)  # noqa: E731
-        codebook.edit_code(session, research_env, rnd, find("Self-preservation"), name="Protecting the self",
-                           actor="lead")
-        codebook.merge_codes(session, research_env, rnd, find("Attunement to encounters"),
-                             [find("Container for vulnerability")], name="Attunement and holding", actor="lead")
-        codebook.split_code(session, research_env, rnd, find("Identity within the hierarchy"),
-                            ["Place in the team", "Becoming a doctor"], actor="lead")
+        codebook.edit_code(
+            session, research_env, rnd, find("Self-preservation"), name="Protecting the self", actor="lead"
+        )
+        codebook.merge_codes(
+            session,
+            research_env,
+            rnd,
+            find("Attunement to encounters"),
+            [find("Container for vulnerability")],
+            name="Attunement and holding",
+            actor="lead",
+        )
+        codebook.split_code(
+            session,
+            research_env,
+            rnd,
+            find("Identity within the hierarchy"),
+            ["Place in the team", "Becoming a doctor"],
+            actor="lead",
+        )
         return [c.name for c in codebook.codes(session, rnd)], codebook.history(session, s)
 
     names, history = db.call(change)
     assert names == ["Attunement and holding", "Protecting the self", "Place in the team", "Becoming a doctor"]
     actions = [(h["round"], h["action"]) for h in history]
     assert actions[:4] == [(1, "create")] * 4
-    assert actions[4:] == [(2, "carry"), (2, "rename"), (2, "rename"), (2, "merge"), (2, "create"), (2, "create"),
-                           (2, "split")]
+    assert actions[4:] == [
+        (2, "carry"),
+        (2, "rename"),
+        (2, "rename"),
+        (2, "merge"),
+        (2, "create"),
+        (2, "create"),
+        (2, "split"),
+    ]
     rename = history[5]
     assert rename["before"] == {"name": "Self-preservation"} and rename["after"] == {"name": "Protecting the self"}
     merge = history[7]
     assert merge["merged"] == ["Container for vulnerability"] and merge["into"] == "Attunement and holding"
     split = history[-1]
-    assert split["code"] == "Identity within the hierarchy" and split["into"] == ["Place in the team",
-                                                                                 "Becoming a doctor"]
+    assert split["code"] == "Identity within the hierarchy" and split["into"] == [
+        "Place in the team",
+        "Becoming a doctor",
+    ]
 
     def lineage(session):
         rnd = codebook.open_round(session, study(db).id)
@@ -159,8 +193,7 @@ def test_names_and_colours_are_checked(db, research_env, study_cohort):
     def add(session, name, colour=None, parent=None):
         rnd = codebook.open_round(session, study(db).id)
         p = codebook.find_code(session, rnd, parent) if parent else None
-        codebook.add_code(session, research_env, rnd, codebook.CodeIn(name=name, colour=colour), parent=p,
-                          actor="lead")
+        codebook.add_code(session, research_env, rnd, codebook.CodeIn(name=name, colour=colour), parent=p, actor="lead")
 
     with pytest.raises(ResearchError, match="cannot contain '/'"):
         db.call(add, "A/B")
@@ -185,9 +218,19 @@ def test_qdc_round_trip_keeps_tree_fields_colours_and_guids(db, research_env, st
     def add_child(session):
         rnd = codebook.open_round(session, study(db).id)
         parent = codebook.find_code(session, rnd, "Self-preservation")
-        codebook.add_code(session, research_env, rnd, codebook.CodeIn(
-            name="Carrying patients home", definition="Thinking about patients after the shift.",
-            example="I lay awake thinking about him.", colour="#123456"), parent=parent, actor="lead")
+        codebook.add_code(
+            session,
+            research_env,
+            rnd,
+            codebook.CodeIn(
+                name="Carrying patients home",
+                definition="Thinking about patients after the shift.",
+                example="I lay awake thinking about him.",
+                colour="#123456",
+            ),
+            parent=parent,
+            actor="lead",
+        )
 
     db.call(add_child)
     path = tmp_path / "book.qdc"
@@ -201,8 +244,11 @@ def test_qdc_round_trip_keeps_tree_fields_colours_and_guids(db, research_env, st
     assert [c.name for c in book] == SEED_NAMES
     child = book[3].children[0]
     assert (child.name, child.colour, child.definition, child.example) == (
-        "Carrying patients home", "#123456", "Thinking about patients after the shift.",
-        "I lay awake thinking about him.")
+        "Carrying patients home",
+        "#123456",
+        "Thinking about patients after the shift.",
+        "I lay awake thinking about him.",
+    )
     assert book[1].inclusion.startswith("Imagining the patient's perspective")
 
     def lineages(session):
@@ -229,8 +275,13 @@ def test_csv_round_trip_and_formula_cells_are_neutralised(db, research_env, stud
 
     def add(session):
         rnd = codebook.open_round(session, study(db).id)
-        codebook.add_code(session, research_env, rnd, codebook.CodeIn(
-            name="Doubt", definition="=HYPERLINK(\"http://evil\")", example="-not sure"), actor="lead")
+        codebook.add_code(
+            session,
+            research_env,
+            rnd,
+            codebook.CodeIn(name="Doubt", definition='=HYPERLINK("http://evil")', example="-not sure"),
+            actor="lead",
+        )
         out = io.StringIO()
         codebook_files.write_csv(session, rnd, out)
         return out.getvalue()
@@ -242,7 +293,7 @@ def test_csv_round_trip_and_formula_cells_are_neutralised(db, research_env, stud
     path.write_text(text, encoding="utf-8")
     book = codebook_files.read_csv_file(path)
     doubt = book[-1]
-    assert (doubt.definition, doubt.example) == ("=HYPERLINK(\"http://evil\")", "-not sure")
+    assert (doubt.definition, doubt.example) == ('=HYPERLINK("http://evil")', "-not sure")
 
 
 def test_a_malformed_csv_gets_a_clear_message(tmp_path):

@@ -34,8 +34,11 @@ from tests.support.research_support import (
 
 
 def _assignments(db: Database) -> list[tuple[int, int, bool]]:
-    return db.call(lambda s: [(a.item_id, a.coder_id, a.independent) for a in s.exec(
-        select(Assignment).order_by(Assignment.id)).all()])
+    return db.call(
+        lambda s: [
+            (a.item_id, a.coder_id, a.independent) for a in s.exec(select(Assignment).order_by(Assignment.id)).all()
+        ]
+    )
 
 
 def test_each_item_gets_two_coders_one_independent(db, research_env, study_cohort):
@@ -58,8 +61,7 @@ def test_without_an_independent_coder_the_second_is_marked_and_load_is_balanced(
     def third(session):
         from bot.research.access import grant
 
-        grant(session, research_env, session.get(Study, study(db).id), OUTSIDER.telegram_id, label="C3",
-              actor="lead")
+        grant(session, research_env, session.get(Study, study(db).id), OUTSIDER.telegram_id, label="C3", actor="lead")
 
     db.call(third)
     assign(db, research_env)
@@ -129,9 +131,13 @@ def test_blind_coding_through_the_chat(db, research_env, study_cohort):
 
 def test_a_quoted_passage_is_coded_in_code_points(db, research_env, study_cohort):
     ana = enrol(db, research_env, study_cohort, 2001, "Ana")
-    texts = ["😀 A smiling man 🙂 told me the ward felt like home, and I believed him.",
-             "I felt warm and then unsure, and unsure again later.", "He might have felt relieved to be heard.",
-             "Something shifted when he laughed at my joke.", "Humour can be a way in."]
+    texts = [
+        "😀 A smiling man 🙂 told me the ward felt like home, and I believed him.",
+        "I felt warm and then unsure, and unsure again later.",
+        "He might have felt relieved to be heard.",
+        "Something shifted when he laughed at my joke.",
+        "Humour can be a way in.",
+    ]
     reflect(db, research_env, study_cohort, [ana], texts=texts)
     run_intake(db, research_env)
     researchers(db, research_env)
@@ -141,16 +147,23 @@ def test_a_quoted_passage_is_coded_in_code_points(db, research_env, study_cohort
     _, view = db.call(chat.code_command, research_env, RESEARCHER_A)
     shown = _plain(view.text)  # what the Telegram client shows
     quote = "the ward felt like home"
-    utf16 = len(shown[:shown.index(quote)].encode("utf-16-le")) // 2
-    asked = db.call(chat_quote.reply_to_item, research_env, RESEARCHER_A, replied_text=shown, body="this",
-                    quote=quote, quote_position=utf16)
+    utf16 = len(shown[: shown.index(quote)].encode("utf-16-le")) // 2
+    asked = db.call(
+        chat_quote.reply_to_item,
+        research_env,
+        RESEARCHER_A,
+        replied_text=shown,
+        body="this",
+        quote=quote,
+        quote_position=utf16,
+    )
     assert asked[0].text == f"Which code for “{quote}”?"
     choice = buttons(asked[0])["Attunement to encounters"]
     outcome = press(db, research_env, RESEARCHER_A, choice)
     assert "coded as <b>Attunement to encounters</b>" in outcome.edit_text
     (c,) = db.call(lambda s: s.exec(select(ResearchCoding)).all())
     item = items(db)[0]
-    assert item.text[c.start:c.end] == quote and c.start == item.text.index(quote)
+    assert item.text[c.start : c.end] == quote and c.start == item.text.index(quote)
 
     # sending the code's name with the quote codes at once; a repeated word is found by its position
     felt_text = "I felt warm and then unsure, and unsure again later."
@@ -159,8 +172,15 @@ def test_a_quoted_passage_is_coded_in_code_points(db, research_env, study_cohort
     shown = _plain(felt.text)
     second = shown.index("unsure", shown.index("unsure") + 1)
     utf16 = len(shown[:second].encode("utf-16-le")) // 2
-    said = db.call(chat_quote.reply_to_item, research_env, RESEARCHER_A, replied_text=shown, body="self-preservation",
-                   quote="unsure", quote_position=utf16)
+    said = db.call(
+        chat_quote.reply_to_item,
+        research_env,
+        RESEARCHER_A,
+        replied_text=shown,
+        body="self-preservation",
+        quote="unsure",
+        quote_position=utf16,
+    )
     assert "coded as <b>Self-preservation</b>" in said[0].text
     coded = db.call(lambda s: s.exec(select(ResearchCoding).order_by(ResearchCoding.id)).all())[-1]
     assert (coded.start, coded.end) == (felt_text.index("unsure again"), felt_text.index("unsure again") + 6)
@@ -177,15 +197,27 @@ def test_a_reply_without_a_quote_is_a_memo_and_memo_command_works(db, research_e
     ready_to_code(db, research_env, study_cohort)
     assign(db, research_env)
     _, view = db.call(chat.code_command, research_env, RESEARCHER_A)
-    said = db.call(chat_quote.reply_to_item, research_env, RESEARCHER_A, replied_text=_plain(view.text),
-                   body="Note the phone calls.", quote=None, quote_position=None)
+    said = db.call(
+        chat_quote.reply_to_item,
+        research_env,
+        RESEARCHER_A,
+        replied_text=_plain(view.text),
+        body="Note the phone calls.",
+        quote=None,
+        quote_position=None,
+    )
     assert "Kept as a memo on item #1" in said[0].text
     assert "Memo kept on item #1" in db.call(chat.memo_command, research_env, RESEARCHER_A, "Second thought.")[0].text
-    assert "Memo kept on the code <b>Self-preservation</b>" in db.call(
-        chat.memo_command, research_env, RESEARCHER_A, "self-preservation: watch for distancing")[0].text
+    assert (
+        "Memo kept on the code <b>Self-preservation</b>"
+        in db.call(chat.memo_command, research_env, RESEARCHER_A, "self-preservation: watch for distancing")[0].text
+    )
     memos = db.call(lambda s: [(m.item_id, m.code_id is not None, m.text) for m in s.exec(select(Memo)).all()])
-    assert memos == [(1, False, "Note the phone calls."), (1, False, "Second thought."),
-                     (None, True, "watch for distancing")]
+    assert memos == [
+        (1, False, "Note the phone calls."),
+        (1, False, "Second thought."),
+        (None, True, "watch for distancing"),
+    ]
 
 
 def test_skip_is_the_students_during_a_reflection_and_the_researchers_otherwise(db, research_env, study_cohort):
@@ -206,8 +238,9 @@ def test_an_item_put_aside_comes_after_the_others_and_a_finished_one_cannot_be(d
 
     def mine(session: Session) -> list[Assignment]:
         coder = session.exec(select(Coder).where(Coder.telegram_id == RESEARCHER_A.telegram_id)).one()
-        return list(session.exec(select(Assignment).where(Assignment.coder_id == coder.id)
-                                 .order_by(Assignment.item_id)).all())
+        return list(
+            session.exec(select(Assignment).where(Assignment.coder_id == coder.id).order_by(Assignment.item_id)).all()
+        )
 
     def aside(session: Session, index: int) -> None:
         coding.put_aside(session, research_env, mine(session)[index])
@@ -252,8 +285,10 @@ def test_disagreements_queue_and_settling_keeps_each_coders_original(db, researc
 
     (d,) = db.call(queue)
     assert d["item"] == 1 and d["agreed"] == ["Attunement to encounters"] and d["differing"] == ["Self-preservation"]
-    assert d["by_coder"] == {"C1": ["Attunement to encounters"],
-                             "C2": ["Attunement to encounters", "Self-preservation"]}
+    assert d["by_coder"] == {
+        "C1": ["Attunement to encounters"],
+        "C2": ["Attunement to encounters", "Self-preservation"],
+    }
 
     def settle(session):
         s = session.get(Study, study(db).id)
@@ -280,8 +315,15 @@ def test_nobody_but_researchers_of_the_study_may_code(db, research_env, study_co
     from bot.research.access import grant
 
     db.call(create_cohort, CohortIn(name="Elsewhere", start_date=study_cohort.start_date, study="Other study"))
-    db.call(lambda s: grant(s, research_env, s.exec(select(Study).where(Study.name == "Other study")).one(),
-                            OUTSIDER.telegram_id, actor="lead"))
+    db.call(
+        lambda s: grant(
+            s,
+            research_env,
+            s.exec(select(Study).where(Study.name == "Other study")).one(),
+            OUTSIDER.telegram_id,
+            actor="lead",
+        )
+    )
     assert press(db, research_env, OUTSIDER, forged).toast == NOT_A_RESEARCHER
     assert press(db, research_env, OUTSIDER, actions.encode(Action.CODE_DONE, 1)).toast == NOT_A_RESEARCHER
 
@@ -327,8 +369,13 @@ def test_a_researcher_link_grants_the_study_and_a_wrong_one_is_refused(db, resea
 def test_a_long_item_still_finishes_within_telegrams_limit(db, research_env, study_cohort):
     ana = enrol(db, research_env, study_cohort, 2001, "Ana")
     long_text = "I kept thinking about the waiting room and the clock on the wall. " * 70  # ~4,600 characters
-    reflect(db, research_env, study_cohort, [ana], texts=[long_text, *[f"Answer number {i} for this week." for i in
-                                                                       range(4)]])
+    reflect(
+        db,
+        research_env,
+        study_cohort,
+        [ana],
+        texts=[long_text, *[f"Answer number {i} for this week." for i in range(4)]],
+    )
     run_intake(db, research_env)
     researchers(db, research_env)
     seed(db, research_env)

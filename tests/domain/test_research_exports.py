@@ -23,11 +23,13 @@ from tests.support.paths import DATA
 from tests.support.research_support import enrol, reflect, researchers, review_all, run_intake, seed, study
 
 SCHEMA_DIR = DATA / "refi-qda"
-DANGER = ["=HYPERLINK(\"http://x.example\",\"click\") felt like a trick of the light.",
-          "+44 is not a number here but it starts with plus and the rest is words.",
-          "-I listed what scared me: the noise, the smell, the waiting.",
-          "@everyone on the ward seemed to know more than me that day.",
-          "Sitting down changes the conversation more than anything I say."]
+DANGER = [
+    '=HYPERLINK("http://x.example","click") felt like a trick of the light.',
+    "+44 is not a number here but it starts with plus and the rest is words.",
+    "-I listed what scared me: the noise, the smell, the waiting.",
+    "@everyone on the ward seemed to know more than me that day.",
+    "Sitting down changes the conversation more than anything I say.",
+]
 
 
 @pytest.fixture
@@ -56,8 +58,15 @@ def coded(db: Database, research_env: Env, study_cohort) -> None:
             else:
                 coding.toggle(session, research_env, a, attune)
             coding.finish(session, research_env, a)
-        coding.add_memo(session, research_env, rnd, session.exec(select(coding.Coder)).first(),
-                        "Phone calls as intrusion?", item=session.get(CodingItem, 1), code=None)
+        coding.add_memo(
+            session,
+            research_env,
+            rnd,
+            session.exec(select(coding.Coder)).first(),
+            "Phone calls as intrusion?",
+            item=session.get(CodingItem, 1),
+            code=None,
+        )
         compare.settle(session, research_env, rnd, session.get(CodingItem, 1), code_ids=[attune.id], actor="lead")
 
     db.call(code)
@@ -77,9 +86,27 @@ def test_csv_has_one_row_per_step_codes_by_coder_agreed_and_is_neutralised(db, r
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert result.rows == len(rows) == 10 and result.participants == 2
-    assert list(rows[0]) == ["item", "pseudonym", "cohort", "week", "step", "session", "turn", "speaker", "role",
-                             "phase", "prompt", "text", "codes C1",
-                             "codes C2", "finished by", "agreed codes", "status", "settle note", "memos"]
+    assert list(rows[0]) == [
+        "item",
+        "pseudonym",
+        "cohort",
+        "week",
+        "step",
+        "session",
+        "turn",
+        "speaker",
+        "role",
+        "phase",
+        "prompt",
+        "text",
+        "codes C1",
+        "codes C2",
+        "finished by",
+        "agreed codes",
+        "status",
+        "settle note",
+        "memos",
+    ]
     first = rows[0]
     assert first["pseudonym"] == "P001" and first["step"] == "encounter" and first["week"] == "1"
     assert [first[k] for k in ("session", "turn", "speaker", "role", "phase")] == [""] * 5  # a private reflection
@@ -104,8 +131,20 @@ def test_xlsx_cells_are_text_not_formulas_and_the_codebook_rides_along(db, resea
     book = load_workbook(path)
     sheet = book["Reflections"]
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:12] == ("item", "pseudonym", "cohort", "week", "step", "session", "turn", "speaker", "role",
-                            "phase", "prompt", "text")
+    assert rows[0][:12] == (
+        "item",
+        "pseudonym",
+        "cohort",
+        "week",
+        "step",
+        "session",
+        "turn",
+        "speaker",
+        "role",
+        "phase",
+        "prompt",
+        "text",
+    )
     assert len(rows) == 11 == result.rows + 1
     danger = [c for c in sheet["L"] if isinstance(c.value, str) and c.value.startswith(("=", "+", "-", "@"))]
     assert len(danger) == 4
@@ -135,16 +174,20 @@ def test_xlsx_sheets_open_ready_to_filter(db, research_env, coded, tmp_path):
     text_col = header.index("text") + 1
     from openpyxl.utils import get_column_letter
 
-    assert reflections.column_dimensions[get_column_letter(text_col)].width > \
-        reflections.column_dimensions[get_column_letter(header.index("week") + 1)].width
+    assert (
+        reflections.column_dimensions[get_column_letter(text_col)].width
+        > reflections.column_dimensions[get_column_letter(header.index("week") + 1)].width
+    )
 
 
 def test_jsonl_carries_offsets_and_text_exactly(db, research_env, coded):
     _, data = run_export(db, research_env, "jsonl")
     lines = [json.loads(line) for line in data.decode().splitlines()]
     first = lines[0]
-    assert first["codes"]["C1"] == [{"code": "Attunement to encounters", "start": None, "end": None},
-                                    {"code": "Attunement to encounters", "start": 0, "end": 5}]
+    assert first["codes"]["C1"] == [
+        {"code": "Attunement to encounters", "start": None, "end": None},
+        {"code": "Attunement to encounters", "start": 0, "end": 5},
+    ]
     assert first["agreed"] == [{"code": "Attunement to encounters", "start": None, "end": None}]
     assert lines[5]["text"] == DANGER[0]  # no apostrophe in JSON
 
@@ -230,8 +273,13 @@ def test_withdrawn_students_are_in_no_later_export_of_any_format(db, research_en
     for fmt in ("csv", "jsonl", "qdpx"):
         result, data = run_export(db, research_env, fmt)
         assert result.participants == 1 and result.rows == 5
-        blob = data if fmt != "qdpx" else b"".join(zipfile.ZipFile(io.BytesIO(data)).read(n) for n in
-                                                   zipfile.ZipFile(io.BytesIO(data)).namelist())
+        blob = (
+            data
+            if fmt != "qdpx"
+            else b"".join(
+                zipfile.ZipFile(io.BytesIO(data)).read(n) for n in zipfile.ZipFile(io.BytesIO(data)).namelist()
+            )
+        )
         assert b"HYPERLINK" not in blob and b"P002" not in blob
 
 
@@ -244,4 +292,13 @@ def test_an_unknown_format_or_round_is_a_clear_error(db, research_env, coded):
 
 def test_formula_neutralising_is_exact():
     assert [cells.safe_cell(v) for v in ("=1", "+1", "-1", "@x", "\tx", "\rx", "ok", "", 5)] == [
-        "'=1", "'+1", "'-1", "'@x", "'\tx", "'\rx", "ok", "", 5]
+        "'=1",
+        "'+1",
+        "'-1",
+        "'@x",
+        "'\tx",
+        "'\rx",
+        "ok",
+        "",
+        5,
+    ]

@@ -37,8 +37,9 @@ FORMATS = ("csv", "jsonl", "qdpx", "xlsx")
 
 def export(db: Database, env: Env, fmt: str, number: int) -> tuple[bytes, exports.ExportResult]:
     out = io.BytesIO()
-    result = db.call(lambda s: exports.export(s, env, s.get(Study, study(db).id), fmt, out, round_number=number,
-                                              actor="cli:lead"))
+    result = db.call(
+        lambda s: exports.export(s, env, s.get(Study, study(db).id), fmt, out, round_number=number, actor="cli:lead")
+    )
     return out.getvalue(), result
 
 
@@ -66,8 +67,15 @@ def code_round(db: Database, env: Env, *, finish: bool = True) -> None:
         session.flush()
         if finish:
             for d in compare.disagreements(session, rnd):
-                compare.settle(session, env, rnd, session.get(CodingItem, d["item"]), code_ids=[att.id],
-                               actor="lead", note=f"settled {d['item']} at the meeting")
+                compare.settle(
+                    session,
+                    env,
+                    rnd,
+                    session.get(CodingItem, d["item"]),
+                    code_ids=[att.id],
+                    actor="lead",
+                    note=f"settled {d['item']} at the meeting",
+                )
 
     db.call(run)
 
@@ -91,7 +99,8 @@ def close(db: Database, env: Env, *, force: bool = False) -> rounds.Closed:
 
 
 def test_a_closed_round_exports_the_same_bytes_until_a_withdrawal_removes_only_that_students_rows(
-        db, research_env, study_cohort):
+    db, research_env, study_cohort
+):
     env = research_env
     ana = enrol(db, env, study_cohort, 2001, "Ana")
     ben = enrol(db, env, study_cohort, 2002, "Ben")
@@ -119,8 +128,14 @@ def test_a_closed_round_exports_the_same_bytes_until_a_withdrawal_removes_only_t
 
     # Ana edits week 1; week 2 comes in; round 2 is coded and closed; round 3 renames a code
     entry = next(e for e in db.call(lambda s: s.exec(select(ReflectionEntry)).all()) if e.step == "felt")
-    db.call(student.edited, env, ana.person, "Honestly I felt lost and useless that morning.",
-            chat_id=entry.chat_id, message_id=entry.message_id)
+    db.call(
+        student.edited,
+        env,
+        ana.person,
+        "Honestly I felt lost and useless that morning.",
+        chat_id=entry.chat_id,
+        message_id=entry.message_id,
+    )
     next_week(env.clock)  # type: ignore[arg-type]
     reflect(db, env, study_cohort, [ana, ben], week=2)
     run_intake(db, env)
@@ -147,8 +162,9 @@ def test_a_closed_round_exports_the_same_bytes_until_a_withdrawal_removes_only_t
     csv_after = list(csv.reader(io.StringIO(after.decode("utf-8-sig"))))
     assert csv_after == [row for row in csv_before if row[1] != "P002"]
     assert len(csv_after) == len(csv_before) - 5 and result.left_out == 5
-    (left,) = [w for w in db.call(withdrawals, db.call(lambda s: s.get(Study, study(db).id)))
-               if w["what"] == "left the queue"]
+    (left,) = [
+        w for w in db.call(withdrawals, db.call(lambda s: s.get(Study, study(db).id))) if w["what"] == "left the queue"
+    ]
     assert left["participants"] == ["P002"] and left["left_out_of"] == [result.export_id]
     assert [h["export"] for h in left["held_by_exports"]][:4] == [1, 2, 3, 4]
 
@@ -166,8 +182,11 @@ def test_settle_notes_and_memos_travel_in_every_format_and_in_disagreements(db, 
     # with a note
 
     close(db, env)
-    settled = db.call(lambda s: compare.disagreements(
-        s, codebook.round_by_number(s, s.get(Study, study(db).id), 1), include_settled=True))
+    settled = db.call(
+        lambda s: compare.disagreements(
+            s, codebook.round_by_number(s, s.get(Study, study(db).id), 1), include_settled=True
+        )
+    )
     assert [(d["item"], d["note"]) for d in settled] == [(i, f"settled {i} at the meeting") for i in (1, 3, 5)]
     memos = [{"by": "C1", "text": "memo by C1 on 1"}, {"by": "C2", "text": "memo by C2 on 1"}]
     first = json.loads(export(db, env, "jsonl", 1)[0].decode().splitlines()[0])

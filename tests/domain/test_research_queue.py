@@ -27,8 +27,9 @@ from tests.support.research_support import (
 )
 
 
-def test_only_students_with_research_consent_yes_enter_redacted(db: Database, research_env: Env,
-                                                                   study_cohort: Cohort) -> None:
+def test_only_students_with_research_consent_yes_enter_redacted(
+    db: Database, research_env: Env, study_cohort: Cohort
+) -> None:
     yes = enrol(db, research_env, study_cohort, 2001, "Ana")
     no = enrol(db, research_env, study_cohort, 2002, "Ben", research=False)
     reflect(db, research_env, study_cohort, [yes, no])
@@ -70,7 +71,8 @@ def test_the_short_paths_nothing_this_week_is_not_an_item(db, research_env, stud
 
 
 def test_withdrawal_takes_items_out_of_the_queue_and_later_exports_and_names_earlier_exports(
-        db, research_env, study_cohort):
+    db, research_env, study_cohort
+):
     ana = enrol(db, research_env, study_cohort, 2001, "Ana")
     ben = enrol(db, research_env, study_cohort, 2002, "Ben")
     reflect(db, research_env, study_cohort, [ana, ben])
@@ -142,13 +144,18 @@ def test_an_edit_is_re_redacted_and_coded_passages_move_with_the_text(db, resear
     now = next(i for i in items(db) if i.step == "felt")
     assert now.text.endswith("next to Dr [NAME].") and now.text.startswith("Honestly")
     (c,) = db.call(lambda s: s.exec(select(coding.ResearchCoding)).all())
-    assert now.text[c.start:c.end] == "useless"
+    assert now.text[c.start : c.end] == "useless"
 
 
 def test_review_marks_redact_more_and_survive_an_edit(db, research_env, study_cohort):
     ana = enrol(db, research_env, study_cohort, 2001, "Ana")
-    reflect(db, research_env, study_cohort, [ana], texts=[
-        "On Ward 7B at St Elsewhere a man told me about his allotment by the canal.", *WEEK[1:]])
+    reflect(
+        db,
+        research_env,
+        study_cohort,
+        [ana],
+        texts=["On Ward 7B at St Elsewhere a man told me about his allotment by the canal.", *WEEK[1:]],
+    )
     run_intake(db, research_env)
     first = items(db)[0]
 
@@ -161,8 +168,14 @@ def test_review_marks_redact_more_and_survive_an_edit(db, research_env, study_co
     entry = db.call(lambda s: s.exec(select(ReflectionEntry).order_by(ReflectionEntry.id)).first())
     from bot.chat import student
 
-    db.call(student.edited, research_env, ana.person, "Today, on Ward 7B at St Elsewhere, a man told me about "
-            "his allotment.", chat_id=entry.chat_id, message_id=entry.message_id)
+    db.call(
+        student.edited,
+        research_env,
+        ana.person,
+        "Today, on Ward 7B at St Elsewhere, a man told me about his allotment.",
+        chat_id=entry.chat_id,
+        message_id=entry.message_id,
+    )
     run_intake(db, research_env)
     assert items(db)[0].text == "Today, on [LOCATION] at [PLACE], a man told me about his allotment."
 
@@ -198,8 +211,9 @@ def test_data_rights_hooks_summarise_erase_and_purge(db, research_env, study_coh
     assert summary["studies"] == [{"study": "Balint Study 2026", "pseudonym": "P001", "items": 5, "in_queue": 5}]
     assert db.call(queue.erase_participant, research_env, user) == {"items": 5, "exports": []}
     assert len(items(db, excluded=None)) == 5  # only Ben's remain
-    ben_entries = db.call(lambda s: [e.id for e in s.exec(select(ReflectionEntry).where(
-        ReflectionEntry.chat_id == 2002)).all()])
+    ben_entries = db.call(
+        lambda s: [e.id for e in s.exec(select(ReflectionEntry).where(ReflectionEntry.chat_id == 2002)).all()]
+    )
     assert db.call(lambda s: queue.purge_entries(s, research_env, ben_entries[:2], dry_run=True)) == 2
     assert len(items(db, excluded=None)) == 5
     assert db.call(lambda s: queue.purge_entries(s, research_env, ben_entries[:2])) == 2
@@ -224,6 +238,9 @@ def test_researchers_b_and_a_exist(db, research_env, study_cohort):
     researchers(db, research_env)
     from storage import coding_repo
 
-    labels = db.call(lambda s: [(c.label, c.independent, c.telegram_id) for c in coding_repo.coders_of(
-        session=s, study_id=study(db).id)])
+    labels = db.call(
+        lambda s: [
+            (c.label, c.independent, c.telegram_id) for c in coding_repo.coders_of(session=s, study_id=study(db).id)
+        ]
+    )
     assert labels == [("C1", False, RESEARCHER_A.telegram_id), ("C2", True, RESEARCHER_B.telegram_id)]

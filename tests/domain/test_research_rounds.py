@@ -117,8 +117,12 @@ def test_status_counts_add_up_and_an_agreed_item_cannot_be_settled(db, research_
     ready_to_code(db, research_env, study_cohort)
     assign(db, research_env)  # items 1-5
     _code_all(db, research_env, RESEARCHER_A, {1: ["Self-preservation"], 2: ["Self-preservation"], 3: [], 4: []})
-    _code_all(db, research_env, RESEARCHER_B, {1: ["Self-preservation"], 2: ["Attunement to encounters"],
-                                               3: ["Self-preservation"], 4: []})
+    _code_all(
+        db,
+        research_env,
+        RESEARCHER_B,
+        {1: ["Self-preservation"], 2: ["Attunement to encounters"], 3: ["Self-preservation"], 4: []},
+    )
 
     def settle(session: Session, item_id: int) -> None:
         s = session.get(Study, study(db).id)

@@ -32,8 +32,9 @@ RISK = "Honestly I want to die, I can't face another shift on that ward"
 
 
 def grant(db: Database, person: Person, cohort: Cohort) -> None:
-    db.call(lambda s: repo.grant_role(session=s, telegram_id=person.telegram_id, role=Role.FACILITATOR,
-                                      cohort_id=cohort.id))
+    db.call(
+        lambda s: repo.grant_role(session=s, telegram_id=person.telegram_id, role=Role.FACILITATOR, cohort_id=cohort.id)
+    )
 
 
 @pytest.fixture
@@ -115,15 +116,18 @@ def test_nothing_in_the_alert_table_or_the_audit_log_holds_what_was_written(db, 
     assert "want to die" not in db.call(dump) and "shift" not in db.call(dump)
 
 
-@pytest.mark.parametrize("message", [
-    "I'm not suicidal, just tired after a long day",
-    "I have never self-harmed and I don't want to die",
-    "I nearly died of embarrassment when the consultant asked me",
-    "This essay is killing me",
-    "The patient said she wanted to die",
-    'She kept saying "I want to kill myself" while we waited for the psychiatrist',
-    "We had teaching on suicide risk assessment this morning",
-])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I'm not suicidal, just tired after a long day",
+        "I have never self-harmed and I don't want to die",
+        "I nearly died of embarrassment when the consultant asked me",
+        "This essay is killing me",
+        "The patient said she wanted to die",
+        'She kept saying "I want to kill myself" while we waited for the psychiatrist',
+        "We had teaching on suicide risk assessment this morning",
+    ],
+)
 def test_denials_hyperbole_and_what_a_patient_said_raise_nothing(db, in_week, message):
     replies = in_week.say(message)
     assert not alerts(db)
@@ -217,10 +221,14 @@ def test_ack_command_lists_and_acknowledges_and_refuses_everyone_else(db, in_wee
     listed = db.call(safeguarding.ack_command, in_week.env, FACILITATOR, "")
     assert "1 alert(s) waiting" in listed[0].text and f"alert #{alert_id}" in listed[1].text
     assert db.call(safeguarding.ack_command, in_week.env, in_week.person, str(alert_id))[0].text == roles.REFUSAL
-    assert db.call(safeguarding.ack_command, in_week.env, OTHER_FACILITATOR, str(alert_id))[0].text \
+    assert (
+        db.call(safeguarding.ack_command, in_week.env, OTHER_FACILITATOR, str(alert_id))[0].text
         == safeguarding.NOT_ALLOWED
-    assert "No safeguarding alerts are waiting" in db.call(safeguarding.ack_command, in_week.env,
-                                                          OTHER_FACILITATOR, "")[0].text
+    )
+    assert (
+        "No safeguarding alerts are waiting"
+        in db.call(safeguarding.ack_command, in_week.env, OTHER_FACILITATOR, "")[0].text
+    )
     assert "give the alert's number" in db.call(safeguarding.ack_command, in_week.env, FACILITATOR, "twelve")[0].text
     assert "There is no alert #999" in db.call(safeguarding.ack_command, in_week.env, FACILITATOR, "999")[0].text
     done = db.call(safeguarding.ack_command, in_week.env, FACILITATOR, f"#{alert_id}")

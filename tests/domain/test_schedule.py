@@ -27,10 +27,19 @@ from tests.support.factories import DomainChat
 from tests.support.scheduling_helpers import deliveries, join, tick, utc, wired
 
 
-def new_cohort(db: Database, name: str, start: date, *, weeks: int = 3, weekday: int = 0, at: time = time(9, 0),
-               tz: str = "Europe/London") -> Cohort:
-    return db.call(create_cohort, CohortIn(name=name, start_date=start, weeks=weeks, weekday=weekday,
-                                           send_time=at, timezone=tz))
+def new_cohort(
+    db: Database,
+    name: str,
+    start: date,
+    *,
+    weeks: int = 3,
+    weekday: int = 0,
+    at: time = time(9, 0),
+    tz: str = "Europe/London",
+) -> Cohort:
+    return db.call(
+        create_cohort, CohortIn(name=name, start_date=start, weeks=weeks, weekday=weekday, send_time=at, timezone=tz)
+    )
 
 
 def moments(db: Database, env: Env, cohort: Cohort) -> list:
@@ -66,7 +75,8 @@ def test_london_prompts_stay_at_nine_local_on_both_sides_of_each_clock_change(db
     assert moments(db, env, autumn) == [(1, utc(2026, 10, 19, 8)), (2, utc(2026, 10, 26, 9))]
     london = ZoneInfo("Europe/London")
     assert {at.astimezone(london).time() for _, at in moments(db, env, spring) + moments(db, env, autumn)} == {
-        time(9, 0)}
+        time(9, 0)
+    }
 
 
 def test_new_york_prompts_stay_at_nine_local_on_both_sides_of_each_clock_change(db, env, clock):
@@ -142,7 +152,8 @@ def test_a_week_job_makes_that_weeks_deliveries_only_when_it_is_due_and_the_coho
 
 
 async def test_a_restart_mid_placement_rebuilds_the_jobs_from_the_database_and_sends_nothing_twice(
-        db, database_url, env, cohort, clock):
+    db, database_url, env, cohort, clock
+):
     clock.set(utc(2026, 1, 5, 8, 0))
     ids = [p.telegram_id for p in join(db, env, cohort, 700, 3)]
     async with BotAPIEmulator() as emu:
@@ -153,7 +164,15 @@ async def test_a_restart_mid_placement_rebuilds_the_jobs_from_the_database_and_s
             names = set(sched.week_jobs())
             assert names == {f"cohort:{cohort.id}:week:{w}" for w in range(1, 7)}
             assert {job.job.id for job in sched.week_jobs().values()} == names  # the APScheduler ids too
-            clock.set(utc(2026, 1, 5, 9, 0, ))
+            clock.set(
+                utc(
+                    2026,
+                    1,
+                    5,
+                    9,
+                    0,
+                )
+            )
             await sched.tick()
             await first.stop()
         assert [len(emu.messages_to(i)) for i in ids] == [1, 1, 1]
@@ -216,8 +235,7 @@ async def test_a_delivery_left_pending_by_a_crash_is_missed_when_the_bot_returns
     assert deliveries(db) == [(deliveries(db)[0][0], 1, DeliveryState.MISSED)]
 
 
-async def test_a_student_joining_within_the_grace_window_gets_this_weeks_prompt_later_ones_wait(db, env, cohort,
-                                                                                                  clock):
+async def test_a_student_joining_within_the_grace_window_gets_this_weeks_prompt_later_ones_wait(db, env, cohort, clock):
     async with wired(db, env) as w:
         clock.set(utc(2026, 1, 5, 11, 0))
         join(db, env, cohort, 960, 1)
@@ -244,7 +262,8 @@ async def test_quiet_hours_hold_an_automatic_send_until_morning(db, env, cohort,
 async def test_pause_holds_prompts_and_resume_sends_only_within_the_grace_window(db, env, cohort, clock):
     join(db, env, cohort, 980, 1)
     pause = lambda status: db.call(  # noqa: E731
-        lambda s: set_status(s, env, s.get(Cohort, cohort.id), status, actor="test"))
+        lambda s: set_status(s, env, s.get(Cohort, cohort.id), status, actor="test")
+    )
     async with wired(db, env) as w:
         pause(CohortStatus.PAUSED)
         await tick(db, env, w.dispatcher)
@@ -275,8 +294,11 @@ async def test_a_schedule_change_from_anywhere_moves_the_jobs_at_the_next_tick(d
             assert sched.week_jobs()[name].data["at"] == utc(2026, 1, 12, 9, 0)
             other = Database(database_url)  # `balint cohort schedule` runs in another process
             try:
-                other.call(lambda s: change_schedule(s, env, s.get(Cohort, cohort.id),
-                                                     ScheduleChange(weekday=2, send_time=time(8, 30)), actor="cli"))
+                other.call(
+                    lambda s: change_schedule(
+                        s, env, s.get(Cohort, cohort.id), ScheduleChange(weekday=2, send_time=time(8, 30)), actor="cli"
+                    )
+                )
             finally:
                 other.close()
             await sched.tick()
@@ -298,8 +320,9 @@ def test_a_schedule_change_drops_deliveries_made_for_the_old_one(db, env, cohort
 
 
 async def test_a_cohort_can_follow_its_own_plan(db, env, cohort, clock):
-    change_schedule_now(db, env, cohort, ScheduleChange(plan=["week4_hard_to_be_with.html.j2",
-                                                              "week1_arriving.html.j2"]))
+    change_schedule_now(
+        db, env, cohort, ScheduleChange(plan=["week4_hard_to_be_with.html.j2", "week1_arriving.html.j2"])
+    )
     join(db, env, cohort, 995, 1)
     async with wired(db, env) as w:
         await tick(db, env, w.dispatcher)
@@ -367,7 +390,9 @@ async def test_an_unanswered_prompt_expires_when_the_next_arrives_and_is_not_rem
         assert [t[:11] for t in w.texts(student.telegram_id)] == ["Week 1 of 6", "Week 2 of 6"]
 
     def states(session):
-        return (sorted((d.week, d.state) for d in session.exec(select(Delivery)).all()),
-                sorted((r.week, r.status) for r in session.exec(select(ReflectionSession)).all()))
+        return (
+            sorted((d.week, d.state) for d in session.exec(select(Delivery)).all()),
+            sorted((r.week, r.status) for r in session.exec(select(ReflectionSession)).all()),
+        )
 
     assert db.call(states) == ([(1, DeliveryState.EXPIRED), (2, DeliveryState.SENT)], [(1, "expired"), (2, "open")])

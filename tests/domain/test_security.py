@@ -37,29 +37,51 @@ from tests.support.paths import ROOT
 def bare_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No .env file and none of the deployment's variables."""
     monkeypatch.chdir(tmp_path)
-    for name in ("ENVIRONMENT", "TELEGRAM_BOT_TOKEN", "WEBHOOK_URL", "WEBHOOK_SECRET_TOKEN", "PSEUDONYM_KEY",
-                 "DATA_ENCRYPTION_KEY"):
+    for name in (
+        "ENVIRONMENT",
+        "TELEGRAM_BOT_TOKEN",
+        "WEBHOOK_URL",
+        "WEBHOOK_SECRET_TOKEN",
+        "PSEUDONYM_KEY",
+        "DATA_ENCRYPTION_KEY",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
 def run_balint(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    full = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING",
-            "DATABASE_URL": f"sqlite:///{tmp_path}/b.db", **env}
-    return subprocess.run([sys.executable, "-m", "bot.cli", "run"], env=full, capture_output=True, text=True,
-                          timeout=60, cwd=tmp_path, stdin=subprocess.DEVNULL)
+    full = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(ROOT),
+        "LOG_LEVEL": "WARNING",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/b.db",
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run"],
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def test_an_empty_webhook_secret_stops_start_up_with_one_line(tmp_path: Path) -> None:
-    ran = run_balint(tmp_path, TELEGRAM_BOT_TOKEN="123:abc", WEBHOOK_URL="https://bot.example.org/telegram",
-                     WEBHOOK_SECRET_TOKEN="")
+    ran = run_balint(
+        tmp_path, TELEGRAM_BOT_TOKEN="123:abc", WEBHOOK_URL="https://bot.example.org/telegram", WEBHOOK_SECRET_TOKEN=""
+    )
     assert ran.returncode == 2, ran.stdout
     assert ran.stderr.strip() == (
         "Configuration error: WEBHOOK_SECRET_TOKEN: must be 16–256 characters of A–Z, a–z, 0–9, _ and - "
-        "(make one with: python -c \"import secrets; print(secrets.token_urlsafe(32))\")")
+        '(make one with: python -c "import secrets; print(secrets.token_urlsafe(32))")'
+    )
 
 
-@pytest.mark.parametrize("token", ["", "   ", "short-secret", "x" * 257, "has space in it 1234", "ünïcode-sécret-1234",
-                                   "s3cret/with/slashes!!"])
+@pytest.mark.parametrize(
+    "token",
+    ["", "   ", "short-secret", "x" * 257, "has space in it 1234", "ünïcode-sécret-1234", "s3cret/with/slashes!!"],
+)
 def test_weak_webhook_secrets_are_refused(bare_env: None, monkeypatch: pytest.MonkeyPatch, token: str) -> None:
     monkeypatch.setenv("WEBHOOK_SECRET_TOKEN", token)
     with pytest.raises(ConfigError, match="^Configuration error: WEBHOOK_SECRET_TOKEN: must be 16–256 characters"):
@@ -81,8 +103,9 @@ def test_webhook_url_without_a_secret_is_refused(bare_env: None, monkeypatch: py
 
 
 @pytest.mark.parametrize("value", ["", "  "])
-def test_an_empty_pseudonym_key_fails_in_production(bare_env: None, monkeypatch: pytest.MonkeyPatch,
-                                                    value: str) -> None:
+def test_an_empty_pseudonym_key_fails_in_production(
+    bare_env: None, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
     monkeypatch.setenv("ENVIRONMENT", "production")
     monkeypatch.setenv("DATA_ENCRYPTION_KEY", "MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI=")
     monkeypatch.setenv("PSEUDONYM_KEY", value)
@@ -141,8 +164,7 @@ def test_an_edit_while_taking_part_is_still_kept(db: Database, env: Env, cohort:
 # ------------------------------------------------------------------ audit rows after /delete
 
 
-def test_delete_leaves_no_audit_row_naming_the_student(db: Database, env: Env, cohort: Cohort,
-                                                       alice: Person) -> None:
+def test_delete_leaves_no_audit_row_naming_the_student(db: Database, env: Env, cohort: Cohort, alice: Person) -> None:
     chat = answered(db, env, cohort, alice)
     chat.start("f-NOTACODE99")  # facilitator.bad_link
     chat.command("pause")
@@ -254,7 +276,8 @@ def test_a_single_use_facilitator_link_works_once(db, env, cohort, cli) -> None:
     code, out, _ = cli("cohort", "facilitator-link", str(cohort.id), "--json")
     again = json.loads(out)
     assert again["single_use"] and "you're now a facilitator" in open_link(
-        db, env, SAM, "f-" + again["facilitator_link"].split("start=f-")[1])
+        db, env, SAM, "f-" + again["facilitator_link"].split("start=f-")[1]
+    )
 
 
 def test_an_expiring_facilitator_link_stops_granting(db, env, clock, cohort, cli) -> None:

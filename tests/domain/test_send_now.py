@@ -25,12 +25,19 @@ RUTH = Person(telegram_id=9001, first_name="Ruth")
 
 def audit_rows(db: Database) -> list[tuple[Any, ...]]:
     """Every send-now audit row, as what it says (actor, action, cohort, week), oldest first."""
-    return db.call(lambda s: [(e.actor, e.action, e.cohort_id, e.detail) for e in s.exec(
-        select(AuditEvent).where(AuditEvent.action == send_now.AUDIT_ACTION).order_by(AuditEvent.id)).all()])
+    return db.call(
+        lambda s: [
+            (e.actor, e.action, e.cohort_id, e.detail)
+            for e in s.exec(
+                select(AuditEvent).where(AuditEvent.action == send_now.AUDIT_ACTION).order_by(AuditEvent.id)
+            ).all()
+        ]
+    )
 
 
 async def test_chat_and_cli_send_now_leave_the_same_audit_row_and_count_from_the_database(
-        db: Database, env: Env, cohort: Cohort) -> None:
+    db: Database, env: Env, cohort: Cohort
+) -> None:
     ids = [p.telegram_id for p in join(db, env, cohort, 5200, 3)]
     DomainChat(db, env, RUTH).start(f"f-{cohort.facilitator_code}")  # a facilitator of the cohort
 
@@ -39,11 +46,16 @@ async def test_chat_and_cli_send_now_leave_the_same_audit_row_and_count_from_the
         assert queued is not None
         await w.dispatcher.run_once(cohort_id=cohort.id)
         assert facilitator.sent_summary(queued, db.call(send_now.tally, queued)).text == (
-            "Week 2 of <b>Psychiatry Jan 2026</b>: sent 3.")
+            "Week 2 of <b>Psychiatry Jan 2026</b>: sent 3."
+        )
 
     async with BotAPIEmulator() as emu:  # the CLI path, as `balint prompt send-now` runs it: it sends itself
-        settings = Settings(_env_file=None, telegram_bot_token=emu.token,  # type: ignore[call-arg]
-                            telegram_api_base_url=emu.base_url, database_url=db.url)
+        settings = Settings(
+            _env_file=None,
+            telegram_bot_token=emu.token,  # type: ignore[call-arg]
+            telegram_api_base_url=emu.base_url,
+            database_url=db.url,
+        )
         done = await broadcast.send_now(settings, db, env, str(cohort.id), 3, actor="cli:ops")
         assert (done["week"], done["sent"], done["already"], done["failed"]) == (3, 3, 0, 0)
         assert all(emu.messages_to(i) for i in ids)
@@ -58,7 +70,8 @@ async def test_chat_and_cli_send_now_leave_the_same_audit_row_and_count_from_the
 
 
 def test_the_command_line_refuses_a_paused_cohort_with_the_chats_words_and_queues_nothing(
-        db: Database, env: Env, cohort: Cohort, cli_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    db: Database, env: Env, cohort: Cohort, cli_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     join(db, env, cohort, 5200, 3)
     DomainChat(db, env, RUTH).start(f"f-{cohort.facilitator_code}")
     code, out, err = balint("cohort", "pause", str(cohort.id))
@@ -67,15 +80,17 @@ def test_the_command_line_refuses_a_paused_cohort_with_the_chats_words_and_queue
     said, queued = db.call(facilitator.send_now, env, RUTH, "2")  # the chat's /sendnow
     assert queued is None
     assert [r.text for r in said] == [
-        f"<b>Psychiatry Jan 2026</b> is paused, so nothing can go out. /resume {cohort.id} opens it again."]
+        f"<b>Psychiatry Jan 2026</b> is paused, so nothing can go out. /resume {cohort.id} opens it again."
+    ]
 
     # the command line: a token, but a Bot API nobody answers (port 9), so a send that got through would fail loudly
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:not-a-real-token")
     monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:9/bot")
     code, out, err = balint("prompt", "send-now", "--cohort", "Psychiatry Jan 2026", "--week", "2")
     assert (code, out) == (2, "")
-    assert err == (f"Psychiatry Jan 2026 is paused, so nothing can go out. balint cohort resume {cohort.id} opens it "
-                   "again.\n")  # the chat's sentence, naming the command line's own way to reopen it
+    assert err == (
+        f"Psychiatry Jan 2026 is paused, so nothing can go out. balint cohort resume {cohort.id} opens it again.\n"
+    )  # the chat's sentence, naming the command line's own way to reopen it
     code, _, err = balint("prompt", "send-now", "--cohort", str(cohort.id), "--week", "99")  # refused before the week
     assert code == 2 and err.startswith("Psychiatry Jan 2026 is paused")
 

@@ -34,12 +34,16 @@ from tests.support.research_support import (
 
 # What each coder applies, by words found in an item: (code, passage or None for the whole item).
 PLAN = {
-    RESEARCHER_A.telegram_id: [("out of my depth", "Naming own feelings", "out of my depth"),
-                               ("frightened", "Imagining the patient's perspective", None)],
-    RESEARCHER_B.telegram_id: [("out of my depth", "Naming own feelings", "out of my depth"),
-                               ("out of my depth", "Exposure and trust", None),
-                               ("frightened", "Imagining the patient's perspective", None),
-                               ("Sitting down", "Relational dynamics", None)],
+    RESEARCHER_A.telegram_id: [
+        ("out of my depth", "Naming own feelings", "out of my depth"),
+        ("frightened", "Imagining the patient's perspective", None),
+    ],
+    RESEARCHER_B.telegram_id: [
+        ("out of my depth", "Naming own feelings", "out of my depth"),
+        ("out of my depth", "Exposure and trust", None),
+        ("frightened", "Imagining the patient's perspective", None),
+        ("Sitting down", "Relational dynamics", None),
+    ],
 }
 
 
@@ -125,28 +129,43 @@ def test_the_report_counts_match_the_database_and_carry_the_exemplars(db, resear
     def mark(session: Session) -> None:  # C1 marks their "out of my depth" passages
         for coding_row, a in theme_repo.codings_of_round(session=session, round_id=1):
             if coding_row.start is not None and a.coder_id == 1:
-                themes.mark_exemplar(session, research_env, coding_row, session.get(Coder, 1),
-                                     actor="test")
+                themes.mark_exemplar(session, research_env, coding_row, session.get(Coder, 1), actor="test")
 
     db.call(mark)
     report = _report(db, research_env)
     by_theme = {t.name: t for t in report.themes}
     container = by_theme["Container for vulnerability"]
-    assert (len(container.prevalence.items), len(container.prevalence.participants),
-            len(container.prevalence.weeks)) == _counts_from_the_database(
-        db, ["Container for vulnerability", "Permission to not know", "Structure that holds", "Exposure and trust"])
+    assert (
+        len(container.prevalence.items),
+        len(container.prevalence.participants),
+        len(container.prevalence.weeks),
+    ) == _counts_from_the_database(
+        db, ["Container for vulnerability", "Permission to not know", "Structure that holds", "Exposure and trust"]
+    )
     attune = by_theme["Attunement to encounters"]
     assert (len(attune.prevalence.items), len(attune.prevalence.participants), len(attune.prevalence.weeks)) == (
-        15, 3, 2)  # steps 2, 3 and 5 of five reflections (three students, two weeks)
-    assert _counts_from_the_database(db, ["Naming own feelings", "Imagining the patient's perspective",
-                                          "Relational dynamics", "Attunement to encounters"]) == (15, 3, 2)
+        15,
+        3,
+        2,
+    )  # steps 2, 3 and 5 of five reflections (three students, two weeks)
+    assert _counts_from_the_database(
+        db,
+        [
+            "Naming own feelings",
+            "Imagining the patient's perspective",
+            "Relational dynamics",
+            "Attunement to encounters",
+        ],
+    ) == (15, 3, 2)
     rows = {c.name: c for c in attune.codes}
     assert len(rows["Naming own feelings"].prevalence.items) == 5
     assert rows["Naming own feelings"].agreement.percent_agreement == 1.0
     assert rows["Relational dynamics"].agreement.percent_agreement == 0.8  # only C2 applied it, on 5 of 25 items
     assert len(attune.quotes) == 5 and {q.text for q in attune.quotes} == {"out of my depth"}
     assert {q.pseudonym for q in attune.quotes} == {"P001", "P002", "P003"} and {q.week for q in attune.quotes} == {
-        1, 2}
+        1,
+        2,
+    }
     assert report.coded_items == 25 and report.participants == 3 and report.coders == ["C1", "C2"]
 
 
@@ -171,7 +190,8 @@ def test_a_student_who_withdraws_leaves_the_report_quotes_and_counts(db, researc
 @pytest.mark.parametrize("fmt", theme_render.FORMATS)
 @pytest.mark.usefixtures("cli_env")
 def test_the_report_renders_in_every_format_with_the_map_on_the_command_line(
-        db, research_env, study_cohort, tmp_path: Path, fmt: str):
+    db, research_env, study_cohort, tmp_path: Path, fmt: str
+):
     coded_round(db, research_env, study_cohort)
     code, out, err = balint("research", "themes", "passages", "--code", "Naming own feelings")
     assert code == 0, err
@@ -182,8 +202,9 @@ def test_the_report_renders_in_every_format_with_the_map_on_the_command_line(
     target = tmp_path / f"report.{fmt}"
     code, out, err = balint("research", "themes", "report", "--round", "1", "--format", fmt, "--out", str(target))
     assert code == 0, err
-    assert out.splitlines()[0] == (f"Wrote the theme report of round 1 of Balint Study 2026 to {target} "
-                                   f"(map: {tmp_path / 'report.png'}).")
+    assert out.splitlines()[0] == (
+        f"Wrote the theme report of round 1 of Balint Study 2026 to {target} (map: {tmp_path / 'report.png'})."
+    )
     attune = next(line for line in out.splitlines() if line.startswith("Attunement to encounters"))
     assert attune.split()[-5:] == ["15", "3", "2", "4", "1"], out
     png = (tmp_path / "report.png").read_bytes()
@@ -191,8 +212,10 @@ def test_the_report_renders_in_every_format_with_the_map_on_the_command_line(
     if fmt == "md":
         body = target.read_text(encoding="utf-8")
         assert "![Theme map](report.png)" in body and "## Self-preservation" in body
-        assert "> out of my depth\n> — P001, week 1 (Attunement to encounters/Naming own feelings; marked by C1; " \
-               "vivid)" in body
+        assert (
+            "> out of my depth\n> — P001, week 1 (Attunement to encounters/Naming own feelings; marked by C1; "
+            "vivid)" in body
+        )
         assert "| Attunement to encounters/Naming own feelings | 5 | 3 | 2 | 100% |" in body
     elif fmt == "html":
         body = target.read_text(encoding="utf-8")
@@ -225,11 +248,20 @@ def test_the_report_counts_circle_and_in_person_turns_by_their_sessions(db, rese
     def in_person(session: Session) -> None:
         s = _study(session, db)
         cohort = transcript_import.cohort_of(session, s, None)
-        turns = transcripts.parse_lines(["Ruth: Who has a case?", "Anna: I froze again on the ward.",
-                                         "Ben: I felt useless too."])
+        turns = transcripts.parse_lines(
+            ["Ruth: Who has a case?", "Anna: I froze again on the ward.", "Ben: I felt useless too."]
+        )
         speakers = transcripts.parse_map(["Ruth=leader", "Anna=tg:3001", "Ben=tg:3002"])
-        transcript_import.store(session, env, s, cohort, 1, "In person · week 1",
-                                transcripts.preview(session, env, s, turns, speakers, cohort.id), actor="test")
+        transcript_import.store(
+            session,
+            env,
+            s,
+            cohort,
+            1,
+            "In person · week 1",
+            transcripts.preview(session, env, s, turns, speakers, cohort.id),
+            actor="test",
+        )
 
     db.call(in_person)
     researchers(db, env)
@@ -261,13 +293,17 @@ def test_the_report_counts_circle_and_in_person_turns_by_their_sessions(db, rese
     stored = {kind: (n, sessions) for kind, n, sessions in db.call(lambda s: s.execute(sql).all())}
     assert stored == {"circle": (1, 1), "import": (2, 1), "reflection": (1, 0)}
     p = attune.prevalence
-    assert {k: len(v) for k, v in p.by_source.items()} == {"circle turn": 1, "in-person turn": 2,
-                                                            "private reflection": 1}
+    assert {k: len(v) for k, v in p.by_source.items()} == {
+        "circle turn": 1,
+        "in-person turn": 2,
+        "private reflection": 1,
+    }
     assert len(p.sessions) == 2 and len(p.items) == 4
     assert len(p.participants) == 3 and p.weeks == {1}  # Ola; Anna in the circle and in person; Ben
     assert theme_render.prevalence_line(attune) == (
         "4 item(s) from 3 participant(s) in 1 week(s) (sources: 1 circle turn, 2 in-person turn, "
-        "1 private reflection; group sessions: 2)")
+        "1 private reflection; group sessions: 2)"
+    )
 
 
 def test_the_workbench_report_from_kept_figures_equals_the_command_lines(db, research_env, study_cohort):
@@ -276,8 +312,9 @@ def test_the_workbench_report_from_kept_figures_equals_the_command_lines(db, res
     def mark_and_settle(session: Session) -> None:  # an exemplar, and a settlement that overrides both coders
         s = _study(session, db)
         rnd = codebook.round_by_number(session, s, 1)
-        coding_row, a = next((c, a) for c, a in theme_repo.codings_of_round(session=session, round_id=1)
-                             if c.start is not None)
+        coding_row, a = next(
+            (c, a) for c, a in theme_repo.codings_of_round(session=session, round_id=1) if c.start is not None
+        )
         themes.mark_exemplar(session, research_env, coding_row, session.get(Coder, a.coder_id), actor="test")
         item = research_repo.get_item(session=session, item_id=a.item_id)
         compare.settle(session, research_env, rnd, item, accept=session.get(Coder, 2), actor="test", note="C2's")

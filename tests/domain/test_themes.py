@@ -14,8 +14,12 @@ from storage.models import Study
 from tests.support.cli_support import balint
 from tests.support.research_support import study
 
-SEED_THEMES = ["Container for vulnerability", "Attunement to encounters", "Identity within the hierarchy",
-               "Self-preservation"]
+SEED_THEMES = [
+    "Container for vulnerability",
+    "Attunement to encounters",
+    "Identity within the hierarchy",
+    "Self-preservation",
+]
 
 
 def _study(session: Session, db: Database) -> Study:
@@ -36,8 +40,9 @@ def _listing(db: Database, env: Env, number: int | None = None) -> dict[str, lis
     def run(session: Session) -> dict[str, list[str]]:
         rnd = codebook.round_by_number(session, _study(session, db), number)
         paths = codebook.paths(session, rnd)
-        return {t.name: [paths[c.id or 0] for c in themes.codes_of(session, t)]
-                for t in themes.themes(session, env, rnd)}
+        return {
+            t.name: [paths[c.id or 0] for c in themes.codes_of(session, t)] for t in themes.themes(session, env, rnd)
+        }
 
     return db.call(run)
 
@@ -46,15 +51,19 @@ def test_seed_delivers_the_four_themes_with_example_codes_once(db, research_env,
     assert _seed(db, research_env) == (4, 12)
     listing = _listing(db, research_env)
     assert list(listing) == SEED_THEMES
-    assert listing["Self-preservation"] == ["Self-preservation", "Self-preservation/Emotional exhaustion",
-                                            "Self-preservation/Protective distance",
-                                            "Self-preservation/Ways of recovering"]
+    assert listing["Self-preservation"] == [
+        "Self-preservation",
+        "Self-preservation/Emotional exhaustion",
+        "Self-preservation/Protective distance",
+        "Self-preservation/Ways of recovering",
+    ]
     assert _seed(db, research_env) == (0, 0)  # again: nothing new
     assert sum(len(v) for v in _listing(db, research_env).values()) == 16
 
 
 def test_themes_carry_into_the_next_round_following_merges_and_the_closed_round_is_frozen(
-        db, research_env, study_cohort):
+    db, research_env, study_cohort
+):
     _seed(db, research_env)
 
     def merge_and_close(session: Session) -> None:
@@ -68,8 +77,11 @@ def test_themes_carry_into_the_next_round_following_merges_and_the_closed_round_
 
     db.call(merge_and_close)
     two = _listing(db, research_env, 2)
-    assert two["Self-preservation"] == ["Self-preservation", "Self-preservation/Tiredness and distance",
-                                        "Self-preservation/Ways of recovering"]
+    assert two["Self-preservation"] == [
+        "Self-preservation",
+        "Self-preservation/Tiredness and distance",
+        "Self-preservation/Ways of recovering",
+    ]
 
     def refine(session: Session) -> None:
         rnd = codebook.round_by_number(session, _study(session, db), 2)
@@ -94,12 +106,23 @@ def test_themes_carry_into_the_next_round_following_merges_and_the_closed_round_
 def test_themes_on_the_command_line(db, research_env, study_cohort):
     code, out, err = balint("research", "themes", "seed")
     assert code == 0, err
-    assert out.strip() == ("Round 1 of Balint Study 2026: 4 theme(s) and 12 example code(s) added; 4 theme(s) in "
-                           "all (from seed: Ng, Seu & Cullum 2022).")
-    code, out, _ = balint("research", "themes", "add", "Learning from peers", "--definition", "What others' cases "
-                          "taught", "--code", "Structure that holds")
-    assert out.strip() == ("Round 1 of Balint Study 2026: added the theme 'Learning from peers' with "
-                           "'Structure that holds'.")
+    assert out.strip() == (
+        "Round 1 of Balint Study 2026: 4 theme(s) and 12 example code(s) added; 4 theme(s) in "
+        "all (from seed: Ng, Seu & Cullum 2022)."
+    )
+    code, out, _ = balint(
+        "research",
+        "themes",
+        "add",
+        "Learning from peers",
+        "--definition",
+        "What others' cases taught",
+        "--code",
+        "Structure that holds",
+    )
+    assert out.strip() == (
+        "Round 1 of Balint Study 2026: added the theme 'Learning from peers' with 'Structure that holds'."
+    )
     code, out, err = balint("research", "themes", "link", "Learning from peers", "No such code")
     assert code == 2 and err.strip() == "Error: round 1 has no code 'No such code'"
     code, out, _ = balint("research", "themes", "list")

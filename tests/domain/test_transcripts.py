@@ -65,9 +65,12 @@ def test_plain_text_docx_vtt_and_srt_read_into_speaker_turns(tmp_path: Path) -> 
     doc.save(str(tmp_path / "s.docx"))
     (tmp_path / "s.vtt").write_text(VTT, encoding="utf-8")
     (tmp_path / "s.srt").write_text(SRT, encoding="utf-8")
-    expected = [("Dr Lee", "Who has a case this week?"),
-                ("Sam", "I do. I met Mrs Jones, aged 82, on the ward; her son Tom rang twice while I was there."),
-                ("Alex", "Why did that stay with you?"), ("Sam", "I felt useless at the end of the bed.")]
+    expected = [
+        ("Dr Lee", "Who has a case this week?"),
+        ("Sam", "I do. I met Mrs Jones, aged 82, on the ward; her son Tom rang twice while I was there."),
+        ("Alex", "Why did that stay with you?"),
+        ("Sam", "I felt useless at the end of the bed."),
+    ]
     assert _turns(transcripts.read(tmp_path / "s.txt")) == expected
     assert _turns(transcripts.read(tmp_path / "s.docx")) == expected
     assert transcripts.read(tmp_path / "s.txt")[1].start == "00:00:09"
@@ -95,24 +98,41 @@ def test_bad_transcripts_get_a_clear_answer(tmp_path: Path) -> None:
 
 @pytest.mark.usefixtures("cli_env")
 def test_speakers_map_to_consenting_participants_and_the_leader_and_turns_are_redacted(
-        db, research_env, study_cohort, tmp_path: Path) -> None:
+    db, research_env, study_cohort, tmp_path: Path
+) -> None:
     sam = enrol(db, research_env, study_cohort, 2001, "Sam")
     enrol(db, research_env, study_cohort, 2002, "Alex", research=False)
     reflect(db, research_env, study_cohort, [sam])
     run_intake(db, research_env)  # Sam is P001 now
     (tmp_path / "s.txt").write_text(TEXT + "Visitor: Can I sit in?\n", encoding="utf-8")
-    code, out, err = balint("research", "import-transcript", str(tmp_path / "s.txt"), "--speaker", "Dr Lee=leader",
-                            "--speaker", "sam=tg:2001", "--speaker", "Alex=tg:2002", "--json")
+    code, out, err = balint(
+        "research",
+        "import-transcript",
+        str(tmp_path / "s.txt"),
+        "--speaker",
+        "Dr Lee=leader",
+        "--speaker",
+        "sam=tg:2001",
+        "--speaker",
+        "Alex=tg:2002",
+        "--json",
+    )
     assert code == 0, err
     r = json.loads(out)
     assert (r["turns_read"], r["turns_in"], r["stored"]) == (5, 2, False)
     assert r["left_out"] == [
-        {"speaker": "Dr Lee", "turns": 1, "why": "the leader: not a research participant, so leader turns are not "
-                                                 "stored"},
+        {
+            "speaker": "Dr Lee",
+            "turns": 1,
+            "why": "the leader: not a research participant, so leader turns are not stored",
+        },
         {"speaker": "Alex", "turns": 1, "why": "no research consent in this study"},
-        {"speaker": "Visitor", "turns": 1, "why": "not in the speaker map"}]
-    assert [(t["turn"], t["role"], t["pseudonym"]) for t in r["turns"]] == [(2, "member", "P001"),
-                                                                              (4, "member", "P001")]
+        {"speaker": "Visitor", "turns": 1, "why": "not in the speaker map"},
+    ]
+    assert [(t["turn"], t["role"], t["pseudonym"]) for t in r["turns"]] == [
+        (2, "member", "P001"),
+        (4, "member", "P001"),
+    ]
     assert "Jones" not in r["turns"][0]["text"] and "Tom" not in r["turns"][0]["text"]
     assert "[NAME]" in r["turns"][0]["text"] and r["redactions"] >= 2
     code, out, err = balint("research", "import-transcript", str(tmp_path / "s.txt"), "--speaker", "Sam")

@@ -18,8 +18,9 @@ from tests.support.web_support import ready_study
 
 def _finish(session: Session, env, assignment: Assignment, *names: str) -> None:
     for name in names:
-        code = session.exec(select(ResearchCode).where(ResearchCode.name == name,
-                                                       ResearchCode.retired_at == None)).one()  # noqa: E711
+        code = session.exec(
+            select(ResearchCode).where(ResearchCode.name == name, ResearchCode.retired_at == None)  # noqa: E711
+        ).one()
         coding.toggle(session, env, assignment, code)
     coding.finish(session, env, assignment)
 
@@ -67,8 +68,9 @@ def test_kept_figures_match_the_cli_after_a_finish_and_a_codebook_change(db, res
 
     def rename(session: Session) -> None:
         study = session.exec(select(Study)).one()
-        codebook_change.change(session, research_env, study, "edit", actor="test", code="Self-preservation",
-                               name="Keeping oneself safe")
+        codebook_change.change(
+            session, research_env, study, "edit", actor="test", code="Self-preservation", name="Keeping oneself safe"
+        )
 
     db.call(rename)
     third = db.call(page)

@@ -22,8 +22,13 @@ LINK = re.compile(r"(https?://\S+)/login\?t=([\w-]{40,})")
 
 def test_balint_web_link_prints_a_one_time_link_and_stores_only_its_hash(db, database_url, monkeypatch):
     stamp(database_url)
-    for k, v in {"DATABASE_URL": database_url, "PSEUDONYM_KEY": KEY, "ENVIRONMENT": "test", "LOG_LEVEL": "WARNING",
-                 "WEB_URL": "https://bot.example.org/web/"}.items():
+    for k, v in {
+        "DATABASE_URL": database_url,
+        "PSEUDONYM_KEY": KEY,
+        "ENVIRONMENT": "test",
+        "LOG_LEVEL": "WARNING",
+        "WEB_URL": "https://bot.example.org/web/",
+    }.items():
         monkeypatch.setenv(k, v)
     result = CliRunner().invoke(app, ["web", "link", "--telegram-id", "9001"])
     assert result.exit_code == 0, result.output

@@ -25,16 +25,27 @@ def test_a_round_without_themes_says_so_and_a_seeded_one_shows_them(db, research
     page = db.call(lambda s: web_themes.themes_page(s, research_env, _ctx(s, research_env), 1))
     assert [t["name"] for t in page["themes"]][:2] == ["Container for vulnerability", "Attunement to encounters"]
     first = page["themes"][0]
-    assert first["prevalence"] == {"items": 0, "participants": 0, "weeks": 0, "private": 0, "circle": 0,
-                                   "in_person": 0, "sessions": 0}
+    assert first["prevalence"] == {
+        "items": 0,
+        "participants": 0,
+        "weeks": 0,
+        "private": 0,
+        "circle": 0,
+        "in_person": 0,
+        "sessions": 0,
+    }
     assert first["codes"][0]["path"] == "Container for vulnerability" and first["codes"][0]["agreement"] is None
 
     png = db.call(lambda s: web_themes.theme_map(s, research_env, _ctx(s, research_env), 1))
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
-    views = db.call(lambda s: [(e.actor, e.detail.get("what"), e.detail.get("round"))
-                               for e in s.exec(select(AuditEvent)).all() if e.action == "web.view"])
+    views = db.call(
+        lambda s: [
+            (e.actor, e.detail.get("what"), e.detail.get("round"))
+            for e in s.exec(select(AuditEvent)).all()
+            if e.action == "web.view"
+        ]
+    )
     assert views == [("web:C1", "themes", 1), ("web:C1", "themes", 1), ("web:C1", "theme_map", 1)]
-
 
 
 def test_the_kept_map_and_page_are_served_until_a_theme_changes(db, research_env, study_cohort, monkeypatch):
@@ -47,8 +58,10 @@ def test_the_kept_map_and_page_are_served_until_a_theme_changes(db, research_env
 
     def served() -> tuple[bytes, dict]:
         ctx = lambda s: _ctx(s, research_env)  # noqa: E731
-        return (db.call(lambda s: web_themes.theme_map(s, research_env, ctx(s), 1, cache)),
-                db.call(lambda s: web_themes.themes_page(s, research_env, ctx(s), 1, cache)))
+        return (
+            db.call(lambda s: web_themes.theme_map(s, research_env, ctx(s), 1, cache)),
+            db.call(lambda s: web_themes.themes_page(s, research_env, ctx(s), 1, cache)),
+        )
 
     first_png, first_page = served()
     again_png, again_page = served()
@@ -67,7 +80,8 @@ def test_the_kept_map_and_page_are_served_until_a_theme_changes(db, research_env
     assert len(drawn) == 2 and after_png != first_png and after_png.startswith(b"\x89PNG")
     assert after_page["themes"][0]["name"] == "Holding the vulnerable"
     assert [c["path"] for c in after_page["themes"][0]["codes"]] == [
-        c["path"] for c in first_page["themes"][0]["codes"][1:]]
+        c["path"] for c in first_page["themes"][0]["codes"][1:]
+    ]
     assert after_page["themes"][1:] == first_page["themes"][1:]
 
 

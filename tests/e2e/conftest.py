@@ -1,5 +1,5 @@
 """Fixtures of the end-to-end tests: the web workbench served on a real port and headless Chromiums to drive it,
-and an in-person session's speakers for the transcript imports.
+an in-person session's speakers for the transcript imports, and a Bot API emulator of its own for each test.
 
 The rest these tests use (the database, the environment, the study, the CLI pointed at the database) is in
 ``tests/conftest.py``; the running bot is ``tests.support.botharness.running_bot``.
@@ -7,13 +7,14 @@ The rest these tests use (the database, the environment, the study, the CLI poin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.core.context import Env
+from bot.devtools.emulator import BotAPIEmulator
 from storage.db import Database
 from storage.models import Cohort
 from tests.support.factories import DomainChat
@@ -55,6 +56,15 @@ def browser(browser_factory: Callable[[], Any]) -> Any:
 @pytest.fixture
 def team(db: Database, research_env: Env, study_cohort: Cohort) -> dict[str, DomainChat]:
     """Sam and Jo consent to research, Alex does not (the speakers of ``tests.support.transcript_support``)."""
-    return {"Sam": enrol(db, research_env, study_cohort, 2001, "Sam"),
-            "Alex": enrol(db, research_env, study_cohort, 2002, "Alex", research=False),
-            "Jo": enrol(db, research_env, study_cohort, 2003, "Jo")}
+    return {
+        "Sam": enrol(db, research_env, study_cohort, 2001, "Sam"),
+        "Alex": enrol(db, research_env, study_cohort, 2002, "Alex", research=False),
+        "Jo": enrol(db, research_env, study_cohort, 2003, "Jo"),
+    }
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[BotAPIEmulator]:
+    """A Bot API emulator on a free port, with nobody in it yet."""
+    async with BotAPIEmulator() as emulator:
+        yield emulator

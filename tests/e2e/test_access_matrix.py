@@ -53,14 +53,25 @@ FAC_B = Person(telegram_id=2003, first_name="Otto")
 RESEARCHER = RESEARCHER_A
 ADMIN = Person(telegram_id=4001, first_name="Ada")
 STRANGER = Person(telegram_id=5005, first_name="Sam")
-ROLES = {"student": STUDENT, "facilitator": FAC_A, "other facilitator": FAC_B, "researcher": RESEARCHER,
-         "admin": ADMIN, "stranger": STRANGER}
+ROLES = {
+    "student": STUDENT,
+    "facilitator": FAC_A,
+    "other facilitator": FAC_B,
+    "researcher": RESEARCHER,
+    "admin": ADMIN,
+    "stranger": STRANGER,
+}
 EVERYONE = frozenset(ROLES)
 COHORT_STAFF = frozenset({"facilitator", "admin"})
 REFUSALS = (roles.REFUSAL, NOT_A_RESEARCHER, safeguarding.NOT_ALLOWED)
 SECRET = "the registrar's hands were shaking as he told the family"
-WEEK_ONE = [SECRET, "Small and frightened.", "Perhaps angry at being kept waiting.", "Silence between us.",
-            "Stay longer in the room."]
+WEEK_ONE = [
+    SECRET,
+    "Small and frightened.",
+    "Perhaps angry at being kept waiting.",
+    "Silence between us.",
+    "Stay longer in the room.",
+]
 
 
 @dataclass
@@ -88,8 +99,11 @@ def world(db: Database, research_env: Env, study_cohort: Cohort, clock) -> World
     env.admin_ids = frozenset({ADMIN.telegram_id})
     cohort_b = db.call(create_cohort, CohortIn(name="GP Spring", start_date=study_cohort.start_date))
     for person, cohort in ((FAC_A, study_cohort), (FAC_B, cohort_b)):
-        db.call(lambda s, p=person, c=cohort: repo.grant_role(session=s, telegram_id=p.telegram_id,
-                                                              role=Role.FACILITATOR, cohort_id=c.id))
+        db.call(
+            lambda s, p=person, c=cohort: repo.grant_role(
+                session=s, telegram_id=p.telegram_id, role=Role.FACILITATOR, cohort_id=c.id
+            )
+        )
     alice = DomainChat(db, env, STUDENT)
     alice.join_and_consent(study_cohort.invite_code)
     reflect(db, env, study_cohort, [alice], texts=WEEK_ONE)
@@ -126,8 +140,20 @@ def world(db: Database, research_env: Env, study_cohort: Cohort, clock) -> World
         session.flush()
         return row.id
 
-    return World(db, env, study_cohort, cohort_b, enrolment_id, user_id, week_id, alert_id, item_id, code_id,
-                 announcement_id, db.call(ask))
+    return World(
+        db,
+        env,
+        study_cohort,
+        cohort_b,
+        enrolment_id,
+        user_id,
+        week_id,
+        alert_id,
+        item_id,
+        code_id,
+        announcement_id,
+        db.call(ask),
+    )
 
 
 # --- commands ---------------------------------------------------------------------------------------------
@@ -220,8 +246,9 @@ def test_every_command_by_every_role(world: World):
             else:
                 assert refused(replies), f"/{name} by the {role} was not refused: {replies[0].text[:80]}"
     for (name, role), replies in seen.items():
-        shown = " ".join(r.text + (r.attachment.content.decode(errors="ignore") if r.attachment else "")
-                         for r in replies)
+        shown = " ".join(
+            r.text + (r.attachment.content.decode(errors="ignore") if r.attachment else "") for r in replies
+        )
         if role not in ("student", "researcher"):
             assert SECRET not in shown, f"/{name} showed the {role} what the student wrote"
         if role == "researcher":
@@ -261,8 +288,11 @@ BUTTONS: dict[Action, tuple[Callable[[World], tuple[int, ...]], frozenset[str]]]
 
 def snapshot(session: Session) -> dict[str, list[str]]:
     """Every row of every table but the audit log (where refusals are recorded)."""
-    return {t.name: sorted(repr(tuple(r)) for r in session.execute(sa_select(t)).all())
-            for t in SQLModel.metadata.sorted_tables if t.name != "audit_events"}
+    return {
+        t.name: sorted(repr(tuple(r)) for r in session.execute(sa_select(t)).all())
+        for t in SQLModel.metadata.sorted_tables
+        if t.name != "audit_events"
+    }
 
 
 def test_every_action_is_in_the_matrix():
@@ -277,8 +307,9 @@ def test_every_button_by_every_role(world: World):
             before = world.db.call(snapshot)
             outcome: CallbackOutcome = world.db.call(press, world.env, ROLES[role], data)
             if role in allowed:
-                assert outcome.replies or outcome.edit_text or outcome.keep_buttons or outcome.toast, \
+                assert outcome.replies or outcome.edit_text or outcome.keep_buttons or outcome.toast, (
                     f"{action.name} by the {role}: no answer"
+                )
                 continue
             after = world.db.call(snapshot)
             if role == "admin":  # an admin may research any study: first research use makes them a coder, by design
@@ -290,9 +321,15 @@ def test_every_button_by_every_role(world: World):
 
 # --- through Telegram -------------------------------------------------------------------------------------
 
-SUBSET = [("stats", "{A}", "other facilitator"), ("stats", "{A}", "facilitator"), ("ack", "{alert}", "student"),
-          ("code", "", "stranger"), ("preview", "1 {A}", "researcher"), ("mydata", "", "stranger"),
-          ("ack", "{alert}", "admin")]
+SUBSET = [
+    ("stats", "{A}", "other facilitator"),
+    ("stats", "{A}", "facilitator"),
+    ("ack", "{alert}", "student"),
+    ("code", "", "stranger"),
+    ("preview", "1 {A}", "researcher"),
+    ("mydata", "", "stranger"),
+    ("ack", "{alert}", "admin"),
+]
 
 
 async def test_a_subset_through_the_real_application(world: World):
@@ -310,10 +347,10 @@ def _plain(html_text: str) -> str:
     return html_text.replace("<b>", "").replace("</b>", "")
 
 
-
 async def test_help_through_the_real_application_is_each_roles_own(world: World):
     """/help is rendered from the command table: each role sees its own commands, and nobody else's."""
     async with BotAPIEmulator() as emu, running_bot(emu, world.db, world.env):
+
         async def help_of(person: Person, last: str) -> str:
             user = emu.user(person.telegram_id, person.first_name)
             after = len(user.messages())
@@ -325,10 +362,26 @@ async def test_help_through_the_real_application_is_each_roles_own(world: World)
         assert all(f"/{name}" in researcher for name in ("code", "memo", "progress", "exemplar", "web"))
         assert "/reflect" not in researcher and "/withdraw" not in researcher
         fac = await help_of(FAC_A, "Facilitator commands")
-        assert all(f"/{name}" in fac for name in ("cohorts", "newcohort", "schedule", "preview", "sendnow",
-                                                  "announce", "stats", "cancel"))
+        assert all(
+            f"/{name}" in fac
+            for name in ("cohorts", "newcohort", "schedule", "preview", "sendnow", "announce", "stats", "cancel")
+        )
         assert "/code" not in fac
         alice = await help_of(STUDENT, "What I can do")
-        assert all(f"/{name}" in alice for name in ("status", "reflect", "skip", "done", "pause", "resume",
-                                                    "consent", "mydata", "delete", "withdraw", "circle"))
+        assert all(
+            f"/{name}" in alice
+            for name in (
+                "status",
+                "reflect",
+                "skip",
+                "done",
+                "pause",
+                "resume",
+                "consent",
+                "mydata",
+                "delete",
+                "withdraw",
+                "circle",
+            )
+        )
         assert "/cohorts" not in alice and "/code" not in alice

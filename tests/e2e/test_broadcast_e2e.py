@@ -35,8 +35,9 @@ async def until(condition: Callable[[], bool], tries: int = 200) -> None:
 
 
 def unreachable(db: Database, telegram_id: int) -> bool:
-    return db.call(lambda s: s.exec(select(User).where(User.telegram_id == telegram_id)).one().unreachable_at
-                   is not None)
+    return db.call(
+        lambda s: s.exec(select(User).where(User.telegram_id == telegram_id)).one().unreachable_at is not None
+    )
 
 
 def text_of(message: dict[str, Any]) -> str:
@@ -84,8 +85,10 @@ async def test_a_facilitator_runs_a_cohort_from_chat(db: Database, env: Env, coh
             await ruth.click(card["message_id"], button(card, "Send to"))
             for s in students[:3]:
                 got = await emu.wait_for_message(s, lambda m: "room 4" in text_of(m), timeout=10, after=2)
-                assert text_of(got) == ("A message from Ruth, facilitator of Psychiatry Jan 2026:\n\n"
-                                        "The Balint group on Thursday is in room 4.")
+                assert text_of(got) == (
+                    "A message from Ruth, facilitator of Psychiatry Jan 2026:\n\n"
+                    "The Balint group on Thursday is in room 4."
+                )
 
             stranger = emu.user(9999, "Mallory")
             assert text_of(await stranger.say("/stats")) == roles.REFUSAL

@@ -38,8 +38,9 @@ def closes(monkeypatch: pytest.MonkeyPatch) -> list[Database]:
 
 
 @pytest.mark.usefixtures("cli_env")
-def test_create_list_show_close_and_each_command_closes_the_database(db: Database, env: Env, cohort: Cohort,
-                                                                     closes: list[Database]) -> None:
+def test_create_list_show_close_and_each_command_closes_the_database(
+    db: Database, env: Env, cohort: Cohort, closes: list[Database]
+) -> None:
     for telegram_id, name in STUDENTS:
         enrol(db, env, cohort, telegram_id, name)
     db.call(student.start, env, Person(telegram_id=LEADER[0], first_name=LEADER[1]), None)
@@ -47,13 +48,15 @@ def test_create_list_show_close_and_each_command_closes_the_database(db: Databas
 
     code, out, err = balint("circle", "list")
     assert (code, out) == (0, "No circles yet: `balint circle create` makes one.\n"), err
-    code, out, err = balint("circle", "create", cohort.name, "--name", "Circle Rose", "--leader", str(LEADER[0]),
-                            *members)
+    code, out, err = balint(
+        "circle", "create", cohort.name, "--name", "Circle Rose", "--leader", str(LEADER[0]), *members
+    )
     assert code == 0, err
     assert out.splitlines() == [
         "Circle 1 'Circle Rose' created: 6 invitations (the leader and 5 students) go out when the bot next runs.",
         "Week 1 opens Saturday 10 January at 10:00 (Europe/London); rhythm: open sat 10:00, case mon 20:00, "
-        "questions tue 20:00, discussion thu 20:00, response fri 20:00"]
+        "questions tue 20:00, discussion thu 20:00, response fri 20:00",
+    ]
     code, out, err = balint("circle", "list", "--json")
     assert code == 0, err
     assert [(r["id"], r["name"], r["invited"]) for r in json.loads(out)] == [(1, "Circle Rose", 5)]

@@ -65,6 +65,7 @@ def _queue_three_posts(db: Database, env: Env, clock: ManualClock, cohort: Any) 
     def deliver_the_rest(session: Any) -> None:
         for row in session.exec(select(CircleOutbox).where(col(CircleOutbox.post_id).is_(None))).all():
             relay.mark_sent(session, env, row.id, None)
+
     db.call(deliver_the_rest)
 
 
@@ -73,8 +74,9 @@ def _posts_in(messages: list[dict[str, Any]]) -> list[int]:
     return [i for m in messages for i, p in enumerate(POSTS) if p in (m.get("plain_text") or "")]
 
 
-def test_a_sigkill_mid_relay_loses_no_copy_and_doubles_none(db: Database, env: Env, clock: ManualClock, cohort,
-                                                           database_url: str, tmp_path: Path) -> None:
+def test_a_sigkill_mid_relay_loses_no_copy_and_doubles_none(
+    db: Database, env: Env, clock: ManualClock, cohort, database_url: str, tmp_path: Path
+) -> None:
     _queue_three_posts(db, env, clock, cohort)
     stamp(database_url)
     expected = {tid: [i for i, a in enumerate(AUTHORS) if a != name] for tid, name in [*STUDENTS, LEADER]}
@@ -112,6 +114,9 @@ def test_a_sigkill_mid_relay_loses_no_copy_and_doubles_none(db: Database, env: E
             bot.stop()
         after = received()
     assert after == expected, bot.log.read_text(errors="replace")[-3000:]  # once each, in the posts' order
-    unsent = db.call(lambda s: s.exec(select(CircleOutbox.id).where(col(CircleOutbox.post_id).is_not(None),
-                                                                   col(CircleOutbox.sent_at).is_(None))).all())
+    unsent = db.call(
+        lambda s: s.exec(
+            select(CircleOutbox.id).where(col(CircleOutbox.post_id).is_not(None), col(CircleOutbox.sent_at).is_(None))
+        ).all()
+    )
     assert unsent == []

@@ -26,8 +26,10 @@ from tests.support.circle_support import (
     make_circle,
 )
 
-CASE = ("Mrs Eileen Fairbrother, 82, on ward 12 told me she was ready to die and asked me to sit with her. "
-        "I said I had bloods to take and left. I keep thinking about her hands.")
+CASE = (
+    "Mrs Eileen Fairbrother, 82, on ward 12 told me she was ready to die and asked me to sit with her. "
+    "I said I had bloods to take and left. I keep thinking about her hands."
+)
 QUESTION = "What did her face do when you said you had to go?"
 ANSWER = "She looked away and said 'of course, doctor'."
 DISCUSSION = "I feel a kind of guilt reading this, as if I had left her too."
@@ -61,8 +63,9 @@ def posts_seen(user: Any) -> list[str]:
     return [m["plain_text"] for m in user.messages() if (m["plain_text"] or "").startswith(heads)]
 
 
-async def test_a_circle_of_five_and_a_leader_through_one_full_week(db: Database, env: Env, clock: ManualClock,
-                                                                   cohort) -> None:
+async def test_a_circle_of_five_and_a_leader_through_one_full_week(
+    db: Database, env: Env, clock: ManualClock, cohort
+) -> None:
     make_circle(db, env, cohort)
     async with BotAPIEmulator() as emu, running_bot(emu, db, env) as app:
         users = {name: emu.user(tid, name) for tid, name in [*STUDENTS, LEADER]}
@@ -78,8 +81,9 @@ async def test_a_circle_of_five_and_a_leader_through_one_full_week(db: Database,
         await circle_jobs.relay_once(app)
         await ben.wait_for_message(has("Anna will present"), after=0)
         late = await cara.wait_for_message(has("Who would like to present?"), after=0)
-        assert (await cara.click(late["message_id"], button(late, "I'll present this week")))["text"] == \
-            "Someone is presenting already."
+        assert (await cara.click(late["message_id"], button(late, "I'll present this week")))[
+            "text"
+        ] == "Someone is presenting already."
 
         # the case: the presenter sees the redacted version first, and only the confirmed one is shared
         after = len(anna.messages())
@@ -128,8 +132,9 @@ async def test_a_circle_of_five_and_a_leader_through_one_full_week(db: Database,
 
         # the leader removes one post by replying to it; a member can't; everyone's copy says it was removed
         advice = await ruth.wait_for_message(has(ADVICE), after=0)
-        refused = await cara.say("/circle remove", reply_to_message_id=(
-            await cara.wait_for_message(has(ADVICE), after=0))["message_id"])
+        refused = await cara.say(
+            "/circle remove", reply_to_message_id=(await cara.wait_for_message(has(ADVICE), after=0))["message_id"]
+        )
         assert "Only the circle's leader can remove a post" in refused["plain_text"]
         done = await ruth.say("/circle remove", reply_to_message_id=advice["message_id"])
         assert "Removed Dev's post from week 1: everyone now sees “a message was removed”" in done["plain_text"]
@@ -161,15 +166,21 @@ async def test_a_circle_of_five_and_a_leader_through_one_full_week(db: Database,
             assert len(seen) == len(expected), (name, seen)
             for got, want in zip(seen, expected, strict=True):
                 assert want in got or got == CASE_SHOWN, (name, got, want)
-        assert not any(PUSHBACK_TRY in (m["plain_text"] or "") for u in users.values() for m in u.messages()
-                       if u is not anna)
+        assert not any(
+            PUSHBACK_TRY in (m["plain_text"] or "") for u in users.values() for m in u.messages() if u is not anna
+        )
 
     stored = db.call(lambda s: list(s.exec(select(CirclePost).order_by(col(CirclePost.id))).all()))
     assert [(p.role, p.phase, p.kind) for p in stored] == [
-        ("presenter", "choosing", "case"), ("member", "questions", "post"), ("presenter", "questions", "post"),
-        ("member", "discussion", "post"), ("member", "discussion", "post"), ("member", "discussion", "post"),
+        ("presenter", "choosing", "case"),
+        ("member", "questions", "post"),
+        ("presenter", "questions", "post"),
+        ("member", "discussion", "post"),
+        ("member", "discussion", "post"),
+        ("member", "discussion", "post"),
         ("presenter", "response", "post"),
-        ("leader", "closing", "post")]
+        ("leader", "closing", "post"),
+    ]
     assert stored[5].quotes_post_id == stored[1].id  # Eve's reply is recorded as quoting Ben's question
     removed = stored[4]
     assert removed.removed_at is not None and removed.text == "" and removed.removed_by == f"telegram:{LEADER[0]}"
@@ -177,8 +188,9 @@ async def test_a_circle_of_five_and_a_leader_through_one_full_week(db: Database,
     assert [(e.actor, e.detail["post_id"]) for e in events] == [(f"telegram:{LEADER[0]}", removed.id)]
 
 
-async def test_a_week_where_nobody_volunteers_says_so_kindly(db: Database, env: Env, clock: ManualClock,
-                                                             cohort) -> None:
+async def test_a_week_where_nobody_volunteers_says_so_kindly(
+    db: Database, env: Env, clock: ManualClock, cohort
+) -> None:
     make_circle(db, env, cohort)
     async with BotAPIEmulator() as emu, running_bot(emu, db, env) as app:
         users = {name: emu.user(tid, name) for tid, name in [*STUDENTS, LEADER]}
@@ -203,8 +215,9 @@ async def test_a_week_where_nobody_volunteers_says_so_kindly(db: Database, env: 
         assert "This week's circle is closed" in refused["plain_text"]
 
 
-async def test_refusing_the_third_consent_means_not_a_member(db: Database, env: Env, clock: ManualClock,
-                                                             cohort) -> None:
+async def test_refusing_the_third_consent_means_not_a_member(
+    db: Database, env: Env, clock: ManualClock, cohort
+) -> None:
     make_circle(db, env, cohort)
     async with BotAPIEmulator() as emu, running_bot(emu, db, env) as app:
         dev = emu.user(3004, "Dev")

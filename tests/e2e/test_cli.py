@@ -14,8 +14,24 @@ def test_db_upgrade_cohort_create_and_list(empty_database_url: str, tmp_path: Pa
     up = balint_process("db", "upgrade", env=env, cwd=tmp_path)
     assert up.returncode == 0, up.stderr
     assert "Database is at the current schema." in up.stdout
-    made = balint_process("cohort", "create", "--name", "Psychiatry Jan 2026", "--start", "2026-01-05", "--weeks", "6",
-                          "--day", "mon", "--time", "09:00", "--tz", "Europe/London", env=env, cwd=tmp_path)
+    made = balint_process(
+        "cohort",
+        "create",
+        "--name",
+        "Psychiatry Jan 2026",
+        "--start",
+        "2026-01-05",
+        "--weeks",
+        "6",
+        "--day",
+        "mon",
+        "--time",
+        "09:00",
+        "--tz",
+        "Europe/London",
+        env=env,
+        cwd=tmp_path,
+    )
     assert made.returncode == 0, made.stderr
     lines = made.stdout.splitlines()
     assert lines[0] == "Cohort 1: Psychiatry Jan 2026"
@@ -23,18 +39,21 @@ def test_db_upgrade_cohort_create_and_list(empty_database_url: str, tmp_path: Pa
     assert lines[2] == f"Link: https://t.me/YOUR_BOT?start={code}"
     listed = json.loads(balint_process("cohort", "list", "--json", env=env, cwd=tmp_path).stdout)
     assert [(c["name"], c["day"], c["time"], c["timezone"], c["students"]) for c in listed] == [
-        ("Psychiatry Jan 2026", "mon", "09:00", "Europe/London", 0)]
+        ("Psychiatry Jan 2026", "mon", "09:00", "Europe/London", 0)
+    ]
 
 
 def test_bad_values_get_one_clear_line(empty_database_url: str, tmp_path: Path) -> None:
     bad_url = balint_process("cohort", "list", env={"DATABASE_URL": "mysql://nope"}, cwd=tmp_path)
     assert bad_url.returncode == 2
     assert bad_url.stderr.strip() == (
-        "Configuration error: DATABASE_URL: must be a sqlite:/// or postgresql+psycopg:// URL")
+        "Configuration error: DATABASE_URL: must be a sqlite:/// or postgresql+psycopg:// URL"
+    )
     env = {"DATABASE_URL": empty_database_url}
     balint_process("db", "upgrade", env=env, cwd=tmp_path)
-    bad_tz = balint_process("cohort", "create", "--name", "X", "--start", "2026-01-05", "--tz", "Mars/Olympus", env=env,
-                            cwd=tmp_path)
+    bad_tz = balint_process(
+        "cohort", "create", "--name", "X", "--start", "2026-01-05", "--tz", "Mars/Olympus", env=env, cwd=tmp_path
+    )
     assert bad_tz.returncode == 2
     assert bad_tz.stderr.strip() == "Error: unknown time zone 'Mars/Olympus': use an IANA name such as Europe/London"
     bad_date = balint_process("cohort", "create", "--name", "X", "--start", "5/1/2026", env=env, cwd=tmp_path)
@@ -53,8 +72,11 @@ def test_run_without_a_token_starts_the_sandbox(tmp_path: Path) -> None:
 
 def test_run_refuses_an_out_of_date_postgres_or_upgrades_sqlite(empty_database_url: str, tmp_path: Path) -> None:
     with EmulatorThread() as et:
-        env = {"DATABASE_URL": empty_database_url, "TELEGRAM_BOT_TOKEN": et.emu.token,
-               "TELEGRAM_API_BASE_URL": et.base_url}
+        env = {
+            "DATABASE_URL": empty_database_url,
+            "TELEGRAM_BOT_TOKEN": et.emu.token,
+            "TELEGRAM_API_BASE_URL": et.base_url,
+        }
         if empty_database_url.startswith("postgresql"):
             ran = balint_process("run", env=env, cwd=tmp_path)
             assert ran.returncode == 2
@@ -72,8 +94,11 @@ def test_send_now_from_the_cli_reaches_consented_students(empty_database_url: st
     from tests.support.factories import DomainChat
 
     with EmulatorThread() as et:
-        env = {"DATABASE_URL": empty_database_url, "TELEGRAM_BOT_TOKEN": et.emu.token,
-               "TELEGRAM_API_BASE_URL": et.base_url}
+        env = {
+            "DATABASE_URL": empty_database_url,
+            "TELEGRAM_BOT_TOKEN": et.emu.token,
+            "TELEGRAM_API_BASE_URL": et.base_url,
+        }
         assert balint_process("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
         made = balint_process("cohort", "create", "--name", "GP", "--start", "2026-01-05", env=env, cwd=tmp_path)
         assert made.returncode == 0, made.stderr
@@ -90,6 +115,9 @@ def test_send_now_from_the_cli_reaches_consented_students(empty_database_url: st
         assert (result["week"], result["sent"], result["failed"]) == (2, 2, 0)
         assert all("Week 2 of 6" in et.call(et.emu.last_message_to, tg)["plain_text"] for tg in (3001, 3002))
         assert et.call(et.emu.messages_to, 3003) == []
-        again = json.loads(balint_process("prompt", "send-now", "--cohort", "GP", "--week", "2", "--json", env=env,
-                                          cwd=tmp_path).stdout)
+        again = json.loads(
+            balint_process(
+                "prompt", "send-now", "--cohort", "GP", "--week", "2", "--json", env=env, cwd=tmp_path
+            ).stdout
+        )
         assert (again["sent"], again["already"]) == (0, 2)  # never twice

@@ -16,8 +16,15 @@ from tests.support.paths import ROOT
 
 def emulator(*args: str, cwd: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING"}
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", "emulator", *args], env=env, cwd=cwd, text=True,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "emulator", *args],
+        env=env,
+        cwd=cwd,
+        text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def test_it_prints_the_token_base_url_and_how_to_run_the_bot(tmp_path: Path) -> None:
@@ -39,7 +46,8 @@ def test_a_port_in_use_is_one_clear_line(tmp_path: Path) -> None:
         out, err = proc.communicate("", timeout=60)
     assert proc.returncode == 1
     assert err.startswith(f"Could not listen on 127.0.0.1:{et.emu.port}: ") and err.strip().endswith(
-        "Try another --port.")
+        "Try another --port."
+    )
     assert "Traceback" not in out + err
 
 
@@ -56,9 +64,14 @@ def test_the_real_bot_answers_start_through_it(empty_database_url: str, tmp_path
         run_line = emu.stdout.readline()
         assert run_line, emu.stderr.read() if emu.stderr else ""
     settings = dict(word.split("=", 1) for word in run_line.split() if "=" in word)
-    bot = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=tmp_path, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.PIPE, text=True,
-                           env={**os.environ, "PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING", **env, **settings})
+    bot = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "run"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING", **env, **settings},
+    )
     try:
         out, err = emu.communicate(f"/start {code}\n", timeout=90)
     finally:

@@ -56,14 +56,23 @@ async def test_a_database_outage_delays_but_loses_nothing(database_url: str, env
 
 
 async def test_updates_a_crash_left_in_the_inbox_are_handled_once_the_database_is_back(
-        database_url: str, env: Env, cohort, alice, caplog: pytest.LogCaptureFixture) -> None:
+    database_url: str, env: Env, cohort, alice, caplog: pytest.LogCaptureFixture
+) -> None:
     setup = Database(database_url)
     DomainChat(setup, env, alice).join_and_consent(cohort.invite_code)
     send_week(setup, env, cohort, 1)
     who = {"id": alice.telegram_id, "first_name": alice.first_name}
     text = "A man who kept asking for his wife."
-    left = {"update_id": 7, "message": {"message_id": 7, "date": int(time.time()), "chat": {**who, "type": "private"},
-                                        "from": {**who, "is_bot": False}, "text": text}}
+    left = {
+        "update_id": 7,
+        "message": {
+            "message_id": 7,
+            "date": int(time.time()),
+            "chat": {**who, "type": "private"},
+            "from": {**who, "is_bot": False},
+            "text": text,
+        },
+    }
     setup.call(keep_updates, [(7, json.dumps(left))], now=datetime.now(UTC))  # stored, confirmed, then the crash
     setup.close()
     url = make_url(database_url)

@@ -27,7 +27,7 @@ from tests.support.scheduling_helpers import deliveries, join, tick, wired
 ONLY_POSTGRES = pytest.mark.skipif(
     not using_postgres(),
     reason="needs PostgreSQL: row claiming relies on FOR UPDATE SKIP LOCKED; SQLite has a single writer, so a "
-           "second process could only queue behind the first (set TEST_DATABASE_URL to run it)",
+    "second process could only queue behind the first (set TEST_DATABASE_URL to run it)",
 )
 
 
@@ -185,9 +185,17 @@ def test_two_processes_making_the_same_weeks_deliveries_at_once_is_not_an_error(
             assert scheduling.fire_week(first, env, cohort.id, 1) == 3  # inserted, not yet committed
             second = pool.submit(other.call, scheduling.fire_week, env, cohort.id, 1)
             for _ in range(500):  # until the second process is waiting on the first one's rows
-                if second.done() or first.connection().execute(text(
-                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                        "AND datname = current_database()")).scalar():
+                if (
+                    second.done()
+                    or first.connection()
+                    .execute(
+                        text(
+                            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                            "AND datname = current_database()"
+                        )
+                    )
+                    .scalar()
+                ):
                     break
                 wait([second], timeout=0.01)
             assert not second.done()

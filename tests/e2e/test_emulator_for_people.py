@@ -14,5 +14,7 @@ def test_add_user_over_http_answers_with_the_user() -> None:
         body = json.dumps({"user_id": 4242, "first_name": "Noor", "username": "noor_md"}).encode()
         with urllib.request.urlopen(urllib.request.Request(f"{control}/add_user", data=body), timeout=5) as resp:
             answer = json.loads(resp.read())
-    assert answer == {"ok": True, "result": {"id": 4242, "is_bot": False, "first_name": "Noor",
-                                             "username": "noor_md", "language_code": "en"}}
+    assert answer == {
+        "ok": True,
+        "result": {"id": 4242, "is_bot": False, "first_name": "Noor", "username": "noor_md", "language_code": "en"},
+    }

@@ -12,8 +12,9 @@ from tests.support.botharness import running_bot
 from tests.support.research_support import assign_round, enrol, is_item, reflect, review_all, run_intake, seed, study
 
 
-async def test_a_coder_marks_a_quoted_passage_as_an_exemplar_in_chat(db: Database, research_env: Env,
-                                                                     study_cohort) -> None:
+async def test_a_coder_marks_a_quoted_passage_as_an_exemplar_in_chat(
+    db: Database, research_env: Env, study_cohort
+) -> None:
     ana = enrol(db, research_env, study_cohort, 2001, "Ana")
     reflect(db, research_env, study_cohort, [ana])
     run_intake(db, research_env)
@@ -33,8 +34,10 @@ async def test_a_coder_marks_a_quoted_passage_as_an_exemplar_in_chat(db: Databas
         assert "coded as Self-preservation" in done["plain_text"]
 
         marked = await rhea.say("/exemplar <b>family</b> pressure")
-        assert marked["plain_text"] == ("Marked as an exemplar quote: «her son [NAME]» — Self-preservation, item #1\n"
-                                        "It will appear in the theme report. /exemplar undo takes the mark off.")
+        assert marked["plain_text"] == (
+            "Marked as an exemplar quote: «her son [NAME]» — Self-preservation, item #1\n"
+            "It will appear in the theme report. /exemplar undo takes the mark off."
+        )
         notes = db.call(lambda s: [e.note for e in s.exec(select(Exemplar)).all()])
         assert notes == ["<b>family</b> pressure"]  # kept as typed; escaped wherever shown
 

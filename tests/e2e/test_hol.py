@@ -19,8 +19,12 @@ from tests.support.factories import DomainChat, send_week
 from tests.support.ops_support import free_port
 
 STRANGER = 8001
-REPLIES = ["A man on the ward who kept asking for his wife.", "Helpless, then oddly calm.",
-           "Perhaps that nobody was listening to him.", "When I sat down, he stopped shouting."]
+REPLIES = [
+    "A man on the ward who kept asking for his wife.",
+    "Helpless, then oddly calm.",
+    "Perhaps that nobody was listening to him.",
+    "When I sat down, he stopped shouting.",
+]
 
 
 def flood_stranger(emu: BotAPIEmulator) -> None:
@@ -32,8 +36,9 @@ def steps(db: Database) -> list[str]:
     return db.call(lambda s: [e.text for e in s.exec(select(ReflectionEntry).order_by(ReflectionEntry.id)).all()])
 
 
-async def test_polling_a_rate_limited_chat_does_not_hold_up_another_student(db: Database, env: Env, cohort,
-                                                                           alice: Person) -> None:
+async def test_polling_a_rate_limited_chat_does_not_hold_up_another_student(
+    db: Database, env: Env, cohort, alice: Person
+) -> None:
     DomainChat(db, env, alice).join_and_consent(cohort.invite_code)
     send_week(db, env, cohort, 1)
     async with BotAPIEmulator() as emu, running_bot(emu, db, env):
@@ -55,12 +60,21 @@ async def test_polling_a_rate_limited_chat_does_not_hold_up_another_student(db: 
 
 def update(update_id: int, person: Person, text: str) -> dict[str, Any]:
     who = {"id": person.telegram_id, "first_name": person.first_name}
-    return {"update_id": update_id, "message": {"message_id": update_id, "date": int(time.time()), "text": text,
-                                                "chat": {**who, "type": "private"}, "from": {**who, "is_bot": False}}}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": int(time.time()),
+            "text": text,
+            "chat": {**who, "type": "private"},
+            "from": {**who, "is_bot": False},
+        },
+    }
 
 
-async def test_webhook_a_rate_limited_chat_does_not_hold_up_another_and_order_holds(db: Database, env: Env, cohort,
-                                                                                   alice: Person) -> None:
+async def test_webhook_a_rate_limited_chat_does_not_hold_up_another_and_order_holds(
+    db: Database, env: Env, cohort, alice: Person
+) -> None:
     DomainChat(db, env, alice).join_and_consent(cohort.invite_code)
     send_week(db, env, cohort, 1)
     port, secret = free_port(), "s3cret-token-for-tests"
@@ -69,8 +83,9 @@ async def test_webhook_a_rate_limited_chat_does_not_hold_up_another_and_order_ho
     async with BotAPIEmulator() as emu:
         emu.user(STRANGER, "Stranger")
         emu.user(alice.telegram_id, alice.first_name)
-        settings = settings_for(emu, db, webhook_url=url, webhook_port=port, webhook_secret_token=secret,
-                                health_port=free_port())
+        settings = settings_for(
+            emu, db, webhook_url=url, webhook_port=port, webhook_secret_token=secret, health_port=free_port()
+        )
         stop = asyncio.Event()
         server = asyncio.create_task(serve(settings, db, env, webhook=True, stop=stop))
         try:

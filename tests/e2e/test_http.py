@@ -25,9 +25,13 @@ async def emu() -> AsyncIterator[BotAPIEmulator]:
 
 
 def bot_for(base_url: str, token: str, **kwargs: float) -> Bot:
-    return Bot(token, base_url=base_url, base_file_url=base_url.removesuffix("/bot") + "/file/bot",
-               request=AiohttpRequest(**kwargs),  # type: ignore[arg-type]
-               get_updates_request=AiohttpRequest(connection_pool_size=1))
+    return Bot(
+        token,
+        base_url=base_url,
+        base_file_url=base_url.removesuffix("/bot") + "/file/bot",
+        request=AiohttpRequest(**kwargs),  # type: ignore[arg-type]
+        get_updates_request=AiohttpRequest(connection_pool_size=1),
+    )
 
 
 async def test_messages_buttons_and_files_arrive_as_sent(emu: BotAPIEmulator) -> None:
@@ -109,8 +113,9 @@ async def test_a_proxy_from_the_environment_is_used(monkeypatch: pytest.MonkeyPa
 
     async def proxy(request: web.Request) -> web.Response:
         seen.append(str(request.url))
-        return web.json_response({"ok": True, "result": {"id": 1, "is_bot": True, "first_name": "B",
-                                                         "username": "b_bot"}})
+        return web.json_response(
+            {"ok": True, "result": {"id": 1, "is_bot": True, "first_name": "B", "username": "b_bot"}}
+        )
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", proxy)

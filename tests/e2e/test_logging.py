@@ -41,7 +41,8 @@ async def test_json_lines_without_reflection_text(db: Database, env: Env, cohort
 
 
 async def test_a_429_that_outlasts_the_retries_is_one_log_line_without_a_traceback(
-        db: Database, env: Env, caplog: pytest.LogCaptureFixture) -> None:
+    db: Database, env: Env, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO)
     async with BotAPIEmulator() as emu, running_bot(emu, db, env):
         emu.fail_next("sendMessage", chat_id=5002, error_code=429, retry_after=1, times=3)  # the limiter's 3 tries
@@ -50,14 +51,16 @@ async def test_a_429_that_outlasts_the_retries_is_one_log_line_without_a_traceba
         await frank.wait_for_message(after=0, timeout=10)  # the kind message, once Telegram takes sends again
     assert emu.count_429 == 3
     [line] = [r for r in caplog.records if getattr(r, "event", None) == "handler_rate_limited"]
-    assert line.getMessage() == ("Telegram rate limit (429, retry after 1s) while answering chat 5002: "
-                                 "the answer was not sent")
+    assert line.getMessage() == (
+        "Telegram rate limit (429, retry after 1s) while answering chat 5002: the answer was not sent"
+    )
     assert "Traceback" not in caplog.text
     assert not any(getattr(r, "event", None) == "handler_error" for r in caplog.records)
 
 
-async def test_a_real_bug_in_a_handler_still_logs_its_traceback(db: Database, env: Env,
-                                                              caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_real_bug_in_a_handler_still_logs_its_traceback(
+    db: Database, env: Env, caplog: pytest.LogCaptureFixture
+) -> None:
     from telegram.ext import MessageHandler, filters
 
     async def broken(_update: object, _context: object) -> None:

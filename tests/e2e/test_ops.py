@@ -23,8 +23,12 @@ WEEK1 = "Week 1 of 6"
 
 
 def prompts_per_student(emu: BotAPIEmulator, first_id: int, n: int) -> Counter[int]:
-    return Counter({c: sum(1 for m in emu.messages_to(c) if WEEK1 in (m["plain_text"] or ""))
-                    for c in range(first_id, first_id + n)})
+    return Counter(
+        {
+            c: sum(1 for m in emu.messages_to(c) if WEEK1 in (m["plain_text"] or ""))
+            for c in range(first_id, first_id + n)
+        }
+    )
 
 
 def test_the_lease_has_one_holder_at_a_time(db: Database) -> None:
@@ -41,8 +45,11 @@ def test_the_lease_has_one_holder_at_a_time(db: Database) -> None:
 async def test_two_bot_processes_share_one_budget(db: Database) -> None:
     cohort = seed(db, 50_000, 90)
     env = Env(bot_username="balint_test_bot")  # the real clock, as the queued rows use
-    async with BotAPIEmulator(enforce_limits=True) as emu, \
-            running_bot(emu, db, env, worker_id="worker-a") as a, running_bot(emu, db, env, worker_id="worker-b") as b:
+    async with (
+        BotAPIEmulator(enforce_limits=True) as emu,
+        running_bot(emu, db, env, worker_id="worker-a") as a,
+        running_bot(emu, db, env, worker_id="worker-b") as b,
+    ):
         queue_week(db, cohort)
         await emu.wait_until(lambda: sum(prompts_per_student(emu, 50_000, 90).values()) >= 90, 30, what="prompts")
         await asyncio.sleep(1.5)  # anything sent twice would show by now
@@ -62,8 +69,9 @@ async def test_sigterm_mid_broadcast_stops_within_5s_and_the_rest_go_out_once(em
         async with BotAPIEmulator(enforce_limits=True) as emu:
             bots.append(await start_bot(empty_database_url, emu.base_url, emu.token, health_port=free_port()))
             queue_week(db, cohort)
-            await emu.wait_until(lambda: sum(prompts_per_student(emu, 60_000, 300).values()) >= 60, 30,
-                                 what="the broadcast under way")
+            await emu.wait_until(
+                lambda: sum(prompts_per_student(emu, 60_000, 300).values()) >= 60, 30, what="the broadcast under way"
+            )
             bots[0].send_signal(signal.SIGTERM)
             began = time.monotonic()
             _, err = await asyncio.wait_for(bots[0].communicate(), 10)
@@ -74,8 +82,11 @@ async def test_sigterm_mid_broadcast_stops_within_5s_and_the_rest_go_out_once(em
             assert "Traceback" not in err.decode()
 
             bots.append(await start_bot(empty_database_url, emu.base_url, emu.token, health_port=free_port()))
-            await emu.wait_until(lambda: sum(prompts_per_student(emu, 60_000, 300).values()) >= 300, 40,
-                                 what="the rest after the restart")
+            await emu.wait_until(
+                lambda: sum(prompts_per_student(emu, 60_000, 300).values()) >= 300,
+                40,
+                what="the rest after the restart",
+            )
             await asyncio.sleep(1.0)
             bots[1].send_signal(signal.SIGTERM)
             await asyncio.wait_for(bots[1].communicate(), 10)
@@ -141,10 +152,15 @@ def test_doctor_says_what_is_wrong_one_line_per_check(empty_database_url: str, t
     from tests.support.cli_support import balint_process as balint
 
     with EmulatorThread() as et:
-        good = {"DATABASE_URL": empty_database_url, "TELEGRAM_BOT_TOKEN": et.emu.token,
-                "TELEGRAM_API_BASE_URL": et.base_url, "SAFEGUARDING_INSTITUTION": "example",
-                "SAFEGUARDING_LEAD_TELEGRAM_ID": "42", "DATA_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-                "PSEUDONYM_KEY": "a-long-random-pseudonym-key-for-tests"}
+        good = {
+            "DATABASE_URL": empty_database_url,
+            "TELEGRAM_BOT_TOKEN": et.emu.token,
+            "TELEGRAM_API_BASE_URL": et.base_url,
+            "SAFEGUARDING_INSTITUTION": "example",
+            "SAFEGUARDING_LEAD_TELEGRAM_ID": "42",
+            "DATA_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+            "PSEUDONYM_KEY": "a-long-random-pseudonym-key-for-tests",
+        }
         assert balint("db", "upgrade", env=good, cwd=tmp_path).returncode == 0
         ok = balint("doctor", env=good, cwd=tmp_path)
         assert ok.returncode == 0, ok.stdout
@@ -152,9 +168,16 @@ def test_doctor_says_what_is_wrong_one_line_per_check(empty_database_url: str, t
         assert ok.stdout.splitlines()[0].split(maxsplit=2)[1:] == ["token", "@balint_test_bot (id 123456)"]
 
         bad = {**good, "TELEGRAM_BOT_TOKEN": "123456:WRONG", "SAFEGUARDING_INSTITUTION": ""}
-        wrong = balint("doctor", "--webhook", env={**bad, "WEBHOOK_URL": "https://bot.example.org/telegram",
-                                                   "WEBHOOK_SECRET_TOKEN": "a-webhook-secret-of-32-characters"},
-                       cwd=tmp_path)
+        wrong = balint(
+            "doctor",
+            "--webhook",
+            env={
+                **bad,
+                "WEBHOOK_URL": "https://bot.example.org/telegram",
+                "WEBHOOK_SECRET_TOKEN": "a-webhook-secret-of-32-characters",
+            },
+            cwd=tmp_path,
+        )
     assert wrong.returncode == 1
     lines = {line[6:28].strip(): line for line in wrong.stdout.splitlines() if line.startswith(("ok", "warn", "FAIL"))}
     assert lines["token"].startswith("FAIL") and "rejected the token (401)" in lines["token"]

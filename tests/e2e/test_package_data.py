@@ -14,11 +14,17 @@ from tests.support.paths import ROOT
 
 
 def run_bot(tmp_path: Path, prompts: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "BALINT_PROMPTS_DIR": str(prompts), "TELEGRAM_BOT_TOKEN": "123456:NOTUSED",
-           "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot",  # nothing listens: start-up must fail before it
-           "DATABASE_URL": f"sqlite:///{tmp_path}/bot.db", "ENVIRONMENT": "test"}
-    return subprocess.run([sys.executable, "-m", "bot.cli", "run"], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=60)
+    env = {
+        **os.environ,
+        "BALINT_PROMPTS_DIR": str(prompts),
+        "TELEGRAM_BOT_TOKEN": "123456:NOTUSED",
+        "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot",  # nothing listens: start-up must fail before it
+        "DATABASE_URL": f"sqlite:///{tmp_path}/bot.db",
+        "ENVIRONMENT": "test",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_the_bot_refuses_to_start_without_its_safeguarding_rules(tmp_path: Path) -> None:
@@ -29,7 +35,8 @@ def test_the_bot_refuses_to_start_without_its_safeguarding_rules(tmp_path: Path)
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
         f"Could not load {prompts}/safeguarding/rules.toml from {prompts}: set BALINT_PROMPTS_DIR to the prompts "
-        "folder, or reinstall the package."]
+        "folder, or reinstall the package."
+    ]
     assert "Traceback" not in done.stderr + done.stdout
 
 

@@ -24,19 +24,25 @@ def test_a_whole_round_from_the_command_line(db: Database, research_env, study_c
     chats = [enrol(db, research_env, study_cohort, 2001 + i, f"S{i}") for i in range(2)]
     reflect(db, research_env, study_cohort, chats)
 
-    code, out, err = balint("role", "grant", "researcher", "--telegram-id", "9001", "--study", "Balint Study 2026",
-                            "--label", "Anna")
+    code, out, err = balint(
+        "role", "grant", "researcher", "--telegram-id", "9001", "--study", "Balint Study 2026", "--label", "Anna"
+    )
     assert code == 0, err
     assert out.strip() == "Telegram user 9001 is now a researcher of Balint Study 2026, coding as Anna."
-    assert balint("role", "grant", "researcher", "--telegram-id", "9002", "--study", "Balint Study 2026",
-                  "--independent")[0] == 0
+    assert (
+        balint("role", "grant", "researcher", "--telegram-id", "9002", "--study", "Balint Study 2026", "--independent")[
+            0
+        ]
+        == 0
+    )
 
     code, out, _ = balint("research", "link", "--json")
     assert json.loads(out)["link"] == f"https://t.me/YOUR_BOT?start=r-{json.loads(out)['code']}"
     code, out, err = balint("research", "codebook", "seed")
     assert code == 0, err
-    assert out.strip() == ("Round 1 of Balint Study 2026: 4 code(s) added, 0 updated "
-                           "(from seed: Ng, Seu & Cullum 2022).")
+    assert out.strip() == (
+        "Round 1 of Balint Study 2026: 4 code(s) added, 0 updated (from seed: Ng, Seu & Cullum 2022)."
+    )
     code, out, _ = balint("research", "intake", "--json")
     assert json.loads(out)["new"] == 10 and json.loads(out)["new_participants"] == 2
 
@@ -56,10 +62,17 @@ def test_a_whole_round_from_the_command_line(db: Database, research_env, study_c
     status = json.loads(out)
     assert status["queue"] == {"items": 10, "reviewed": 10, "taken_out": 0, "participants": 2}
     assert status["rounds"][0]["assigned"] == 10 and status["coders"][1] == {
-        "coder": "C2", "independent": True, "assigned": 10, "done": 0, "put_aside": 0}
+        "coder": "C2",
+        "independent": True,
+        "assigned": 10,
+        "done": 0,
+        "put_aside": 0,
+    }
     code, out, _ = balint("research", "status")
-    assert ("Round 1 (open): 4 code(s); 10 item(s) assigned = 10 in progress + 0 agreed + 0 disagreement(s) "
-            "waiting + 0 settled") in out
+    assert (
+        "Round 1 (open): 4 code(s); 10 item(s) assigned = 10 in progress + 0 agreed + 0 disagreement(s) "
+        "waiting + 0 settled"
+    ) in out
 
     target = tmp_path / "round1.csv"
     code, out, err = balint("export", "--format", "csv", "--round", "1", "--out", str(target))
@@ -78,12 +91,16 @@ def test_a_whole_round_from_the_command_line(db: Database, research_env, study_c
     assert json.loads(out)["rows"][-1]["scope"] == "overall"
 
     code, _, err = balint("research", "close-round")
-    assert code == 2 and err.startswith("Error: round 1 of Balint Study 2026 is not finished:\n"
-                                        "  - 20 coding(s) not finished: #1 (Anna), #1 (C2), #2 (Anna)")
+    assert code == 2 and err.startswith(
+        "Error: round 1 of Balint Study 2026 is not finished:\n"
+        "  - 20 coding(s) not finished: #1 (Anna), #1 (C2), #2 (Anna)"
+    )
     assert err.strip().endswith("Settle or finish them first, or close the round as it stands with --force.")
     code, out, _ = balint("research", "close-round", "--force")
-    assert out.startswith("Round 1 of Balint Study 2026 is closed and frozen with 10 item(s) (closed with --force "
-                          "while some were unfinished). Round 2 is open with 4 code(s) carried over")
+    assert out.startswith(
+        "Round 1 of Balint Study 2026 is closed and frozen with 10 item(s) (closed with --force "
+        "while some were unfinished). Round 2 is open with 4 code(s) carried over"
+    )
     assert balint("research", "codebook", "rename", "Self-preservation", "Protecting the self")[0] == 0
     code, out, _ = balint("research", "codebook", "history")
     assert "round 2" in out and "rename" in out and "Protecting the self" in out
@@ -104,8 +121,9 @@ def test_a_whole_round_from_the_command_line(db: Database, research_env, study_c
 
 def test_agreement_from_a_file(tmp_path: Path) -> None:
     codings = tmp_path / "codings.csv"
-    codings.write_text("item,coder,code\nr1,ann,A\nr1,bob,A\nr2,ann,B\nr2,bob,A\nr3,ann,A\nr3,bob,A\n",
-                       encoding="utf-8")
+    codings.write_text(
+        "item,coder,code\nr1,ann,A\nr1,bob,A\nr2,ann,B\nr2,bob,A\nr3,ann,A\nr3,bob,A\n", encoding="utf-8"
+    )
     code, out, _ = balint("research", "agreement", "--from", str(codings), "--json")
     data = json.loads(out)
     assert code == 0 and data["items"] == 3 and data["coders"] == ["ann", "bob"]

@@ -32,12 +32,16 @@ def test_delete_move_to_and_undo(db: Database, research_env, study_cohort, cli_e
     press(db, research_env, RESEARCHER_A, buttons(view)["☐ Self-preservation"])
 
     code, _, err = balint("research", "codebook", "delete", "Self-preservation")
-    assert code == 2 and err.strip() == ("Error: 'Self-preservation' has 1 coding(s) in round 1; give --move-to CODE "
-                                         "to move them to another code first")
-    code, out, _ = balint("research", "codebook", "delete", "Self-preservation", "--move-to",
-                          "Attunement to encounters")
-    assert out.strip() == ("Round 1 of Balint Study 2026: deleted 'Self-preservation'; its codings moved to "
-                           "'Attunement to encounters'. (codebook undo puts it back)")
+    assert code == 2 and err.strip() == (
+        "Error: 'Self-preservation' has 1 coding(s) in round 1; give --move-to CODE to move them to another code first"
+    )
+    code, out, _ = balint(
+        "research", "codebook", "delete", "Self-preservation", "--move-to", "Attunement to encounters"
+    )
+    assert out.strip() == (
+        "Round 1 of Balint Study 2026: deleted 'Self-preservation'; its codings moved to "
+        "'Attunement to encounters'. (codebook undo puts it back)"
+    )
     assert "Self-preservation" not in _paths()
     coded = db.call(lambda s: [c.code_id for c in s.exec(select(ResearchCoding)).all()])
     code, out, _ = balint("research", "codebook", "undo")
@@ -50,8 +54,18 @@ def test_delete_move_to_and_undo(db: Database, research_env, study_cohort, cli_e
     book = tmp_path / "round1.qdc"
     assert balint("research", "codebook", "export", "--out", str(book))[0] == 0
     assert balint("research", "close-round", "--force")[0] == 0
-    assert balint("research", "codebook", "merge", "Attunement to encounters", "Container for vulnerability",
-                  "--name", "Attunement and holding")[0] == 0
+    assert (
+        balint(
+            "research",
+            "codebook",
+            "merge",
+            "Attunement to encounters",
+            "Container for vulnerability",
+            "--name",
+            "Attunement and holding",
+        )[0]
+        == 0
+    )
     merged = _paths()
     code, out, _ = balint("research", "codebook", "import", str(book))
     assert out.strip() == "Round 2 of Balint Study 2026: 0 code(s) added, 0 updated (from round1.qdc)."
@@ -68,8 +82,9 @@ def test_delete_move_to_and_undo(db: Database, research_env, study_cohort, cli_e
 
 def test_derived_from_colour_names_and_labels(db: Database, research_env, study_cohort, cli_env):  # noqa: F811
     assert balint("research", "codebook", "seed")[0] == 0
-    code, out, err = balint("research", "codebook", "add", "Speaking up", "--parent", "Identity within the hierarchy",
-                            "--colour", "red")
+    code, out, err = balint(
+        "research", "codebook", "add", "Speaking up", "--parent", "Identity within the hierarchy", "--colour", "red"
+    )
     assert code == 0, err
     listed = json.loads(balint("research", "codebook", "list", "--json")[1])["codes"]
     assert next(c for c in listed if c["path"].endswith("Speaking up"))["colour"] == "#FF0000"
@@ -78,8 +93,9 @@ def test_derived_from_colour_names_and_labels(db: Database, research_env, study_
     assert balint("research", "close-round", "--force")[0] == 0
     two = json.loads(balint("research", "codebook", "list", "--json")[1])["codes"]
     speaking = next(c for c in two if c["path"].endswith("Speaking up"))
-    assert speaking["derived_from"] == [{"id": speaking["derived_from"][0]["id"], "round": 1,
-                                         "path": "Identity within the hierarchy/Speaking up"}]
+    assert speaking["derived_from"] == [
+        {"id": speaking["derived_from"][0]["id"], "round": 1, "path": "Identity within the hierarchy/Speaking up"}
+    ]
 
     ana = enrol(db, research_env, study_cohort, 2001, "Ana")
     reflect(db, research_env, study_cohort, [ana])
@@ -103,8 +119,7 @@ def test_derived_from_colour_names_and_labels(db: Database, research_env, study_
     assert found("· Speaking up") == found("☐ Speaking up") == found("Speaking up") == "Speaking up"
 
 
-def test_move_a_code_under_another_and_back_to_the_top(db: Database, research_env, study_cohort,
-                                                       cli_env):  # noqa: F811
+def test_move_a_code_under_another_and_back_to_the_top(db: Database, research_env, study_cohort, cli_env):  # noqa: F811
     assert balint("research", "codebook", "seed")[0] == 0
     assert balint("research", "codebook", "add", "Speaking up", "--parent", "Identity within the hierarchy")[0] == 0
     code, out, err = balint("research", "codebook", "move", "Speaking up", "--under", "Self-preservation")

@@ -57,8 +57,10 @@ async def test_researcher_link_code_toggle_quote_done(db: Database, research_env
 
         await rhea.click(item["message_id"], button(item, "✓ Done with this item"))
         await emu.wait_until(lambda: "✓ Finished." in item["plain_text"], what="item finished")
-        assert ("Your codes: Attunement to encounters; Self-preservation (“her son [NAME]”); Container for "
-                "vulnerability (“twice while I was there”)") in item["plain_text"]
+        assert (
+            "Your codes: Attunement to encounters; Self-preservation (“her son [NAME]”); Container for "
+            "vulnerability (“twice while I was there”)"
+        ) in item["plain_text"]
         assert item["reply_markup"] is None
         nxt = await rhea.wait_for_message(lambda m: is_item(m) and m["message_id"] != item["message_id"], after=0)
         assert nxt["plain_text"].startswith("Item #2 · P001 · week 1 · What I felt")
@@ -76,8 +78,14 @@ async def test_researcher_link_code_toggle_quote_done(db: Database, research_env
         assert "that command is for researchers of a study" in hello["plain_text"]
 
     text = run_text(db)
-    spans = db.call(lambda s: [(c.start, c.end) for c in s.exec(select(ResearchCoding).where(
-        ResearchCoding.start.is_not(None)).order_by(ResearchCoding.id)).all()])  # type: ignore[union-attr]
+    spans = db.call(
+        lambda s: [
+            (c.start, c.end)
+            for c in s.exec(
+                select(ResearchCoding).where(ResearchCoding.start.is_not(None)).order_by(ResearchCoding.id)
+            ).all()
+        ]
+    )  # type: ignore[union-attr]
     assert [text[a:b] for a, b in spans] == ["her son [NAME]", "twice while I was there"]
 
 

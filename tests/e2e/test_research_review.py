@@ -18,8 +18,7 @@ def _show(item: int) -> dict:
     return row
 
 
-def test_ranges_snapping_unmark_and_an_edit_sends_an_item_back(db: Database, research_env, study_cohort,
-                                                               cli_env):  # noqa: F811
+def test_ranges_snapping_unmark_and_an_edit_sends_an_item_back(db: Database, research_env, study_cohort, cli_env):  # noqa: F811
     ana = enrol(db, research_env, study_cohort, 2001, "Ana")
     ben = enrol(db, research_env, study_cohort, 2002, "Ben")
     reflect(db, research_env, study_cohort, [ana, ben])
@@ -34,8 +33,9 @@ def test_ranges_snapping_unmark_and_an_edit_sends_an_item_back(db: Database, res
     start = text.index("useless") + 2  # off by two: inside the word
     code, out, err = balint("research", "review", "mark", "2", "--span", f"{start}:{start + 3}")
     assert code == 0 and "a bit [REDACTED], standing" in out
-    assert err.strip() == (f"Note: --span {start}:{start + 3} cut a word, so the mark was widened to "
-                           f"{start - 2}:{start + 5} ('useless')")
+    assert err.strip() == (
+        f"Note: --span {start}:{start + 3} cut a word, so the mark was widened to {start - 2}:{start + 5} ('useless')"
+    )
     first = _show(1)["text"]
     age = first.index("[AGE]")
     code, out, err = balint("research", "review", "mark", "1", "--span", f"{age + 2}:{age + 9}")
@@ -52,8 +52,14 @@ def test_ranges_snapping_unmark_and_an_edit_sends_an_item_back(db: Database, res
     # a student's edit after review puts the item back into review
     assert _show(3)["reviewed"] is not None
     entry = next(e for e in db.call(lambda s: s.exec(select(ReflectionEntry)).all()) if e.step == "patient")
-    db.call(student.edited, research_env, ana.person, "She might have felt frightened, and alone.",
-            chat_id=entry.chat_id, message_id=entry.message_id)
+    db.call(
+        student.edited,
+        research_env,
+        ana.person,
+        "She might have felt frightened, and alone.",
+        chat_id=entry.chat_id,
+        message_id=entry.message_id,
+    )
     run_intake(db, research_env)
     assert _show(3)["reviewed"] is None and _show(4)["reviewed"] is not None
     assert [i.id for i in items(db) if i.reviewed_at is None][:3] == [3, 5, 8]

@@ -65,8 +65,9 @@ def _waiting_or_done(m: dict[str, Any]) -> bool:
     return is_item(m) or "nothing is waiting for you" in (m.get("plain_text") or "")
 
 
-async def code_in_chat(user: Any, plan: dict[int, list[str]], *, skip_first: bool = False,
-                       leave: set[int] = frozenset()) -> list[int]:  # type: ignore[assignment]
+async def code_in_chat(
+    user: Any, plan: dict[int, list[str]], *, skip_first: bool = False, leave: set[int] = frozenset()
+) -> list[int]:  # type: ignore[assignment]
     """Code the round in Telegram: tap each planned code, Done; return the items in the order they came.
     ``leave``: items opened but not finished (the coder stops there)."""
     after = len(user.messages())
@@ -105,9 +106,16 @@ def _settle_all(db: Database, env: Env) -> int:
         rnd = codebook.open_round(session, st.id)
         waiting = compare.disagreements(session, rnd)
         for d in waiting:
-            compare.settle(session, env, rnd, session.get(CodingItem, d["item"]), accept=None,
-                           code_ids=[codebook.find_code(session, rnd, ATT).id], actor="lead",
-                           note=f"item {d['item']}: discussed at the coding meeting")
+            compare.settle(
+                session,
+                env,
+                rnd,
+                session.get(CodingItem, d["item"]),
+                accept=None,
+                code_ids=[codebook.find_code(session, rnd, ATT).id],
+                actor="lead",
+                note=f"item {d['item']}: discussed at the coding meeting",
+            )
         return len(waiting)
 
     return _in(db, run)
@@ -125,7 +133,8 @@ def _check_round1_files(files: dict[str, bytes]) -> None:
 
     rows = list(csv.DictReader(io.StringIO(files["csv"].decode("utf-8-sig"))))
     assert {r["settle note"] for r in rows if r["status"] == "settled"} == {
-        f"item {r['item']}: discussed at the coding meeting" for r in rows if r["status"] == "settled"}
+        f"item {r['item']}: discussed at the coding meeting" for r in rows if r["status"] == "settled"
+    }
     first = [json.loads(line) for line in files["jsonl"].decode().splitlines()][0]
     assert "settle_note" in first and "memos" in first
     book = load_workbook(io.BytesIO(files["xlsx"]))
@@ -159,7 +168,13 @@ async def test_three_rounds_through_telegram(db: Database, research_env: Env, st
         order = await code_in_chat(rhea, {n: [ATT] for n in range(1, 7)}, skip_first=True)
         assert order == [2, 3, 4, 5, 6, 1]  # the put-aside item came back at the end, nothing else came in
         assert await code_in_chat(ida, {n: [ATT] if n % 2 == 0 else [SELF] for n in range(1, 6)}) == [
-            1, 2, 3, 4, 5, 6]  # item 6: Ida finished it with no code
+            1,
+            2,
+            3,
+            4,
+            5,
+            6,
+        ]  # item 6: Ida finished it with no code
         assert (await rhea.say("/code 3"))["plain_text"].startswith("You've finished item #3 already")
         assert (await rhea.say("/code #12"))["plain_text"].startswith("Item #12 isn't one of yours")
         opened = await rhea.say("#2")  # a message that is just #N opens the item too
@@ -173,16 +188,21 @@ async def test_three_rounds_through_telegram(db: Database, research_env: Env, st
             raise AssertionError("round 1 closed with disagreements waiting")
         assert _settle_all(db, env) == 4
         t = _tally(db, 1)
-        assert t == {"assigned": 6, "in_progress": 0, "agreed": 2, "disagreements": 0, "settled": 4,
-                     "double_coded": 6}
+        assert t == {"assigned": 6, "in_progress": 0, "agreed": 2, "disagreements": 0, "settled": 4, "double_coded": 6}
         assert _close(db, env).members == 6
         round1 = {fmt: _export(db, env, fmt, 1) for fmt in ("csv", "qdpx", "xlsx", "jsonl")}
         _check_round1_files(round1)
 
         # ---- round 2: week 2, while Ana edits a week-1 reply
         entry = next(e for e in db.call(lambda s: s.exec(select(ReflectionEntry)).all()) if e.step == "felt")
-        db.call(student.edited, env, students[0].person, "I felt small, and then angry at myself.",
-                chat_id=entry.chat_id, message_id=entry.message_id)
+        db.call(
+            student.edited,
+            env,
+            students[0].person,
+            "I felt small, and then angry at myself.",
+            chat_id=entry.chat_id,
+            message_id=entry.message_id,
+        )
         next_week(env.clock)  # type: ignore[arg-type]
         reflect(db, env, study_cohort, students, week=2)
         run_intake(db, env)
@@ -191,8 +211,19 @@ async def test_three_rounds_through_telegram(db: Database, research_env: Env, st
         review_all(db, env)
         week2 = db.call(lambda s: [i.id for i in s.exec(select(CodingItem).where(CodingItem.week == 2)).all()])
         # the codebook of round 2 (the open one) changes and is taken back; CSS colour names are colours
-        added = _in(db, lambda s, st: codebook_change.change(s, env, st, "add", actor="lead", name="Speaking up",
-                                                             parent="Identity within the hierarchy", colour="teal"))
+        added = _in(
+            db,
+            lambda s, st: codebook_change.change(
+                s,
+                env,
+                st,
+                "add",
+                actor="lead",
+                name="Speaking up",
+                parent="Identity within the hierarchy",
+                colour="teal",
+            ),
+        )
         assert (added["round"], added["codes"]) == (2, ["Speaking up"])
         assert _in(db, lambda s, st: codebook_change.change(s, env, st, "delete", actor="lead", code="Speaking up"))
         assert _in(db, lambda s, st: codebook_change.undo_last(s, env, st, actor="lead"))["undid"] == "delete"
@@ -226,8 +257,14 @@ async def test_three_rounds_through_telegram(db: Database, research_env: Env, st
             path = tmp_path / f"round3.{fmt}"
             path.write_bytes(_export(db, env, fmt, 3))
             loaded = load_file(path)
-            theirs = compute_agreement(loaded.codings, item_lengths=loaded.lengths, coders=loaded.coders,
-                                       items=loaded.items, codes=loaded.codes, reviewed=loaded.reviewed)
+            theirs = compute_agreement(
+                loaded.codings,
+                item_lengths=loaded.lengths,
+                coders=loaded.coders,
+                items=loaded.items,
+                codes=loaded.codes,
+                reviewed=loaded.reviewed,
+            )
             rows = {r["code"]: r for r in report_to_rows(ours)}
             for r in report_to_rows(theirs):  # a CSV lacks only codes nobody used
                 assert r == rows[r["code"]], (fmt, r)
@@ -247,8 +284,12 @@ async def test_three_rounds_through_telegram(db: Database, research_env: Env, st
         # an agreed item of round 3 cannot be settled; round 3 closes only with --force, and then as it stood
         agreed = next(n for n in week3[:4] if n % 2)  # Rhea and Ida both applied Attunement
         try:
-            _in(db, lambda s, st: compare.settle(s, env, codebook.open_round(s, st.id), s.get(CodingItem, agreed),
-                                                 code_ids=[], actor="lead"))
+            _in(
+                db,
+                lambda s, st: compare.settle(
+                    s, env, codebook.open_round(s, st.id), s.get(CodingItem, agreed), code_ids=[], actor="lead"
+                ),
+            )
         except ResearchError as exc:
             assert f"item {agreed} needs no settling: its coders agree already" in str(exc)
         else:
@@ -269,8 +310,12 @@ async def test_three_rounds_through_telegram(db: Database, research_env: Env, st
         ana.press("Yes, withdraw")
         for number, before in ((1, round1["csv"]), (3, round3)):
             after = io.BytesIO()
-            result = _in(db, lambda s, st, n=number, out=after: exports.export(s, env, st, "csv", out, round_number=n,
-                                                                             actor="cli:lead"))
+            result = _in(
+                db,
+                lambda s, st, n=number, out=after: exports.export(
+                    s, env, st, "csv", out, round_number=n, actor="cli:lead"
+                ),
+            )
             old = list(csv.reader(io.StringIO(before.decode("utf-8-sig"))))
             new = list(csv.reader(io.StringIO(after.getvalue().decode("utf-8-sig"))))
             kept = [row for row in old if row[1] != "P001"]

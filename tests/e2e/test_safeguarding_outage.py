@@ -39,8 +39,9 @@ def _setup(db: Database, env: Env, cohort, alice) -> None:
 
 
 @pytest.mark.skipif(not using_postgres(), reason="a database server to take away: PostgreSQL only")
-async def test_with_postgresql_away_the_support_reply_arrives_and_the_alert_follows(database_url: str, env: Env,
-                                                                                    cohort, alice) -> None:
+async def test_with_postgresql_away_the_support_reply_arrives_and_the_alert_follows(
+    database_url: str, env: Env, cohort, alice
+) -> None:
     setup = Database(database_url)
     _setup(setup, env, cohort, alice)
     setup.close()
@@ -74,15 +75,22 @@ async def test_with_postgresql_away_the_support_reply_arrives_and_the_alert_foll
     assert {(d["telegram_id"], d["reason"]) for d in row["deliveries"]} == {(LEAD, "outage"), (FRAN, "facilitator")}
 
 
-async def test_a_database_that_refuses_the_alert_still_lets_the_support_reply_through(db: Database, env: Env,
-                                                                                    cohort, alice) -> None:
+async def test_a_database_that_refuses_the_alert_still_lets_the_support_reply_through(
+    db: Database, env: Env, cohort, alice
+) -> None:
     _setup(db, env, cohort, alice)
-    full = "CREATE TRIGGER disk_full BEFORE INSERT ON safeguarding_alerts BEGIN SELECT RAISE(FAIL, " \
-           "'database or disk is full'); END" if not using_postgres() else None
+    full = (
+        "CREATE TRIGGER disk_full BEFORE INSERT ON safeguarding_alerts BEGIN SELECT RAISE(FAIL, "
+        "'database or disk is full'); END"
+        if not using_postgres()
+        else None
+    )
     if full is None:  # PostgreSQL: the same refusal from a trigger function
-        full = ("CREATE FUNCTION disk_full() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'could not extend file: "
-                "No space left on device'; END $$ LANGUAGE plpgsql; CREATE TRIGGER disk_full BEFORE INSERT ON "
-                "safeguarding_alerts FOR EACH ROW EXECUTE FUNCTION disk_full()")
+        full = (
+            "CREATE FUNCTION disk_full() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'could not extend file: "
+            "No space left on device'; END $$ LANGUAGE plpgsql; CREATE TRIGGER disk_full BEFORE INSERT ON "
+            "safeguarding_alerts FOR EACH ROW EXECUTE FUNCTION disk_full()"
+        )
     db.call(lambda s: s.execute(text(full)))
     async with BotAPIEmulator() as emu, running_bot(emu, db, env) as app:
         fran, lead = emu.user(FRAN, "Fran"), emu.user(LEAD, "Lee")
@@ -96,12 +104,17 @@ async def test_a_database_that_refuses_the_alert_still_lets_the_support_reply_th
         assert "Traceback" not in sorry["plain_text"]
         assert len(app.bot_data[UNSTORED_KEY].waiting) == 1
         assert await store_unstored(app) == 0  # still refused: kept
-        db.call(lambda s: s.execute(text("DROP TRIGGER disk_full" + (" ON safeguarding_alerts"
-                                                                       if using_postgres() else ""))))
+        db.call(
+            lambda s: s.execute(
+                text("DROP TRIGGER disk_full" + (" ON safeguarding_alerts" if using_postgres() else ""))
+            )
+        )
         assert await store_unstored(app) == 1
         await deliver_now(app)
         await fran.wait_for_message(has("Safeguarding alert #"), after=0, timeout=10)  # (PostgreSQL spent ids)
     [row] = db.call(alert_rows)
     assert [(d["telegram_id"], d["role"], d["reason"], d["state"]) for d in row["deliveries"]] == [
-        (LEAD, "lead", "outage", "sent"), (FRAN, "facilitator", "facilitator", "sent")]
+        (LEAD, "lead", "outage", "sent"),
+        (FRAN, "facilitator", "facilitator", "sent"),
+    ]
     assert row["rule"] == check("I want to kill myself").rule

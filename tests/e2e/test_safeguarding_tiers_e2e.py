@@ -34,8 +34,7 @@ WARNING = "I feel completely hopeless"
 
 
 def facilitate(db: Database, cohort, telegram_id: int = FRAN) -> None:
-    db.call(lambda s: repo.grant_role(session=s, telegram_id=telegram_id, role=Role.FACILITATOR,
-                                      cohort_id=cohort.id))
+    db.call(lambda s: repo.grant_role(session=s, telegram_id=telegram_id, role=Role.FACILITATOR, cohort_id=cohort.id))
 
 
 def check_ins(db: Database) -> list[CheckIn]:
@@ -110,7 +109,8 @@ async def test_not_sure_raises_the_alert_too(db: Database, env: Env, cohort) -> 
 
 
 async def test_an_alert_whose_facilitator_blocked_the_bot_reaches_the_lead_at_the_next_tick(
-        db: Database, env: Env, cohort, clock: ManualClock) -> None:
+    db: Database, env: Env, cohort, clock: ManualClock
+) -> None:
     env.safeguarding_lead_id = LEAD
     facilitate(db, cohort)
     async with BotAPIEmulator() as emu, running_bot(emu, db, env) as app:
@@ -132,13 +132,18 @@ async def test_an_alert_whose_facilitator_blocked_the_bot_reaches_the_lead_at_th
 
 
 async def test_a_facilitator_who_never_pressed_start_and_an_unreachable_lead_fall_to_the_admins(
-        db: Database, env: Env, cohort) -> None:
+    db: Database, env: Env, cohort
+) -> None:
     env.safeguarding_lead_id, env.admin_ids = LEAD, frozenset({ADMIN})
     facilitate(db, cohort)
     async with BotAPIEmulator() as emu, running_bot(emu, db, env) as app:
         # Fran never opened the bot: Telegram refuses to start the conversation
-        emu.fail_next("sendMessage", chat_id=FRAN, error_code=403,
-                      description="Forbidden: bot can't initiate conversation with a user")
+        emu.fail_next(
+            "sendMessage",
+            chat_id=FRAN,
+            error_code=403,
+            description="Forbidden: bot can't initiate conversation with a user",
+        )
         emu.user(LEAD, "Lee")
         emu.block_user(LEAD)
         ada = emu.user(ADMIN, "Ada")
@@ -148,11 +153,15 @@ async def test_a_facilitator_who_never_pressed_start_and_an_unreachable_lead_fal
         await ada.wait_for_message(has("Safeguarding alert #1"), after=0, timeout=5)
     [row] = alert_rows_of(db)
     assert [(d["role"], d["state"]) for d in row["deliveries"]] == [
-        ("facilitator", "unreachable"), ("lead", "unreachable"), ("admin", "sent")]
+        ("facilitator", "unreachable"),
+        ("lead", "unreachable"),
+        ("admin", "sent"),
+    ]
 
 
-async def test_a_transient_failure_is_retried_from_the_outbox(db: Database, env: Env, cohort,
-                                                              clock: ManualClock) -> None:
+async def test_a_transient_failure_is_retried_from_the_outbox(
+    db: Database, env: Env, cohort, clock: ManualClock
+) -> None:
     facilitate(db, cohort)
     async with BotAPIEmulator() as emu, running_bot(emu, db, env) as app:
         fran = emu.user(FRAN, "Fran")
@@ -212,8 +221,9 @@ def test_the_sandbox_checks_in_and_not_safe_raises_an_alert(tmp_path: Path) -> N
     assert "[1] I'm safe" in ran.stdout and "[3] I'm not safe" in ran.stdout
     assert "You answered: I'm not safe" in ran.stdout
     assert "thank you for telling me this" in ran.stdout and "116 123" in ran.stdout
-    assert ("This is the sandbox, so no one was told. In a real cohort the facilitators would get this alert"
-            in ran.stdout)
+    assert (
+        "This is the sandbox, so no one was told. In a real cohort the facilitators would get this alert" in ran.stdout
+    )
     assert "Traceback" not in ran.stdout + ran.stderr
 
 
@@ -235,5 +245,12 @@ def _balint(*args: str, url: str, cwd: Path, stdin: str = "") -> subprocess.Comp
 
     env = {**os.environ, "PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING", "DATABASE_URL": url}
     env.pop("TELEGRAM_BOT_TOKEN", None)
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], env=env, input=stdin, capture_output=True,
-                          text=True, timeout=120, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+    )

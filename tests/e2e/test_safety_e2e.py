@@ -23,8 +23,9 @@ from tests.support.factories import send_week
 FRAN, LEAD = 2001, 3001
 
 
-async def test_risk_message_support_alert_and_acknowledge_over_telegram(db: Database, env: Env, cohort,
-                                                                        clock: ManualClock) -> None:
+async def test_risk_message_support_alert_and_acknowledge_over_telegram(
+    db: Database, env: Env, cohort, clock: ManualClock
+) -> None:
     env.safeguarding_lead_id = LEAD
     db.call(lambda s: repo.grant_role(session=s, telegram_id=FRAN, role=Role.FACILITATOR, cohort_id=cohort.id))
     async with BotAPIEmulator() as emu, running_bot(emu, db, env) as app:
@@ -89,8 +90,10 @@ async def test_mydata_sends_a_json_file_and_delete_erases_after_confirming(db: D
         yes = button(ask, "Yes, erase everything")
         toast = await anna.click(ask["message_id"], yes)
         assert toast["text"] == "Erased"
-        await emu.wait_until(lambda: "has been erased" in (anna.messages()[-1]["plain_text"] or ""),
-                             what="the confirmation replaced by the result")
+        await emu.wait_until(
+            lambda: "has been erased" in (anna.messages()[-1]["plain_text"] or ""),
+            what="the confirmation replaced by the result",
+        )
         stale = anna.press_button(ask["message_id"], yes, check=False)  # an old copy of the button, pressed again
         assert (await emu.wait_for_callback_answer(stale["id"]))["text"] == "This button has expired."
     assert db.call(lambda s: s.exec(select(User)).all()) == []
@@ -129,9 +132,12 @@ async def test_a_forged_or_stale_button_answers_politely(db: Database, env: Env,
         for data in ("zz:1", "ak:999", "dl:7:1", "cp:99:1", "not-even-close", "ak:1:2:3"):
             query = anna.press_button(last["message_id"], data, check=False)
             answer = await emu.wait_for_callback_answer(query["id"])
-            assert answer["text"] in ("Sorry, I didn't understand that button.", "This button has expired.",
-                                      "This button has expired. /consent shows your current choices.",
-                                      safeguarding.NOT_ALLOWED[:190])
+            assert answer["text"] in (
+                "Sorry, I didn't understand that button.",
+                "This button has expired.",
+                "This button has expired. /consent shows your current choices.",
+                safeguarding.NOT_ALLOWED[:190],
+            )
     assert db.call(lambda s: len(s.exec(select(User)).all())) == 1  # nothing was erased by the forged DELETE
 
 

@@ -46,8 +46,9 @@ def error_reports(emu: BotAPIEmulator) -> list[str]:
     return [m["plain_text"] for m in emu.messages_to(ADMIN) if "balintbot error" in (m["plain_text"] or "")]
 
 
-async def test_a_failing_insert_reports_type_and_frames_but_never_the_reflection(db: Database, env: Env,
-                                                                                 cohort) -> None:
+async def test_a_failing_insert_reports_type_and_frames_but_never_the_reflection(
+    db: Database, env: Env, cohort
+) -> None:
     async with BotAPIEmulator() as emu, running_bot(emu, db, env, admin_chat_id=ADMIN):
         emu.user(ADMIN, "Ada")
         anna = await join(emu, cohort)
@@ -80,8 +81,14 @@ async def test_a_forged_button_with_a_huge_id_is_answered_kindly(db: Database, e
         emu.user(ADMIN, "Ada")
         anna = await join(emu, cohort)
         last = anna.messages()[-1]
-        for forged in ("cp:99999999999999999999999:1", "cp:1:99999999999999999999", "dl:-1:1", "cp:１:1",
-                       "cp:1_0:1", "ak:+3"):
+        for forged in (
+            "cp:99999999999999999999999:1",
+            "cp:1:99999999999999999999",
+            "dl:-1:1",
+            "cp:１:1",
+            "cp:1_0:1",
+            "ak:+3",
+        ):
             query = anna.press_button(last["message_id"], forged, check=False)
             answer = await emu.wait_for_callback_answer(query["id"], timeout=5)
             assert answer["text"] == "Sorry, I didn't understand that button.", forged
@@ -89,8 +96,9 @@ async def test_a_forged_button_with_a_huge_id_is_answered_kindly(db: Database, e
         assert not any(KIND_MESSAGE == m["plain_text"] for m in anna.messages())
 
 
-async def test_a_double_tap_on_a_consent_button_keeps_one_record_and_bothers_nobody(db: Database, env: Env,
-                                                                                   cohort) -> None:
+async def test_a_double_tap_on_a_consent_button_keeps_one_record_and_bothers_nobody(
+    db: Database, env: Env, cohort
+) -> None:
     async with BotAPIEmulator() as emu, running_bot(emu, db, env, admin_chat_id=ADMIN):
         emu.user(ADMIN, "Ada")
         anna = emu.user(1001, "Anna", "anna")
@@ -114,7 +122,8 @@ async def test_a_double_tap_on_a_consent_button_keeps_one_record_and_bothers_nob
 
 
 async def test_a_failed_reply_after_a_stored_answer_is_sent_again_not_blamed_on_the_student(
-        db: Database, env: Env, cohort) -> None:
+    db: Database, env: Env, cohort
+) -> None:
     async with BotAPIEmulator() as emu, running_bot(emu, db, env, admin_chat_id=ADMIN):
         emu.user(ADMIN, "Ada")
         anna = await join(emu, cohort)

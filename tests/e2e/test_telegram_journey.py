@@ -52,8 +52,9 @@ async def test_join_consent_prompt_five_steps_close(db: Database, env: Env, coho
         assert "Thank you, Anna" in close["plain_text"]
 
     stored = entries(db)
-    assert [(e.week, e.step, e.text) for e in stored] == list(zip(
-        [1] * 5, ["encounter", "felt", "patient", "between", "takeaway"], REPLIES, strict=True))
+    assert [(e.week, e.step, e.text) for e in stored] == list(
+        zip([1] * 5, ["encounter", "felt", "patient", "between", "takeaway"], REPLIES, strict=True)
+    )
     assert len({(e.chat_id, e.message_id) for e in stored}) == 5
 
 

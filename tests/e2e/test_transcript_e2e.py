@@ -38,9 +38,11 @@ def _ok(*args: str) -> str:
     return out
 
 
-def _code(db: Database, env: Any, person: Any, plan: dict[int, list[str]], passage: tuple[int, str, str] | None
-          ) -> None:
+def _code(
+    db: Database, env: Any, person: Any, plan: dict[int, list[str]], passage: tuple[int, str, str] | None
+) -> None:
     """Code as ``person`` would in chat: whole-item codes per turn number, one passage, then Done on each item."""
+
     def run(session: Session) -> None:
         s = session.get(Study, study(db).id)
         assert s is not None
@@ -53,18 +55,31 @@ def _code(db: Database, env: Any, person: Any, plan: dict[int, list[str]], passa
                 coding.toggle(session, env, a, codebook.find_code(session, rnd, name))
             if passage is not None and passage[0] == item.turn and passage[1] in item.text:
                 start = item.text.index(passage[1])
-                coding.add_segment(session, env, a, item, codebook.find_code(session, rnd, passage[2]), start,
-                                   start + len(passage[1]))
+                coding.add_segment(
+                    session, env, a, item, codebook.find_code(session, rnd, passage[2]), start, start + len(passage[1])
+                )
             coding.finish(session, env, a)
+
     db.call(run)
 
 
 def test_docx_and_vtt_sessions_imported_coded_by_two_coders_and_exported_as_valid_qdpx(
-        db: Database, research_env, team, tmp_path: Path) -> None:  # noqa: F811
+    db: Database, research_env, team, tmp_path: Path
+) -> None:  # noqa: F811
     docx, vtt = write_transcript(tmp_path, "docx"), write_transcript(tmp_path, "vtt")
     for path, week in ((docx, "2"), (vtt, "3")):
-        out = _ok("research", "import-transcript", str(path), *MAP, "--week", week, "--title",
-                  f"Balint group week {week} (in person)", "--store", "--json")
+        out = _ok(
+            "research",
+            "import-transcript",
+            str(path),
+            *MAP,
+            "--week",
+            week,
+            "--title",
+            f"Balint group week {week} (in person)",
+            "--store",
+            "--json",
+        )
         r = json.loads(out)
         # mapped: Dr Lee is the leader and Alex has no research consent, so three of five turns enter, redacted
         assert (r["turns_read"], r["turns_in"], r["stored"]) == (5, 3, True), r
@@ -74,10 +89,21 @@ def test_docx_and_vtt_sessions_imported_coded_by_two_coders_and_exported_as_vali
     assert not any("Jones" in q["text"] or "Tom" in q["text"] for q in queued)
     _ok("research", "review", "ok", *[str(i) for i in range(1, 7)])
 
-    _ok("role", "grant", "researcher", "--telegram-id", str(RESEARCHER_A.telegram_id), "--study", STUDY,
-        "--label", "C1")
-    _ok("role", "grant", "researcher", "--telegram-id", str(RESEARCHER_B.telegram_id), "--study", STUDY,
-        "--label", "C2", "--independent")
+    _ok(
+        "role", "grant", "researcher", "--telegram-id", str(RESEARCHER_A.telegram_id), "--study", STUDY, "--label", "C1"
+    )
+    _ok(
+        "role",
+        "grant",
+        "researcher",
+        "--telegram-id",
+        str(RESEARCHER_B.telegram_id),
+        "--study",
+        STUDY,
+        "--label",
+        "C2",
+        "--independent",
+    )
     _ok("research", "codebook", "seed")
     assigned = json.loads(_ok("research", "assign", "--json"))
     assert (assigned["items"], assigned["assignments"]) == (6, 12)
@@ -117,8 +143,10 @@ def test_docx_and_vtt_sessions_imported_coded_by_two_coders_and_exported_as_vali
     selected = []
     for source in ElementTree.fromstring(project).iterfind(".//q:TextSource", ns):
         text = texts["sources/" + source.get("plainTextPath", "").removeprefix("internal://")]
-        selected += [text[int(sel.get("startPosition", 0)):int(sel.get("endPosition", 0))]
-                     for sel in source.iterfind("q:PlainTextSelection", ns)]
+        selected += [
+            text[int(sel.get("startPosition", 0)) : int(sel.get("endPosition", 0))]
+            for sel in source.iterfind("q:PlainTextSelection", ns)
+        ]
     assert selected.count("her son [NAME]") == 2 and "I felt useless at the end of the bed." in selected
     users = dict(re.findall(r'<User guid="([^"]+)" name="([^"]+)"/>', project))
     by_user = Counter(users[g] for g in re.findall(r'<Coding guid="[^"]+" creatingUser="([^"]+)"', project))

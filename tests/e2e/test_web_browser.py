@@ -193,14 +193,18 @@ def test_an_export_download_matches_the_register(db, research_env, study_cohort,
 
 def _post(driver, url: str, fields: dict[str, str]) -> None:
     """Submit a form the page did not offer (as a forged or replayed request would)."""
-    driver.execute_script("""
+    driver.execute_script(
+        """
         const [url, fields] = arguments;
         const f = document.createElement("form"); f.method = "post"; f.action = url;
         for (const [k, v] of Object.entries(fields)) {
           const i = document.createElement("input"); i.type = "hidden"; i.name = k; i.value = v; f.appendChild(i);
         }
         document.body.appendChild(f); f.submit();
-    """, url, fields)
+    """,
+        url,
+        fields,
+    )
     driver.execute_script("return new Promise(r => setTimeout(r, 300));")
 
 
@@ -214,38 +218,67 @@ def test_a_researcher_of_another_study_is_refused_on_every_url(db, research_env,
     from tests.support.research_support import OUTSIDER
 
     ready_study(db, research_env, study_cohort)
-    db.call(create_cohort, CohortIn(name="Surgery Feb 2026", start_date=date(2026, 2, 2), weeks=6, weekday=0,
-                                    send_time=clock_time(9, 0), timezone="Europe/London", study="Other study"))
-    db.call(lambda s: access.grant(s, research_env, research_repo.get_study_by_name(session=s, name="Other study"),
-                                   OUTSIDER.telegram_id, actor="test"))
+    db.call(
+        create_cohort,
+        CohortIn(
+            name="Surgery Feb 2026",
+            start_date=date(2026, 2, 2),
+            weeks=6,
+            weekday=0,
+            send_time=clock_time(9, 0),
+            timezone="Europe/London",
+            study="Other study",
+        ),
+    )
+    db.call(
+        lambda s: access.grant(
+            s,
+            research_env,
+            research_repo.get_study_by_name(session=s, name="Other study"),
+            OUTSIDER.telegram_id,
+            actor="test",
+        )
+    )
     item = items(db)[0]
     sid = item.study_id
     sign_in(browser, server, db, research_env, OUTSIDER)
     assert "Other study" in body(browser) and "Balint Study 2026" not in body(browser)
     csrf = browser.find_element(By.CSS_SELECTOR, "input[name=csrf]").get_attribute("value")
 
-    pages = [f"/s/{sid}/review", f"/s/{sid}/review?done=1", f"/s/{sid}/code", f"/s/{sid}/code/{item.id}",
-             f"/s/{sid}/agreement", f"/s/{sid}/exports", f"/s/{sid}/case/{item.id}", f"/s/{sid}/codebook",
-             f"/s/{sid}/themes", f"/s/{sid}/themes?round=1", f"/s/{sid}/themes/map.png",
-             f"/s/{sid}/themes/map.png?round=1"]
+    pages = [
+        f"/s/{sid}/review",
+        f"/s/{sid}/review?done=1",
+        f"/s/{sid}/code",
+        f"/s/{sid}/code/{item.id}",
+        f"/s/{sid}/agreement",
+        f"/s/{sid}/exports",
+        f"/s/{sid}/case/{item.id}",
+        f"/s/{sid}/codebook",
+        f"/s/{sid}/themes",
+        f"/s/{sid}/themes?round=1",
+        f"/s/{sid}/themes/map.png",
+        f"/s/{sid}/themes/map.png?round=1",
+    ]
     for page in pages:
         browser.get(server.url + page)
         assert "not part of a study you research" in body(browser), page
         assert item.text[:20] not in body(browser)
-    forms = {f"/s/{sid}/review/ok": {"item": str(item.id)},
-             f"/s/{sid}/review/{item.id}/mark": {"start": "0", "end": "3", "type": "NAME"},
-             f"/s/{sid}/review/{item.id}/unmark": {"mark": "1"},
-             f"/s/{sid}/code/{item.id}/passage": {"code": "1", "start": "0", "end": "3"},
-             f"/s/{sid}/code/{item.id}/toggle": {"code": "1"},
-             f"/s/{sid}/code/{item.id}/uncode": {"coding": "1"},
-             f"/s/{sid}/code/{item.id}/memo": {"text": "hello"},
-             f"/s/{sid}/code/{item.id}/done": {},
-             f"/s/{sid}/settle/1/{item.id}": {"accept": "C1"},
-             f"/s/{sid}/exports/download": {"format": "csv", "round": "1"},
-             f"/s/{sid}/codebook/change": {"op": "add", "name": "Planted"},
-             f"/s/{sid}/codebook/undo": {},
-             f"/s/{sid}/code/{item.id}/aside": {},
-             f"/s/{sid}/assign": {"per_item": "2"}}
+    forms = {
+        f"/s/{sid}/review/ok": {"item": str(item.id)},
+        f"/s/{sid}/review/{item.id}/mark": {"start": "0", "end": "3", "type": "NAME"},
+        f"/s/{sid}/review/{item.id}/unmark": {"mark": "1"},
+        f"/s/{sid}/code/{item.id}/passage": {"code": "1", "start": "0", "end": "3"},
+        f"/s/{sid}/code/{item.id}/toggle": {"code": "1"},
+        f"/s/{sid}/code/{item.id}/uncode": {"coding": "1"},
+        f"/s/{sid}/code/{item.id}/memo": {"text": "hello"},
+        f"/s/{sid}/code/{item.id}/done": {},
+        f"/s/{sid}/settle/1/{item.id}": {"accept": "C1"},
+        f"/s/{sid}/exports/download": {"format": "csv", "round": "1"},
+        f"/s/{sid}/codebook/change": {"op": "add", "name": "Planted"},
+        f"/s/{sid}/codebook/undo": {},
+        f"/s/{sid}/code/{item.id}/aside": {},
+        f"/s/{sid}/assign": {"per_item": "2"},
+    }
     for path, fields in forms.items():
         browser.get(f"{server.url}/")
         _post(browser, server.url + path, {"csrf": csrf, **fields})
@@ -262,8 +295,10 @@ def test_a_form_without_its_csrf_token_is_refused(db, research_env, study_cohort
     browser.get(f"{server.url}/s/{item.study_id}/review")
     article = browser.find_element(By.ID, f"item-{item.id}")
     select_text(browser, item.id, "ward")
-    browser.execute_script("arguments[0].querySelector('input[name=csrf]').remove()",
-                           article.find_element(By.CSS_SELECTOR, "form.mark-form"))
+    browser.execute_script(
+        "arguments[0].querySelector('input[name=csrf]').remove()",
+        article.find_element(By.CSS_SELECTOR, "form.mark-form"),
+    )
     press(browser, article.find_element(By.CSS_SELECTOR, "button.redact"))
     assert "Form expired" in body(browser)
     _post(browser, f"{server.url}/s/{item.study_id}/review/ok", {"item": str(item.id), "csrf": "forged"})
@@ -361,25 +396,34 @@ def test_the_themes_page_shows_a_theme_its_quote_and_its_map(db, research_env, s
     browser.get(f"{server.url}/s/{item.study_id}/code")
     press(browser, browser.find_element(By.LINK_TEXT, "Themes"))
     assert browser.find_element(By.CSS_SELECTOR, "h1").text == "Themes, round 1 (open)"
-    theme = next(t for t in browser.find_elements(By.CSS_SELECTOR, "section.theme")
-                 if "Attunement to encounters" in t.find_element(By.TAG_NAME, "h2").text)
+    theme = next(
+        t
+        for t in browser.find_elements(By.CSS_SELECTOR, "section.theme")
+        if "Attunement to encounters" in t.find_element(By.TAG_NAME, "h2").text
+    )
     text = theme.text
-    assert ("Prevalence: 1 item(s) from 1 participant(s) in 1 week(s): 1 private reflection(s), 0 circle turn(s), "
-            "0 in-person turn(s); group sessions: 0") in text
+    assert (
+        "Prevalence: 1 item(s) from 1 participant(s) in 1 week(s): 1 private reflection(s), 0 circle turn(s), "
+        "0 in-person turn(s); group sessions: 0"
+    ) in text
     assert "Attunement to encounters/Naming own feelings 1 1 1 100% –" in text  # κ undefined on one item
     quote = theme.find_element(By.CSS_SELECTOR, "blockquote.quote").text
     assert "out of my depth" in quote
-    assert "P001, week 1 (Attunement to encounters/Naming own feelings; marked by C1; in the student's own words)" \
-        in quote
+    assert (
+        "P001, week 1 (Attunement to encounters/Naming own feelings; marked by C1; in the student's own words)" in quote
+    )
     image = browser.find_element(By.ID, "theme-map")
     browser.execute_script("arguments[0].scrollIntoView()", image)
     width = browser.execute_script(
         "const i = arguments[0]; return i.complete ? i.naturalWidth : await new Promise(r => i.onload = "
-        "() => r(i.naturalWidth));", image)
+        "() => r(i.naturalWidth));",
+        image,
+    )
     assert width > 300  # the PNG came from its route and decoded
     assert str(RESEARCHER_A.telegram_id) not in body(browser)
     browser.execute_script("window.scrollTo(0, 0)")
     screenshot(browser, "themes")
-    views = db.call(lambda s: [e.detail.get("what") for e in s.exec(select(AuditEvent)).all()
-                               if e.action == "web.view"])
+    views = db.call(
+        lambda s: [e.detail.get("what") for e in s.exec(select(AuditEvent)).all() if e.action == "web.view"]
+    )
     assert {"themes", "theme_map"} <= set(views)

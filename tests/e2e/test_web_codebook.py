@@ -15,8 +15,11 @@ from tests.support.web_support import press, ready_study, screenshot, sign_in
 
 
 def _node(browser, name: str):
-    return next(li for li in browser.find_elements(By.CSS_SELECTOR, "li.code-node")
-                if li.find_element(By.CSS_SELECTOR, ".code-name").text == name)
+    return next(
+        li
+        for li in browser.find_elements(By.CSS_SELECTOR, "li.code-node")
+        if li.find_element(By.CSS_SELECTOR, ".code-name").text == name
+    )
 
 
 def _change(browser, name: str, form: str):
@@ -77,12 +80,16 @@ def test_every_codebook_change_in_the_browser(db, research_env, study_cohort, se
     press(browser, move.find_element(By.CSS_SELECTOR, "button.move"))
     assert "Speaking out" in _paths(db)
     source, target = _node(browser, "Speaking out"), _node(browser, "Self-preservation")
-    browser.execute_script("""
+    browser.execute_script(
+        """
         const [source, target] = arguments, data = new DataTransfer();
         source.dispatchEvent(new DragEvent("dragstart", {bubbles: true, dataTransfer: data}));
         target.dispatchEvent(new DragEvent("dragover", {bubbles: true, cancelable: true, dataTransfer: data}));
         target.dispatchEvent(new DragEvent("drop", {bubbles: true, cancelable: true, dataTransfer: data}));
-    """, source, target)
+    """,
+        source,
+        target,
+    )
     WebDriverWait(browser, 10).until(lambda _: "Self-preservation/Speaking out" in _paths(db))
 
     # split, then merge one half into the other
@@ -113,11 +120,28 @@ def test_every_codebook_change_in_the_browser(db, research_env, study_cohort, se
     assert "Self-preservation" in _paths(db)
     assert "undid the last change (delete)" in browser.find_element(By.ID, "history").text
 
-    events = db.call(lambda s: [(e.action, e.actor) for e in s.exec(select(CodeEvent)).all()
-                                if e.action != "checkpoint" and e.actor.startswith("web:")])
-    assert [a for a, _ in events] == ["create", "rename", "move", "move", "create", "create", "split", "merge",
-                                      "merge", "delete", "undo"]
+    events = db.call(
+        lambda s: [
+            (e.action, e.actor)
+            for e in s.exec(select(CodeEvent)).all()
+            if e.action != "checkpoint" and e.actor.startswith("web:")
+        ]
+    )
+    assert [a for a, _ in events] == [
+        "create",
+        "rename",
+        "move",
+        "move",
+        "create",
+        "create",
+        "split",
+        "merge",
+        "merge",
+        "delete",
+        "undo",
+    ]
     assert {who for _, who in events} == {"web:C1"}
-    audited = db.call(lambda s: [e.detail.get("op") for e in s.exec(select(AuditEvent)).all()
-                                 if e.action == "web.codebook"])
+    audited = db.call(
+        lambda s: [e.detail.get("op") for e in s.exec(select(AuditEvent)).all() if e.action == "web.codebook"]
+    )
     assert audited == ["add", "rename", "move", "move", "split", "merge", "delete", "undo"]

@@ -36,8 +36,9 @@ async def test_webhook_serves_students_and_checks_the_secret(db: Database, env: 
             async with aiohttp.ClientSession() as http:
                 async with http.post(url, json={"update_id": 1}) as forged:
                     assert forged.status == 403
-                async with http.post(url, json={"update_id": 1},
-                                     headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}) as wrong:
+                async with http.post(
+                    url, json={"update_id": 1}, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}
+                ) as wrong:
                     assert wrong.status == 403
                 async with http.get(f"http://127.0.0.1:{port}/healthz") as health:
                     assert health.status == 200

@@ -13,8 +13,13 @@ from storage.models import Cohort, Role
 from tests.support.botharness import button, has, join, running_bot
 from tests.support.factories import send_week
 
-REPLIES = ["A woman in clinic who cried when I took her blood pressure.", "Out of my depth.",
-           "Maybe relieved that someone had time.", "I stayed longer than I meant to.", "Time is a kind of care."]
+REPLIES = [
+    "A woman in clinic who cried when I took her blood pressure.",
+    "Out of my depth.",
+    "Maybe relieved that someone had time.",
+    "I stayed longer than I meant to.",
+    "Time is a kind of care.",
+]
 
 
 async def test_done_with_nothing_written_does_not_say_it_was_saved(db: Database, env: Env, cohort: Cohort) -> None:
@@ -26,8 +31,9 @@ async def test_done_with_nothing_written_does_not_say_it_was_saved(db: Database,
         assert "saved" not in closing
 
 
-async def test_delete_counts_the_weeks_that_hold_replies(db: Database, env: Env, cohort: Cohort,
-                                                         clock: ManualClock) -> None:
+async def test_delete_counts_the_weeks_that_hold_replies(
+    db: Database, env: Env, cohort: Cohort, clock: ManualClock
+) -> None:
     async with BotAPIEmulator() as emu, running_bot(emu, db, env):
         anna = await join(emu, cohort)
         send_week(db, env, cohort, 1)
@@ -69,14 +75,23 @@ async def test_stats_show_declined_apart_from_invited(db: Database, env: Env, co
         fran = emu.user(2001, "Fran")
         table = (await fran.say("/stats"))["plain_text"]
         lines = table.splitlines()
-        assert lines[1].split() == ["Week", "Invited", "Consented", "Prompted", "Replied", "Completed",
-                                    "Unreachable", "Declined"]
+        assert lines[1].split() == [
+            "Week",
+            "Invited",
+            "Consented",
+            "Prompted",
+            "Replied",
+            "Completed",
+            "Unreachable",
+            "Declined",
+        ]
         assert lines[2].split() == ["1", "1", "1", "1", "0", "0", "0", "1"]
         assert "Declined: said no to taking part" in table
 
 
-async def test_a_patients_name_gets_one_gentle_note_a_week(db: Database, env: Env, cohort: Cohort,
-                                                           clock: ManualClock) -> None:
+async def test_a_patients_name_gets_one_gentle_note_a_week(
+    db: Database, env: Env, cohort: Cohort, clock: ManualClock
+) -> None:
     from sqlmodel import select
 
     from storage.models import ReflectionEntry
@@ -88,9 +103,11 @@ async def test_a_patients_name_gets_one_gentle_note_a_week(db: Database, env: En
         anna.send_text("I met Mrs Patel on the ward; she had been waiting all day.")
         await anna.wait_for_message(has("2 · What I felt"), after=after)
         got = [m["plain_text"] for m in anna.messages()[after:]]
-        assert got[0] == ("A small note: “Patel” looks like a name. It stays in your reflection, and names "
-                          "are removed before anything is used for research — next time you might leave it out, "
-                          "or say “the patient”.")
+        assert got[0] == (
+            "A small note: “Patel” looks like a name. It stays in your reflection, and names "
+            "are removed before anything is used for research — next time you might leave it out, "
+            "or say “the patient”."
+        )
         assert "2 · What I felt" in got[1]
         after = len(anna.messages())
         anna.send_text("Worried, like when Mr Okafor shouted at the nurse.")
@@ -106,8 +123,9 @@ async def test_a_patients_name_gets_one_gentle_note_a_week(db: Database, env: En
     assert stored[0] == "I met Mrs Patel on the ward; she had been waiting all day."  # kept as written
 
 
-def test_the_name_note_is_worded_in_prompts_and_off_when_emptied(db: Database, env: Env, cohort: Cohort,
-                                                                 tmp_path, monkeypatch) -> None:
+def test_the_name_note_is_worded_in_prompts_and_off_when_emptied(
+    db: Database, env: Env, cohort: Cohort, tmp_path, monkeypatch
+) -> None:
     from sqlmodel import select
 
     from bot.core import templates
@@ -121,14 +139,16 @@ def test_the_name_note_is_worded_in_prompts_and_off_when_emptied(db: Database, e
     monkeypatch.setattr(name_nudge, "render", lambda name, **kw: templates.render(name, root=folder, **kw))
     first, second = join_domain(db, env, cohort, 6400, 2)
     send_week(db, env, cohort, 1)
-    (folder / name_nudge.TEMPLATE).write_text("Names like {{ found }} are taken out before research, "
-                                              "{{ first_name }}.", encoding="utf-8")
+    (folder / name_nudge.TEMPLATE).write_text(
+        "Names like {{ found }} are taken out before research, {{ first_name }}.", encoding="utf-8"
+    )
     said = [r.text for r in DomainChat(db, env, first, next_message_id=500).say("I met Mrs Patel on the ward.")]
     assert said[0] == f"Names like Patel are taken out before research, {first.first_name}."
     (folder / name_nudge.TEMPLATE).write_text("{#- off -#}\n", encoding="utf-8")
     templates.environment.cache_clear()  # Jinja2 would notice the file changed; don't rely on its mtime check
     said = [r.text for r in DomainChat(db, env, second, next_message_id=600).say("I met Mrs Patel on the ward.")]
     assert not any("Patel" in text for text in said) and said  # no note, but the conversation goes on
-    noted = db.call(lambda s: [e.actor for e in s.exec(
-        select(AuditEvent).where(AuditEvent.action == name_nudge.ACTION))])
+    noted = db.call(
+        lambda s: [e.actor for e in s.exec(select(AuditEvent).where(AuditEvent.action == name_nudge.ACTION))]
+    )
     assert noted == [first.actor]  # only the note that was sent is recorded

@@ -21,8 +21,13 @@ from storage.db import Database
 
 def settings_for(emu: BotAPIEmulator, db: Database, **overrides: Any) -> Settings:
     """Settings pointing the bot at the emulator and the test database (no .env file)."""
-    return Settings(_env_file=None, telegram_bot_token=emu.token, telegram_api_base_url=emu.base_url,  # type: ignore[call-arg]
-                    database_url=db.url, **overrides)
+    return Settings(
+        _env_file=None,
+        telegram_bot_token=emu.token,
+        telegram_api_base_url=emu.base_url,  # type: ignore[call-arg]
+        database_url=db.url,
+        **overrides,
+    )
 
 
 @asynccontextmanager

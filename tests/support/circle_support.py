@@ -33,8 +33,13 @@ def make_circle(db: Database, env: Env, cohort: Cohort, *, research: bool = True
     for telegram_id, name in STUDENTS:
         enrol(db, env, cohort, telegram_id, name, research=research)
     db.call(student.start, env, Person(telegram_id=LEADER[0], first_name=LEADER[1]), None)
-    return db.call(setup.create, env, setup.CircleIn(cohort=cohort.name, name="Circle Rose", leader=LEADER[0],
-                                                     students=[t for t, _ in STUDENTS], aliases=aliases))
+    return db.call(
+        setup.create,
+        env,
+        setup.CircleIn(
+            cohort=cohort.name, name="Circle Rose", leader=LEADER[0], students=[t for t, _ in STUDENTS], aliases=aliases
+        ),
+    )
 
 
 class CircleChat:
@@ -47,10 +52,15 @@ class CircleChat:
 
     def inbox(self) -> list[tuple[str, list[Any]]]:
         """The texts and buttons queued for this member's chat, oldest first."""
+
         def read(session: Any) -> list[tuple[str, list[Any]]]:
-            rows = session.exec(select(CircleOutbox).where(CircleOutbox.chat_id == self.person.telegram_id)
-                                .order_by(col(CircleOutbox.id))).all()
+            rows = session.exec(
+                select(CircleOutbox)
+                .where(CircleOutbox.chat_id == self.person.telegram_id)
+                .order_by(col(CircleOutbox.id))
+            ).all()
             return [(self.env.cipher.decrypt(r.text, r.encrypted), r.buttons) for r in rows]
+
         return list(self.db.call(read))
 
     def press(self, label: str) -> Any:
@@ -61,34 +71,63 @@ class CircleChat:
                 for b_label, data in row:
                     if b_label == label:
                         self.message_id += 1
-                        outcome = self.db.call(chat.button, self.env, self.person, data,
-                                               chat_id=self.person.telegram_id, message_id=self.message_id)
+                        outcome = self.db.call(
+                            chat.button,
+                            self.env,
+                            self.person,
+                            data,
+                            chat_id=self.person.telegram_id,
+                            message_id=self.message_id,
+                        )
                         self.replies.extend(outcome.replies)
                         return outcome
         raise AssertionError(f"no button {label!r} for {self.person.first_name}")
 
     def say(self, text: str, *, reply_to: int | None = None) -> list[Any]:
         self.message_id += 1
-        got = list(self.db.call(chat.text, self.env, self.person, text, chat_id=self.person.telegram_id,
-                                message_id=self.message_id, reply_to=reply_to))
+        got = list(
+            self.db.call(
+                chat.text,
+                self.env,
+                self.person,
+                text,
+                chat_id=self.person.telegram_id,
+                message_id=self.message_id,
+                reply_to=reply_to,
+            )
+        )
         self.replies.extend(got)
         return got
 
     def delivered(self, text: str) -> int:
         """Mark the copy holding ``text`` as sent to this chat, as the relay does; return its message id."""
+
         def run(session: Any) -> int:
-            for row in session.exec(select(CircleOutbox).where(CircleOutbox.chat_id == self.person.telegram_id)
-                                    .order_by(col(CircleOutbox.id))).all():
+            for row in session.exec(
+                select(CircleOutbox)
+                .where(CircleOutbox.chat_id == self.person.telegram_id)
+                .order_by(col(CircleOutbox.id))
+            ).all():
                 if text in self.env.cipher.decrypt(row.text, row.encrypted):
                     relay.mark_sent(session, self.env, row.id, 9000 + row.id)
                     return 9000 + int(row.id)
             raise AssertionError(f"no copy of {text!r} for {self.person.first_name}")
+
         return int(self.db.call(run))
 
     def command(self, args: str, *, reply_to: int | None = None) -> list[Any]:
         self.message_id += 1
-        got = list(self.db.call(chat.command, self.env, self.person, args, chat_id=self.person.telegram_id,
-                                message_id=self.message_id, reply_to=reply_to))
+        got = list(
+            self.db.call(
+                chat.command,
+                self.env,
+                self.person,
+                args,
+                chat_id=self.person.telegram_id,
+                message_id=self.message_id,
+                reply_to=reply_to,
+            )
+        )
         self.replies.extend(got)
         return got
 

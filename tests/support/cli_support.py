@@ -22,11 +22,19 @@ def balint(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def balint_process(*args: str, env: dict[str, str], stdin: str = "", cwd: Path | None = None
-                   ) -> subprocess.CompletedProcess[str]:
+def balint_process(
+    *args: str, env: dict[str, str], stdin: str = "", cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run ``python -m bot.cli ARGS`` as a child process with ``env`` over this one's (no bot token unless given)."""
     full = {**os.environ, "PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING", **env}
     if "TELEGRAM_BOT_TOKEN" not in env:
         full.pop("TELEGRAM_BOT_TOKEN", None)
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], env=full, input=stdin, capture_output=True,
-                          text=True, timeout=120, cwd=cwd or ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env=full,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd or ROOT,
+    )

@@ -71,18 +71,29 @@ def prepare_database(url: str, plan: CrashPlan) -> int:
     env = Env(research=research_queue, clock=SystemClock())
     today = datetime.now(UTC).date()
     with Session(engine) as session:
-        reply_cohort = create_cohort(session, CohortIn(name="Crash repliers", start_date=today - timedelta(days=3),
-                                                      weekday=(today - timedelta(days=1)).weekday()))
+        reply_cohort = create_cohort(
+            session,
+            CohortIn(
+                name="Crash repliers",
+                start_date=today - timedelta(days=3),
+                weekday=(today - timedelta(days=1)).weekday(),
+            ),
+        )
         prompt_cohort = create_cohort(session, CohortIn(name="Crash broadcast", start_date=date(2020, 1, 6)))
-        for cohort, base, n in ((reply_cohort, REPLY_ID_BASE, plan.repliers),
-                                (prompt_cohort, PROMPT_ID_BASE, plan.broadcast_to)):
+        for cohort, base, n in (
+            (reply_cohort, REPLY_ID_BASE, plan.repliers),
+            (prompt_cohort, PROMPT_ID_BASE, plan.broadcast_to),
+        ):
             for i in range(n):
                 user = User(telegram_id=base + i, first_name=f"S{i}")
                 session.add(user)
                 session.flush()
                 assert user.id is not None and cohort.id is not None
-                session.add(Enrolment(user_id=user.id, cohort_id=cohort.id, participate=True, research=True,
-                                      consent_version="v1"))
+                session.add(
+                    Enrolment(
+                        user_id=user.id, cohort_id=cohort.id, participate=True, research=True, consent_version="v1"
+                    )
+                )
         session.flush()
         now = env.clock.now()
         # repliers: week 1's prompt already went out, their conversations are open
@@ -108,10 +119,15 @@ class BotProcess:
     def __init__(self, base_url: str, token: str, database_url: str, workdir: Path) -> None:
         self.env = {
             **os.environ,
-            "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_BASE_URL": base_url, "DATABASE_URL": database_url,
-            "WORKER_ID": "crash-test", "LOG_LEVEL": "WARNING", "ENVIRONMENT": "test",
+            "TELEGRAM_BOT_TOKEN": token,
+            "TELEGRAM_API_BASE_URL": base_url,
+            "DATABASE_URL": database_url,
+            "WORKER_ID": "crash-test",
+            "LOG_LEVEL": "WARNING",
+            "ENVIRONMENT": "test",
             "HEALTH_PORT": "0",  # any free port: another bot or `balint web` on this machine may hold 8080
-            "PYTHONPATH": str(ROOT), "BALINT_PROMPTS_DIR": str(ROOT / "prompts"),
+            "PYTHONPATH": str(ROOT),
+            "BALINT_PROMPTS_DIR": str(ROOT / "prompts"),
         }
         self.workdir = workdir
         self.proc: subprocess.Popen[bytes] | None = None
@@ -119,8 +135,13 @@ class BotProcess:
 
     def start(self) -> None:
         with self.log.open("ab") as log:
-            self.proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=self.env, cwd=self.workdir,
-                                         stdout=log, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", "run"],
+                env=self.env,
+                cwd=self.workdir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -154,8 +175,12 @@ def run_crash(plan: CrashPlan, database_url: str, workdir: Path) -> CrashResult:
             et.call(_add_user, emu, PROMPT_ID_BASE + i)
         for turn in range(plan.replies_each):
             for i in range(plan.repliers):
-                msg = et.call(_send, emu, REPLY_ID_BASE + i,
-                              f"Reply {turn + 1} from student {i}: what stayed with me this week was a long talk.")
+                msg = et.call(
+                    _send,
+                    emu,
+                    REPLY_ID_BASE + i,
+                    f"Reply {turn + 1} from student {i}: what stayed with me this week was a long talk.",
+                )
                 sent.append((REPLY_ID_BASE + i, msg["message_id"]))
         result.replies_sent = len(sent)
         bot = BotProcess(et.base_url, emu.token, database_url, workdir)
@@ -220,8 +245,8 @@ def _pending_deliveries(url: str) -> int:
 def _stored(url: str) -> list[tuple[int, int]]:
     engine = create_engine(url)
     with Session(engine) as session:
-        rows = session.exec(select(ReflectionEntry.chat_id, ReflectionEntry.message_id)
-                            .where(ReflectionEntry.version == 1)).all()
+        rows = session.exec(
+            select(ReflectionEntry.chat_id, ReflectionEntry.message_id).where(ReflectionEntry.version == 1)
+        ).all()
     engine.dispose()
     return [(int(c), int(m)) for c, m in rows]
-

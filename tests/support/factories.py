@@ -35,8 +35,11 @@ class DomainChat:
         if message_id is None:
             self.next_message_id += 1
             message_id = self.next_message_id
-        return self._got(self.db.call(student.text, self.env, self.person, text, chat_id=self.person.telegram_id,
-                                      message_id=message_id))
+        return self._got(
+            self.db.call(
+                student.text, self.env, self.person, text, chat_id=self.person.telegram_id, message_id=message_id
+            )
+        )
 
     def command(self, name: str, args: str = "") -> list[Reply]:
         return self._got(self.db.call(student.command, self.env, self.person, name, args))

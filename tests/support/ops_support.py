@@ -22,13 +22,19 @@ def seed(db: Database, first_id: int, n: int) -> Cohort:
     """A cohort starting today (UTC) with ``n`` students who joined and said yes."""
 
     def run(session: Session) -> Cohort:
-        cohort = create_cohort(session, CohortIn(name=f"Ops {first_id}", start_date=datetime.now(UTC).date(),
-                                                 weeks=6, timezone="UTC"))
+        cohort = create_cohort(
+            session, CohortIn(name=f"Ops {first_id}", start_date=datetime.now(UTC).date(), weeks=6, timezone="UTC")
+        )
         users = [User(telegram_id=first_id + i, first_name=f"Student{i}") for i in range(n)]
         session.add_all(users)
         session.flush()
-        session.add_all([Enrolment(user_id=u.id, cohort_id=cohort.id, participate=True, research=False)
-                         for u in users if u.id is not None])
+        session.add_all(
+            [
+                Enrolment(user_id=u.id, cohort_id=cohort.id, participate=True, research=False)
+                for u in users
+                if u.id is not None
+            ]
+        )
         return cohort
 
     return db.call(run)
@@ -54,14 +60,38 @@ def blackhole() -> socket.socket:
     return s
 
 
-async def start_bot(database_url: str, base_url: str, token: str, *, health_port: int, worker: str = "w1",
-                    extra: dict[str, str] | None = None) -> asyncio.subprocess.Process:
+async def start_bot(
+    database_url: str,
+    base_url: str,
+    token: str,
+    *,
+    health_port: int,
+    worker: str = "w1",
+    extra: dict[str, str] | None = None,
+) -> asyncio.subprocess.Process:
     """``balint run`` as production starts it, in its own process."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": token,
-           "TELEGRAM_API_BASE_URL": base_url, "HEALTH_PORT": str(health_port), "WORKER_ID": worker,
-           "ENVIRONMENT": "test", "LOG_LEVEL": "INFO", **(extra or {})}
-    return await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "run", env=env, cwd=str(ROOT),
-                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": database_url,
+        "TELEGRAM_BOT_TOKEN": token,
+        "TELEGRAM_API_BASE_URL": base_url,
+        "HEALTH_PORT": str(health_port),
+        "WORKER_ID": worker,
+        "ENVIRONMENT": "test",
+        "LOG_LEVEL": "INFO",
+        **(extra or {}),
+    }
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        env=env,
+        cwd=str(ROOT),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
 
 
 def kill(*procs: asyncio.subprocess.Process) -> None:
@@ -73,8 +103,16 @@ def kill(*procs: asyncio.subprocess.Process) -> None:
 
 async def upgrade(database_url: str) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "db", "upgrade", env=env,
-                                                cwd=str(ROOT), stdout=asyncio.subprocess.PIPE,
-                                                stderr=asyncio.subprocess.PIPE)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "db",
+        "upgrade",
+        env=env,
+        cwd=str(ROOT),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await proc.communicate()
     assert proc.returncode == 0, err.decode()

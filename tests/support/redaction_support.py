@@ -1,8 +1,19 @@
-"""What the redaction round tests share: whether a part of a text ends up hidden or shown."""
+"""What the redaction tests share: the spans found in a text, their types, and whether a part of a text ends up
+hidden or shown."""
 
 from __future__ import annotations
 
 from bot.core.privacy.redaction import Redactor
+
+
+def found(r: Redactor, text: str) -> list[tuple[str, str]]:
+    """The text and type of each span found in ``text``, in order."""
+    return [(s.text, s.type) for s in r.find(text)]
+
+
+def types_of(r: Redactor, text: str) -> set[str]:
+    """The types of the spans found in ``text``."""
+    return {s.type for s in r.find(text)}
 
 
 def hidden(r: Redactor, text: str, part: str) -> bool:

@@ -37,16 +37,16 @@ def study(db: Database) -> Study:
     return db.call(lambda s: s.exec(select(Study).where(Study.name == STUDY)).one())
 
 
-def enrol(db: Database, env: Env, cohort: Cohort, telegram_id: int, name: str, *, research: bool = True
-          ) -> DomainChat:
+def enrol(db: Database, env: Env, cohort: Cohort, telegram_id: int, name: str, *, research: bool = True) -> DomainChat:
     """A student who joined the cohort and made both choices."""
     chat = DomainChat(db, env, Person(telegram_id=telegram_id, first_name=name))
     chat.join_and_consent(cohort.invite_code, research=research)
     return chat
 
 
-def reflect(db: Database, env: Env, cohort: Cohort, chats: list[DomainChat], week: int = 1,
-            texts: list[str] | None = None) -> None:
+def reflect(
+    db: Database, env: Env, cohort: Cohort, chats: list[DomainChat], week: int = 1, texts: list[str] | None = None
+) -> None:
     """Send the week's prompt and have every student answer all five questions (closing the week)."""
     send_week(db, env, cohort, week)
     for chat in chats:
@@ -94,8 +94,11 @@ def researchers(db: Database, env: Env, *, independent_b: bool = True) -> None:
 
 def seed(db: Database, env: Env) -> None:
     """Load the seed codebook into round 1."""
-    db.call(lambda s: codebook_files.load(s, env, s.get(Study, study(db).id), codebook_files.read_seed(), actor="test",
-                                    source="seed"))
+    db.call(
+        lambda s: codebook_files.load(
+            s, env, s.get(Study, study(db).id), codebook_files.read_seed(), actor="test", source="seed"
+        )
+    )
 
 
 def review_all(db: Database, env: Env) -> None:
@@ -109,8 +112,9 @@ def review_all(db: Database, env: Env) -> None:
     db.call(run)
 
 
-def ready_to_code(db: Database, env: Env, cohort: Cohort, *, students: int = 1, independent_b: bool = True,
-                  reviewed: bool = True) -> None:
+def ready_to_code(
+    db: Database, env: Env, cohort: Cohort, *, students: int = 1, independent_b: bool = True, reviewed: bool = True
+) -> None:
     """Students reflect, intake, researchers A and B, the seed codebook, and (by default) every item reviewed."""
     chats = [enrol(db, env, cohort, 2001 + i, f"S{i}") for i in range(students)]
     reflect(db, env, cohort, chats)

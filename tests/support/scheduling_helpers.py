@@ -43,8 +43,9 @@ class Wire:
 
 
 @asynccontextmanager
-async def wired(db: Database, env: Env, *, worker: str = "test", rate: float = 500.0,
-                **emulator: Any) -> AsyncIterator[Wire]:
+async def wired(
+    db: Database, env: Env, *, worker: str = "test", rate: float = 500.0, **emulator: Any
+) -> AsyncIterator[Wire]:
     """Start an emulator and a dispatcher sending to it (fast pacing unless limits are the point)."""
     async with BotAPIEmulator(**emulator) as emu:
         bot = Bot(emu.token, base_url=emu.base_url)

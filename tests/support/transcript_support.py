@@ -6,21 +6,23 @@ from pathlib import Path
 
 from docx import Document
 
-LINES = [("Dr Lee", "Who has a case this week?"),
-         ("Sam", "I do. I met Mrs Jones, aged 82, on the ward; her son Tom rang twice."),
-         ("Alex", "Why did that stay with you?"),
-         ("Jo", "I wonder whether she felt nobody was listening."),
-         ("Sam", "I felt useless at the end of the bed.")]
-MAP = ["--speaker", "Dr Lee=leader", "--speaker", "Sam=tg:2001", "--speaker", "Alex=tg:2002",
-       "--speaker", "Jo=tg:2003"]
+LINES = [
+    ("Dr Lee", "Who has a case this week?"),
+    ("Sam", "I do. I met Mrs Jones, aged 82, on the ward; her son Tom rang twice."),
+    ("Alex", "Why did that stay with you?"),
+    ("Jo", "I wonder whether she felt nobody was listening."),
+    ("Sam", "I felt useless at the end of the bed."),
+]
+MAP = ["--speaker", "Dr Lee=leader", "--speaker", "Sam=tg:2001", "--speaker", "Alex=tg:2002", "--speaker", "Jo=tg:2003"]
 
 
 def write_transcript(tmp_path: Path, fmt: str) -> Path:
     """Write ``LINES`` as week 2's transcript in one format (txt, docx, vtt or srt); return its path."""
     path = tmp_path / f"week2.{fmt}"
     if fmt == "txt":
-        path.write_text("".join(f"[00:00:{5 * i:02d}] {who}: {words}\n" for i, (who, words) in enumerate(LINES)),
-                        encoding="utf-8")
+        path.write_text(
+            "".join(f"[00:00:{5 * i:02d}] {who}: {words}\n" for i, (who, words) in enumerate(LINES)), encoding="utf-8"
+        )
     elif fmt == "docx":
         doc = Document()
         doc.add_paragraph("Balint group, week 2 (in person)")

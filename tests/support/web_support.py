@@ -82,12 +82,22 @@ def start_chromium(tmp_path: Path, n: int) -> Any:
     downloads.mkdir()
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                f"--user-data-dir={profile}", "--window-size=1280,900"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        "--window-size=1280,900",
+    ):
         options.add_argument(arg)
-    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
-                                              "download.prompt_for_download": False})
+    options.add_experimental_option(
+        "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False}
+    )
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     driver.downloads = downloads
     return driver
@@ -135,7 +145,8 @@ def sign_in(driver: Any, server: Server, db: Database, env: Env, person: Person)
 
 def select_text(driver: Any, item_id: int, words: str) -> None:
     """Select ``words`` inside an item's text with a real DOM selection (as a mouse drag would make)."""
-    driver.execute_script("""
+    driver.execute_script(
+        """
         const [id, words] = arguments;
         const box = document.querySelector(`.text[data-item="${id}"]`);
         const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
@@ -150,12 +161,16 @@ def select_text(driver: Any, item_id: int, words: str) -> None:
           }
         }
         throw new Error("not in the text: " + words);
-    """, item_id, words)
+    """,
+        item_id,
+        words,
+    )
     driver.execute_script("return new Promise(r => setTimeout(r, 50));")  # let selectionchange fire
 
 
-def ready_study(db: Database, env: Env, cohort: Any, *, students: int = 1, reviewed: bool = True,
-                assigned: bool = True) -> None:
+def ready_study(
+    db: Database, env: Env, cohort: Any, *, students: int = 1, reviewed: bool = True, assigned: bool = True
+) -> None:
     """Students reflect, intake, researchers A and B, the seed codebook, review and assignment."""
     ready_to_code(db, env, cohort, students=students, reviewed=reviewed)
     if assigned:

@@ -2,16 +2,24 @@
 
 A unit test that asks for a database fixture (directly or through another fixture) fails here, saying where it
 belongs: a test on the database is a domain test (``tests/domain/``).
+
+The fixtures the unit modules share: the shipped redactor (``r``), the safeguarding rules (``rules``) and the
+REFI-QDA schemas (``project_schema``, ``codebook_schema``).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from bot.core.privacy.redaction import Redactor, default_redactor
+from bot.core.safety.safeguarding_rules import SafeguardingRules
+from tests.support.refi_qda_support import schema
 
-DATABASE_FIXTURES = frozenset({"pg_database_url", "database_url", "empty_database_url", "db", "session", "cohort",
-                               "study_cohort", "cli_env"})
+DATABASE_FIXTURES = frozenset(
+    {"pg_database_url", "database_url", "empty_database_url", "db", "session", "cohort", "study_cohort", "cli_env"}
+)
 
 
 @pytest.fixture(autouse=True)
@@ -19,11 +27,31 @@ def no_database(request: pytest.FixtureRequest) -> None:
     """Refuse the database fixtures to a unit test."""
     used = sorted(DATABASE_FIXTURES.intersection(request.fixturenames))
     if used:
-        pytest.fail(f"{request.node.nodeid} uses {', '.join(used)}: a test on the database belongs in tests/domain/",
-                    pytrace=False)
+        pytest.fail(
+            f"{request.node.nodeid} uses {', '.join(used)}: a test on the database belongs in tests/domain/",
+            pytrace=False,
+        )
 
 
 @pytest.fixture(scope="module")
 def r() -> Redactor:
     """The shipped redactor (rules and word lists from prompts/), shared by a module's tests."""
     return default_redactor()
+
+
+@pytest.fixture(scope="module")
+def rules() -> SafeguardingRules:
+    """The shipped safeguarding rules (prompts/safeguarding/, with the model), loaded afresh for a module's tests."""
+    return SafeguardingRules.from_toml()
+
+
+@pytest.fixture(scope="module")
+def project_schema() -> Any:
+    """The REFI-QDA project schema (Project.xsd), shared by a module's tests."""
+    return schema("Project.xsd")
+
+
+@pytest.fixture(scope="module")
+def codebook_schema() -> Any:
+    """The REFI-QDA codebook schema (Codebook.xsd), shared by a module's tests."""
+    return schema("Codebook.xsd")

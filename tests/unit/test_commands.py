@@ -27,10 +27,12 @@ def test_each_roles_help_lists_every_command_of_the_role() -> None:
 def test_the_help_keeps_the_wording_users_know() -> None:
     assert commands.help_text(commands.STUDENT).startswith(
         "<b>What I can do</b>\n/status — your cohort, this week, what comes next\n"
-        "/reflect — start this week's reflection now\n")
+        "/reflect — start this week's reflection now\n"
+    )
     assert "/pause and /resume — stop and restart your weekly prompts\n" in commands.help_text(commands.STUDENT)
     assert "/help — this list\n\nEach week's conversation has five short questions" in commands.help_text(
-        commands.STUDENT)
+        commands.STUDENT
+    )
     facilitators = commands.help_text(commands.FACILITATOR)
     assert "/pause and /resume — stop and restart a cohort's prompts" in facilitators
     assert "/cancel — " in facilitators and facilitators.endswith("never what a student wrote.")

@@ -26,8 +26,13 @@ def test_opening_asks_about_the_encounter_with_the_no_encounter_button() -> None
 
 
 def test_full_path_asks_the_five_balint_questions_in_order_then_closes() -> None:
-    turns = walk(LONG, "Scared, then protective of her.", "She must have felt hunted and alone.",
-                 "She tested whether I would stay; I did.", "Stay a little longer than feels comfortable.")
+    turns = walk(
+        LONG,
+        "Scared, then protective of her.",
+        "She must have felt hunted and alone.",
+        "She tested whether I would stay; I did.",
+        "Stay a little longer than feels comfortable.",
+    )
     assert [t.store_as for t in turns] == [Step.ENCOUNTER, Step.FELT, Step.PATIENT, Step.BETWEEN, Step.TAKEAWAY]
     assert WORDS.questions["felt"] in turns[0].say[0]
     assert WORDS.questions["patient"] in turns[1].say[0]

@@ -338,11 +338,15 @@ def test_irish_particles_and_occasions_with_a_bracketed_year(r: Redactor, text: 
     [
         ("She rents a room at 58 Castle Street, Caernarfon above a chip shop.", ["58 Castle Street", "Caernarfon"]),
         ("Home address Flat 1/L, 22 Polwarth Gardens, Glasgow G12 9HF", ["1/L", "Polwarth", "Glasgow", "G12"]),
-        ("Post for him goes c/o The Pharmacy, 3 High Street, Bala because he has no fixed abode.",
-         ["Pharmacy", "High Street", "Bala"]),
+        (
+            "Post for him goes c/o The Pharmacy, 3 High Street, Bala because he has no fixed abode.",
+            ["Pharmacy", "High Street", "Bala"],
+        ),
         ("lives at 9 church st, bethesda with her son", ["church st", "bethesda"]),
-        ("He's been sleeping at Hillside, Drumbeg Road, Lochinver since his wife went in.",
-         ["Hillside", "Drumbeg", "Lochinver"]),
+        (
+            "He's been sleeping at Hillside, Drumbeg Road, Lochinver since his wife went in.",
+            ["Hillside", "Drumbeg", "Lochinver"],
+        ),
         ("Her address: Flat 11,\nHarbour View,\nSt Ives", ["11", "Harbour View", "Ives"]),
         ("Mrs D moved from Ardnagashel House, Bantry, Co. Cork to be near her son.", ["Ardnagashel", "Bantry", "Cork"]),
         ("The patient was from HMP Styal and was handcuffed for the scan.", ["Styal"]),

@@ -1,120 +1,27 @@
-"""Safeguarding phrase rules: corpus goals, negation, quotation, hyperbole, subjects, resources, reply."""
+"""Safeguarding phrase rules: the student's own risk, negation, quotation, patients and someone else, hyperbole
+and accidents, and the API's details.
+
+The corpus goals are in test_safeguarding_rules_corpus, loading and validating the rule file in
+test_safeguarding_rules_file, the resources and the reply in test_safeguarding_rules_reply.
+"""
 
 from __future__ import annotations
 
 import json
-import re
-from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
-from benchmarks.safeguarding_eval import (
-    DEFAULT_CORPUS,
-    FALSE_ALARM_GOAL,
-    NON_RISK_LABELS,
-    evaluate,
-    load_corpus,
-)
+from benchmarks.safeguarding_eval import load_corpus
 from bot.core.safety.safeguarding_rules import (
-    DEFAULT_RULES_PATH,
     Category,
-    Resource,
     SafeguardingRules,
     Subject,
     Verdict,
     check,
     default_rules,
-    load_resources,
     normalise,
-    render_support_reply,
     reply_variant,
 )
-from tests.support.paths import ROOT
-
-
-@pytest.fixture(scope="module")
-def rules() -> SafeguardingRules:
-    return SafeguardingRules.from_toml()
-
-
-# --------------------------------------------------------------------------------------------
-# corpus goals
-# --------------------------------------------------------------------------------------------
-
-
-def test_corpus_shape() -> None:
-    items = load_corpus()
-    labels = [i.label for i in items]
-    assert len(items) >= 180
-    explicit_student = [i for i in items if i.label == "risk" and i.explicit and i.subject == "student"]
-    assert len(explicit_student) >= 40
-    assert labels.count("non_risk") >= 50
-    assert labels.count("negated") >= 30
-    assert labels.count("patient") >= 35
-    assert labels.count("hyperbole") >= 20
-    assert any(i.label == "risk" and not i.explicit for i in items)
-    for i in items:
-        assert i.category in (None, *[c.value for c in Category]), i.text
-        assert i.subject in (None, *[s.value for s in Subject]), i.text
-        if i.label == "risk":
-            assert i.category and i.subject, i.text
-    texts = [i.text for i in items]
-    assert len(texts) == len(set(texts)), "duplicate corpus messages"
-
-
-@pytest.mark.parametrize("split", [None, "dev", "heldout"])
-def test_corpus_goals(rules: SafeguardingRules, split: str | None) -> None:
-    items = [i for i in load_corpus() if split is None or i.split == split]
-    res = evaluate(items, rules)
-    assert res["explicit_recall"] == 1.0, res["missed"]
-    assert res["false_alarm_rate"] < FALSE_ALARM_GOAL, res["false_alarms"]
-    assert res["category_accuracy"] >= 0.95, res["wrong_category"]
-
-
-def test_non_risk_messages_raise_nothing_about_the_student() -> None:
-    alone = SafeguardingRules.from_toml(model_path=None)
-    for item in load_corpus():
-        if item.label in NON_RISK_LABELS:
-            assert not alone.check(item.text).alerts_facilitator, item.text
-
-
-def test_the_model_adds_few_alerts_on_non_risk_messages(rules: SafeguardingRules) -> None:
-    """The rules raise nothing on these; the model, reading meaning not phrases, raises the odd one (round six:
-    "I cut my finger on a glass ampoule...", an accident it reads as self-harm). At most one in fifty."""
-    items = [i for i in load_corpus() if i.label in NON_RISK_LABELS]
-    alerted = [i.text for i in items if rules.check(i.text).alerts_facilitator]
-    assert len(alerted) <= 0.02 * len(items), alerted
-
-
-def test_patient_content_is_not_a_risk(rules: SafeguardingRules) -> None:
-    for item in load_corpus():
-        if item.label == "patient":
-            verdict = rules.check(item.text)
-            assert not verdict.risk, (item.text, verdict.summary())
-
-
-def test_eval_script_runs(capsys: pytest.CaptureFixture[str]) -> None:
-    from benchmarks.safeguarding_eval import main
-
-    assert main(["--corpus", str(DEFAULT_CORPUS)]) == 0
-    out = capsys.readouterr().out
-    assert "recall, explicit risk:   1.000" in out
-    assert "false-alarm rate" in out
-
-
-def test_rule_file_examples(rules: SafeguardingRules) -> None:
-    """Every example in rules.toml triggers its rule; every counter-example raises nothing from it."""
-    problems = []
-    for rid, text, must_trigger in rules.examples():
-        verdict = rules.check(text)
-        risky = {h.rule for h in verdict.hits if h.risk}
-        if must_trigger and rid not in risky:
-            problems.append(f"{rid}: should trigger: {text!r} -> {verdict.summary()}")
-        if not must_trigger and (rid in risky or (rid.split(".")[0] in ("hyperbole", "accident") and verdict.risk)):
-            problems.append(f"{rid}: should not trigger: {text!r} -> {verdict.summary()}")
-    assert not problems, "\n".join(problems)
-
 
 # --------------------------------------------------------------------------------------------
 # the student's own risk
@@ -233,15 +140,6 @@ NOT_NEGATED = [
 def test_not_negated(rules: SafeguardingRules, text: str) -> None:
     verdict = rules.check(text)
     assert verdict.alerts_facilitator, verdict.summary()
-
-
-def test_negation_window_is_configurable() -> None:
-    data = _rules_data()
-    data["negation"]["window"] = 0
-    narrow = SafeguardingRules(data)
-    # "never" is three fillers away from "killing myself": outside a window of 0
-    assert narrow.check("I have never once thought about killing myself").risk
-    assert not default_rules().check("I have never once thought about killing myself").risk
 
 
 # --------------------------------------------------------------------------------------------
@@ -447,213 +345,3 @@ def test_long_message_is_fast(rules: SafeguardingRules) -> None:
     started = time.perf_counter()
     rules.check(text)
     assert time.perf_counter() - started < 1.0
-
-
-# --------------------------------------------------------------------------------------------
-# loading and validating the rule file
-# --------------------------------------------------------------------------------------------
-
-
-def _rules_data() -> dict:  # type: ignore[type-arg]
-    import tomllib
-
-    return tomllib.loads(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
-
-
-def test_from_toml_default_path() -> None:
-    loaded = SafeguardingRules.from_toml()
-    assert loaded.source == str(DEFAULT_RULES_PATH)
-    assert DEFAULT_RULES_PATH == ROOT / "prompts" / "safeguarding" / "rules.toml"
-    assert {r.category for r in loaded.rules} == set(Category)
-
-
-def test_institution_can_add_a_phrase(tmp_path: Path) -> None:
-    text = DEFAULT_RULES_PATH.read_text(encoding="utf-8")
-    text += (
-        """
-[[rule]]
-id = "local.slang"
-category = "suicidal"
-subject = "context"
-patterns = ["""
-        "'''(?:want|wanna) to unalive'''"
-        """]
-"""
-    )
-    path = tmp_path / "rules.toml"
-    path.write_text(text, encoding="utf-8")
-    local = SafeguardingRules.from_toml(path)
-    verdict = local.check("honestly i want to unalive")
-    assert verdict.alerts_facilitator and verdict.rule == "local.slang"
-    # the shipped rules have no such phrase (the model, reading the meaning, catches it anyway)
-    assert not SafeguardingRules.from_toml(model_path=None).check("honestly i want to unalive").risk
-
-
-@pytest.mark.parametrize(
-    ("change", "message"),
-    [
-        ({"category": "sadness"}, "category must be one of"),
-        ({"patterns": ["(unclosed"]}, "bad pattern"),
-        ({"patterns": ["{NOPE} die"]}, "unknown macro"),
-        ({"subject": "teacher"}, "subject must be"),
-        ({"patterns": []}, "no patterns"),
-    ],
-)
-def test_bad_rules_are_rejected(change: dict, message: str) -> None:  # type: ignore[type-arg]
-    data = _rules_data()
-    data["rule"][0] = {**data["rule"][0], **change}
-    with pytest.raises(ValueError, match=re.escape(message)) as info:
-        SafeguardingRules(data)
-    if "category" not in change:
-        assert data["rule"][0]["id"] in str(info.value)
-
-
-def test_duplicate_rule_ids_are_rejected() -> None:
-    data = _rules_data()
-    data["rule"].append(dict(data["rule"][0]))
-    with pytest.raises(ValueError, match="duplicate rule id"):
-        SafeguardingRules(data)
-
-
-# --------------------------------------------------------------------------------------------
-# resources and the reply
-# --------------------------------------------------------------------------------------------
-
-
-def test_default_resources() -> None:
-    res = {r.id: r for r in load_resources()}
-    assert "116 123" in res["samaritans"].contact and "jo@samaritans.org" in res["samaritans"].contact
-    assert "free" in res["samaritans"].hours and "24/7" in res["samaritans"].hours
-    assert "85258" in res["shout"].contact
-    assert "111" in res["nhs111"].contact
-    assert "0330 123 1245" in res["bma"].contact and "24/7" in res["bma"].hours
-    assert "medical students" in res["bma"].description
-    assert "999" in res["emergency"].contact and "A&E" in res["emergency"].contact
-    assert res["emergency"].kind == "urgent"
-    assert res["wellbeing"].placeholder
-    assert {r.kind for r in res.values()} == {"urgent", "support", "concern"}
-    assert all(r.url is None or r.url.startswith("https://") for r in res.values())
-
-
-def test_institution_resources() -> None:
-    res = {r.id: r for r in load_resources(institution="example")}
-    assert res["wellbeing"].name == "Example Medical School Student Wellbeing"
-    assert not res["wellbeing"].placeholder
-    assert res["wellbeing"].kind == "support"  # kept from the default entry
-    assert "samaritans" in res
-    with pytest.raises(KeyError):
-        load_resources(institution="nowhere")
-
-
-def test_institution_omit_and_bad_url(tmp_path: Path) -> None:
-    path = tmp_path / "resources.toml"
-    path.write_text(
-        """
-[[resource]]
-id = "a"
-name = "A"
-contact = "call 1"
-
-[[resource]]
-id = "b"
-name = "B"
-contact = "call 2"
-
-[institution.x]
-omit = ["a"]
-""",
-        encoding="utf-8",
-    )
-    assert [r.id for r in load_resources(path, institution="x")] == ["b"]
-    path.write_text('[[resource]]\nid = "a"\nname = "A"\ncontact = "1"\nurl = "javascript:alert(1)"\n')
-    with pytest.raises(ValueError, match="https://"):
-        load_resources(path)
-
-
-TELEGRAM_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "blockquote"}
-
-
-class _TagCheck(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stack: list[str] = []
-        self.tags: set[str] = set()
-        self.text = ""
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.add(tag)
-        self.stack.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        assert self.stack and self.stack.pop() == tag, f"unbalanced </{tag}>"
-
-    def handle_data(self, data: str) -> None:
-        self.text += data
-
-
-def _parse(html: str) -> _TagCheck:
-    parser = _TagCheck()
-    parser.feed(html)
-    parser.close()
-    assert not parser.stack, f"unclosed tags {parser.stack}"
-    assert parser.tags <= TELEGRAM_TAGS, parser.tags
-    return parser
-
-
-@pytest.mark.parametrize("variant", ["self", "someone_else", "patient_safety"])
-@pytest.mark.parametrize("category", [None, *Category])
-def test_reply_renders_as_telegram_html(variant: str, category: Category | None) -> None:
-    html = render_support_reply(load_resources(), student_name="Priya", variant=variant, category=category)  # type: ignore[arg-type]
-    parsed = _parse(html)
-    assert parsed.text.startswith("Priya, thank you")
-    assert "{{" not in html and "{%" not in html
-    assert "\n\n\n" not in html
-
-
-def test_reply_self_says_a_tutor_will_be_in_touch() -> None:
-    text = _parse(render_support_reply(load_resources(), category=Category.SUICIDAL)).text
-    assert text.startswith("Thank you for telling me")
-    assert "participant information" in text and "facilitator" in text and "not what you wrote" in text
-    for needle in ("116 123", "jo@samaritans.org", "85258", "111", "0330 123 1245", "999", "A&E"):
-        assert needle in text, needle
-    assert "act on these thoughts" in text
-
-
-def test_reply_variants_do_not_claim_an_alert() -> None:
-    for variant in ("someone_else", "patient_safety"):
-        text = _parse(render_support_reply(load_resources(), variant=variant)).text  # type: ignore[arg-type]
-        assert "facilitator know" not in text
-        assert "haven't passed" in text
-    concern = _parse(render_support_reply(load_resources(), variant="patient_safety")).text
-    assert "Freedom to Speak Up" in concern and "Samaritans" not in concern
-
-
-def test_reply_escapes_everything() -> None:
-    evil = Resource(
-        id="x",
-        name="<script>alert(1)</script>",
-        contact='call <b>0800</b> & "ask"',
-        description="<i>hi</i>",
-        url='https://example.org/?a=1&b="><script>',
-    )
-    html = render_support_reply([evil], student_name="<b>Tom & Jerry</b>")
-    assert "<script>" not in html and "<b>Tom" not in html and "<i>hi" not in html
-    assert "&lt;b&gt;Tom &amp; Jerry&lt;/b&gt;" in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "call &lt;b&gt;0800&lt;/b&gt; &amp; &#34;ask&#34;" in html
-    assert 'href="https://example.org/?a=1&amp;b=&#34;&gt;&lt;script&gt;"' in html
-    _parse(html)
-
-
-def test_reply_rejects_unknown_variant() -> None:
-    with pytest.raises(ValueError):
-        render_support_reply(load_resources(), variant="nope")  # type: ignore[arg-type]
-
-
-def test_reply_template_is_sandboxed(tmp_path: Path) -> None:
-    from jinja2.exceptions import SecurityError
-
-    template = tmp_path / "t.j2"
-    template.write_text("{{ support[0].__class__.__mro__ }}", encoding="utf-8")
-    with pytest.raises(SecurityError):
-        render_support_reply(load_resources(), template_path=template)
