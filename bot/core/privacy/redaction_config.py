@@ -95,6 +95,9 @@ ALL_RULES: tuple[str, ...] = (
     "age_after_name",
     "age_forms",
     "name_by_belonging",
+    "name_naming_predicate",
+    "name_role_predicate",
+    "name_surname_speaks",
     "ner",
 )
 

@@ -81,7 +81,8 @@ class FormRules:
         self.name_verb_age_re = re.compile(
             rf",?{HSP}+(?:is|was|'s|’s){HSP}+(?:(?:only|just|nearly|almost|now){HSP}+)?(?P<n>[0-9]{{1,3}}){AGE_END}"
         )
-        self.role_name_re = re.compile(rf"(?<![\w'’-])(?P<n>[{UP}][{LO}]{{2,}})(?=[ \u00a0]+(?:from|\())")
+        # capitalised, or (round 11) a lower-case word in no dictionary ("chibuzor from my PBL group")
+        self.role_name_re = re.compile(rf"(?<![\w'’-])(?P<n>[{UP}{LO}][{LO}]{{2,}})(?=[ \u00a0]+(?:from|\())")
 
     def rules(self) -> dict[str, Callable[[str], Iterator[Candidate]]]:
         return {"age_forms": self.age_forms, "name_by_belonging": self.name_by_belonging}
@@ -138,4 +139,7 @@ class FormRules:
                 continue
             if key in base.cfg.english_words and key not in base.first_names and key not in base.cfg.listed_first_names:
                 continue  # "Someone from my group", "Physio from the team": words, not names
+            lower = m.group("n").islower()
+            if lower and (len(key) < 4 or key in base.ambiguous or key.rstrip("s") in base.cfg.english_words):
+                continue  # "pics from our placement": a plural, no name
             yield Candidate(m.start("n"), m.end("n"), "NAME", "name_by_belonging")

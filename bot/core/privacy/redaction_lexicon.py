@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
+from bot.core.privacy.redaction_context import PERSON_PAST
 from bot.core.privacy.redaction_patterns import (
     ACRONYMS,
     AGENT_VERBS,
@@ -179,8 +180,8 @@ class LexiconRules:
         if not nxt:
             return False
         verb = nxt.group(1)
-        if verb is None or verb in self.base.person_verbs or verb in AGENT_VERBS:
-            return True
+        if verb is None or verb in self.base.person_verbs or verb in AGENT_VERBS or verb in PERSON_PAST:
+            return True  # "Jayshree made everyone laugh" (round 11)
         return len(verb) > 4 and verb.endswith("ed") and verb in self.english  # "Ahmadzai waited"
 
     def name_coordinated(self, text: str, names: list[Candidate]) -> Iterator[Candidate]:
@@ -306,12 +307,18 @@ class LexiconRules:
     def _lower_subject(self, text: str, start: int, end: int) -> bool:
         """ "tendai was upset", "otieno's mum rang", "wambui can't walk far": a sentence opened by the word, then
         what a person does (round 8)."""
-        if not is_sentence_initial(text, start):
-            return False
+        if not is_sentence_initial(text, start) and not CHAT_OPENER.search(text, max(0, start - 16), start):
+            return False  # "omg kalaiselvi just told me off": a chat word before it still opens the sentence (round 11)
         if re.match(r"['’]s[ \u00a0]+[a-z]", text[end : end + 4]) or self._person_acts(text, end):
             return True
         nxt = re.match(r"[ \u00a0]+([a-z'’]+)", text[end : end + 30])
-        return nxt is not None and (nxt.group(1) in self.base.person_verbs or nxt.group(1) in AGENT_VERBS)
+        if nxt is None:
+            return False
+        verb = nxt.group(1)  # "mthunzi signed the form", "ebele made us tea" (round 11); not "sooo tired"
+        if ELONGATED.search(text, start, end):
+            return False
+        return (verb in self.base.person_verbs or verb in AGENT_VERBS or verb in PERSON_PAST
+                or (len(verb) > 4 and verb.endswith("ed") and verb in self.english))
 
     def _lower_role_before(self, text: str, start: int) -> bool:
         """ "the hca tendai", "my reg otieno": a role or relation word just before (round 8)."""
@@ -332,6 +339,7 @@ class LexiconRules:
                 yield Candidate(m.start(), m.end(), "NAME", "name_lexicon_lowercase")
 
 
+ELONGATED = re.compile(r"([a-z])\1\1")  # "sooo", "yesss": a word drawn out in chat, no name
 LOWER_APOSTROPHE_NAME = re.compile(rf"(?<![\w'’])[od]['’][{LO}]{{3,}}(?:-[{LO}]+)?(?![\w'’])")
 # a name's neighbour in a list: ", X", " and X", ", and X", " & X" after it;
 # "X, " or "X and " before it
@@ -360,7 +368,12 @@ LOWER_TITLE_UNLISTED = re.compile(
 )
 STRONG_LOWER_BEFORE = re.compile(
     r"(?<![\w])(?:asked|told|thanked|texted|messaged|met|hugged|[Mm]e and|and me|spoke to|spoke with|talked to|"
-    r"chatted with|rang|phoned)[ \u00a0]+$"
+    r"chatted with|rang|phoned|ask|tell|thank|text|message|remind|swap with|cover for)[ \u00a0]+$"  # "ask suhail if"
+)
+# chat words that may come before the word opening a sentence ("omg", "ngl", "tbh"); round 11
+CHAT_OPENER = re.compile(
+    r"(?:^|[.!?\n][ \u00a0]*)(?:omg|lol|ngl|tbh|btw|fyi|ok|okay|so|also|honestly|apparently|update|ugh|wow|yeah|yh|"
+    r"oh|um|erm|hmm|well|anyway|literally|basically|guys|update:)[,:!]?[ \u00a0]+$"
 )
 CONTRACTION_NEXT = re.compile(r"['’](?:t|ll|ve|re|d|m)(?![\w])")
 ROLE_BEFORE_LOWER = re.compile(r"(?<![\w'’-])(?:the|my|our|his|her|their)[ \u00a0]+([a-z0-9]+)[ \u00a0]+$")
@@ -372,8 +385,8 @@ FOLLOWING_TOKEN = re.compile(rf"[ \u00a0]([{UP}][{LO}]+)(?![\w'’-])")
 PRECEDING_TOKEN = re.compile(r"(?<![\w'’-])([A-Z][a-z]+)[ \u00a0]$")
 LOWER_BEFORE = re.compile(
     r"(?<![\w])(?:saw|met|told|asked|with|me and|and me|thanked|texted|messaged|called|named|helped|"
-    r"shadowed|shadowing|hugged|and|spoke to|spoke with|talked to|talked with|chatted to|chatted with|rang|phoned)"
-    r"[ \u00a0]+$"
+    r"shadowed|shadowing|hugged|and|spoke to|spoke with|talked to|talked with|chatted to|chatted with|rang|phoned|"
+    r"ask|tell|thank|text|message|remind|cover for)[ \u00a0]+$"
 )
 CONDITION_HOST = re.compile(
     r"(?i:old|yo|y/o|[0-9]+[mf]?|patient|pt|man|woman|lady|gent|gentleman|boy|girl|baby|child|kid|infant|teen|"

@@ -57,8 +57,10 @@ CAP = rf"[{UP}][{LO}'’]*(?:-[{UP}]?[{LO}]+)*"  # a capitalised word ("Queen's"
 PARTICLE = r"(?:y|yr|'r|de|la|le|du|des|del|della|di|da|of|and|the)"
 # Irish and Scottish Gaelic articles in street and house names too ("Bóthar na Trá", "Sráid an Chaisleáin")
 GAEL_PARTICLE = r"(?:y|yr|'r|de|la|le|du|des|del|della|di|da|of|and|the|na|an|nan|a')"
-# a prefix glued to a capital: "McAleese", "O'Brien", "al-Masri"; camel-case "DeShawn", "LaToya", "FitzGerald" (round 11)
-_NAME_PREFIX = r"(?:Mc|Mac|O['’]|D['’]|N['’]|M['’]|(?:[Aa]l|[Ee]l|[Uu]l|[Aa]bu|[Bb]in|[Ii]bn)-|(?:Fitz|De|Di|Da|Du|La|Le)(?=[A-Z]))"
+# a prefix glued to a capital: "McAleese", "O'Brien", "al-Masri"; camel case "DeShawn", "FitzGerald" (round 11)
+_NAME_PREFIX = (
+    r"(?:Mc|Mac|O['’]|D['’]|N['’]|M['’]|(?:[Aa]l|[Ee]l|[Uu]l|[Aa]bu|[Bb]in|[Ii]bn)-|(?:Fitz|De|Di|Da|Du|La|Le)(?=[A-Z]))"
+)
 # each part of a double-barrelled name may carry its own prefix ("Quinn-McAleese", "Smith-O'Neill"); a lower-case
 # syllable after an apostrophe is part of the name ("Ma'ayan", "Ka'iulani"), a possessive's one letter is not (round 11)
 NAME_TOKEN = re.compile(

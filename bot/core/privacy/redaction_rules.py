@@ -7,9 +7,11 @@ reviewer can see why something was redacted.  Overlaps between candidates are re
 
 The rules live by what they find: numbers and contact details (:mod:`redaction_numbers`), dates
 (:mod:`redaction_dates`), ages (:mod:`redaction_ages`), addresses (:mod:`redaction_addresses`), places of care
-(:mod:`redaction_places`), names from the word lists (:mod:`redaction_lexicon`), and the shapes of rounds three and
-seven (:mod:`redaction_shapes`, :mod:`redaction_forms`).  Names found by their context (a title, a relation, an
-introducing phrase, the lists, propagation) are here, with the word sets every module reads (:class:`RuleHost`).
+(:mod:`redaction_places`), names from the word lists (:mod:`redaction_lexicon`), the shapes of rounds three and
+seven (:mod:`redaction_shapes`, :mod:`redaction_forms`) and names told by what is said of them
+(:mod:`redaction_context`).
+Names found by their context (a title, a relation, an introducing phrase, the lists, propagation) are here, with the
+word sets every module reads (:class:`RuleHost`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from bot.core.privacy.first_chars import with_first_chars
 from bot.core.privacy.redaction_addresses import AddressRules
 from bot.core.privacy.redaction_ages import AgeRules, narrow_age
 from bot.core.privacy.redaction_config import RedactionConfig
+from bot.core.privacy.redaction_context import ContextRules
 from bot.core.privacy.redaction_dates import DateRules
 from bot.core.privacy.redaction_forms import FormRules
 from bot.core.privacy.redaction_lexicon import LexiconRules
@@ -106,6 +109,7 @@ class RuleSet:
         self.lexicon = LexiconRules(self)
         self.shapes = ShapeRules(self)
         self.forms = FormRules(self)
+        self.context = ContextRules(self)
         self.rules: dict[str, Callable[[str], Iterator[Candidate]]] = {
             "name_title": self.name_title,
             "name_intro": self.name_intro,
@@ -115,7 +119,7 @@ class RuleSet:
             "name_ambiguous_in_context": self.name_ambiguous_in_context,
         }
         parts = (self.numbers, self.dates, self.ages, self.addresses, self.locations, self.lexicon, self.shapes)
-        for part in (*parts, self.forms):
+        for part in (*parts, self.forms, self.context):
             if first_chars:
                 _speed_up(part)  # before rules(): a one-pattern rule keeps the pattern it is given
             self.rules.update(part.rules())
