@@ -98,3 +98,54 @@ def test_round_eleven_lower_case_chat(r: Redactor, text: str, name: str) -> None
 )
 def test_round_eleven_predicates_leave_words(r: Redactor, text: str, kept: str) -> None:
     assert shown(r, text, kept), r.redact(text).text
+
+
+@pytest.mark.parametrize(
+    ("text", "part"),
+    [
+        # wards named after trees, flowers, birds or stones, typed in lower case
+        ("she went up to rowan ward after theatre", "rowan ward"),
+        ("he was moved to kingfisher unit", "kingfisher unit"),
+        # a hospital known by a person's name or a word in no dictionary, after "at / to / from the"
+        ("transferred to the Jessop overnight", "Jessop"),
+        ("she had the twins at the Rosie and went home", "Rosie"),
+        # dates: a weekday in lower case before its day, a day in brackets after its weekday, a Roman month, a season
+        ("clinic moved to thurs 14th", "thurs 14th"),
+        ("the list is on wed the 3rd", "wed the 3rd"),
+        ("booked for mon 12/2", "mon 12/2"),
+        ("on Monday (23rd) the family came in", "23rd"),
+        ("letter dated 3.iv.2023 from the GP", "3.iv.2023"),
+        ("her husband died in the summer of 2019", "summer of 2019"),
+        ("she came over in autumn '98 with her sister", "autumn '98"),
+        # a phone with dots, a postcode with a space inside, a caravan on its park
+        ("ring her on 07700.900.634 after six", "07700.900.634"),
+        ("postcode given as LS6 2 AB on the form", "LS6 2 AB"),
+        ("they live at Pitch 4, Riverside Holiday Park now", "Pitch 4, Riverside Holiday Park"),
+    ],
+)
+def test_round_eleven_loose_places_dates_and_numbers(r: Redactor, text: str, part: str) -> None:
+    assert hidden(r, text, part), r.redact(text).text
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        # generic and specialty wards in lower case
+        ("she was on the surgical ward for a week", "surgical ward"),
+        ("the gastro ward was full", "gastro ward"),
+        ("I spent a week on the hepatology ward", "hepatology ward"),
+        ("busy ward round this morning", "ward round"),
+        # "the X" as a group, a region, a modifier or a family
+        ("we had a talk from the Samaritans about listening", "Samaritans"),
+        ("he had served in the Falklands", "Falklands"),
+        ("I framed it with the Gibbs cycle", "Gibbs"),
+        ("we went to the Adeyemi house for dinner", "house"),
+        # a weekday that is a verb, an ordinal with its noun, a decimal, a measurement
+        ("I sat 2nd in the mock exam", "2nd"),
+        ("the meeting is wed 3rd floor, room 2", "3rd floor"),
+        ("sats were 0.95 then 98.5 on air", "98.5"),
+        ("summer was the best season of the year", "summer"),
+    ],
+)
+def test_round_eleven_loose_rules_leave_words(r: Redactor, text: str, kept: str) -> None:
+    assert shown(r, text, kept), r.redact(text).text

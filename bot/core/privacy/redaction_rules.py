@@ -9,7 +9,7 @@ The rules live by what they find: numbers and contact details (:mod:`redaction_n
 (:mod:`redaction_dates`), ages (:mod:`redaction_ages`), addresses (:mod:`redaction_addresses`), places of care
 (:mod:`redaction_places`), names from the word lists (:mod:`redaction_lexicon`), the shapes of rounds three and
 seven (:mod:`redaction_shapes`, :mod:`redaction_forms`) and names told by what is said of them
-(:mod:`redaction_context`).
+(:mod:`redaction_context`), places and dates written loosely (:mod:`redaction_loose`).
 Names found by their context (a title, a relation, an introducing phrase, the lists, propagation) are here, with the
 word sets every module reads (:class:`RuleHost`).
 """
@@ -27,6 +27,7 @@ from bot.core.privacy.redaction_context import ContextRules
 from bot.core.privacy.redaction_dates import DateRules
 from bot.core.privacy.redaction_forms import FormRules
 from bot.core.privacy.redaction_lexicon import LexiconRules
+from bot.core.privacy.redaction_loose import LooseRules
 from bot.core.privacy.redaction_numbers import NumberRules
 from bot.core.privacy.redaction_patterns import (
     AGENT_VERBS,
@@ -110,6 +111,7 @@ class RuleSet:
         self.shapes = ShapeRules(self)
         self.forms = FormRules(self)
         self.context = ContextRules(self)
+        self.loose = LooseRules(self)
         self.rules: dict[str, Callable[[str], Iterator[Candidate]]] = {
             "name_title": self.name_title,
             "name_intro": self.name_intro,
@@ -119,7 +121,7 @@ class RuleSet:
             "name_ambiguous_in_context": self.name_ambiguous_in_context,
         }
         parts = (self.numbers, self.dates, self.ages, self.addresses, self.locations, self.lexicon, self.shapes)
-        for part in (*parts, self.forms, self.context):
+        for part in (*parts, self.forms, self.context, self.loose):
             if first_chars:
                 _speed_up(part)  # before rules(): a one-pattern rule keeps the pattern it is given
             self.rules.update(part.rules())

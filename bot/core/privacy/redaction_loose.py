@@ -1,0 +1,153 @@
+"""De-identification rules of round 11 (issue 10) for places and dates written loosely: in lower case, by a short
+name after "the", with a Roman month or a season.
+
+* ``location_lowercase_named_ward``: "cedar ward", "heulwen unit": a ward named after a tree, a flower, a bird or
+  a stone, or by a word in no dictionary, typed all in lower case (not "surgical ward", "covid ward", "gastro ward");
+* ``location_the_name``: "had her baby at the Rosie", "transferred to the Jessop": a hospital known by a person's
+  name or a word in no dictionary, after "at / to / from / in the" (not "the Okafor family");
+* ``date_loose``: "tues 5th", "fri the 9th", "thurs 30/11" (a weekday in lower case), "Friday (17th)", "12.i.24"
+  (a Roman month), "spring 1939", "the summer of 2019" (a season with its year).
+
+Pure functions over ``str`` (the folded text): no I/O, no telegram, no storage.  :class:`RuleSet` runs them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+from bot.core.privacy.redaction_patterns import (
+    ACRONYMS,
+    DAY,
+    GENERIC_UNIT_WORDS,
+    HSP,
+    NAME_TOKEN,
+    ORD,
+    WEEKDAY,
+    YEAR4,
+    Candidate,
+    RuleHost,
+)
+
+# specialties and kinds of ward in the short forms students type, which no dictionary holds ("gastro ward")
+WARD_KINDS = frozenset(
+    """haem haemo gastro geri geris gerries endo rheum rheumy derm derms vasc uro resp cardio neuro ortho onc paeds
+    gynae obs ent maxfax colorectal hpb ugi lgi med meds surg surgical medical covid psych psychiatric rehab
+    frailty acute stroke renal burns spinal trauma labour maternity postnatal antenatal neonatal childrens
+    children's kids adult adults mens men's womens women's female male mixed side day busy quiet same next
+    new old other home this that our my their his her the a an each every whole entire big small short long
+    open closed locked general elderly private surgical-assessment escalation overflow isolation""".split()
+)
+LOWER_WARD = re.compile(
+    rf"(?<![\w'’-])(?P<w>[a-zà-öø-ÿ\u0100-\u024f]{{3,}}){HSP}+(?P<kind>ward|unit|suite|wing|lodge)(?![\w'’-])"
+)
+THE_NAME = re.compile(
+    rf"(?<![\w'’])(?:at|to|from|in|into|via){HSP}+the{HSP}+(?P<n>{NAME_TOKEN.pattern})"
+)
+# what may follow a place named "the X": a stop, or a word that ends its noun phrase ("at the Rosie and", "to the
+# Jessop where"); a noun after it makes X a modifier ("the Gibbs cycle", "the Schwartz round", "the Okafor family")
+PLACE_END = re.compile(
+    r"[ \u00a0]*(?:[,.;:!?)\n]|$)|[ \u00a0]+(?:and|but|or|so|where|which|who|when|while|for|with|on|in|at|to|by|"
+    r"after|before|until|since|last|this|yesterday|today|tonight|overnight|again|instead|because|i|she|he|they|we|"
+    r"was|is|were|had|has|for)(?![\w'’])"
+)
+# endings of the specialty words a dictionary lacks ("perinatal", "orthogeriatric", "biologics"), no ward's name
+SPECIALTY_END = ("al", "ic", "ics", "ary", "ive", "ous", "logy", "atric", "atrics")
+LOWER_WEEKDAY = (
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues|tue|weds|wed|thurs|thur|thu|fri|sat|sun)"
+)
+LOOSE_DATE = re.compile(
+    # a weekday in lower case before its day: "tues 5th", "fri the 9th", "thurs 30/11", "mon 3/4"
+    rf"(?<![\w'’])(?P<lw>{LOWER_WEEKDAY})\.?,?{HSP}+(?P<the>the{HSP}+)?(?P<d>{DAY}{ORD}|{DAY}/(?:1[0-2]|0?[1-9]))"
+    rf"(?![\w/]|\.[0-9])"
+    # a day in brackets after its weekday: "Last Friday (17th)"
+    rf"|(?<![\w]){WEEKDAY}{HSP}*\((?P<bd>{DAY}{ORD})\)"
+    # a Roman month: "12.i.24", "3/iv/2023"
+    rf"|(?<![\w./\-])(?P<rd>{DAY}(?P<s>[./\-])(?i:xii|xi|x|ix|viii|vii|vi|v|iv|iii|ii|i)(?P=s)(?:{YEAR4}|[0-9]{{2}}))"
+    rf"(?![\w/\-]|\.\w)"
+    # a season with its year: "spring 1939", "the summer of 2019", "Winter '22"
+    rf"|(?<![\w'’])(?P<sd>(?i:spring|summer|autumn|winter)(?:{HSP}+of)?{HSP}+(?:{YEAR4}|['’][0-9]{{2}}))(?![\w'’])"
+)
+SEASON_STARTS = frozenset({"spring", "summer", "autumn", "winter"})
+
+
+class LooseRules:
+    """The loose place and date rules, compiled once for a :class:`RuleSet` (whose word sets they share)."""
+
+    def __init__(self, base: RuleHost) -> None:
+        cfg = base.cfg
+        self.base = base
+        self.english = cfg.english_words
+        self.places = frozenset(p.casefold() for p in cfg.places)
+        self.ward_names = frozenset(w.casefold() for w in cfg.ward_name_words)
+        self.ordinal_nouns = frozenset(w.casefold() for w in cfg.ordinal_nouns)
+
+    def rules(self) -> dict[str, Callable[[str], Iterator[Candidate]]]:
+        return {
+            "location_lowercase_named_ward": self.location_lowercase_named_ward,
+            "location_the_name": self.location_the_name,
+            "date_loose": self.date_loose,
+        }
+
+    def location_lowercase_named_ward(self, text: str) -> Iterator[Candidate]:
+        words = self.base.words(text)
+        if words.isdisjoint(("ward", "unit", "suite", "wing", "lodge")):
+            return
+        for m in LOWER_WARD.finditer(text):
+            w = m.group("w")
+            if w in WARD_KINDS or w in GENERIC_UNIT_WORDS or w in self.base.function_words:
+                continue
+            if re.match(r"[ \u00a0]+rounds?\b", text[m.end() : m.end() + 8]):
+                continue  # "cedar ward round" is still the ward, but "busy ward round" is not: leave rounds alone
+            named = w in self.ward_names
+            unknown = (
+                w not in self.english
+                and w not in self.places
+                and w not in self.base.never_names
+                and not w.endswith(SPECIALTY_END)
+                and not w.endswith(self.base.cfg.not_name_suffixes)
+            )
+            if not named and not (unknown and m.group("kind") in ("ward", "unit") and len(w) >= 4):
+                continue
+            yield Candidate(m.start("w"), m.end(), "LOCATION", "location_lowercase_named_ward")
+
+    def location_the_name(self, text: str) -> Iterator[Candidate]:
+        if "the" not in self.base.words(text):
+            return
+        for m in THE_NAME.finditer(text):
+            tok = m.group("n")
+            key = tok.casefold().replace("’", "'")
+            if not PLACE_END.match(text, m.end()) or tok.isupper() or tok in ACRONYMS or len(tok) < 3:
+                continue
+            if key.endswith("s") and key not in self.base.first_names:
+                continue  # "the Samaritans", "the Falklands", "the Smiths": a group, a region, a family
+            b = self.base
+            if key in b.function_words or key in b.never_names or key in b.not_names or key in self.places:
+                continue
+            if key in b.ambiguous or key in b.inst_after or key in GENERIC_UNIT_WORDS:
+                continue
+            listed = key in b.first_names or key in b.cfg.listed_first_names
+            if not listed and (key in self.english or any(p in self.english for p in key.split("-"))):
+                continue
+            if key.endswith(b.cfg.not_name_suffixes):
+                continue  # "in the Tazocin", "to the Rheumatology"
+            yield Candidate(m.start("n"), m.end("n"), "LOCATION", "location_the_name")
+
+    def date_loose(self, text: str) -> Iterator[Candidate]:
+        if not any(c.isdigit() for c in text):
+            return
+        for m in LOOSE_DATE.finditer(text):
+            if m.group("lw") is not None:
+                lw = m.group("lw")
+                if lw in ("sat", "sun") and m.group("the") is None and "/" not in m.group("d"):
+                    continue  # "I sat 2nd", "sun 1st": a verb or a noun before an ordinal
+                nxt = re.match(rf"{HSP}+([a-z]+)", text[m.end() : m.end() + 20])
+                if nxt and nxt.group(1) in self.ordinal_nouns:
+                    continue  # "wed 3rd floor"
+                yield Candidate(m.start("lw"), m.end("d"), "DATE", "date_loose")
+            elif m.group("bd") is not None:
+                yield Candidate(m.start("bd"), m.end("bd"), "DATE", "date_loose")
+            elif m.group("rd") is not None:
+                yield Candidate(m.start("rd"), m.end("rd"), "DATE", "date_loose")
+            else:
+                yield Candidate(m.start("sd"), m.end("sd"), "DATE", "date_loose")
