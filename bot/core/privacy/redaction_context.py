@@ -27,6 +27,7 @@ from bot.core.privacy.redaction_patterns import (
     RuleHost,
     _fold,
 )
+from bot.core.privacy.word_scan import scan
 
 PARTICLE_WORDS = r"(?:van|von|der|den|de|da|di|du|del|della|dos|das|le|la|bin|bint|binti|ibn|al|el|ap|an|na|ni|nic)"
 _TOKEN = NAME_TOKEN.pattern
@@ -49,10 +50,17 @@ AGE_PREDICATE = re.compile(
     rf"(?<![\w'’])(?:was|is|had{HSP}+been|has{HSP}+been|turned|turns){HSP}+(?:(?:only|just|nearly|almost|barely){HSP}+)?"
     rf"(?:[0-9]{{1,3}}|(?i:{NUMBER_WORD}))(?:{HSP}+(?:years?{HSP}+old|and|but|when|now)|(?=[ \u00a0]*[,.;!?)]|$))"
 )
-SPEAKS = re.compile(
-    rf"{HSP}+(?:told|tells|asked|asks|said|says|showed|taught|explained|warned|reminded|thanked|let|made|sent|rang|"
-    rf"phoned|texted|emailed|messaged){HSP}+(?:me|us|him|her|them|to{HSP}+me|to{HSP}+us)(?![\w'’])"
+SPEAKING_VERBS = frozenset(
+    """told tells asked asks said says showed taught explained warned reminded thanked let made sent rang phoned texted
+    emailed messaged""".split()
 )
+SPEAKS = re.compile(
+    rf"(?:{'|'.join(sorted(SPEAKING_VERBS, key=len, reverse=True))}){HSP}+(?:me|us|him|her|them|to{HSP}+me|to{HSP}+us)"
+    r"(?![\w'’])"
+)
+NAMING_STARTS = frozenset({"was", "is", "were", "are"})
+ROLE_STARTS = frozenset({"was", "is"})
+AGE_STARTS = frozenset({"was", "is", "had", "has", "turned", "turns"})
 # what a person did, irregular past tenses a list of "-ed" forms misses ("Jayshree made everyone laugh"); used only
 # after a word in no dictionary and no list, so "Hope made the difference" stays a word
 PERSON_PAST = frozenset(
@@ -155,7 +163,7 @@ class ContextRules:
     def name_naming_predicate(self, text: str) -> Iterator[Candidate]:
         if "name" not in text:
             return
-        for m in NAMING.finditer(text):
+        for m in scan(NAMING, text, self.base.word_starts(text), NAMING_STARTS):
             if m.group("of") is not None:
                 what = m.group("what").split()
                 if not any(w in self.roles or w in NAMED_PEOPLE or w.rstrip("s") in self.roles for w in what):
@@ -166,15 +174,13 @@ class ContextRules:
                 yield Candidate(start, end, "NAME", "name_naming_predicate")
 
     def name_role_predicate(self, text: str) -> Iterator[Candidate]:
-        words = self.base.words(text)
-        if "was" not in words and "is" not in words:
-            return
-        for m in ROLE_PREDICATE.finditer(text):
+        starts = self.base.word_starts(text)
+        for m in scan(ROLE_PREDICATE, text, starts, ROLE_STARTS):
             if not self._role_follows(m.group("words"), text, m.end()):
                 continue
             for start, end in self._subject(text, m.start(), words_too=True, pair=True):
                 yield Candidate(start, end, "NAME", "name_role_predicate")
-        for m in AGE_PREDICATE.finditer(text):
+        for m in scan(AGE_PREDICATE, text, starts, AGE_STARTS):
             for start, end in self._subject(text, m.start(), words_too=False, pair=False):
                 yield Candidate(start, end, "NAME", "name_role_predicate")
 
@@ -194,11 +200,13 @@ class ContextRules:
         return False
 
     def name_surname_speaks(self, text: str) -> Iterator[Candidate]:
-        for m in SPEAKS.finditer(text):
+        for m in scan(SPEAKS, text, self.base.word_starts(text), SPEAKING_VERBS):
+            if text[m.start() - 1 : m.start()] not in (" ", "\u00a0"):
+                continue
             tok = None
-            for t in NAME_TOKEN.finditer(text, max(0, m.start() - 30), m.start()):
+            for t in NAME_TOKEN.finditer(text, max(0, m.start() - 30), m.start() - 1):
                 tok = t
-            if tok is None or tok.end() != m.start():
+            if tok is None or tok.end() != m.start() - 1:
                 continue
             key = tok.group().casefold()
             if key not in self.surnames or key in NOT_SPEAKERS or self._blocked(key) or tok.group().isupper():

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from bot.core.privacy.redaction_patterns import (
+    _HAS_DIGIT,
     ACRONYMS,
     DAY,
     GENERIC_UNIT_WORDS,
@@ -24,10 +25,12 @@ from bot.core.privacy.redaction_patterns import (
     NAME_TOKEN,
     ORD,
     WEEKDAY,
+    WEEKDAY_STARTS,
     YEAR4,
     Candidate,
     RuleHost,
 )
+from bot.core.privacy.word_scan import scan
 
 # specialties and kinds of ward in the short forms students type, which no dictionary holds ("gastro ward")
 WARD_KINDS = frozenset(
@@ -38,12 +41,14 @@ WARD_KINDS = frozenset(
     new old other home this that our my their his her the a an each every whole entire big small short long
     open closed locked general elderly private surgical-assessment escalation overflow isolation""".split()
 )
-LOWER_WARD = re.compile(
-    rf"(?<![\w'’-])(?P<w>[a-zà-öø-ÿ\u0100-\u024f]{{3,}}){HSP}+(?P<kind>ward|unit|suite|wing|lodge)(?![\w'’-])"
-)
+# the kind of place, then (looking back from it) the lower-case word that names it
+KIND = re.compile(r"(?P<kind>ward|unit|suite|wing|lodge)(?![\w'’-])")
+KIND_WORDS = frozenset({"ward", "unit", "suite", "wing", "lodge"})
+NAME_BEFORE_KIND = re.compile(rf"(?<![\w'’-])(?P<w>[a-zà-öø-ÿ\u0100-\u024f]{{3,}}){HSP}+$")
 THE_NAME = re.compile(
     rf"(?<![\w'’])(?:at|to|from|in|into|via){HSP}+the{HSP}+(?P<n>{NAME_TOKEN.pattern})"
 )
+THE_NAME_STARTS = frozenset({"at", "to", "from", "in", "into", "via"})
 # what may follow a place named "the X": a stop, or a word that ends its noun phrase ("at the Rosie and", "to the
 # Jessop where"); a noun after it makes X a modifier ("the Gibbs cycle", "the Schwartz round", "the Okafor family")
 PLACE_END = re.compile(
@@ -53,22 +58,29 @@ PLACE_END = re.compile(
 )
 # endings of the specialty words a dictionary lacks ("perinatal", "orthogeriatric", "biologics"), no ward's name
 SPECIALTY_END = ("al", "ic", "ics", "ary", "ive", "ous", "logy", "atric", "atrics")
-LOWER_WEEKDAY = (
-    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues|tue|weds|wed|thurs|thur|thu|fri|sat|sun)"
+LOWER_WEEKDAY_WORDS = (
+    "monday tuesday wednesday thursday friday saturday sunday mon tues tue weds wed thurs thur thu fri sat sun".split()
 )
-LOOSE_DATE = re.compile(
-    # a weekday in lower case before its day: "tues 5th", "fri the 9th", "thurs 30/11", "mon 3/4"
+LOWER_WEEKDAY = "(?:" + "|".join(sorted(LOWER_WEEKDAY_WORDS, key=len, reverse=True)) + ")"
+# a weekday in lower case before its day: "tues 5th", "fri the 9th", "thurs 30/11", "mon 3/4"
+LOWER_WEEKDAY_DATE = re.compile(
     rf"(?<![\w'’])(?P<lw>{LOWER_WEEKDAY})\.?,?{HSP}+(?P<the>the{HSP}+)?(?P<d>{DAY}{ORD}|{DAY}/(?:1[0-2]|0?[1-9]))"
     rf"(?![\w/]|\.[0-9])"
-    # a day in brackets after its weekday: "Last Friday (17th)"
-    rf"|(?<![\w]){WEEKDAY}{HSP}*\((?P<bd>{DAY}{ORD})\)"
-    # a Roman month: "12.i.24", "3/iv/2023"
-    rf"|(?<![\w./\-])(?P<rd>{DAY}(?P<s>[./\-])(?i:xii|xi|x|ix|viii|vii|vi|v|iv|iii|ii|i)(?P=s)(?:{YEAR4}|[0-9]{{2}}))"
+)
+# a day in brackets after its weekday: "Last Friday (17th)"
+BRACKET_DAY = re.compile(rf"(?<![\w]){WEEKDAY}{HSP}*\((?P<d>{DAY}{ORD})\)")
+# a Roman month: "12.i.24", "3/iv/2023"
+ROMAN_HINT = re.compile(r"[./\-][ivxIVX]{1,4}[./\-][0-9]")
+ROMAN_DATE = re.compile(
+    rf"(?<![\w./\-]){DAY}(?P<s>[./\-])(?i:xii|xi|x|ix|viii|vii|vi|v|iv|iii|ii|i)(?P=s)(?:{YEAR4}|[0-9]{{2}})"
     rf"(?![\w/\-]|\.\w)"
-    # a season with its year: "spring 1939", "the summer of 2019", "Winter '22"
-    rf"|(?<![\w'’])(?P<sd>(?i:spring|summer|autumn|winter)(?:{HSP}+of)?{HSP}+(?:{YEAR4}|['’][0-9]{{2}}))(?![\w'’])"
+)
+# a season with its year: "spring 1939", "the summer of 2019", "Winter '22"
+SEASON_DATE = re.compile(
+    rf"(?<![\w'’])(?i:spring|summer|autumn|winter)(?:{HSP}+of)?{HSP}+(?:{YEAR4}|['’][0-9]{{2}})(?![\w'’])"
 )
 SEASON_STARTS = frozenset({"spring", "summer", "autumn", "winter"})
+WEEKDAY_WORDS = frozenset(LOWER_WEEKDAY_WORDS)
 
 
 class LooseRules:
@@ -90,14 +102,14 @@ class LooseRules:
         }
 
     def location_lowercase_named_ward(self, text: str) -> Iterator[Candidate]:
-        words = self.base.words(text)
-        if words.isdisjoint(("ward", "unit", "suite", "wing", "lodge")):
-            return
-        for m in LOWER_WARD.finditer(text):
+        for k in scan(KIND, text, self.base.word_starts(text), KIND_WORDS):
+            m = NAME_BEFORE_KIND.search(text, max(0, k.start() - 40), k.start())
+            if m is None:
+                continue
             w = m.group("w")
             if w in WARD_KINDS or w in GENERIC_UNIT_WORDS or w in self.base.function_words:
                 continue
-            if re.match(r"[ \u00a0]+rounds?\b", text[m.end() : m.end() + 8]):
+            if re.match(r"[ \u00a0]+rounds?\b", text[k.end() : k.end() + 8]):
                 continue  # "cedar ward round" is still the ward, but "busy ward round" is not: leave rounds alone
             named = w in self.ward_names
             unknown = (
@@ -107,14 +119,14 @@ class LooseRules:
                 and not w.endswith(SPECIALTY_END)
                 and not w.endswith(self.base.cfg.not_name_suffixes)
             )
-            if not named and not (unknown and m.group("kind") in ("ward", "unit") and len(w) >= 4):
+            if not named and not (unknown and k.group("kind") in ("ward", "unit") and len(w) >= 4):
                 continue
-            yield Candidate(m.start("w"), m.end(), "LOCATION", "location_lowercase_named_ward")
+            yield Candidate(m.start("w"), k.end(), "LOCATION", "location_lowercase_named_ward")
 
     def location_the_name(self, text: str) -> Iterator[Candidate]:
         if "the" not in self.base.words(text):
             return
-        for m in THE_NAME.finditer(text):
+        for m in scan(THE_NAME, text, self.base.word_starts(text), THE_NAME_STARTS):
             tok = m.group("n")
             key = tok.casefold().replace("’", "'")
             if not PLACE_END.match(text, m.end()) or tok.isupper() or tok in ACRONYMS or len(tok) < 3:
@@ -134,20 +146,21 @@ class LooseRules:
             yield Candidate(m.start("n"), m.end("n"), "LOCATION", "location_the_name")
 
     def date_loose(self, text: str) -> Iterator[Candidate]:
-        if not any(c.isdigit() for c in text):
+        if not _HAS_DIGIT.search(text):
             return
-        for m in LOOSE_DATE.finditer(text):
-            if m.group("lw") is not None:
-                lw = m.group("lw")
-                if lw in ("sat", "sun") and m.group("the") is None and "/" not in m.group("d"):
-                    continue  # "I sat 2nd", "sun 1st": a verb or a noun before an ordinal
-                nxt = re.match(rf"{HSP}+([a-z]+)", text[m.end() : m.end() + 20])
-                if nxt and nxt.group(1) in self.ordinal_nouns:
-                    continue  # "wed 3rd floor"
-                yield Candidate(m.start("lw"), m.end("d"), "DATE", "date_loose")
-            elif m.group("bd") is not None:
-                yield Candidate(m.start("bd"), m.end("bd"), "DATE", "date_loose")
-            elif m.group("rd") is not None:
-                yield Candidate(m.start("rd"), m.end("rd"), "DATE", "date_loose")
-            else:
-                yield Candidate(m.start("sd"), m.end("sd"), "DATE", "date_loose")
+        starts = self.base.word_starts(text)
+        for m in scan(LOWER_WEEKDAY_DATE, text, starts, WEEKDAY_WORDS):
+            if m.group("lw") in ("sat", "sun") and m.group("the") is None and "/" not in m.group("d"):
+                continue  # "I sat 2nd", "sun 1st": a verb or a noun before an ordinal
+            nxt = re.match(rf"{HSP}+([a-z]+)", text[m.end() : m.end() + 20])
+            if nxt and nxt.group(1) in self.ordinal_nouns:
+                continue  # "wed 3rd floor"
+            yield Candidate(m.start(), m.end(), "DATE", "date_loose")
+        if "(" in text:
+            for m in scan(BRACKET_DAY, text, starts, WEEKDAY_STARTS):
+                yield Candidate(m.start("d"), m.end("d"), "DATE", "date_loose")
+        if ROMAN_HINT.search(text):
+            for m in ROMAN_DATE.finditer(text):
+                yield Candidate(m.start(), m.end(), "DATE", "date_loose")
+        for m in scan(SEASON_DATE, text, starts, SEASON_STARTS):
+            yield Candidate(m.start(), m.end(), "DATE", "date_loose")
