@@ -149,3 +149,49 @@ def test_round_eleven_loose_places_dates_and_numbers(r: Redactor, text: str, par
 )
 def test_round_eleven_loose_rules_leave_words(r: Redactor, text: str, kept: str) -> None:
     assert shown(r, text, kept), r.redact(text).text
+
+
+@pytest.mark.parametrize(
+    ("text", "part"),
+    [
+        # the shapes another writer's lines (gen-r6, gen-redact2) showed slipping, in other words
+        ("the nurse wrote the alias down ('Bernadette') and moved on", "Bernadette"),
+        ("a young man I'll call KT, who is 19", "KT"),
+        ("Patient: RW, 71M, on the stroke unit", "RW"),
+        ("pt ME, 44, from the day unit", "ME"),
+        ("she named her sons Ash, Rowan and Bay", "Ash"),
+        ("she named her sons Ash, Rowan and Bay", "Bay"),
+        ("Smudge – real name Stephen – runs the porters", "Smudge"),
+        ("Bunny (Bernadette) had been a nurse here herself", "Bunny"),
+        ("Violet has been a volunteer here for years", "Violet"),
+        ("the HCA, Clement, walked with him; I want to notice the Clements", "Clements"),
+        ("I met Mr Ó hUiginn on the ward", "Ó hUiginn"),
+        # places told by a bracket, a label, or a ward's code said again
+        ("he was nursed on the Beeches (the dementia ward) for a month", "Beeches"),
+        ("Ward: Magnolia", "Magnolia"),
+        ("She was on Ward 9B. Later she went back to 9B for her bloods", "back to 9B"[8:]),
+        # a Welsh house by its article and house word
+        ("they live at Yr Hafod now", "Yr Hafod"),
+    ],
+)
+def test_round_eleven_other_writers_shapes(r: Redactor, text: str, part: str) -> None:
+    assert hidden(r, text, part), r.redact(text).text
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        # a lecture's title, a role, an acronym after "called"
+        ("we went to a lecture called 'Doctors as patients'", "Doctors"),
+        ("the family called her CPN about it", "CPN"),
+        ("he had TB, treated in 2019", "TB"),
+        # a label before a thing, not a place
+        ("GP placement: Lots of mental health this week", "Lots"),
+        # figurative speech and rules that "say" things
+        ("Anger told me nothing useful", "Anger"),
+        ("Law says you need consent first", "Law"),
+        ("Silence said more than any of us", "Silence"),
+    ],
+)
+def test_round_eleven_other_writers_look_alikes(r: Redactor, text: str, kept: str) -> None:
+    assert shown(r, text, kept), r.redact(text).text

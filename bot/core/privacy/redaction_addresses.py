@@ -64,6 +64,8 @@ class AddressRules:
         self.welsh_re = re.compile(
             rf"(?<![\w'’])(?:{num})?{welsh}(?:{HSP}+{GAEL_PARTICLE}){{0,2}}{HSP}+{CAP}"
             rf"(?:{HSP}+(?:{GAEL_PARTICLE}{HSP}+)?{CAP})?(?![\w])"
+            # the Welsh article before a house word alone: "Y Bwthyn", "Yr Hafod" (round 11)
+            rf"|(?<![\w'’])(?:Y|Yr){HSP}+{welsh}(?![\w'’])"
         )
         strong = _alt([s for s in cfg.street_suffixes if s in STRONG_STREET_SUFFIXES], ignore_case=False)
         self.street_re = re.compile(

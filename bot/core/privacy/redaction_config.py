@@ -101,6 +101,8 @@ ALL_RULES: tuple[str, ...] = (
     "location_lowercase_named_ward",
     "location_the_name",
     "date_loose",
+    "location_told",
+    "location_code_again",
     "ner",
 )
 

@@ -26,6 +26,7 @@ from bot.core.privacy.redaction_patterns import (
     Candidate,
     RuleHost,
     _fold,
+    is_sentence_initial,
 )
 from bot.core.privacy.word_scan import scan
 
@@ -41,8 +42,9 @@ NAMING = re.compile(
     rf"{HSP}?)?names?(?![\w'’])(?P<of>{HSP}+of{HSP}+(?:the|a|an|my|our|his|her|their){HSP}+(?P<what>[a-z]+(?:{HSP}+[a-z]+)?))?"
 )
 # "was the (Israeli) physio", "is a (Mexican) student nurse", "was our F1": a role said of the word before it
-ROLE_PREDICATE = re.compile(
-    rf"(?<![\w'’])(?:was|is)(?:{HSP}+(?:actually|also|still|now|then|once))?{HSP}+(?:the|a|an|my|our|his|her|their){HSP}+"
+ROLE_PREDICATE = re.compile(  # "has been a volunteer" too (round 11)
+    rf"(?<![\w'’])(?:was|is|has{HSP}+been|had{HSP}+been)(?:{HSP}+(?:actually|also|still|now|then|once))?{HSP}+"
+    rf"(?:the|a|an|my|our|his|her|their){HSP}+"
     rf"(?P<words>[A-Za-z0-9][\w\-]*(?:{HSP}+[A-Za-z0-9][\w\-]*){{0,3}})"
 )
 # "was ninety", "is only 19": an age said of the word before it
@@ -50,16 +52,50 @@ AGE_PREDICATE = re.compile(
     rf"(?<![\w'’])(?:was|is|had{HSP}+been|has{HSP}+been|turned|turns){HSP}+(?:(?:only|just|nearly|almost|barely){HSP}+)?"
     rf"(?:[0-9]{{1,3}}|(?i:{NUMBER_WORD}))(?:{HSP}+(?:years?{HSP}+old|and|but|when|now)|(?=[ \u00a0]*[,.;!?)]|$))"
 )
+# past tenses only: a rule, a law or a guideline "says" and "tells" ("Law says you need consent")
 SPEAKING_VERBS = frozenset(
-    """told tells asked asks said says showed taught explained warned reminded thanked let made sent rang phoned texted
-    emailed messaged""".split()
+    "told asked said showed taught explained warned reminded thanked let made sent rang phoned texted emailed messaged"
+    .split()
+)
+# verbs of speech that need no listener ("Marsh said the bloods were fine", "Afterwards Wood explained")
+SPEECH_ALONE = frozenset(
+    "said explained replied agreed insisted admitted mentioned whispered shouted laughed sighed nodded".split()
+)
+# abstract nouns the surname lists hold, which "say" and "tell" things only figuratively ("Anger told me nothing",
+# "Silence said more than words")
+ABSTRACT_END = ("ence", "ance", "ness", "ity", "ism", "ment", "tion", "sion", "ship", "dom", "hood", "ure")
+ABSTRACT = frozenset(
+    """anger fear grief guilt shame pride love hate envy doubt panic rage sorrow despair relief worry stress instinct
+    logic reason sense time life death nature law order truth hope faith luck fate god heaven hell war peace money
+    power age youth""".split()
 )
 SPEAKS = re.compile(
     rf"(?:{'|'.join(sorted(SPEAKING_VERBS, key=len, reverse=True))}){HSP}+(?:me|us|him|her|them|to{HSP}+me|to{HSP}+us)"
-    r"(?![\w'’])"
+    rf"(?![\w'’])|(?:{'|'.join(sorted(SPEECH_ALONE, key=len, reverse=True))})(?![\w'’-])"
 )
+# what one does to a person right before a capitalised surname that is a word ("I asked Stone whether", "I was
+# shadowing Marsh", "I bleeped Heath")
+DONE_TO = re.compile(
+    rf"(?<![\w'’])(?:asked|told|thanked|helped|met|phoned|rang|emailed|messaged|texted|bleeped|paged|called|"
+    rf"shadowing|shadowed|shadow|joined|followed|assisted|assisting|assist|thank|ask|tell){HSP}+$"
+)
+OBJECT_TOKEN = re.compile(r"(?<![\w'’-])[A-Z][a-z]+(?![\w'’-])")
 NAMING_STARTS = frozenset({"was", "is", "were", "are"})
-ROLE_STARTS = frozenset({"was", "is"})
+# names given in a list: "named her triplets Hope, Faith and Charity", "called the twins Will and Ivy"
+_CAPS = r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
+NAMED_LIST = re.compile(
+    rf"(?<![\w'’])(?:named|called|calls|call|name){HSP}+(?:(?:her|his|their|the|my|our){HSP}+(?:new{HSP}+|baby{HSP}+)?"
+    rf"(?:son|sons|daughter|daughters|baby|babies|twins|triplets|boys|girls|kids|children|grandson|granddaughter)"
+    rf"{HSP}+)?(?P<list>{_CAPS}(?:{HSP}*,{HSP}*{_CAPS})*,?{HSP}+(?:and|&){HSP}+{_CAPS})(?![\w'’-])"
+)
+NAMED_LIST_STARTS = frozenset({"named", "called", "calls", "call", "name"})
+# a name with its other form in brackets: "Mags (Margaret)", "Margaret (Mags)"
+NICKNAME = re.compile(rf"(?<![\w'’-])(?P<a>{_CAPS}){HSP}*\({HSP}*(?P<b>{_CAPS}){HSP}*\)")
+# a name before a dash or bracket that gives the real one: "Sunny – real name Sunil", "Gaz (full name Gareth)"
+REAL_NAME = re.compile(
+    rf"(?<![\w'’-])(?P<a>{_CAPS}){HSP}*[–—\-(]{HSP}*(?:real|full|proper|actual|given){HSP}+name(?![\w])"
+)
+ROLE_STARTS = frozenset({"was", "is", "has", "had"})
 AGE_STARTS = frozenset({"was", "is", "had", "has", "turned", "turns"})
 # what a person did, irregular past tenses a list of "-ed" forms misses ("Jayshree made everyone laugh"); used only
 # after a word in no dictionary and no list, so "Hope made the difference" stays a word
@@ -78,7 +114,7 @@ NOT_SPEAKERS = frozenset(
     """staff police parents people boss medicine family everyone security management radiology pharmacy
     bloods switchboard reception control triage admissions outpatients theatres theatre surgery paeds
     obs gynae ortho neuro research education nursing day night morning evening life work school home
-    church chapel court council""".split()
+    church chapel court council social services team admin bank agency""".split()
 )
 # before a capitalised word, what makes it a thing rather than a person ("the Surgery was ...", "My Brother ...")
 THING_BEFORE = re.compile(rf"(?<![\w'’])(?i:the|a|an|this|that|these|those|our|my|his|her|their|its|your){HSP}+$")
@@ -158,12 +194,33 @@ class ContextRules:
             out.append((first, tokens[-1].end()))
         return out
 
+    def _listed_first(self, token: str) -> bool:
+        key = token.casefold()
+        listed = key in self.base.first_names or key in self.base.cfg.listed_first_names
+        return listed and key not in self.english and not self._blocked(key)
+
     # ------------------------------------------------------------------ rules
 
     def name_naming_predicate(self, text: str) -> Iterator[Candidate]:
+        starts = self.base.word_starts(text)
+        for m in scan(NAMED_LIST, text, starts, NAMED_LIST_STARTS):  # "named her triplets Hope, Faith and Charity"
+            for t in NAME_TOKEN.finditer(text, m.start("list"), m.end("list")):
+                if t.group().casefold() not in self.base.function_words:  # named so: "Ash, Rowan and Bay"
+                    yield Candidate(t.start(), t.end(), "NAME", "name_naming_predicate")
+        if "(" in text:  # "Mags (Margaret)", "Margaret (Mags)": a name and its other form
+            for m in NICKNAME.finditer(text):
+                a, b = m.group("a"), m.group("b")
+                if any(self._listed_first(x) for x in (a, b)) and all(
+                    self._could_be_name(x, words_too=True) for x in (a, b)
+                ):
+                    yield Candidate(m.start("a"), m.end("a"), "NAME", "name_naming_predicate")
+                    yield Candidate(m.start("b"), m.end("b"), "NAME", "name_naming_predicate")
         if "name" not in text:
             return
-        for m in scan(NAMING, text, self.base.word_starts(text), NAMING_STARTS):
+        for m in REAL_NAME.finditer(text):  # "Sunny – real name Sunil Rajendran – is the porter", "Smudge – real name"
+            if m.group("a").casefold() not in self.base.function_words:
+                yield Candidate(m.start("a"), m.end("a"), "NAME", "name_naming_predicate")
+        for m in scan(NAMING, text, starts, NAMING_STARTS):
             if m.group("of") is not None:
                 what = m.group("what").split()
                 if not any(w in self.roles or w in NAMED_PEOPLE or w.rstrip("s") in self.roles for w in what):
@@ -200,7 +257,7 @@ class ContextRules:
         return False
 
     def name_surname_speaks(self, text: str) -> Iterator[Candidate]:
-        for m in scan(SPEAKS, text, self.base.word_starts(text), SPEAKING_VERBS):
+        for m in scan(SPEAKS, text, self.base.word_starts(text), SPEAKING_VERBS | SPEECH_ALONE):
             if text[m.start() - 1 : m.start()] not in (" ", "\u00a0"):
                 continue
             tok = None
@@ -211,8 +268,18 @@ class ContextRules:
             key = tok.group().casefold()
             if key not in self.surnames or key in NOT_SPEAKERS or self._blocked(key) or tok.group().isupper():
                 continue
+            if key in ABSTRACT or key.endswith(ABSTRACT_END):
+                continue
             if key.endswith("s") and key[:-1] in self.english:
                 continue  # "Nurses told us": a plural
             if THING_BEFORE.search(text, max(0, tok.start() - 8), tok.start()):
                 continue
             yield Candidate(tok.start(), tok.end(), "NAME", "name_surname_speaks")
+        for m in OBJECT_TOKEN.finditer(text):
+            key = m.group().casefold()
+            if key not in self.surnames or key in NOT_SPEAKERS or self._blocked(key):
+                continue
+            if (key.endswith("s") and key[:-1] in self.english) or is_sentence_initial(text, m.start()):
+                continue
+            if DONE_TO.search(text, max(0, m.start() - 16), m.start()):
+                yield Candidate(m.start(), m.end(), "NAME", "name_surname_speaks")

@@ -54,7 +54,7 @@ class LexiconRules:
         self.caps_before_re = re.compile(
             rf"(?<![\w])(?i:patient|pt|client|resident|service{HSP}+user|baby|child|mr|mrs|ms|miss|dr|mx|called|named|"
             rf"call{HSP}+(?:her|him|them)|as|initials|saw|met|seen|see|visited|examined|reviewed|clerked|with)"
-            rf",?{HSP}+['‘\"(]?$"
+            rf"(?:,?{HSP}+|{HSP}*:{HSP}*)['‘\"(]?$"  # "Patient: FA" (round 11)
         )
         self.dotted_re = re.compile(r"(?<![\w.])(?:[A-Z]\.){2,3}(?!\w)")
 
@@ -75,7 +75,9 @@ class LexiconRules:
                 if m.group() not in DOTTED_NOT_INITIALS:
                     yield Candidate(m.start(), m.end(), "NAME", "name_initials")
         for m in _CAPS_WORD.finditer(text):  # "patient JD", "we saw TK", "JB, 45,"
-            if m.group() in ACRONYMS:
+            if m.group() in ACRONYMS and not (  # "pt TB, 59,": an acronym's letters with an age are a person's
+                AGE_APPOSED.match(text, m.end()) and self.caps_before_re.search(text, max(0, m.start() - 24), m.start())
+            ):
                 continue
             if self.caps_before_re.search(text, max(0, m.start() - 24), m.start()) or (
                 is_sentence_initial(text, m.start()) and re.match(rf",{HSP}*[0-9]{{1,3}},", text[m.end() : m.end() + 6])
@@ -307,8 +309,12 @@ class LexiconRules:
     def _lower_subject(self, text: str, start: int, end: int) -> bool:
         """ "tendai was upset", "otieno's mum rang", "wambui can't walk far": a sentence opened by the word, then
         what a person does (round 8)."""
-        if not is_sentence_initial(text, start) and not CHAT_OPENER.search(text, max(0, start - 16), start):
-            return False  # "omg kalaiselvi just told me off": a chat word before it still opens the sentence (round 11)
+        if (
+            not is_sentence_initial(text, start)
+            and not CHAT_OPENER.search(text, max(0, start - 16), start)
+            and not CLAUSE_OPENER.search(text, max(0, start - 20), start)
+        ):  # "omg kalaiselvi just told me off", "i think tamuka is upset": a clause still opens there (round 11)
+            return False
         if re.match(r"['’]s[ \u00a0]+[a-z]", text[end : end + 4]) or self._person_acts(text, end):
             return True
         nxt = re.match(r"[ \u00a0]+([a-z'’]+)", text[end : end + 30])
@@ -370,6 +376,11 @@ STRONG_LOWER_BEFORE = re.compile(
     r"(?<![\w])(?:asked|told|thanked|texted|messaged|met|hugged|[Mm]e and|and me|spoke to|spoke with|talked to|"
     r"chatted with|rang|phoned|ask|tell|thank|text|message|remind|swap with|cover for)[ \u00a0]+$"  # "ask suhail if"
 )
+# what opens a clause in text typed in lower case ("i think tamuka is upset", "cos rudo was late"); round 11
+CLAUSE_OPENER = re.compile(
+    r"(?<![\w'’])(?:i[ \u00a0]+(?:think|thought|reckon|guess|heard|know|knew|hope|feel[ \u00a0]+like)"
+    r"(?:[ \u00a0]+that)?|because|cos|coz|but|so|when|if|apparently|maybe|probably)[ \u00a0]+$"
+)
 # chat words that may come before the word opening a sentence ("omg", "ngl", "tbh"); round 11
 CHAT_OPENER = re.compile(
     r"(?:^|[.!?\n][ \u00a0]*)(?:omg|lol|ngl|tbh|btw|fyi|ok|okay|so|also|honestly|apparently|update|ugh|wow|yeah|yh|"
@@ -386,7 +397,7 @@ PRECEDING_TOKEN = re.compile(r"(?<![\w'’-])([A-Z][a-z]+)[ \u00a0]$")
 LOWER_BEFORE = re.compile(
     r"(?<![\w])(?:saw|met|told|asked|with|me and|and me|thanked|texted|messaged|called|named|helped|"
     r"shadowed|shadowing|hugged|and|spoke to|spoke with|talked to|talked with|chatted to|chatted with|rang|phoned|"
-    r"ask|tell|thank|text|message|remind|cover for)[ \u00a0]+$"
+    r"ask|tell|thank|text|message|remind|cover for|seen|hey|hi|thanks|cheers)[ \u00a0]+$"
 )
 CONDITION_HOST = re.compile(
     r"(?i:old|yo|y/o|[0-9]+[mf]?|patient|pt|man|woman|lady|gent|gentleman|boy|girl|baby|child|kid|infant|teen|"

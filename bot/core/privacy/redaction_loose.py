@@ -80,6 +80,20 @@ SEASON_DATE = re.compile(
     rf"(?<![\w'’])(?i:spring|summer|autumn|winter)(?:{HSP}+of)?{HSP}+(?:{YEAR4}|['’][0-9]{{2}})(?![\w'’])"
 )
 SEASON_STARTS = frozenset({"spring", "summer", "autumn", "winter"})
+_PLACE_KIND = r"(?:ward|unit|home|hospital|hospice|clinic|centre|surgery|practice)"
+# a place told by a bracket after it: "a man on the Willows (the older adult ward)"
+PLACE_BRACKET = re.compile(
+    rf"(?<![\w'’])(?P<n>[A-Z][a-z]+(?:{HSP}+[A-Z][a-z]+)?){HSP}*\({HSP}*(?:the|an?|our){HSP}+(?:[\w\-]+{HSP}+){{0,3}}"
+    rf"{_PLACE_KIND}s?\b"
+)
+# a place under its label: "Ward: Larch", "Care home: Fernlea", "GP surgery - Parkside"
+PLACE_LABEL = re.compile(
+    rf"(?<![\w'’])(?i:ward|unit|hospital|surgery|practice|care{HSP}+home|nursing{HSP}+home|hospice|gp{HSP}+surgery|"
+    rf"gp{HSP}+practice){HSP}*[:\-–]{HSP}*(?P<n>[A-Z][\w'’\-]*(?:{HSP}+[A-Z][\w'’\-]*){{0,3}})"
+)
+# a ward's code said again without the word "ward": "Ward 7A ... back on 7A"
+WARD_CODE = re.compile(r"(?i:ward|wd|wrd)\.?[ \u00a0]+([0-9]{1,2}[A-Za-z]|[A-Za-z][0-9]{1,2})")
+CODE_ALONE = re.compile(r"(?<![\w/.\-])(?P<c>[0-9]{1,2}[A-Za-z]|[A-Za-z][0-9]{1,2})(?![\w/.\-])")
 WEEKDAY_WORDS = frozenset(LOWER_WEEKDAY_WORDS)
 
 
@@ -99,7 +113,38 @@ class LooseRules:
             "location_lowercase_named_ward": self.location_lowercase_named_ward,
             "location_the_name": self.location_the_name,
             "date_loose": self.date_loose,
+            "location_told": self.location_told,
         }
+
+    def location_told(self, text: str) -> Iterator[Candidate]:
+        """ "on the Willows (the older adult ward)", "Ward: Larch": a place told by a bracket or a label."""
+        if "(" in text:
+            for m in PLACE_BRACKET.finditer(text):
+                if not self._generic_place(m.group("n")):
+                    yield Candidate(m.start("n"), m.end("n"), "LOCATION", "location_told")
+        if ":" in text or "-" in text or "–" in text:
+            for m in PLACE_LABEL.finditer(text):
+                if not self._generic_place(m.group("n")) and not m.group("n").isupper():
+                    yield Candidate(m.start("n"), m.end("n"), "LOCATION", "location_told")
+
+    def _generic_place(self, words: str) -> bool:
+        keys = [w.casefold().strip("'’") for w in words.split()]
+        b = self.base
+        return all(k in GENERIC_UNIT_WORDS or k in WARD_KINDS or k in b.function_words or k in b.never_names
+                   or k in self.places for k in keys)
+
+    def location_code_again(self, text: str, places: list[Candidate]) -> Iterator[Candidate]:
+        """A ward's code found with its word ("Ward 7A") is the ward where it stands alone later ("back on 7A")."""
+        codes: set[str] = set()
+        for c in places:
+            m = WARD_CODE.fullmatch(text, c.start, c.end)
+            if m:
+                codes.add(m.group(1).casefold())
+        if not codes:
+            return
+        for m in CODE_ALONE.finditer(text):
+            if m.group("c").casefold() in codes and not any(c.start <= m.start() < c.end for c in places):
+                yield Candidate(m.start(), m.end(), "LOCATION", "location_code_again")
 
     def location_lowercase_named_ward(self, text: str) -> Iterator[Candidate]:
         for k in scan(KIND, text, self.base.word_starts(text), KIND_WORDS):

@@ -63,12 +63,12 @@ _NAME_PREFIX = (
 )
 # each part of a double-barrelled name may carry its own prefix ("Quinn-McAleese", "Smith-O'Neill"); a lower-case
 # syllable after an apostrophe is part of the name ("Ma'ayan", "Ka'iulani"), a possessive's one letter is not (round 11)
-NAME_TOKEN = re.compile(
-    rf"(?<![\w'’-]){_NAME_PREFIX}?[{UP}][{LO}]+(?:-{_NAME_PREFIX}?[{UP}][{LO}]+|['’]{_NAME_PREFIX}?[{UP}][{LO}]+"
+NAME_TOKEN = re.compile(  # an apostrophe before it only as an opening quote: "('Jane')", not "didn't" (round 11)
+    rf"(?<![\w’-])(?<!\w'){_NAME_PREFIX}?[{UP}][{LO}]+(?:-{_NAME_PREFIX}?[{UP}][{LO}]+|['’]{_NAME_PREFIX}?[{UP}][{LO}]+"
     rf"|['’][{LO}]{{3,}}|-[{LO}]{{2,}})*(?!\w)"
 )
 INITIAL = re.compile(rf"(?<![\w'’-])[{UP}](?:\.(?={HSP}*[{UP}])|(?![\w&'’]))")
-INTRO_INITIAL = re.compile(rf"([{UP}])(?:\.|(?![\w'’]))")
+INTRO_INITIAL = re.compile(rf"([{UP}])(?:\.|[{UP}]{{1,2}}(?![\w'’])|(?![\w'’]))")  # "R.", "R", "DM" (round 11)
 LOWER_TOKEN = re.compile(rf"(?<![\w'’-])[{LO}]+(?:-[{LO}]+)*(?!\w)")
 PARTICLES = re.compile(
     rf"(?:(?:van|von|der|den|de|da|di|du|del|della|dela|delos|dos|das|le|la|bin|bint|binti|ibn|al|el|ap){HSP}+){{1,2}}"

@@ -30,6 +30,7 @@ from bot.core.privacy.redaction_lexicon import LexiconRules
 from bot.core.privacy.redaction_loose import LooseRules
 from bot.core.privacy.redaction_numbers import NumberRules
 from bot.core.privacy.redaction_patterns import (
+    ACRONYMS,
     AGENT_VERBS,
     APPOSITION,
     HSP,
@@ -53,7 +54,7 @@ from bot.core.privacy.redaction_patterns import (
     is_sentence_initial,
 )
 from bot.core.privacy.redaction_places import PlaceRules
-from bot.core.privacy.redaction_shapes import ShapeRules
+from bot.core.privacy.redaction_shapes import MORE_ACRONYMS, ShapeRules
 from bot.core.privacy.word_scan import WordStarts, first_words, scan
 
 
@@ -139,6 +140,8 @@ class RuleSet:
             found.extend(self.lexicon.name_coordinated(text, [c for c in found if c.type == "NAME"]))
         if enabled("name_propagation"):
             found.extend(self.name_propagation(text, [c for c in found if c.type == "NAME"]))
+        if enabled("location_code_again"):
+            found.extend(self.loose.location_code_again(text, [c for c in found if c.type == "LOCATION"]))
         if enabled("address_joined"):
             found.extend(self.addresses.address_joined(text, [c for c in found if c.type == "ADDRESS"]))
         if enabled("address_before_postcode"):
@@ -252,11 +255,24 @@ class RuleSet:
 
     def name_intro(self, text: str) -> Iterator[Candidate]:
         for m in scan(self.intro_re, text, self.word_starts(text), self.intro_starts):
-            found = list(self._context_name(text, m.end(), "name_intro"))
+            found = [c for c in self._context_name(text, m.end(), "name_intro") if not self._plain_word(text, c)]
             yield from found
             initial = None if found else INTRO_INITIAL.match(text, m.end())
-            if initial and initial.group(1) not in ("I", "A"):  # "I'll refer to him as R."
-                yield Candidate(initial.start(), initial.end(), "NAME", "name_intro")
+            letters = initial.group().rstrip(".") if initial else ""
+            acronym = letters in ACRONYMS or letters in MORE_ACRONYMS  # "we called her CPN"
+            if initial and initial.group(1) not in ("I", "A") and not acronym:
+                yield Candidate(initial.start(), initial.end(), "NAME", "name_intro")  # "I'll refer to him as R."
+
+    def _plain_word(self, text: str, c: Candidate) -> bool:
+        """A title or a thing after "called", not a name: an English plural or an English word that no list holds as
+        a name ("a lecture called 'Doctors as patients'", "we called her CPN"); round 11."""
+        key = text[c.start : c.end].casefold()
+        if " " in key or key not in self.english:
+            return False
+        if key.endswith("s") and key[:-1] in self.english:
+            return True
+        return key not in self.first_names and key not in self.ambiguous and key not in self.cfg.listed_first_names \
+            and key not in self.cfg.surnames
 
     def name_relation(self, text: str) -> Iterator[Candidate]:
         for m in scan(self.relation_re, text, self.word_starts(text), self.relation_starts):
@@ -342,10 +358,11 @@ class RuleSet:
                     tokens.add(m.group())
         if not tokens:
             return
-        rx = re.compile(rf"(?<![\w'’-])(?:{_alt(tokens, ignore_case=False)})(?!\w)")
+        rx = re.compile(rf"(?<![\w'’-])(?:{_alt(tokens, ignore_case=False)})(?:s(?!\w))?(?!\w)")  # "the Winstons"
         for m in rx.finditer(text):
             key = m.group().casefold()
-            if self._institutional(text, m.start(), m.end()):
+            plural = m.group() not in tokens  # "the Winstons": people like him, where "the Walton" is a place
+            if self._institutional(text, m.start(), m.end(), before=not plural):
                 continue
             if (key in self.ambiguous or key in self.not_names) and is_sentence_initial(text, m.start()):
                 # already known as a name here, so a following verb or possessive is enough ("Hope was upset")

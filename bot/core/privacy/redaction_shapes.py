@@ -147,7 +147,8 @@ class ShapeRules:
             rf"(?<![\w'’-])(?P<p>(?:[Vv]an|[Vv]on|[Dd]e|[Dd]os|[Dd]as|[Dd]a|[Dd]i|[Dd]u|[Dd]el|[Ll]e|[Ll]a|binti|bint|bin|ibn"
             rf"|ap|[Aa]l|[Ee]l|Ó|O|Ní|Nic|Uí|Mac|Mic)"  # "dos Santos", "Siti binti Hassan" (round 11)
             rf"(?:{HSP}+(?:der|den|de|la|le|los|las|del|van|y|an|na))?){HSP}+"  # "Mac an Bhaird" (round 11)
-            rf"(?P<n>[{UP}][{LO}]+(?:-[{UP}][{LO}]+)?)(?![\w])"
+            # an Irish name may be eclipsed or prefixed after its article ("Mac an tSaoi", "Ó hAodha"); round 11
+            rf"(?P<n>(?:t|n|h|bh|b|d|g|m)?[{UP}][{LO}]+(?:-[{UP}][{LO}]+)?)(?![\w])"
         )
 
     def rules(self) -> dict[str, Callable[[str], Iterator[Candidate]]]:
