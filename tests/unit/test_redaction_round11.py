@@ -195,3 +195,33 @@ def test_round_eleven_other_writers_shapes(r: Redactor, text: str, part: str) ->
 )
 def test_round_eleven_other_writers_look_alikes(r: Redactor, text: str, kept: str) -> None:
     assert shown(r, text, kept), r.redact(text).text
+
+
+@pytest.mark.parametrize(
+    ("text", "part"),
+    [
+        # probes of our own: an age glued to "y" before the sex, occasions in lower case with a year, an Irish street
+        # word with its h-prefix, a home named by a word in no dictionary, typed in lower case
+        ("79y female, found on the floor", "79"),
+        ("she came in on xmas eve 2022 with chest pain", "xmas eve 2022"),
+        ("he was diagnosed on eid 2021", "eid 2021"),
+        ("lives at 9 Bóthar na hAbhann with her son", "9 Bóthar na hAbhann"),
+        ("admitted from glenhaven care home overnight", "glenhaven care home"),
+    ],
+)
+def test_round_eleven_probes_hidden(r: Redactor, text: str, part: str) -> None:
+    assert hidden(r, text, part), r.redact(text).text
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("one complicated fistula surgery this week", "fistula surgery"),
+        ("she had knee surgery in the spring", "knee surgery"),
+        ("a big nhs hospital in the city", "nhs hospital"),
+        ("the boxing day rota is out", "boxing day"),
+        ("a 14F catheter was used", "14F"),
+    ],
+)
+def test_round_eleven_probes_kept(r: Redactor, text: str, kept: str) -> None:
+    assert shown(r, text, kept), r.redact(text).text

@@ -62,7 +62,7 @@ class AddressRules:
             rf"|(?<![\w'’])The{HSP}+Old{HSP}+{CAP}(?![\w])"
         )
         self.welsh_re = re.compile(
-            rf"(?<![\w'’])(?:{num})?{welsh}(?:{HSP}+{GAEL_PARTICLE}){{0,2}}{HSP}+{CAP}"
+            rf"(?<![\w'’])(?:{num})?{welsh}(?:{HSP}+{GAEL_PARTICLE}){{0,2}}{HSP}+(?:[hnt](?=[{UP}]))?{CAP}"
             rf"(?:{HSP}+(?:{GAEL_PARTICLE}{HSP}+)?{CAP})?(?![\w])"
             # the Welsh article before a house word alone: "Y Bwthyn", "Yr Hafod" (round 11)
             rf"|(?<![\w'’])(?:Y|Yr){HSP}+{welsh}(?![\w'’])"

@@ -42,8 +42,14 @@ WARD_KINDS = frozenset(
     open closed locked general elderly private surgical-assessment escalation overflow isolation""".split()
 )
 # the kind of place, then (looking back from it) the lower-case word that names it
-KIND = re.compile(r"(?P<kind>ward|unit|suite|wing|lodge)(?![\w'’-])")
-KIND_WORDS = frozenset({"ward", "unit", "suite", "wing", "lodge"})
+KIND = re.compile(
+    r"(?P<kind>ward|unit|suite|wing|lodge|surgery|practice|hospital|hospice|(?:care|nursing|residential)[ \u00a0]+home"
+    r"|(?:medical|health)[ \u00a0]+centre)(?![\w'’-])"
+)
+KIND_WORDS = frozenset(
+    {"ward", "unit", "suite", "wing", "lodge", "surgery", "practice", "hospital", "hospice", "care", "nursing",
+     "residential", "medical", "health"}
+)  # fmt: skip
 NAME_BEFORE_KIND = re.compile(rf"(?<![\w'’-])(?P<w>[a-zà-öø-ÿ\u0100-\u024f]{{3,}}){HSP}+$")
 THE_NAME = re.compile(
     rf"(?<![\w'’])(?:at|to|from|in|into|via){HSP}+the{HSP}+(?P<n>{NAME_TOKEN.pattern})"
@@ -58,6 +64,8 @@ PLACE_END = re.compile(
 )
 # endings of the specialty words a dictionary lacks ("perinatal", "orthogeriatric", "biologics"), no ward's name
 SPECIALTY_END = ("al", "ic", "ics", "ary", "ive", "ous", "logy", "atric", "atrics")
+# a named occasion in lower case with its year: "xmas day 2022", "boxing day 2019", "eid 2021"
+LOWER_OCCASION_TAIL = rf"(?:,?{HSP}+(?:of{HSP}+)?(?:{YEAR4}|['’][0-9]{{2}}))(?![\w'’])"
 LOWER_WEEKDAY_WORDS = (
     "monday tuesday wednesday thursday friday saturday sunday mon tues tue weds wed thurs thur thu fri sat sun".split()
 )
@@ -107,6 +115,12 @@ class LooseRules:
         self.places = frozenset(p.casefold() for p in cfg.places)
         self.ward_names = frozenset(w.casefold() for w in cfg.ward_name_words)
         self.ordinal_nouns = frozenset(w.casefold() for w in cfg.ordinal_nouns)
+        occasions = sorted({o.casefold() for o in cfg.occasions}, key=len, reverse=True)
+        self.lower_occasion_re = re.compile(
+            "(?<![\\w'’])(?:" + "|".join(re.escape(o).replace(r"\ ", f"{HSP}+") for o in occasions) + ")"
+            + LOWER_OCCASION_TAIL
+        ) if occasions else None
+        self.occasion_starts = frozenset(re.split(r"[^a-z]", o)[0] for o in occasions if o[:1].isalpha())
 
     def rules(self) -> dict[str, Callable[[str], Iterator[Candidate]]]:
         return {
@@ -164,7 +178,12 @@ class LooseRules:
                 and not w.endswith(SPECIALTY_END)
                 and not w.endswith(self.base.cfg.not_name_suffixes)
             )
-            if not named and not (unknown and k.group("kind") in ("ward", "unit") and len(w) >= 4):
+            if w.upper() in ACRONYMS:
+                continue  # "nhs hospital", "gp practice"
+            # a word in no dictionary names a ward, a unit, a home or a centre ("heulwen unit", "meadowbank care home");
+            # before "surgery" or "hospital" it is more often a procedure or a specialty ("fistula surgery")
+            loose_kind = k.group("kind").split()[0] not in ("surgery", "practice", "hospital", "hospice")
+            if not named and not (unknown and loose_kind and len(w) >= 4):
                 continue
             yield Candidate(m.start("w"), k.end(), "LOCATION", "location_lowercase_named_ward")
 
@@ -209,3 +228,7 @@ class LooseRules:
                 yield Candidate(m.start(), m.end(), "DATE", "date_loose")
         for m in scan(SEASON_DATE, text, starts, SEASON_STARTS):
             yield Candidate(m.start(), m.end(), "DATE", "date_loose")
+        if self.lower_occasion_re is not None:
+            for m in scan(self.lower_occasion_re, text, starts, self.occasion_starts):
+                if text[m.start()].islower():  # the capitalised ones are date_occasion's
+                    yield Candidate(m.start(), m.end(), "DATE", "date_loose")

@@ -116,7 +116,7 @@ class ShapeRules:
         )
         self.age_sex_re = re.compile(
             rf"(?<![\w\-/.])(?P<n>1[01][0-9]|[1-9]?[0-9])(?:{HSP}?(?:yo|y/o|y\.o\.))?(?:(?P<tight>[MF])|{HSP}(?P<loose>[MF])"
-            rf"|,{HSP}*(?P<word>(?i:male|female)))(?![\w&'’])"
+            rf"|,{HSP}*(?P<word>(?i:male|female))|y{HSP}+(?P<yword>(?i:male|female|man|woman|boy|girl)))(?![\w&'’])"
         )
         self.bracket_word_age_re = re.compile(rf"\({HSP}*(?:(?i:aged){HSP}+)?(?P<n>(?i:{NUMBER_WORD})){HSP}*\)")
         self.word_before_re = re.compile(rf"([\w'’]+){HSP}+$")
