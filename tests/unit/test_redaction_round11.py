@@ -225,3 +225,30 @@ def test_round_eleven_probes_hidden(r: Redactor, text: str, part: str) -> None:
 )
 def test_round_eleven_probes_kept(r: Redactor, text: str, kept: str) -> None:
     assert shown(r, text, kept), r.redact(text).text
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # a lower-case name in text with capitals: after a visit, a session or thanks, or before a relative
+        ("Had teaching with olamide this afternoon.", "olamide"),
+        ("Went to see tshepiso after lunch.", "tshepiso"),
+        ("Thanks to wambugu I got the cannula in.", "wambugu"),
+        ("Spoke to nimali's mum about the plan.", "nimali"),
+    ],
+)
+def test_round_eleven_lower_case_names_in_capitalised_text(r: Redactor, text: str, name: str) -> None:
+    assert hidden(r, text, name), r.redact(text).text
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        # clinical signs and drugs a dictionary lacks, after "saw" or "then"
+        ("Saw asterixis on the ward round.", "asterixis"),
+        ("Then labetalol was started.", "labetalol"),
+        ("I saw papilloedema for the first time.", "papilloedema"),
+    ],
+)
+def test_round_eleven_clinical_words_after_weak_cues_stay(r: Redactor, text: str, kept: str) -> None:
+    assert shown(r, text, kept), r.redact(text).text

@@ -275,11 +275,13 @@ class LexiconRules:
                 # that only a person takes ("I asked tendai to", "Me and otieno went"), never a word one slip from
                 # an English one; "with", "saw" or "said" after it are not enough here ("with catatonia", "the
                 # facilitator said") (round 8)
-                if (
-                    STRONG_LOWER_BEFORE.search(text, max(0, m.start() - 20), m.start())
-                    and not CONTRACTION_NEXT.match(text, m.end())
-                    and not self._near_word(tok)
-                ):
+                strong = STRONG_LOWER_BEFORE.search(text, max(0, m.start() - 20), m.start()) or (
+                    len(tok) >= 5  # "Sat with tshepiso", "Spoke to nimali's mum" (round 11)
+                    and not tok.endswith(CLINICAL_END)
+                    and (MIXED_LOWER_BEFORE.search(text, max(0, m.start() - 24), m.start())
+                         or KIN_AFTER.match(text, m.end()))
+                )
+                if strong and not CONTRACTION_NEXT.match(text, m.end()) and not self._near_word(tok):
                     yield Candidate(m.start(), m.end(), "NAME", "name_lowercase_in_context")
                 continue
             if before or LOWER_AFTER.match(text, m.end()) or self._role_follows(text, m.end()):
@@ -385,6 +387,21 @@ CLAUSE_OPENER = re.compile(
 CHAT_OPENER = re.compile(
     r"(?:^|[.!?\n][ \u00a0]*)(?:omg|lol|ngl|tbh|btw|fyi|ok|okay|so|also|honestly|apparently|update|ugh|wow|yeah|yh|"
     r"oh|um|erm|hmm|well|anyway|literally|basically|guys|update:)[,:!]?[ \u00a0]+$"
+)
+# endings of clinical and abstract words a general dictionary lacks ("thrombolysis", "papilloedema", "disinhibition")
+CLINICAL_END = (
+    "sis", "tion", "ema", "oma", "algia", "plegia", "rrhoea", "uria", "pathy", "ectomy", "ostomy", "otomy", "scopy",
+    "itis", "aemia", "emia", "ism", "ics", "ness", "ment", "ity", "ology", "gram", "graphy", "plasty",
+)
+# in text with capitals, what before a lower-case word in no dictionary shows a person (round 11); not "saw" or
+# "then", which meet clinical signs and drugs a dictionary lacks ("saw asterixis", "then labetalol")
+MIXED_LOWER_BEFORE = re.compile(
+    r"(?<![\w])(?:visited|visiting|[Tt]hanks to|teaching with|session with|[Ss]at with|shadowed|shadowing|"
+    r"[Ww]ent to see|[Cc]ame to see|checked on)[ \u00a0]+$"
+)
+KIN_AFTER = re.compile(
+    r"['’]s[ \u00a0]+(?:mum|dad|mother|father|husband|wife|son|daughter|family|partner|brother|sister|nan|gran|"
+    r"carer|baby|kids|children|grandson|granddaughter|girlfriend|boyfriend)\b"
 )
 CONTRACTION_NEXT = re.compile(r"['’](?:t|ll|ve|re|d|m)(?![\w])")
 ROLE_BEFORE_LOWER = re.compile(r"(?<![\w'’-])(?:the|my|our|his|her|their)[ \u00a0]+([a-z0-9]+)[ \u00a0]+$")
