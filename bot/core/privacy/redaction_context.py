@@ -26,7 +26,6 @@ from bot.core.privacy.redaction_patterns import (
     Candidate,
     RuleHost,
     _fold,
-    is_sentence_initial,
 )
 from bot.core.privacy.word_scan import scan
 
@@ -75,11 +74,13 @@ SPEAKS = re.compile(
 )
 # what one does to a person right before a capitalised surname that is a word ("I asked Stone whether", "I was
 # shadowing Marsh", "I bleeped Heath")
-DONE_TO = re.compile(
-    rf"(?<![\w'’])(?:asked|told|thanked|helped|met|phoned|rang|emailed|messaged|texted|bleeped|paged|called|"
-    rf"shadowing|shadowed|shadow|joined|followed|assisted|assisting|assist|thank|ask|tell){HSP}+$"
+DONE_TO_VERBS = frozenset(
+    """asked told thanked helped met phoned rang emailed messaged texted bleeped paged called shadowing shadowed shadow
+    joined followed assisted assisting assist thank ask tell""".split()
 )
-OBJECT_TOKEN = re.compile(r"(?<![\w'’-])[A-Z][a-z]+(?![\w'’-])")
+DONE_TO = re.compile(
+    rf"(?:{'|'.join(sorted(DONE_TO_VERBS, key=len, reverse=True))}){HSP}+(?P<t>[A-Z][a-z]+)(?![\w'’-])"
+)
 NAMING_STARTS = frozenset({"was", "is", "were", "are"})
 # names given in a list: "named her triplets Hope, Faith and Charity", "called the twins Will and Ivy"
 _CAPS = r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
@@ -90,11 +91,13 @@ NAMED_LIST = re.compile(
 )
 NAMED_LIST_STARTS = frozenset({"named", "called", "calls", "call", "name"})
 # a name with its other form in brackets: "Mags (Margaret)", "Margaret (Mags)"
-NICKNAME = re.compile(rf"(?<![\w'’-])(?P<a>{_CAPS}){HSP}*\({HSP}*(?P<b>{_CAPS}){HSP}*\)")
+NICKNAME = re.compile(rf"\({HSP}*(?P<b>{_CAPS}){HSP}*\)")  # matched at each bracket; the name before it looked back for
+CAPS_BEFORE = re.compile(rf"(?<![\w'’-])(?P<a>{_CAPS}){HSP}*$")
+BRACKET = re.compile(r"\(")
 # a name before a dash or bracket that gives the real one: "Sunny – real name Sunil", "Gaz (full name Gareth)"
-REAL_NAME = re.compile(
-    rf"(?<![\w'’-])(?P<a>{_CAPS}){HSP}*[–—\-(]{HSP}*(?:real|full|proper|actual|given){HSP}+name(?![\w])"
-)
+REAL_NAME = re.compile(rf"(?:real|full|proper|actual|given){HSP}+name(?![\w])")
+REAL_NAME_STARTS = frozenset({"real", "full", "proper", "actual", "given"})
+NAME_BEFORE_DASH = re.compile(rf"(?<![\w'’-])(?P<a>{_CAPS}){HSP}*[–—\-(]{HSP}*$")
 ROLE_STARTS = frozenset({"was", "is", "has", "had"})
 AGE_STARTS = frozenset({"was", "is", "had", "has", "turned", "turns"})
 # what a person did, irregular past tenses a list of "-ed" forms misses ("Jayshree made everyone laugh"); used only
@@ -168,6 +171,14 @@ class ContextRules:
     def _subject(self, text: str, end: int, *, words_too: bool, pair: bool) -> list[tuple[int, int]]:
         """The name tokens right before ``end`` (the predicate's start), or [] when they are no name: leading
         titles and function words are dropped ("The", "Mr"), every token must be able to be a name."""
+        i = end - 1
+        while i >= 0 and text[i] in " \u00a0":
+            i -= 1
+        j = i
+        while j >= 0 and (text[j].isalpha() or text[j] in "'’-"):
+            j -= 1
+        if i < 0 or not text[j + 1 : j + 2].isupper():
+            return []  # the word right before is no capitalised one: the common case, answered cheaply
         lo = max(0, end - 120)
         m = SUBJECT_BEFORE.search(text, lo, end)
         if m is None:
@@ -208,17 +219,22 @@ class ContextRules:
                 if t.group().casefold() not in self.base.function_words:  # named so: "Ash, Rowan and Bay"
                     yield Candidate(t.start(), t.end(), "NAME", "name_naming_predicate")
         if "(" in text:  # "Mags (Margaret)", "Margaret (Mags)": a name and its other form
-            for m in NICKNAME.finditer(text):
-                a, b = m.group("a"), m.group("b")
+            for br in BRACKET.finditer(text):
+                m = NICKNAME.match(text, br.start())
+                prev = CAPS_BEFORE.search(text, max(0, br.start() - 30), br.start()) if m else None
+                if m is None or prev is None:
+                    continue
+                a, b = prev.group("a"), m.group("b")
                 if any(self._listed_first(x) for x in (a, b)) and all(
                     self._could_be_name(x, words_too=True) for x in (a, b)
                 ):
-                    yield Candidate(m.start("a"), m.end("a"), "NAME", "name_naming_predicate")
+                    yield Candidate(prev.start("a"), prev.end("a"), "NAME", "name_naming_predicate")
                     yield Candidate(m.start("b"), m.end("b"), "NAME", "name_naming_predicate")
         if "name" not in text:
             return
-        for m in REAL_NAME.finditer(text):  # "Sunny – real name Sunil Rajendran – is the porter", "Smudge – real name"
-            if m.group("a").casefold() not in self.base.function_words:
+        for r in scan(REAL_NAME, text, starts, REAL_NAME_STARTS):  # "Sunny – real name Sunil", "Smudge – real name"
+            m = NAME_BEFORE_DASH.search(text, max(0, r.start() - 30), r.start())
+            if m and m.group("a").casefold() not in self.base.function_words:
                 yield Candidate(m.start("a"), m.end("a"), "NAME", "name_naming_predicate")
         for m in scan(NAMING, text, starts, NAMING_STARTS):
             if m.group("of") is not None:
@@ -275,11 +291,12 @@ class ContextRules:
             if THING_BEFORE.search(text, max(0, tok.start() - 8), tok.start()):
                 continue
             yield Candidate(tok.start(), tok.end(), "NAME", "name_surname_speaks")
-        for m in OBJECT_TOKEN.finditer(text):
-            key = m.group().casefold()
+        for d in scan(DONE_TO, text, self.base.word_starts(text), DONE_TO_VERBS):
+            if d.start() > 0 and (text[d.start() - 1].isalnum() or text[d.start() - 1] in "'’"):
+                continue
+            key = d.group("t").casefold()
             if key not in self.surnames or key in NOT_SPEAKERS or self._blocked(key):
                 continue
-            if (key.endswith("s") and key[:-1] in self.english) or is_sentence_initial(text, m.start()):
+            if key.endswith("s") and key[:-1] in self.english:
                 continue
-            if DONE_TO.search(text, max(0, m.start() - 16), m.start()):
-                yield Candidate(m.start(), m.end(), "NAME", "name_surname_speaks")
+            yield Candidate(d.start("t"), d.end("t"), "NAME", "name_surname_speaks")

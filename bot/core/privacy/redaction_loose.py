@@ -90,10 +90,12 @@ SEASON_DATE = re.compile(
 SEASON_STARTS = frozenset({"spring", "summer", "autumn", "winter"})
 _PLACE_KIND = r"(?:ward|unit|home|hospital|hospice|clinic|centre|surgery|practice)"
 # a place told by a bracket after it: "a man on the Willows (the older adult ward)"
-PLACE_BRACKET = re.compile(
-    rf"(?<![\w'’])(?P<n>[A-Z][a-z]+(?:{HSP}+[A-Z][a-z]+)?){HSP}*\({HSP}*(?:the|an?|our){HSP}+(?:[\w\-]+{HSP}+){{0,3}}"
-    rf"{_PLACE_KIND}s?\b"
+PLACE_BRACKET = re.compile(  # matched at each bracket; the place before it looked back for
+    rf"\({HSP}*(?:the|an?|our){HSP}+(?:[\w\-]+{HSP}+){{0,3}}{_PLACE_KIND}s?\b"
 )
+PLACE_BEFORE_BRACKET = re.compile(rf"(?<![\w'’])(?P<n>[A-Z][a-z]+(?:{HSP}+[A-Z][a-z]+)?){HSP}*$")
+BRACKET = re.compile(r"\(")
+LABEL_STARTS = frozenset({"ward", "unit", "hospital", "surgery", "practice", "care", "nursing", "hospice", "gp"})
 # a place under its label: "Ward: Larch", "Care home: Fernlea", "GP surgery - Parkside"
 PLACE_LABEL = re.compile(
     rf"(?<![\w'’])(?i:ward|unit|hospital|surgery|practice|care{HSP}+home|nursing{HSP}+home|hospice|gp{HSP}+surgery|"
@@ -133,11 +135,14 @@ class LooseRules:
     def location_told(self, text: str) -> Iterator[Candidate]:
         """ "on the Willows (the older adult ward)", "Ward: Larch": a place told by a bracket or a label."""
         if "(" in text:
-            for m in PLACE_BRACKET.finditer(text):
-                if not self._generic_place(m.group("n")):
+            for br in BRACKET.finditer(text):
+                if not PLACE_BRACKET.match(text, br.start()):
+                    continue
+                m = PLACE_BEFORE_BRACKET.search(text, max(0, br.start() - 40), br.start())
+                if m and not self._generic_place(m.group("n")):
                     yield Candidate(m.start("n"), m.end("n"), "LOCATION", "location_told")
         if ":" in text or "-" in text or "–" in text:
-            for m in PLACE_LABEL.finditer(text):
+            for m in scan(PLACE_LABEL, text, self.base.word_starts(text), LABEL_STARTS):
                 if not self._generic_place(m.group("n")) and not m.group("n").isupper():
                     yield Candidate(m.start("n"), m.end("n"), "LOCATION", "location_told")
 
