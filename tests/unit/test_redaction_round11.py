@@ -252,3 +252,27 @@ def test_round_eleven_lower_case_names_in_capitalised_text(r: Redactor, text: st
 )
 def test_round_eleven_clinical_words_after_weak_cues_stay(r: Redactor, text: str, kept: str) -> None:
     assert shown(r, text, kept), r.redact(text).text
+
+
+@pytest.mark.parametrize(
+    ("text", "part"),
+    [
+        ("The nursing home, Elm Lodge, rang about her falls", "Elm Lodge"),
+        ("nearly 60 and still working nights", "60"),
+        ("Only fifteen, and already her brother's carer", "fifteen"),
+    ],
+)
+def test_round_eleven_apposed_places_and_opening_ages(r: Redactor, text: str, part: str) -> None:
+    assert hidden(r, text, part), r.redact(text).text
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Only 3 and a half hours of sleep before the shift", "3"),
+        ("Just 2 patients in clinic today", "2"),
+        ("I rang the surgery, Monday is always busy", "Monday"),
+    ],
+)
+def test_round_eleven_counts_stay(r: Redactor, text: str, kept: str) -> None:
+    assert shown(r, text, kept), r.redact(text).text

@@ -103,6 +103,7 @@ ALL_RULES: tuple[str, ...] = (
     "date_loose",
     "location_told",
     "location_code_again",
+    "age_opening",
     "ner",
 )
 

@@ -23,12 +23,14 @@ from bot.core.privacy.redaction_patterns import (
     GENERIC_UNIT_WORDS,
     HSP,
     NAME_TOKEN,
+    NUMBER_WORD,
     ORD,
     WEEKDAY,
     WEEKDAY_STARTS,
     YEAR4,
     Candidate,
     RuleHost,
+    is_sentence_initial,
 )
 from bot.core.privacy.word_scan import scan
 
@@ -64,6 +66,12 @@ PLACE_END = re.compile(
 )
 # endings of the specialty words a dictionary lacks ("perinatal", "orthogeriatric", "biologics"), no ward's name
 SPECIALTY_END = ("al", "ic", "ics", "ary", "ive", "ous", "logy", "atric", "atrics")
+# an age that opens a note: "nearly 40 and pregnant", "Only sixteen, and already a carer" (not "and a half")
+AGE_OPENING = re.compile(
+    rf"(?i:nearly|almost|only|just|barely|not{HSP}+yet){HSP}+(?P<n>1[01][0-9]|[1-9]?[0-9]|(?i:{NUMBER_WORD}))"
+    rf"(?:,?{HSP}+(?:and|but|with)(?!{HSP}+a{HSP}+half)\b|,)"
+)
+AGE_OPENING_STARTS = frozenset({"nearly", "almost", "only", "just", "barely", "not"})
 # a named occasion in lower case with its year: "xmas day 2022", "boxing day 2019", "eid 2021"
 LOWER_OCCASION_TAIL = rf"(?:,?{HSP}+(?:of{HSP}+)?(?:{YEAR4}|['’][0-9]{{2}}))(?![\w'’])"
 LOWER_WEEKDAY_WORDS = (
@@ -95,6 +103,12 @@ PLACE_BRACKET = re.compile(  # matched at each bracket; the place before it look
 )
 PLACE_BEFORE_BRACKET = re.compile(rf"(?<![\w'’])(?P<n>[A-Z][a-z]+(?:{HSP}+[A-Z][a-z]+)?){HSP}*$")
 BRACKET = re.compile(r"\(")
+# a place named in apposition after its kind: "The care home, Willow Bank, rang", "her GP surgery, Parkside,"
+PLACE_APPOSED = re.compile(
+    rf"(?i:care{HSP}+home|nursing{HSP}+home|residential{HSP}+home|hospice|surgery|practice|hospital|ward|unit)"
+    rf",{HSP}+(?P<n>[A-Z][\w'’\-]*(?:{HSP}+[A-Z][\w'’\-]*){{0,3}}){HSP}*[,)]"
+)
+APPOSED_STARTS = frozenset("care nursing residential hospice surgery practice hospital ward unit".split())
 LABEL_STARTS = frozenset({"ward", "unit", "hospital", "surgery", "practice", "care", "nursing", "hospice", "gp"})
 # a place under its label: "Ward: Larch", "Care home: Fernlea", "GP surgery - Parkside"
 PLACE_LABEL = re.compile(
@@ -130,16 +144,27 @@ class LooseRules:
             "location_the_name": self.location_the_name,
             "date_loose": self.date_loose,
             "location_told": self.location_told,
+            "age_opening": self.age_opening,
         }
 
+    def age_opening(self, text: str) -> Iterator[Candidate]:
+        for m in scan(AGE_OPENING, text, self.base.word_starts(text), AGE_OPENING_STARTS):
+            if is_sentence_initial(text, m.start()):
+                yield Candidate(m.start("n"), m.end("n"), "AGE", "age_opening")
+
     def location_told(self, text: str) -> Iterator[Candidate]:
-        """ "on the Willows (the older adult ward)", "Ward: Larch": a place told by a bracket or a label."""
+        """ "on the Willows (the older adult ward)", "Ward: Larch", "The care home, Willow Bank, rang": a place told by
+        a bracket, a label or an apposition after its kind."""
         if "(" in text:
             for br in BRACKET.finditer(text):
                 if not PLACE_BRACKET.match(text, br.start()):
                     continue
                 m = PLACE_BEFORE_BRACKET.search(text, max(0, br.start() - 40), br.start())
                 if m and not self._generic_place(m.group("n")):
+                    yield Candidate(m.start("n"), m.end("n"), "LOCATION", "location_told")
+        if "," in text:
+            for m in scan(PLACE_APPOSED, text, self.base.word_starts(text), APPOSED_STARTS):
+                if not self._generic_place(m.group("n")) and not m.group("n").isupper():
                     yield Candidate(m.start("n"), m.end("n"), "LOCATION", "location_told")
         if ":" in text or "-" in text or "–" in text:
             for m in scan(PLACE_LABEL, text, self.base.word_starts(text), LABEL_STARTS):
