@@ -62,8 +62,10 @@ class AddressRules:
             rf"|(?<![\w'’])The{HSP}+Old{HSP}+{CAP}(?![\w])"
         )
         self.welsh_re = re.compile(
-            rf"(?<![\w'’])(?:{num})?{welsh}(?:{HSP}+{GAEL_PARTICLE}){{0,2}}{HSP}+{CAP}"
+            rf"(?<![\w'’])(?:{num})?{welsh}(?:{HSP}+{GAEL_PARTICLE}){{0,2}}{HSP}+(?:[hnt](?=[{UP}]))?{CAP}"
             rf"(?:{HSP}+(?:{GAEL_PARTICLE}{HSP}+)?{CAP})?(?![\w])"
+            # the Welsh article before a house word alone: "Y Bwthyn", "Yr Hafod" (round 11)
+            rf"|(?<![\w'’])(?:Y|Yr){HSP}+{welsh}(?![\w'’])"
         )
         strong = _alt([s for s in cfg.street_suffixes if s in STRONG_STREET_SUFFIXES], ignore_case=False)
         self.street_re = re.compile(
@@ -89,7 +91,7 @@ class AddressRules:
             r"(?![\w'’])"
             # a room, unit, suite or berth is an address only with its building ("Room 214, Cathays Terrace Hall",
             # "Berth 14, Victoria Dock"); "Room 5" alone is somewhere in the hospital (round 9)
-            rf"|(?<![\w])(?:Room|Unit|Suite|Berth){HSP}*[0-9]{{1,4}}[A-Za-z]?,{HSP}*"
+            rf"|(?<![\w])(?:Room|Unit|Suite|Berth|Caravan|Pitch|Chalet|Cabin|Static){HSP}*[0-9]{{1,4}}[A-Za-z]?,{HSP}*"
             rf"(?P<hall>(?:The{HSP}+)?{CAP}(?:{HSP}+(?:{GAEL_PARTICLE}{HSP}+)?{CAP}){{0,3}})(?![\w'’])"
         )
         self._care_words = frozenset(w.casefold() for x in cfg.location_suffixes for w in x.split())
@@ -215,7 +217,10 @@ class AddressRules:
             yield Candidate(m.start("a"), m.end("a"), "ADDRESS", "address_lowercase")
 
 
-FLAT_WORDS = frozenset({"flat", "apartment", "apt", "croft", "plot", "room", "unit", "suite", "berth"})
+FLAT_WORDS = frozenset(
+    {"flat", "apartment", "apt", "croft", "plot", "room", "unit", "suite", "berth", "caravan", "pitch", "chalet",
+     "cabin", "static"}
+)  # fmt: skip
 # a flat's number: "3", "2B", Glasgow's "0/2" and "G/1", "1/L" (round 9)
 FLAT_NUMBER = r"(?:[0-9]{1,4}(?:/[0-9A-Za-z]{1,2})?[A-Za-z]?|[0-9GB]/[0-9LR]{1,2})"
 ADDRESS_GAP = re.compile(r"[ \u00a0]*,?[ \u00a0]*\n?[ \u00a0]*")

@@ -95,6 +95,15 @@ ALL_RULES: tuple[str, ...] = (
     "age_after_name",
     "age_forms",
     "name_by_belonging",
+    "name_naming_predicate",
+    "name_role_predicate",
+    "name_surname_speaks",
+    "location_lowercase_named_ward",
+    "location_the_name",
+    "date_loose",
+    "location_told",
+    "location_code_again",
+    "age_opening",
     "ner",
 )
 
@@ -148,6 +157,7 @@ class RedactionConfig:
     # [locations] and [addresses]
     location_suffixes: frozenset[str] = frozenset()
     known_locations: frozenset[str] = frozenset()
+    ward_name_words: frozenset[str] = frozenset()  # "cedar ward": words wards are named after (round 11)
     gazetteer: frozenset[str] = frozenset()  # names/places.txt, as written (see location_gazetteer)
     house_suffixes: frozenset[str] = frozenset()
     welsh_place_words: frozenset[str] = frozenset()
@@ -238,6 +248,7 @@ class RedactionConfig:
             not_name_suffixes=tuple(sorted(w.casefold() for w in words(names, "not_name_suffixes"))),
             location_suffixes=words("locations", "suffixes"),
             known_locations=words("locations", "known"),
+            ward_name_words=words("locations", "ward_name_words"),
             gazetteer=list_file("places"),
             house_suffixes=words("addresses", "house_suffixes"),
             welsh_place_words=words("addresses", "welsh_words"),

@@ -42,6 +42,10 @@ ROLE_PLACE_AFTER = re.compile(
 )
 
 
+FROM = frozenset({"from"})
+_BRACKET = re.compile(r"\(")
+
+
 class FormRules:
     """The round-seven rules over one :class:`RuleSet`'s configuration."""
 
@@ -81,7 +85,9 @@ class FormRules:
         self.name_verb_age_re = re.compile(
             rf",?{HSP}+(?:is|was|'s|’s){HSP}+(?:(?:only|just|nearly|almost|now){HSP}+)?(?P<n>[0-9]{{1,3}}){AGE_END}"
         )
-        self.role_name_re = re.compile(rf"(?<![\w'’-])(?P<n>[{UP}][{LO}]{{2,}})(?=[ \u00a0]+(?:from|\())")
+        # the word before the group or bed: capitalised, or (round 11) a lower-case word in no dictionary ("chibuzor
+        # from my PBL group"); looked for back from each group or bed found
+        self.role_name_re = re.compile(rf"(?<![\w'’-])(?P<n>[{UP}{LO}][{LO}]{{2,}})$")
 
     def rules(self) -> dict[str, Callable[[str], Iterator[Candidate]]]:
         return {"age_forms": self.age_forms, "name_by_belonging": self.name_by_belonging}
@@ -130,12 +136,22 @@ class FormRules:
         if "from" not in text and "(" not in text:
             return
         base = self.base
-        for m in self.role_name_re.finditer(text):
-            if not ROLE_PLACE_AFTER.match(text, m.end()):
+        at = [p - 1 for p in base.word_starts(text).starts(FROM) if p > 0]
+        if "(" in text:
+            at = sorted({*at, *(b.start() - 1 for b in _BRACKET.finditer(text) if b.start() > 0)})
+        for pos in at:
+            while pos > 0 and text[pos - 1] in " \u00a0":
+                pos -= 1  # the group or bed may follow more than one space
+            place = ROLE_PLACE_AFTER.match(text, pos)
+            m = self.role_name_re.search(text, max(0, pos - 40), pos) if place else None
+            if m is None:
                 continue
             key = m.group("n").casefold()
             if key in base.function_words or key in base.never_names or key in self.places:
                 continue
             if key in base.cfg.english_words and key not in base.first_names and key not in base.cfg.listed_first_names:
                 continue  # "Someone from my group", "Physio from the team": words, not names
+            lower = m.group("n").islower()
+            if lower and (len(key) < 4 or key in base.ambiguous or key.rstrip("s") in base.cfg.english_words):
+                continue  # "pics from our placement": a plural, no name
             yield Candidate(m.start("n"), m.end("n"), "NAME", "name_by_belonging")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
+from bot.core.privacy.redaction_context import PERSON_PAST
 from bot.core.privacy.redaction_patterns import (
     ACRONYMS,
     AGENT_VERBS,
@@ -53,7 +54,7 @@ class LexiconRules:
         self.caps_before_re = re.compile(
             rf"(?<![\w])(?i:patient|pt|client|resident|service{HSP}+user|baby|child|mr|mrs|ms|miss|dr|mx|called|named|"
             rf"call{HSP}+(?:her|him|them)|as|initials|saw|met|seen|see|visited|examined|reviewed|clerked|with)"
-            rf",?{HSP}+['‘\"(]?$"
+            rf"(?:,?{HSP}+|{HSP}*:{HSP}*)['‘\"(]?$"  # "Patient: FA" (round 11)
         )
         self.dotted_re = re.compile(r"(?<![\w.])(?:[A-Z]\.){2,3}(?!\w)")
 
@@ -74,7 +75,9 @@ class LexiconRules:
                 if m.group() not in DOTTED_NOT_INITIALS:
                     yield Candidate(m.start(), m.end(), "NAME", "name_initials")
         for m in _CAPS_WORD.finditer(text):  # "patient JD", "we saw TK", "JB, 45,"
-            if m.group() in ACRONYMS:
+            if m.group() in ACRONYMS and not (  # "pt TB, 59,": an acronym's letters with an age are a person's
+                AGE_APPOSED.match(text, m.end()) and self.caps_before_re.search(text, max(0, m.start() - 24), m.start())
+            ):
                 continue
             if self.caps_before_re.search(text, max(0, m.start() - 24), m.start()) or (
                 is_sentence_initial(text, m.start()) and re.match(rf",{HSP}*[0-9]{{1,3}},", text[m.end() : m.end() + 6])
@@ -179,8 +182,8 @@ class LexiconRules:
         if not nxt:
             return False
         verb = nxt.group(1)
-        if verb is None or verb in self.base.person_verbs or verb in AGENT_VERBS:
-            return True
+        if verb is None or verb in self.base.person_verbs or verb in AGENT_VERBS or verb in PERSON_PAST:
+            return True  # "Jayshree made everyone laugh" (round 11)
         return len(verb) > 4 and verb.endswith("ed") and verb in self.english  # "Ahmadzai waited"
 
     def name_coordinated(self, text: str, names: list[Candidate]) -> Iterator[Candidate]:
@@ -272,11 +275,13 @@ class LexiconRules:
                 # that only a person takes ("I asked tendai to", "Me and otieno went"), never a word one slip from
                 # an English one; "with", "saw" or "said" after it are not enough here ("with catatonia", "the
                 # facilitator said") (round 8)
-                if (
-                    STRONG_LOWER_BEFORE.search(text, max(0, m.start() - 20), m.start())
-                    and not CONTRACTION_NEXT.match(text, m.end())
-                    and not self._near_word(tok)
-                ):
+                strong = STRONG_LOWER_BEFORE.search(text, max(0, m.start() - 20), m.start()) or (
+                    len(tok) >= 5  # "Sat with tshepiso", "Spoke to nimali's mum" (round 11)
+                    and not tok.endswith(CLINICAL_END)
+                    and (MIXED_LOWER_BEFORE.search(text, max(0, m.start() - 24), m.start())
+                         or KIN_AFTER.match(text, m.end()))
+                )
+                if strong and not CONTRACTION_NEXT.match(text, m.end()) and not self._near_word(tok):
                     yield Candidate(m.start(), m.end(), "NAME", "name_lowercase_in_context")
                 continue
             if before or LOWER_AFTER.match(text, m.end()) or self._role_follows(text, m.end()):
@@ -306,12 +311,22 @@ class LexiconRules:
     def _lower_subject(self, text: str, start: int, end: int) -> bool:
         """ "tendai was upset", "otieno's mum rang", "wambui can't walk far": a sentence opened by the word, then
         what a person does (round 8)."""
-        if not is_sentence_initial(text, start):
+        if (
+            not is_sentence_initial(text, start)
+            and not CHAT_OPENER.search(text, max(0, start - 16), start)
+            and not CLAUSE_OPENER.search(text, max(0, start - 20), start)
+        ):  # "omg kalaiselvi just told me off", "i think tamuka is upset": a clause still opens there (round 11)
             return False
         if re.match(r"['’]s[ \u00a0]+[a-z]", text[end : end + 4]) or self._person_acts(text, end):
             return True
         nxt = re.match(r"[ \u00a0]+([a-z'’]+)", text[end : end + 30])
-        return nxt is not None and (nxt.group(1) in self.base.person_verbs or nxt.group(1) in AGENT_VERBS)
+        if nxt is None:
+            return False
+        verb = nxt.group(1)  # "mthunzi signed the form", "ebele made us tea" (round 11); not "sooo tired"
+        if ELONGATED.search(text, start, end):
+            return False
+        return (verb in self.base.person_verbs or verb in AGENT_VERBS or verb in PERSON_PAST
+                or (len(verb) > 4 and verb.endswith("ed") and verb in self.english))
 
     def _lower_role_before(self, text: str, start: int) -> bool:
         """ "the hca tendai", "my reg otieno": a role or relation word just before (round 8)."""
@@ -332,6 +347,7 @@ class LexiconRules:
                 yield Candidate(m.start(), m.end(), "NAME", "name_lexicon_lowercase")
 
 
+ELONGATED = re.compile(r"([a-z])\1\1")  # "sooo", "yesss": a word drawn out in chat, no name
 LOWER_APOSTROPHE_NAME = re.compile(rf"(?<![\w'’])[od]['’][{LO}]{{3,}}(?:-[{LO}]+)?(?![\w'’])")
 # a name's neighbour in a list: ", X", " and X", ", and X", " & X" after it;
 # "X, " or "X and " before it
@@ -360,7 +376,32 @@ LOWER_TITLE_UNLISTED = re.compile(
 )
 STRONG_LOWER_BEFORE = re.compile(
     r"(?<![\w])(?:asked|told|thanked|texted|messaged|met|hugged|[Mm]e and|and me|spoke to|spoke with|talked to|"
-    r"chatted with|rang|phoned)[ \u00a0]+$"
+    r"chatted with|rang|phoned|ask|tell|thank|text|message|remind|swap with|cover for)[ \u00a0]+$"  # "ask suhail if"
+)
+# what opens a clause in text typed in lower case ("i think tamuka is upset", "cos rudo was late"); round 11
+CLAUSE_OPENER = re.compile(
+    r"(?<![\w'’])(?:i[ \u00a0]+(?:think|thought|reckon|guess|heard|know|knew|hope|feel[ \u00a0]+like)"
+    r"(?:[ \u00a0]+that)?|because|cos|coz|but|so|when|if|apparently|maybe|probably)[ \u00a0]+$"
+)
+# chat words that may come before the word opening a sentence ("omg", "ngl", "tbh"); round 11
+CHAT_OPENER = re.compile(
+    r"(?:^|[.!?\n][ \u00a0]*)(?:omg|lol|ngl|tbh|btw|fyi|ok|okay|so|also|honestly|apparently|update|ugh|wow|yeah|yh|"
+    r"oh|um|erm|hmm|well|anyway|literally|basically|guys|update:)[,:!]?[ \u00a0]+$"
+)
+# endings of clinical and abstract words a general dictionary lacks ("thrombolysis", "papilloedema", "disinhibition")
+CLINICAL_END = (
+    "sis", "tion", "ema", "oma", "algia", "plegia", "rrhoea", "uria", "pathy", "ectomy", "ostomy", "otomy", "scopy",
+    "itis", "aemia", "emia", "ism", "ics", "ness", "ment", "ity", "ology", "gram", "graphy", "plasty",
+)
+# in text with capitals, what before a lower-case word in no dictionary shows a person (round 11); not "saw" or
+# "then", which meet clinical signs and drugs a dictionary lacks ("saw asterixis", "then labetalol")
+MIXED_LOWER_BEFORE = re.compile(
+    r"(?<![\w])(?:visited|visiting|[Tt]hanks to|teaching with|session with|[Ss]at with|shadowed|shadowing|"
+    r"[Ww]ent to see|[Cc]ame to see|checked on)[ \u00a0]+$"
+)
+KIN_AFTER = re.compile(
+    r"['’]s[ \u00a0]+(?:mum|dad|mother|father|husband|wife|son|daughter|family|partner|brother|sister|nan|gran|"
+    r"carer|baby|kids|children|grandson|granddaughter|girlfriend|boyfriend)\b"
 )
 CONTRACTION_NEXT = re.compile(r"['’](?:t|ll|ve|re|d|m)(?![\w])")
 ROLE_BEFORE_LOWER = re.compile(r"(?<![\w'’-])(?:the|my|our|his|her|their)[ \u00a0]+([a-z0-9]+)[ \u00a0]+$")
@@ -372,8 +413,8 @@ FOLLOWING_TOKEN = re.compile(rf"[ \u00a0]([{UP}][{LO}]+)(?![\w'’-])")
 PRECEDING_TOKEN = re.compile(r"(?<![\w'’-])([A-Z][a-z]+)[ \u00a0]$")
 LOWER_BEFORE = re.compile(
     r"(?<![\w])(?:saw|met|told|asked|with|me and|and me|thanked|texted|messaged|called|named|helped|"
-    r"shadowed|shadowing|hugged|and|spoke to|spoke with|talked to|talked with|chatted to|chatted with|rang|phoned)"
-    r"[ \u00a0]+$"
+    r"shadowed|shadowing|hugged|and|spoke to|spoke with|talked to|talked with|chatted to|chatted with|rang|phoned|"
+    r"ask|tell|thank|text|message|remind|cover for|seen|hey|hi|thanks|cheers)[ \u00a0]+$"
 )
 CONDITION_HOST = re.compile(
     r"(?i:old|yo|y/o|[0-9]+[mf]?|patient|pt|man|woman|lady|gent|gentleman|boy|girl|baby|child|kid|infant|teen|"

@@ -44,14 +44,15 @@ class NumberRules:
         )
         self.phone_re = re.compile(
             r"(?<![\w+/.\-])(?:(?:\+|00)[ \u00a0]?44[ \u00a0\-]?(?:\(0\)[ \u00a0\-]?)?[1-9]|\(0[1-9]|0[ \u00a0]?[1-9])"
-            r"(?:[0-9]|(?:[ \u00a0]{1,3}|-)(?=[0-9])|\)[ \u00a0\-]?(?=[0-9])){7,16}(?<=[0-9])(?![0-9])"
+            # digits, spaces, dashes, brackets, and (round 11) dots: "07700.900.217"
+            r"(?:[0-9]|(?:[ \u00a0]{1,3}|-|\.)(?=[0-9])|\)[ \u00a0\-]?(?=[0-9])){7,16}(?<=[0-9])(?![0-9]|\.[0-9])"
         )
         self.intl_phone_re = re.compile(
             r"(?<![\w+])\+(?!44)[1-9][0-9]{0,2}(?:[ \u00a0\-]?\(?[0-9]{1,4}\)?){2,6}(?![0-9])"
         )
         self.postcode_re = re.compile(
             r"(?<![\w\-/])([A-Za-z]{1,2})[0-9][A-Za-z0-9]?[ \u00a0]?"
-            r"([0-9][ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2})(?![\w\-/])"
+            r"([0-9][ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2}|[0-9] [ABD-HJLNP-UW-Z]{2})(?![\w\-/])"  # "EH3 9 DE" (round 11)
         )
 
     def rules(self) -> dict[str, Callable[[str], Iterator[Candidate]]]:
@@ -133,7 +134,7 @@ class NumberRules:
                 return end
             if len(national) < 9:
                 return None
-            cut = max(raw.rfind(" "), raw.rfind("-"), raw.rfind("\u00a0"))
+            cut = max(raw.rfind(" "), raw.rfind("-"), raw.rfind("\u00a0"), raw.rfind("."))
             if cut <= 0:
                 return None
             end = start + cut
@@ -146,7 +147,7 @@ class NumberRules:
 
     def uk_postcode(self, text: str) -> Iterator[Candidate]:
         for m in self.postcode_re.finditer(text):
-            area, inward = m.group(1), m.group(2)
+            area, inward = m.group(1), m.group(2).replace(" ", "")
             if self.postcode_areas and area.upper() not in self.postcode_areas:
                 continue
             if inward[1:] in ("st", "nd", "rd", "th"):  # "ST3 1st", "L5 2nd": ordinals, not postcodes

@@ -57,11 +57,18 @@ CAP = rf"[{UP}][{LO}'’]*(?:-[{UP}]?[{LO}]+)*"  # a capitalised word ("Queen's"
 PARTICLE = r"(?:y|yr|'r|de|la|le|du|des|del|della|di|da|of|and|the)"
 # Irish and Scottish Gaelic articles in street and house names too ("Bóthar na Trá", "Sráid an Chaisleáin")
 GAEL_PARTICLE = r"(?:y|yr|'r|de|la|le|du|des|del|della|di|da|of|and|the|na|an|nan|a')"
-NAME_TOKEN = re.compile(
-    rf"(?<![\w'’-])(?:Mc|Mac|O['’]|D['’]|N['’]|M['’]|(?:[Aa]l|[Ee]l|[Uu]l|[Aa]bu|[Bb]in|[Ii]bn)-)?[{UP}][{LO}]+(?:[-'’][{UP}][{LO}]+|-[{LO}]{{2,}})*(?!\w)"
+# a prefix glued to a capital: "McAleese", "O'Brien", "al-Masri"; camel case "DeShawn", "FitzGerald" (round 11)
+_NAME_PREFIX = (
+    r"(?:Mc|Mac|O['’]|D['’]|N['’]|M['’]|(?:[Aa]l|[Ee]l|[Uu]l|[Aa]bu|[Bb]in|[Ii]bn)-|(?:Fitz|De|Di|Da|Du|La|Le)(?=[A-Z]))"
+)
+# each part of a double-barrelled name may carry its own prefix ("Quinn-McAleese", "Smith-O'Neill"); a lower-case
+# syllable after an apostrophe is part of the name ("Ma'ayan", "Ka'iulani"), a possessive's one letter is not (round 11)
+NAME_TOKEN = re.compile(  # an apostrophe before it only as an opening quote: "('Jane')", not "didn't" (round 11)
+    rf"(?<![\w’-])(?<!\w'){_NAME_PREFIX}?[{UP}][{LO}]+(?:-{_NAME_PREFIX}?[{UP}][{LO}]+|['’]{_NAME_PREFIX}?[{UP}][{LO}]+"
+    rf"|['’][{LO}]{{3,}}|-[{LO}]{{2,}})*(?!\w)"
 )
 INITIAL = re.compile(rf"(?<![\w'’-])[{UP}](?:\.(?={HSP}*[{UP}])|(?![\w&'’]))")
-INTRO_INITIAL = re.compile(rf"([{UP}])(?:\.|(?![\w'’]))")
+INTRO_INITIAL = re.compile(rf"([{UP}])(?:\.|[{UP}]{{1,2}}(?![\w'’])|(?![\w'’]))")  # "R.", "R", "DM" (round 11)
 LOWER_TOKEN = re.compile(rf"(?<![\w'’-])[{LO}]+(?:-[{LO}]+)*(?!\w)")
 PARTICLES = re.compile(
     rf"(?:(?:van|von|der|den|de|da|di|du|del|della|dela|delos|dos|das|le|la|bin|bint|binti|ibn|al|el|ap){HSP}+){{1,2}}"

@@ -7,9 +7,11 @@ reviewer can see why something was redacted.  Overlaps between candidates are re
 
 The rules live by what they find: numbers and contact details (:mod:`redaction_numbers`), dates
 (:mod:`redaction_dates`), ages (:mod:`redaction_ages`), addresses (:mod:`redaction_addresses`), places of care
-(:mod:`redaction_places`), names from the word lists (:mod:`redaction_lexicon`), and the shapes of rounds three and
-seven (:mod:`redaction_shapes`, :mod:`redaction_forms`).  Names found by their context (a title, a relation, an
-introducing phrase, the lists, propagation) are here, with the word sets every module reads (:class:`RuleHost`).
+(:mod:`redaction_places`), names from the word lists (:mod:`redaction_lexicon`), the shapes of rounds three and
+seven (:mod:`redaction_shapes`, :mod:`redaction_forms`) and names told by what is said of them
+(:mod:`redaction_context`), places and dates written loosely (:mod:`redaction_loose`).
+Names found by their context (a title, a relation, an introducing phrase, the lists, propagation) are here, with the
+word sets every module reads (:class:`RuleHost`).
 """
 
 from __future__ import annotations
@@ -21,11 +23,14 @@ from bot.core.privacy.first_chars import with_first_chars
 from bot.core.privacy.redaction_addresses import AddressRules
 from bot.core.privacy.redaction_ages import AgeRules, narrow_age
 from bot.core.privacy.redaction_config import RedactionConfig
+from bot.core.privacy.redaction_context import ContextRules
 from bot.core.privacy.redaction_dates import DateRules
 from bot.core.privacy.redaction_forms import FormRules
 from bot.core.privacy.redaction_lexicon import LexiconRules
+from bot.core.privacy.redaction_loose import LooseRules
 from bot.core.privacy.redaction_numbers import NumberRules
 from bot.core.privacy.redaction_patterns import (
+    ACRONYMS,
     AGENT_VERBS,
     APPOSITION,
     HSP,
@@ -49,7 +54,7 @@ from bot.core.privacy.redaction_patterns import (
     is_sentence_initial,
 )
 from bot.core.privacy.redaction_places import PlaceRules
-from bot.core.privacy.redaction_shapes import ShapeRules
+from bot.core.privacy.redaction_shapes import MORE_ACRONYMS, ShapeRules
 from bot.core.privacy.word_scan import WordStarts, first_words, scan
 
 
@@ -106,6 +111,8 @@ class RuleSet:
         self.lexicon = LexiconRules(self)
         self.shapes = ShapeRules(self)
         self.forms = FormRules(self)
+        self.context = ContextRules(self)
+        self.loose = LooseRules(self)
         self.rules: dict[str, Callable[[str], Iterator[Candidate]]] = {
             "name_title": self.name_title,
             "name_intro": self.name_intro,
@@ -115,7 +122,7 @@ class RuleSet:
             "name_ambiguous_in_context": self.name_ambiguous_in_context,
         }
         parts = (self.numbers, self.dates, self.ages, self.addresses, self.locations, self.lexicon, self.shapes)
-        for part in (*parts, self.forms):
+        for part in (*parts, self.forms, self.context, self.loose):
             if first_chars:
                 _speed_up(part)  # before rules(): a one-pattern rule keeps the pattern it is given
             self.rules.update(part.rules())
@@ -133,6 +140,8 @@ class RuleSet:
             found.extend(self.lexicon.name_coordinated(text, [c for c in found if c.type == "NAME"]))
         if enabled("name_propagation"):
             found.extend(self.name_propagation(text, [c for c in found if c.type == "NAME"]))
+        if enabled("location_code_again"):
+            found.extend(self.loose.location_code_again(text, [c for c in found if c.type == "LOCATION"]))
         if enabled("address_joined"):
             found.extend(self.addresses.address_joined(text, [c for c in found if c.type == "ADDRESS"]))
         if enabled("address_before_postcode"):
@@ -246,11 +255,24 @@ class RuleSet:
 
     def name_intro(self, text: str) -> Iterator[Candidate]:
         for m in scan(self.intro_re, text, self.word_starts(text), self.intro_starts):
-            found = list(self._context_name(text, m.end(), "name_intro"))
+            found = [c for c in self._context_name(text, m.end(), "name_intro") if not self._plain_word(text, c)]
             yield from found
             initial = None if found else INTRO_INITIAL.match(text, m.end())
-            if initial and initial.group(1) not in ("I", "A"):  # "I'll refer to him as R."
-                yield Candidate(initial.start(), initial.end(), "NAME", "name_intro")
+            letters = initial.group().rstrip(".") if initial else ""
+            acronym = letters in ACRONYMS or letters in MORE_ACRONYMS  # "we called her CPN"
+            if initial and initial.group(1) not in ("I", "A") and not acronym:
+                yield Candidate(initial.start(), initial.end(), "NAME", "name_intro")  # "I'll refer to him as R."
+
+    def _plain_word(self, text: str, c: Candidate) -> bool:
+        """A title or a thing after "called", not a name: an English plural or an English word that no list holds as
+        a name ("a lecture called 'Doctors as patients'", "we called her CPN"); round 11."""
+        key = text[c.start : c.end].casefold()
+        if " " in key or key not in self.english:
+            return False
+        if key.endswith("s") and key[:-1] in self.english:
+            return True
+        return key not in self.first_names and key not in self.ambiguous and key not in self.cfg.listed_first_names \
+            and key not in self.cfg.surnames
 
     def name_relation(self, text: str) -> Iterator[Candidate]:
         for m in scan(self.relation_re, text, self.word_starts(text), self.relation_starts):
@@ -336,17 +358,41 @@ class RuleSet:
                     tokens.add(m.group())
         if not tokens:
             return
-        rx = re.compile(rf"(?<![\w'’-])(?:{_alt(tokens, ignore_case=False)})(?!\w)")
-        for m in rx.finditer(text):
-            key = m.group().casefold()
-            if self._institutional(text, m.start(), m.end()):
+        for start, end in _occurrences(text, tokens):
+            word = text[start:end]
+            key = word.casefold()
+            plural = word not in tokens  # "the Winstons": people like him, where "the Walton" is a place
+            if self._institutional(text, start, end, before=not plural):
                 continue
-            if (key in self.ambiguous or key in self.not_names) and is_sentence_initial(text, m.start()):
+            if (key in self.ambiguous or key in self.not_names) and is_sentence_initial(text, start):
                 # already known as a name here, so a following verb or possessive is enough ("Hope was upset")
-                follow = re.match(r"(?:['’]s|[ \u00a0]+([a-z'’]+))", text[m.end() : m.end() + 40])
+                follow = re.match(r"(?:['’]s|[ \u00a0]+([a-z'’]+))", text[end : end + 40])
                 if not follow or (follow.group(1) is not None and follow.group(1) not in self.person_verbs):
                     continue
-            yield Candidate(m.start(), m.end(), "NAME", "name_propagation")
+            yield Candidate(start, end, "NAME", "name_propagation")
+
+
+def _is_word_char(ch: str) -> bool:
+    return bool(ch) and (ch.isalnum() or ch == "_")
+
+
+def _occurrences(text: str, tokens: set[str]) -> list[tuple[int, int]]:
+    """Where each token stands as a whole word (or with a plural "s"), as the pattern
+    ``(?<![\\w'’-])(?:tokens)(?:s(?!\\w))?(?!\\w)`` would find it, without compiling a pattern for every text
+    (a compile cost more than the rest of the rule; round 11)."""
+    found: set[tuple[int, int]] = set()
+    for tok in tokens:
+        i = text.find(tok)
+        while i >= 0:
+            prev = text[i - 1] if i else ""
+            if not (_is_word_char(prev) or prev in ("'", "’", "-")):
+                end = i + len(tok)
+                if text[end : end + 1] == "s" and not _is_word_char(text[end + 1 : end + 2]):
+                    end += 1  # "the Winstons"
+                if not _is_word_char(text[end : end + 1]):
+                    found.add((i, end))
+            i = text.find(tok, i + 1)
+    return sorted(found)
 
 
 # what only a person is after "was", "is" or "had been": an age, a posture, a life event ("Summer was 15 and

@@ -46,7 +46,7 @@ CALENDAR_WORDS = frozenset(
 )
 CARE_PLACE_WORDS = ("ward", "unit", "home", "hospice", "surgery", "practice", "centre", "hospital", "clinic")
 # particles that only ever start a surname ("van Dijk", "Ó Briain", "Ní Bhriain", "Mac Giolla")
-STRONG_PARTICLES = frozenset("van von bin bint ibn ap ó ní nic uí mac mic".split())
+STRONG_PARTICLES = frozenset("van von bin bint binti ibn ap ó ní nic uí mac mic dos das".split())
 SMALL_NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve".split())
 PARENT_NOUNS = frozenset("mum mother father dad grandmother grandfather gran grandma grandad granddad nan nana".split())
 SEX = r"(?:[MF]|(?i:male|female))"
@@ -116,7 +116,7 @@ class ShapeRules:
         )
         self.age_sex_re = re.compile(
             rf"(?<![\w\-/.])(?P<n>1[01][0-9]|[1-9]?[0-9])(?:{HSP}?(?:yo|y/o|y\.o\.))?(?:(?P<tight>[MF])|{HSP}(?P<loose>[MF])"
-            rf"|,{HSP}*(?P<word>(?i:male|female)))(?![\w&'’])"
+            rf"|,{HSP}*(?P<word>(?i:male|female))|y{HSP}+(?P<yword>(?i:male|female|man|woman|boy|girl)))(?![\w&'’])"
         )
         self.bracket_word_age_re = re.compile(rf"\({HSP}*(?:(?i:aged){HSP}+)?(?P<n>(?i:{NUMBER_WORD})){HSP}*\)")
         self.word_before_re = re.compile(rf"([\w'’]+){HSP}+$")
@@ -144,9 +144,11 @@ class ShapeRules:
             rf"(?<![\w])(?:dr|mr|mrs|ms|prof|mx)\.?{HSP}+(?P<n>[{LO}][{LO}'’]+(?:-[{LO}]+)?)(?![\w'’-])"
         )
         self.particle_re = re.compile(
-            rf"(?<![\w'’-])(?P<p>(?:[Vv]an|[Vv]on|[Dd]e|[Dd]a|[Dd]i|[Dd]u|[Dd]el|[Ll]e|[Ll]a|bin|bint|ibn|ap|[Aa]l|[Ee]l"
-            rf"|Ó|O|Ní|Nic|Uí|Mac|Mic)"
-            rf"(?:{HSP}+(?:der|den|de|la|le|los|las|del|van|y))?){HSP}+(?P<n>[{UP}][{LO}]+(?:-[{UP}][{LO}]+)?)(?![\w])"
+            rf"(?<![\w'’-])(?P<p>(?:[Vv]an|[Vv]on|[Dd]e|[Dd]os|[Dd]as|[Dd]a|[Dd]i|[Dd]u|[Dd]el|[Ll]e|[Ll]a|binti|bint|bin|ibn"
+            rf"|ap|[Aa]l|[Ee]l|Ó|O|Ní|Nic|Uí|Mac|Mic)"  # "dos Santos", "Siti binti Hassan" (round 11)
+            rf"(?:{HSP}+(?:der|den|de|la|le|los|las|del|van|y|an|na))?){HSP}+"  # "Mac an Bhaird" (round 11)
+            # an Irish name may be eclipsed or prefixed after its article ("Mac an tSaoi", "Ó hAodha"); round 11
+            rf"(?P<n>(?:t|n|h|bh|b|d|g|m)?[{UP}][{LO}]+(?:-[{UP}][{LO}]+)?)(?![\w])"
         )
 
     def rules(self) -> dict[str, Callable[[str], Iterator[Candidate]]]:
