@@ -276,3 +276,12 @@ def test_round_eleven_apposed_places_and_opening_ages(r: Redactor, text: str, pa
 )
 def test_round_eleven_counts_stay(r: Redactor, text: str, kept: str) -> None:
     assert shown(r, text, kept), r.redact(text).text
+
+
+def test_a_lower_case_march_or_may_with_a_year_and_an_ordinal_in_brackets_are_dates(r: Redactor) -> None:
+    """May, March and Mar are verbs too, so they need a capital, except before a four-digit year; an ordinal in
+    brackets after a weekday is a date unless a noun follows."""
+    assert hidden(r, "she has been low since march 2022", "march 2022")
+    assert hidden(r, "review next thurs (14th) with mum", "14th")
+    assert shown(r, "she may come back tomorrow", "may come")
+    assert shown(r, "it was the (3rd) time", "3rd")

@@ -78,7 +78,10 @@ class DateRules:
             rf"(?<![\w\-/.]){DAY}{ORD}?(?P<s>[\-/.]){MONTH}(?P=s)(?:{YEAR4}|[0-9]{{2}})(?![\w\-/])"
         )
         # "October 2021", "Sept '22" (round 9: the year cut to two digits)
-        self.date_month_year_re = re.compile(rf"(?<![\w]){MONTH},?{HSP}+(?:{YEAR4}|['’][0-9]{{2}})(?![\w'’])")
+        # May / March / Mar in any case once a four-digit year follows ("since march 2022"): no verb is followed by one
+        self.date_month_year_re = re.compile(
+            rf"(?<![\w])(?:{MONTH},?{HSP}+(?:{YEAR4}|['’][0-9]{{2}})|(?i:may|march|mar)\.?,?{HSP}+{YEAR4})(?![\w'’])"
+        )
         self.date_weekday_ord_re = re.compile(rf"(?<![\w]){WEEKDAY},?{HSP}+(?:the{HSP}+)?{DAY}{ORD}(?![\w])")
         self.date_ordinal_ctx_re = re.compile(
             rf"(?<![\w])(?i:on|by|until|till|from|since|before|after|of|is|was|for)\s+the\s+(?P<o>{DAY}{ORD})(?![\w])"
@@ -108,6 +111,7 @@ class DateRules:
         self.bare_ordinal_re = re.compile(
             rf"(?<![\w])(?i:on|by|since|until|till|from|before|after|dated){HSP}+(?P<o>{DAY}{ORD})(?![\w])"
         )
+        self.paren_ordinal_re = re.compile(rf"\((?P<o>{DAY}{ORD})\)")  # "next thurs (14th)"
         self.day_month_re = re.compile(
             rf"(?<![\w/.\-])(?P<wd>{WEEKDAY},?{HSP}+(?:the{HSP}+)?)?(?P<a>[0-9]{{1,2}})(?P<s>[/.])(?P<b>[0-9]{{1,2}})"
             rf"(?:(?P=s)(?:[0-9]{{4}}|[0-9]{{2}}))?(?![\w/]|[.][0-9])"
@@ -214,6 +218,9 @@ class DateRules:
             grp = "d" if m.group("d") is not None else "d2"
             yield Candidate(m.start(grp), m.end(grp), "DATE", "date_partial")
         for m in scan(self.bare_ordinal_re, text, starts, self.bare_ordinal_starts):
+            if not self._ordinal_noun_follows(text, m.end()):
+                yield Candidate(m.start("o"), m.end("o"), "DATE", "date_partial")
+        for m in self.paren_ordinal_re.finditer(text):
             if not self._ordinal_noun_follows(text, m.end()):
                 yield Candidate(m.start("o"), m.end("o"), "DATE", "date_partial")
         for m in self.day_month_re.finditer(text):
