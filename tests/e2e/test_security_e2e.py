@@ -71,7 +71,7 @@ async def test_error_reports_to_the_admin_chat_are_rate_limited(db: Database, en
         send_week(db, env, cohort, 1)
         with broken_reflection_inserts(db):
             for n in range(4):
-                told = await anna.say(f"Attempt {n}: the same failure again")
+                told = await anna.say(f"Message {n}: the same failure again")
                 assert told["plain_text"] == KIND_MESSAGE
         assert len(error_reports(emu)) == 1
 

@@ -49,7 +49,7 @@ def test_the_model_alerts_on_risk_it_cannot_place_as_explicit_or_warning(rules: 
     warning share is not the larger), so a message the model is sure is risk, split between explicit and warning
     signs, alerts; the explicit share alone would not."""
     assert rules.model is not None
-    text = "i keep picturing myself not existing and it feels like relief"
+    text = "Life just feels like something I'm waiting to be over."
     s = rules.model.scores(rules.normalise(text))
     assert s.explicit > 0.05 and s.warning > 0.05, s  # the model splits it
     between = (max(s.explicit, s.harassment) + s.alerting) / 2
@@ -165,10 +165,13 @@ def test_plain_answers_to_the_five_questions_raise_nothing(rules: SafeguardingRu
 
 # Plain answers the shipped model checks in on: known false alarms (docs/safeguarding.md, "Known limits"). Strict,
 # so a model that stops raising one fails here and the line moves up into PLAIN_ANSWERS.
-KNOWN_FALSE_ALARMS = ["Sometimes being there matters more than getting the history."]  # round 8, warning p 0.89
+KNOWN_FALSE_ALARMS = [
+    "Sometimes being there matters more than getting the history.",  # round 8, warning p 0.89; round 11 still
+    "Attempt 1: the same failure again",  # round 11, explicit p 0.92: "attempt" read as a suicide attempt
+]
 
 
-@pytest.mark.xfail(strict=True, reason="a known false alarm of the round-8 model")
+@pytest.mark.xfail(strict=True, reason="a known false alarm of the shipped model")
 @pytest.mark.parametrize("text", KNOWN_FALSE_ALARMS)
 def test_known_false_alarms_on_plain_answers(rules: SafeguardingRules, text: str) -> None:
     assert rules.check(text).tier is Tier.NONE, rules.check(text).summary()
