@@ -111,7 +111,6 @@ class DateRules:
         self.bare_ordinal_re = re.compile(
             rf"(?<![\w])(?i:on|by|since|until|till|from|before|after|dated){HSP}+(?P<o>{DAY}{ORD})(?![\w])"
         )
-        self.paren_ordinal_re = re.compile(rf"\((?P<o>{DAY}{ORD})\)")  # "next thurs (14th)"
         self.day_month_re = re.compile(
             rf"(?<![\w/.\-])(?P<wd>{WEEKDAY},?{HSP}+(?:the{HSP}+)?)?(?P<a>[0-9]{{1,2}})(?P<s>[/.])(?P<b>[0-9]{{1,2}})"
             rf"(?:(?P=s)(?:[0-9]{{4}}|[0-9]{{2}}))?(?![\w/]|[.][0-9])"
@@ -218,9 +217,6 @@ class DateRules:
             grp = "d" if m.group("d") is not None else "d2"
             yield Candidate(m.start(grp), m.end(grp), "DATE", "date_partial")
         for m in scan(self.bare_ordinal_re, text, starts, self.bare_ordinal_starts):
-            if not self._ordinal_noun_follows(text, m.end()):
-                yield Candidate(m.start("o"), m.end("o"), "DATE", "date_partial")
-        for m in self.paren_ordinal_re.finditer(text):
             if not self._ordinal_noun_follows(text, m.end()):
                 yield Candidate(m.start("o"), m.end("o"), "DATE", "date_partial")
         for m in self.day_month_re.finditer(text):

@@ -83,8 +83,8 @@ LOWER_WEEKDAY_DATE = re.compile(
     rf"(?<![\w'’])(?P<lw>{LOWER_WEEKDAY})\.?,?{HSP}+(?P<the>the{HSP}+)?(?P<d>{DAY}{ORD}|{DAY}/(?:1[0-2]|0?[1-9]))"
     rf"(?![\w/]|\.[0-9])"
 )
-# a day in brackets after its weekday: "Last Friday (17th)"
-BRACKET_DAY = re.compile(rf"(?<![\w]){WEEKDAY}{HSP}*\((?P<d>{DAY}{ORD})\)")
+# a day in brackets after its weekday, in any case: "Last Friday (17th)", "next thurs (14th)"
+BRACKET_DAY = re.compile(rf"(?<![\w])(?:{WEEKDAY}|{LOWER_WEEKDAY}\.?){HSP}*\((?P<d>{DAY}{ORD})\)")
 # a Roman month: "12.i.24", "3/iv/2023"
 ROMAN_HINT = re.compile(r"[./\-][ivxIVX]{1,4}[./\-][0-9]")
 ROMAN_DATE = re.compile(
@@ -251,7 +251,7 @@ class LooseRules:
                 continue  # "wed 3rd floor"
             yield Candidate(m.start(), m.end(), "DATE", "date_loose")
         if "(" in text:
-            for m in scan(BRACKET_DAY, text, starts, WEEKDAY_STARTS):
+            for m in scan(BRACKET_DAY, text, starts, WEEKDAY_STARTS | WEEKDAY_WORDS):
                 yield Candidate(m.start("d"), m.end("d"), "DATE", "date_loose")
         if ROMAN_HINT.search(text):
             for m in ROMAN_DATE.finditer(text):
