@@ -35,6 +35,7 @@ from bot.core.privacy.redaction_patterns import (
     RuleHost,
     is_sentence_initial,
 )
+from bot.core.privacy.word_scan import scan
 
 _N = r"(?:1[01][0-9]|[1-9]?[0-9])"
 _TENS = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
@@ -69,8 +70,9 @@ PLURAL_AGES = re.compile(
     rf"sisters|brothers|siblings|parents){HSP}+(?i:were|are){HSP}+(?:(?i:aged){HSP}+)?"
     rf"(?P<list>{_N}(?:,{HSP}*{_N})*,?{HSP}+(?:and|&){HSP}+{_N})(?![\w%/.:]|\.[0-9])"
 )
-# an age told last in a line of a note: "..., daughter nearby, 88"; the word before the comma a word, not a result
-AGE_LAST = re.compile(rf"(?<=[{UP}{LO}]),{HSP}*(?P<n>[1-9][0-9]?|1[01][0-9]){HSP}*\.?{HSP}*$", re.M)
+# an age told last in a line of a note: "..., daughter nearby, 88"; the word before the comma a word, not a result;
+# an adult's (a small number there is as often a count: "fluids: thickened, 2")
+AGE_LAST = re.compile(rf"(?<=[{UP}{LO}]),{HSP}*(?P<n>1[6-9]|[2-9][0-9]|1[01][0-9]){HSP}*\.?{HSP}*$", re.M)
 BETWEEN_ORDS = re.compile(
     rf"(?<![\w])(?i:between){HSP}+(?:(?i:the){HSP}+)?(?P<a>{DAY}{ORD}){HSP}+(?:and|&){HSP}+"
     rf"(?:(?i:the){HSP}+)?(?P<b>{DAY}{ORD})(?:(?:{HSP}+of)?{HSP}+{MONTH})?(?![\w])"
@@ -106,14 +108,31 @@ ADDRESS_TOLD = re.compile(
     rf"(?P<a>{_CAP}(?:{HSP}+{_CAP})?(?:,{HSP}*{_CAP}(?:{HSP}+{_CAP})?)?)(?![\w'’])"
 )
 WITH_NAME = re.compile(
-    rf"(?<![\w'’])(?:I|we|We|I['’]m|I['’]ve|I['’]d)\b[^.!?\n]{{0,50}}?(?<![\w])with{HSP}+"
-    rf"(?P<n>[A-Z][a-z]{{2,}})(?![\w'’\-])(?P<more>(?:(?:,{HSP}*|{HSP}+and{HSP}+)[A-Z][a-z]{{2,}}(?![\w'’\-]))*)"
+    rf"with{HSP}+(?P<n>[A-Z][a-z]{{2,}})(?![\w'’\-])(?P<more>(?:(?:,{HSP}*|{HSP}+and{HSP}+)[A-Z][a-z]{{2,}}(?![\w'’\-]))*)"
+)
+# the writer's own clause before "with": "I was", "we spent the afternoon", or a note opened by what they did ("sat in")
+WRITER_BEFORE = re.compile(
+    rf"(?:(?<![\w'’])(?:I|we|We|I['’]m|I['’]ve|I['’]d)\b|(?:^|(?<=[.!?\n]))[ \u00a0]*(?i:sat|worked|spent|did|"
+    rf"shadowed|teaching|clinic|theatre|theatres|nights|on{HSP}+call)\b)[^.!?\n]*$"
 )
 WITH_NEXT = re.compile(
     r"[ \u00a0]*(?:$|[.,;:!?)\n]|(?i:all|on|in|at|and|for|during|today|yesterday|this|who|when|to|from|until|"
     r"while|before|after|about|over|again|most|every|most|that|last|since|doing|seeing|he|she|they|we)\b)"
 )
 HYPHEN_NAME = re.compile(rf"(?<![\w'’\-])(?P<n>[A-Z][a-z]{{1,4}}-[a-z]{{2,5}})(?![\w'’\-])(?P<s>{HSP}+[A-Z][a-z]+)?")
+
+
+PERSON_OF_STARTS = frozenset(
+    "toddler infant baby son daughter grandson granddaughter twins sister brother widow widower".split()
+)
+PLURAL_STARTS = frozenset(
+    "patients children kids twins grandchildren grandkids residents ladies men women sons daughters sisters brothers "
+    "siblings parents".split()
+)
+MUST_STARTS = frozenset({"he", "she", "they", "who", "you"})
+ORD_WORD_STARTS = frozenset({"on", "by", "until", "till", "since", "from", "before", "after"})
+BOAT_STARTS = frozenset({"narrowboat", "narrow", "houseboat", "barge", "boat", "yacht", "cruiser", "lives", "lived",
+                         "living", "moored"})  # fmt: skip
 
 
 class CueRules:
@@ -136,23 +155,24 @@ class CueRules:
 
     def age_cue(self, text: str) -> Iterator[Candidate]:
         words = self.base.words(text)
+        starts = self.base.word_starts(text)
         if _HAS_DIGIT.search(text):
             if "and" in words:
                 for m in AGE_OPENS.finditer(text):
                     if is_sentence_initial(text, m.start()):
                         yield Candidate(m.start("n"), m.end("n"), "AGE", "age_cue")
-                for m in PLURAL_AGES.finditer(text):
+                for m in scan(PLURAL_AGES, text, starts, PLURAL_STARTS):
                     for n in re.finditer(r"[0-9]{1,3}", m.group("list")):
                         if int(n.group()) <= 115:
                             yield Candidate(m.start("list") + n.start(), m.start("list") + n.end(), "AGE", "age_cue")
             if "of" in words:
-                for m in PERSON_OF.finditer(text):
+                for m in scan(PERSON_OF, text, starts, PERSON_OF_STARTS):
                     yield Candidate(m.start("n"), m.end("n"), "AGE", "age_cue")
             if "age" in words:
-                for m in AGE_AS.finditer(text):
+                for m in scan(AGE_AS, text, starts, frozenset({"age"})):
                     yield Candidate(m.start("n"), m.end("n"), "AGE", "age_cue")
             if "be" in words:
-                for m in MUST_BE.finditer(text):
+                for m in scan(MUST_BE, text, starts, MUST_STARTS):
                     yield Candidate(m.start("n"), m.end("n"), "AGE", "age_cue")
             if "," in text:
                 for m in AGE_LAST.finditer(text):
@@ -164,7 +184,7 @@ class CueRules:
                         continue
                     yield Candidate(m.start("n"), m.end("n"), "AGE", "age_cue")
         if "at" in words:
-            for m in AGE_AT_END.finditer(text):
+            for m in scan(AGE_AT_END, text, starts, frozenset({"at"})):
                 before = text[max(0, m.start() - 30) : m.start()]
                 if AT_NOT_AGE.search(before) or MEASURE_BEFORE.search(before):
                     continue
@@ -172,16 +192,23 @@ class CueRules:
 
     def date_cue(self, text: str) -> Iterator[Candidate]:
         words = self.base.words(text)
+        starts = self.base.word_starts(text)
         if "between" in words and _HAS_DIGIT.search(text):
-            for m in BETWEEN_ORDS.finditer(text):
+            for m in scan(BETWEEN_ORDS, text, starts, frozenset({"between"})):
+                if not self._ordinal_may_end(text, m.end()):
+                    continue  # "between 3rd and 4th year", "between the 2nd and 3rd attempts"
                 yield Candidate(m.start("a"), m.end("a"), "DATE", "date_cue")
                 yield Candidate(m.start("b"), m.end(), "DATE", "date_cue")
         if "the" in words:
-            for m in ORD_WORD_DATE.finditer(text):
-                rest = re.match(rf"{HSP}+([a-z][\w'’]*)", text[m.end("d") : m.end("d") + 40])
-                if rest and rest.group(1).casefold() not in self.base.cfg.ordinal_followers:
+            for m in scan(ORD_WORD_DATE, text, starts, ORD_WORD_STARTS):
+                if not self._ordinal_may_end(text, m.end("d")):
                     continue  # "on the twentieth floor", "from the twenty-first century"
                 yield Candidate(m.start("d"), m.end("d"), "DATE", "date_cue")
+
+    def _ordinal_may_end(self, text: str, end: int) -> bool:
+        rest = re.match(rf"{HSP}+([a-z][\w'’]*)", text[end : end + 40])
+        word = rest.group(1).casefold() if rest else ""
+        return not rest or word in self.base.cfg.ordinal_followers or word in self.base.function_words
 
     def date_series(self, text: str, dates: list[Candidate]) -> Iterator[Candidate]:
         """A date found and another of its shape after "to", "and", "until" or a dash: "from 1/3 to 8/3"."""
@@ -203,18 +230,23 @@ class CueRules:
 
     def address_cue(self, text: str) -> Iterator[Candidate]:
         words = self.base.words(text)
+        starts = self.base.word_starts(text)
         if not words.isdisjoint(LIVE_WORDS):
-            for m in BOAT.finditer(text):
+            for m in scan(BOAT, text, starts, BOAT_STARTS):
                 grp = "a" if m.group("a") is not None else "b"
                 keys = [w.casefold() for w in m.group(grp).split()]
-                if any(k in self.base.function_words or k in self.places for k in keys):
+                called = re.search(r"(?i:called|named)", text[m.start() : m.start(grp)])
+                if any((k in self.base.function_words and not called) or k in self.places for k in keys):
                     continue
                 yield Candidate(m.start(grp), m.end(grp), "ADDRESS", "address_cue")
         if not words.isdisjoint(("flat", "apartment", "apt")) and _HAS_DIGIT.search(text):
-            for m in LOWER_FLAT.finditer(text):
+            for m in scan(LOWER_FLAT, text, starts, frozenset({"flat", "apartment", "apt"})):
+                unit = re.match(r"[ \u00a0]+([a-z]+)", text[m.end() : m.end() + 20])
+                if unit and unit.group(1) in self.base.not_age_units:
+                    continue  # "flat 2 days later"
                 yield Candidate(m.start(), m.end(), "ADDRESS", "address_cue")
         if "address" in words:
-            for m in ADDRESS_TOLD.finditer(text):
+            for m in scan(ADDRESS_TOLD, text, starts, frozenset({"address"})):
                 first = m.group("a").split()[0].casefold()
                 if first in self.base.function_words or first in self.base.never_names:
                     continue
@@ -226,8 +258,10 @@ class CueRules:
 
     def name_cue(self, text: str) -> Iterator[Candidate]:
         if "with" in self.base.words(text):
-            for m in WITH_NAME.finditer(text):
+            for m in scan(WITH_NAME, text, self.base.word_starts(text), frozenset({"with"})):
                 if not self._surname_word(m.group("n")) or not WITH_NEXT.match(text, m.end()):
+                    continue
+                if not WRITER_BEFORE.search(text, max(0, m.start() - 60), m.start()):
                     continue
                 yield Candidate(m.start("n"), m.end("n"), "NAME", "name_cue")
                 for more in re.finditer(r"[A-Z][a-z]{2,}", m.group("more")):

@@ -118,7 +118,8 @@ class DateRules:
         )
         self.date_ctx_before = re.compile(
             r"(?i:on|for|from|since|until|till|by|dated|date|dob|born|booked|due|before|after|of|seen|admitted|"
-            r"discharged|reviewed|operated|appointment|clinic|scan)\s*:?\s*$"
+            r"discharged|reviewed|operated|appointment|clinic|scan|taken|done|w/[cb]|wc|commencing|beginning|"
+            r"(?:week|wk)\s+of|(?:clinic|appointment|op|scan|review|surgery)\s+is)\s*:?\s*$"
         )
         ordinals = (
             "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
