@@ -230,7 +230,7 @@ class DateRules:
                 continue
             if (a, b) == ("24", "7"):  # "24/7 care"
                 continue
-            context = bool(m.group("wd")) or bool(self.date_ctx_before.search(text[max(0, m.start() - 12) : m.start()]))
+            context = bool(m.group("wd")) or bool(self.date_ctx_before.search(text[max(0, m.start() - 18) : m.start()]))
             two_digit = len(a) == 2 and len(b) == 2
             if sep == "." and MEASURE_BEFORE.search(text, max(0, m.start() - 25), m.start()):
                 continue  # "a potassium of 7.2", "Hb of 10.5": a result

@@ -260,5 +260,6 @@ class LooseRules:
             yield Candidate(m.start(), m.end(), "DATE", "date_loose")
         if self.lower_occasion_re is not None:
             for m in scan(self.lower_occasion_re, text, starts, self.occasion_starts):
-                if not m.group().istitle():  # "xmas day 2022", "Guy Fawkes night 2018"; "Christmas 2023" is date_occasion's
+                # "xmas day 2022", "Guy Fawkes night 2018"; a title-case one ("Christmas 2023") is date_occasion's
+                if not m.group().istitle():
                     yield Candidate(m.start(), m.end(), "DATE", "date_loose")
