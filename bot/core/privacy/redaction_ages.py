@@ -39,7 +39,7 @@ AT_OPENING = re.compile(r"(?:^|[.!?\n;,][ \u00a0\"'“]*|(?<![\w])(?i:and|but|ev
 
 # the age itself inside a span a rule found ("34" in "34 year old", "twenty-three" in "twenty-three-year-old", "90th",
 # "3/7" in "3/7 old"), and what may stand around it: units, "old", the sex ("89M", "F/36"); round 9
-AGE_CORE = re.compile(rf"[0-9]{{1,3}}(?:/[0-9]{{1,2}}|st|nd|rd|th)?|(?i:{NUMBER_WORD})")
+AGE_CORE = re.compile(rf"[0-9]{{1,3}}(?:/[0-9]{{1,2}}|st|nd|rd|th)?|(?i:{NUMBER_WORD})(?![a-z])")  # not "eight"-een
 AGE_AROUND = re.compile(
     r"(?:[\s\-–/.,()]|(?i:years?|yrs?|yr|y/o|y\.o|y-o|yo|y|months?|mths?|mo|weeks?|wks?|days?|old|of|age|"
     r"male|female|m|f)(?![a-z]))*"

@@ -104,6 +104,11 @@ ALL_RULES: tuple[str, ...] = (
     "location_told",
     "location_code_again",
     "age_opening",
+    "age_cue",
+    "date_cue",
+    "date_series",
+    "address_cue",
+    "name_cue",
     "ner",
 )
 

@@ -117,7 +117,8 @@ class DateRules:
         )
         self.date_ctx_before = re.compile(
             r"(?i:on|for|from|since|until|till|by|dated|date|dob|born|booked|due|before|after|of|seen|admitted|"
-            r"discharged|reviewed|operated|appointment|clinic|scan)\s*:?\s*$"
+            r"discharged|reviewed|operated|appointment|clinic|scan|taken|done|w/[cb]|wc|commencing|beginning|"
+            r"(?:week|wk)\s+of|(?:clinic|appointment|op|scan|review|surgery)\s+is)\s*:?\s*$"
         )
         ordinals = (
             "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
@@ -225,7 +226,7 @@ class DateRules:
                 continue
             if (a, b) == ("24", "7"):  # "24/7 care"
                 continue
-            context = bool(m.group("wd")) or bool(self.date_ctx_before.search(text[max(0, m.start() - 12) : m.start()]))
+            context = bool(m.group("wd")) or bool(self.date_ctx_before.search(text[max(0, m.start() - 18) : m.start()]))
             two_digit = len(a) == 2 and len(b) == 2
             if sep == "." and MEASURE_BEFORE.search(text, max(0, m.start() - 25), m.start()):
                 continue  # "a potassium of 7.2", "Hb of 10.5": a result

@@ -133,7 +133,7 @@ class LooseRules:
         self.ordinal_nouns = frozenset(w.casefold() for w in cfg.ordinal_nouns)
         occasions = sorted({o.casefold() for o in cfg.occasions}, key=len, reverse=True)
         self.lower_occasion_re = re.compile(
-            "(?<![\\w'’])(?:" + "|".join(re.escape(o).replace(r"\ ", f"{HSP}+") for o in occasions) + ")"
+            "(?<![\\w'’])(?i:" + "|".join(re.escape(o).replace(r"\ ", f"{HSP}+") for o in occasions) + ")"
             + LOWER_OCCASION_TAIL
         ) if occasions else None
         self.occasion_starts = frozenset(re.split(r"[^a-z]", o)[0] for o in occasions if o[:1].isalpha())
@@ -260,5 +260,6 @@ class LooseRules:
             yield Candidate(m.start(), m.end(), "DATE", "date_loose")
         if self.lower_occasion_re is not None:
             for m in scan(self.lower_occasion_re, text, starts, self.occasion_starts):
-                if text[m.start()].islower():  # the capitalised ones are date_occasion's
+                # "xmas day 2022", "Guy Fawkes night 2018"; a title-case one ("Christmas 2023") is date_occasion's
+                if not m.group().istitle():
                     yield Candidate(m.start(), m.end(), "DATE", "date_loose")

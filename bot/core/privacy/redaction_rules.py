@@ -24,6 +24,7 @@ from bot.core.privacy.redaction_addresses import AddressRules
 from bot.core.privacy.redaction_ages import AgeRules, narrow_age
 from bot.core.privacy.redaction_config import RedactionConfig
 from bot.core.privacy.redaction_context import ContextRules
+from bot.core.privacy.redaction_cues import CueRules
 from bot.core.privacy.redaction_dates import DateRules
 from bot.core.privacy.redaction_forms import FormRules
 from bot.core.privacy.redaction_lexicon import LexiconRules
@@ -113,6 +114,7 @@ class RuleSet:
         self.forms = FormRules(self)
         self.context = ContextRules(self)
         self.loose = LooseRules(self)
+        self.cues = CueRules(self)
         self.rules: dict[str, Callable[[str], Iterator[Candidate]]] = {
             "name_title": self.name_title,
             "name_intro": self.name_intro,
@@ -122,7 +124,7 @@ class RuleSet:
             "name_ambiguous_in_context": self.name_ambiguous_in_context,
         }
         parts = (self.numbers, self.dates, self.ages, self.addresses, self.locations, self.lexicon, self.shapes)
-        for part in (*parts, self.forms, self.context, self.loose):
+        for part in (*parts, self.forms, self.context, self.loose, self.cues):
             if first_chars:
                 _speed_up(part)  # before rules(): a one-pattern rule keeps the pattern it is given
             self.rules.update(part.rules())
@@ -146,6 +148,8 @@ class RuleSet:
             found.extend(self.addresses.address_joined(text, [c for c in found if c.type == "ADDRESS"]))
         if enabled("address_before_postcode"):
             found.extend(self.addresses.address_before_postcode(text, [c for c in found if c.type == "POSTCODE"]))
+        if enabled("date_series"):
+            found.extend(self.cues.date_series(text, [c for c in found if c.type == "DATE"]))
         if enabled("age_after_name"):
             found.extend(self.ages.age_after_name(text, [c for c in found if c.type == "NAME"]))
         if enabled("age_forms"):
