@@ -220,22 +220,22 @@ class ContextRules:
                     yield Candidate(t.start(), t.end(), "NAME", "name_naming_predicate")
         if "(" in text:  # "Mags (Margaret)", "Margaret (Mags)": a name and its other form
             for br in BRACKET.finditer(text):
-                m = NICKNAME.match(text, br.start())
-                prev = CAPS_BEFORE.search(text, max(0, br.start() - 30), br.start()) if m else None
-                if m is None or prev is None:
+                nick = NICKNAME.match(text, br.start())
+                prev = CAPS_BEFORE.search(text, max(0, br.start() - 30), br.start()) if nick else None
+                if nick is None or prev is None:
                     continue
-                a, b = prev.group("a"), m.group("b")
+                a, b = prev.group("a"), nick.group("b")
                 if any(self._listed_first(x) for x in (a, b)) and all(
                     self._could_be_name(x, words_too=True) for x in (a, b)
                 ):
                     yield Candidate(prev.start("a"), prev.end("a"), "NAME", "name_naming_predicate")
-                    yield Candidate(m.start("b"), m.end("b"), "NAME", "name_naming_predicate")
+                    yield Candidate(nick.start("b"), nick.end("b"), "NAME", "name_naming_predicate")
         if "name" not in text:
             return
         for r in scan(REAL_NAME, text, starts, REAL_NAME_STARTS):  # "Sunny – real name Sunil", "Smudge – real name"
-            m = NAME_BEFORE_DASH.search(text, max(0, r.start() - 30), r.start())
-            if m and m.group("a").casefold() not in self.base.function_words:
-                yield Candidate(m.start("a"), m.end("a"), "NAME", "name_naming_predicate")
+            before = NAME_BEFORE_DASH.search(text, max(0, r.start() - 30), r.start())
+            if before and before.group("a").casefold() not in self.base.function_words:
+                yield Candidate(before.start("a"), before.end("a"), "NAME", "name_naming_predicate")
         for m in scan(NAMING, text, starts, NAMING_STARTS):
             if m.group("of") is not None:
                 what = m.group("what").split()
