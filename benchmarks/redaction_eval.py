@@ -43,6 +43,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.core.privacy.redaction import ALL_TYPES, Redactor  # noqa: E402
+from bot.core.privacy.redaction_tagger import Tagger  # noqa: E402
 
 DEV_CORPUS = ROOT / "tests" / "data" / "redaction_corpus.jsonl"
 TEST_DIR = ROOT / "tests" / "data" / "testset"
@@ -228,8 +229,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="do not list the development sets' missed spans and over-redacted words (test sets never list them)",
     )
     ap.add_argument("--no-timing", action="store_true")
+    ap.add_argument("--no-tagger", action="store_true", help="the rules alone, without the learned tagger")
     args = ap.parse_args(argv)
-    redactor = Redactor.from_toml(args.toml)
+    redactor = Redactor.from_toml(args.toml, ner=None if args.no_tagger else Tagger.load())
     sets: list[tuple[str, list[Row]]] = []
     if args.split in ("dev", "all"):
         dev_rows = load_rows(args.corpus)

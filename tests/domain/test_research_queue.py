@@ -154,17 +154,17 @@ def test_review_marks_redact_more_and_survive_an_edit(db, research_env, study_co
         research_env,
         study_cohort,
         [ana],
-        texts=["On Ward 7B at St Elsewhere a man told me about his allotment by the canal.", *WEEK[1:]],
+        texts=["On Ward 7B a man told me about his allotment by the Pendle canal.", *WEEK[1:]],
     )
     run_intake(db, research_env)
     first = items(db)[0]
 
     def mark(session):
         item = session.get(CodingItem, first.id)
-        return queue.mark_text(session, research_env, item, "St Elsewhere", "PLACE", actor="cli:lead")
+        return queue.mark_text(session, research_env, item, "Pendle", "PLACE", actor="cli:lead")
 
     assert db.call(mark) == 1
-    assert items(db)[0].text == "On [LOCATION] at [PLACE] a man told me about his allotment by the canal."
+    assert items(db)[0].text == "On [LOCATION] a man told me about his allotment by the [PLACE] canal."
     entry = db.call(lambda s: s.exec(select(ReflectionEntry).order_by(ReflectionEntry.id)).first())
     from bot.chat import student
 
@@ -172,12 +172,12 @@ def test_review_marks_redact_more_and_survive_an_edit(db, research_env, study_co
         student.edited,
         research_env,
         ana.person,
-        "Today, on Ward 7B at St Elsewhere, a man told me about his allotment.",
+        "Today, on Ward 7B, a man told me about his allotment by the Pendle canal.",
         chat_id=entry.chat_id,
         message_id=entry.message_id,
     )
     run_intake(db, research_env)
-    assert items(db)[0].text == "Today, on [LOCATION] at [PLACE], a man told me about his allotment."
+    assert items(db)[0].text == "Today, on [LOCATION], a man told me about his allotment by the [PLACE] canal."
 
 
 def test_marks_are_checked(db, research_env, study_cohort):

@@ -9,11 +9,12 @@ REFI-QDA schemas (``project_schema``, ``codebook_schema``).
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import pytest
 
-from bot.core.privacy.redaction import Redactor, default_redactor
+from bot.core.privacy.redaction import Redactor
 from bot.core.safety.safeguarding_rules import SafeguardingRules
 from tests.support.refi_qda_support import schema
 
@@ -35,8 +36,14 @@ def no_database(request: pytest.FixtureRequest) -> None:
 
 @pytest.fixture(scope="module")
 def r() -> Redactor:
-    """The shipped redactor (rules and word lists from prompts/), shared by a module's tests."""
-    return default_redactor()
+    """The shipped rules and word lists (prompts/), without the learned tagger beside them: what the rule tests
+    test (the tagger and the two together: tests/unit/test_redaction_tagger.py)."""
+    return _rules_alone()
+
+
+@functools.lru_cache(maxsize=1)
+def _rules_alone() -> Redactor:
+    return Redactor.from_toml()
 
 
 @pytest.fixture(scope="module")

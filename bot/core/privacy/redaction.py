@@ -84,6 +84,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 from bot.core.privacy.redaction_config import ALL_RULES, ALL_TYPES, DEFAULT_TOML, RedactionConfig
 from bot.core.privacy.redaction_patterns import Candidate, is_valid_nhs_number, nhs_check_digit
@@ -105,6 +106,17 @@ __all__ = [
 ]
 
 UNTYPED = "REDACTED"
+
+
+class Found(Protocol):
+    """What an NER hook returns: offsets into the text it was given, and a type."""
+
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def type(self) -> str: ...
 _TYPE_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 
@@ -131,7 +143,7 @@ class Redactor:
     def __init__(
         self,
         config: RedactionConfig | None = None,
-        ner: Callable[[str], Iterable[Span]] | None = None,
+        ner: Callable[[str], Iterable[Found]] | None = None,
     ) -> None:
         self.config = config if config is not None else RedactionConfig.from_toml()
         self.ner = ner
@@ -139,7 +151,7 @@ class Redactor:
         self._rank = {t: i for i, t in enumerate(self.config.priority)}
 
     @classmethod
-    def from_toml(cls, path: Path | None = None, *, ner: Callable[[str], Iterable[Span]] | None = None) -> Redactor:
+    def from_toml(cls, path: Path | None = None, *, ner: Callable[[str], Iterable[Found]] | None = None) -> Redactor:
         return cls(RedactionConfig.from_toml(path), ner=ner)
 
     # ------------------------------------------------------------------ finding
@@ -156,12 +168,17 @@ class Redactor:
         folded = fold(text)
         found = self._rules.run(folded.text, self._enabled_rule)
         if self.ner is not None and self._enabled_rule("ner"):
+            english = self.config.english_words
             for s in self.ner(folded.text):
-                if 0 <= s.start < s.end <= len(folded.text):
-                    found.append(Candidate(s.start, s.end, s.type, "ner"))
+                if not 0 <= s.start < s.end <= len(folded.text):
+                    continue
+                word = folded.text[s.start : s.end]
+                if s.type == "NAME" and word[:1].islower() and word.casefold() in english:
+                    continue  # "her son Ravi rang twice": a lower-case English word is left to the rules
+                found.append(Candidate(s.start, s.end, s.type, "ner"))
         if folded.changed:
             found = [Candidate(*folded.span(c.start, c.end), c.type, c.rule) for c in found]
-        return [c for c in found if c.type in self.config.enabled_types]
+        return [c for c in found if c.type in self.config.enabled_types or (c.rule == "ner" and c.type == UNTYPED)]
 
     def find(self, text: str) -> list[Span]:
         """Non-overlapping identifier spans, sorted by position."""
@@ -232,8 +249,11 @@ class Redactor:
 
 @lru_cache(maxsize=1)
 def default_redactor() -> Redactor:
-    """The redactor configured by ``prompts/redaction.toml`` (loaded once)."""
-    return Redactor.from_toml()
+    """The redactor configured by ``prompts/redaction.toml`` with the learned tagger beside its rules, when the
+    tagger is installed (``prompts/redaction_model/``; :mod:`bot.core.privacy.redaction_tagger`), loaded once."""
+    from bot.core.privacy.redaction_tagger import Tagger  # onnxruntime: only when something redacts
+
+    return Redactor.from_toml(ner=Tagger.load())
 
 
 def redact(text: str) -> str:
