@@ -117,6 +117,8 @@ class Found(Protocol):
     def end(self) -> int: ...
     @property
     def type(self) -> str: ...
+
+
 _TYPE_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 

@@ -20,15 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 
 from bot.core.paths import PROMPTS
+from bot.core.safety.safeguarding_network import CLS_ID, SEP_ID, one_thread_session
 from bot.core.safety.word_pieces import WordPieces
 
 __all__ = ["DEFAULT_TAGGER_PATH", "Tagger"]
 
 DEFAULT_TAGGER_PATH = PROMPTS / "redaction_model"
-CLS_ID, SEP_ID = 101, 102
 WINDOW, STRIDE = 126, 96
 _TOKEN = re.compile(r"[\w'’]+|[^\w\s]")
 _DIGIT = re.compile(r"\d")
@@ -46,11 +45,7 @@ class Tagger:
     def __init__(self, folder: Path) -> None:
         meta = json.loads((folder / "tagger.json").read_text(encoding="utf-8"))
         self.threshold = float(meta["threshold"])
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        self.session = ort.InferenceSession(str(folder / "tagger.onnx"), options, providers=["CPUExecutionProvider"])
+        self.session = one_thread_session(folder / "tagger.onnx")
         self.pieces = WordPieces.from_file(folder / "encoder_tokenizer.json")
 
     @classmethod

@@ -24,22 +24,27 @@ import onnxruntime as ort
 
 from bot.core.safety.word_pieces import WordPieces
 
-__all__ = ["CLS_ID", "MAX_PIECES", "SEP_ID", "Network"]
+__all__ = ["CLS_ID", "MAX_PIECES", "SEP_ID", "Network", "one_thread_session"]
 
 CLS_ID, SEP_ID = 101, 102
 #: the encoder was trained on at most this many pieces; longer text is read in runs (``safeguarding_model.chunks``)
 MAX_PIECES = 256
 
 
+def one_thread_session(path: Path) -> ort.InferenceSession:
+    """An ONNX Runtime session on one CPU thread (the redaction tagger's too): one text at a time, so more threads
+    only fight each other (and the bot) for the cores."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.log_severity_level = 3
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
 class Network:
     def __init__(self, path: Path, tokenizer: Path) -> None:
-        options = ort.SessionOptions()
-        # one message at a time: more threads only fight each other (and the bot) for the cores
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.log_severity_level = 3
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.session = one_thread_session(path)
         self.pieces = WordPieces.from_file(tokenizer)
 
     @classmethod
